@@ -1,0 +1,70 @@
+# Two commands set everything up on a fresh Debian bookworm machine:
+#   make demo   the decomposition on bundled synthetic data, through QGIS's qgis_process
+#   make test   the whole test suite (lint included)
+# Both install what is missing (Debian packages, a venv) and are safe to re-run.
+
+SHELL := /bin/bash
+PLUGIN := insar_decomposition
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+VENV := $(ROOT)/.venv
+PY := $(VENV)/bin/python
+APT_PACKAGES := qgis python3-qgis gdal-bin python3-gdal xvfb
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+BUILD := $(ROOT)/build
+# A folder holding the plugin under its package name, for QGIS_PLUGINPATH.
+PLUGIN_PATH := $(BUILD)/pluginpath
+PROFILE_PLUGINS := $(HOME)/.local/share/QGIS/QGIS3/profiles/default/python/plugins
+
+export QT_QPA_PLATFORM := offscreen
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: all demo test lint system-deps venv plugin-path install-plugin package e2e bench clean
+
+all: test
+
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(VENV)/.installed: requirements-dev.txt | system-deps
+	@[ -x $(PY) ] && $(PY) -c "import qgis.core" 2>/dev/null || { rm -rf $(VENV); /usr/bin/python3 -m venv --system-site-packages $(VENV); }
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+venv: system-deps $(VENV)/.installed
+
+plugin-path:
+	@mkdir -p $(PLUGIN_PATH)
+	@ln -sfn $(ROOT) $(PLUGIN_PATH)/$(PLUGIN)
+
+lint: venv
+	$(VENV)/bin/ruff check $(ROOT)
+	$(VENV)/bin/flake8 --select=QGS --extend-ignore=QGS105 --exclude=.venv,build $(ROOT)
+
+test: venv plugin-path lint
+	cd $(ROOT) && $(PY) -m pytest tests
+
+install-plugin: system-deps plugin-path
+	@mkdir -p $(PROFILE_PLUGINS)
+	@ln -sfn $(ROOT) $(PROFILE_PLUGINS)/$(PLUGIN)
+	@/usr/bin/qgis_process.bin plugins enable $(PLUGIN) >/dev/null 2>&1 || true
+
+demo: venv install-plugin
+	$(PY) $(ROOT)/scripts/demo.py --out $(BUILD)/demo
+
+package: venv
+	$(PY) $(ROOT)/scripts/package.py --out $(BUILD)/$(PLUGIN).zip
+
+e2e: venv package
+	$(PY) $(ROOT)/scripts/e2e.py --zip $(BUILD)/$(PLUGIN).zip --out $(BUILD)/e2e
+
+bench: venv install-plugin
+	$(PY) $(ROOT)/bench/bench.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(BUILD) $(VENV)

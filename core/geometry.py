@@ -1,0 +1,114 @@
+"""Viewing-geometry conventions: every product's angles become one LOS unit vector.
+
+The unit vector ``s = (sE, sN, sU)`` points from the ground pixel to the satellite
+(DESIGN.md section 2). Each convention found in products is converted in exactly one
+function below. All functions accept scalars or numpy arrays (broadcasting) and return
+a tuple of three arrays/floats. Angles are in degrees unless the name says radians.
+"""
+
+import numpy as np
+
+RIGHT = "right"
+LEFT = "left"
+LOOK_SIDES = (RIGHT, LEFT)
+
+TOWARD = "toward"
+AWAY = "away"
+LOS_SIGNS = (TOWARD, AWAY)
+
+
+def _check_look_side(look_side):
+    if look_side not in LOOK_SIDES:
+        raise ValueError(f"look side must be 'right' or 'left', not {look_side!r}")
+
+
+def from_heading_incidence(heading, incidence, look_side=RIGHT):
+    """Unit vector from the flight heading (clockwise from north) and the incidence angle."""
+    _check_look_side(look_side)
+    h = np.radians(heading)
+    t = np.radians(incidence)
+    sin_t = np.sin(t)
+    side = 1.0 if look_side == RIGHT else -1.0
+    return (-side * np.cos(h) * sin_t, side * np.sin(h) * sin_t, np.cos(t))
+
+
+def to_heading_incidence(s_east, s_north, s_up, look_side=RIGHT):
+    """Inverse of :func:`from_heading_incidence`: heading in [0, 360), incidence."""
+    _check_look_side(look_side)
+    side = 1.0 if look_side == RIGHT else -1.0
+    heading = np.degrees(np.arctan2(side * s_north, -side * s_east)) % 360.0
+    incidence = np.degrees(np.arccos(np.clip(s_up, -1.0, 1.0)))
+    return heading, incidence
+
+
+def from_mintpy_azimuth(azimuth_angle, incidence):
+    """MintPy ``azimuthAngle``: azimuth of the ground-to-satellite vector, from north,
+    anticlockwise (Sentinel-1 ascending is about +102)."""
+    a = np.radians(azimuth_angle)
+    t = np.radians(incidence)
+    sin_t = np.sin(t)
+    return (-np.sin(a) * sin_t, np.cos(a) * sin_t, np.cos(t))
+
+
+def from_aria_azimuth(azimuth_angle, incidence):
+    """ARIA ``azimuthAngle`` (also in MintPy files loaded from ARIA): azimuth of the
+    ground-to-satellite vector, from east, anticlockwise."""
+    a = np.radians(azimuth_angle)
+    t = np.radians(incidence)
+    sin_t = np.sin(t)
+    return (np.cos(a) * sin_t, np.sin(a) * sin_t, np.cos(t))
+
+
+def from_enu(s_east, s_north, s_up=None):
+    """LiCSAR/LiCSBAS ``E``, ``N``, ``U`` rasters: the components of ``s`` themselves.
+
+    When ``U`` is absent it is completed from the unit norm (the satellite is above the
+    horizon, so ``U`` is positive).
+    """
+    s_east = np.asarray(s_east, dtype=np.float64)
+    s_north = np.asarray(s_north, dtype=np.float64)
+    if s_up is None:
+        s_up = np.sqrt(np.clip(1.0 - s_east**2 - s_north**2, 0.0, None))
+    return (s_east, s_north, np.asarray(s_up, dtype=np.float64))
+
+
+def from_elevation_azimuth_east(elevation_rad, azimuth_east_rad):
+    """Look vector (pixel to sensor) as elevation above the horizontal and azimuth of its
+    horizontal projection from east, anticlockwise, both in radians.
+
+    This is HyP3's ``lv_theta`` / ``lv_phi`` and kite's ``theta`` / ``phi``.
+    """
+    cos_el = np.cos(elevation_rad)
+    return (cos_el * np.cos(azimuth_east_rad), cos_el * np.sin(azimuth_east_rad), np.sin(elevation_rad))
+
+
+from_hyp3_look_vector = from_elevation_azimuth_east
+from_kite = from_elevation_azimuth_east
+
+
+def heading_from_aria_azimuth(azimuth_angle, look_side=RIGHT):
+    """Flight heading implied by an ARIA-convention azimuth angle."""
+    _check_look_side(look_side)
+    offset = 180.0 if look_side == RIGHT else 0.0
+    return (offset - np.asarray(azimuth_angle, dtype=np.float64)) % 360.0
+
+
+def heading_from_mintpy_azimuth(azimuth_angle, look_side=RIGHT):
+    """Flight heading implied by a MintPy-convention azimuth angle (a = 90 - h, right-looking)."""
+    _check_look_side(look_side)
+    offset = 90.0 if look_side == RIGHT else -90.0
+    return (offset - np.asarray(azimuth_angle, dtype=np.float64)) % 360.0
+
+
+def sign_factor(los_sign):
+    """Factor that turns LOS values of the given sign into the 'toward the satellite' sign."""
+    if los_sign == TOWARD:
+        return 1.0
+    if los_sign == AWAY:
+        return -1.0
+    raise ValueError(f"LOS sign must be 'toward' or 'away', not {los_sign!r}")
+
+
+def forward(s, east, north, up):
+    """LOS velocity, positive toward the satellite, of an ENU velocity seen along ``s``."""
+    return s[0] * east + s[1] * north + s[2] * up

@@ -1,0 +1,249 @@
+"""Raster footprints and the common grid the tracks are resampled to (DESIGN.md section 4)."""
+
+import math
+from dataclasses import dataclass
+
+from osgeo import gdal, osr
+
+gdal.UseExceptions()
+osr.UseExceptions()
+
+#: Largest common grid accepted, in pixels (50000 x 50000): a smaller resolution is
+#: almost always a unit mistake (metres typed for a geographic CRS).
+MAX_GRID_PIXELS = 2_500_000_000
+
+_EARTH_RADIUS_M = 6371008.8
+# Relative tolerance for "same pixel size" and "aligned origin" tests.
+_REL_TOL = 1e-9
+_ALIGN_TOL = 1e-6
+
+
+class GridError(ValueError):
+    """The inputs do not define a usable common grid."""
+
+
+def srs_from_wkt(wkt):
+    srs = osr.SpatialReference()
+    srs.ImportFromWkt(wkt)
+    srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    return srs
+
+
+def srs_from_user_input(text):
+    srs = osr.SpatialReference()
+    srs.SetFromUserInput(text)
+    srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    return srs
+
+
+def same_crs(wkt_a, wkt_b):
+    return bool(srs_from_wkt(wkt_a).IsSame(srs_from_wkt(wkt_b)))
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A north-up raster grid: CRS as WKT, GDAL geotransform, size in pixels."""
+
+    crs_wkt: str
+    geotransform: tuple
+    width: int
+    height: int
+
+    @property
+    def bounds(self):
+        x0, dx, _, y0, _, dy = self.geotransform
+        return (x0, y0 + dy * self.height, x0 + dx * self.width, y0)
+
+    @property
+    def pixel_size(self):
+        return (self.geotransform[1], -self.geotransform[5])
+
+
+@dataclass(frozen=True)
+class RasterInfo:
+    """What the grid and reader need to know of one raster dataset."""
+
+    path: str
+    crs_wkt: str
+    geotransform: tuple
+    width: int
+    height: int
+    band_count: int
+
+    @property
+    def north_up(self):
+        return self.geotransform[2] == 0 and self.geotransform[4] == 0 and self.geotransform[5] < 0
+
+    def grid(self):
+        return Grid(self.crs_wkt, tuple(self.geotransform), self.width, self.height)
+
+
+def raster_info(path, label=None):
+    """Open ``path`` with GDAL and describe it; errors name ``label`` (the layer)."""
+    label = label or path
+    try:
+        ds = gdal.Open(path)
+    except RuntimeError as exc:
+        raise GridError(f"{label}: cannot be opened ({exc})") from None
+    if ds is None:
+        raise GridError(f"{label}: cannot be opened")
+    wkt = ds.GetProjection()
+    if not wkt:
+        raise GridError(f"{label}: has no coordinate reference system")
+    info = RasterInfo(path, wkt, tuple(ds.GetGeoTransform()), ds.RasterXSize, ds.RasterYSize, ds.RasterCount)
+    if info.geotransform == (0.0, 1.0, 0.0, 0.0, 0.0, 1.0):
+        raise GridError(f"{label}: has no georeferencing")
+    return info
+
+
+def _pixel_to_xy(gt, col, row):
+    return (gt[0] + col * gt[1] + row * gt[2], gt[3] + col * gt[4] + row * gt[5])
+
+
+def _transformer(src_wkt, dst_wkt):
+    if same_crs(src_wkt, dst_wkt):
+        return None
+    return osr.CoordinateTransformation(srs_from_wkt(src_wkt), srs_from_wkt(dst_wkt))
+
+
+def _transform_points(transformer, points):
+    if transformer is None:
+        return points
+    out = transformer.TransformPoints(points)
+    return [(p[0], p[1]) for p in out if math.isfinite(p[0]) and math.isfinite(p[1])]
+
+
+def footprint(info, target_wkt, samples=21):
+    """Bounding box (xmin, ymin, xmax, ymax) of the raster's outline in ``target_wkt``."""
+    gt = info.geotransform
+    w, h = info.width, info.height
+    edge = []
+    for i in range(samples + 1):
+        f = i / samples
+        edge += [(f * w, 0), (f * w, h), (0, f * h), (w, f * h)]
+    points = [_pixel_to_xy(gt, c, r) for c, r in edge]
+    points = _transform_points(_transformer(info.crs_wkt, target_wkt), points)
+    if not points:
+        raise GridError(f"{info.path}: its outline cannot be expressed in the target CRS")
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+def pixel_size_in(info, target_wkt):
+    """Size of the raster's central pixel expressed in ``target_wkt`` units (a square
+    pixel of the same diagonal)."""
+    gt = info.geotransform
+    if info.north_up and same_crs(info.crs_wkt, target_wkt):
+        return max(abs(gt[1]), abs(gt[5]))
+    c, r = info.width / 2.0, info.height / 2.0
+    pts = [_pixel_to_xy(gt, c, r), _pixel_to_xy(gt, c + 1, r + 1)]
+    pts = _transform_points(_transformer(info.crs_wkt, target_wkt), pts)
+    if len(pts) != 2:
+        raise GridError(f"{info.path}: its pixel size cannot be expressed in the target CRS")
+    return math.hypot(pts[1][0] - pts[0][0], pts[1][1] - pts[0][1]) / math.sqrt(2.0)
+
+
+def resolution_in_metres(grid):
+    """(east-west, north-south) pixel size in metres at the grid centre."""
+    srs = srs_from_wkt(grid.crs_wkt)
+    dx, dy = grid.pixel_size
+    if srs.IsGeographic():
+        xmin, ymin, xmax, ymax = grid.bounds
+        lat = math.radians(0.5 * (ymin + ymax))
+        metres_per_degree = math.radians(1.0) * _EARTH_RADIUS_M
+        return (dx * metres_per_degree * math.cos(lat), dy * metres_per_degree)
+    factor = srs.GetLinearUnits() or 1.0
+    return (dx * factor, dy * factor)
+
+
+def crs_units(wkt):
+    srs = srs_from_wkt(wkt)
+    if srs.IsGeographic():
+        return "degrees"
+    return srs.GetLinearUnitsName() or "metres"
+
+
+def _is_aligned(info, target_wkt, res):
+    gt = info.geotransform
+    return (
+        info.north_up
+        and math.isclose(abs(gt[1]), res, rel_tol=_REL_TOL)
+        and math.isclose(abs(gt[5]), res, rel_tol=_REL_TOL)
+        and same_crs(info.crs_wkt, target_wkt)
+    )
+
+
+def common_grid(infos, target_wkt=None, resolution=0.0, extent=None, max_pixels=MAX_GRID_PIXELS):
+    """The grid all tracks are resampled to.
+
+    CRS: ``target_wkt`` or the first input's. Resolution: ``resolution`` (target CRS
+    units) or, when 0, the coarsest input pixel expressed in target units. Extent:
+    ``extent`` (xmin, ymin, xmax, ymax in the target CRS) or the intersection of the
+    inputs' footprints, snapped outward to whole pixels. The pixel lattice is the first
+    input's when it is already in the target CRS at that resolution (so it is read as
+    is), otherwise multiples of the resolution.
+    """
+    if not infos:
+        raise GridError("no input rasters")
+    target_wkt = target_wkt or infos[0].crs_wkt
+    if resolution is None or resolution == 0:
+        res = max(pixel_size_in(i, target_wkt) for i in infos)
+    elif not (resolution > 0 and math.isfinite(resolution)):
+        raise GridError(f"the resolution must be a positive number, not {resolution}")
+    else:
+        res = float(resolution)
+
+    if extent is None:
+        boxes = [footprint(i, target_wkt) for i in infos]
+        xmin = max(b[0] for b in boxes)
+        ymin = max(b[1] for b in boxes)
+        xmax = min(b[2] for b in boxes)
+        ymax = min(b[3] for b in boxes)
+        if xmin >= xmax or ymin >= ymax:
+            raise GridError("the input layers do not overlap")
+        if (xmax - xmin) < res * (1 - _ALIGN_TOL) or (ymax - ymin) < res * (1 - _ALIGN_TOL):
+            raise GridError(
+                f"the input layers overlap by less than one output pixel "
+                f"({xmax - xmin:.6g} x {ymax - ymin:.6g} for a {res:.6g} pixel)"
+            )
+    else:
+        xmin, ymin, xmax, ymax = extent
+        if not (xmin < xmax and ymin < ymax):
+            raise GridError("the extent is empty")
+
+    if _is_aligned(infos[0], target_wkt, res):
+        ax, ay = infos[0].geotransform[0], infos[0].geotransform[3]
+    else:
+        ax, ay = 0.0, 0.0
+    col0 = math.floor((xmin - ax) / res + _ALIGN_TOL)
+    col1 = math.ceil((xmax - ax) / res - _ALIGN_TOL)
+    row0 = math.floor((ay - ymax) / res + _ALIGN_TOL)
+    row1 = math.ceil((ay - ymin) / res - _ALIGN_TOL)
+    width, height = max(col1 - col0, 1), max(row1 - row0, 1)
+    if width * height > max_pixels:
+        raise GridError(
+            f"the common grid would be {width} x {height} pixels at resolution {res:.6g} "
+            f"({crs_units(target_wkt)}); choose a coarser resolution or a smaller extent"
+        )
+    gt = (ax + col0 * res, res, 0.0, ay - row0 * res, 0.0, -res)
+    return Grid(target_wkt, gt, width, height)
+
+
+def window_offset(info, grid):
+    """(col, row) offset of ``grid`` in the raster when the raster lies on the same
+    pixel lattice (same CRS, north-up, same pixel size, whole-pixel shift), else None."""
+    gt = info.geotransform
+    dx, dy = grid.pixel_size
+    if not (
+        info.north_up
+        and math.isclose(gt[1], dx, rel_tol=_REL_TOL)
+        and math.isclose(-gt[5], dy, rel_tol=_REL_TOL)
+        and same_crs(info.crs_wkt, grid.crs_wkt)
+    ):
+        return None
+    col = (grid.geotransform[0] - gt[0]) / dx
+    row = (gt[3] - grid.geotransform[3]) / dy
+    if abs(col - round(col)) > _ALIGN_TOL or abs(row - round(row)) > _ALIGN_TOL:
+        return None
+    return (int(round(col)), int(round(row)))

@@ -1,0 +1,115 @@
+"""Read one raster band on a target grid, window by window, as float32 with NaN for nodata.
+
+A raster already on the grid's pixel lattice is read directly (no resampling); any other
+raster goes through an in-memory GDAL warped VRT, so warping happens window by window.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from osgeo import gdal
+
+from .grid import GridError, raster_info, window_offset
+
+gdal.UseExceptions()
+
+#: Resampling methods offered, as (name, GDAL name).
+RESAMPLING_METHODS = (("nearest", "near"), ("bilinear", "bilinear"), ("cubic", "cubic"), ("average", "average"))
+_GDAL_RESAMPLING = dict(RESAMPLING_METHODS)
+
+
+@dataclass(frozen=True)
+class RasterRef:
+    """One band of a raster file; ``scale`` multiplies its values (unit conversion)."""
+
+    path: str
+    band: int = 1
+    label: str = ""
+    scale: float = 1.0
+
+    @property
+    def name(self):
+        return self.label or self.path
+
+
+def _is_float(band):
+    return band.DataType in (gdal.GDT_Float32, gdal.GDT_Float64)
+
+
+class GridReader:
+    """Delivers windows of ``ref`` resampled onto ``grid``."""
+
+    def __init__(self, ref, grid, resampling="bilinear"):
+        if resampling not in _GDAL_RESAMPLING:
+            raise ValueError(f"unknown resampling method {resampling!r}")
+        self.ref = ref
+        self.grid = grid
+        info = raster_info(ref.path, ref.name)
+        if not 1 <= ref.band <= info.band_count:
+            raise GridError(f"{ref.name}: has no band {ref.band} (it has {info.band_count})")
+        self._ds = gdal.Open(ref.path)
+        band = self._ds.GetRasterBand(ref.band)
+        self._nodata = band.GetNoDataValue()
+        self._offset = window_offset(info, grid)
+        self.warped = self._offset is None
+        if self.warped:
+            self._vrt = self._warped_vrt(band, resampling)
+            self._band = self._vrt.GetRasterBand(1)
+            self._use_mask = False
+        else:
+            self._band = band
+            flags = band.GetMaskFlags()
+            self._use_mask = not (flags & (gdal.GMF_ALL_VALID | gdal.GMF_NODATA))
+            self._size = (info.width, info.height)
+
+    def _warped_vrt(self, band, resampling):
+        src = self._ds
+        if self._ds.RasterCount > 1:
+            src = gdal.Translate("", self._ds, format="VRT", bandList=[self.ref.band])
+        if self._nodata is not None:
+            src_nodata = repr(float(self._nodata))
+        elif _is_float(band):
+            src_nodata = "nan"
+        else:
+            src_nodata = None
+        g = self.grid
+        return gdal.Warp(
+            "",
+            src,
+            format="VRT",
+            dstSRS=g.crs_wkt,
+            outputBounds=g.bounds,
+            width=g.width,
+            height=g.height,
+            resampleAlg=_GDAL_RESAMPLING[resampling],
+            outputType=gdal.GDT_Float32,
+            srcNodata=src_nodata,
+            dstNodata="nan",
+        )
+
+    def read(self, col, row, ncols, nrows):
+        """Window of the grid as float32, NaN where there is no data."""
+        if self.warped:
+            out = self._band.ReadAsArray(col, row, ncols, nrows, buf_type=gdal.GDT_Float32)
+        else:
+            out = np.full((nrows, ncols), np.nan, dtype=np.float32)
+            c0, r0 = col + self._offset[0], row + self._offset[1]
+            w, h = self._size
+            x0, y0 = max(c0, 0), max(r0, 0)
+            x1, y1 = min(c0 + ncols, w), min(r0 + nrows, h)
+            if x1 > x0 and y1 > y0:
+                part = self._band.ReadAsArray(x0, y0, x1 - x0, y1 - y0, buf_type=gdal.GDT_Float32)
+                if self._nodata is not None and not np.isnan(self._nodata):
+                    part[part == np.float32(self._nodata)] = np.nan
+                if self._use_mask:
+                    mask = self._band.GetMaskBand().ReadAsArray(x0, y0, x1 - x0, y1 - y0)
+                    part[mask == 0] = np.nan
+                out[y0 - r0 : y1 - r0, x0 - c0 : x1 - c0] = part
+        if self.ref.scale != 1.0:
+            out *= np.float32(self.ref.scale)
+        return out
+
+    def close(self):
+        self._band = None
+        self._vrt = None
+        self._ds = None

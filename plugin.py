@@ -1,0 +1,57 @@
+"""Plugin entry: the Processing provider, a toolbar button and a Raster menu entry."""
+
+import os
+
+from qgis.core import QgsApplication
+from qgis.PyQt.QtGui import QIcon
+from qgis.PyQt.QtWidgets import QAction
+
+from .provider.provider import LosDecompProvider
+
+MENU = "InSAR LOS Decomposition"
+ICON = os.path.join(os.path.dirname(__file__), "icons", "icon.svg")
+
+
+class InsarDecompositionPlugin:
+    def __init__(self, iface):
+        self.iface = iface
+        self.provider = None
+        self.action = None
+        self.dialog = None
+
+    def initProcessing(self):  # noqa: N802 (QGIS's name)
+        if self.provider is not None:  # qgis_process calls this; the desktop calls initGui
+            return
+        self.provider = LosDecompProvider()
+        QgsApplication.processingRegistry().addProvider(self.provider)
+
+    def initGui(self):  # noqa: N802 (QGIS's name)
+        self.initProcessing()
+        self.action = QAction(QIcon(ICON), "InSAR LOS Decomposition...", self.iface.mainWindow())
+        self.action.setObjectName("insarLosDecompositionAction")
+        self.action.triggered.connect(self.open_dialog)
+        self.iface.addRasterToolBarIcon(self.action)
+        self.iface.addPluginToRasterMenu(MENU, self.action)
+
+    def open_dialog(self):
+        from .ui.dialog import DecompositionDialog
+
+        if self.dialog is None:
+            self.dialog = DecompositionDialog(self.iface, parent=self.iface.mainWindow())
+        self.dialog.show()
+        self.dialog.raise_()
+        self.dialog.activateWindow()
+
+    def unload(self):
+        if self.action is not None:
+            self.iface.removeRasterToolBarIcon(self.action)
+            self.iface.removePluginRasterMenu(MENU, self.action)
+            self.action.deleteLater()
+            self.action = None
+        if self.dialog is not None:
+            self.dialog.close()
+            self.dialog.deleteLater()
+            self.dialog = None
+        if self.provider is not None:
+            QgsApplication.processingRegistry().removeProvider(self.provider)
+            self.provider = None

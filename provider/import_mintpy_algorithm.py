@@ -1,0 +1,63 @@
+"""``losdecomp:import_mintpy``: a MintPy HDF5 file to a georeferenced GeoTIFF with its geometry."""
+
+from qgis.core import (
+    QgsProcessingAlgorithm,
+    QgsProcessingException,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterString,
+)
+
+from ..core import mintpy
+from ..core.writer import check_writable
+
+
+class ImportMintpyAlgorithm(QgsProcessingAlgorithm):
+    def name(self):
+        return "import_mintpy"
+
+    def displayName(self):  # noqa: N802 (QGIS's name)
+        return "Import MintPy HDF5 velocity"
+
+    def group(self):
+        return ""
+
+    def groupId(self):  # noqa: N802 (QGIS's name)
+        return ""
+
+    def shortHelpString(self):  # noqa: N802 (QGIS's name)
+        return (
+            "Writes a dataset of a geocoded MintPy HDF5 file (velocity.h5 by default) as a GeoTIFF "
+            "georeferenced from X_FIRST/Y_FIRST/X_STEP/Y_STEP, with its standard deviation band when the "
+            "file has one, its geometry (heading, incidence, look side), unit, LOS sign and reference point "
+            "as metadata tags, and, when a geometryGeo.h5 file is given, the per-pixel LOS unit vector as "
+            "extra bands. The result is a ready input of 'Decompose LOS velocities'.\n\n"
+            "MintPy stores masked pixels as 0: they become nodata (the reference pixel is kept). "
+            "azimuthAngle is read in MintPy's or ARIA's convention, whichever agrees with HEADING; the log "
+            "says which."
+        )
+
+    def createInstance(self):  # noqa: N802 (QGIS's name)
+        return ImportMintpyAlgorithm()
+
+    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
+        self.addParameter(QgsProcessingParameterFile("INPUT", "MintPy file", extension="h5"))
+        self.addParameter(QgsProcessingParameterString("DATASET", "Dataset", defaultValue="velocity"))
+        self.addParameter(
+            QgsProcessingParameterFile(
+                "GEOMETRY", "MintPy geometry file (geometryGeo.h5)", extension="h5", optional=True
+            )
+        )
+        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT", "Imported velocity"))
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS's name)
+        path = self.parameterAsFile(parameters, "INPUT", context)
+        dataset = self.parameterAsString(parameters, "DATASET", context) or "velocity"
+        geometry_path = self.parameterAsFile(parameters, "GEOMETRY", context) or None
+        out = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
+        try:
+            check_writable(out, "OUTPUT")
+            mintpy.import_file(path, out, dataset, geometry_path, log=feedback.pushInfo)
+        except (ValueError, OSError, RuntimeError) as exc:
+            raise QgsProcessingException(str(exc)) from None
+        return {"OUTPUT": out}

@@ -1,0 +1,35 @@
+"""The Processing provider ``losdecomp``."""
+
+import os
+
+from qgis.core import QgsProcessingProvider
+from qgis.PyQt.QtGui import QIcon
+
+from .decompose_algorithm import DecomposeAlgorithm
+from .import_mintpy_algorithm import ImportMintpyAlgorithm
+
+ICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons", "icon.svg")
+
+
+class LosDecompProvider(QgsProcessingProvider):
+    def id(self):
+        return "losdecomp"
+
+    def name(self):
+        return "InSAR LOS decomposition"
+
+    def longName(self):  # noqa: N802 (QGIS's name)
+        return "InSAR line-of-sight decomposition"
+
+    def icon(self):
+        return QIcon(ICON)
+
+    def svgIconPath(self):  # noqa: N802 (QGIS's name)
+        return ICON
+
+    def loadAlgorithms(self):  # noqa: N802 (QGIS's name)
+        self.addAlgorithm(DecomposeAlgorithm())
+        self.addAlgorithm(ImportMintpyAlgorithm())
+
+    def supportedOutputRasterLayerExtensions(self):  # noqa: N802 (QGIS's name)
+        return ["tif"]

@@ -1,0 +1,51 @@
+"""Test set-up: the plugin is importable as ``insar_decomposition`` whatever the checkout's
+folder is called, and the helper scripts (synthetic scenes) are importable too."""
+
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+PACKAGE = "insar_decomposition"
+
+
+def _make_importable():
+    if ROOT.name == PACKAGE:
+        parent = ROOT.parent
+    else:
+        parent = Path(tempfile.mkdtemp(prefix="losdecomp-import-"))
+        (parent / PACKAGE).symlink_to(ROOT, target_is_directory=True)
+    sys.path.insert(0, str(parent))
+    sys.path.insert(0, str(ROOT / "scripts"))
+    return parent
+
+
+IMPORT_PARENT = _make_importable()
+
+
+def pytest_report_header(config):
+    lines = []
+    try:
+        from osgeo import gdal
+
+        lines.append(f"GDAL {gdal.__version__}")
+    except ImportError:
+        lines.append("GDAL not importable")
+    try:
+        from qgis.core import Qgis
+        from qgis.PyQt.QtCore import QT_VERSION_STR
+
+        lines.append(f"QGIS {Qgis.QGIS_VERSION}, Qt {QT_VERSION_STR}")
+    except ImportError:
+        lines.append("QGIS not importable")
+    return ", ".join(lines)
+
+
+@pytest.fixture(scope="session")
+def shared_data():
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real products folder {SHARED_DATA} is absent")
+    return SHARED_DATA
