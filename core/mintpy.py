@@ -163,11 +163,13 @@ def import_file(path, out_path, dataset="velocity", geometry_path=None, log=prin
             f"{label}: dataset '{dataset}' is {data.shape}, the attributes say {grid.height}x{grid.width}"
         )
     masked = data == 0
+    ref_pixel = None
     ref = (tags.get("REF_Y"), tags.get("REF_X"))
     if all(str(v).lstrip("-").isdigit() for v in ref):
         r, c = int(ref[0]), int(ref[1])
         if 0 <= r < grid.height and 0 <= c < grid.width:
             masked[r, c] = False
+            ref_pixel = (r, c)
     data[masked] = np.nan
     log(f"{label}: {int(masked.sum())} pixels stored as 0 (MintPy's mask) set to nodata")
 
@@ -175,6 +177,9 @@ def import_file(path, out_path, dataset="velocity", geometry_path=None, log=prin
     bands = [(data, BandSpec(dataset, unit, {TAG_ROLE: ROLE_VELOCITY}))]
     std = _read(path, f"{dataset}Std", label)
     if std is not None:
+        if ref_pixel is not None and not std[ref_pixel] > 0 and np.any(std > 0):
+            # 0 by construction at the reference pixel; the smallest positive value keeps it usable
+            std[ref_pixel] = np.min(std[std > 0])
         std[masked | ~(std > 0)] = np.nan
         bands.append((std, BandSpec(f"{dataset}Std", unit, {TAG_ROLE: ROLE_STD})))
 

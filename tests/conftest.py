@@ -49,3 +49,26 @@ def shared_data():
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real products folder {SHARED_DATA} is absent")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def plugin(qgis_iface, qgis_processing):
+    """The plugin loaded as QGIS loads it: metadata.txt parsed, classFactory, initProcessing."""
+    import configparser
+    import importlib
+
+    meta = configparser.ConfigParser()
+    meta.read(ROOT / "metadata.txt")
+    assert meta["general"]["hasProcessingProvider"] == "yes"
+    module = importlib.import_module(PACKAGE)
+    instance = module.classFactory(qgis_iface)
+    instance.initProcessing()
+    yield instance
+    instance.unload()
+
+
+@pytest.fixture(scope="module")
+def scene_paths(tmp_path_factory):
+    import synthetic_scene
+
+    return synthetic_scene.make_scene(str(tmp_path_factory.mktemp("scene")))

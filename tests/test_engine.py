@@ -36,11 +36,6 @@ def read(path, band=1):
     return ds.GetRasterBand(band).ReadAsArray()
 
 
-@pytest.fixture(scope="module")
-def scene_paths(tmp_path_factory):
-    return scene.make_scene(str(tmp_path_factory.mktemp("scene")))
-
-
 def test_common_grid_default_is_first_crs_and_coarsest_pixel(scene_paths):
     infos = [raster_info(scene_paths["asc"]), raster_info(scene_paths["desc"])]
     grid = common_grid(infos)
