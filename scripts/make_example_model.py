@@ -24,7 +24,9 @@ OUT = os.path.join(os.path.dirname(HERE), "examples", "decompose_and_fill.model3
 
 def build():
     model = QgsProcessingModelAlgorithm("Decompose and fill gaps", "InSAR LOS decomposition examples")
-    for i, (name, label) in enumerate((("ascending", "Ascending LOS velocity"), ("descending", "Descending LOS velocity"))):
+    for i, (name, label) in enumerate(
+        (("ascending", "Ascending LOS velocity"), ("descending", "Descending LOS velocity"))
+    ):
         p = QgsProcessingModelParameter(name)
         p.setPosition(QPointF(120, 60 + 80 * i))
         model.addModelParameter(QgsProcessingParameterRasterLayer(name, label), p)
@@ -45,7 +47,9 @@ def build():
     fill.setChildId("fill")
     fill.setDescription("Fill gaps in the vertical velocity")
     fill.setPosition(QPointF(680, 100))
-    fill.addParameterSources("INPUT", [QgsProcessingModelChildParameterSource.fromChildOutput("decompose", "OUTPUT_UP")])
+    fill.addParameterSources(
+        "INPUT", [QgsProcessingModelChildParameterSource.fromChildOutput("decompose", "OUTPUT_UP")]
+    )
     fill.addParameterSources("BAND", [QgsProcessingModelChildParameterSource.fromStaticValue(1)])
     fill.addParameterSources("FILL_VALUE", [QgsProcessingModelChildParameterSource.fromStaticValue(0)])
     up_out = QgsProcessingModelOutput("up_filled", "Vertical velocity, gaps filled with 0")

@@ -4,11 +4,12 @@ import os
 
 import numpy as np
 import pytest
+from osgeo import gdal
+
 import synthetic_scene as scene
 from insar_decomposition.core import engine, geometry
 from insar_decomposition.core.grid import GridError, common_grid, raster_info, resolution_in_metres
 from insar_decomposition.core.reader import GridReader, RasterRef
-from osgeo import gdal
 
 
 def const_geom(h, t, side=geometry.RIGHT):

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from insar_decomposition.core import geometry as g
 from insar_decomposition.core.inversion import TrackBlock, condition_number, invert
 
