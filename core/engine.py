@@ -163,17 +163,18 @@ def windows(grid, block_pixels):
             yield col, row, min(cols, grid.width - col), min(rows, grid.height - row)
 
 
-def _horizontal_name(azimuth):
-    return "East" if azimuth is None else f"Horizontal along azimuth {azimuth:g} deg"
+def horizontal_label(azimuth):
+    """Name of the horizontal velocity solved for."""
+    return "East velocity" if azimuth is None else f"Horizontal velocity along azimuth {azimuth:g} deg"
 
 
 def band_specs(job):
-    h = _horizontal_name(job.horizontal_azimuth)
+    h = horizontal_label(job.horizontal_azimuth)
     unit = job.unit
     return {
-        HORIZONTAL: [BandSpec(f"{h} velocity", unit)],
+        HORIZONTAL: [BandSpec(h, unit)],
         UP: [BandSpec("Vertical (up) velocity", unit)],
-        SIGMA_HORIZONTAL: [BandSpec(f"Standard deviation of the {h.lower()} velocity", unit)],
+        SIGMA_HORIZONTAL: [BandSpec(f"Standard deviation of the {h[0].lower()}{h[1:]}", unit)],
         SIGMA_UP: [BandSpec("Standard deviation of the vertical velocity", unit)],
         QUALITY: [BandSpec(desc, unit if u is None else u, {"QUALITY": key}) for key, desc, u in QUALITY_BANDS],
     }

@@ -336,6 +336,8 @@ class DecomposeAlgorithm(QgsProcessingAlgorithm):
         results = {}
         names = {}
         for key, (product, label) in OUTPUTS.items():
+            if job.horizontal_azimuth is not None and product in (engine.HORIZONTAL, engine.SIGMA_HORIZONTAL):
+                label = label.replace("East velocity", engine.horizontal_label(job.horizontal_azimuth))
             if product in summary.outputs:
                 results[key] = summary.outputs[product]
                 names[summary.outputs[product]] = (label, product)
