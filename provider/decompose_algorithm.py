@@ -322,7 +322,9 @@ class DecomposeAlgorithm(QgsProcessingAlgorithm):
             )
         except engine.Cancelled:
             feedback.pushInfo("Cancelled: no output written.")
-            return {}
+            pending = context.layersToLoadOnCompletion()
+            context.setLayersToLoadOnCompletion({k: v for k, v in pending.items() if k not in job.outputs.values()})
+            return {key: None for key in OUTPUTS}
         except (ValueError, OSError, RuntimeError) as exc:
             raise QgsProcessingException(f"decomposition failed, no output written: {exc}") from None
 

@@ -101,7 +101,12 @@ def test_known_north_is_removed(plugin, truth, tmp_path, as_raster):
         north = np.full(SHAPE, 7.5)
     t = (east, north, up)
     a, d = write_track(tmp_path, "asc", t, with_north=True), write_track(tmp_path, "desc", t, with_north=True)
-    params = {"ASCENDING": a, "DESCENDING": d, "OUTPUT_EAST": str(tmp_path / "e.tif"), "OUTPUT_UP": str(tmp_path / "u.tif")}
+    params = {
+        "ASCENDING": a,
+        "DESCENDING": d,
+        "OUTPUT_EAST": str(tmp_path / "e.tif"),
+        "OUTPUT_UP": str(tmp_path / "u.tif"),
+    }
     ignored = run(dict(params, OUTPUT_UP=str(tmp_path / "u0.tif"), OUTPUT_EAST=str(tmp_path / "e0.tif")))
     assert np.max(np.abs(read(ignored["OUTPUT_UP"]) - up)) > 1.0
     if as_raster:

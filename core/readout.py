@@ -1,0 +1,118 @@
+"""What the dialog shows before a run: each layer's metadata, grid facts and how the chosen
+geometry turns LOS errors into east/up errors. Same core functions as the run itself."""
+
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+from osgeo import gdal
+
+from . import geometry, metadata
+from .engine import GEOMETRY_CONVENTIONS, RasterGeometry
+from .grid import common_grid, crs_units, raster_info, resolution_in_metres, srs_from_wkt
+from .inversion import DEFAULT_MAX_CONDITION, TrackBlock, horizontal_sensitivity, invert
+from .reader import RasterRef
+
+_PREVIEW = 64  # pixels a side read from per-pixel geometry rasters for the read-out
+
+
+@dataclass
+class Amplification:
+    """East/up standard deviation per unit LOS standard deviation, and cond(G)."""
+
+    sigma_horizontal: float
+    sigma_up: float
+    condition: float
+    resolvable: bool
+    reason: str = ""
+
+
+def describe_layer(path, band=1):
+    """A one-paragraph summary of what the layer says, for the dialog."""
+    md = metadata.read(path, band)
+    parts = [f"Product: {md.product}."]
+    if md.geometry is not None:
+        parts.append(f"Geometry per pixel ({md.geometry.source}).")
+    for label, found in (("Heading", md.heading), ("Incidence", md.incidence)):
+        if found is not None:
+            parts.append(f"{label} {found.value:.4f}° ({found.source}).")
+    for label, found in (("Look side", md.look_side), ("LOS sign", md.los_sign), ("Unit", md.unit)):
+        if found is not None:
+            parts.append(f"{label}: {found.value} ({found.source}).")
+    if md.sigma is not None:
+        parts.append(f"Standard deviation: {md.sigma.source}.")
+    if md.reference is not None:
+        parts.append(f"Reference point {md.reference.value[0]:.5f}, {md.reference.value[1]:.5f}.")
+    ds = gdal.Open(path)
+    dates = {k: v for k, v in (ds.GetMetadata() or {}).items() if k in ("MINTPY_START_DATE", "MINTPY_END_DATE")}
+    if dates:
+        parts.append(f"Dates {dates.get('MINTPY_START_DATE', '?')} to {dates.get('MINTPY_END_DATE', '?')}.")
+    parts += md.notes
+    return md, " ".join(parts)
+
+
+def layer_grid_text(path, label):
+    info = raster_info(path, label)
+    mx, my = resolution_in_metres(info.grid())
+    srs = srs_from_wkt(info.crs_wkt)
+    px, py = abs(info.geotransform[1]), abs(info.geotransform[5])
+    return (
+        f"{label}: {srs.GetName()}, {info.width} x {info.height} pixels of {px:.6g} x {py:.6g} "
+        f"{crs_units(info.crs_wkt)} (about {mx:.0f} x {my:.0f} m)"
+    )
+
+
+def suggested_grid(paths, target_wkt=None):
+    """(resolution in target units, (metres east-west, north-south), units name) of the default grid."""
+    infos = [raster_info(p) for p in paths]
+    grid = common_grid(infos, target_wkt or None)
+    return grid.pixel_size[0], resolution_in_metres(grid), crs_units(grid.crs_wkt)
+
+
+def representative_vector(geom):
+    """A single unit vector for a geometry: itself when constant, the median of a coarse
+    read of the rasters when per pixel."""
+    if not isinstance(geom, RasterGeometry):
+        return (geom.s_east, geom.s_north, geom.s_up)
+    values = []
+    for comp in geom.components:
+        if isinstance(comp, RasterRef):
+            ds = gdal.Open(comp.path)
+            band = ds.GetRasterBand(comp.band)
+            a = band.ReadAsArray(buf_xsize=_PREVIEW, buf_ysize=_PREVIEW, buf_type=gdal.GDT_Float64)
+            nodata = band.GetNoDataValue()
+            if nodata is not None and not np.isnan(nodata):
+                a[a == nodata] = np.nan
+            values.append(a)
+        else:
+            values.append(comp)
+    s = GEOMETRY_CONVENTIONS[geom.convention](*values)
+    return tuple(float(np.nanmedian(c)) for c in s)
+
+
+def amplification(vectors, azimuth=None, max_condition=DEFAULT_MAX_CONDITION):
+    """How unit LOS errors become east/up errors for these unit vectors."""
+    tracks = [TrackBlock(np.zeros(1), *s, sigma=1.0) for s in vectors]
+    sol = invert(tracks, horizontal_azimuth=azimuth, max_condition=max_condition)
+    cond = float(sol.condition[0])
+    resolvable = bool(np.isfinite(sol.up[0]))
+    reason = ""
+    if not resolvable:
+        a = [float(horizontal_sensitivity(s[0], s[1], azimuth)) for s in vectors]
+        if not (any(x > 1e-6 for x in a) and any(x < -1e-6 for x in a)):
+            reason = "the tracks all look the same way: one must look east and another west"
+        else:
+            reason = f"the geometry is ill-conditioned (cond(G) {cond:.3g} > {max_condition:g})"
+    return Amplification(
+        float(sol.sigma_horizontal[0]) if resolvable else float("nan"),
+        float(sol.sigma_up[0]) if resolvable else float("nan"),
+        cond,
+        resolvable,
+        reason,
+    )
+
+
+def vector_from_angles(heading, incidence, look_side=geometry.RIGHT) -> Optional[tuple]:
+    if heading is None or incidence is None:
+        return None
+    return tuple(float(c) for c in geometry.from_heading_incidence(heading, incidence, look_side))

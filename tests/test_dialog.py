@@ -1,0 +1,152 @@
+"""The dialog, driven as a user would: metadata read-out, validation, a real run."""
+
+import time
+
+import pytest
+from qgis.core import QgsApplication, QgsProject, QgsRasterLayer, QgsSettings, QgsSingleBandPseudoColorRenderer
+from qgis.PyQt.QtCore import QCoreApplication
+
+from insar_decomposition.ui.dialog import SETTINGS, DecompositionDialog
+
+
+def wait_for(predicate, timeout=60):
+    start = time.time()
+    while not predicate():
+        QCoreApplication.processEvents()
+        if time.time() - start > timeout:
+            raise TimeoutError("the dialog's task did not finish")
+        time.sleep(0.01)
+
+
+@pytest.fixture()
+def project_layers(plugin, scene_paths, qgis_new_project):
+    QgsSettings().remove(SETTINGS.rstrip("/"))
+    asc = QgsRasterLayer(scene_paths["asc"], "asc")
+    desc = QgsRasterLayer(scene_paths["desc"], "desc")
+    assert asc.isValid() and desc.isValid()
+    QgsProject.instance().addMapLayers([asc, desc])
+    return asc, desc
+
+
+@pytest.fixture()
+def dialog(project_layers, qgis_iface, qgis_parent):
+    asc, desc = project_layers
+    dlg = DecompositionDialog(qgis_iface, parent=qgis_parent)
+    dlg.ascLayer.setLayer(asc)
+    dlg.descLayer.setLayer(desc)
+    yield dlg
+    if dlg.task is not None:
+        dlg.cancel()
+        wait_for(lambda: dlg.task is None)
+    dlg.close()
+    dlg.deleteLater()
+
+
+def test_choosing_a_layer_fills_angles_and_says_where_they_came_from(dialog):
+    assert dialog.ascHeading.text() == "348.0000"
+    assert dialog.ascIncidence.text() == "34.0000"
+    assert dialog.descHeading.text() == "192.0000"
+    assert "INSAR_HEADING" in dialog.ascInfo.text()
+    # filled values are passed as 'from the layer', so the log names the metadata as source
+    params = dialog.parameters()
+    assert "ASC_HEADING" not in params and "DESC_INCIDENCE" not in params
+    dialog.ascHeading.setText("347.5")
+    assert dialog.parameters()["ASC_HEADING"] == 347.5
+
+
+def test_readout_shows_error_amplification_and_grid(dialog):
+    text = dialog.geometryReadout.text()
+    assert "1 unit of LOS noise becomes" in text and "cond(G)" in text
+    assert "Ascending: WGS 84 / UTM zone 11N" in dialog.gridInfo.text()
+    assert "Suggested resolution: 121.236 metre" in dialog.gridInfo.text()
+    dialog.suggest_resolution()
+    assert dialog.resolution.value() == pytest.approx(121.236, abs=1e-3)
+
+
+def test_same_look_direction_warns_and_refuses_to_run(dialog):
+    dialog.descHeading.setText("350")
+    dialog.descIncidence.setText("44")
+    assert "cannot resolve east and up" in dialog.geometryReadout.text()
+    dialog.run()
+    assert dialog.task is None
+    messages = [w.text() for w in dialog.messageBar.items()]
+    assert any("all look the same way" in m for m in messages)
+
+
+def test_not_a_number_is_reported_not_raised(dialog):
+    dialog.ascHeading.setText("north-ish")
+    dialog.run()
+    assert dialog.task is None
+    assert any("not a number" in w.text() for w in dialog.messageBar.items())
+
+
+def test_licsbas_layer_shows_per_pixel_geometry(plugin, shared_data, qgis_iface, qgis_parent, qgis_new_project):
+    layer = QgsRasterLayer(str(shared_data / "naf_licsbas" / "014A_04939_131313" / "vel.geo.tif"), "vel")
+    QgsProject.instance().addMapLayer(layer)
+    dlg = DecompositionDialog(qgis_iface, parent=qgis_parent)
+    dlg.ascLayer.setLayer(layer)
+    assert dlg.ascHeading.text() == "" and "per pixel" in dlg.ascHeading.placeholderText()
+    assert "E.geo.tif, N.geo.tif, U.geo.tif" in dlg.ascInfo.text()
+    assert "mm/year" in dlg.ascInfo.text()
+    dlg.close()
+
+
+def test_run_adds_styled_layers_and_remembers_settings(dialog, tmp_path):
+    dialog.eastOutput.setFilePath(str(tmp_path / "east.tif"))
+    dialog.losSign.setCurrentIndex(0)
+    dialog.qualityOutput.setChecked(True)
+    n_before = len(QgsProject.instance().mapLayers())
+    dialog.run()
+    assert dialog.task is not None and not dialog.runButton.isEnabled()
+    wait_for(lambda: dialog.task is None)
+    layers = {lyr.name(): lyr for lyr in QgsProject.instance().mapLayers().values()}
+    assert len(layers) == n_before + 3
+    assert {"East velocity", "Vertical velocity", "Decomposition quality"} <= set(layers)
+    assert layers["East velocity"].source() == str(tmp_path / "east.tif")
+    assert isinstance(layers["Vertical velocity"].renderer(), QgsSingleBandPseudoColorRenderer)
+    assert dialog.progressBar.value() == 100 and dialog.runButton.isEnabled()
+    again = DecompositionDialog(dialog.iface, parent=dialog.parent())
+    assert again.qualityOutput.isChecked()
+    again.close()
+
+
+def test_cancel_leaves_no_layer_and_no_file(dialog, tmp_path, monkeypatch):
+    from insar_decomposition.core import engine
+
+    monkeypatch.setattr(engine, "DEFAULT_BLOCK_PIXELS", 256 * 256)
+    real_windows = engine.windows
+
+    def slow_windows(grid, block_pixels):
+        for w in real_windows(grid, 256 * 256):
+            time.sleep(0.2)
+            yield w
+
+    monkeypatch.setattr(engine, "windows", slow_windows)
+    dialog.resolution.setValue(10.0)  # many windows
+    dialog.upOutput.setFilePath(str(tmp_path / "up.tif"))
+    n_before = len(QgsProject.instance().mapLayers())
+    dialog.run()
+    wait_for(lambda: dialog.progressBar.value() > 0 or dialog.task is None, timeout=30)
+    dialog.cancel()
+    wait_for(lambda: dialog.task is None)
+    assert len(QgsProject.instance().mapLayers()) == n_before
+    assert list(tmp_path.iterdir()) == []
+    assert any("Cancelled" in w.title() for w in dialog.messageBar.items())
+
+
+def test_plugin_menu_and_toolbar(plugin, qgis_iface, monkeypatch):
+    from unittest import mock
+
+    for name in ("addRasterToolBarIcon", "addPluginToRasterMenu", "removeRasterToolBarIcon", "removePluginRasterMenu"):
+        monkeypatch.setattr(qgis_iface, name, mock.Mock(), raising=False)
+    plugin.initGui()
+    assert plugin.action.text() == "InSAR LOS Decomposition..."
+    qgis_iface.addPluginToRasterMenu.assert_called_once()
+    assert QgsApplication.processingRegistry().providerById("losdecomp") is not None
+    plugin.open_dialog()
+    assert plugin.dialog.isVisible()
+    plugin.unload()
+    assert plugin.action is None and plugin.dialog is None
+    qgis_iface.removePluginRasterMenu.assert_called_once()
+    assert QgsApplication.processingRegistry().providerById("losdecomp") is None
+    plugin.initProcessing()  # leave the provider registered for the other tests

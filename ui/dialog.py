@@ -1,0 +1,381 @@
+"""The decomposition dialog: picks layers, shows what they say, builds the parameters of
+``losdecomp:decompose`` and runs that same algorithm as a background task."""
+
+import os
+
+from qgis.core import (
+    Qgis,
+    QgsApplication,
+    QgsCoordinateReferenceSystem,
+    QgsMapLayerProxyModel,
+    QgsProcessingAlgRunnerTask,
+    QgsProcessingContext,
+    QgsProcessingFeedback,
+    QgsProcessingOutputLayerDefinition,
+    QgsProject,
+    QgsSettings,
+    QgsUnitTypes,
+)
+from qgis.gui import QgsFileWidget, QgsProjectionSelectionWidget
+from qgis.PyQt import uic
+from qgis.PyQt.QtCore import pyqtSlot
+from qgis.PyQt.QtWidgets import QDialog
+
+from ..core import readout
+from ..core.reader import RESAMPLING_METHODS
+from ..provider.decompose_algorithm import LOOK_SIDE_OPTIONS, LOS_SIGN_OPTIONS
+
+FORM_CLASS, _ = uic.loadUiType(os.path.join(os.path.dirname(__file__), "dialog.ui"))
+ALGORITHM = "losdecomp:decompose"
+SETTINGS = "insar_decomposition/dialog/"
+PREFIXES = ("asc", "desc")
+
+
+class _Feedback(QgsProcessingFeedback):
+    """Keeps the errors the algorithm reports, to show them in the dialog."""
+
+    def __init__(self):
+        super().__init__()
+        self.errors = []
+
+    def reportError(self, error, fatalError=False):  # noqa: N802, N803 (QGIS's names)
+        self.errors.append(error)
+        super().reportError(error, fatalError)
+
+
+class DecompositionDialog(QDialog, FORM_CLASS):
+    def __init__(self, iface, parent=None):
+        super().__init__(parent)
+        self.setupUi(self)
+        self.iface = iface
+        self.task = None
+        self.feedback = None
+        self.context = None
+        self._auto = {}  # angle field -> text filled from the layer
+        self._metadata = {}  # prefix -> TrackMetadata
+
+        for combo in (self.ascLayer, self.descLayer):
+            combo.setFilters(QgsMapLayerProxyModel.RasterLayer)
+        for combo in (self.ascSigma, self.descSigma, self.northVelocity):
+            combo.setFilters(QgsMapLayerProxyModel.RasterLayer)
+            combo.setAllowEmptyLayer(True)
+            combo.setLayer(None)
+        for combo in (self.ascLookSide, self.descLookSide):
+            combo.addItems([o[0] for o in LOOK_SIDE_OPTIONS])
+        self.losSign.addItems([o[0] for o in LOS_SIGN_OPTIONS])
+        self.resampling.addItems([m[0] for m in RESAMPLING_METHODS])
+        self.resampling.setCurrentIndex(1)
+        self.resolution.setMinimum(0.0)
+        self.resolution.setSpecialValueText("automatic (the coarsest input pixel)")
+        self.resolution.setClearValue(0.0)
+        self.targetCrs.setOptionVisible(QgsProjectionSelectionWidget.CrsNotSet, True)
+        self.targetCrs.setNotSetText("the ascending layer's CRS")
+        self.targetCrs.setCrs(QgsCoordinateReferenceSystem())
+        for w in (self.eastOutput, self.upOutput):
+            w.setStorageMode(QgsFileWidget.SaveFile)
+            w.setFilter("GeoTIFF (*.tif)")
+        for edit in (self.ascHeading, self.ascIncidence, self.descHeading, self.descIncidence, self.azimuth):
+            edit.setPlaceholderText("from the layer")
+        self.azimuth.setPlaceholderText("east")
+
+        # bound methods, not lambdas: Qt disconnects them when the dialog is destroyed
+        self.ascLayer.layerChanged.connect(self._asc_changed)
+        self.descLayer.layerChanged.connect(self._desc_changed)
+        for edit in (self.ascHeading, self.ascIncidence, self.descHeading, self.descIncidence, self.azimuth):
+            edit.textChanged.connect(self.update_readout)
+        for combo in (self.ascLookSide, self.descLookSide):
+            combo.currentIndexChanged.connect(self.update_readout)
+        self.maxCondition.valueChanged.connect(self.update_readout)
+        self.targetCrs.crsChanged.connect(self.update_grid_info)
+        self.resolution.valueChanged.connect(self.update_grid_info)
+        self.suggestButton.clicked.connect(self.suggest_resolution)
+        self.runButton.clicked.connect(self.run)
+        self.cancelButton.clicked.connect(self.cancel)
+        self.closeButton.clicked.connect(self.close)
+        self.processingButton.clicked.connect(self.open_processing_dialog)
+
+        self._restore_settings()
+        self._layer_changed("asc", self.ascLayer.currentLayer())
+        self._layer_changed("desc", self.descLayer.currentLayer())
+
+    # -- reading layers ----------------------------------------------------------------------
+
+    def _widgets(self, prefix):
+        p = prefix
+        return (
+            getattr(self, f"{p}Layer"),
+            getattr(self, f"{p}Band"),
+            getattr(self, f"{p}Heading"),
+            getattr(self, f"{p}Incidence"),
+            getattr(self, f"{p}Info"),
+        )
+
+    def _asc_changed(self, layer):
+        self._layer_changed("asc", layer)
+
+    def _desc_changed(self, layer):
+        self._layer_changed("desc", layer)
+
+    def _layer_changed(self, prefix, layer):
+        _, band, heading, incidence, info = self._widgets(prefix)
+        band.setLayer(layer)
+        self._metadata.pop(prefix, None)
+        for edit in (heading, incidence):
+            self._auto.pop(edit.objectName(), None)
+            edit.clear()
+        if layer is None:
+            info.setText("")
+        else:
+            try:
+                md, text = readout.describe_layer(layer.source(), max(band.currentBand(), 1))
+            except (RuntimeError, ValueError, OSError) as exc:
+                info.setText(f"Cannot read this layer's metadata: {exc}")
+            else:
+                self._metadata[prefix] = md
+                info.setText(text)
+                if md.geometry is None:
+                    for edit, found in ((heading, md.heading), (incidence, md.incidence)):
+                        if found is not None:
+                            text = f"{found.value:.4f}"
+                            edit.setText(text)
+                            self._auto[edit.objectName()] = text
+                else:
+                    heading.setPlaceholderText("per pixel (from the layer)")
+                    incidence.setPlaceholderText("per pixel (from the layer)")
+        self.update_readout()
+        self.update_grid_info()
+
+    def _typed_angle(self, edit):
+        """A number the user typed, or None when empty or left as filled from the layer."""
+        text = edit.text().strip()
+        if not text or self._auto.get(edit.objectName()) == text:
+            return None
+        return float(text)
+
+    def _shown_angle(self, edit):
+        text = edit.text().strip()
+        return float(text) if text else None
+
+    # -- read-outs ---------------------------------------------------------------------------
+
+    def _vector(self, prefix):
+        _, _, heading, incidence, _ = self._widgets(prefix)
+        side = LOOK_SIDE_OPTIONS[getattr(self, f"{prefix}LookSide").currentIndex()][1]
+        md = self._metadata.get(prefix)
+        if side is None:
+            side = md.look_side.value if md is not None and md.look_side else "right"
+        try:
+            h, t = self._shown_angle(heading), self._shown_angle(incidence)
+        except ValueError:
+            return None, "an angle is not a number"
+        if h is not None and t is not None:
+            return readout.vector_from_angles(h, t, side), ""
+        if md is not None and md.geometry is not None and h is None and t is None:
+            return readout.representative_vector(md.geometry.value), "per pixel, median shown"
+        return None, "angles missing"
+
+    def update_readout(self):
+        vectors, notes = [], []
+        for prefix in PREFIXES:
+            v, note = self._vector(prefix)
+            name = "ascending" if prefix == "asc" else "descending"
+            if v is None:
+                self.geometryReadout.setText(f"The {name} track's geometry is not known yet: {note}.")
+                return
+            vectors.append(v)
+            if note:
+                notes.append(f"{name}: {note}")
+        try:
+            az = float(self.azimuth.text()) if self.azimuth.text().strip() else None
+        except ValueError:
+            self.geometryReadout.setText("The azimuth is not a number.")
+            return
+        amp = readout.amplification(vectors, az, self.maxCondition.value())
+        if not amp.resolvable:
+            self.geometryReadout.setText(
+                f"<b style='color:#b2182b'>These tracks cannot resolve east and up: {amp.reason}.</b>"
+            )
+            return
+        h = "east" if az is None else f"the {az:g}° direction"
+        text = (
+            f"1 unit of LOS noise becomes ±{amp.sigma_horizontal:.2f} {h} and ±{amp.sigma_up:.2f} up "
+            f"(cond(G) = {amp.condition:.2f})."
+        )
+        if notes:
+            text += " Geometry " + "; ".join(notes) + "."
+        self.geometryReadout.setText(text)
+
+    def _paths(self):
+        layers = [self.ascLayer.currentLayer(), self.descLayer.currentLayer()]
+        return [layer.source() for layer in layers if layer is not None]
+
+    def _target_wkt(self):
+        crs = self.targetCrs.crs()
+        return crs.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED_GDAL) if crs.isValid() else ""
+
+    def update_grid_info(self):
+        paths = self._paths()
+        lines = []
+        for label, layer in (
+            ("Ascending", self.ascLayer.currentLayer()),
+            ("Descending", self.descLayer.currentLayer()),
+        ):
+            if layer is not None:
+                try:
+                    lines.append(readout.layer_grid_text(layer.source(), label))
+                except ValueError as exc:
+                    lines.append(str(exc))
+        if len(paths) == 2:
+            try:
+                res, (mx, my), units = readout.suggested_grid(paths, self._target_wkt())
+                lines.append(f"Suggested resolution: {res:.6g} {units} (about {mx:.0f} x {my:.0f} m).")
+                self._suggested = res
+            except ValueError as exc:
+                lines.append(f"<b>{exc}</b>")
+                self._suggested = None
+        self.gridInfo.setText("<br>".join(lines))
+        value = self.resolution.value()
+        self.resolutionMetres.setText("" if value == 0 else self._metres_text(value))
+
+    def _metres_text(self, value):
+        crs = self.targetCrs.crs()
+        if not crs.isValid() and self.ascLayer.currentLayer() is not None:
+            crs = self.ascLayer.currentLayer().crs()
+        if crs.isGeographic():
+            return f"about {value * 111195:.0f} m north-south"
+        factor = QgsUnitTypes.fromUnitToUnitFactor(crs.mapUnits(), QgsUnitTypes.DistanceMeters)
+        return f"{value * factor:.1f} m"
+
+    def suggest_resolution(self):
+        self.update_grid_info()
+        if getattr(self, "_suggested", None):
+            self.resolution.setValue(self._suggested)
+
+    # -- parameters and run ------------------------------------------------------------------
+
+    def _output(self, widget):
+        path = widget.filePath().strip()
+        return QgsProcessingOutputLayerDefinition(path or "TEMPORARY_OUTPUT", QgsProject.instance())
+
+    def parameters(self):
+        """The parameters of losdecomp:decompose this dialog stands for."""
+        params = {}
+        for prefix, layer_param in (("asc", "ASCENDING"), ("desc", "DESCENDING")):
+            layer, band, heading, incidence, _ = self._widgets(prefix)
+            key = prefix.upper()
+            params[layer_param] = layer.currentLayer()
+            params[f"{key}_BAND"] = max(band.currentBand(), 1)
+            params[f"{key}_HEADING"] = self._typed_angle(heading)
+            params[f"{key}_INCIDENCE"] = self._typed_angle(incidence)
+            params[f"{key}_LOOK_SIDE"] = getattr(self, f"{prefix}LookSide").currentIndex()
+            params[f"{key}_SIGMA"] = getattr(self, f"{prefix}Sigma").currentLayer()
+        params["LOS_SIGN"] = self.losSign.currentIndex()
+        crs = self.targetCrs.crs()
+        params["TARGET_CRS"] = crs if crs.isValid() else None
+        params["RESOLUTION"] = self.resolution.value()
+        params["RESAMPLING"] = self.resampling.currentIndex()
+        params["NORTH_VELOCITY"] = self.northVelocity.currentLayer()
+        params["HORIZONTAL_AZIMUTH"] = float(self.azimuth.text()) if self.azimuth.text().strip() else None
+        params["MAX_CONDITION"] = self.maxCondition.value()
+        params["OUTPUT_EAST"] = self._output(self.eastOutput)
+        params["OUTPUT_UP"] = self._output(self.upOutput)
+        if self.sigmaOutputs.isChecked():
+            params["OUTPUT_SIGMA_EAST"] = QgsProcessingOutputLayerDefinition("TEMPORARY_OUTPUT", QgsProject.instance())
+            params["OUTPUT_SIGMA_UP"] = QgsProcessingOutputLayerDefinition("TEMPORARY_OUTPUT", QgsProject.instance())
+        if self.qualityOutput.isChecked():
+            params["OUTPUT_QUALITY"] = QgsProcessingOutputLayerDefinition("TEMPORARY_OUTPUT", QgsProject.instance())
+        return {k: v for k, v in params.items() if v is not None}
+
+    def show_error(self, text):
+        self.messageBar.clearWidgets()
+        self.messageBar.pushMessage("Cannot run", text, Qgis.Critical, 0)
+
+    def run(self):
+        try:
+            params = self.parameters()
+        except ValueError as exc:
+            self.show_error(f"a number field is not a number ({exc})")
+            return
+        alg = QgsApplication.processingRegistry().createAlgorithmById(ALGORITHM)
+        self.context = QgsProcessingContext()
+        self.context.setProject(QgsProject.instance())
+        ok, msg = alg.checkParameterValues(params, self.context)
+        if not ok:
+            self.show_error(msg)
+            return
+        self._save_settings()
+        self.messageBar.clearWidgets()
+        self.feedback = _Feedback()
+        # a bound slot, not a lambda: the task reports from its own thread and Qt must queue
+        # the call to the dialog's thread
+        self.feedback.progressChanged.connect(self._progress)
+        self.alg = alg
+        self.task = QgsProcessingAlgRunnerTask(alg, params, self.context, self.feedback)
+        self.task.executed.connect(self._finished)
+        self._set_running(True)
+        QgsApplication.taskManager().addTask(self.task)
+
+    @pyqtSlot(float)
+    def _progress(self, percent):
+        self.progressBar.setValue(int(percent))
+
+    def _set_running(self, running):
+        self.runButton.setEnabled(not running)
+        self.cancelButton.setEnabled(running)
+        self.progressBar.setValue(0)
+
+    def cancel(self):
+        if self.feedback is not None:
+            self.feedback.cancel()
+
+    def _finished(self, ok, results):
+        self._set_running(False)
+        self.task = None
+        if self.feedback.isCanceled():
+            self.messageBar.pushMessage("Cancelled", "nothing was written", Qgis.Warning, 5)
+            return
+        if not ok:
+            self.show_error(self.feedback.errors[-1] if self.feedback.errors else "the algorithm failed")
+            return
+        from processing.gui.Postprocessing import handleAlgorithmResults
+
+        handleAlgorithmResults(self.alg, self.context, self.feedback, False)
+        self.progressBar.setValue(100)
+        self.messageBar.pushMessage("Done", "east and vertical velocity added to the map", Qgis.Success, 5)
+        self.last_results = results
+
+    def open_processing_dialog(self):
+        import processing
+
+        try:
+            params = self.parameters()
+        except ValueError:
+            params = {}
+        processing.execAlgorithmDialog(ALGORITHM, params)
+
+    # -- settings ----------------------------------------------------------------------------
+
+    def _save_settings(self):
+        s = QgsSettings()
+        s.setValue(SETTINGS + "los_sign", self.losSign.currentIndex())
+        s.setValue(SETTINGS + "resampling", self.resampling.currentIndex())
+        s.setValue(SETTINGS + "asc_look_side", self.ascLookSide.currentIndex())
+        s.setValue(SETTINGS + "desc_look_side", self.descLookSide.currentIndex())
+        s.setValue(SETTINGS + "max_condition", self.maxCondition.value())
+        s.setValue(SETTINGS + "sigma_outputs", self.sigmaOutputs.isChecked())
+        s.setValue(SETTINGS + "quality_output", self.qualityOutput.isChecked())
+
+    def _restore_settings(self):
+        s = QgsSettings()
+        self.losSign.setCurrentIndex(int(s.value(SETTINGS + "los_sign", 0)))
+        self.resampling.setCurrentIndex(int(s.value(SETTINGS + "resampling", 1)))
+        self.ascLookSide.setCurrentIndex(int(s.value(SETTINGS + "asc_look_side", 0)))
+        self.descLookSide.setCurrentIndex(int(s.value(SETTINGS + "desc_look_side", 0)))
+        self.maxCondition.setValue(float(s.value(SETTINGS + "max_condition", 10.0)))
+        self.sigmaOutputs.setChecked(s.value(SETTINGS + "sigma_outputs", False, type=bool))
+        self.qualityOutput.setChecked(s.value(SETTINGS + "quality_output", False, type=bool))
+
+    def closeEvent(self, event):  # noqa: N802 (Qt's name)
+        if self.task is not None:
+            self.cancel()
+        super().closeEvent(event)
