@@ -19,7 +19,7 @@ def _make_importable():
         parent = Path(tempfile.mkdtemp(prefix="losdecomp-import-"))
         (parent / PACKAGE).symlink_to(ROOT, target_is_directory=True)
     sys.path.insert(0, str(parent))
-    sys.path.insert(0, str(ROOT / "scripts"))
+    sys.path.insert(0, str(ROOT / "scripts"))  # synthetic scenes, packaging
     return parent
 
 
