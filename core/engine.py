@@ -34,6 +34,10 @@ class Cancelled(Exception):
     """The run was cancelled; no output was left behind."""
 
 
+class NoResult(ValueError):
+    """Not a single pixel could be resolved; no output was left behind."""
+
+
 @dataclass(frozen=True)
 class ConstantGeometry:
     """Single-valued geometry as a ground-to-satellite unit vector."""
@@ -261,6 +265,11 @@ def run(job, progress=None, is_cancelled=None):
             if progress is not None:
                 progress((i + 1) / len(wins))
 
+        if summary.resolved == 0:
+            raise NoResult(
+                "no pixel could be resolved: the tracks have no valid data together where one looks east "
+                "and another west (check the overlap, the nodata values and the angles)"
+            )
         for key, w in list(writers.items()):
             w.commit()
             summary.outputs[key] = w.path

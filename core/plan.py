@@ -13,7 +13,7 @@ from . import geometry
 from .engine import Job, NorthSpec, check_outputs
 from .grid import common_grid, crs_units, raster_info, resolution_in_metres, srs_from_wkt
 from .inversion import DEFAULT_MAX_CONDITION
-from .reader import RESAMPLING_METHODS, RasterRef
+from .reader import RESAMPLING_METHODS, RasterRef, has_valid_data
 from .tracks import TrackError, apply_weights_policy, harmonise_units, resolve
 
 VERSION = "0.1.0"
@@ -63,6 +63,9 @@ def plan(req):
     log += unit_log
     weighted = apply_weights_policy(resolved, log)
 
+    for r in resolved:
+        if not has_valid_data(r.spec.velocity):
+            raise TrackError(f"{r.spec.name} track: the layer holds no valid pixel (all nodata)")
     infos = [raster_info(r.spec.velocity.path, f"{r.spec.name} track") for r in resolved]
     grid = common_grid(infos, req.target_crs_wkt or None, req.resolution, req.extent)
     mx, my = resolution_in_metres(grid)

@@ -113,3 +113,30 @@ class GridReader:
         self._band = None
         self._vrt = None
         self._ds = None
+
+
+def has_valid_data(ref, preview=512, rows_per_read=256):
+    """True when the band holds at least one valid (finite, not nodata, unmasked) value.
+
+    A decimated read answers for almost every raster; only a raster that looks empty at
+    that scale is scanned in full, row block by row block."""
+    ds = gdal.Open(ref.path)
+    band = ds.GetRasterBand(ref.band)
+    nodata = band.GetNoDataValue()
+
+    def any_valid(a):
+        ok = np.isfinite(a)
+        if nodata is not None and not np.isnan(nodata):
+            ok &= a != np.float64(nodata)
+        return bool(ok.any())
+
+    w, h = ds.RasterXSize, ds.RasterYSize
+    if w * h > preview * preview:
+        bx, by = min(w, preview), min(h, preview)
+        if any_valid(band.ReadAsArray(buf_xsize=bx, buf_ysize=by, buf_type=gdal.GDT_Float64)):
+            return True
+    for row in range(0, h, rows_per_read):
+        n = min(rows_per_read, h - row)
+        if any_valid(band.ReadAsArray(0, row, w, n, buf_type=gdal.GDT_Float64)):
+            return True
+    return False

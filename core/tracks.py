@@ -10,6 +10,7 @@ from typing import Optional, Union
 
 from . import geometry, metadata, units
 from .engine import ConstantGeometry, RasterGeometry, TrackSpec
+from .grid import raster_info
 from .reader import RasterRef
 
 
@@ -62,6 +63,9 @@ def check_angles(name, heading=None, incidence=None):
 def resolve(inp):
     """A ResolvedTrack for ``inp``; raises TrackError naming the track when it cannot be used."""
     name = inp.name
+    info = raster_info(inp.path, f"{name} track")
+    if not 1 <= inp.band <= info.band_count:
+        raise TrackError(f"{name} track: has no band {inp.band} (it has {info.band_count})")
     md = metadata.read(inp.path, inp.band, label=name)
     log, warnings = [f"{name} track: {inp.path} band {inp.band} ({md.product})"], list(md.notes)
 

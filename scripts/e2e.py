@@ -21,7 +21,7 @@ PACKAGE = "insar_decomposition"
 
 # Runs inside QGIS (qgis --code); talks to the outside through environment variables and
 # a JSON file.
-IN_QGIS = r'''
+IN_QGIS = r"""
 import json, os, traceback
 from qgis.core import QgsApplication, QgsProject
 from qgis.PyQt.QtCore import QTimer
@@ -109,7 +109,7 @@ def screenshot():
 
 
 QTimer.singleShot(4000, open_dialog)
-'''
+"""
 
 
 def make_profile(zip_path, root):
