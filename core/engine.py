@@ -15,6 +15,7 @@ from . import geometry
 from .grid import Grid
 from .inversion import DEFAULT_MAX_CONDITION, TrackBlock, invert
 from .reader import GridReader, RasterRef
+from .reference import ReferenceAreaError, median_in
 from .writer import TILE, AtomicGeoTiff, BandSpec, OutputError, check_writable
 
 #: Pixels per processing window: a few hundred MB of working memory at most.
@@ -101,6 +102,7 @@ class Job:
     unit: str = ""
     metadata: dict = field(default_factory=dict)
     block_pixels: int = DEFAULT_BLOCK_PIXELS
+    reference: object = None  # a reference.ReferenceArea: each track's median there is subtracted
 
 
 @dataclass
@@ -109,6 +111,7 @@ class Summary:
     pixels: int = 0
     resolved: int = 0
     warped_inputs: list = field(default_factory=list)
+    reference_offsets: dict = field(default_factory=dict)
 
 
 def input_refs(job):
@@ -189,6 +192,7 @@ class _TrackReaders:
 
     def __init__(self, spec, grid, resampling, open_reader):
         self.spec = spec
+        self.offset = 0.0
         self.sign = geometry.sign_factor(spec.los_sign)
         self.velocity = open_reader(spec.velocity)
         self.sigma = open_reader(spec.sigma) if isinstance(spec.sigma, RasterRef) else spec.sigma
@@ -198,10 +202,15 @@ class _TrackReaders:
         else:
             self.components = None
 
-    def block(self, window):
+    def los(self, window):
+        """LOS toward the satellite, in the common unit, before any re-referencing."""
         los = self.velocity.read(*window)
-        if self.sign != 1.0:
-            los = -los
+        return -los if self.sign != 1.0 else los
+
+    def block(self, window):
+        los = self.los(window)
+        if self.offset:
+            los = los - np.float32(self.offset)
         sigma = self.sigma.read(*window) if isinstance(self.sigma, GridReader) else self.sigma
         g = self.spec.geometry
         if self.components is None:
@@ -238,6 +247,14 @@ def run(job, progress=None, is_cancelled=None):
             north_s = job.north.sigma
             north_s = open_reader(north_s) if isinstance(north_s, RasterRef) else north_s
         summary = Summary(outputs={}, warped_inputs=[r.ref.name for r in readers.values() if r.warped])
+        if job.reference is not None:
+            for t in tracks:
+                t.offset = median_in(t.los(job.reference.window), job.reference)
+                if t.offset is None:
+                    raise ReferenceAreaError(
+                        f"{t.spec.name} track: no valid pixel in the reference area ({job.reference.description})"
+                    )
+                summary.reference_offsets[t.spec.name] = t.offset
 
         specs = band_specs(job)
         for key, path in job.outputs.items():

@@ -6,10 +6,11 @@ thing; everything here runs before any output is created.
 
 import datetime
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Optional
 
-from . import geometry
+from . import geometry, reference
 from .engine import Job, NorthSpec, check_outputs
 from .grid import common_grid, crs_units, raster_info, resolution_in_metres, srs_from_wkt
 from .inversion import DEFAULT_MAX_CONDITION
@@ -31,6 +32,9 @@ class Request:
     north_sigma: Optional[float] = None
     horizontal_azimuth: Optional[float] = None
     max_condition: float = DEFAULT_MAX_CONDITION
+    reference_point: Optional[tuple] = None  # x, y in the target CRS
+    reference_radius: float = 0.0  # target CRS units
+    reference_polygon_wkt: str = ""  # in the target CRS
 
 
 @dataclass
@@ -77,6 +81,16 @@ def plan(req):
         f"bounds {', '.join(f'{b:.6f}' for b in grid.bounds)}, resampling {req.resampling}"
     )
     _check_geometry_resolves(resolved, req.horizontal_azimuth)
+    warnings += _reference_warnings(resolved, infos, grid)
+    area = None
+    if req.reference_point is not None and req.reference_polygon_wkt:
+        raise ValueError("give a reference point or a reference area, not both")
+    if req.reference_point is not None:
+        area = reference.from_point(grid, req.reference_point[0], req.reference_point[1], req.reference_radius)
+    elif req.reference_polygon_wkt:
+        area = reference.from_polygon_wkt(grid, req.reference_polygon_wkt)
+    if area is not None:
+        log.append(f"reference: every track re-referenced to its median over the {area.description}")
 
     north = None
     if req.north_velocity is not None:
@@ -106,6 +120,7 @@ def plan(req):
         horizontal_azimuth=req.horizontal_azimuth,
         max_condition=req.max_condition,
         unit=unit,
+        reference=area,
     )
     job.metadata = provenance(job, resolved, req)
     check_outputs(job)
@@ -114,6 +129,26 @@ def plan(req):
         "from north; incidence from the vertical; outputs positive east (or along the azimuth) and up"
     )
     return Plan(job, log, warnings)
+
+
+def _reference_warnings(resolved, infos, grid):
+    """A warning when tracks carry reference points that differ by more than a pixel."""
+    points = []
+    for r, info in zip(resolved, infos):
+        ref = r.metadata.reference
+        if ref is not None:
+            x, y = reference.transform_point(ref.value[0], ref.value[1], info.crs_wkt, grid.crs_wkt)
+            points.append((r.spec.name, x, y))
+    if len(points) < 2:
+        return []
+    spread = max(math.hypot(a[1] - b[1], a[2] - b[2]) for a in points for b in points)
+    if spread <= 1.5 * grid.pixel_size[0]:
+        return []
+    where = "; ".join(f"{n} at {x:.6f}, {y:.6f}" for n, x, y in points)
+    return [
+        f"the tracks are referenced to different points ({where}): the decomposition mixes two references; "
+        "give a common reference point or area to re-reference them"
+    ]
 
 
 def _describe(v):

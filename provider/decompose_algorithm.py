@@ -2,6 +2,8 @@
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsGeometry,
     QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingException,
@@ -10,8 +12,10 @@ from qgis.core import (
     QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterExtent,
+    QgsProcessingParameterFeatureSource,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
+    QgsProcessingParameterPoint,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
@@ -174,6 +178,22 @@ class DecomposeAlgorithm(QgsProcessingAlgorithm):
                 QgsProcessingParameterNumber.Double,
                 optional=True,
             ),
+            QgsProcessingParameterPoint(
+                "REFERENCE_POINT", "Common reference point (each track's median there is subtracted)", optional=True
+            ),
+            QgsProcessingParameterNumber(
+                "REFERENCE_RADIUS",
+                "Radius around the reference point (target CRS units; 0 = its pixel)",
+                QgsProcessingParameterNumber.Double,
+                defaultValue=0.0,
+                minValue=0.0,
+            ),
+            QgsProcessingParameterFeatureSource(
+                "REFERENCE_AREA",
+                "Common reference area (polygons; each track's median there is subtracted)",
+                [QgsProcessing.TypeVectorPolygon],
+                optional=True,
+            ),
             QgsProcessingParameterNumber(
                 "MAX_CONDITION",
                 "Largest condition number of the geometry (ill-conditioned pixels become nodata)",
@@ -231,10 +251,10 @@ class DecomposeAlgorithm(QgsProcessingAlgorithm):
 
         crs = self.parameterAsCrs(parameters, "TARGET_CRS", context)
         target_wkt = crs.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED_GDAL) if crs.isValid() else ""
+        grid_crs = crs if crs.isValid() else self.parameterAsRasterLayer(parameters, "ASCENDING", context).crs()
         extent = None
         if parameters.get("EXTENT"):
-            ext_crs = crs if crs.isValid() else self.parameterAsRasterLayer(parameters, "ASCENDING", context).crs()
-            rect = self.parameterAsExtent(parameters, "EXTENT", context, ext_crs)
+            rect = self.parameterAsExtent(parameters, "EXTENT", context, grid_crs)
             if not rect.isNull() and not rect.isEmpty():
                 extent = (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum())
 
@@ -259,7 +279,31 @@ class DecomposeAlgorithm(QgsProcessingAlgorithm):
             north_sigma=self._number(parameters, "NORTH_SIGMA", context),
             horizontal_azimuth=self._number(parameters, "HORIZONTAL_AZIMUTH", context),
             max_condition=self.parameterAsDouble(parameters, "MAX_CONDITION", context),
+            reference_point=self._reference_point(parameters, context, grid_crs),
+            reference_radius=self.parameterAsDouble(parameters, "REFERENCE_RADIUS", context),
+            reference_polygon_wkt=self._reference_polygon(parameters, context, grid_crs),
         )
+
+    def _reference_point(self, parameters, context, grid_crs):
+        if parameters.get("REFERENCE_POINT") in (None, ""):
+            return None
+        p = self.parameterAsPoint(parameters, "REFERENCE_POINT", context, grid_crs)
+        return (p.x(), p.y())
+
+    def _reference_polygon(self, parameters, context, grid_crs):
+        source = self.parameterAsSource(parameters, "REFERENCE_AREA", context)
+        if source is None:
+            return ""
+        transform = QgsCoordinateTransform(source.sourceCrs(), grid_crs, context.transformContext())
+        parts = []
+        for feature in source.getFeatures():
+            geom = QgsGeometry(feature.geometry())
+            if not geom.isEmpty():
+                geom.transform(transform)
+                parts.append(geom)
+        if not parts:
+            raise QgsProcessingException("reference area: the layer has no polygon")
+        return QgsGeometry.unaryUnion(parts).asWkt()
 
     def _extra_tracks(self, parameters, context, sign):
         layers = self.parameterAsLayerList(parameters, "EXTRA_TRACKS", context) or []
@@ -332,6 +376,8 @@ class DecomposeAlgorithm(QgsProcessingAlgorithm):
             feedback.pushInfo("resampled to the common grid: " + ", ".join(summary.warped_inputs))
         else:
             feedback.pushInfo("all inputs already on the common grid: read without resampling")
+        for name, offset in summary.reference_offsets.items():
+            feedback.pushInfo(f"reference: {name} track shifted by {-offset:.6g} {job.unit} (its median there)")
         share = 100.0 * summary.resolved / max(summary.pixels, 1)
         feedback.pushInfo(f"resolved {summary.resolved} of {summary.pixels} pixels ({share:.1f} %)")
 
