@@ -6,10 +6,12 @@ removes them and never touches an input.
 """
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
 import numpy as np
+from osgeo import gdal
 
 from . import geometry
 from .grid import Grid
@@ -18,8 +20,11 @@ from .reader import GridReader, RasterRef
 from .reference import ReferenceAreaError, median_in
 from .writer import TILE, AtomicGeoTiff, BandSpec, OutputError, check_writable
 
-#: Pixels per processing window: a few hundred MB of working memory at most.
-DEFAULT_BLOCK_PIXELS = 1 << 21
+#: Pixels per processing window: about 100 MB of working memory with per-pixel geometry.
+DEFAULT_BLOCK_PIXELS = 1 << 19
+#: GDAL's block cache during a run (bytes); the previous limit is restored afterwards.
+#: Windows follow the output tiles, so a small cache suffices and memory stays flat.
+GDAL_CACHE_BYTES = 64 * 1024 * 1024
 
 HORIZONTAL, UP, SIGMA_HORIZONTAL, SIGMA_UP, QUALITY = "horizontal", "up", "sigma_horizontal", "sigma_up", "quality"
 PRODUCTS = (HORIZONTAL, UP, SIGMA_HORIZONTAL, SIGMA_UP, QUALITY)
@@ -216,7 +221,7 @@ class _TrackReaders:
         if self.components is None:
             s = (g.s_east, g.s_north, g.s_up)
         else:
-            values = [c.read(*window).astype(np.float64) if isinstance(c, GridReader) else c for c in self.components]
+            values = [c.read(*window) if isinstance(c, GridReader) else c for c in self.components]
             s = GEOMETRY_CONVENTIONS[g.convention](*values)
             if g.convention == "enu" and len(values) == 3:
                 norm = np.sqrt(s[0] ** 2 + s[1] ** 2 + s[2] ** 2)
@@ -228,6 +233,15 @@ def run(job, progress=None, is_cancelled=None):
     """Run ``job``; ``progress(fraction)`` is called after each window and
     ``is_cancelled()`` before each. Returns a :class:`Summary`."""
     check_outputs(job)
+    previous_cache = gdal.GetCacheMax()
+    gdal.SetCacheMax(min(previous_cache, GDAL_CACHE_BYTES))
+    try:
+        return _run(job, progress, is_cancelled)
+    finally:
+        gdal.SetCacheMax(previous_cache)
+
+
+def _run(job, progress, is_cancelled):
     readers = {}
 
     def open_reader(ref):
@@ -262,25 +276,40 @@ def run(job, progress=None, is_cancelled=None):
                 meta = dict(job.metadata, LOSDECOMP_PRODUCT=key)
                 writers[key] = AtomicGeoTiff(path, job.grid, specs[key], meta)
 
-        wins = list(windows(job.grid, job.block_pixels))
-        for i, win in enumerate(wins):
-            if is_cancelled is not None and is_cancelled():
-                raise Cancelled("cancelled")
-            blocks = [t.block(win) for t in tracks]
+        def read_window(win):
             nv = north_v.read(*win) if isinstance(north_v, GridReader) else north_v
             ns = north_s.read(*win) if isinstance(north_s, GridReader) else north_s
-            sol = invert(
-                blocks,
-                north_velocity=nv,
-                north_sigma=ns,
-                horizontal_azimuth=job.horizontal_azimuth,
-                max_condition=job.max_condition,
-            )
-            _write_solution(writers, sol, win)
-            summary.pixels += win[2] * win[3]
-            summary.resolved += int(np.count_nonzero(np.isfinite(sol.up)))
-            if progress is not None:
-                progress((i + 1) / len(wins))
+            return [t.block(win) for t in tracks], nv, ns
+
+        # Reading (and warping) the next window and writing (compressing) the previous one
+        # run in threads beside the inversion of the current one: GDAL releases the GIL.
+        # At most one window is read ahead and one is being written, so memory stays bounded.
+        wins = list(windows(job.grid, job.block_pixels))
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="losdecomp-io") as pool:
+            reading = pool.submit(read_window, wins[0])
+            writing = None
+            for i, win in enumerate(wins):
+                if is_cancelled is not None and is_cancelled():
+                    raise Cancelled("cancelled")
+                blocks, nv, ns = reading.result()
+                if i + 1 < len(wins):
+                    reading = pool.submit(read_window, wins[i + 1])
+                sol = invert(
+                    blocks,
+                    north_velocity=nv,
+                    north_sigma=ns,
+                    horizontal_azimuth=job.horizontal_azimuth,
+                    max_condition=job.max_condition,
+                )
+                summary.pixels += win[2] * win[3]
+                summary.resolved += int(np.count_nonzero(np.isfinite(sol.up)))
+                if writing is not None:
+                    writing.result()
+                writing = pool.submit(_write_solution, writers, sol, win)
+                if progress is not None:
+                    progress((i + 1) / len(wins))
+            if writing is not None:
+                writing.result()
 
         if summary.resolved == 0:
             raise NoResult(

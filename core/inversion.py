@@ -103,80 +103,198 @@ def invert(
     if north_velocity is not None and horizontal_azimuth is not None:
         raise ValueError("a known north velocity and a horizontal azimuth cannot be combined")
 
-    shapes = [np.shape(t.los) for t in tracks]
-    shapes += [np.shape(x) for t in tracks for x in (t.s_east, t.s_north, t.s_up, t.sigma) if x is not None]
-    if north_velocity is not None:
-        shapes.append(np.shape(north_velocity))
-    shape = np.broadcast_shapes(*shapes)
+    if all(_is_scalar(x) for t in tracks for x in (t.s_east, t.s_north, t.s_up, t.sigma)) and all(
+        _is_scalar(x) for x in (north_velocity, north_sigma)
+    ):
+        return _invert_by_pattern(tracks, north_velocity, north_sigma, horizontal_azimuth, max_condition, weighted)
 
-    zeros = lambda: np.zeros(shape, dtype=np.float64)  # noqa: E731
+    return _invert_per_pixel(tracks, north_velocity, north_sigma, horizontal_azimuth, max_condition, weighted)
+
+
+def _invert_per_pixel(tracks, north_velocity, north_sigma, horizontal_azimuth, max_condition, weighted):
+    """Per-pixel geometry (or sigma, or north): 2x2 normal equations accumulated track by
+    track over whole arrays, in the inputs' precision (float32 for real rasters)."""
+    arrays = [x for t in tracks for x in (t.los, t.s_east, t.s_north, t.s_up, t.sigma) if x is not None]
+    if north_velocity is not None:
+        arrays.append(north_velocity)
+    shape = np.broadcast_shapes(*(np.shape(x) for x in arrays))
+    dtype = np.result_type(*(np.asarray(x).dtype for x in arrays if np.ndim(x) > 0), np.float32)
+    if dtype.kind != "f":
+        dtype = np.dtype(np.float64)
+
+    def zeros():
+        return np.zeros(shape, dtype=dtype)
+
     n00, n01, n11, b0, b1 = zeros(), zeros(), zeros(), zeros(), zeros()
-    g00, g01, g11 = zeros(), zeros(), zeros()
+    # unweighted, G'WG is G'G: cond(G) comes from the same sums
+    g00, g01, g11 = (zeros(), zeros(), zeros()) if weighted else (n00, n01, n11)
     count = np.zeros(shape, dtype=np.int16)
     looks_pos = np.zeros(shape, dtype=bool)
     looks_neg = np.zeros(shape, dtype=bool)
+    keep = len(tracks) >= 3  # residuals need the data again
     used = []
+    tmp = zeros()
 
-    for track in tracks:
-        s_north = np.asarray(track.s_north, dtype=np.float64)
-        a = np.asarray(horizontal_sensitivity(np.asarray(track.s_east, np.float64), s_north, horizontal_azimuth))
-        u = np.asarray(track.s_up, dtype=np.float64)
-        d = np.asarray(track.los, dtype=np.float64)
-        if north_velocity is not None:
-            d = d - s_north * north_velocity
-        valid = np.isfinite(d) & np.isfinite(a) & np.isfinite(u)
-        if weighted:
-            var = np.square(np.asarray(track.sigma, dtype=np.float64))
-            if north_sigma is not None:
-                var = var + np.square(s_north * north_sigma)
-            valid = valid & np.isfinite(var) & (var > 0)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                w = np.where(valid, 1.0 / var, 0.0)
-        else:
-            w = valid.astype(np.float64)
-        valid = np.broadcast_to(valid, shape)
-        d0 = np.where(valid, d, 0.0)
-        wa = w * a
-        wu = w * u
-        n00 += wa * a
-        n01 += wa * u
-        n11 += wu * u
-        b0 += wa * d0
-        b1 += wu * d0
-        v = valid.astype(np.float64)
-        g00 += v * a * a
-        g01 += v * a * u
-        g11 += v * u * u
-        count += valid
-        looks_pos |= valid & (a > _LOOK_EPS)
-        looks_neg |= valid & (a < -_LOOK_EPS)
-        used.append((d0, a, u, valid))
-
-    cond = condition_number(g00, g01, g11)
-    det = n00 * n11 - n01 * n01
-    ok = looks_pos & looks_neg & (count >= 2) & (det > 0) & (cond <= max_condition)
+    def accumulate(acc, x, y):
+        np.multiply(x, y, out=tmp)
+        acc += tmp
 
     with np.errstate(divide="ignore", invalid="ignore"):
-        inv_det = np.where(ok, 1.0 / np.where(ok, det, 1.0), np.nan)
+        for track in tracks:
+            s_north = np.asarray(track.s_north, dtype=dtype)
+            a = np.asarray(horizontal_sensitivity(np.asarray(track.s_east, dtype), s_north, horizontal_azimuth), dtype)
+            u = np.asarray(track.s_up, dtype=dtype)
+            d = np.asarray(track.los, dtype=dtype)
+            if north_velocity is not None:
+                d = d - s_north * np.asarray(north_velocity, dtype=dtype)
+            valid = np.isfinite(d)
+            for g in (a, u):
+                if g.ndim:
+                    valid = valid & np.isfinite(g)
+            if weighted:
+                var = np.square(np.asarray(track.sigma, dtype=dtype))
+                if north_sigma is not None:
+                    var = var + np.square(s_north * np.asarray(north_sigma, dtype=dtype))
+                valid = valid & np.isfinite(var) & (var > 0)
+                w = np.where(valid, 1 / var, 0).astype(dtype, copy=False)
+            else:
+                w = valid.astype(dtype)
+            valid = np.broadcast_to(valid, shape)
+            w = np.broadcast_to(w, shape)
+            d0 = np.where(valid, d, 0).astype(dtype, copy=False)
+            wa = w * a
+            wu = w * u
+            accumulate(n00, wa, a)
+            accumulate(n01, wa, u)
+            accumulate(n11, wu, u)
+            accumulate(b0, wa, d0)
+            accumulate(b1, wu, d0)
+            if weighted:
+                v = valid.astype(dtype)
+                va = v * a
+                accumulate(g00, va, a)
+                accumulate(g01, va, u)
+                accumulate(g11, v * u, u)
+            count += valid
+            looks_pos |= valid & (a > _LOOK_EPS)
+            looks_neg |= valid & (a < -_LOOK_EPS)
+            if keep:
+                used.append((d0, a, u, valid))
+
+        cond = condition_number(g00, g01, g11)
+        det = n00 * n11 - n01 * n01
+        ok = looks_pos & looks_neg & (count >= 2) & (det > 0) & (cond <= max_condition)
+        inv_det = np.where(ok, 1 / det, np.nan).astype(dtype, copy=False)
         horizontal = (n11 * b0 - n01 * b1) * inv_det
         up = (n00 * b1 - n01 * b0) * inv_det
-        c00 = n11 * inv_det
-        c11 = n00 * inv_det
-        correlation = -n01 * inv_det / np.sqrt(c00 * c11)
-
-        sq_sum = zeros()
-        for d0, a, u, valid in used:
-            r = d0 - (a * horizontal + u * up)
-            sq_sum += np.where(valid, r * r, 0.0)
-        residual_rms = np.where(ok & (count >= 3), np.sqrt(sq_sum / np.maximum(count, 1)), np.nan)
+        correlation = -n01 / np.sqrt(n00 * n11)
+        correlation[~ok] = np.nan
+        residual_rms = np.full(shape, np.nan, dtype=dtype)
+        if keep:
+            sq_sum = zeros()
+            for d0, a, u, valid in used:
+                r = d0 - (a * horizontal + u * up)
+                sq_sum += np.where(valid, r * r, 0)
+            multi = ok & (count >= 3)
+            residual_rms[multi] = np.sqrt(sq_sum[multi] / count[multi])
+        sigma_h = np.sqrt(n11 * inv_det) if weighted else None
+        sigma_u = np.sqrt(n00 * inv_det) if weighted else None
 
     return Solution(
         horizontal=horizontal,
         up=up,
-        sigma_horizontal=np.sqrt(c00) if weighted else None,
-        sigma_up=np.sqrt(c11) if weighted else None,
+        sigma_horizontal=sigma_h,
+        sigma_up=sigma_u,
         correlation=correlation,
         condition=np.where(np.isfinite(cond) & (count >= 2), cond, np.nan),
         n_tracks=count,
         residual_rms=residual_rms,
     )
+
+
+def _is_scalar(x):
+    return x is None or np.ndim(x) == 0
+
+
+def _pattern_solution(a, u, var, max_condition):
+    """Closed-form solution matrices for one set of tracks with single-valued geometry:
+    (P, C, cond, ok) where m = P d and C is the covariance for the given variances."""
+    a, u, var = np.asarray(a, float), np.asarray(u, float), np.asarray(var, float)
+    G = np.column_stack([a, u])
+    W = 1.0 / var
+    N = (G * W[:, None]).T @ G
+    det = N[0, 0] * N[1, 1] - N[0, 1] ** 2
+    GtG = G.T @ G
+    cond = float(condition_number(GtG[0, 0], GtG[0, 1], GtG[1, 1]))
+    ok = bool(np.any(a > _LOOK_EPS) and np.any(a < -_LOOK_EPS) and det > 0 and cond <= max_condition)
+    if not ok:
+        return None, None, cond, False
+    C = np.array([[N[1, 1], -N[0, 1]], [-N[0, 1], N[0, 0]]]) / det
+    P = C @ (G * W[:, None]).T
+    return P, C, cond, True
+
+
+def _invert_by_pattern(tracks, north_velocity, north_sigma, horizontal_azimuth, max_condition, weighted):
+    """Single-valued geometry (and scalar sigmas and north): the solution depends only on
+    which tracks are valid at a pixel, so it is computed once per validity pattern and
+    applied to all pixels sharing it, vectorised; typically one pattern covers almost
+    every pixel."""
+    n = len(tracks)
+    a = [float(horizontal_sensitivity(float(t.s_east), float(t.s_north), horizontal_azimuth)) for t in tracks]
+    u = [float(t.s_up) for t in tracks]
+    var = []
+    for t in tracks:
+        v = float(t.sigma) ** 2 if weighted else 1.0
+        if weighted and north_sigma is not None:
+            v += (float(t.s_north) * float(north_sigma)) ** 2
+        var.append(v)
+    d = []
+    for t in tracks:
+        di = np.asarray(t.los)
+        if di.dtype.kind != "f":
+            di = di.astype(np.float64)
+        if north_velocity is not None:
+            di = di - di.dtype.type(float(t.s_north) * float(north_velocity))
+        d.append(di)
+    shape = np.broadcast_shapes(*(x.shape for x in d))
+    d = [np.broadcast_to(x, shape) for x in d]
+    dtype = np.result_type(*(x.dtype for x in d), np.float32)
+    sigma_ok = [not weighted or (np.isfinite(v) and v > 0) for v in var]
+
+    code = np.zeros(shape, dtype=np.uint32)
+    for i, di in enumerate(d):
+        if sigma_ok[i]:
+            code |= np.isfinite(di).astype(np.uint32) << np.uint32(i)
+    counts = np.bincount(code.ravel(), minlength=1 << n)
+
+    nan = lambda: np.full(shape, np.nan, dtype=dtype)  # noqa: E731
+    horizontal, up, correlation, condition, residual = nan(), nan(), nan(), nan(), nan()
+    sigma_h, sigma_u = (nan(), nan()) if weighted else (None, None)
+    n_tracks = np.zeros(shape, dtype=np.int16)
+    whole = code.size > 0 and counts[code.ravel()[0]] == code.size  # one pattern everywhere
+
+    for k in np.flatnonzero(counts):
+        idx = [i for i in range(n) if (k >> i) & 1]
+        sel = Ellipsis if whole else (code == k)
+        n_tracks[sel] = len(idx)
+        if len(idx) < 2:
+            continue
+        P, C, cond, ok = _pattern_solution(
+            [a[i] for i in idx], [u[i] for i in idx], [var[i] for i in idx], max_condition
+        )
+        condition[sel] = cond if np.isfinite(cond) else np.nan
+        if not ok:
+            continue
+        dk = [d[i][sel] for i in idx]
+        h = sum(dtype.type(P[0, j]) * dk[j] for j in range(len(idx)))
+        v = sum(dtype.type(P[1, j]) * dk[j] for j in range(len(idx)))
+        horizontal[sel] = h
+        up[sel] = v
+        correlation[sel] = C[0, 1] / np.sqrt(C[0, 0] * C[1, 1])
+        if weighted:
+            sigma_h[sel] = np.sqrt(C[0, 0])
+            sigma_u[sel] = np.sqrt(C[1, 1])
+        if len(idx) >= 3:
+            sq = sum((dk[j] - (dtype.type(a[i]) * h + dtype.type(u[i]) * v)) ** 2 for j, i in enumerate(idx))
+            residual[sel] = np.sqrt(sq / len(idx))
+    return Solution(horizontal, up, sigma_h, sigma_u, correlation, condition, n_tracks, residual)

@@ -72,7 +72,8 @@ class AtomicGeoTiff:
                 band.SetMetadata({k: str(v) for k, v in spec.metadata.items()})
 
     def write(self, band_index, array, col, row):
-        data = np.asarray(array, dtype=np.float32)
+        # contiguous: GDAL's numpy bridge does not handle broadcast (zero-stride) views
+        data = np.ascontiguousarray(array, dtype=np.float32)
         try:
             self._ds.GetRasterBand(band_index).WriteArray(data, col, row)
         except RuntimeError as exc:

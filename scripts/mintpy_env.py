@@ -22,6 +22,7 @@ DEPENDENCIES = (
     "pyproj==3.7.2",
     "lxml==6.1.3",
     "pyresample==1.35.0",
+    "utm==0.9.0",
 )
 PYTHON = os.path.join(VENV, "bin", "python")
 
