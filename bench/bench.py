@@ -15,8 +15,12 @@ Cases (each a separate process, measured with wait4: wall seconds and max RSS):
   floor read+write          read both inputs and write two outputs like ours, no computation
   floor warp                GDAL warping of both inputs to the common grid alone (warped case)
 
-Inputs are uncompressed tiled GeoTIFF (MintPy's HDF5 inputs are uncompressed too); our
-outputs are our usual DEFLATE-compressed tiled GeoTIFFs.
+  ours qgis_process const, no compression   COMPRESSION=2: uncompressed outputs, as MintPy writes
+
+Inputs are uncompressed tiled GeoTIFF (MintPy's HDF5 inputs and outputs are uncompressed
+too); our outputs are our default ZSTD-compressed tiled GeoTIFFs unless said otherwise.
+Inputs are generated in a separate process, so that the peak memory of each measured
+process is its own (a forked child starts with its parent's pages).
 """
 
 import argparse
@@ -206,13 +210,15 @@ FLOOR_IO = textwrap.dedent(
 FLOOR_WARP = textwrap.dedent(
     """
     import sys
+    sys.path.insert(0, sys.argv[1])
     from osgeo import gdal
+    from insar_decomposition.core.writer import creation_options
     gdal.UseExceptions()
-    ref = gdal.Open(sys.argv[1])
+    ref = gdal.Open(sys.argv[2])
     gt = ref.GetGeoTransform()
     bounds = (gt[0], gt[3] + gt[5] * ref.RasterYSize, gt[0] + gt[1] * ref.RasterXSize, gt[3])
-    opts = ["TILED=YES", "COMPRESS=DEFLATE", "PREDICTOR=3", "ZLEVEL=1", "BIGTIFF=IF_SAFER", "NUM_THREADS=ALL_CPUS"]
-    for src, dst in ((sys.argv[2], sys.argv[4]), (sys.argv[3], sys.argv[5])):
+    opts = creation_options()
+    for src, dst in ((sys.argv[3], sys.argv[5]), (sys.argv[4], sys.argv[6])):
         gdal.Warp(dst, src, outputBounds=bounds, width=ref.RasterXSize, height=ref.RasterYSize,
                   dstSRS=ref.GetProjection(), resampleAlg="bilinear", srcNodata="nan", dstNodata="nan",
                   outputType=gdal.GDT_Float32, creationOptions=opts, warpMemoryLimit=64 * 1024 * 1024)
@@ -234,7 +240,10 @@ def run_size(n, work, skip_mintpy):
     folder = os.path.join(work, str(n))
     shutil.rmtree(folder, ignore_errors=True)
     print(f"\n== {n} x {n}: generating inputs", flush=True)
-    paths = generate(folder, n)
+    cmd = [sys.executable, os.path.abspath(__file__), "--generate", folder, str(n)]
+    paths = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+    if not skip_mintpy:
+        h5 = mintpy_inputs(folder, n)
     py = sys.executable
     parent = plugin_parent()
     out = lambda name: os.path.join(folder, name)  # noqa: E731
@@ -259,14 +268,15 @@ def run_size(n, work, skip_mintpy):
         return [py, "-c", code, *args, *outputs]
 
     case("ours qgis_process const", ours_qgis_process(paths["asc_const"], paths["desc_const"]), env=env)
+    uncompressed = ours_qgis_process(paths["asc_const"], paths["desc_const"]) + ["COMPRESSION=2"]
+    case("ours qgis_process const, no compression", uncompressed, env=env)
     case("ours core const", script(CORE_RUN, parent, paths["asc_const"], paths["desc_const"]))
     case("ours core per-pixel", script(CORE_RUN, parent, paths["asc_pixel"], paths["desc_pixel"]))
     case("ours qgis_process per-pixel", ours_qgis_process(paths["asc_pixel"], paths["desc_pixel"]), env=env)
     case("ours core warped", script(CORE_RUN, parent, paths["asc_const"], paths["desc_warped"]))
     case("floor read+write", script(FLOOR_IO, parent, paths["asc_const"], paths["desc_const"]))
-    case("floor warp", script(FLOOR_WARP, paths["asc_const"], paths["asc_const"], paths["desc_warped"]))
+    case("floor warp", script(FLOOR_WARP, parent, paths["asc_const"], paths["asc_const"], paths["desc_warped"]))
     if not skip_mintpy:
-        h5 = mintpy_inputs(folder, n)
         mp = [mintpy_env.ensure(), os.path.join(mintpy_env.VENV, "bin", "asc_desc2horz_vert.py")]
         mp_out = ["-o", out("o_hz.h5"), out("o_up.h5")]
         case("mintpy const", mp + [h5["asc_const"], h5["desc_const"]] + mp_out, cwd=folder)
@@ -286,12 +296,13 @@ def report(all_results):
     print("\n" + "=" * 78)
     for n, res in all_results.items():
         print(f"\n{n} x {n} pixels")
-        print(f"  {'case':32s} {'wall s':>9s} {'peak MB':>9s}")
+        print(f"  {'case':42s} {'wall s':>9s} {'peak MB':>9s}")
         for name, (sec, mb) in res.items():
-            print(f"  {name:32s} {sec:9.2f} {mb:9.0f}")
+            print(f"  {name:42s} {sec:9.2f} {mb:9.0f}")
         print("  ratios (time, memory):")
         for a, b in (
             ("ours qgis_process const", "mintpy const"),
+            ("ours qgis_process const, no compression", "mintpy const"),
             ("ours core const", "mintpy const"),
             ("ours core per-pixel", "mintpy -g"),
             ("ours qgis_process per-pixel", "mintpy -g"),
@@ -318,7 +329,11 @@ def main():
     parser.add_argument("--work", default=os.path.join(ROOT, "build", "bench"))
     parser.add_argument("--skip-mintpy", action="store_true")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--generate", nargs=2, metavar=("FOLDER", "SIZE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.generate:  # the child that writes the inputs
+        print(json.dumps(generate(args.generate[0], int(args.generate[1]))))
+        return
     if not args.skip_mintpy:
         print("MintPy venv:", mintpy_env.ensure(), flush=True)
     all_results = {n: run_size(n, args.work, args.skip_mintpy) for n in args.sizes}

@@ -18,7 +18,7 @@ from .grid import Grid
 from .inversion import DEFAULT_MAX_CONDITION, TrackBlock, invert
 from .reader import GridReader, RasterRef
 from .reference import ReferenceAreaError, median_in
-from .writer import TILE, AtomicGeoTiff, BandSpec, OutputError, check_writable
+from .writer import DEFAULT_COMPRESSION, TILE, AtomicGeoTiff, BandSpec, OutputError, check_writable
 
 #: Pixels per processing window: about 100 MB of working memory with per-pixel geometry.
 DEFAULT_BLOCK_PIXELS = 1 << 19
@@ -108,6 +108,7 @@ class Job:
     metadata: dict = field(default_factory=dict)
     block_pixels: int = DEFAULT_BLOCK_PIXELS
     reference: object = None  # a reference.ReferenceArea: each track's median there is subtracted
+    compression: str = DEFAULT_COMPRESSION
 
 
 @dataclass
@@ -274,7 +275,7 @@ def _run(job, progress, is_cancelled):
         for key, path in job.outputs.items():
             if path:
                 meta = dict(job.metadata, LOSDECOMP_PRODUCT=key)
-                writers[key] = AtomicGeoTiff(path, job.grid, specs[key], meta)
+                writers[key] = AtomicGeoTiff(path, job.grid, specs[key], meta, job.compression)
 
         def read_window(win):
             nv = north_v.read(*win) if isinstance(north_v, GridReader) else north_v

@@ -65,11 +65,16 @@ def from_enu(s_east, s_north, s_up=None):
     When ``U`` is absent it is completed from the unit norm (the satellite is above the
     horizon, so ``U`` is positive).
     """
-    s_east = np.asarray(s_east, dtype=np.float64)
-    s_north = np.asarray(s_north, dtype=np.float64)
+    s_east, s_north = _float_array(s_east), _float_array(s_north)
     if s_up is None:
-        s_up = np.sqrt(np.clip(1.0 - s_east**2 - s_north**2, 0.0, None))
-    return (s_east, s_north, np.asarray(s_up, dtype=np.float64))
+        s_up = np.sqrt(np.clip(1 - s_east**2 - s_north**2, 0, None))
+    return (s_east, s_north, _float_array(s_up))
+
+
+def _float_array(x):
+    """As an array, keeping float32 rasters float32 (halves memory and time per block)."""
+    x = np.asarray(x)
+    return x if x.dtype.kind == "f" else x.astype(np.float64)
 
 
 def from_elevation_azimuth_east(elevation_rad, azimuth_east_rad):

@@ -61,13 +61,15 @@ def horizontal_sensitivity(s_east, s_north, azimuth=None):
     return s_east * np.sin(phi) + s_north * np.cos(phi)
 
 
-def condition_number(g00, g01, g11):
-    """cond(G) = sqrt(lambda_max / lambda_min) of G'G = [[g00, g01], [g01, g11]].
+def condition_number(g00, g01, g11, det=None):
+    """cond(G) = sqrt(lambda_max / lambda_min) of G'G = [[g00, g01], [g01, g11]]
+    (``det``, its determinant, when already known).
 
     Returns inf where G'G is singular.
     """
     half_trace = 0.5 * (g00 + g11)
-    det = g00 * g11 - g01 * g01
+    if det is None:
+        det = g00 * g11 - g01 * g01
     lam_max = half_trace + np.sqrt(np.maximum(half_trace * half_trace - det, 0.0))
     with np.errstate(divide="ignore", invalid="ignore"):
         cond = np.where(det > 0, lam_max / np.sqrt(np.where(det > 0, det, 1.0)), np.inf)
@@ -108,19 +110,80 @@ def invert(
     ):
         return _invert_by_pattern(tracks, north_velocity, north_sigma, horizontal_azimuth, max_condition, weighted)
 
+    if len(tracks) == 2:
+        return _invert_pair_per_pixel(tracks, north_velocity, north_sigma, horizontal_azimuth, max_condition, weighted)
     return _invert_per_pixel(tracks, north_velocity, north_sigma, horizontal_azimuth, max_condition, weighted)
 
 
-def _invert_per_pixel(tracks, north_velocity, north_sigma, horizontal_azimuth, max_condition, weighted):
-    """Per-pixel geometry (or sigma, or north): 2x2 normal equations accumulated track by
-    track over whole arrays, in the inputs' precision (float32 for real rasters)."""
+def _common_dtype(tracks, north_velocity):
     arrays = [x for t in tracks for x in (t.los, t.s_east, t.s_north, t.s_up, t.sigma) if x is not None]
     if north_velocity is not None:
         arrays.append(north_velocity)
     shape = np.broadcast_shapes(*(np.shape(x) for x in arrays))
     dtype = np.result_type(*(np.asarray(x).dtype for x in arrays if np.ndim(x) > 0), np.float32)
-    if dtype.kind != "f":
-        dtype = np.dtype(np.float64)
+    return shape, (dtype if dtype.kind == "f" else np.dtype(np.float64))
+
+
+def _invert_pair_per_pixel(tracks, north_velocity, north_sigma, horizontal_azimuth, max_condition, weighted):
+    """Two tracks with per-pixel geometry (the ascending + descending case): G is square,
+    so the solution is G^-1 d whatever the weights, in closed form with few array passes."""
+    shape, dtype = _common_dtype(tracks, north_velocity)
+    a, u, d, var, valid = [], [], [], [], []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for t in tracks:
+            s_north = np.asarray(t.s_north, dtype=dtype)
+            ai = np.asarray(horizontal_sensitivity(np.asarray(t.s_east, dtype), s_north, horizontal_azimuth), dtype)
+            ui = np.asarray(t.s_up, dtype=dtype)
+            di = np.asarray(t.los, dtype=dtype)
+            if north_velocity is not None:
+                di = di - s_north * np.asarray(north_velocity, dtype=dtype)
+            vi = np.isfinite(di + ai + ui)
+            if weighted:
+                vv = np.square(np.asarray(t.sigma, dtype=dtype))
+                if north_sigma is not None:
+                    vv = vv + np.square(s_north * np.asarray(north_sigma, dtype=dtype))
+                vi &= np.isfinite(vv) & (vv > 0)
+                var.append(vv)
+            a.append(ai)
+            u.append(ui)
+            d.append(di)
+            valid.append(np.broadcast_to(vi, shape))
+        both = valid[0] & valid[1]
+        det_g = a[0] * u[1] - a[1] * u[0]
+        g00 = a[0] * a[0] + a[1] * a[1]
+        g01 = a[0] * u[0] + a[1] * u[1]
+        g11 = u[0] * u[0] + u[1] * u[1]
+        cond = np.broadcast_to(condition_number(g00, g01, g11, det_g * det_g), shape)
+        looks_pos = np.zeros(shape, dtype=bool)
+        looks_neg = np.zeros(shape, dtype=bool)
+        for vi, ai in zip(valid, a):
+            _mark_look_direction(looks_pos, looks_neg, vi, ai)
+        ok = both & looks_pos & looks_neg & (cond <= max_condition)
+        inv = np.where(ok, 1 / det_g, np.nan).astype(dtype, copy=False)
+        horizontal = (u[1] * d[0] - u[0] * d[1]) * inv
+        up = (a[0] * d[1] - a[1] * d[0]) * inv
+        var = var if weighted else [dtype.type(1), dtype.type(1)]
+        inv2 = inv * inv
+        c00 = (u[1] * u[1] * var[0] + u[0] * u[0] * var[1]) * inv2
+        c11 = (a[1] * a[1] * var[0] + a[0] * a[0] * var[1]) * inv2
+        c01 = -(a[1] * u[1] * var[0] + a[0] * u[0] * var[1]) * inv2
+        correlation = np.broadcast_to(c01 / np.sqrt(c00 * c11), shape)
+    return Solution(
+        horizontal=np.broadcast_to(horizontal, shape),
+        up=np.broadcast_to(up, shape),
+        sigma_horizontal=np.broadcast_to(np.sqrt(c00), shape) if weighted else None,
+        sigma_up=np.broadcast_to(np.sqrt(c11), shape) if weighted else None,
+        correlation=correlation,
+        condition=np.where(np.isfinite(cond) & both, cond, np.nan).astype(dtype, copy=False),
+        n_tracks=(valid[0].astype(np.int16) + valid[1]),
+        residual_rms=np.full(shape, np.nan, dtype=dtype),
+    )
+
+
+def _invert_per_pixel(tracks, north_velocity, north_sigma, horizontal_azimuth, max_condition, weighted):
+    """Per-pixel geometry (or sigma, or north): 2x2 normal equations accumulated track by
+    track over whole arrays, in the inputs' precision (float32 for real rasters)."""
+    shape, dtype = _common_dtype(tracks, north_velocity)
 
     def zeros():
         return np.zeros(shape, dtype=dtype)
@@ -176,13 +239,12 @@ def _invert_per_pixel(tracks, north_velocity, north_sigma, horizontal_azimuth, m
                 accumulate(g01, va, u)
                 accumulate(g11, v * u, u)
             count += valid
-            looks_pos |= valid & (a > _LOOK_EPS)
-            looks_neg |= valid & (a < -_LOOK_EPS)
+            _mark_look_direction(looks_pos, looks_neg, valid, a)
             if keep:
                 used.append((d0, a, u, valid))
 
-        cond = condition_number(g00, g01, g11)
         det = n00 * n11 - n01 * n01
+        cond = condition_number(g00, g01, g11, None if weighted else det)
         ok = looks_pos & looks_neg & (count >= 2) & (det > 0) & (cond <= max_condition)
         inv_det = np.where(ok, 1 / det, np.nan).astype(dtype, copy=False)
         horizontal = (n11 * b0 - n01 * b1) * inv_det
@@ -210,6 +272,19 @@ def _invert_per_pixel(tracks, north_velocity, north_sigma, horizontal_azimuth, m
         n_tracks=count,
         residual_rms=residual_rms,
     )
+
+
+def _mark_look_direction(looks_pos, looks_neg, valid, a):
+    """Record where a valid track looks east (a > 0) or west (a < 0) along the solved
+    direction; a track that looks one way over the whole block costs a single pass."""
+    lo, hi = (float(a), float(a)) if a.ndim == 0 else (float(np.min(a)), float(np.max(a)))
+    if lo > _LOOK_EPS:  # False when a holds NaN: the general case below handles it
+        looks_pos |= valid
+    elif hi < -_LOOK_EPS:
+        looks_neg |= valid
+    else:
+        looks_pos |= valid & (a > _LOOK_EPS)
+        looks_neg |= valid & (a < -_LOOK_EPS)
 
 
 def _is_scalar(x):

@@ -16,6 +16,7 @@ from .grid import common_grid, crs_units, raster_info, resolution_in_metres, srs
 from .inversion import DEFAULT_MAX_CONDITION
 from .reader import RESAMPLING_METHODS, RasterRef, has_valid_data
 from .tracks import TrackError, apply_weights_policy, harmonise_units, resolve
+from .writer import DEFAULT_COMPRESSION, creation_options
 
 VERSION = "0.1.0"
 
@@ -35,6 +36,7 @@ class Request:
     reference_point: Optional[tuple] = None  # x, y in the target CRS
     reference_radius: float = 0.0  # target CRS units
     reference_polygon_wkt: str = ""  # in the target CRS
+    compression: str = DEFAULT_COMPRESSION
 
 
 @dataclass
@@ -53,6 +55,7 @@ def plan(req):
         raise ValueError(f"unknown resampling method {req.resampling!r}")
     if not (req.max_condition and req.max_condition >= 1):
         raise ValueError(f"the condition-number threshold must be at least 1, not {req.max_condition}")
+    creation_options(req.compression)  # an unknown name fails here, before any work
     if req.north_velocity is not None and req.horizontal_azimuth is not None:
         raise ValueError(
             "a known north velocity and a horizontal azimuth cannot be combined: "
@@ -121,6 +124,7 @@ def plan(req):
         max_condition=req.max_condition,
         unit=unit,
         reference=area,
+        compression=req.compression,
     )
     job.metadata = provenance(job, resolved, req)
     check_outputs(job)

@@ -10,16 +10,25 @@ from osgeo import gdal
 gdal.UseExceptions()
 
 TILE = 256
-CREATION_OPTIONS = (
-    "TILED=YES",
-    f"BLOCKXSIZE={TILE}",
-    f"BLOCKYSIZE={TILE}",
-    "COMPRESS=DEFLATE",
-    "PREDICTOR=3",
-    "ZLEVEL=1",
-    "BIGTIFF=IF_SAFER",
-    "NUM_THREADS=ALL_CPUS",
+BASE_OPTIONS = ("TILED=YES", f"BLOCKXSIZE={TILE}", f"BLOCKYSIZE={TILE}", "BIGTIFF=IF_SAFER", "NUM_THREADS=ALL_CPUS")
+#: Lossless compression choices, as (name, label, creation options).
+COMPRESSIONS = (
+    ("zstd", "ZSTD: fast, lossless (GDAL 2.3 or later, QGIS 3.4 or later)", ("COMPRESS=ZSTD", "ZSTD_LEVEL=1")),
+    (
+        "deflate",
+        "DEFLATE with floating-point predictor: smallest, readable by any GeoTIFF reader",
+        ("COMPRESS=DEFLATE", "PREDICTOR=3", "ZLEVEL=1"),
+    ),
+    ("none", "None: fastest, largest files", ("COMPRESS=NONE",)),
 )
+DEFAULT_COMPRESSION = "zstd"
+
+
+def creation_options(compression=DEFAULT_COMPRESSION):
+    for name, _, options in COMPRESSIONS:
+        if name == compression:
+            return list(BASE_OPTIONS + options)
+    raise ValueError(f"unknown compression {compression!r}")
 
 
 class OutputError(OSError):
@@ -46,14 +55,14 @@ class AtomicGeoTiff:
     """A multi-band float32 GeoTIFF written block by block to a temporary file beside the
     final path; :meth:`commit` renames it into place, :meth:`abort` deletes it."""
 
-    def __init__(self, path, grid, bands, metadata=None):
+    def __init__(self, path, grid, bands, metadata=None, compression=DEFAULT_COMPRESSION):
         self.path = path
         folder, name = os.path.split(os.path.abspath(path))
         self.tmp_path = os.path.join(folder, f".{name}.{uuid.uuid4().hex[:8]}.partial.tif")
         driver = gdal.GetDriverByName("GTiff")
         try:
             self._ds = driver.Create(
-                self.tmp_path, grid.width, grid.height, len(bands), gdal.GDT_Float32, list(CREATION_OPTIONS)
+                self.tmp_path, grid.width, grid.height, len(bands), gdal.GDT_Float32, creation_options(compression)
             )
         except RuntimeError as exc:
             self._remove_tmp()

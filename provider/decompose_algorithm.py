@@ -25,6 +25,7 @@ from ..core import engine, geometry
 from ..core.plan import Request, plan
 from ..core.reader import RESAMPLING_METHODS
 from ..core.tracks import TrackInput
+from ..core.writer import COMPRESSIONS
 from .styling import register_outputs
 
 LOOK_SIDE_OPTIONS = (
@@ -201,6 +202,9 @@ class DecomposeAlgorithm(QgsProcessingAlgorithm):
                 defaultValue=engine.DEFAULT_MAX_CONDITION,
                 minValue=1.0,
             ),
+            QgsProcessingParameterEnum(
+                "COMPRESSION", "Output compression (lossless)", [c[1] for c in COMPRESSIONS], defaultValue=0
+            ),
         ]
         for p in advanced:
             p.setFlags(p.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
@@ -282,6 +286,7 @@ class DecomposeAlgorithm(QgsProcessingAlgorithm):
             reference_point=self._reference_point(parameters, context, grid_crs),
             reference_radius=self.parameterAsDouble(parameters, "REFERENCE_RADIUS", context),
             reference_polygon_wkt=self._reference_polygon(parameters, context, grid_crs),
+            compression=COMPRESSIONS[self.parameterAsEnum(parameters, "COMPRESSION", context)][0],
         )
 
     def _reference_point(self, parameters, context, grid_crs):

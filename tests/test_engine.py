@@ -120,7 +120,7 @@ def test_outputs_carry_nodata_description_units_and_provenance(scene_paths, tmp_
     assert b.DataType == gdal.GDT_Float32
     assert ds.GetMetadataItem("LOSDECOMP_TRACKS") == "asc, desc"
     assert ds.GetMetadataItem("LOSDECOMP_PRODUCT") == "up"
-    assert ds.GetMetadata("IMAGE_STRUCTURE")["COMPRESSION"] == "DEFLATE"
+    assert ds.GetMetadata("IMAGE_STRUCTURE")["COMPRESSION"] == "ZSTD"
     assert b.GetBlockSize() == [256, 256]
     assert not [f for f in os.listdir(tmp_path) if "partial" in f]
 
