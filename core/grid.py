@@ -247,3 +247,20 @@ def window_offset(info, grid):
     if abs(col - round(col)) > _ALIGN_TOL or abs(row - round(row)) > _ALIGN_TOL:
         return None
     return (int(round(col)), int(round(row)))
+
+
+def with_assumed_geographic_crs(path, label):
+    """(path, warning) for an auxiliary raster without a CRS whose coordinates are plausible
+    longitudes and latitudes (a GMT grid, typically): a virtual copy tagged WGS 84. Other
+    rasters without a CRS are refused."""
+    ds = gdal.Open(path)
+    if ds is None or ds.GetProjection():
+        return path, ""
+    gt = ds.GetGeoTransform()
+    xs = (gt[0], gt[0] + gt[1] * ds.RasterXSize)
+    ys = (gt[3], gt[3] + gt[5] * ds.RasterYSize)
+    if not (min(xs) >= -180.5 and max(xs) <= 360.5 and min(ys) >= -90.5 and max(ys) <= 90.5):
+        raise GridError(f"{label}: has no coordinate reference system")
+    vpath = f"/vsimem/losdecomp_{abs(hash(path))}.vrt"
+    gdal.Translate(vpath, ds, format="VRT", outputSRS="EPSG:4326")
+    return vpath, f"{label}: has no coordinate reference system; its coordinates look like degrees, read as WGS 84"

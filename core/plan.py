@@ -10,11 +10,20 @@ import math
 from dataclasses import dataclass, field
 from typing import Optional
 
+import numpy as np
+
 from . import geometry, reference
 from .engine import Job, NorthSpec, check_outputs
-from .grid import common_grid, crs_units, raster_info, resolution_in_metres, srs_from_wkt
+from .grid import (
+    common_grid,
+    crs_units,
+    raster_info,
+    resolution_in_metres,
+    srs_from_wkt,
+    with_assumed_geographic_crs,
+)
 from .inversion import DEFAULT_MAX_CONDITION
-from .reader import RESAMPLING_METHODS, RasterRef, has_valid_data
+from .reader import RESAMPLING_METHODS, RasterRef, has_valid_data, sample
 from .tracks import TrackError, apply_weights_policy, harmonise_units, resolve
 from .writer import DEFAULT_COMPRESSION, creation_options
 
@@ -98,15 +107,25 @@ def plan(req):
     north = None
     if req.north_velocity is not None:
         v = req.north_velocity
-        v = RasterRef(v, 1, "north velocity") if isinstance(v, str) else float(v)
+        if isinstance(v, str):
+            path, warning = with_assumed_geographic_crs(v, "north velocity")
+            warnings += [warning] if warning else []
+            v = RasterRef(path, 1, f"north velocity {v}")
+        else:
+            v = float(v)
         north = NorthSpec(v, req.north_sigma)
         log.append(f"north: known north velocity removed from every track ({_describe(v)}, unit {unit or 'as tracks'})")
+        typical = abs(v) if not isinstance(v, RasterRef) else float(np.nanmedian(np.abs(sample(v))))
         for r in resolved:
             sn = _s_north(r.spec)
-            if sn is not None and not isinstance(v, RasterRef):
-                log.append(f"north: {r.spec.name} track sees {abs(sn * v):.3g} {unit} of it (|sN| {abs(sn):.3f})")
-            elif sn is not None:
-                log.append(f"north: {r.spec.name} track sees |sN| = {abs(sn):.3f} times the north velocity")
+            if sn is not None:
+                log.append(
+                    f"north: {r.spec.name} track sees {abs(sn) * typical:.3g} {unit} of it "
+                    f"(|sN| {abs(sn):.3f} x "
+                    f"{'median ' if isinstance(v, RasterRef) else ''}|north| {typical:.3g})"
+                )
+            else:
+                log.append(f"north: {r.spec.name} track has per-pixel geometry; it sees |sN| times the north velocity")
         if req.north_sigma is not None and not weighted:
             warnings.append("the north sigma is only used with track standard deviations (weighted inversion)")
     else:
@@ -156,7 +175,7 @@ def _reference_warnings(resolved, infos, grid):
 
 
 def _describe(v):
-    return v.path if isinstance(v, RasterRef) else f"constant {v:g}"
+    return v.name if isinstance(v, RasterRef) else f"constant {v:g}"
 
 
 def _s_north(spec):

@@ -143,3 +143,16 @@ def has_valid_data(ref, samples=8, sample_size=64, rows_per_read=256):
         if any_valid(band.ReadAsArray(0, row, w, n, buf_type=gdal.GDT_Float64)):
             return True
     return False
+
+
+def sample(ref, size=256):
+    """A decimated read (at most ``size`` x ``size``) of the band, nodata as NaN, scaled:
+    enough for summary figures in the log."""
+    ds = gdal.Open(ref.path)
+    band = ds.GetRasterBand(ref.band)
+    bx, by = min(ds.RasterXSize, size), min(ds.RasterYSize, size)
+    a = band.ReadAsArray(buf_xsize=bx, buf_ysize=by, buf_type=gdal.GDT_Float64)
+    nodata = band.GetNoDataValue()
+    if nodata is not None and not np.isnan(nodata):
+        a[a == nodata] = np.nan
+    return a * ref.scale

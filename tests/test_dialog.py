@@ -150,3 +150,14 @@ def test_plugin_menu_and_toolbar(plugin, qgis_iface, monkeypatch):
     qgis_iface.removePluginRasterMenu.assert_called_once()
     assert QgsApplication.processingRegistry().providerById("losdecomp") is None
     plugin.initProcessing()  # leave the provider registered for the other tests
+
+
+def test_a_mintpy_file_can_be_added_directly(plugin, shared_data, qgis_iface, qgis_parent, qgis_new_project):
+    dlg = DecompositionDialog(qgis_iface, parent=qgis_parent)
+    for track in ("a064", "d071"):
+        dlg.add_mintpy_file(str(shared_data / "coso_mintpy" / f"{track}_velocity.h5"))
+    assert dlg.ascLayer.currentLayer().name() == "a064_velocity"
+    assert dlg.descLayer.currentLayer().name() == "d071_velocity"
+    assert dlg.ascHeading.text() == "350.4325" and dlg.descHeading.text() == "190.2123"
+    assert "m/year" in dlg.ascInfo.text() and "Reference point" in dlg.ascInfo.text()
+    dlg.close()

@@ -184,3 +184,26 @@ def test_naf_sigma_and_quality_layers(naf):
     n = read(res["OUTPUT_QUALITY"], 2)
     assert np.nanmax(cond[np.isfinite(up)]) < 2.0  # Sentinel-1 asc + desc is well conditioned
     assert set(np.unique(n[np.isfinite(up)])) == {2.0}
+
+
+def test_naf_with_the_gnss_north_field(shared_data, plugin, tmp_path, naf):
+    base, without, _ = naf
+    res, log = run(
+        "losdecomp:decompose",
+        {
+            "ASCENDING": str(base / "014A_04939_131313" / "vel.geo.tif"),
+            "DESCENDING": str(base / "094D_04913_101213" / "vel.geo.tif"),
+            "NORTH_VELOCITY": str(base / "GNSS" / "interp_N.grd"),
+            "OUTPUT_EAST": str(tmp_path / "east.tif"),
+            "OUTPUT_UP": str(tmp_path / "up.tif"),
+        },
+    )
+    assert "north velocity: has no coordinate reference system; its coordinates look like degrees" in log
+    assert "north: known north velocity removed from every track" in log
+    assert "track has per-pixel geometry; it sees |sN| times the north velocity" in log
+    up, up0 = read(res["OUTPUT_UP"]), read(without["OUTPUT_UP"])
+    diff = up - up0
+    ok = np.isfinite(diff)
+    assert ok.sum() > 10000
+    # the GNSS field is a few mm/year north; |sN| is about 0.1: a sub-mm/year correction
+    assert 0.01 < np.nanmedian(np.abs(diff)) < 2.0

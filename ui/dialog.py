@@ -10,18 +10,20 @@ from qgis.core import (
     QgsMapLayerProxyModel,
     QgsProcessingAlgRunnerTask,
     QgsProcessingContext,
+    QgsProcessingException,
     QgsProcessingFeedback,
     QgsProcessingOutputLayerDefinition,
     QgsProject,
+    QgsRasterLayer,
     QgsSettings,
     QgsUnitTypes,
 )
 from qgis.gui import QgsFileWidget, QgsProjectionSelectionWidget
 from qgis.PyQt import uic
 from qgis.PyQt.QtCore import pyqtSlot
-from qgis.PyQt.QtWidgets import QDialog
+from qgis.PyQt.QtWidgets import QDialog, QFileDialog
 
-from ..core import readout
+from ..core import metadata, readout
 from ..core.reader import RESAMPLING_METHODS
 from ..provider.decompose_algorithm import LOOK_SIDE_OPTIONS, LOS_SIGN_OPTIONS
 
@@ -93,6 +95,7 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         self.cancelButton.clicked.connect(self.cancel)
         self.closeButton.clicked.connect(self.close)
         self.processingButton.clicked.connect(self.open_processing_dialog)
+        self.mintpyButton.clicked.connect(self.choose_mintpy_file)
 
         self._restore_settings()
         self._layer_changed("asc", self.ascLayer.currentLayer())
@@ -155,6 +158,35 @@ class DecompositionDialog(QDialog, FORM_CLASS):
     def _shown_angle(self, edit):
         text = edit.text().strip()
         return float(text) if text else None
+
+    def choose_mintpy_file(self):
+        path, _ = QFileDialog.getOpenFileName(self, "MintPy velocity file", "", "MintPy HDF5 (*.h5)")
+        if path:
+            self.add_mintpy_file(path)
+
+    def add_mintpy_file(self, path):
+        """Import a MintPy file with losdecomp:import_mintpy, add it to the project and pick
+        it as the ascending or descending track according to its heading."""
+        import processing
+
+        feedback = _Feedback()
+        try:
+            result = processing.run(
+                "losdecomp:import_mintpy", {"INPUT": path, "OUTPUT": "TEMPORARY_OUTPUT"}, feedback=feedback
+            )
+        except QgsProcessingException as exc:
+            self.show_error(str(exc))
+            return None
+        layer = QgsRasterLayer(result["OUTPUT"], os.path.splitext(os.path.basename(path))[0])
+        QgsProject.instance().addMapLayer(layer)
+        found = metadata.read(result["OUTPUT"]).heading
+        descending = found is not None and 90.0 < found.value % 360.0 < 270.0
+        (self.descLayer if descending else self.ascLayer).setLayer(layer)
+        self.messageBar.pushMessage(
+            "MintPy", f"{os.path.basename(path)} added as the {'descending' if descending else 'ascending'} track",
+            Qgis.Info, 5,
+        )  # fmt: skip
+        return layer
 
     # -- read-outs ---------------------------------------------------------------------------
 
