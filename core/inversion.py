@@ -124,6 +124,25 @@ def _common_dtype(tracks, north_velocity):
     return shape, (dtype if dtype.kind == "f" else np.dtype(np.float64))
 
 
+def _track_arrays(track, dtype, horizontal_azimuth, north_velocity, north_sigma, weighted):
+    """(a, u, d, variance or None, valid) of one track in ``dtype``: horizontal and up
+    sensitivities, LOS with the known north removed, and where all of them are usable."""
+    s_north = np.asarray(track.s_north, dtype=dtype)
+    a = np.asarray(horizontal_sensitivity(np.asarray(track.s_east, dtype), s_north, horizontal_azimuth), dtype)
+    u = np.asarray(track.s_up, dtype=dtype)
+    d = np.asarray(track.los, dtype=dtype)
+    if north_velocity is not None:
+        d = d - s_north * np.asarray(north_velocity, dtype=dtype)
+    valid = np.isfinite(d + a + u)
+    var = None
+    if weighted:
+        var = np.square(np.asarray(track.sigma, dtype=dtype))
+        if north_sigma is not None:
+            var = var + np.square(s_north * np.asarray(north_sigma, dtype=dtype))
+        valid &= np.isfinite(var) & (var > 0)
+    return a, u, d, var, valid
+
+
 def _invert_pair_per_pixel(tracks, north_velocity, north_sigma, horizontal_azimuth, max_condition, weighted):
     """Two tracks with per-pixel geometry (the ascending + descending case): G is square,
     so the solution is G^-1 d whatever the weights, in closed form with few array passes."""
@@ -131,18 +150,8 @@ def _invert_pair_per_pixel(tracks, north_velocity, north_sigma, horizontal_azimu
     a, u, d, var, valid = [], [], [], [], []
     with np.errstate(divide="ignore", invalid="ignore"):
         for t in tracks:
-            s_north = np.asarray(t.s_north, dtype=dtype)
-            ai = np.asarray(horizontal_sensitivity(np.asarray(t.s_east, dtype), s_north, horizontal_azimuth), dtype)
-            ui = np.asarray(t.s_up, dtype=dtype)
-            di = np.asarray(t.los, dtype=dtype)
-            if north_velocity is not None:
-                di = di - s_north * np.asarray(north_velocity, dtype=dtype)
-            vi = np.isfinite(di + ai + ui)
+            ai, ui, di, vv, vi = _track_arrays(t, dtype, horizontal_azimuth, north_velocity, north_sigma, weighted)
             if weighted:
-                vv = np.square(np.asarray(t.sigma, dtype=dtype))
-                if north_sigma is not None:
-                    vv = vv + np.square(s_north * np.asarray(north_sigma, dtype=dtype))
-                vi &= np.isfinite(vv) & (vv > 0)
                 var.append(vv)
             a.append(ai)
             u.append(ui)
@@ -204,21 +213,8 @@ def _invert_per_pixel(tracks, north_velocity, north_sigma, horizontal_azimuth, m
 
     with np.errstate(divide="ignore", invalid="ignore"):
         for track in tracks:
-            s_north = np.asarray(track.s_north, dtype=dtype)
-            a = np.asarray(horizontal_sensitivity(np.asarray(track.s_east, dtype), s_north, horizontal_azimuth), dtype)
-            u = np.asarray(track.s_up, dtype=dtype)
-            d = np.asarray(track.los, dtype=dtype)
-            if north_velocity is not None:
-                d = d - s_north * np.asarray(north_velocity, dtype=dtype)
-            valid = np.isfinite(d)
-            for g in (a, u):
-                if g.ndim:
-                    valid = valid & np.isfinite(g)
+            a, u, d, var, valid = _track_arrays(track, dtype, horizontal_azimuth, north_velocity, north_sigma, weighted)
             if weighted:
-                var = np.square(np.asarray(track.sigma, dtype=dtype))
-                if north_sigma is not None:
-                    var = var + np.square(s_north * np.asarray(north_sigma, dtype=dtype))
-                valid = valid & np.isfinite(var) & (var > 0)
                 w = np.where(valid, 1 / var, 0).astype(dtype, copy=False)
             else:
                 w = valid.astype(dtype)

@@ -5,7 +5,6 @@ from qgis.core import (
     QgsCoordinateTransform,
     QgsGeometry,
     QgsProcessing,
-    QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingParameterBand,
     QgsProcessingParameterCrs,
@@ -26,6 +25,7 @@ from ..core.plan import Request, plan
 from ..core.reader import RESAMPLING_METHODS
 from ..core.tracks import TrackInput
 from ..core.writer import COMPRESSIONS
+from .base import LosDecompAlgorithm
 from .styling import register_outputs
 
 LOOK_SIDE_OPTIONS = (
@@ -49,36 +49,22 @@ OUTPUTS = {
 TRACKS = (("ASC", "ASCENDING", "ascending"), ("DESC", "DESCENDING", "descending"))
 
 
-class DecomposeAlgorithm(QgsProcessingAlgorithm):
-    def name(self):
-        return "decompose"
-
-    def displayName(self):  # noqa: N802 (QGIS's name)
-        return "Decompose LOS velocities into east and vertical"
-
-    def group(self):
-        return ""
-
-    def groupId(self):  # noqa: N802 (QGIS's name)
-        return ""
-
-    def shortHelpString(self):  # noqa: N802 (QGIS's name)
-        return (
-            "Inverts line-of-sight (LOS) velocities from an ascending and a descending track (and "
-            "optionally more tracks) for east-west and vertical velocity, pixel by pixel, by weighted "
-            "least squares. The north component is assumed zero unless a known north velocity is given.\n\n"
-            "Angles: heading is the flight direction in degrees clockwise from north (Sentinel-1 about 348 "
-            "ascending, 192 descending); incidence is the angle between the LOS and the vertical. Angles left "
-            "empty are read from the layer (plugin GeoTIFF tags, MintPy attributes, LiCSBAS E/N/U rasters, "
-            "HyP3 lv_theta/lv_phi rasters); typed angles override them.\n\n"
-            "Grids: layers may differ in CRS, pixel size and extent; they are resampled with GDAL to a "
-            "common grid (default: the ascending layer's CRS, the coarsest pixel, the overlap).\n\n"
-            "Outputs: float32 GeoTIFF, NaN nodata, positive east and up, in the unit of the inputs. Pixels "
-            "without an east-looking and a west-looking track, or with cond(G) above the threshold, are nodata."
-        )
-
-    def createInstance(self):  # noqa: N802 (QGIS's name)
-        return DecomposeAlgorithm()
+class DecomposeAlgorithm(LosDecompAlgorithm):
+    NAME = "decompose"
+    DISPLAY_NAME = "Decompose LOS velocities into east and vertical"
+    HELP = (
+        "Inverts line-of-sight (LOS) velocities from an ascending and a descending track (and "
+        "optionally more tracks) for east-west and vertical velocity, pixel by pixel, by weighted "
+        "least squares. The north component is assumed zero unless a known north velocity is given.\n\n"
+        "Angles: heading is the flight direction in degrees clockwise from north (Sentinel-1 about 348 "
+        "ascending, 192 descending); incidence is the angle between the LOS and the vertical. Angles left "
+        "empty are read from the layer (plugin GeoTIFF tags, MintPy attributes, LiCSBAS E/N/U rasters, "
+        "HyP3 lv_theta/lv_phi rasters); typed angles override them.\n\n"
+        "Grids: layers may differ in CRS, pixel size and extent; they are resampled with GDAL to a "
+        "common grid (default: the ascending layer's CRS, the coarsest pixel, the overlap).\n\n"
+        "Outputs: float32 GeoTIFF, NaN nodata, positive east and up, in the unit of the inputs. Pixels "
+        "without an east-looking and a west-looking track, or with cond(G) above the threshold, are nodata."
+    )
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         for prefix, layer_param, label in TRACKS:

@@ -1,7 +1,6 @@
 """``losdecomp:import_mintpy``: a MintPy HDF5 file to a georeferenced GeoTIFF with its geometry."""
 
 from qgis.core import (
-    QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingParameterFile,
     QgsProcessingParameterRasterDestination,
@@ -10,35 +9,22 @@ from qgis.core import (
 
 from ..core import mintpy
 from ..core.writer import check_writable
+from .base import LosDecompAlgorithm
 
 
-class ImportMintpyAlgorithm(QgsProcessingAlgorithm):
-    def name(self):
-        return "import_mintpy"
-
-    def displayName(self):  # noqa: N802 (QGIS's name)
-        return "Import MintPy HDF5 velocity"
-
-    def group(self):
-        return ""
-
-    def groupId(self):  # noqa: N802 (QGIS's name)
-        return ""
-
-    def shortHelpString(self):  # noqa: N802 (QGIS's name)
-        return (
-            "Writes a dataset of a geocoded MintPy HDF5 file (velocity.h5 by default) as a GeoTIFF "
-            "georeferenced from X_FIRST/Y_FIRST/X_STEP/Y_STEP, with its standard deviation band when the "
-            "file has one, its geometry (heading, incidence, look side), unit, LOS sign and reference point "
-            "as metadata tags, and, when a geometryGeo.h5 file is given, the per-pixel LOS unit vector as "
-            "extra bands. The result is a ready input of 'Decompose LOS velocities'.\n\n"
-            "MintPy stores masked pixels as 0: they become nodata (the reference pixel is kept). "
-            "azimuthAngle is read in MintPy's or ARIA's convention, whichever agrees with HEADING; the log "
-            "says which."
-        )
-
-    def createInstance(self):  # noqa: N802 (QGIS's name)
-        return ImportMintpyAlgorithm()
+class ImportMintpyAlgorithm(LosDecompAlgorithm):
+    NAME = "import_mintpy"
+    DISPLAY_NAME = "Import MintPy HDF5 velocity"
+    HELP = (
+        "Writes a dataset of a geocoded MintPy HDF5 file (velocity.h5 by default) as a GeoTIFF "
+        "georeferenced from X_FIRST/Y_FIRST/X_STEP/Y_STEP, with its standard deviation band when the "
+        "file has one, its geometry (heading, incidence, look side), unit, LOS sign and reference point "
+        "as metadata tags, and, when a geometryGeo.h5 file is given, the per-pixel LOS unit vector as "
+        "extra bands. The result is a ready input of 'Decompose LOS velocities'.\n\n"
+        "MintPy stores masked pixels as 0: they become nodata (the reference pixel is kept). "
+        "azimuthAngle is read in MintPy's or ARIA's convention, whichever agrees with HEADING; the log "
+        "says which."
+    )
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         self.addParameter(QgsProcessingParameterFile("INPUT", "MintPy file", extension="h5"))

@@ -72,3 +72,24 @@ def scene_paths(tmp_path_factory):
     import synthetic_scene
 
     return synthetic_scene.make_scene(str(tmp_path_factory.mktemp("scene")))
+
+
+def run_logged(algorithm, params):
+    """processing.run with a feedback that keeps what the algorithm logs: (results, log)."""
+    import processing
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback
+
+    class Feedback(QgsProcessingFeedback):
+        def __init__(self):
+            super().__init__()
+            self.lines = []
+
+        def pushInfo(self, info):  # noqa: N802 (QGIS's name)
+            self.lines.append(info)
+
+        def reportError(self, error, fatalError=False):  # noqa: N802, N803 (QGIS's names)
+            self.lines.append(error)
+
+    feedback = Feedback()
+    result = processing.run(algorithm, params, context=QgsProcessingContext(), feedback=feedback)
+    return result, "\n".join(feedback.lines)

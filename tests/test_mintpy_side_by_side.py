@@ -69,3 +69,53 @@ def test_mintpy_masked_zeros_are_nodata_here_not_data(both):
     # MintPy inverts its 0 mask as if it were a measured 0: where only one track is masked
     # it returns a non-zero velocity made from one real value and one fake zero
     assert np.count_nonzero(m_up[masked]) > 5000
+
+
+def test_per_pixel_geometry_file_is_used_exactly(shared_data, plugin, tmp_path):
+    """geometryGeo.h5 with per-pixel incidenceAngle / azimuthAngle (MintPy's convention)
+    becomes LOS unit-vector bands, and the decomposition is exact per pixel."""
+    from conftest import run_logged
+    from insar_decomposition.core import geometry
+
+    imported, s_vectors = {}, {}
+    for t in TRACKS:
+        h5 = str(shared_data / "coso_mintpy" / f"{t}_velocity.h5")
+        attrs = mintpy.attributes(h5)
+        rows, cols = int(attrs["LENGTH"]), int(attrs["WIDTH"])
+        inc = float(attrs["incidenceAngle"]) + np.linspace(-3, 3, cols)[None, :] * np.ones((rows, 1))
+        az = float(attrs["azimuthAngle"]) - 90.0 + np.linspace(-1, 1, rows)[:, None] * np.ones((1, cols))
+        np.save(tmp_path / f"{t}_inc.npy", inc.astype(np.float32))
+        np.save(tmp_path / f"{t}_az.npy", az.astype(np.float32))
+        geom = str(tmp_path / f"{t}_geometryGeo.h5")
+        mintpy_env.write_geometry(h5, geom, str(tmp_path / f"{t}_inc.npy"), str(tmp_path / f"{t}_az.npy"))
+        res, log = run_logged(
+            "losdecomp:import_mintpy", {"INPUT": h5, "GEOMETRY": geom, "OUTPUT": str(tmp_path / f"{t}.tif")}
+        )
+        assert "per-pixel azimuthAngle read in the mintpy convention" in log
+        imported[t] = res["OUTPUT"]
+        s_vectors[t] = geometry.from_mintpy_azimuth(
+            az.astype(np.float32).astype(np.float64), inc.astype(np.float32).astype(np.float64)
+        )
+    ds = gdal.Open(imported["a064"])
+    assert ds.RasterCount == 5  # velocity, velocityStd, three unit-vector components
+    res, log = run_logged(
+        "losdecomp:decompose",
+        {
+            "ASCENDING": imported["a064"],
+            "DESCENDING": imported["d071"],
+            "OUTPUT_EAST": str(tmp_path / "e.tif"),
+            "OUTPUT_UP": str(tmp_path / "u.tif"),
+        },
+    )
+    assert log.count("geometry per pixel, per-pixel LOS unit vector, bands of") == 2
+    sa, sd = s_vectors["a064"], s_vectors["d071"]
+    da, dd = read(imported["a064"]), read(imported["d071"])
+    det = sa[0] * sd[2] - sd[0] * sa[2]
+    east = (sd[2] * da - sa[2] * dd) / det
+    up = (sa[0] * dd - sd[0] * da) / det
+    ours_e, ours_u = read(res["OUTPUT_EAST"]), read(res["OUTPUT_UP"])
+    ok = np.isfinite(ours_u)
+    np.testing.assert_array_equal(ok, np.isfinite(up))
+    scale = np.nanmax(np.abs(up))
+    np.testing.assert_allclose(ours_u[ok], up[ok], atol=2e-5 * scale)
+    np.testing.assert_allclose(ours_e[ok], east[ok], atol=2e-5 * scale)

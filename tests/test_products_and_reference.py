@@ -4,33 +4,18 @@ point or area."""
 import numpy as np
 import pytest
 from osgeo import gdal
-from qgis.core import QgsFeature, QgsGeometry, QgsProcessingContext, QgsProcessingFeedback, QgsVectorLayer
+from qgis.core import QgsFeature, QgsGeometry, QgsVectorLayer
 
 import synthetic_scene as scene
+from conftest import run_logged
 from insar_decomposition.core import geometry as g
 
 GT = (400000.0, 100.0, 0.0, 4000000.0, 0.0, -100.0)
 SHAPE = (40, 50)
 
 
-class Feedback(QgsProcessingFeedback):
-    def __init__(self):
-        super().__init__()
-        self.lines = []
-
-    def pushInfo(self, info):  # noqa: N802 (QGIS's name)
-        self.lines.append(info)
-
-    def reportError(self, error, fatalError=False):  # noqa: N802, N803 (QGIS's names)
-        self.lines.append(error)
-
-
 def run(params):
-    import processing
-
-    fb = Feedback()
-    out = processing.run("losdecomp:decompose", params, context=QgsProcessingContext(), feedback=fb)
-    return out, "\n".join(fb.lines)
+    return run_logged("losdecomp:decompose", params)
 
 
 def read(path):

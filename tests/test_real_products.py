@@ -5,40 +5,14 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
+from conftest import run_logged
 from insar_decomposition.core import geometry
 
 COSO = {"a064": (350.4324669196591, 39.21362590603896), "d071": (190.212328990944, 38.08736113884195)}
 
 
-class Log:
-    def __init__(self):
-        self.lines = []
-
-    def __getattr__(self, name):  # pushInfo, reportError, setProgress...
-        return lambda *a, **k: self.lines.append(str(a[0]) if a else "")
-
-    def isCanceled(self):  # noqa: N802 (QGIS's name)
-        return False
-
-
 def run(alg, params):
-    import processing
-    from qgis.core import QgsProcessingContext, QgsProcessingFeedback
-
-    class Feedback(QgsProcessingFeedback):
-        def __init__(self):
-            super().__init__()
-            self.lines = []
-
-        def pushInfo(self, info):  # noqa: N802 (QGIS's name)
-            self.lines.append(info)
-
-        def reportError(self, error, fatalError=False):  # noqa: N802, N803 (QGIS's names)
-            self.lines.append(error)
-
-    fb = Feedback()
-    result = processing.run(alg, params, context=QgsProcessingContext(), feedback=fb)
-    return result, "\n".join(fb.lines)
+    return run_logged(alg, params)
 
 
 def read(path, band=1):
