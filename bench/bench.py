@@ -13,7 +13,7 @@ Cases (each a separate process, measured with wait4: wall seconds and max RSS):
   mintpy const              MintPy asc_desc2horz_vert.py on the same data as HDF5
   mintpy -g                 the same with per-pixel geometry files (MintPy: 20-pixel windows)
   floor read+write          read both inputs and write two outputs like ours, no computation
-  floor warp                GDAL warping of both inputs to the common grid alone (warped case)
+  floor warp                GDAL warping of both inputs alone to the common grid of the warped case
 
   ours qgis_process const, no compression   COMPRESSION=2: uncompressed outputs, as MintPy writes
 
@@ -212,16 +212,15 @@ FLOOR_WARP = textwrap.dedent(
     import sys
     sys.path.insert(0, sys.argv[1])
     from osgeo import gdal
+    from insar_decomposition.core.grid import common_grid, raster_info
     from insar_decomposition.core.writer import creation_options
     gdal.UseExceptions()
-    ref = gdal.Open(sys.argv[2])
-    gt = ref.GetGeoTransform()
-    bounds = (gt[0], gt[3] + gt[5] * ref.RasterYSize, gt[0] + gt[1] * ref.RasterXSize, gt[3])
-    opts = creation_options()
-    for src, dst in ((sys.argv[3], sys.argv[5]), (sys.argv[4], sys.argv[6])):
-        gdal.Warp(dst, src, outputBounds=bounds, width=ref.RasterXSize, height=ref.RasterYSize,
-                  dstSRS=ref.GetProjection(), resampleAlg="bilinear", srcNodata="nan", dstNodata="nan",
-                  outputType=gdal.GDT_Float32, creationOptions=opts, warpMemoryLimit=64 * 1024 * 1024)
+    grid = common_grid([raster_info(p) for p in sys.argv[2:4]])  # the grid our run uses
+    for src, dst in ((sys.argv[2], sys.argv[4]), (sys.argv[3], sys.argv[5])):
+        gdal.Warp(dst, src, outputBounds=grid.bounds, width=grid.width, height=grid.height,
+                  dstSRS=grid.crs_wkt, resampleAlg="bilinear", srcNodata="nan", dstNodata="nan",
+                  outputType=gdal.GDT_Float32, creationOptions=creation_options(),
+                  warpMemoryLimit=64 * 1024 * 1024)
     """
 )
 
@@ -275,7 +274,7 @@ def run_size(n, work, skip_mintpy):
     case("ours qgis_process per-pixel", ours_qgis_process(paths["asc_pixel"], paths["desc_pixel"]), env=env)
     case("ours core warped", script(CORE_RUN, parent, paths["asc_const"], paths["desc_warped"]))
     case("floor read+write", script(FLOOR_IO, parent, paths["asc_const"], paths["desc_const"]))
-    case("floor warp", script(FLOOR_WARP, parent, paths["asc_const"], paths["asc_const"], paths["desc_warped"]))
+    case("floor warp", script(FLOOR_WARP, parent, paths["asc_const"], paths["desc_warped"]))
     if not skip_mintpy:
         mp = [mintpy_env.ensure(), os.path.join(mintpy_env.VENV, "bin", "asc_desc2horz_vert.py")]
         mp_out = ["-o", out("o_hz.h5"), out("o_up.h5")]

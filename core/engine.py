@@ -243,13 +243,13 @@ def run(job, progress=None, is_cancelled=None):
 
 
 def _run(job, progress, is_cancelled):
-    readers = {}
+    # One reader (one GDAL dataset) per use, never shared: the tracks are read in
+    # parallel threads and a GDAL dataset must not be used by two threads at once.
+    readers = []
 
     def open_reader(ref):
-        key = (ref.path, ref.band, ref.scale)
-        if key not in readers:
-            readers[key] = GridReader(ref, job.grid, job.resampling)
-        return readers[key]
+        readers.append(GridReader(ref, job.grid, job.resampling))
+        return readers[-1]
 
     writers = {}
     try:
@@ -261,7 +261,8 @@ def _run(job, progress, is_cancelled):
             )
             north_s = job.north.sigma
             north_s = open_reader(north_s) if isinstance(north_s, RasterRef) else north_s
-        summary = Summary(outputs={}, warped_inputs=[r.ref.name for r in readers.values() if r.warped])
+        warped = list(dict.fromkeys(r.ref.name for r in readers if r.warped))
+        summary = Summary(outputs={}, warped_inputs=warped)
         if job.reference is not None:
             for t in tracks:
                 t.offset = median_in(t.los(job.reference.window), job.reference)
@@ -277,16 +278,20 @@ def _run(job, progress, is_cancelled):
                 meta = dict(job.metadata, LOSDECOMP_PRODUCT=key)
                 writers[key] = AtomicGeoTiff(path, job.grid, specs[key], meta, job.compression)
 
+        track_pool = ThreadPoolExecutor(max_workers=len(tracks), thread_name_prefix="losdecomp-track")
+
         def read_window(win):
+            blocks = list(track_pool.map(lambda t: t.block(win), tracks))
             nv = north_v.read(*win) if isinstance(north_v, GridReader) else north_v
             ns = north_s.read(*win) if isinstance(north_s, GridReader) else north_s
-            return [t.block(win) for t in tracks], nv, ns
+            return blocks, nv, ns
 
-        # Reading (and warping) the next window and writing (compressing) the previous one
-        # run in threads beside the inversion of the current one: GDAL releases the GIL.
-        # At most one window is read ahead and one is being written, so memory stays bounded.
+        # Reading (and warping) the next window, one thread per track, and writing
+        # (compressing) the previous one run beside the inversion of the current one: GDAL
+        # releases the GIL. At most one window is read ahead and one is being written, so
+        # memory stays bounded.
         wins = list(windows(job.grid, job.block_pixels))
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="losdecomp-io") as pool:
+        with track_pool, ThreadPoolExecutor(max_workers=2, thread_name_prefix="losdecomp-io") as pool:
             reading = pool.submit(read_window, wins[0])
             writing = None
             for i, win in enumerate(wins):
@@ -327,7 +332,7 @@ def _run(job, progress, is_cancelled):
             w.abort()
         raise
     finally:
-        for r in readers.values():
+        for r in readers:
             r.close()
 
 

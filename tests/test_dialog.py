@@ -113,7 +113,6 @@ def test_run_adds_styled_layers_and_remembers_settings(dialog, tmp_path):
 def test_cancel_leaves_no_layer_and_no_file(dialog, tmp_path, monkeypatch):
     from insar_decomposition.core import engine
 
-    monkeypatch.setattr(engine, "DEFAULT_BLOCK_PIXELS", 256 * 256)
     real_windows = engine.windows
 
     def slow_windows(grid, block_pixels):

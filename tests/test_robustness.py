@@ -13,7 +13,7 @@ from osgeo import gdal
 from qgis.core import QgsProcessingException
 
 import synthetic_scene as scene
-from insar_decomposition.core import engine, geometry
+from insar_decomposition.core import geometry
 from insar_decomposition.core import writer as writer_module
 
 GT = (400000.0, 100.0, 0.0, 4000000.0, 0.0, -100.0)
@@ -233,12 +233,11 @@ def test_integer_inputs_with_nodata(plugin, tmp_path):
     assert np.isnan(up[:5]).all() and np.isfinite(up[5:]).all()
 
 
-def test_cancel_in_the_toolbox_leaves_nothing(plugin, pair, monkeypatch):
+def test_cancel_in_the_toolbox_leaves_nothing(plugin, pair):
     import processing
     from qgis.core import QgsProcessingContext, QgsProcessingFeedback
 
     inputs, out, asc, desc = pair
-    monkeypatch.setattr(engine, "DEFAULT_BLOCK_PIXELS", 256 * 256)
     feedback = QgsProcessingFeedback()
     feedback.progressChanged.connect(lambda p: feedback.cancel() if p > 0 else None)
     params = {"ASCENDING": asc, "DESCENDING": desc, "RESOLUTION": 5.0}
@@ -259,7 +258,6 @@ def test_full_disk_while_writing_leaves_nothing(plugin, pair, monkeypatch):
             raise writer_module.OutputError(f"cannot write {self.path}: No space left on device")
 
     monkeypatch.setattr(writer_module.AtomicGeoTiff, "write", failing_write)
-    monkeypatch.setattr(engine, "DEFAULT_BLOCK_PIXELS", 256 * 256)
     params = {"ASCENDING": asc, "DESCENDING": desc, "RESOLUTION": 10.0}
     params.update(OUTPUT_EAST=str(out / "e.tif"), OUTPUT_UP=str(out / "u.tif"))
     with pytest.raises(QgsProcessingException, match="No space left on device"):
