@@ -196,7 +196,7 @@ def band_specs(job):
 class _TrackReaders:
     """The grid readers of one track and the conversion of a window into a TrackBlock."""
 
-    def __init__(self, spec, grid, resampling, open_reader):
+    def __init__(self, spec, open_reader):
         self.spec = spec
         self.offset = 0.0
         self.sign = geometry.sign_factor(spec.los_sign)
@@ -253,7 +253,7 @@ def _run(job, progress, is_cancelled):
 
     writers = {}
     try:
-        tracks = [_TrackReaders(t, job.grid, job.resampling, open_reader) for t in job.tracks]
+        tracks = [_TrackReaders(t, open_reader) for t in job.tracks]
         north_v = north_s = None
         if job.north is not None:
             north_v = (

@@ -214,7 +214,7 @@ def test_property_any_opposite_pair_recovers_truth(ha, ta, hd, td, east, up, sid
     sol = invert(tracks)
     assert sol.horizontal == pytest.approx(east, abs=1e-9)
     assert sol.up == pytest.approx(up, abs=1e-9)
-    assert 1.0 <= sol.condition < 10
+    assert sol.condition >= 1.0 and sol.condition < 10
 
 
 @settings(max_examples=100, deadline=None)
