@@ -93,3 +93,12 @@ def run_logged(algorithm, params):
     feedback = Feedback()
     result = processing.run(algorithm, params, context=QgsProcessingContext(), feedback=feedback)
     return result, "\n".join(feedback.lines)
+
+
+def read_band(path, band=1):
+    """A band of a raster as float64 (the dataset is kept alive while its band is read)."""
+    import numpy as np
+    from osgeo import gdal
+
+    ds = gdal.Open(str(path))
+    return ds.GetRasterBand(band).ReadAsArray().astype(np.float64)

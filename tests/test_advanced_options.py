@@ -5,6 +5,7 @@ import pytest
 from osgeo import gdal
 
 import synthetic_scene as scene
+from conftest import read_band
 from insar_decomposition.core import geometry as g
 
 GT = (400000.0, 100.0, 0.0, 4000000.0, 0.0, -100.0)
@@ -21,11 +22,6 @@ def run(params):
     import processing
 
     return processing.run("losdecomp:decompose", params)
-
-
-def read(path, band=1):
-    ds = gdal.Open(path)
-    return ds.GetRasterBand(band).ReadAsArray().astype(np.float64)
 
 
 @pytest.fixture(scope="module")
@@ -69,13 +65,13 @@ def test_sigma_outputs_equal_the_analytic_covariance(plugin, truth, tmp_path):
     s = [g.from_heading_incidence(*TRACKS[n]) for n in ("asc", "desc")]
     G = np.array([[x[0], x[2]] for x in s])
     C = np.linalg.inv(G.T @ np.diag([1 / 4.0, 1 / 9.0]) @ G)
-    np.testing.assert_allclose(read(out["OUTPUT_SIGMA_EAST"]), np.sqrt(C[0, 0]), rtol=1e-6)
-    np.testing.assert_allclose(read(out["OUTPUT_SIGMA_UP"]), np.sqrt(C[1, 1]), rtol=1e-6)
-    np.testing.assert_allclose(read(out["OUTPUT_QUALITY"], 1), np.linalg.cond(G), rtol=1e-6)
-    np.testing.assert_array_equal(read(out["OUTPUT_QUALITY"], 2), 2)
-    assert np.isnan(read(out["OUTPUT_QUALITY"], 3)).all()  # no residual with two tracks
-    np.testing.assert_allclose(read(out["OUTPUT_QUALITY"], 4), C[0, 1] / np.sqrt(C[0, 0] * C[1, 1]), rtol=1e-6)
-    np.testing.assert_allclose(read(out["OUTPUT_UP"]), truth[2], atol=1e-4)
+    np.testing.assert_allclose(read_band(out["OUTPUT_SIGMA_EAST"]), np.sqrt(C[0, 0]), rtol=1e-6)
+    np.testing.assert_allclose(read_band(out["OUTPUT_SIGMA_UP"]), np.sqrt(C[1, 1]), rtol=1e-6)
+    np.testing.assert_allclose(read_band(out["OUTPUT_QUALITY"], 1), np.linalg.cond(G), rtol=1e-6)
+    np.testing.assert_array_equal(read_band(out["OUTPUT_QUALITY"], 2), 2)
+    assert np.isnan(read_band(out["OUTPUT_QUALITY"], 3)).all()  # no residual with two tracks
+    np.testing.assert_allclose(read_band(out["OUTPUT_QUALITY"], 4), C[0, 1] / np.sqrt(C[0, 0] * C[1, 1]), rtol=1e-6)
+    np.testing.assert_allclose(read_band(out["OUTPUT_UP"]), truth[2], atol=1e-4)
 
 
 def test_sigma_outputs_without_sigmas_are_refused(plugin, truth, tmp_path):
@@ -108,14 +104,14 @@ def test_known_north_is_removed(plugin, truth, tmp_path, as_raster):
         "OUTPUT_UP": str(tmp_path / "u.tif"),
     }
     ignored = run(dict(params, OUTPUT_UP=str(tmp_path / "u0.tif"), OUTPUT_EAST=str(tmp_path / "e0.tif")))
-    assert np.max(np.abs(read(ignored["OUTPUT_UP"]) - up)) > 1.0
+    assert np.max(np.abs(read_band(ignored["OUTPUT_UP"]) - up)) > 1.0
     if as_raster:
         params["NORTH_VELOCITY"] = scene.write_raster(str(tmp_path / "north.tif"), north.astype(np.float32), 32611, GT)
     else:
         params["NORTH_VELOCITY_CONSTANT"] = 7.5
     out = run(params)
-    np.testing.assert_allclose(read(out["OUTPUT_UP"]), up, atol=1e-4)
-    np.testing.assert_allclose(read(out["OUTPUT_EAST"]), east, atol=1e-4)
+    np.testing.assert_allclose(read_band(out["OUTPUT_UP"]), up, atol=1e-4)
+    np.testing.assert_allclose(read_band(out["OUTPUT_EAST"]), east, atol=1e-4)
 
 
 def test_horizontal_along_an_azimuth_matches_the_forward_model(plugin, tmp_path):
@@ -133,8 +129,8 @@ def test_horizontal_along_an_azimuth_matches_the_forward_model(plugin, tmp_path)
             "OUTPUT_UP": str(tmp_path / "u.tif"),
         }
     )
-    np.testing.assert_allclose(read(out["OUTPUT_EAST"]), v, atol=1e-4)
-    np.testing.assert_allclose(read(out["OUTPUT_UP"]), up, atol=1e-4)
+    np.testing.assert_allclose(read_band(out["OUTPUT_EAST"]), v, atol=1e-4)
+    np.testing.assert_allclose(read_band(out["OUTPUT_UP"]), up, atol=1e-4)
     ds = gdal.Open(out["OUTPUT_EAST"])
     assert "azimuth 75" in ds.GetRasterBand(1).GetDescription()
 
@@ -153,7 +149,7 @@ def test_four_tracks_with_gaps_and_a_left_looking_one(plugin, truth, tmp_path):
             "OUTPUT_QUALITY": str(tmp_path / "q.tif"),
         }
     )
-    up, east = read(out["OUTPUT_UP"]), read(out["OUTPUT_EAST"])
+    up, east = read_band(out["OUTPUT_UP"]), read_band(out["OUTPUT_EAST"])
     ok = np.isfinite(up)
     # east-looking: asc, asc2 (right-looking ascending); west-looking: desc and the left-looking ascending
     looks_east = ~holes["asc"] | ~holes["asc2"]
@@ -161,9 +157,9 @@ def test_four_tracks_with_gaps_and_a_left_looking_one(plugin, truth, tmp_path):
     np.testing.assert_array_equal(ok, looks_east & looks_west)
     np.testing.assert_allclose(up[ok], truth[2][ok], atol=1e-3)
     np.testing.assert_allclose(east[ok], truth[0][ok], atol=1e-3)
-    n = read(out["OUTPUT_QUALITY"], 2)
+    n = read_band(out["OUTPUT_QUALITY"], 2)
     np.testing.assert_array_equal(n, sum((~holes[k]).astype(int) for k in TRACKS))
-    rms = read(out["OUTPUT_QUALITY"], 3)
+    rms = read_band(out["OUTPUT_QUALITY"], 3)
     assert np.nanmax(rms) < 1e-3 and np.isfinite(rms[ok & (n >= 3)]).all()
 
 
@@ -182,4 +178,4 @@ def test_extra_track_geometry_typed(plugin, truth, tmp_path):
             "OUTPUT_UP": str(tmp_path / "u.tif"),
         }
     )
-    np.testing.assert_allclose(read(out["OUTPUT_UP"]), truth[2], atol=1e-3)
+    np.testing.assert_allclose(read_band(out["OUTPUT_UP"]), truth[2], atol=1e-3)

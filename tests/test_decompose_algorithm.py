@@ -8,6 +8,7 @@ from osgeo import gdal
 from qgis.core import QgsProcessingException, QgsProject, QgsSingleBandPseudoColorRenderer
 
 import synthetic_scene as scene
+from conftest import read_band
 
 ALG = "losdecomp:decompose"
 
@@ -16,11 +17,6 @@ def run(params):
     import processing
 
     return processing.run(ALG, params)
-
-
-def read(path, band=1):
-    ds = gdal.Open(path)  # keep the dataset alive while its band is read
-    return ds.GetRasterBand(band).ReadAsArray()
 
 
 def rms(a, b):
@@ -36,38 +32,30 @@ def test_provider_is_registered(plugin):
     assert {"losdecomp:decompose", "losdecomp:import_mintpy"} <= ids
 
 
+def typed_angles(scene_paths, folder, name):
+    """Parameters with the scene's angles typed in, outputs named ``name``."""
+    return {
+        "ASCENDING": scene_paths["asc"],
+        "DESCENDING": scene_paths["desc"],
+        "ASC_HEADING": 348.0,
+        "ASC_INCIDENCE": 34.0,
+        "DESC_HEADING": 192.0,
+        "DESC_INCIDENCE": 39.0,
+        "OUTPUT_EAST": str(folder / f"{name}_east.tif"),
+        "OUTPUT_UP": str(folder / f"{name}_up.tif"),
+    }
+
+
 def test_known_answer_with_typed_angles_different_crs(plugin, scene_paths, tmp_path):
-    out = run(
-        {
-            "ASCENDING": scene_paths["asc"],
-            "DESCENDING": scene_paths["desc"],
-            "ASC_HEADING": 348.0,
-            "ASC_INCIDENCE": 34.0,
-            "DESC_HEADING": 192.0,
-            "DESC_INCIDENCE": 39.0,
-            "OUTPUT_EAST": str(tmp_path / "east.tif"),
-            "OUTPUT_UP": str(tmp_path / "up.tif"),
-        }
-    )
+    out = run(typed_angles(scene_paths, tmp_path, "typed"))
     te, tu = scene.truth_on_grid(out["OUTPUT_UP"])
-    up, east = read(out["OUTPUT_UP"]), read(out["OUTPUT_EAST"])
+    up, east = read_band(out["OUTPUT_UP"]), read_band(out["OUTPUT_EAST"])
     assert rms(up, tu) < 0.5 and rms(east, te) < 0.5
     assert np.isfinite(up).mean() > 0.9
 
 
 def test_angles_read_from_layer_tags_give_the_same_result(plugin, scene_paths, tmp_path):
-    typed = run(
-        {
-            "ASCENDING": scene_paths["asc"],
-            "DESCENDING": scene_paths["desc"],
-            "ASC_HEADING": 348.0,
-            "ASC_INCIDENCE": 34.0,
-            "DESC_HEADING": 192.0,
-            "DESC_INCIDENCE": 39.0,
-            "OUTPUT_EAST": str(tmp_path / "e1.tif"),
-            "OUTPUT_UP": str(tmp_path / "u1.tif"),
-        }
-    )
+    typed = run(typed_angles(scene_paths, tmp_path, "typed"))
     tags = run(
         {
             "ASCENDING": scene_paths["asc"],
@@ -76,14 +64,14 @@ def test_angles_read_from_layer_tags_give_the_same_result(plugin, scene_paths, t
             "OUTPUT_UP": str(tmp_path / "u2.tif"),
         }
     )
-    np.testing.assert_array_equal(read(typed["OUTPUT_UP"]), read(tags["OUTPUT_UP"]))
+    np.testing.assert_array_equal(read_band(typed["OUTPUT_UP"]), read_band(tags["OUTPUT_UP"]))
 
 
 def test_away_sign_flips_the_answer(plugin, scene_paths, tmp_path):
     base = {"ASCENDING": scene_paths["asc"], "DESCENDING": scene_paths["desc"], "OUTPUT_EAST": "TEMPORARY_OUTPUT"}
     toward = run(dict(base, OUTPUT_UP=str(tmp_path / "t.tif")))
     away = run(dict(base, LOS_SIGN=1, OUTPUT_UP=str(tmp_path / "a.tif")))
-    np.testing.assert_allclose(read(away["OUTPUT_UP"]), -read(toward["OUTPUT_UP"]), atol=1e-5)
+    np.testing.assert_allclose(read_band(away["OUTPUT_UP"]), -read_band(toward["OUTPUT_UP"]), atol=1e-5)
 
 
 def test_target_crs_resolution_extent_and_resampling(plugin, scene_paths, tmp_path):
@@ -105,7 +93,7 @@ def test_target_crs_resolution_extent_and_resampling(plugin, scene_paths, tmp_pa
     assert (ds.RasterXSize, ds.RasterYSize) == (50, 35)
     assert "4326" in ds.GetSpatialRef().GetAuthorityCode(None)
     te, tu = scene.truth_on_grid(out["OUTPUT_UP"])
-    assert rms(read(out["OUTPUT_UP"]), tu) < 1.0
+    assert rms(read_band(out["OUTPUT_UP"]), tu) < 1.0
 
 
 def test_missing_angles_name_the_track(plugin, tmp_path):

@@ -7,6 +7,7 @@ import pytest
 from osgeo import gdal
 
 import synthetic_scene as scene
+from conftest import read_band
 from insar_decomposition.core import engine, geometry
 from insar_decomposition.core.grid import GridError, common_grid, raster_info, resolution_in_metres
 from insar_decomposition.core.reader import GridReader, RasterRef
@@ -32,11 +33,6 @@ def _hi(d):
     return {"h": d["heading"], "t": d["incidence"]}
 
 
-def read(path, band=1):
-    ds = gdal.Open(path)
-    return ds.GetRasterBand(band).ReadAsArray()
-
-
 def test_common_grid_default_is_first_crs_and_coarsest_pixel(scene_paths):
     infos = [raster_info(scene_paths["asc"]), raster_info(scene_paths["desc"])]
     grid = common_grid(infos)
@@ -53,7 +49,7 @@ def test_common_grid_default_is_first_crs_and_coarsest_pixel(scene_paths):
 def test_decompose_recovers_truth_across_crs_and_pixel_sizes(scene_paths, tmp_path):
     job = make_job(scene_paths, tmp_path, block_pixels=256 * 256)
     summary = engine.run(job)
-    east, up = read(summary.outputs["horizontal"]), read(summary.outputs["up"])
+    east, up = read_band(summary.outputs["horizontal"]), read_band(summary.outputs["up"])
     te, tu = scene.truth_on_grid(summary.outputs["up"])
     ok = np.isfinite(up)
     assert ok.mean() > 0.9
@@ -81,11 +77,11 @@ def test_identical_grids_are_read_without_warping(tmp_path):
     summary = engine.run(job)
     assert summary.warped_inputs == []
     assert job.grid.geotransform == gt and (job.grid.width, job.grid.height) == (80, 64)
-    up = read(summary.outputs["up"])
+    up = read_band(summary.outputs["up"])
     assert np.isnan(up[5, 5]) and np.isnan(up[7, 9])
     ok = np.isfinite(up)
     np.testing.assert_allclose(up[ok], -7.0, atol=1e-5)
-    np.testing.assert_allclose(read(summary.outputs["horizontal"])[ok], 3.0, atol=1e-5)
+    np.testing.assert_allclose(read_band(summary.outputs["horizontal"])[ok], 3.0, atol=1e-5)
 
 
 def test_integer_input_with_nodata_and_shifted_grid(tmp_path):
@@ -103,7 +99,7 @@ def test_integer_input_with_nodata_and_shifted_grid(tmp_path):
     assert (job.grid.width, job.grid.height) == (30, 36)
     summary = engine.run(job)
     assert summary.warped_inputs == []
-    up = read(summary.outputs["up"])
+    up = read_band(summary.outputs["up"])
     # rows 0-2 of the ascending track are nodata; the grid starts 4 rows lower, so all valid
     assert np.isfinite(up).all()
     np.testing.assert_allclose(up, -20.0, atol=1.5)

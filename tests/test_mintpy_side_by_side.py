@@ -6,6 +6,7 @@ import pytest
 from osgeo import gdal
 
 import mintpy_env
+from conftest import read_band, run_logged
 from insar_decomposition.core import mintpy
 
 TRACKS = ("a064", "d071")
@@ -44,14 +45,9 @@ def both(shared_data, plugin, tmp_path_factory):
     return (np.load(m_east), np.load(m_up)), ours
 
 
-def read(path):
-    ds = gdal.Open(path)
-    return ds.GetRasterBand(1).ReadAsArray().astype(np.float64)
-
-
 def test_same_grid_and_same_values_as_mintpy(both):
     (m_east, m_up), ours = both
-    east, up = read(ours["OUTPUT_EAST"]), read(ours["OUTPUT_UP"])
+    east, up = read_band(ours["OUTPUT_EAST"]), read_band(ours["OUTPUT_UP"])
     assert east.shape == m_east.shape == (541, 841)
     ok = np.isfinite(up)
     assert ok.sum() > 400000
@@ -63,7 +59,7 @@ def test_same_grid_and_same_values_as_mintpy(both):
 
 def test_mintpy_masked_zeros_are_nodata_here_not_data(both):
     (m_east, m_up), ours = both
-    up = read(ours["OUTPUT_UP"])
+    up = read_band(ours["OUTPUT_UP"])
     masked = ~np.isfinite(up)
     assert masked.sum() > 7000  # the union of both tracks' masks
     # MintPy inverts its 0 mask as if it were a measured 0: where only one track is masked
@@ -74,7 +70,6 @@ def test_mintpy_masked_zeros_are_nodata_here_not_data(both):
 def test_per_pixel_geometry_file_is_used_exactly(shared_data, plugin, tmp_path):
     """geometryGeo.h5 with per-pixel incidenceAngle / azimuthAngle (MintPy's convention)
     becomes LOS unit-vector bands, and the decomposition is exact per pixel."""
-    from conftest import run_logged
     from insar_decomposition.core import geometry
 
     imported, s_vectors = {}, {}
@@ -109,11 +104,11 @@ def test_per_pixel_geometry_file_is_used_exactly(shared_data, plugin, tmp_path):
     )
     assert log.count("geometry per pixel, per-pixel LOS unit vector, bands of") == 2
     sa, sd = s_vectors["a064"], s_vectors["d071"]
-    da, dd = read(imported["a064"]), read(imported["d071"])
+    da, dd = read_band(imported["a064"]), read_band(imported["d071"])
     det = sa[0] * sd[2] - sd[0] * sa[2]
     east = (sd[2] * da - sa[2] * dd) / det
     up = (sa[0] * dd - sd[0] * da) / det
-    ours_e, ours_u = read(res["OUTPUT_EAST"]), read(res["OUTPUT_UP"])
+    ours_e, ours_u = read_band(res["OUTPUT_EAST"]), read_band(res["OUTPUT_UP"])
     ok = np.isfinite(ours_u)
     np.testing.assert_array_equal(ok, np.isfinite(up))
     scale = np.nanmax(np.abs(up))

@@ -11,15 +11,10 @@ from osgeo import gdal
 from qgis.core import QgsProcessingModelAlgorithm
 
 import synthetic_scene as scene
-from conftest import IMPORT_PARENT, PACKAGE, ROOT
+from conftest import IMPORT_PARENT, PACKAGE, ROOT, read_band
 
 MODEL = ROOT / "examples" / "decompose_and_fill.model3"
 QGIS_PROCESS = "/usr/bin/qgis_process.bin"
-
-
-def read(path):
-    ds = gdal.Open(path)
-    return ds.GetRasterBand(1).ReadAsArray()
 
 
 def test_example_model_runs(plugin, scene_paths, tmp_path):
@@ -38,10 +33,10 @@ def test_example_model_runs(plugin, scene_paths, tmp_path):
             "fill:up_filled": str(tmp_path / "up_filled.tif"),
         },
     )
-    up = read(result["fill:up_filled"])
+    up = read_band(result["fill:up_filled"])
     assert np.isfinite(up).all()  # gaps filled by the standard QGIS algorithm downstream
     te, tu = scene.truth_on_grid(result["fill:up_filled"])
-    east = read(result["decompose:east"])
+    east = read_band(result["decompose:east"])
     assert np.sqrt(np.nanmean((east - te) ** 2)) < 0.5
 
 
@@ -67,7 +62,7 @@ def test_qgis_process_runs_the_decomposition(qgis_process_env, scene_paths, tmp_
     result = json.loads(out.stdout[out.stdout.index("{") :])
     assert result["results"]["OUTPUT_UP"] == str(up)
     te, tu = scene.truth_on_grid(str(up))
-    assert np.sqrt(np.nanmean((read(str(up)) - tu) ** 2)) < 0.5
+    assert np.sqrt(np.nanmean((read_band(str(up)) - tu) ** 2)) < 0.5
     assert "INSAR_HEADING" in out.stdout  # the log says where the angles came from
 
 

@@ -7,7 +7,7 @@ from osgeo import gdal
 from qgis.core import QgsFeature, QgsGeometry, QgsVectorLayer
 
 import synthetic_scene as scene
-from conftest import run_logged
+from conftest import read_band, run_logged
 from insar_decomposition.core import geometry as g
 
 GT = (400000.0, 100.0, 0.0, 4000000.0, 0.0, -100.0)
@@ -16,11 +16,6 @@ SHAPE = (40, 50)
 
 def run(params):
     return run_logged("losdecomp:decompose", params)
-
-
-def read(path):
-    ds = gdal.Open(path)
-    return ds.GetRasterBand(1).ReadAsArray().astype(np.float64)
 
 
 def truth_fields():
@@ -64,8 +59,8 @@ def test_hyp3_products_use_per_pixel_look_vectors(plugin, tmp_path):
     )
     assert log.count("geometry per pixel, per-pixel look vector from") == 2
     assert "(HyP3)" in log
-    np.testing.assert_allclose(read(out["OUTPUT_EAST"]), east, atol=1e-6)
-    np.testing.assert_allclose(read(out["OUTPUT_UP"]), up, atol=1e-6)
+    np.testing.assert_allclose(read_band(out["OUTPUT_EAST"]), east, atol=1e-6)
+    np.testing.assert_allclose(read_band(out["OUTPUT_UP"]), up, atol=1e-6)
     assert gdal.Open(out["OUTPUT_UP"]).GetRasterBand(1).GetUnitType() == "m"
 
 
@@ -97,7 +92,7 @@ def test_common_reference_removes_each_track_offset(plugin, tmp_path, how):
         "OUTPUT_UP": str(tmp_path / "u.tif"),
     }
     biased, _ = run(dict(params, OUTPUT_EAST=str(tmp_path / "e0.tif"), OUTPUT_UP=str(tmp_path / "u0.tif")))
-    assert abs(np.nanmean(read(biased["OUTPUT_UP"]) - up)) > 0.1
+    assert abs(np.nanmean(read_band(biased["OUTPUT_UP"]) - up)) > 0.1
     x, y = centre(5, 5)
     if how == "point":
         params["REFERENCE_POINT"] = f"{x},{y} [EPSG:32611]"
@@ -121,8 +116,8 @@ def test_common_reference_removes_each_track_offset(plugin, tmp_path, how):
         layer.dataProvider().addFeature(feature)
         params["REFERENCE_AREA"] = layer
     out, log = run(params)
-    np.testing.assert_allclose(read(out["OUTPUT_UP"]), up, atol=1e-3)
-    np.testing.assert_allclose(read(out["OUTPUT_EAST"]), east, atol=1e-3)
+    np.testing.assert_allclose(read_band(out["OUTPUT_UP"]), up, atol=1e-3)
+    np.testing.assert_allclose(read_band(out["OUTPUT_EAST"]), east, atol=1e-3)
     assert "reference: ascending track shifted by -3" in log
     assert "reference: descending track shifted by 2" in log
 

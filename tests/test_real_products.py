@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
-from conftest import run_logged
+from conftest import read_band, run_logged
 from insar_decomposition.core import geometry
 
 COSO = {"a064": (350.4324669196591, 39.21362590603896), "d071": (190.212328990944, 38.08736113884195)}
@@ -13,11 +13,6 @@ COSO = {"a064": (350.4324669196591, 39.21362590603896), "d071": (190.21232899094
 
 def run(alg, params):
     return run_logged(alg, params)
-
-
-def read(path, band=1):
-    ds = gdal.Open(path)
-    return ds.GetRasterBand(band).ReadAsArray().astype(np.float64)
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +49,7 @@ def test_coso_import_reads_aria_convention_and_mask(coso):
         gt = ds.GetGeoTransform()
         assert gt[0] == pytest.approx(-118.10125) and gt[3] == pytest.approx(36.25125)
         assert gt[1] == pytest.approx(1 / 1200, rel=1e-6)
-        v = read(path)
+        v = read_band(path)
         assert not np.any(v == 0) or np.count_nonzero(v == 0) == 1  # only the reference pixel
         assert v[531, 403] == 0.0
 
@@ -72,15 +67,15 @@ def test_coso_matches_an_independent_solution(coso):
     s_a = geometry.from_aria_azimuth(-170.4324669196591, COSO["a064"][1])
     s_d = geometry.from_aria_azimuth(-10.212328990943998, COSO["d071"][1])
     G = np.array([[s_a[0], s_a[2]], [s_d[0], s_d[2]]])
-    d = np.stack([read(imported["a064"]).ravel(), read(imported["d071"]).ravel()])
+    d = np.stack([read_band(imported["a064"]).ravel(), read_band(imported["d071"]).ravel()])
     m = np.linalg.solve(G, d)
-    east, up = read(res["OUTPUT_EAST"]).ravel(), read(res["OUTPUT_UP"]).ravel()
+    east, up = read_band(res["OUTPUT_EAST"]).ravel(), read_band(res["OUTPUT_UP"]).ravel()
     ok = np.isfinite(m).all(axis=0)
     np.testing.assert_array_equal(np.isfinite(up), ok)
     np.testing.assert_allclose(east[ok], m[0, ok], atol=1e-6, rtol=1e-5)
     np.testing.assert_allclose(up[ok], m[1, ok], atol=1e-6, rtol=1e-5)
     assert np.nanmin(up) < -0.01  # Coso geothermal field subsides by more than 1 cm/year
-    sig = read(res["OUTPUT_SIGMA_UP"])
+    sig = read_band(res["OUTPUT_SIGMA_UP"])
     assert np.nanmedian(sig) > 0
 
 
@@ -138,7 +133,7 @@ def test_naf_matches_an_independent_per_pixel_computation(naf):
     ok = np.isfinite(mats).all(axis=(-1, -2)) & np.isfinite(rhs).all(-1)
     m = np.full(rhs.shape, np.nan)
     m[ok] = np.linalg.solve(mats[ok], rhs[ok][..., None])[..., 0]
-    east, up = read(res["OUTPUT_EAST"]), read(res["OUTPUT_UP"])
+    east, up = read_band(res["OUTPUT_EAST"]), read_band(res["OUTPUT_UP"])
     np.testing.assert_array_equal(np.isfinite(up), ok)
     np.testing.assert_allclose(east[ok], m[ok, 0], atol=1e-3)
     np.testing.assert_allclose(up[ok], m[ok, 1], atol=1e-3)
@@ -147,15 +142,15 @@ def test_naf_matches_an_independent_per_pixel_computation(naf):
 
 def test_naf_sigma_and_quality_layers(naf):
     _, res, _ = naf
-    sig = read(res["OUTPUT_SIGMA_UP"])
-    up = read(res["OUTPUT_UP"])
+    sig = read_band(res["OUTPUT_SIGMA_UP"])
+    up = read_band(res["OUTPUT_UP"])
     assert np.isfinite(sig[np.isfinite(up)]).mean() > 0.99
     assert np.nanmin(sig) > 0
     q = gdal.Open(res["OUTPUT_QUALITY"])
     assert q.RasterCount == 4
     assert q.GetRasterBand(1).GetDescription().startswith("Condition number")
-    cond = read(res["OUTPUT_QUALITY"], 1)
-    n = read(res["OUTPUT_QUALITY"], 2)
+    cond = read_band(res["OUTPUT_QUALITY"], 1)
+    n = read_band(res["OUTPUT_QUALITY"], 2)
     assert np.nanmax(cond[np.isfinite(up)]) < 2.0  # Sentinel-1 asc + desc is well conditioned
     assert set(np.unique(n[np.isfinite(up)])) == {2.0}
 
@@ -175,7 +170,7 @@ def test_naf_with_the_gnss_north_field(shared_data, plugin, tmp_path, naf):
     assert "north velocity: has no coordinate reference system; its coordinates look like degrees" in log
     assert "north: known north velocity removed from every track" in log
     assert "track has per-pixel geometry; it sees |sN| times the north velocity" in log
-    up, up0 = read(res["OUTPUT_UP"]), read(without["OUTPUT_UP"])
+    up, up0 = read_band(res["OUTPUT_UP"]), read_band(without["OUTPUT_UP"])
     diff = up - up0
     ok = np.isfinite(diff)
     assert ok.sum() > 10000
