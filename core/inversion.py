@@ -139,7 +139,7 @@ def _track_arrays(track, dtype, horizontal_azimuth, north_velocity, north_sigma,
         var = np.square(np.asarray(track.sigma, dtype=dtype))
         if north_sigma is not None:
             var = var + np.square(s_north * np.asarray(north_sigma, dtype=dtype))
-        valid &= np.isfinite(var) & (var > 0)
+        valid = valid & np.isfinite(var) & (var > 0)  # not in place: var may have the larger shape
     return a, u, d, var, valid
 
 

@@ -12,7 +12,7 @@ from typing import Optional
 
 import numpy as np
 
-from . import geometry, reference
+from . import reference
 from .engine import Job, NorthSpec, check_outputs
 from .grid import (
     common_grid,
@@ -235,6 +235,3 @@ def provenance(job, resolved, req):
             "heading clockwise from north; " + ("north assumed zero" if job.north is None else "known north removed")
         ),
     }
-
-
-LOS_SIGN_CHOICES = (geometry.TOWARD, geometry.AWAY)

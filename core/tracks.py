@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Optional, Union
 
 from . import geometry, metadata, units
-from .engine import ConstantGeometry, RasterGeometry, TrackSpec
+from .engine import ConstantGeometry, TrackSpec
 from .grid import raster_info
 from .reader import RasterRef
 
@@ -163,7 +163,3 @@ def apply_weights_policy(resolved, log):
         for r in resolved:
             r.spec.sigma = None
     return False
-
-
-def geometry_is_per_pixel(spec):
-    return isinstance(spec.geometry, RasterGeometry)
