@@ -193,7 +193,8 @@ FLOOR_IO = textwrap.dedent(
     from osgeo import gdal
     from insar_decomposition.core.engine import windows
     from insar_decomposition.core.grid import raster_info
-    from insar_decomposition.core.reader import GridReader, RasterRef
+    from insar_decomposition.core.model import RasterRef
+    from insar_decomposition.core.reader import GridReader
     from insar_decomposition.core.writer import AtomicGeoTiff, BandSpec
     gdal.SetCacheMax(64 * 1024 * 1024)
     grid = raster_info(sys.argv[2]).grid()

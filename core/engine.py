@@ -1,39 +1,43 @@
 """The block engine: read every track on the common grid window by window, invert, write.
 
-Memory is bounded by the window size whatever the raster size. Outputs are written to
-temporary files and renamed only when every window succeeded; a failure or a cancel
-removes them and never touches an input.
+Memory is bounded by the window size whatever the raster size: every reader and writer
+drops its own GDAL blocks after each window (GDAL's process-wide cache size is never
+changed: QGIS and other runs share it). Outputs are written to temporary files and renamed
+only when every window succeeded; a failure or a cancel removes them and never touches an
+input.
 """
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Optional, Union
+from typing import Callable, Optional
 
 import numpy as np
-from osgeo import gdal
 
 from . import geometry
+from .gdal_mode import raises
 from .grid import Grid
-from .inversion import DEFAULT_MAX_CONDITION, TrackBlock, invert
-from .reader import GridReader, RasterRef
-from .reference import ReferenceAreaError, median_in
-from .writer import DEFAULT_COMPRESSION, TILE, AtomicGeoTiff, BandSpec, OutputError, check_writable
-
-#: Pixels per processing window: about 100 MB of working memory with per-pixel geometry.
-DEFAULT_BLOCK_PIXELS = 1 << 19
-#: GDAL's block cache during a run (bytes); the previous limit is restored afterwards.
-#: Windows follow the output tiles, so a small cache suffices and memory stays flat.
-GDAL_CACHE_BYTES = 64 * 1024 * 1024
-
-HORIZONTAL, UP, SIGMA_HORIZONTAL, SIGMA_UP, QUALITY = "horizontal", "up", "sigma_horizontal", "sigma_up", "quality"
-PRODUCTS = (HORIZONTAL, UP, SIGMA_HORIZONTAL, SIGMA_UP, QUALITY)
-QUALITY_BANDS = (
-    ("condition", "Condition number of G (geometry only)", ""),
-    ("n_tracks", "Number of tracks used", ""),
-    ("residual_rms", "Residual RMS of the LOS fit (3 or more tracks)", None),
-    ("correlation", "Correlation of the horizontal and vertical estimates", ""),
+from .inversion import TrackBlock, invert
+from .model import (
+    HORIZONTAL,
+    PRODUCTS,
+    QUALITY,
+    SIGMA_HORIZONTAL,
+    SIGMA_UP,
+    UP,
+    Job,
+    RasterGeometry,
+    RasterRef,
+    Summary,
+    band_specs,
+    input_refs,
 )
+from .reader import GridReader
+from .reference import ReferenceAreaError, median_in
+from .writer import TILE, AtomicGeoTiff, OutputError, check_writable
+
+#: Values kept per product for the colour limit of the styled layer.
+STYLE_SAMPLE = 200_000
+STYLED_PRODUCTS = (HORIZONTAL, UP)
 
 
 class Cancelled(Exception):
@@ -44,96 +48,6 @@ class NoResult(ValueError):
     """Not a single pixel could be resolved; no output was left behind."""
 
 
-@dataclass(frozen=True)
-class ConstantGeometry:
-    """Single-valued geometry as a ground-to-satellite unit vector."""
-
-    s_east: float
-    s_north: float
-    s_up: float
-    source: str = ""
-
-
-# Functions that turn a convention's values (floats or arrays) into (sE, sN, sU).
-GEOMETRY_CONVENTIONS = {
-    "enu": lambda e, n, u=None: geometry.from_enu(e, n, u),
-    "heading_incidence_right": lambda h, t: geometry.from_heading_incidence(h, t, geometry.RIGHT),
-    "heading_incidence_left": lambda h, t: geometry.from_heading_incidence(h, t, geometry.LEFT),
-    "mintpy_azimuth": geometry.from_mintpy_azimuth,
-    "aria_azimuth": geometry.from_aria_azimuth,
-    "look_vector_radians": geometry.from_elevation_azimuth_east,
-}
-
-
-@dataclass(frozen=True)
-class RasterGeometry:
-    """Per-pixel geometry: the values of a convention, each a raster or a constant."""
-
-    convention: str
-    components: tuple
-    source: str = ""
-
-    def __post_init__(self):
-        if self.convention not in GEOMETRY_CONVENTIONS:
-            raise ValueError(f"unknown geometry convention {self.convention!r}")
-
-
-@dataclass
-class TrackSpec:
-    name: str
-    velocity: RasterRef
-    geometry: Union[ConstantGeometry, RasterGeometry]
-    los_sign: str = geometry.TOWARD
-    sigma: Union[RasterRef, float, None] = None
-
-
-@dataclass
-class NorthSpec:
-    """A known north velocity (raster or constant, in the common unit) and its sigma."""
-
-    velocity: Union[RasterRef, float]
-    sigma: Union[RasterRef, float, None] = None
-
-
-@dataclass
-class Job:
-    tracks: list
-    grid: Grid
-    outputs: dict
-    resampling: str = "bilinear"
-    north: Optional[NorthSpec] = None
-    horizontal_azimuth: Optional[float] = None
-    max_condition: float = DEFAULT_MAX_CONDITION
-    unit: str = ""
-    metadata: dict = field(default_factory=dict)
-    block_pixels: int = DEFAULT_BLOCK_PIXELS
-    reference: object = None  # a reference.ReferenceArea: each track's median there is subtracted
-    compression: str = DEFAULT_COMPRESSION
-
-
-@dataclass
-class Summary:
-    outputs: dict
-    pixels: int = 0
-    resolved: int = 0
-    warped_inputs: list = field(default_factory=list)
-    reference_offsets: dict = field(default_factory=dict)
-
-
-def input_refs(job):
-    """Every raster the job reads."""
-    refs = []
-    for t in job.tracks:
-        refs.append(t.velocity)
-        if isinstance(t.geometry, RasterGeometry):
-            refs += [c for c in t.geometry.components if isinstance(c, RasterRef)]
-        if isinstance(t.sigma, RasterRef):
-            refs.append(t.sigma)
-    if job.north is not None:
-        refs += [x for x in (job.north.velocity, job.north.sigma) if isinstance(x, RasterRef)]
-    return refs
-
-
 def _file_of(path):
     """The file behind a GDAL path (handles ``DRIVER:"file":sub`` forms)."""
     if ":" in path and '"' in path:
@@ -141,7 +55,7 @@ def _file_of(path):
     return os.path.realpath(path)
 
 
-def check_outputs(job):
+def check_outputs(job: Job) -> None:
     """Fail before any work when an output cannot be written or would overwrite an input."""
     wanted = {k: v for k, v in job.outputs.items() if v}
     unknown = set(wanted) - set(PRODUCTS)
@@ -166,7 +80,7 @@ def check_outputs(job):
         check_writable(path, f"output {key}")
 
 
-def windows(grid, block_pixels):
+def windows(grid: Grid, block_pixels: int):
     """(col, row, ncols, nrows) windows aligned to the output tiles."""
     rows = min(grid.height, TILE)
     cols = max(TILE, (block_pixels // max(rows, 1)) // TILE * TILE)
@@ -174,23 +88,6 @@ def windows(grid, block_pixels):
     for row in range(0, grid.height, rows):
         for col in range(0, grid.width, cols):
             yield col, row, min(cols, grid.width - col), min(rows, grid.height - row)
-
-
-def horizontal_label(azimuth):
-    """Name of the horizontal velocity solved for."""
-    return "East velocity" if azimuth is None else f"Horizontal velocity along azimuth {azimuth:g} deg"
-
-
-def band_specs(job):
-    h = horizontal_label(job.horizontal_azimuth)
-    unit = job.unit
-    return {
-        HORIZONTAL: [BandSpec(h, unit)],
-        UP: [BandSpec("Vertical (up) velocity", unit)],
-        SIGMA_HORIZONTAL: [BandSpec(f"Standard deviation of the {h[0].lower()}{h[1:]}", unit)],
-        SIGMA_UP: [BandSpec("Standard deviation of the vertical velocity", unit)],
-        QUALITY: [BandSpec(desc, unit if u is None else u, {"QUALITY": key}) for key, desc, u in QUALITY_BANDS],
-    }
 
 
 class _TrackReaders:
@@ -223,117 +120,155 @@ class _TrackReaders:
             s = (g.s_east, g.s_north, g.s_up)
         else:
             values = [c.read(*window) if isinstance(c, GridReader) else c for c in self.components]
-            s = GEOMETRY_CONVENTIONS[g.convention](*values)
-            if g.convention == "enu" and len(values) == 3:
-                norm = np.sqrt(s[0] ** 2 + s[1] ** 2 + s[2] ** 2)
-                s = tuple(c / norm for c in s)
+            s = geometry.unit_vector(g.convention, *values)
         return TrackBlock(los=los, s_east=s[0], s_north=s[1], s_up=s[2], sigma=sigma)
 
 
-def run(job, progress=None, is_cancelled=None):
+def _value(source, win):
+    return source.read(*win) if isinstance(source, GridReader) else source
+
+
+class _Run:
+    """One run's readers, writers and running totals."""
+
+    def __init__(self, job):
+        self.job = job
+        self.readers = []
+        self.writers = {}
+        self.tracks = [_TrackReaders(t, self._open) for t in job.tracks]
+        north = job.north
+        self.north_v = self._open_or_value(north.velocity) if north else None
+        self.north_s = self._open_or_value(north.sigma) if north else None
+        warped = list(dict.fromkeys(r.ref.name for r in self.readers if r.warped))
+        self.summary = Summary(outputs={}, warped_inputs=warped)
+        self.stride = max(1, (job.grid.width * job.grid.height) // STYLE_SAMPLE)
+        self.samples = {key: [] for key in STYLED_PRODUCTS}
+
+    def _open(self, ref):
+        # One reader (one GDAL dataset) per use, never shared: the tracks are read in
+        # parallel threads and a GDAL dataset must not be used by two threads at once.
+        self.readers.append(GridReader(ref, self.job.grid, self.job.resampling))
+        return self.readers[-1]
+
+    def _open_or_value(self, x):
+        return self._open(x) if isinstance(x, RasterRef) else x
+
+    def reference(self):
+        area = self.job.reference
+        if area is None:
+            return
+        for t in self.tracks:
+            t.offset = median_in(t.los(area.window), area)
+            if t.offset is None:
+                raise ReferenceAreaError(
+                    f"{t.spec.name} track: no valid pixel in the reference area ({area.description})"
+                )
+            self.summary.reference_offsets[t.spec.name] = t.offset
+
+    def open_writers(self):
+        specs = band_specs(self.job)
+        for key, path in self.job.outputs.items():
+            if path:
+                meta = dict(self.job.metadata, LOSDECOMP_PRODUCT=key)
+                self.writers[key] = AtomicGeoTiff(path, self.job.grid, specs[key], meta, self.job.compression)
+
+    def read_window(self, pool, win):
+        blocks = list(pool.map(lambda t: t.block(win), self.tracks))
+        return blocks, _value(self.north_v, win), _value(self.north_s, win)
+
+    def invert(self, blocks, nv, ns, win):
+        job = self.job
+        sol = invert(
+            blocks,
+            north_velocity=nv,
+            north_sigma=ns,
+            horizontal_azimuth=job.horizontal_azimuth,
+            max_condition=job.max_condition,
+        )
+        self.summary.pixels += win[2] * win[3]
+        self.summary.resolved += int(np.count_nonzero(np.isfinite(sol.up)))
+        for key, values in ((HORIZONTAL, sol.horizontal), (UP, sol.up)):
+            picked = np.ravel(values)[:: self.stride]
+            self.samples[key].append(np.abs(picked[np.isfinite(picked)]))
+        return sol
+
+    def finish(self):
+        if self.summary.resolved == 0:
+            raise NoResult(
+                "no pixel could be resolved: the tracks have no valid data together where one looks east "
+                "and another west (check the overlap, the nodata values and the angles)"
+            )
+        for key, values in self.samples.items():
+            values = np.concatenate(values) if values else np.empty(0)
+            self.summary.limits[key] = float(np.percentile(values, 98)) if values.size else float("nan")
+        for key, w in list(self.writers.items()):
+            w.commit()
+            self.summary.outputs[key] = w.path
+            del self.writers[key]
+        return self.summary
+
+    def close(self, failed):
+        if failed:
+            for w in self.writers.values():
+                w.abort()
+        for r in self.readers:
+            r.close()
+
+
+@raises
+def run(job: Job, progress: Optional[Callable] = None, is_cancelled: Optional[Callable] = None) -> Summary:
     """Run ``job``; ``progress(fraction)`` is called after each window and
     ``is_cancelled()`` before each. Returns a :class:`Summary`."""
     check_outputs(job)
-    previous_cache = gdal.GetCacheMax()
-    gdal.SetCacheMax(min(previous_cache, GDAL_CACHE_BYTES))
+    state = None
     try:
-        return _run(job, progress, is_cancelled)
-    finally:
-        gdal.SetCacheMax(previous_cache)
+        state = _Run(job)
+        state.reference()
+        state.open_writers()
+        _stream(state, progress, is_cancelled)
+        summary = state.finish()
+    except BaseException:
+        if state is not None:
+            state.close(failed=True)
+        raise
+    state.close(failed=False)
+    return summary
 
 
-def _run(job, progress, is_cancelled):
-    # One reader (one GDAL dataset) per use, never shared: the tracks are read in
-    # parallel threads and a GDAL dataset must not be used by two threads at once.
-    readers = []
-
-    def open_reader(ref):
-        readers.append(GridReader(ref, job.grid, job.resampling))
-        return readers[-1]
-
-    writers = {}
-    try:
-        tracks = [_TrackReaders(t, open_reader) for t in job.tracks]
-        north_v = north_s = None
-        if job.north is not None:
-            north_v = (
-                open_reader(job.north.velocity) if isinstance(job.north.velocity, RasterRef) else job.north.velocity
-            )
-            north_s = job.north.sigma
-            north_s = open_reader(north_s) if isinstance(north_s, RasterRef) else north_s
-        warped = list(dict.fromkeys(r.ref.name for r in readers if r.warped))
-        summary = Summary(outputs={}, warped_inputs=warped)
-        if job.reference is not None:
-            for t in tracks:
-                t.offset = median_in(t.los(job.reference.window), job.reference)
-                if t.offset is None:
-                    raise ReferenceAreaError(
-                        f"{t.spec.name} track: no valid pixel in the reference area ({job.reference.description})"
-                    )
-                summary.reference_offsets[t.spec.name] = t.offset
-
-        specs = band_specs(job)
-        for key, path in job.outputs.items():
-            if path:
-                meta = dict(job.metadata, LOSDECOMP_PRODUCT=key)
-                writers[key] = AtomicGeoTiff(path, job.grid, specs[key], meta, job.compression)
-
-        track_pool = ThreadPoolExecutor(max_workers=len(tracks), thread_name_prefix="losdecomp-track")
-
-        def read_window(win):
-            blocks = list(track_pool.map(lambda t: t.block(win), tracks))
-            nv = north_v.read(*win) if isinstance(north_v, GridReader) else north_v
-            ns = north_s.read(*win) if isinstance(north_s, GridReader) else north_s
-            return blocks, nv, ns
-
-        # Reading (and warping) the next window, one thread per track, and writing
-        # (compressing) the previous one run beside the inversion of the current one: GDAL
-        # releases the GIL. At most one window is read ahead and one is being written, so
-        # memory stays bounded.
-        wins = list(windows(job.grid, job.block_pixels))
-        with track_pool, ThreadPoolExecutor(max_workers=2, thread_name_prefix="losdecomp-io") as pool:
-            reading = pool.submit(read_window, wins[0])
-            writing = None
+def _stream(state, progress, is_cancelled):
+    # Reading (and warping) the next window, one thread per track, and writing
+    # (compressing) the previous one run beside the inversion of the current one: GDAL
+    # releases the GIL. At most one window is read ahead and one is being written, so
+    # memory stays bounded.
+    wins = list(windows(state.job.grid, state.job.block_pixels))
+    track_pool = ThreadPoolExecutor(max_workers=len(state.tracks), thread_name_prefix="losdecomp-track")
+    with track_pool, ThreadPoolExecutor(max_workers=2, thread_name_prefix="losdecomp-io") as pool:
+        reading = pool.submit(state.read_window, track_pool, wins[0])
+        writing = None
+        try:
             for i, win in enumerate(wins):
                 if is_cancelled is not None and is_cancelled():
                     raise Cancelled("cancelled")
                 blocks, nv, ns = reading.result()
                 if i + 1 < len(wins):
-                    reading = pool.submit(read_window, wins[i + 1])
-                sol = invert(
-                    blocks,
-                    north_velocity=nv,
-                    north_sigma=ns,
-                    horizontal_azimuth=job.horizontal_azimuth,
-                    max_condition=job.max_condition,
-                )
-                summary.pixels += win[2] * win[3]
-                summary.resolved += int(np.count_nonzero(np.isfinite(sol.up)))
+                    reading = pool.submit(state.read_window, track_pool, wins[i + 1])
+                sol = state.invert(blocks, nv, ns, win)
                 if writing is not None:
                     writing.result()
-                writing = pool.submit(_write_solution, writers, sol, win)
+                writing = pool.submit(_write_solution, state.writers, sol, win)
                 if progress is not None:
                     progress((i + 1) / len(wins))
             if writing is not None:
                 writing.result()
-
-        if summary.resolved == 0:
-            raise NoResult(
-                "no pixel could be resolved: the tracks have no valid data together where one looks east "
-                "and another west (check the overlap, the nodata values and the angles)"
-            )
-        for key, w in list(writers.items()):
-            w.commit()
-            summary.outputs[key] = w.path
-            del writers[key]
-        return summary
-    except BaseException:
-        for w in writers.values():
-            w.abort()
-        raise
-    finally:
-        for r in readers:
-            r.close()
+        finally:
+            # neither thread may still use a reader or a writer when they are closed
+            for future in (reading, writing):
+                if future is not None:
+                    future.cancel()
+                    try:
+                        future.result()
+                    except BaseException:  # noqa: BLE001 (the first error is the one raised)
+                        pass
 
 
 def _write_solution(writers, sol, win):
@@ -348,8 +283,9 @@ def _write_solution(writers, sol, win):
         UP: [sol.up],
         SIGMA_HORIZONTAL: [sol.sigma_horizontal],
         SIGMA_UP: [sol.sigma_up],
+        QUALITY: [sol.condition, sol.n_tracks, sol.residual_rms, sol.correlation],
     }
-    arrays[QUALITY] = [sol.condition, sol.n_tracks, sol.residual_rms, sol.correlation]
     for key, writer in writers.items():
         for band, a in enumerate(arrays[key], start=1):
             writer.write(band, full(a), col, row)
+        writer.flush()

@@ -105,6 +105,32 @@ def heading_from_mintpy_azimuth(azimuth_angle, look_side=RIGHT):
     return (offset - np.asarray(azimuth_angle, dtype=np.float64)) % 360.0
 
 
+#: Functions that turn a convention's values (floats or arrays) into (sE, sN, sU).
+CONVENTIONS = {
+    "enu": from_enu,
+    "heading_incidence_right": lambda h, t: from_heading_incidence(h, t, RIGHT),
+    "heading_incidence_left": lambda h, t: from_heading_incidence(h, t, LEFT),
+    "mintpy_azimuth": from_mintpy_azimuth,
+    "aria_azimuth": from_aria_azimuth,
+    "look_vector_radians": from_elevation_azimuth_east,
+}
+
+
+def unit_vector(convention: str, *values) -> tuple:
+    """(sE, sN, sU) of a convention's values; three E/N/U values are renormalised, as
+    rasters resampled to another grid are no longer exactly unit vectors."""
+    s = CONVENTIONS[convention](*values)
+    if convention == "enu" and len(values) == 3:
+        norm = np.sqrt(s[0] ** 2 + s[1] ** 2 + s[2] ** 2)
+        s = tuple(c / norm for c in s)
+    return s
+
+
+def pass_direction(heading: float) -> str:
+    """``ascending`` or ``descending`` from a flight heading (descending flies southward)."""
+    return "descending" if 90.0 < float(heading) % 360.0 < 270.0 else "ascending"
+
+
 def sign_factor(los_sign):
     """Factor that turns LOS values of the given sign into the 'toward the satellite' sign."""
     if los_sign == TOWARD:

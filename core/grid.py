@@ -1,12 +1,13 @@
 """Raster footprints and the common grid the tracks are resampled to (DESIGN.md section 4)."""
 
 import math
+import uuid
 from dataclasses import dataclass
+from typing import Optional
 
 from osgeo import gdal, osr
 
-gdal.UseExceptions()
-osr.UseExceptions()
+from .gdal_mode import raises
 
 #: Largest common grid accepted, in pixels (50000 x 50000): a smaller resolution is
 #: almost always a unit mistake (metres typed for a geographic CRS).
@@ -22,21 +23,24 @@ class GridError(ValueError):
     """The inputs do not define a usable common grid."""
 
 
-def srs_from_wkt(wkt):
+@raises
+def srs_from_wkt(wkt: str) -> osr.SpatialReference:
     srs = osr.SpatialReference()
     srs.ImportFromWkt(wkt)
     srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
     return srs
 
 
-def srs_from_user_input(text):
+@raises
+def srs_from_user_input(text: str) -> osr.SpatialReference:
     srs = osr.SpatialReference()
     srs.SetFromUserInput(text)
     srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
     return srs
 
 
-def same_crs(wkt_a, wkt_b):
+@raises
+def same_crs(wkt_a: str, wkt_b: str) -> bool:
     return bool(srs_from_wkt(wkt_a).IsSame(srs_from_wkt(wkt_b)))
 
 
@@ -50,12 +54,12 @@ class Grid:
     height: int
 
     @property
-    def bounds(self):
+    def bounds(self) -> tuple:
         x0, dx, _, y0, _, dy = self.geotransform
         return (x0, y0 + dy * self.height, x0 + dx * self.width, y0)
 
     @property
-    def pixel_size(self):
+    def pixel_size(self) -> tuple:
         return (self.geotransform[1], -self.geotransform[5])
 
 
@@ -71,14 +75,15 @@ class RasterInfo:
     band_count: int
 
     @property
-    def north_up(self):
+    def north_up(self) -> bool:
         return self.geotransform[2] == 0 and self.geotransform[4] == 0 and self.geotransform[5] < 0
 
-    def grid(self):
+    def grid(self) -> "Grid":
         return Grid(self.crs_wkt, tuple(self.geotransform), self.width, self.height)
 
 
-def raster_info(path, label=None):
+@raises
+def raster_info(path: str, label: Optional[str] = None) -> "RasterInfo":
     """Open ``path`` with GDAL and describe it; errors name ``label`` (the layer)."""
     label = label or path
     try:
@@ -113,7 +118,8 @@ def _transform_points(transformer, points):
     return [(p[0], p[1]) for p in out if math.isfinite(p[0]) and math.isfinite(p[1])]
 
 
-def footprint(info, target_wkt, samples=21):
+@raises
+def footprint(info: "RasterInfo", target_wkt: str, samples: int = 21) -> tuple:
     """Bounding box (xmin, ymin, xmax, ymax) of the raster's outline in ``target_wkt``."""
     gt = info.geotransform
     w, h = info.width, info.height
@@ -130,7 +136,8 @@ def footprint(info, target_wkt, samples=21):
     return (min(xs), min(ys), max(xs), max(ys))
 
 
-def pixel_size_in(info, target_wkt):
+@raises
+def pixel_size_in(info: "RasterInfo", target_wkt: str) -> float:
     """Size of the raster's central pixel expressed in ``target_wkt`` units (a square
     pixel of the same diagonal)."""
     gt = info.geotransform
@@ -144,7 +151,8 @@ def pixel_size_in(info, target_wkt):
     return math.hypot(pts[1][0] - pts[0][0], pts[1][1] - pts[0][1]) / math.sqrt(2.0)
 
 
-def resolution_in_metres(grid):
+@raises
+def resolution_in_metres(grid: "Grid") -> tuple:
     """(east-west, north-south) pixel size in metres at the grid centre."""
     srs = srs_from_wkt(grid.crs_wkt)
     dx, dy = grid.pixel_size
@@ -157,7 +165,8 @@ def resolution_in_metres(grid):
     return (dx * factor, dy * factor)
 
 
-def crs_units(wkt):
+@raises
+def crs_units(wkt: str) -> str:
     srs = srs_from_wkt(wkt)
     if srs.IsGeographic():
         return "degrees"
@@ -174,7 +183,14 @@ def _is_aligned(info, target_wkt, res):
     )
 
 
-def common_grid(infos, target_wkt=None, resolution=0.0, extent=None, max_pixels=MAX_GRID_PIXELS):
+@raises
+def common_grid(
+    infos: list,
+    target_wkt: Optional[str] = None,
+    resolution: float = 0.0,
+    extent: Optional[tuple] = None,
+    max_pixels: int = MAX_GRID_PIXELS,
+) -> "Grid":
     """The grid all tracks are resampled to.
 
     CRS: ``target_wkt`` or the first input's. Resolution: ``resolution`` (target CRS
@@ -230,7 +246,8 @@ def common_grid(infos, target_wkt=None, resolution=0.0, extent=None, max_pixels=
     return Grid(target_wkt, gt, width, height)
 
 
-def window_offset(info, grid):
+@raises
+def window_offset(info: "RasterInfo", grid: "Grid") -> Optional[tuple]:
     """(col, row) offset of ``grid`` in the raster when the raster lies on the same
     pixel lattice (same CRS, north-up, same pixel size, whole-pixel shift), else None."""
     gt = info.geotransform
@@ -249,7 +266,8 @@ def window_offset(info, grid):
     return (int(round(col)), int(round(row)))
 
 
-def with_assumed_geographic_crs(path, label):
+@raises
+def with_assumed_geographic_crs(path: str, label: str) -> tuple:
     """(path, warning) for an auxiliary raster without a CRS whose coordinates are plausible
     longitudes and latitudes (a GMT grid, typically): a virtual copy tagged WGS 84. Other
     rasters without a CRS are refused."""
@@ -261,6 +279,6 @@ def with_assumed_geographic_crs(path, label):
     ys = (gt[3], gt[3] + gt[5] * ds.RasterYSize)
     if not (min(xs) >= -180.5 and max(xs) <= 360.5 and min(ys) >= -90.5 and max(ys) <= 90.5):
         raise GridError(f"{label}: has no coordinate reference system")
-    vpath = f"/vsimem/losdecomp_{abs(hash(path))}.vrt"
+    vpath = f"/vsimem/losdecomp_{uuid.uuid4().hex}.vrt"  # one per call: runs may overlap
     gdal.Translate(vpath, ds, format="VRT", outputSRS="EPSG:4326")
     return vpath, f"{label}: has no coordinate reference system; its coordinates look like degrees, read as WGS 84"

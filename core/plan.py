@@ -1,7 +1,12 @@
 """From plain request values to a ready engine Job, its log and warnings.
 
-Shared by the Processing algorithm and the dialog's read-out, so that both say the same
-thing; everything here runs before any output is created.
+Two steps, shared by the Processing algorithm and the dialog so that both say the same:
+
+- :func:`check` reads only headers and metadata (milliseconds, fit for the GUI thread and
+  for ``checkParameterValues``): every track resolved, units, the common grid, whether the
+  geometry can separate the components, and that the outputs can be written.
+- :func:`plan` adds what reads data (a track with no valid pixel, the north raster's
+  typical value) and builds the Job. It runs once per run, before any output is created.
 """
 
 import datetime
@@ -11,10 +16,13 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
+from osgeo import gdal
 
-from . import reference
-from .engine import Job, NorthSpec, check_outputs
+from . import reference, units
+from .engine import check_outputs
+from .gdal_mode import raises
 from .grid import (
+    Grid,
     common_grid,
     crs_units,
     raster_info,
@@ -22,22 +30,24 @@ from .grid import (
     srs_from_wkt,
     with_assumed_geographic_crs,
 )
-from .inversion import DEFAULT_MAX_CONDITION
-from .reader import RESAMPLING_METHODS, RasterRef, has_valid_data, sample
+from .inversion import DEFAULT_MAX_CONDITION, horizontal_sensitivity
+from .model import ConstantGeometry, Job, NorthSpec, RasterRef
+from .reader import DEFAULT_RESAMPLING, RESAMPLING_METHODS, has_valid_data, sample
 from .tracks import TrackError, apply_weights_policy, harmonise_units, resolve
+from .version import VERSION
 from .writer import DEFAULT_COMPRESSION, creation_options
-
-VERSION = "0.1.0"
 
 
 @dataclass
 class Request:
+    """What the user asked for, as plain values (paths, numbers, WKT)."""
+
     tracks: list  # of tracks.TrackInput, at least two
-    outputs: dict  # product -> path (engine.PRODUCTS)
+    outputs: dict  # product -> path (model.PRODUCTS)
     target_crs_wkt: str = ""
     resolution: float = 0.0
     extent: Optional[tuple] = None  # xmin, ymin, xmax, ymax in the target CRS
-    resampling: str = "bilinear"
+    resampling: str = DEFAULT_RESAMPLING
     north_velocity: object = None  # raster path or constant, in the tracks' unit
     north_sigma: Optional[float] = None
     horizontal_azimuth: Optional[float] = None
@@ -49,15 +59,28 @@ class Request:
 
 
 @dataclass
+class Checked:
+    """What :func:`check` found: resolved tracks, common unit and grid, log and warnings."""
+
+    resolved: list
+    unit: str
+    weighted: bool
+    grid: Grid
+    infos: list
+    log: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+
+
+@dataclass
 class Plan:
+    """A ready Job with the log and warnings of how it was built."""
+
     job: Job
     log: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
 
 
-def plan(req):
-    """Validate ``req`` and build the Job; raises ValueError (TrackError, GridError,
-    OutputError...) with a message naming the layer and the problem."""
+def _check_options(req):
     if len(req.tracks) < 2:
         raise TrackError("at least two tracks are needed")
     if req.resampling not in dict(RESAMPLING_METHODS):
@@ -70,6 +93,15 @@ def plan(req):
             "a known north velocity and a horizontal azimuth cannot be combined: "
             "the azimuth option already fixes the horizontal direction"
         )
+    if req.reference_point is not None and req.reference_polygon_wkt:
+        raise ValueError("give a reference point or a reference area, not both")
+
+
+@raises
+def check(req: Request) -> Checked:
+    """Validate ``req`` from headers and metadata only; raises ValueError (TrackError,
+    GridError, OutputError...) with a message naming the layer and the problem."""
+    _check_options(req)
     resolved = [resolve(t) for t in req.tracks]
     log, warnings = [], []
     for r in resolved:
@@ -78,80 +110,112 @@ def plan(req):
     unit, unit_log = harmonise_units(resolved)
     log += unit_log
     weighted = apply_weights_policy(resolved, log)
-
-    for r in resolved:
-        if not has_valid_data(r.spec.velocity):
-            raise TrackError(f"{r.spec.name} track: the layer holds no valid pixel (all nodata)")
     infos = [raster_info(r.spec.velocity.path, f"{r.spec.name} track") for r in resolved]
     grid = common_grid(infos, req.target_crs_wkt or None, req.resolution, req.extent)
-    mx, my = resolution_in_metres(grid)
-    res = grid.pixel_size[0]
-    srs = srs_from_wkt(grid.crs_wkt)
-    log.append(
-        f"common grid: {grid.width} x {grid.height} pixels, {srs.GetName()}, pixel {res:.6g} "
-        f"{crs_units(grid.crs_wkt)} (about {mx:.1f} m east-west x {my:.1f} m north-south), "
-        f"bounds {', '.join(f'{b:.6f}' for b in grid.bounds)}, resampling {req.resampling}"
-    )
+    log.append(_grid_line(grid, req.resampling))
+    if req.extent is not None and tuple(req.extent) != tuple(grid.bounds):
+        given = ", ".join(f"{b:.6f}" for b in req.extent)
+        log.append(f"extent: the given extent ({given}) was snapped outward to whole pixels of the grid")
     _check_geometry_resolves(resolved, req.horizontal_azimuth)
     warnings += _reference_warnings(resolved, infos, grid)
+    checked = Checked(resolved, unit, weighted, grid, infos, log, warnings)
+    outputs = Job(tracks=[r.spec for r in resolved], grid=grid, outputs=dict(req.outputs))
+    check_outputs(outputs)
+    return checked
+
+
+def _grid_line(grid, resampling):
+    mx, my = resolution_in_metres(grid)
+    srs = srs_from_wkt(grid.crs_wkt)
+    return (
+        f"common grid: {grid.width} x {grid.height} pixels, {srs.GetName()}, pixel {grid.pixel_size[0]:.6g} "
+        f"{crs_units(grid.crs_wkt)} (about {mx:.1f} m east-west x {my:.1f} m north-south), "
+        f"bounds {', '.join(f'{b:.6f}' for b in grid.bounds)}, resampling {resampling}"
+    )
+
+
+@raises
+def plan(req: Request) -> Plan:
+    """:func:`check`, then the checks that read data, then the Job."""
+    c = check(req)
+    log, warnings = list(c.log), list(c.warnings)
+    for r in c.resolved:
+        if not has_valid_data(r.spec.velocity):
+            raise TrackError(f"{r.spec.name} track: the layer holds no valid pixel (all nodata)")
+    area = _reference_area(req, c.grid, log)
+    north = _north(req, c, log, warnings)
+    if req.horizontal_azimuth is not None:
+        log.append(f"horizontal component solved along azimuth {req.horizontal_azimuth:g} deg clockwise from north")
+    job = Job(
+        tracks=[r.spec for r in c.resolved],
+        grid=c.grid,
+        outputs=dict(req.outputs),
+        resampling=req.resampling,
+        north=north,
+        horizontal_azimuth=req.horizontal_azimuth,
+        max_condition=req.max_condition,
+        unit=c.unit,
+        reference=area,
+        compression=req.compression,
+    )
+    job.metadata = provenance(job, c.resolved, req)
+    log.append(
+        "conventions: ENU; LOS positive toward the satellite after sign conversion; heading clockwise "
+        "from north; incidence from the vertical; outputs positive east (or along the azimuth) and up"
+    )
+    return Plan(job, log, warnings)
+
+
+def _reference_area(req, grid, log):
     area = None
-    if req.reference_point is not None and req.reference_polygon_wkt:
-        raise ValueError("give a reference point or a reference area, not both")
     if req.reference_point is not None:
         area = reference.from_point(grid, req.reference_point[0], req.reference_point[1], req.reference_radius)
     elif req.reference_polygon_wkt:
         area = reference.from_polygon_wkt(grid, req.reference_polygon_wkt)
     if area is not None:
         log.append(f"reference: every track re-referenced to its median over the {area.description}")
+    return area
 
-    north = None
-    if req.north_velocity is not None:
-        v = req.north_velocity
-        if isinstance(v, str):
-            path, warning = with_assumed_geographic_crs(v, "north velocity")
-            warnings += [warning] if warning else []
-            v = RasterRef(path, 1, f"north velocity {v}")
-        else:
-            v = float(v)
-        north = NorthSpec(v, req.north_sigma)
-        log.append(f"north: known north velocity removed from every track ({_describe(v)}, unit {unit or 'as tracks'})")
-        typical = abs(v) if not isinstance(v, RasterRef) else float(np.nanmedian(np.abs(sample(v))))
-        for r in resolved:
-            sn = _s_north(r.spec)
-            if sn is not None:
-                log.append(
-                    f"north: {r.spec.name} track sees {abs(sn) * typical:.3g} {unit} of it "
-                    f"(|sN| {abs(sn):.3f} x "
-                    f"{'median ' if isinstance(v, RasterRef) else ''}|north| {typical:.3g})"
-                )
-            else:
-                log.append(f"north: {r.spec.name} track has per-pixel geometry; it sees |sN| times the north velocity")
-        if req.north_sigma is not None and not weighted:
-            warnings.append("the north sigma is only used with track standard deviations (weighted inversion)")
-    else:
+
+def _north_raster(path, unit, log, warnings):
+    """A RasterRef of the north velocity raster in the tracks' unit."""
+    vpath, warning = with_assumed_geographic_crs(path, "north velocity")
+    warnings += [warning] if warning else []
+    ds = gdal.Open(path)  # kept alive while its band is read
+    stated = units.normalise(ds.GetRasterBand(1).GetUnitType() or "")
+    scale = units.factor(stated, unit) if stated and unit else None
+    if not units.parse(stated) or not unit:
+        log.append(
+            f"north: the raster states no unit ({stated or 'none'}) that can be compared with the tracks'; "
+            f"assumed to be the tracks' unit ({unit or 'unknown'})"
+        )
+    elif scale is None:
+        raise ValueError(f"north velocity: its unit {stated} cannot be converted to the tracks' unit {unit}")
+    elif scale != 1.0:
+        log.append(f"north: converted from {stated} to {unit} (x{scale:g})")
+    return RasterRef(vpath, 1, f"north velocity {path}", scale or 1.0)
+
+
+def _north(req, c, log, warnings):
+    if req.north_velocity is None:
         log.append("north: north velocity assumed zero (near-polar orbits do not resolve it)")
-    if req.horizontal_azimuth is not None:
-        log.append(f"horizontal component solved along azimuth {req.horizontal_azimuth:g} deg clockwise from north")
-
-    job = Job(
-        tracks=[r.spec for r in resolved],
-        grid=grid,
-        outputs=dict(req.outputs),
-        resampling=req.resampling,
-        north=north,
-        horizontal_azimuth=req.horizontal_azimuth,
-        max_condition=req.max_condition,
-        unit=unit,
-        reference=area,
-        compression=req.compression,
-    )
-    job.metadata = provenance(job, resolved, req)
-    check_outputs(job)
-    log.append(
-        "conventions: ENU; LOS positive toward the satellite after sign conversion; heading clockwise "
-        "from north; incidence from the vertical; outputs positive east (or along the azimuth) and up"
-    )
-    return Plan(job, log, warnings)
+        return None
+    v = req.north_velocity
+    v = _north_raster(v, c.unit, log, warnings) if isinstance(v, str) else float(v)
+    log.append(f"north: known north velocity removed from every track ({_describe(v)}, unit {c.unit or 'as tracks'})")
+    typical = abs(v) if not isinstance(v, RasterRef) else float(np.nanmedian(np.abs(sample(v))))
+    for r in c.resolved:
+        sn = getattr(r.spec.geometry, "s_north", None)
+        if sn is not None:
+            log.append(
+                f"north: {r.spec.name} track sees {abs(sn) * typical:.3g} {c.unit} of it "
+                f"(|sN| {abs(sn):.3f} x {'median ' if isinstance(v, RasterRef) else ''}|north| {typical:.3g})"
+            )
+        else:
+            log.append(f"north: {r.spec.name} track has per-pixel geometry; it sees |sN| times the north velocity")
+    if req.north_sigma is not None and not c.weighted:
+        warnings.append("the north sigma is only used with track standard deviations (weighted inversion)")
+    return NorthSpec(v, req.north_sigma)
 
 
 def _reference_warnings(resolved, infos, grid):
@@ -178,16 +242,8 @@ def _describe(v):
     return v.name if isinstance(v, RasterRef) else f"constant {v:g}"
 
 
-def _s_north(spec):
-    g = spec.geometry
-    return getattr(g, "s_north", None)
-
-
 def _check_geometry_resolves(resolved, azimuth):
     """Refuse before running when single-valued geometries cannot resolve the pair."""
-    from .engine import ConstantGeometry
-    from .inversion import horizontal_sensitivity
-
     const = [r for r in resolved if isinstance(r.spec.geometry, ConstantGeometry)]
     if len(const) != len(resolved):
         return  # per-pixel geometry is checked pixel by pixel
@@ -201,7 +257,8 @@ def _check_geometry_resolves(resolved, azimuth):
         )
 
 
-def provenance(job, resolved, req):
+def provenance(job: Job, resolved: list, req: Request) -> dict:
+    """The ``LOSDECOMP_*`` metadata items of the outputs: inputs, options, conventions."""
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     tracks = [
         {
@@ -231,7 +288,7 @@ def provenance(job, resolved, req):
         "LOSDECOMP_OPTIONS": json.dumps(options),
         "LOSDECOMP_UNIT": job.unit,
         "LOSDECOMP_CONVENTIONS": (
-            "ENU velocity; LOS unit vector ground to satellite; LOS positive toward the satellite; "
-            "heading clockwise from north; " + ("north assumed zero" if job.north is None else "known north removed")
+            "ENU velocity; LOS positive toward the satellite; heading clockwise from north; "
+            + ("north assumed zero" if job.north is None else "known north removed")
         ),
     }

@@ -4,32 +4,25 @@ A raster already on the grid's pixel lattice is read directly (no resampling); a
 raster goes through an in-memory GDAL warped VRT, so warping happens window by window.
 """
 
-from dataclasses import dataclass
-
 import numpy as np
 from osgeo import gdal
 
-from .grid import GridError, raster_info, window_offset
-
-gdal.UseExceptions()
+from .gdal_mode import raises
+from .grid import Grid, GridError, raster_info, window_offset
+from .model import RasterRef
 
 #: Resampling methods offered, as (name, GDAL name).
 RESAMPLING_METHODS = (("nearest", "near"), ("bilinear", "bilinear"), ("cubic", "cubic"), ("average", "average"))
+DEFAULT_RESAMPLING = "bilinear"
 _GDAL_RESAMPLING = dict(RESAMPLING_METHODS)
 
 
-@dataclass(frozen=True)
-class RasterRef:
-    """One band of a raster file; ``scale`` multiplies its values (unit conversion)."""
+class ReadError(OSError):
+    """A raster's data cannot be read (truncated or damaged file); names the file."""
 
-    path: str
-    band: int = 1
-    label: str = ""
-    scale: float = 1.0
 
-    @property
-    def name(self):
-        return self.label or self.path
+def _read_failure(ref, exc):
+    return ReadError(f"{ref.name}: cannot read {ref.path} (damaged or truncated file?): {exc}")
 
 
 def _is_float(band):
@@ -39,7 +32,8 @@ def _is_float(band):
 class GridReader:
     """Delivers windows of ``ref`` resampled onto ``grid``."""
 
-    def __init__(self, ref, grid, resampling="bilinear"):
+    @raises
+    def __init__(self, ref: RasterRef, grid: Grid, resampling: str = DEFAULT_RESAMPLING):
         if resampling not in _GDAL_RESAMPLING:
             raise ValueError(f"unknown resampling method {resampling!r}")
         self.ref = ref
@@ -52,6 +46,7 @@ class GridReader:
         self._nodata = band.GetNoDataValue()
         self._offset = window_offset(info, grid)
         self.warped = self._offset is None
+        self._vrt = None
         if self.warped:
             self._vrt = self._warped_vrt(band, resampling)
             self._band = self._vrt.GetRasterBand(1)
@@ -87,8 +82,30 @@ class GridReader:
             dstNodata="nan",
         )
 
-    def read(self, col, row, ncols, nrows):
+    @raises
+    def read(self, col: int, row: int, ncols: int, nrows: int) -> np.ndarray:
         """Window of the grid as float32, NaN where there is no data."""
+        try:
+            out = self._read(col, row, ncols, nrows)
+            if col + ncols >= self.grid.width:
+                self._drop_blocks()
+        except RuntimeError as exc:
+            raise _read_failure(self.ref, exc) from None
+        if out is None:
+            raise _read_failure(self.ref, gdal.GetLastErrorMsg() or "no data returned")
+        if self.ref.scale != 1.0:
+            out *= np.float32(self.ref.scale)
+        return out
+
+    def _drop_blocks(self):
+        # Windows go row band by row band: once a band's last window is read, none of its
+        # blocks is needed again. Releasing them keeps memory bounded (by the width, not the
+        # height) without changing GDAL's process-wide cache size.
+        for ds in (self._vrt, self._ds):
+            if ds is not None:
+                ds.FlushCache()
+
+    def _read(self, col, row, ncols, nrows):
         if self.warped:
             out = self._band.ReadAsArray(col, row, ncols, nrows, buf_type=gdal.GDT_Float32)
         else:
@@ -105,17 +122,16 @@ class GridReader:
                     mask = self._band.GetMaskBand().ReadAsArray(x0, y0, x1 - x0, y1 - y0)
                     part[mask == 0] = np.nan
                 out[y0 - r0 : y1 - r0, x0 - c0 : x1 - c0] = part
-        if self.ref.scale != 1.0:
-            out *= np.float32(self.ref.scale)
         return out
 
-    def close(self):
+    def close(self) -> None:
         self._band = None
         self._vrt = None
         self._ds = None
 
 
-def has_valid_data(ref, samples=8, sample_size=64, rows_per_read=256):
+@raises
+def has_valid_data(ref: RasterRef, samples: int = 8, sample_size: int = 64, rows_per_read: int = 256) -> bool:
     """True when the band holds at least one valid (finite, not nodata) value.
 
     A few small windows spread over the raster answer for almost every raster at the cost
@@ -145,7 +161,8 @@ def has_valid_data(ref, samples=8, sample_size=64, rows_per_read=256):
     return False
 
 
-def sample(ref, size=256):
+@raises
+def sample(ref: RasterRef, size: int = 256) -> np.ndarray:
     """A decimated read (at most ``size`` x ``size``) of the band, nodata as NaN, scaled:
     enough for summary figures in the log."""
     ds = gdal.Open(ref.path)

@@ -1,5 +1,6 @@
 """What the dialog shows before a run: each layer's metadata, grid facts and how the chosen
-geometry turns LOS errors into east/up errors. Same core functions as the run itself."""
+geometry turns LOS errors into east/up errors. Same core functions as the run itself: the
+dialog computes nothing of its own."""
 
 from dataclasses import dataclass
 from typing import Optional
@@ -7,11 +8,13 @@ from typing import Optional
 import numpy as np
 from osgeo import gdal
 
-from . import geometry, metadata
-from .engine import GEOMETRY_CONVENTIONS, RasterGeometry
+from . import geometry, products
+from .gdal_mode import raises
 from .grid import common_grid, crs_units, raster_info, resolution_in_metres, srs_from_wkt
 from .inversion import DEFAULT_MAX_CONDITION, TrackBlock, horizontal_sensitivity, invert
-from .reader import RasterRef
+from .model import RasterGeometry, RasterRef
+from .products import TrackMetadata
+from .tracks import TrackError, choose_geometry
 
 _PREVIEW = 64  # pixels a side read from per-pixel geometry rasters for the read-out
 
@@ -27,9 +30,10 @@ class Amplification:
     reason: str = ""
 
 
-def describe_layer(path, band=1):
-    """A one-paragraph summary of what the layer says, for the dialog."""
-    md = metadata.read(path, band)
+@raises
+def describe_layer(path: str, band: int = 1) -> tuple:
+    """(TrackMetadata, a one-paragraph summary of what the layer says) for the dialog."""
+    md = products.read(path, band)
     parts = [f"Product: {md.product}."]
     if md.geometry is not None:
         parts.append(f"Geometry per pixel ({md.geometry.source}).")
@@ -51,7 +55,9 @@ def describe_layer(path, band=1):
     return md, " ".join(parts)
 
 
-def layer_grid_text(path, label):
+@raises
+def layer_grid_text(path: str, label: str) -> str:
+    """The layer's CRS, size and pixel size in its units and in metres."""
     info = raster_info(path, label)
     mx, my = resolution_in_metres(info.grid())
     srs = srs_from_wkt(info.crs_wkt)
@@ -62,14 +68,31 @@ def layer_grid_text(path, label):
     )
 
 
-def suggested_grid(paths, target_wkt=None):
+@raises
+def suggested_grid(paths: list, target_wkt: Optional[str] = None) -> tuple:
     """(resolution in target units, (metres east-west, north-south), units name) of the default grid."""
     infos = [raster_info(p) for p in paths]
     grid = common_grid(infos, target_wkt or None)
     return grid.pixel_size[0], resolution_in_metres(grid), crs_units(grid.crs_wkt)
 
 
-def representative_vector(geom):
+@raises
+def resolution_metres_text(paths: list, target_wkt: Optional[str], resolution: float) -> str:
+    """A typed resolution in metres on the grid these layers would get (latitude-aware in
+    a geographic CRS), e.g. ``about 91 x 111 m``; empty when it cannot be told."""
+    if not paths or not resolution > 0:
+        return ""
+    try:
+        infos = [raster_info(p) for p in paths]
+        grid = common_grid(infos, target_wkt or None, resolution)
+    except ValueError:
+        return ""
+    mx, my = resolution_in_metres(grid)
+    return f"about {mx:.0f} x {my:.0f} m" if srs_from_wkt(grid.crs_wkt).IsGeographic() else f"{mx:.1f} m"
+
+
+@raises
+def representative_vector(geom) -> tuple:
     """A single unit vector for a geometry: itself when constant, the median of a coarse
     read of the rasters when per pixel."""
     if not isinstance(geom, RasterGeometry):
@@ -86,12 +109,25 @@ def representative_vector(geom):
             values.append(a)
         else:
             values.append(comp)
-    s = GEOMETRY_CONVENTIONS[geom.convention](*values)
+    s = geometry.unit_vector(geom.convention, *values)
     return tuple(float(np.nanmedian(c)) for c in s)
 
 
-def amplification(vectors, azimuth=None, max_condition=DEFAULT_MAX_CONDITION):
-    """How unit LOS errors become east/up errors for these unit vectors."""
+def track_vector(
+    heading: Optional[float], incidence: Optional[float], look_side: Optional[str], md: Optional[TrackMetadata]
+) -> tuple:
+    """(unit vector or None, note) of a track as a run would see it: the same precedence
+    of typed angles over the layer's geometry as ``tracks.resolve``."""
+    try:
+        choice = choose_geometry("", heading, incidence, look_side, md or TrackMetadata())
+    except TrackError as exc:
+        return None, str(exc).split(": ", 1)[-1]
+    per_pixel = isinstance(choice.geometry, RasterGeometry)
+    return representative_vector(choice.geometry), ("per pixel, median shown" if per_pixel else "")
+
+
+def amplification(vectors: list, azimuth: Optional[float] = None, max_condition: float = DEFAULT_MAX_CONDITION):
+    """How unit LOS errors become east/up errors for these unit vectors (an Amplification)."""
     tracks = [TrackBlock(np.zeros(1), *s, sigma=1.0) for s in vectors]
     sol = invert(tracks, horizontal_azimuth=azimuth, max_condition=max_condition)
     cond = float(sol.condition[0])
@@ -112,7 +148,15 @@ def amplification(vectors, azimuth=None, max_condition=DEFAULT_MAX_CONDITION):
     )
 
 
-def vector_from_angles(heading, incidence, look_side=geometry.RIGHT) -> Optional[tuple]:
+def vector_from_angles(heading: Optional[float], incidence: Optional[float], look_side: str = geometry.RIGHT):
+    """The unit vector of single-valued angles, or None when one is missing."""
     if heading is None or incidence is None:
         return None
     return tuple(float(c) for c in geometry.from_heading_incidence(heading, incidence, look_side))
+
+
+@raises
+def pass_direction_of(path: str) -> Optional[str]:
+    """``ascending``/``descending`` from what the layer says about its heading, else None."""
+    md = products.read(path)
+    return geometry.pass_direction(md.heading.value) if md.heading is not None else None

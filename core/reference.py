@@ -8,10 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 from osgeo import gdal, ogr, osr
 
-from .grid import srs_from_wkt
-
-gdal.UseExceptions()
-ogr.UseExceptions()
+from .gdal_mode import raises
+from .grid import Grid, srs_from_wkt
 
 
 class ReferenceAreaError(ValueError):
@@ -35,7 +33,7 @@ def _clip_window(grid, c0, r0, c1, r1):
     return c0, r0, c1, r1
 
 
-def from_point(grid, x, y, radius=0.0):
+def from_point(grid: Grid, x: float, y: float, radius: float = 0.0) -> ReferenceArea:
     """Pixels whose centre lies within ``radius`` (target CRS units) of (x, y); the pixel
     containing the point when ``radius`` is 0 or smaller than a pixel."""
     x0, dx, _, y0, _, dy = grid.geotransform
@@ -56,7 +54,8 @@ def from_point(grid, x, y, radius=0.0):
     return ReferenceArea((c0, r0, c1 - c0, r1 - r0), mask, text)
 
 
-def from_polygon_wkt(grid, wkt):
+@raises
+def from_polygon_wkt(grid: Grid, wkt: str) -> ReferenceArea:
     """Pixels whose centre lies inside the polygon (WKT in the grid's CRS); every pixel it
     touches when it is smaller than a pixel."""
     geom = ogr.CreateGeometryFromWkt(wkt)
@@ -84,13 +83,14 @@ def from_polygon_wkt(grid, wkt):
     return ReferenceArea((c0, r0, c1 - c0, r1 - r0), mask, f"polygon of {mask.sum()} pixels")
 
 
-def transform_point(x, y, from_wkt, to_wkt):
+@raises
+def transform_point(x: float, y: float, from_wkt: str, to_wkt: str) -> tuple:
     ct = osr.CoordinateTransformation(srs_from_wkt(from_wkt), srs_from_wkt(to_wkt))
     p = ct.TransformPoint(x, y)
     return p[0], p[1]
 
 
-def median_in(values, area):
+def median_in(values: np.ndarray, area: ReferenceArea) -> "float | None":
     """Median of the finite values of ``values`` (the window's array) inside the mask."""
     v = values[area.mask]
     v = v[np.isfinite(v)]

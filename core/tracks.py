@@ -5,13 +5,14 @@ documented default (right-looking). Angles typed by the user override per-pixel 
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional, Union
 
-from . import geometry, metadata, units
-from .engine import ConstantGeometry, TrackSpec
+from . import geometry, products, units
+from .gdal_mode import raises
 from .grid import raster_info
-from .reader import RasterRef
+from .model import ConstantGeometry, RasterGeometry, RasterRef, TrackSpec
+from .products import TrackMetadata
 
 
 class TrackError(ValueError):
@@ -20,6 +21,8 @@ class TrackError(ValueError):
 
 @dataclass
 class TrackInput:
+    """A track as the user gave it: a raster band and the values typed (None = from the layer)."""
+
     name: str
     path: str
     band: int = 1
@@ -33,15 +36,26 @@ class TrackInput:
 
 @dataclass
 class ResolvedTrack:
+    """A track ready for the engine, with what its layer said and the log of the choices."""
+
     spec: TrackSpec
     unit: str
-    metadata: metadata.TrackMetadata
+    metadata: TrackMetadata
     log: list
     warnings: list
     sigma_source: str = ""
 
 
-def check_angles(name, heading=None, incidence=None):
+@dataclass
+class GeometryChoice:
+    """The geometry a track uses and why."""
+
+    geometry: Union[ConstantGeometry, RasterGeometry]
+    log: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+
+
+def check_angles(name: str, heading: Optional[float] = None, incidence: Optional[float] = None) -> list:
     """Errors for impossible angles; returns warnings for implausible ones."""
     warnings = []
     if heading is not None:
@@ -60,59 +74,76 @@ def check_angles(name, heading=None, incidence=None):
     return warnings
 
 
-def resolve(inp):
+def look_side_of(chosen: Optional[str], md: Optional[TrackMetadata]) -> tuple:
+    """(look side, where it came from): chosen, else the layer's, else right."""
+    if chosen:
+        return chosen, "chosen"
+    if md is not None and md.look_side:
+        return md.look_side.value, md.look_side.source
+    return geometry.RIGHT, "default"
+
+
+def choose_geometry(
+    name: str,
+    heading: Optional[float],
+    incidence: Optional[float],
+    look_side: Optional[str],
+    md: TrackMetadata,
+) -> GeometryChoice:
+    """The geometry of a track: the layer's per-pixel geometry unless an angle was typed,
+    else single values, each typed or from the layer. TrackError when one is missing."""
+    if md.geometry is not None and heading is None and incidence is None:
+        geom = md.geometry.value
+        return GeometryChoice(geom, [f"{name} track: geometry per pixel, {geom.source}"])
+    side, side_src = look_side_of(look_side, md)
+    h, t = _pick(heading, md.heading), _pick(incidence, md.incidence)
+    missing = [n for n, v in (("heading", h), ("incidence", t)) if v is None]
+    if missing:
+        raise TrackError(
+            f"{name} track: no {' and no '.join(missing)} angle given, and none found in the "
+            f"layer's metadata; type {'them' if len(missing) > 1 else 'it'} in"
+        )
+    warnings = check_angles(name, h[0], t[0])
+    s = geometry.from_heading_incidence(h[0], t[0], side)
+    src = f"heading {h[0]:.4f} ({h[1]}), incidence {t[0]:.4f} ({t[1]}), {side}-looking ({side_src})"
+    log = [f"{name} track: {src}; unit vector to the satellite E {s[0]:.4f} N {s[1]:.4f} U {s[2]:.4f}"]
+    if md.geometry is not None:
+        log.append(f"{name} track: per-pixel geometry ({md.geometry.source}) not used: angles were typed")
+    return GeometryChoice(ConstantGeometry(float(s[0]), float(s[1]), float(s[2]), source=src), log, warnings)
+
+
+def _sigma(inp, md):
+    if isinstance(inp.sigma, str) and inp.sigma:
+        return RasterRef(inp.sigma, inp.sigma_band, f"{inp.name} standard deviation"), inp.sigma
+    if isinstance(inp.sigma, (int, float)):
+        if not inp.sigma > 0:
+            raise TrackError(f"{inp.name} track: the standard deviation must be positive, not {inp.sigma}")
+        return float(inp.sigma), f"constant {inp.sigma:g}"
+    if md.sigma is not None:
+        return md.sigma.value, f"{md.sigma.source} (found beside the layer)"
+    return None, ""
+
+
+@raises
+def resolve(inp: TrackInput) -> ResolvedTrack:
     """A ResolvedTrack for ``inp``; raises TrackError naming the track when it cannot be used."""
     name = inp.name
     info = raster_info(inp.path, f"{name} track")
     if not 1 <= inp.band <= info.band_count:
         raise TrackError(f"{name} track: has no band {inp.band} (it has {info.band_count})")
-    md = metadata.read(inp.path, inp.band, label=name)
+    md = products.read(inp.path, inp.band, label=name)
     log, warnings = [f"{name} track: {inp.path} band {inp.band} ({md.product})"], list(md.notes)
-
-    side = inp.look_side or (md.look_side.value if md.look_side else geometry.RIGHT)
-    side_src = "chosen" if inp.look_side else (md.look_side.source if md.look_side else "default")
     if md.los_sign and md.los_sign.value != inp.los_sign:
         warnings.append(
             f"{name} track: the layer says LOS positive {md.los_sign.value} the satellite "
             f"({md.los_sign.source}) but positive {inp.los_sign} was chosen; using {inp.los_sign}"
         )
-
-    typed = inp.heading is not None or inp.incidence is not None
-    if md.geometry is not None and not typed:
-        geom = md.geometry.value
-        log.append(f"{name} track: geometry per pixel, {geom.source}")
-    else:
-        heading = _pick(inp.heading, md.heading)
-        incidence = _pick(inp.incidence, md.incidence)
-        missing = [n for n, v in (("heading", heading), ("incidence", incidence)) if v is None]
-        if missing:
-            raise TrackError(
-                f"{name} track: no {' and no '.join(missing)} angle given, and none found in the "
-                f"layer's metadata; type {'them' if len(missing) > 1 else 'it'} in"
-            )
-        warnings += check_angles(name, heading[0], incidence[0])
-        s = geometry.from_heading_incidence(heading[0], incidence[0], side)
-        src = (
-            f"heading {heading[0]:.4f} ({heading[1]}), incidence {incidence[0]:.4f} ({incidence[1]}), "
-            f"{side}-looking ({side_src})"
-        )
-        geom = ConstantGeometry(float(s[0]), float(s[1]), float(s[2]), source=src)
-        log.append(f"{name} track: {src}; unit vector to the satellite E {s[0]:.4f} N {s[1]:.4f} U {s[2]:.4f}")
-        if md.geometry is not None:
-            log.append(f"{name} track: per-pixel geometry ({md.geometry.source}) not used: angles were typed")
-
-    sigma, sigma_src = None, ""
-    if isinstance(inp.sigma, str) and inp.sigma:
-        sigma, sigma_src = RasterRef(inp.sigma, inp.sigma_band, f"{name} standard deviation"), inp.sigma
-    elif isinstance(inp.sigma, (int, float)):
-        if not inp.sigma > 0:
-            raise TrackError(f"{name} track: the standard deviation must be positive, not {inp.sigma}")
-        sigma, sigma_src = float(inp.sigma), f"constant {inp.sigma:g}"
-    elif md.sigma is not None:
-        sigma, sigma_src = md.sigma.value, f"{md.sigma.source} (found beside the layer)"
-
+    choice = choose_geometry(name, inp.heading, inp.incidence, inp.look_side, md)
+    log += choice.log
+    warnings += choice.warnings
+    sigma, sigma_src = _sigma(inp, md)
     unit = md.unit.value if md.unit else ""
-    spec = TrackSpec(name, RasterRef(inp.path, inp.band, f"{name} track"), geom, inp.los_sign, sigma)
+    spec = TrackSpec(name, RasterRef(inp.path, inp.band, f"{name} track"), choice.geometry, inp.los_sign, sigma)
     return ResolvedTrack(spec, unit, md, log, warnings, sigma_src)
 
 
@@ -124,7 +155,7 @@ def _pick(typed, found):
     return None
 
 
-def harmonise_units(resolved):
+def harmonise_units(resolved: list) -> tuple:
     """Scale every track to the first known unit; returns (unit, log lines)."""
     log = []
     known = [r for r in resolved if units.parse(r.unit)]
@@ -150,7 +181,7 @@ def harmonise_units(resolved):
     return target, log
 
 
-def apply_weights_policy(resolved, log):
+def apply_weights_policy(resolved: list, log: list) -> bool:
     """Weighted only when every track has a standard deviation; otherwise equal weights."""
     have = [r.spec.sigma is not None for r in resolved]
     if all(have):

@@ -1,13 +1,15 @@
 """Float32 GeoTIFF outputs written under a temporary name and renamed when complete."""
 
+import errno
 import os
+import shutil
 import uuid
 from dataclasses import dataclass, field
 
 import numpy as np
 from osgeo import gdal
 
-gdal.UseExceptions()
+from .gdal_mode import raises
 
 TILE = 256
 BASE_OPTIONS = ("TILED=YES", f"BLOCKXSIZE={TILE}", f"BLOCKYSIZE={TILE}", "BIGTIFF=IF_SAFER", "NUM_THREADS=ALL_CPUS")
@@ -35,6 +37,25 @@ class OutputError(OSError):
     """An output cannot be written where asked."""
 
 
+#: Free bytes under which a failed write is reported as a full disk.
+_FULL_DISK_BYTES = 4 * 1024 * 1024
+
+
+def write_failure(path: str, exc: BaseException) -> str:
+    """One sentence for a failed write of ``path``: a full disk is named as such."""
+    folder = os.path.dirname(os.path.abspath(path))
+    full = getattr(exc, "errno", None) == errno.ENOSPC
+    try:
+        full = full or shutil.disk_usage(folder).free < _FULL_DISK_BYTES
+    except OSError:
+        pass
+    if full:
+        return f"cannot write {path}: the disk is full ({folder})"
+    if not os.path.isdir(folder):
+        return f"cannot write {path}: its folder {folder} no longer exists"
+    return f"cannot write {path}: {exc}"
+
+
 @dataclass
 class BandSpec:
     description: str
@@ -55,6 +76,7 @@ class AtomicGeoTiff:
     """A multi-band float32 GeoTIFF written block by block to a temporary file beside the
     final path; :meth:`commit` renames it into place, :meth:`abort` deletes it."""
 
+    @raises
     def __init__(self, path, grid, bands, metadata=None, compression=DEFAULT_COMPRESSION):
         self.path = path
         folder, name = os.path.split(os.path.abspath(path))
@@ -66,7 +88,7 @@ class AtomicGeoTiff:
             )
         except RuntimeError as exc:
             self._remove_tmp()
-            raise OutputError(f"cannot create {path}: {exc}") from None
+            raise OutputError(write_failure(path, exc).replace("cannot write", "cannot create", 1)) from None
         self._ds.SetGeoTransform(grid.geotransform)
         self._ds.SetProjection(grid.crs_wkt)
         if metadata:
@@ -80,30 +102,56 @@ class AtomicGeoTiff:
             if spec.metadata:
                 band.SetMetadata({k: str(v) for k, v in spec.metadata.items()})
 
+    @raises
     def write(self, band_index, array, col, row):
         # contiguous: GDAL's numpy bridge does not handle broadcast (zero-stride) views
         data = np.ascontiguousarray(array, dtype=np.float32)
         try:
             self._ds.GetRasterBand(band_index).WriteArray(data, col, row)
         except RuntimeError as exc:
-            raise OutputError(f"cannot write {self.path}: {exc}") from None
+            raise OutputError(write_failure(self.path, exc)) from None
 
-    def commit(self):
-        ds, self._ds = self._ds, None
+    @raises
+    def flush(self) -> None:
+        """Write the blocks held in GDAL's cache and drop them: memory stays bounded
+        without changing GDAL's process-wide cache size."""
         try:
-            ds.FlushCache()
-            ds = None
+            for i in range(1, self._ds.RasterCount + 1):
+                self._ds.GetRasterBand(i).FlushCache()
+        except RuntimeError as exc:
+            raise OutputError(write_failure(self.path, exc)) from None
+
+    @raises
+    def commit(self) -> None:
+        """Flush, close and rename the file into place; on failure nothing is left."""
+        try:
+            self._ds.FlushCache()
+            self._ds = None  # closes the file
             os.replace(self.tmp_path, self.path)
         except (RuntimeError, OSError) as exc:
-            ds = None
-            self._remove_tmp()
-            raise OutputError(f"cannot write {self.path}: {exc}") from None
+            self.abort()
+            raise OutputError(write_failure(self.path, exc)) from None
 
-    def abort(self):
-        self._ds = None
+    def abort(self) -> None:
+        """Delete the partial file; nothing is left behind and nothing is raised."""
+        if self._ds is not None:
+            # Closing a GeoTIFF writes its pending blocks and directory, which fails on a
+            # full disk and would surface from the dataset's destructor. Emptying the file
+            # first gives the space back, so that the close succeeds before the removal.
+            try:
+                os.truncate(self.tmp_path, 0)
+            except OSError:
+                pass
+            try:
+                self._ds.FlushCache()
+            except RuntimeError:
+                pass
+            self._ds = None
         self._remove_tmp()
 
     def _remove_tmp(self):
         for p in (self.tmp_path, self.tmp_path + ".aux.xml"):
-            if os.path.exists(p):
+            try:
                 os.remove(p)
+            except FileNotFoundError:
+                pass

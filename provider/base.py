@@ -1,10 +1,23 @@
-"""What every algorithm of the provider shares: no group, instances of their own class."""
+"""What every algorithm of the provider shares: no group, instances of their own class,
+GDAL's exception mode enabled only while the algorithm runs, core errors as messages."""
 
-from qgis.core import QgsProcessingAlgorithm
+from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingParameterDefinition
+
+from ..core import gdal_mode
+
+#: Errors core raises for bad input or failed I/O: shown as one message, no traceback.
+USER_ERRORS = (ValueError, OSError, RuntimeError)
+
+
+def advanced(parameter: QgsProcessingParameterDefinition) -> QgsProcessingParameterDefinition:
+    """The parameter, flagged advanced."""
+    parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
+    return parameter
 
 
 class LosDecompAlgorithm(QgsProcessingAlgorithm):
-    """Subclasses give NAME, DISPLAY_NAME and HELP."""
+    """Subclasses give NAME, DISPLAY_NAME and HELP, and implement ``process`` (and
+    optionally ``check``, which must stay cheap: it runs on the GUI thread)."""
 
     NAME = ""
     DISPLAY_NAME = ""
@@ -27,3 +40,32 @@ class LosDecompAlgorithm(QgsProcessingAlgorithm):
 
     def createInstance(self):  # noqa: N802 (QGIS's name)
         return type(self)()
+
+    def check(self, parameters, context):
+        """Cheap cross-parameter checks; raise ValueError or QgsProcessingException."""
+
+    def process(self, parameters, context, feedback):
+        raise NotImplementedError
+
+    def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS's name)
+        ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        try:
+            with gdal_mode.raising():
+                self.check(parameters, context)
+        except (QgsProcessingException, *USER_ERRORS) as exc:
+            return False, str(exc)
+        return True, ""
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS's name)
+        try:
+            with gdal_mode.raising():
+                return self.process(parameters, context, feedback)
+        except USER_ERRORS as exc:
+            raise QgsProcessingException(str(exc)) from None
+
+
+def warn(feedback, text: str) -> None:
+    """A warning in the log (QGIS shows it as a warning, not as an error)."""
+    feedback.pushWarning(text)

@@ -1,14 +1,12 @@
 """``losdecomp:decompose``: a thin adapter from Processing parameters to ``core``."""
 
 from qgis.core import (
-    QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsGeometry,
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterBand,
     QgsProcessingParameterCrs,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterExtent,
     QgsProcessingParameterFeatureSource,
@@ -21,32 +19,21 @@ from qgis.core import (
 )
 
 from ..core import engine, geometry
-from ..core.plan import Request, plan
+from ..core.model import HORIZONTAL, SIGMA_HORIZONTAL, UP, horizontal_label
+from ..core.plan import Request, check, plan
 from ..core.reader import RESAMPLING_METHODS
 from ..core.tracks import TrackInput
 from ..core.writer import COMPRESSIONS
-from .base import LosDecompAlgorithm
+from . import names as n
+from .base import LosDecompAlgorithm, advanced, warn
+from .layers import crs_wkt, file_crs, layer_path, track_name
 from .styling import register_outputs
 
-LOOK_SIDE_OPTIONS = (
-    ("From the layer's metadata, else right", None),
-    ("Right", geometry.RIGHT),
-    ("Left", geometry.LEFT),
-)
-LOS_SIGN_OPTIONS = (
-    ("Positive toward the satellite", geometry.TOWARD),
-    ("Positive away from the satellite (range increase)", geometry.AWAY),
-)
+DOUBLE = QgsProcessingParameterNumber.Type.Double
 
-# Output parameter -> (engine product, layer name)
-OUTPUTS = {
-    "OUTPUT_EAST": (engine.HORIZONTAL, "East velocity"),
-    "OUTPUT_UP": (engine.UP, "Vertical velocity"),
-    "OUTPUT_SIGMA_EAST": (engine.SIGMA_HORIZONTAL, "East velocity standard deviation"),
-    "OUTPUT_SIGMA_UP": (engine.SIGMA_UP, "Vertical velocity standard deviation"),
-    "OUTPUT_QUALITY": (engine.QUALITY, "Decomposition quality"),
-}
-TRACKS = (("ASC", "ASCENDING", "ascending"), ("DESC", "DESCENDING", "descending"))
+
+def _number(name, label, **kwargs):
+    return QgsProcessingParameterNumber(name, label, DOUBLE, **kwargs)
 
 
 class DecomposeAlgorithm(LosDecompAlgorithm):
@@ -67,140 +54,121 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
-        for prefix, layer_param, label in TRACKS:
-            self.addParameter(QgsProcessingParameterRasterLayer(layer_param, f"{label.capitalize()} LOS velocity"))
+        for p in self._track_parameters() + self._grid_parameters():
+            self.addParameter(p)
+        for p in self._advanced_track_parameters() + self._advanced_options():
+            self.addParameter(advanced(p))
+        for key, (product, label) in n.OUTPUTS.items():
+            required = product in (HORIZONTAL, UP)
             self.addParameter(
-                # optional so that qgis_process and the modeler fall back to the default band 1
-                QgsProcessingParameterBand(
-                    f"{prefix}_BAND", f"{label.capitalize()} band", 1, layer_param, optional=True
-                )
+                QgsProcessingParameterRasterDestination(key, label, optional=not required, createByDefault=required)
             )
-        for prefix, _, label in TRACKS:
-            for angle, help_text in (
-                ("HEADING", "flight direction, degrees clockwise from north"),
-                ("INCIDENCE", "degrees from the vertical"),
+
+    def _track_parameters(self):
+        params = []
+        for t in n.TRACKS:
+            params.append(QgsProcessingParameterRasterLayer(t.layer, f"{t.label.capitalize()} LOS velocity"))
+            # optional so that qgis_process and the modeler fall back to the default band 1
+            params.append(QgsProcessingParameterBand(t.band, f"{t.label.capitalize()} band", 1, t.layer, optional=True))
+        for t in n.TRACKS:
+            for name, what, help_text in (
+                (t.heading, "heading", "flight direction, degrees clockwise from north"),
+                (t.incidence, "incidence", "degrees from the vertical"),
             ):
-                p = QgsProcessingParameterNumber(
-                    f"{prefix}_{angle}",
-                    f"{label.capitalize()} {angle.lower()} ({help_text}; empty = from the layer)",
-                    QgsProcessingParameterNumber.Double,
-                    optional=True,
+                params.append(
+                    _number(name, f"{t.label.capitalize()} {what} ({help_text}; empty = from the layer)", optional=True)
                 )
-                self.addParameter(p)
-        self.addParameter(
-            QgsProcessingParameterEnum(
-                "LOS_SIGN", "LOS sign convention", [o[0] for o in LOS_SIGN_OPTIONS], defaultValue=0
-            )
+        options = [o[0] for o in n.LOS_SIGN_OPTIONS]
+        params.append(
+            QgsProcessingParameterEnum(n.LOS_SIGN, "LOS sign convention", options, defaultValue=n.DEFAULT_LOS_SIGN)
         )
-        self.addParameter(
-            QgsProcessingParameterCrs("TARGET_CRS", "Target CRS (empty = the ascending layer's)", optional=True)
-        )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                "RESOLUTION",
+        return params
+
+    def _grid_parameters(self):
+        return [
+            QgsProcessingParameterCrs(n.TARGET_CRS, "Target CRS (empty = the ascending layer's)", optional=True),
+            _number(
+                n.RESOLUTION,
                 "Resolution in target CRS units (0 = the coarsest input pixel)",
-                QgsProcessingParameterNumber.Double,
                 defaultValue=0.0,
                 minValue=0.0,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterExtent("EXTENT", "Extent (empty = the overlap of the inputs)", optional=True)
-        )
-        self.addParameter(
+            ),  # fmt: skip
+            QgsProcessingParameterExtent(n.EXTENT, "Extent (empty = the overlap of the inputs)", optional=True),
             QgsProcessingParameterEnum(
-                "RESAMPLING", "Resampling method", [m[0] for m in RESAMPLING_METHODS], defaultValue=1
-            )
-        )
-
-        advanced = []
-        for prefix, _, label in TRACKS:
-            advanced.append(
-                QgsProcessingParameterRasterLayer(
-                    f"{prefix}_SIGMA",
-                    f"{label.capitalize()} LOS standard deviation (empty = from the product)",
-                    optional=True,
-                )
-            )
-        for prefix, _, label in TRACKS:
-            advanced.append(
-                QgsProcessingParameterEnum(
-                    f"{prefix}_LOOK_SIDE",
-                    f"{label.capitalize()} look side",
-                    [o[0] for o in LOOK_SIDE_OPTIONS],
-                    defaultValue=0,
-                )
-            )
-        advanced += [
-            QgsProcessingParameterMultipleLayers(
-                "EXTRA_TRACKS", "Extra tracks (LOS velocity rasters)", QgsProcessing.TypeRaster, optional=True
+                n.RESAMPLING, "Resampling method", list(n.RESAMPLING_OPTIONS), defaultValue=n.DEFAULT_RESAMPLING_INDEX
             ),
+        ]
+
+    def _advanced_track_parameters(self):
+        params = []
+        for t in n.TRACKS:
+            label = f"{t.label.capitalize()} LOS standard deviation (empty = from the product)"
+            params.append(QgsProcessingParameterRasterLayer(t.sigma, label, optional=True))
+        for t in n.TRACKS:
+            options = [o[0] for o in n.LOOK_SIDE_OPTIONS]
+            params.append(
+                QgsProcessingParameterEnum(
+                    t.look_side, f"{t.label.capitalize()} look side", options, defaultValue=n.DEFAULT_LOOK_SIDE
+                )
+            )
+        params += [
+            QgsProcessingParameterMultipleLayers(
+                n.EXTRA_TRACKS,
+                "Extra tracks (LOS velocity rasters)",
+                QgsProcessing.SourceType.TypeRaster,
+                optional=True,
+            ),  # fmt: skip
             QgsProcessingParameterString(
-                "EXTRA_GEOMETRY",
+                n.EXTRA_GEOMETRY,
                 "Extra tracks' geometry: 'heading,incidence[,left|right]' per extra track, separated by ';' "
                 "(an empty entry = from the layer)",
                 optional=True,
             ),
+        ]
+        return params
+
+    def _advanced_options(self):
+        return [
             QgsProcessingParameterRasterLayer(
-                "NORTH_VELOCITY",
+                n.NORTH_VELOCITY,
                 "Known north velocity raster (e.g. interpolated GNSS; same unit as the tracks)",
                 optional=True,
-            ),
-            QgsProcessingParameterNumber(
-                "NORTH_VELOCITY_CONSTANT",
-                "Known north velocity, constant",
-                QgsProcessingParameterNumber.Double,
-                optional=True,
-            ),
-            QgsProcessingParameterNumber(
-                "NORTH_SIGMA",
-                "Standard deviation of the north velocity",
-                QgsProcessingParameterNumber.Double,
-                optional=True,
-                minValue=0.0,
-            ),
-            QgsProcessingParameterNumber(
-                "HORIZONTAL_AZIMUTH",
+            ),  # fmt: skip
+            _number(n.NORTH_VELOCITY_CONSTANT, "Known north velocity, constant", optional=True),
+            _number(n.NORTH_SIGMA, "Standard deviation of the north velocity", optional=True, minValue=0.0),
+            _number(
+                n.HORIZONTAL_AZIMUTH,
                 "Solve the horizontal along this azimuth (degrees clockwise from north; empty = east)",
-                QgsProcessingParameterNumber.Double,
                 optional=True,
             ),
             QgsProcessingParameterPoint(
-                "REFERENCE_POINT", "Common reference point (each track's median there is subtracted)", optional=True
+                n.REFERENCE_POINT, "Common reference point (each track's median there is subtracted)", optional=True
             ),
-            QgsProcessingParameterNumber(
-                "REFERENCE_RADIUS",
+            _number(
+                n.REFERENCE_RADIUS,
                 "Radius around the reference point (target CRS units; 0 = its pixel)",
-                QgsProcessingParameterNumber.Double,
                 defaultValue=0.0,
                 minValue=0.0,
-            ),
+            ),  # fmt: skip
             QgsProcessingParameterFeatureSource(
-                "REFERENCE_AREA",
+                n.REFERENCE_AREA,
                 "Common reference area (polygons; each track's median there is subtracted)",
-                [QgsProcessing.TypeVectorPolygon],
+                [QgsProcessing.SourceType.TypeVectorPolygon],
                 optional=True,
             ),
-            QgsProcessingParameterNumber(
-                "MAX_CONDITION",
+            _number(
+                n.MAX_CONDITION,
                 "Largest condition number of the geometry (ill-conditioned pixels become nodata)",
-                QgsProcessingParameterNumber.Double,
-                defaultValue=engine.DEFAULT_MAX_CONDITION,
+                defaultValue=n.DEFAULT_MAX_CONDITION,
                 minValue=1.0,
             ),
             QgsProcessingParameterEnum(
-                "COMPRESSION", "Output compression (lossless)", [c[1] for c in COMPRESSIONS], defaultValue=0
-            ),
+                n.COMPRESSION,
+                "Output compression (lossless)",
+                list(n.COMPRESSION_OPTIONS),
+                defaultValue=n.DEFAULT_COMPRESSION_INDEX,
+            ),  # fmt: skip
         ]
-        for p in advanced:
-            p.setFlags(p.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-            self.addParameter(p)
-
-        for key, (product, label) in OUTPUTS.items():
-            required = product in (engine.HORIZONTAL, engine.UP)
-            self.addParameter(
-                QgsProcessingParameterRasterDestination(key, label, optional=not required, createByDefault=required)
-            )
 
     # -- from parameters to a core Request -------------------------------------------------
 
@@ -209,80 +177,74 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
             return None
         return self.parameterAsDouble(parameters, name, context)
 
-    def _layer_path(self, parameters, name, context, label):
-        layer = self.parameterAsRasterLayer(parameters, name, context)
-        if layer is None:
-            return None
-        if layer.providerType() != "gdal":
-            raise QgsProcessingException(f"{label}: layer '{layer.name()}' is not a file GDAL can read")
-        return layer.source()
+    def _named_track(self, parameters, context, t, sign):
+        path = layer_path(self, parameters, t.layer, context, f"{t.label} track")
+        if path is None:
+            raise QgsProcessingException(f"{t.label} track: no layer given")
+        side = self.parameterAsEnum(parameters, t.look_side, context)
+        return TrackInput(
+            name=t.label,
+            path=path,
+            band=self.parameterAsInt(parameters, t.band, context) or 1,
+            heading=self._number(parameters, t.heading, context),
+            incidence=self._number(parameters, t.incidence, context),
+            look_side=n.LOOK_SIDE_OPTIONS[side][1],
+            los_sign=sign,
+            sigma=layer_path(self, parameters, t.sigma, context, f"{t.label} standard deviation"),
+        )
 
     def _request(self, parameters, context):
-        sign = LOS_SIGN_OPTIONS[self.parameterAsEnum(parameters, "LOS_SIGN", context)][1]
-        tracks = []
-        for prefix, layer_param, label in TRACKS:
-            path = self._layer_path(parameters, layer_param, context, f"{label} track")
-            if path is None:
-                raise QgsProcessingException(f"{label} track: no layer given")
-            sigma = self._layer_path(parameters, f"{prefix}_SIGMA", context, f"{label} standard deviation")
-            tracks.append(
-                TrackInput(
-                    name=label,
-                    path=path,
-                    band=self.parameterAsInt(parameters, f"{prefix}_BAND", context) or 1,
-                    heading=self._number(parameters, f"{prefix}_HEADING", context),
-                    incidence=self._number(parameters, f"{prefix}_INCIDENCE", context),
-                    look_side=LOOK_SIDE_OPTIONS[self.parameterAsEnum(parameters, f"{prefix}_LOOK_SIDE", context)][1],
-                    los_sign=sign,
-                    sigma=sigma,
-                )
-            )
+        sign = n.LOS_SIGN_OPTIONS[self.parameterAsEnum(parameters, n.LOS_SIGN, context)][1]
+        tracks = [self._named_track(parameters, context, t, sign) for t in n.TRACKS]
         tracks += self._extra_tracks(parameters, context, sign)
-
-        crs = self.parameterAsCrs(parameters, "TARGET_CRS", context)
-        target_wkt = crs.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED_GDAL) if crs.isValid() else ""
-        grid_crs = crs if crs.isValid() else self.parameterAsRasterLayer(parameters, "ASCENDING", context).crs()
-        extent = None
-        if parameters.get("EXTENT"):
-            rect = self.parameterAsExtent(parameters, "EXTENT", context, grid_crs)
-            if not rect.isNull() and not rect.isEmpty():
-                extent = (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum())
-
-        north = self._layer_path(parameters, "NORTH_VELOCITY", context, "north velocity")
-        north_const = self._number(parameters, "NORTH_VELOCITY_CONSTANT", context)
+        crs = self.parameterAsCrs(parameters, n.TARGET_CRS, context)
+        grid_crs = crs if crs.isValid() else file_crs(tracks[0].path)
+        north = layer_path(self, parameters, n.NORTH_VELOCITY, context, "north velocity")
+        north_const = self._number(parameters, n.NORTH_VELOCITY_CONSTANT, context)
         if north is not None and north_const is not None:
             raise QgsProcessingException("north velocity: give a raster or a constant, not both")
+        return Request(
+            tracks=tracks,
+            outputs=self._outputs(parameters, context),
+            target_crs_wkt=crs_wkt(crs),
+            resolution=self.parameterAsDouble(parameters, n.RESOLUTION, context),
+            extent=self._extent(parameters, context, grid_crs),
+            resampling=RESAMPLING_METHODS[self.parameterAsEnum(parameters, n.RESAMPLING, context)][0],
+            north_velocity=north if north is not None else north_const,
+            north_sigma=self._number(parameters, n.NORTH_SIGMA, context),
+            horizontal_azimuth=self._number(parameters, n.HORIZONTAL_AZIMUTH, context),
+            max_condition=self.parameterAsDouble(parameters, n.MAX_CONDITION, context),
+            reference_point=self._reference_point(parameters, context, grid_crs),
+            reference_radius=self.parameterAsDouble(parameters, n.REFERENCE_RADIUS, context),
+            reference_polygon_wkt=self._reference_polygon(parameters, context, grid_crs),
+            compression=COMPRESSIONS[self.parameterAsEnum(parameters, n.COMPRESSION, context)][0],
+        )
+
+    def _outputs(self, parameters, context):
         outputs = {}
-        for key, (product, _) in OUTPUTS.items():
+        for key, (product, _) in n.OUTPUTS.items():
             if parameters.get(key) is not None:
                 path = self.parameterAsOutputLayer(parameters, key, context)
                 if path:
                     outputs[product] = path
-        return Request(
-            tracks=tracks,
-            outputs=outputs,
-            target_crs_wkt=target_wkt,
-            resolution=self.parameterAsDouble(parameters, "RESOLUTION", context),
-            extent=extent,
-            resampling=RESAMPLING_METHODS[self.parameterAsEnum(parameters, "RESAMPLING", context)][0],
-            north_velocity=north if north is not None else north_const,
-            north_sigma=self._number(parameters, "NORTH_SIGMA", context),
-            horizontal_azimuth=self._number(parameters, "HORIZONTAL_AZIMUTH", context),
-            max_condition=self.parameterAsDouble(parameters, "MAX_CONDITION", context),
-            reference_point=self._reference_point(parameters, context, grid_crs),
-            reference_radius=self.parameterAsDouble(parameters, "REFERENCE_RADIUS", context),
-            reference_polygon_wkt=self._reference_polygon(parameters, context, grid_crs),
-            compression=COMPRESSIONS[self.parameterAsEnum(parameters, "COMPRESSION", context)][0],
-        )
+        return outputs
+
+    def _extent(self, parameters, context, grid_crs):
+        if not parameters.get(n.EXTENT):
+            return None
+        rect = self.parameterAsExtent(parameters, n.EXTENT, context, grid_crs)
+        if rect.isNull() or rect.isEmpty():
+            return None
+        return (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum())
 
     def _reference_point(self, parameters, context, grid_crs):
-        if parameters.get("REFERENCE_POINT") in (None, ""):
+        if parameters.get(n.REFERENCE_POINT) in (None, ""):
             return None
-        p = self.parameterAsPoint(parameters, "REFERENCE_POINT", context, grid_crs)
+        p = self.parameterAsPoint(parameters, n.REFERENCE_POINT, context, grid_crs)
         return (p.x(), p.y())
 
     def _reference_polygon(self, parameters, context, grid_crs):
-        source = self.parameterAsSource(parameters, "REFERENCE_AREA", context)
+        source = self.parameterAsSource(parameters, n.REFERENCE_AREA, context)
         if source is None:
             return ""
         transform = QgsCoordinateTransform(source.sourceCrs(), grid_crs, context.transformContext())
@@ -297,8 +259,8 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
         return QgsGeometry.unaryUnion(parts).asWkt()
 
     def _extra_tracks(self, parameters, context, sign):
-        layers = self.parameterAsLayerList(parameters, "EXTRA_TRACKS", context) or []
-        text = self.parameterAsString(parameters, "EXTRA_GEOMETRY", context) or ""
+        layers = self.parameterAsLayerList(parameters, n.EXTRA_TRACKS, context) or []
+        text = self.parameterAsString(parameters, n.EXTRA_GEOMETRY, context) or ""
         entries = [e.strip() for e in text.split(";")] if text.strip() else []
         if len(entries) > len(layers):
             raise QgsProcessingException(
@@ -306,81 +268,74 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
             )
         out = []
         for i, layer in enumerate(layers):
-            label = f"extra track {i + 1} ({layer.name()})"
-            heading = incidence = side = None
-            entry = entries[i] if i < len(entries) else ""
-            if entry:
-                parts = [p.strip() for p in entry.split(",")]
-                try:
-                    heading, incidence = float(parts[0]), float(parts[1])
-                except (IndexError, ValueError):
-                    raise QgsProcessingException(
-                        f"{label}: geometry '{entry}' is not 'heading,incidence[,left|right]'"
-                    ) from None
-                if len(parts) > 2:
-                    side = parts[2].lower()
-                    if side not in geometry.LOOK_SIDES:
-                        raise QgsProcessingException(f"{label}: look side '{parts[2]}' is not 'left' or 'right'")
             if layer.providerType() != "gdal":
-                raise QgsProcessingException(f"{label}: not a file GDAL can read")
+                raise QgsProcessingException(f"extra track {i + 1} ({layer.name()}): not a file GDAL can read")
+            label = f"extra track {i + 1} ({track_name(layer.source(), layer.name())})"
+            heading, incidence, side = _parse_geometry(label, entries[i] if i < len(entries) else "")
             out.append(TrackInput(label, layer.source(), 1, heading, incidence, side, sign))
         return out
 
     # -- checks and run --------------------------------------------------------------------
 
-    def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS's name)
-        ok, msg = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, msg
-        try:
-            plan(self._request(parameters, context))
-        except (QgsProcessingException, ValueError, OSError) as exc:
-            return False, str(exc)
-        return True, ""
+    def check(self, parameters, context):
+        check(self._request(parameters, context))
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS's name)
-        try:
-            the_plan = plan(self._request(parameters, context))
-        except (ValueError, OSError) as exc:
-            raise QgsProcessingException(str(exc)) from None
+    def process(self, parameters, context, feedback):
+        the_plan = plan(self._request(parameters, context))
         for line in the_plan.log:
             feedback.pushInfo(line)
         for line in the_plan.warnings:
-            feedback.reportError(f"Warning: {line}", fatalError=False)
+            warn(feedback, line)
         job = the_plan.job
-
         try:
             summary = engine.run(
-                job,
-                progress=lambda f: feedback.setProgress(100.0 * f),
-                is_cancelled=feedback.isCanceled,
+                job, progress=lambda f: feedback.setProgress(100.0 * f), is_cancelled=feedback.isCanceled
             )
         except engine.Cancelled:
             feedback.pushInfo("Cancelled: no output written.")
             pending = context.layersToLoadOnCompletion()
             context.setLayersToLoadOnCompletion({k: v for k, v in pending.items() if k not in job.outputs.values()})
-            return {key: None for key in OUTPUTS}
+            return {key: None for key in n.OUTPUTS}
         except (ValueError, OSError, RuntimeError) as exc:
             raise QgsProcessingException(f"decomposition failed, no output written: {exc}") from None
+        _report(feedback, job, summary)
+        return self._results(context, job, summary)
 
-        if summary.warped_inputs:
-            feedback.pushInfo("resampled to the common grid: " + ", ".join(summary.warped_inputs))
-        else:
-            feedback.pushInfo("all inputs already on the common grid: read without resampling")
-        for name, offset in summary.reference_offsets.items():
-            feedback.pushInfo(f"reference: {name} track shifted by {-offset:.6g} {job.unit} (its median there)")
-        share = 100.0 * summary.resolved / max(summary.pixels, 1)
-        feedback.pushInfo(f"resolved {summary.resolved} of {summary.pixels} pixels ({share:.1f} %)")
-
-        results = {}
-        names = {}
-        for key, (product, label) in OUTPUTS.items():
-            if job.horizontal_azimuth is not None and product in (engine.HORIZONTAL, engine.SIGMA_HORIZONTAL):
-                label = label.replace("East velocity", engine.horizontal_label(job.horizontal_azimuth))
+    def _results(self, context, job, summary):
+        results, layers = {}, {}
+        for key, (product, label) in n.OUTPUTS.items():
+            if job.horizontal_azimuth is not None and product in (HORIZONTAL, SIGMA_HORIZONTAL):
+                label = label.replace("East velocity", horizontal_label(job.horizontal_azimuth))
+            results[key] = summary.outputs.get(product)
             if product in summary.outputs:
-                results[key] = summary.outputs[product]
-                names[summary.outputs[product]] = (label, product)
-            else:
-                results[key] = None
-        register_outputs(context, names)
+                layers[summary.outputs[product]] = (label, product, summary.limits.get(product))
+        register_outputs(context, layers)
         return results
+
+
+def _parse_geometry(label, entry):
+    """(heading, incidence, look side) of an EXTRA_GEOMETRY entry; Nones when empty."""
+    if not entry:
+        return None, None, None
+    parts = [p.strip() for p in entry.split(",")]
+    try:
+        heading, incidence = float(parts[0]), float(parts[1])
+    except (IndexError, ValueError):
+        raise QgsProcessingException(f"{label}: geometry '{entry}' is not 'heading,incidence[,left|right]'") from None
+    side = None
+    if len(parts) > 2:
+        side = parts[2].lower()
+        if side not in geometry.LOOK_SIDES:
+            raise QgsProcessingException(f"{label}: look side '{parts[2]}' is not 'left' or 'right'")
+    return heading, incidence, side
+
+
+def _report(feedback, job, summary):
+    if summary.warped_inputs:
+        feedback.pushInfo("resampled to the common grid: " + ", ".join(summary.warped_inputs))
+    else:
+        feedback.pushInfo("all inputs already on the common grid: read without resampling")
+    for name, offset in summary.reference_offsets.items():
+        feedback.pushInfo(f"reference: {name} track shifted by {-offset:.6g} {job.unit} (its median there)")
+    share = 100.0 * summary.resolved / max(summary.pixels, 1)
+    feedback.pushInfo(f"resolved {summary.resolved} of {summary.pixels} pixels ({share:.1f} %)")

@@ -1,14 +1,10 @@
 """``losdecomp:import_mintpy``: a MintPy HDF5 file to a georeferenced GeoTIFF with its geometry."""
 
-from qgis.core import (
-    QgsProcessingException,
-    QgsProcessingParameterFile,
-    QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterString,
-)
+from qgis.core import QgsProcessingParameterFile, QgsProcessingParameterRasterDestination, QgsProcessingParameterString
 
-from ..core import mintpy
+from ..core.mintpy_import import import_file
 from ..core.writer import check_writable
+from . import names as n
 from .base import LosDecompAlgorithm
 
 
@@ -27,23 +23,20 @@ class ImportMintpyAlgorithm(LosDecompAlgorithm):
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
-        self.addParameter(QgsProcessingParameterFile("INPUT", "MintPy file", extension="h5"))
-        self.addParameter(QgsProcessingParameterString("DATASET", "Dataset", defaultValue="velocity"))
+        self.addParameter(QgsProcessingParameterFile(n.INPUT, "MintPy file", extension="h5"))
+        self.addParameter(QgsProcessingParameterString(n.DATASET, "Dataset", defaultValue=n.DEFAULT_DATASET))
         self.addParameter(
             QgsProcessingParameterFile(
-                "GEOMETRY", "MintPy geometry file (geometryGeo.h5)", extension="h5", optional=True
+                n.GEOMETRY, "MintPy geometry file (geometryGeo.h5)", extension="h5", optional=True
             )
         )
-        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT", "Imported velocity"))
+        self.addParameter(QgsProcessingParameterRasterDestination(n.OUTPUT, "Imported velocity"))
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS's name)
-        path = self.parameterAsFile(parameters, "INPUT", context)
-        dataset = self.parameterAsString(parameters, "DATASET", context) or "velocity"
-        geometry_path = self.parameterAsFile(parameters, "GEOMETRY", context) or None
-        out = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
-        try:
-            check_writable(out, "OUTPUT")
-            mintpy.import_file(path, out, dataset, geometry_path, log=feedback.pushInfo)
-        except (ValueError, OSError, RuntimeError) as exc:
-            raise QgsProcessingException(str(exc)) from None
-        return {"OUTPUT": out}
+    def process(self, parameters, context, feedback):
+        path = self.parameterAsFile(parameters, n.INPUT, context)
+        dataset = self.parameterAsString(parameters, n.DATASET, context) or n.DEFAULT_DATASET
+        geometry_path = self.parameterAsFile(parameters, n.GEOMETRY, context) or None
+        out = self.parameterAsOutputLayer(parameters, n.OUTPUT, context)
+        check_writable(out, n.OUTPUT)
+        import_file(path, out, dataset, geometry_path, log=feedback.pushInfo)
+        return {n.OUTPUT: out}

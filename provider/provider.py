@@ -7,13 +7,16 @@ from qgis.PyQt.QtGui import QIcon
 
 from .decompose_algorithm import DecomposeAlgorithm
 from .import_mintpy_algorithm import ImportMintpyAlgorithm
+from .names import PROVIDER_ID
 
 ICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons", "icon.svg")
 
 
 class LosDecompProvider(QgsProcessingProvider):
+    """The ``losdecomp`` provider: every algorithm of the plugin."""
+
     def id(self):
-        return "losdecomp"
+        return PROVIDER_ID
 
     def name(self):
         return "InSAR LOS decomposition"

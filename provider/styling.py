@@ -10,15 +10,16 @@ from qgis.core import (
     QgsStyle,
 )
 
-from ..core import engine
+from ..core.engine import STYLED_PRODUCTS
 
-DIVERGING_PRODUCTS = (engine.HORIZONTAL, engine.UP)
+DIVERGING_PRODUCTS = STYLED_PRODUCTS
 RAMP = "RdBu"  # red = negative (west, down), blue = positive (east, up)
 SAMPLE = 250000
 
 
 def symmetric_limit(layer, band=1):
-    """The 98th percentile of |value|, so that a few outliers do not wash out the map."""
+    """The 98th percentile of |value|, so that a few outliers do not wash out the map.
+    Used only when the run did not report one (it computes its own from what it wrote)."""
     provider = layer.dataProvider()
     lower, upper = provider.cumulativeCut(band, 0.02, 0.98, layer.extent(), SAMPLE)
     limit = max(abs(lower), abs(upper))
@@ -27,12 +28,14 @@ def symmetric_limit(layer, band=1):
     return limit
 
 
-def apply_diverging_style(layer, band=1):
-    limit = symmetric_limit(layer, band)
+def apply_diverging_style(layer, band=1, limit=None):
+    """A red-white-blue ramp symmetric about zero, up to ``limit`` (else computed)."""
+    if limit is None or not math.isfinite(limit) or limit <= 0:
+        limit = symmetric_limit(layer, band)
     ramp = QgsStyle.defaultStyle().colorRamp(RAMP)
     shader_fn = QgsColorRampShader(-limit, limit, ramp)
-    shader_fn.setColorRampType(QgsColorRampShader.Interpolated)
-    shader_fn.classifyColorRamp(11, band)
+    shader_fn.setColorRampType(QgsColorRampShader.Type.Interpolated)
+    shader_fn.classifyColorRamp(11, -1)  # -1: no statistics, the limits given above
     items = shader_fn.colorRampItemList()
     # classifyColorRamp spans the band's min/max; spread the classes evenly over [-limit, limit]
     n = len(items)
@@ -55,17 +58,21 @@ class DivergingStylePostProcessor(QgsProcessingLayerPostProcessorInterface):
 
     _alive = []
 
+    def __init__(self, limit=None):
+        super().__init__()
+        self.limit = limit
+
     def postProcessLayer(self, layer, context, feedback):  # noqa: N802 (QGIS's name)
         try:
-            limit = apply_diverging_style(layer)
+            limit = apply_diverging_style(layer, limit=self.limit)
             feedback.pushInfo(f"{layer.name()}: styled with a diverging ramp from {-limit:.3g} to {limit:.3g}")
         finally:
             if self in DivergingStylePostProcessor._alive:
                 DivergingStylePostProcessor._alive.remove(self)
 
     @classmethod
-    def create(cls):
-        inst = cls()
+    def create(cls, limit=None):
+        inst = cls(limit)
         cls._alive.append(inst)
         return inst
 
@@ -73,11 +80,11 @@ class DivergingStylePostProcessor(QgsProcessingLayerPostProcessorInterface):
 def register_outputs(context, names):
     """Name the outputs Processing will load and style the velocity ones.
 
-    ``names`` maps an output path to (layer name, engine product)."""
-    for path, (label, product) in names.items():
+    ``names`` maps an output path to (layer name, core product, colour limit or None)."""
+    for path, (label, product, limit) in names.items():
         if not context.willLoadLayerOnCompletion(path):
             continue
         details = context.layerToLoadOnCompletionDetails(path)
         details.name = label
         if product in DIVERGING_PRODUCTS:
-            details.setPostProcessor(DivergingStylePostProcessor.create())
+            details.setPostProcessor(DivergingStylePostProcessor.create(limit))

@@ -75,7 +75,9 @@ def scene_paths(tmp_path_factory):
 
 
 def run_logged(algorithm, params):
-    """processing.run with a feedback that keeps what the algorithm logs: (results, log)."""
+    """processing.run with a feedback that keeps what the algorithm logs: (results, log).
+    Warnings are kept as ``WARNING: ...`` lines and errors as ``ERROR: ...`` lines, so that
+    tests can tell which channel a message took."""
     import processing
     from qgis.core import QgsProcessingContext, QgsProcessingFeedback
 
@@ -87,8 +89,11 @@ def run_logged(algorithm, params):
         def pushInfo(self, info):  # noqa: N802 (QGIS's name)
             self.lines.append(info)
 
+        def pushWarning(self, warning):  # noqa: N802 (QGIS's name)
+            self.lines.append(f"WARNING: {warning}")
+
         def reportError(self, error, fatalError=False):  # noqa: N802, N803 (QGIS's names)
-            self.lines.append(error)
+            self.lines.append(f"ERROR: {error}")
 
     feedback = Feedback()
     result = processing.run(algorithm, params, context=QgsProcessingContext(), feedback=feedback)

@@ -8,25 +8,26 @@ from osgeo import gdal
 
 import synthetic_scene as scene
 from conftest import read_band
-from insar_decomposition.core import engine, geometry
+from insar_decomposition.core import engine, geometry, model
 from insar_decomposition.core.grid import GridError, common_grid, raster_info, resolution_in_metres
-from insar_decomposition.core.reader import GridReader, RasterRef
+from insar_decomposition.core.model import RasterRef
+from insar_decomposition.core.reader import GridReader
 
 
 def const_geom(h, t, side=geometry.RIGHT):
-    return engine.ConstantGeometry(*geometry.from_heading_incidence(h, t, side), source="test")
+    return model.ConstantGeometry(*geometry.from_heading_incidence(h, t, side), source="test")
 
 
 def make_job(paths, tmp_path, grid=None, resolution=0.0, **kw):
     infos = [raster_info(paths["asc"]), raster_info(paths["desc"])]
     grid = grid or common_grid(infos, resolution=resolution)
     tracks = [
-        engine.TrackSpec("ascending", RasterRef(paths["asc"]), const_geom(**_hi(scene.ASC))),
-        engine.TrackSpec("descending", RasterRef(paths["desc"]), const_geom(**_hi(scene.DESC))),
+        model.TrackSpec("ascending", RasterRef(paths["asc"]), const_geom(**_hi(scene.ASC))),
+        model.TrackSpec("descending", RasterRef(paths["desc"]), const_geom(**_hi(scene.DESC))),
     ]
-    outputs = {engine.HORIZONTAL: str(tmp_path / "east.tif"), engine.UP: str(tmp_path / "up.tif")}
+    outputs = {model.HORIZONTAL: str(tmp_path / "east.tif"), model.UP: str(tmp_path / "up.tif")}
     outputs.update(kw.pop("outputs", {}))
-    return engine.Job(tracks=tracks, grid=grid, outputs=outputs, unit="mm/year", **kw)
+    return model.Job(tracks=tracks, grid=grid, outputs=outputs, unit="mm/year", **kw)
 
 
 def _hi(d):
@@ -135,7 +136,7 @@ def test_cancel_leaves_nothing(scene_paths, tmp_path):
 
 
 def test_output_equal_to_input_is_refused(scene_paths, tmp_path):
-    job = make_job(scene_paths, tmp_path, outputs={engine.UP: scene_paths["asc"]})
+    job = make_job(scene_paths, tmp_path, outputs={model.UP: scene_paths["asc"]})
     before = open(scene_paths["asc"], "rb").read()
     with pytest.raises(OSError, match="is one of the inputs"):
         engine.run(job)

@@ -7,7 +7,7 @@ from osgeo import gdal
 
 import mintpy_env
 from conftest import read_band, run_logged
-from insar_decomposition.core import mintpy
+from insar_decomposition.core.products import mintpy
 
 TRACKS = ("a064", "d071")
 

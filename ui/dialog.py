@@ -16,21 +16,21 @@ from qgis.core import (
     QgsProject,
     QgsRasterLayer,
     QgsSettings,
-    QgsUnitTypes,
 )
 from qgis.gui import QgsFileWidget, QgsProjectionSelectionWidget
 from qgis.PyQt import uic
 from qgis.PyQt.QtCore import pyqtSlot
 from qgis.PyQt.QtWidgets import QDialog, QFileDialog
 
-from ..core import metadata, readout
-from ..core.reader import RESAMPLING_METHODS
-from ..provider.decompose_algorithm import LOOK_SIDE_OPTIONS, LOS_SIGN_OPTIONS
+from ..core import readout
+from ..provider import names as n
+from ..provider.layers import crs_wkt
 
 FORM_CLASS, _ = uic.loadUiType(os.path.join(os.path.dirname(__file__), "dialog.ui"))
-ALGORITHM = "losdecomp:decompose"
+ALGORITHM = n.DECOMPOSE_ID
 SETTINGS = "insar_decomposition/dialog/"
 PREFIXES = ("asc", "desc")
+TRACK_PARAMS = dict(zip(PREFIXES, n.TRACKS))
 
 
 class _Feedback(QgsProcessingFeedback):
@@ -46,6 +46,8 @@ class _Feedback(QgsProcessingFeedback):
 
 
 class DecompositionDialog(QDialog, FORM_CLASS):
+    """The decomposition dialog: layers, what they say, grid, options, a background run."""
+
     def __init__(self, iface, parent=None):
         super().__init__(parent)
         self.setupUi(self)
@@ -57,24 +59,24 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         self._metadata = {}  # prefix -> TrackMetadata
 
         for combo in (self.ascLayer, self.descLayer):
-            combo.setFilters(QgsMapLayerProxyModel.RasterLayer)
+            combo.setFilters(QgsMapLayerProxyModel.Filter.RasterLayer)
         for combo in (self.ascSigma, self.descSigma, self.northVelocity):
-            combo.setFilters(QgsMapLayerProxyModel.RasterLayer)
+            combo.setFilters(QgsMapLayerProxyModel.Filter.RasterLayer)
             combo.setAllowEmptyLayer(True)
             combo.setLayer(None)
         for combo in (self.ascLookSide, self.descLookSide):
-            combo.addItems([o[0] for o in LOOK_SIDE_OPTIONS])
-        self.losSign.addItems([o[0] for o in LOS_SIGN_OPTIONS])
-        self.resampling.addItems([m[0] for m in RESAMPLING_METHODS])
-        self.resampling.setCurrentIndex(1)
+            combo.addItems([o[0] for o in n.LOOK_SIDE_OPTIONS])
+        self.losSign.addItems([o[0] for o in n.LOS_SIGN_OPTIONS])
+        self.resampling.addItems(list(n.RESAMPLING_OPTIONS))
+        self.resampling.setCurrentIndex(n.DEFAULT_RESAMPLING_INDEX)
         self.resolution.setMinimum(0.0)
         self.resolution.setSpecialValueText("automatic (the coarsest input pixel)")
         self.resolution.setClearValue(0.0)
-        self.targetCrs.setOptionVisible(QgsProjectionSelectionWidget.CrsNotSet, True)
+        self.targetCrs.setOptionVisible(QgsProjectionSelectionWidget.CrsOption.CrsNotSet, True)
         self.targetCrs.setNotSetText("the ascending layer's CRS")
         self.targetCrs.setCrs(QgsCoordinateReferenceSystem())
         for w in (self.eastOutput, self.upOutput):
-            w.setStorageMode(QgsFileWidget.SaveFile)
+            w.setStorageMode(QgsFileWidget.StorageMode.SaveFile)
             w.setFilter("GeoTIFF (*.tif)")
         for edit in (self.ascHeading, self.ascIncidence, self.descHeading, self.descIncidence, self.azimuth):
             edit.setPlaceholderText("from the layer")
@@ -172,19 +174,18 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         feedback = _Feedback()
         try:
             result = processing.run(
-                "losdecomp:import_mintpy", {"INPUT": path, "OUTPUT": "TEMPORARY_OUTPUT"}, feedback=feedback
+                n.IMPORT_MINTPY_ID, {n.INPUT: path, n.OUTPUT: "TEMPORARY_OUTPUT"}, feedback=feedback
             )
         except QgsProcessingException as exc:
             self.show_error(str(exc))
             return None
-        layer = QgsRasterLayer(result["OUTPUT"], os.path.splitext(os.path.basename(path))[0])
+        layer = QgsRasterLayer(result[n.OUTPUT], os.path.splitext(os.path.basename(path))[0])
         QgsProject.instance().addMapLayer(layer)
-        found = metadata.read(result["OUTPUT"]).heading
-        descending = found is not None and 90.0 < found.value % 360.0 < 270.0
+        descending = readout.pass_direction_of(result[n.OUTPUT]) == "descending"
         (self.descLayer if descending else self.ascLayer).setLayer(layer)
         self.messageBar.pushMessage(
             "MintPy", f"{os.path.basename(path)} added as the {'descending' if descending else 'ascending'} track",
-            Qgis.Info, 5,
+            Qgis.MessageLevel.Info, 5,
         )  # fmt: skip
         return layer
 
@@ -192,19 +193,12 @@ class DecompositionDialog(QDialog, FORM_CLASS):
 
     def _vector(self, prefix):
         _, _, heading, incidence, _ = self._widgets(prefix)
-        side = LOOK_SIDE_OPTIONS[getattr(self, f"{prefix}LookSide").currentIndex()][1]
-        md = self._metadata.get(prefix)
-        if side is None:
-            side = md.look_side.value if md is not None and md.look_side else "right"
+        side = n.LOOK_SIDE_OPTIONS[getattr(self, f"{prefix}LookSide").currentIndex()][1]
         try:
-            h, t = self._shown_angle(heading), self._shown_angle(incidence)
+            h, t = self._typed_angle(heading), self._typed_angle(incidence)
         except ValueError:
             return None, "an angle is not a number"
-        if h is not None and t is not None:
-            return readout.vector_from_angles(h, t, side), ""
-        if md is not None and md.geometry is not None and h is None and t is None:
-            return readout.representative_vector(md.geometry.value), "per pixel, median shown"
-        return None, "angles missing"
+        return readout.track_vector(h, t, side, self._metadata.get(prefix))
 
     def update_readout(self):
         vectors, notes = [], []
@@ -242,8 +236,7 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         return [layer.source() for layer in layers if layer is not None]
 
     def _target_wkt(self):
-        crs = self.targetCrs.crs()
-        return crs.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED_GDAL) if crs.isValid() else ""
+        return crs_wkt(self.targetCrs.crs())
 
     def update_grid_info(self):
         paths = self._paths()
@@ -266,17 +259,9 @@ class DecompositionDialog(QDialog, FORM_CLASS):
                 lines.append(f"<b>{exc}</b>")
                 self._suggested = None
         self.gridInfo.setText("<br>".join(lines))
-        value = self.resolution.value()
-        self.resolutionMetres.setText("" if value == 0 else self._metres_text(value))
-
-    def _metres_text(self, value):
-        crs = self.targetCrs.crs()
-        if not crs.isValid() and self.ascLayer.currentLayer() is not None:
-            crs = self.ascLayer.currentLayer().crs()
-        if crs.isGeographic():
-            return f"about {value * 111195:.0f} m north-south"
-        factor = QgsUnitTypes.fromUnitToUnitFactor(crs.mapUnits(), QgsUnitTypes.DistanceMeters)
-        return f"{value * factor:.1f} m"
+        self.resolutionMetres.setText(
+            readout.resolution_metres_text(paths, self._target_wkt(), self.resolution.value())
+        )
 
     def suggest_resolution(self):
         self.update_grid_info()
@@ -292,35 +277,36 @@ class DecompositionDialog(QDialog, FORM_CLASS):
     def parameters(self):
         """The parameters of losdecomp:decompose this dialog stands for."""
         params = {}
-        for prefix, layer_param in (("asc", "ASCENDING"), ("desc", "DESCENDING")):
+        for prefix, t in TRACK_PARAMS.items():
             layer, band, heading, incidence, _ = self._widgets(prefix)
-            key = prefix.upper()
-            params[layer_param] = layer.currentLayer()
-            params[f"{key}_BAND"] = max(band.currentBand(), 1)
-            params[f"{key}_HEADING"] = self._typed_angle(heading)
-            params[f"{key}_INCIDENCE"] = self._typed_angle(incidence)
-            params[f"{key}_LOOK_SIDE"] = getattr(self, f"{prefix}LookSide").currentIndex()
-            params[f"{key}_SIGMA"] = getattr(self, f"{prefix}Sigma").currentLayer()
-        params["LOS_SIGN"] = self.losSign.currentIndex()
+            params[t.layer] = layer.currentLayer()
+            params[t.band] = max(band.currentBand(), 1)
+            params[t.heading] = self._typed_angle(heading)
+            params[t.incidence] = self._typed_angle(incidence)
+            params[t.look_side] = getattr(self, f"{prefix}LookSide").currentIndex()
+            params[t.sigma] = getattr(self, f"{prefix}Sigma").currentLayer()
+        params[n.LOS_SIGN] = self.losSign.currentIndex()
         crs = self.targetCrs.crs()
-        params["TARGET_CRS"] = crs if crs.isValid() else None
-        params["RESOLUTION"] = self.resolution.value()
-        params["RESAMPLING"] = self.resampling.currentIndex()
-        params["NORTH_VELOCITY"] = self.northVelocity.currentLayer()
-        params["HORIZONTAL_AZIMUTH"] = float(self.azimuth.text()) if self.azimuth.text().strip() else None
-        params["MAX_CONDITION"] = self.maxCondition.value()
-        params["OUTPUT_EAST"] = self._output(self.eastOutput)
-        params["OUTPUT_UP"] = self._output(self.upOutput)
+        params[n.TARGET_CRS] = crs if crs.isValid() else None
+        params[n.RESOLUTION] = self.resolution.value()
+        params[n.RESAMPLING] = self.resampling.currentIndex()
+        params[n.NORTH_VELOCITY] = self.northVelocity.currentLayer()
+        params[n.HORIZONTAL_AZIMUTH] = float(self.azimuth.text()) if self.azimuth.text().strip() else None
+        params[n.MAX_CONDITION] = self.maxCondition.value()
+        params[n.OUTPUT_EAST] = self._output(self.eastOutput)
+        params[n.OUTPUT_UP] = self._output(self.upOutput)
+        optional = []
         if self.sigmaOutputs.isChecked():
-            params["OUTPUT_SIGMA_EAST"] = QgsProcessingOutputLayerDefinition("TEMPORARY_OUTPUT", QgsProject.instance())
-            params["OUTPUT_SIGMA_UP"] = QgsProcessingOutputLayerDefinition("TEMPORARY_OUTPUT", QgsProject.instance())
+            optional += [n.OUTPUT_SIGMA_EAST, n.OUTPUT_SIGMA_UP]
         if self.qualityOutput.isChecked():
-            params["OUTPUT_QUALITY"] = QgsProcessingOutputLayerDefinition("TEMPORARY_OUTPUT", QgsProject.instance())
+            optional.append(n.OUTPUT_QUALITY)
+        for key in optional:
+            params[key] = QgsProcessingOutputLayerDefinition("TEMPORARY_OUTPUT", QgsProject.instance())
         return {k: v for k, v in params.items() if v is not None}
 
     def show_error(self, text):
         self.messageBar.clearWidgets()
-        self.messageBar.pushMessage("Cannot run", text, Qgis.Critical, 0)
+        self.messageBar.pushMessage("Cannot run", text, Qgis.MessageLevel.Critical, 0)
 
     def run(self):
         try:
@@ -361,10 +347,18 @@ class DecompositionDialog(QDialog, FORM_CLASS):
             self.feedback.cancel()
 
     def _finished(self, ok, results):
+        """The task's end, in the GUI thread. Nothing raised here may escape: an exception
+        in a Qt slot would abort QGIS; it is shown in the dialog instead."""
+        try:
+            self._show_outcome(ok, results)
+        except Exception as exc:  # noqa: BLE001 (any failure is reported, none may escape)
+            self.show_error(f"the results could not be loaded: {exc}")
+
+    def _show_outcome(self, ok, results):
         self._set_running(False)
         self.task = None
         if self.feedback.isCanceled():
-            self.messageBar.pushMessage("Cancelled", "nothing was written", Qgis.Warning, 5)
+            self.messageBar.pushMessage("Cancelled", "nothing was written", Qgis.MessageLevel.Warning, 5)
             return
         if not ok:
             self.show_error(self.feedback.errors[-1] if self.feedback.errors else "the algorithm failed")
@@ -373,7 +367,7 @@ class DecompositionDialog(QDialog, FORM_CLASS):
 
         handleAlgorithmResults(self.alg, self.context, self.feedback, False)
         self.progressBar.setValue(100)
-        self.messageBar.pushMessage("Done", "east and vertical velocity added to the map", Qgis.Success, 5)
+        self.messageBar.pushMessage("Done", "east and vertical velocity added to the map", Qgis.MessageLevel.Success, 5)
         self.last_results = results
 
     def open_processing_dialog(self):
@@ -399,11 +393,11 @@ class DecompositionDialog(QDialog, FORM_CLASS):
 
     def _restore_settings(self):
         s = QgsSettings()
-        self.losSign.setCurrentIndex(int(s.value(SETTINGS + "los_sign", 0)))
-        self.resampling.setCurrentIndex(int(s.value(SETTINGS + "resampling", 1)))
-        self.ascLookSide.setCurrentIndex(int(s.value(SETTINGS + "asc_look_side", 0)))
-        self.descLookSide.setCurrentIndex(int(s.value(SETTINGS + "desc_look_side", 0)))
-        self.maxCondition.setValue(float(s.value(SETTINGS + "max_condition", 10.0)))
+        self.losSign.setCurrentIndex(int(s.value(SETTINGS + "los_sign", n.DEFAULT_LOS_SIGN)))
+        self.resampling.setCurrentIndex(int(s.value(SETTINGS + "resampling", n.DEFAULT_RESAMPLING_INDEX)))
+        self.ascLookSide.setCurrentIndex(int(s.value(SETTINGS + "asc_look_side", n.DEFAULT_LOOK_SIDE)))
+        self.descLookSide.setCurrentIndex(int(s.value(SETTINGS + "desc_look_side", n.DEFAULT_LOOK_SIDE)))
+        self.maxCondition.setValue(float(s.value(SETTINGS + "max_condition", n.DEFAULT_MAX_CONDITION)))
         self.sigmaOutputs.setChecked(s.value(SETTINGS + "sigma_outputs", False, type=bool))
         self.qualityOutput.setChecked(s.value(SETTINGS + "quality_output", False, type=bool))
 

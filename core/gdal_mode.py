@@ -1,0 +1,61 @@
+"""GDAL's exception mode, enabled only around the plugin's own GDAL calls.
+
+``gdal.UseExceptions()`` is process-wide: QGIS, its Processing scripts and every other
+plugin share it. The plugin never calls it at import. Its own calls run inside
+:func:`raising`, which enables exceptions for ``gdal``, ``osr`` and ``ogr`` and, when the
+outermost scope ends, restores the modes it found. GDAL 3.6 (QGIS 3.22 on Debian) has no
+``gdal.ExceptionMgr`` and keeps one flag per module for all threads, so the scopes are
+counted across threads: overlapping runs keep exceptions on until the last one ends, and
+the mode found by the first is the one restored.
+"""
+
+import functools
+import threading
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+from osgeo import gdal, ogr, osr
+
+_MODULES = (gdal, osr, ogr)
+_lock = threading.Lock()
+_depth = 0
+_found: tuple = ()
+
+
+def modes() -> tuple:
+    """The exception mode of gdal, osr and ogr (for tests and checks)."""
+    return tuple(bool(m.GetUseExceptions()) for m in _MODULES)
+
+
+@contextmanager
+def raising() -> Iterator[None]:
+    """GDAL, OSR and OGR errors raise RuntimeError inside this scope."""
+    global _depth, _found
+    with _lock:
+        if _depth == 0:
+            _found = modes()
+            for module, on in zip(_MODULES, _found):
+                if not on:
+                    module.UseExceptions()
+        _depth += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _depth -= 1
+            if _depth == 0:
+                # GDAL 3.6 keeps a stack of error handlers: undo in the reverse order
+                for module, on in reversed(list(zip(_MODULES, _found))):
+                    if not on:
+                        module.DontUseExceptions()
+
+
+def raises(fn: Callable) -> Callable:
+    """Decorator: run ``fn`` inside :func:`raising`."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with raising():
+            return fn(*args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,45 @@
+"""The plugin's GeoTIFF metadata schema: the ``INSAR_*`` items it reads and writes.
+
+Imports nothing else of the plugin, so that every reader and writer can share it.
+"""
+
+from typing import Optional
+
+TAG_HEADING = "INSAR_HEADING"  # degrees, flight direction clockwise from north
+TAG_INCIDENCE = "INSAR_INCIDENCE"  # degrees from the vertical
+TAG_LOOK_SIDE = "INSAR_LOOK_SIDE"  # right | left
+TAG_LOS_SIGN = "INSAR_LOS_SIGN"  # toward | away (positive toward the satellite or away)
+TAG_UNIT = "INSAR_UNIT"  # e.g. mm/year (else the band's unit type)
+TAG_REF_X = "INSAR_REF_X"  # reference point, in the raster's CRS
+TAG_REF_Y = "INSAR_REF_Y"
+TAG_SOURCE = "INSAR_SOURCE"  # the product a raster was imported from
+TAG_ROLE = "INSAR_ROLE"  # band level, one of the roles below
+TAG_PREFIX = "INSAR_"
+
+ROLE_VELOCITY, ROLE_STD = "velocity", "velocity_std"
+ROLE_ENU = ("los_east", "los_north", "los_up")
+
+
+def track_tags(
+    heading: Optional[float] = None,
+    incidence: Optional[float] = None,
+    look_side: Optional[str] = None,
+    los_sign: Optional[str] = None,
+    unit: Optional[str] = None,
+    reference: Optional[tuple] = None,
+) -> dict:
+    """The ``INSAR_*`` items for a raster, as written by this plugin."""
+    tags = {}
+    if heading is not None:
+        tags[TAG_HEADING] = repr(float(heading))
+    if incidence is not None:
+        tags[TAG_INCIDENCE] = repr(float(incidence))
+    if look_side:
+        tags[TAG_LOOK_SIDE] = look_side
+    if los_sign:
+        tags[TAG_LOS_SIGN] = los_sign
+    if unit:
+        tags[TAG_UNIT] = unit
+    if reference is not None:
+        tags[TAG_REF_X], tags[TAG_REF_Y] = repr(float(reference[0])), repr(float(reference[1]))
+    return tags

@@ -1,0 +1,73 @@
+"""Parameter names, option lists and defaults of the provider's algorithms, defined once:
+the algorithms, the dialog and the tests use these constants. The names are a public
+interface (scripts, models and ``qgis_process`` calls depend on them): never rename one."""
+
+from ..core import geometry
+from ..core.inversion import DEFAULT_MAX_CONDITION  # noqa: F401 (part of this module's interface)
+from ..core.model import HORIZONTAL, QUALITY, SIGMA_HORIZONTAL, SIGMA_UP, UP
+from ..core.reader import DEFAULT_RESAMPLING, RESAMPLING_METHODS
+from ..core.writer import COMPRESSIONS, DEFAULT_COMPRESSION
+
+PROVIDER_ID = "losdecomp"
+DECOMPOSE_ID = f"{PROVIDER_ID}:decompose"
+IMPORT_MINTPY_ID = f"{PROVIDER_ID}:import_mintpy"
+
+# losdecomp:decompose
+ASCENDING, DESCENDING = "ASCENDING", "DESCENDING"
+LOS_SIGN = "LOS_SIGN"
+TARGET_CRS, RESOLUTION, EXTENT, RESAMPLING = "TARGET_CRS", "RESOLUTION", "EXTENT", "RESAMPLING"
+EXTRA_TRACKS, EXTRA_GEOMETRY = "EXTRA_TRACKS", "EXTRA_GEOMETRY"
+NORTH_VELOCITY, NORTH_VELOCITY_CONSTANT, NORTH_SIGMA = "NORTH_VELOCITY", "NORTH_VELOCITY_CONSTANT", "NORTH_SIGMA"
+HORIZONTAL_AZIMUTH = "HORIZONTAL_AZIMUTH"
+REFERENCE_POINT, REFERENCE_RADIUS, REFERENCE_AREA = "REFERENCE_POINT", "REFERENCE_RADIUS", "REFERENCE_AREA"
+MAX_CONDITION, COMPRESSION = "MAX_CONDITION", "COMPRESSION"
+OUTPUT_EAST, OUTPUT_UP = "OUTPUT_EAST", "OUTPUT_UP"
+OUTPUT_SIGMA_EAST, OUTPUT_SIGMA_UP, OUTPUT_QUALITY = "OUTPUT_SIGMA_EAST", "OUTPUT_SIGMA_UP", "OUTPUT_QUALITY"
+
+
+class TrackParams:
+    """The per-track parameter names of one of the two named tracks."""
+
+    def __init__(self, prefix: str, layer: str, label: str):
+        self.prefix, self.layer, self.label = prefix, layer, label
+        self.band = f"{prefix}_BAND"
+        self.heading = f"{prefix}_HEADING"
+        self.incidence = f"{prefix}_INCIDENCE"
+        self.sigma = f"{prefix}_SIGMA"
+        self.look_side = f"{prefix}_LOOK_SIDE"
+
+
+ASC = TrackParams("ASC", ASCENDING, "ascending")
+DESC = TrackParams("DESC", DESCENDING, "descending")
+TRACKS = (ASC, DESC)
+
+#: (label, value) pairs; the index is the parameter's value.
+LOOK_SIDE_OPTIONS = (
+    ("From the layer's metadata, else right", None),
+    ("Right", geometry.RIGHT),
+    ("Left", geometry.LEFT),
+)
+LOS_SIGN_OPTIONS = (
+    ("Positive toward the satellite", geometry.TOWARD),
+    ("Positive away from the satellite (range increase)", geometry.AWAY),
+)
+RESAMPLING_OPTIONS = tuple(m[0] for m in RESAMPLING_METHODS)
+COMPRESSION_OPTIONS = tuple(c[1] for c in COMPRESSIONS)
+
+DEFAULT_LOOK_SIDE = 0
+DEFAULT_LOS_SIGN = 0
+DEFAULT_RESAMPLING_INDEX = RESAMPLING_OPTIONS.index(DEFAULT_RESAMPLING)
+DEFAULT_COMPRESSION_INDEX = [c[0] for c in COMPRESSIONS].index(DEFAULT_COMPRESSION)
+
+#: Output parameter -> (core product, layer name)
+OUTPUTS = {
+    OUTPUT_EAST: (HORIZONTAL, "East velocity"),
+    OUTPUT_UP: (UP, "Vertical velocity"),
+    OUTPUT_SIGMA_EAST: (SIGMA_HORIZONTAL, "East velocity standard deviation"),
+    OUTPUT_SIGMA_UP: (SIGMA_UP, "Vertical velocity standard deviation"),
+    OUTPUT_QUALITY: (QUALITY, "Decomposition quality"),
+}
+
+# losdecomp:import_mintpy
+INPUT, DATASET, GEOMETRY, OUTPUT = "INPUT", "DATASET", "GEOMETRY", "OUTPUT"
+DEFAULT_DATASET = "velocity"
