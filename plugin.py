@@ -13,6 +13,8 @@ ICON = os.path.join(os.path.dirname(__file__), "icons", "icon.svg")
 
 
 class InsarDecompositionPlugin:
+    """The plugin as QGIS loads it: provider, menu entry, toolbar button, dialog."""
+
     def __init__(self, iface):
         self.iface = iface
         self.provider = None

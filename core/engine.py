@@ -9,7 +9,7 @@ input.
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 import numpy as np
 
@@ -80,7 +80,7 @@ def check_outputs(job: Job) -> None:
         check_writable(path, f"output {key}")
 
 
-def windows(grid: Grid, block_pixels: int):
+def windows(grid: Grid, block_pixels: int) -> Iterator[tuple]:
     """(col, row, ncols, nrows) windows aligned to the output tiles."""
     rows = min(grid.height, TILE)
     cols = max(TILE, (block_pixels // max(rows, 1)) // TILE * TILE)

@@ -6,7 +6,12 @@ function below. All functions accept scalars or numpy arrays (broadcasting) and 
 a tuple of three arrays/floats. Angles are in degrees unless the name says radians.
 """
 
+from typing import Union
+
 import numpy as np
+
+#: A scalar or an array of values (the functions below broadcast).
+Values = Union[float, np.ndarray]
 
 RIGHT = "right"
 LEFT = "left"
@@ -22,7 +27,7 @@ def _check_look_side(look_side):
         raise ValueError(f"look side must be 'right' or 'left', not {look_side!r}")
 
 
-def from_heading_incidence(heading, incidence, look_side=RIGHT):
+def from_heading_incidence(heading: Values, incidence: Values, look_side: str = RIGHT) -> tuple:
     """Unit vector from the flight heading (clockwise from north) and the incidence angle."""
     _check_look_side(look_side)
     h = np.radians(heading)
@@ -32,7 +37,7 @@ def from_heading_incidence(heading, incidence, look_side=RIGHT):
     return (-side * np.cos(h) * sin_t, side * np.sin(h) * sin_t, np.cos(t))
 
 
-def to_heading_incidence(s_east, s_north, s_up, look_side=RIGHT):
+def to_heading_incidence(s_east: Values, s_north: Values, s_up: Values, look_side: str = RIGHT) -> tuple:
     """Inverse of :func:`from_heading_incidence`: heading in [0, 360), incidence."""
     _check_look_side(look_side)
     side = 1.0 if look_side == RIGHT else -1.0
@@ -41,7 +46,7 @@ def to_heading_incidence(s_east, s_north, s_up, look_side=RIGHT):
     return heading, incidence
 
 
-def from_mintpy_azimuth(azimuth_angle, incidence):
+def from_mintpy_azimuth(azimuth_angle: Values, incidence: Values) -> tuple:
     """MintPy ``azimuthAngle``: azimuth of the ground-to-satellite vector, from north,
     anticlockwise (Sentinel-1 ascending is about +102)."""
     a = np.radians(azimuth_angle)
@@ -50,7 +55,7 @@ def from_mintpy_azimuth(azimuth_angle, incidence):
     return (-np.sin(a) * sin_t, np.cos(a) * sin_t, np.cos(t))
 
 
-def from_aria_azimuth(azimuth_angle, incidence):
+def from_aria_azimuth(azimuth_angle: Values, incidence: Values) -> tuple:
     """ARIA ``azimuthAngle`` (also in MintPy files loaded from ARIA): azimuth of the
     ground-to-satellite vector, from east, anticlockwise."""
     a = np.radians(azimuth_angle)
@@ -59,7 +64,7 @@ def from_aria_azimuth(azimuth_angle, incidence):
     return (np.cos(a) * sin_t, np.sin(a) * sin_t, np.cos(t))
 
 
-def from_enu(s_east, s_north, s_up=None):
+def from_enu(s_east: Values, s_north: Values, s_up: Union[Values, None] = None) -> tuple:
     """LiCSAR/LiCSBAS ``E``, ``N``, ``U`` rasters: the components of ``s`` themselves.
 
     When ``U`` is absent it is completed from the unit norm (the satellite is above the
@@ -77,7 +82,7 @@ def _float_array(x):
     return x if x.dtype.kind == "f" else x.astype(np.float64)
 
 
-def from_elevation_azimuth_east(elevation_rad, azimuth_east_rad):
+def from_elevation_azimuth_east(elevation_rad: Values, azimuth_east_rad: Values) -> tuple:
     """Look vector (pixel to sensor) as elevation above the horizontal and azimuth of its
     horizontal projection from east, anticlockwise, both in radians.
 
@@ -91,14 +96,14 @@ from_hyp3_look_vector = from_elevation_azimuth_east
 from_kite = from_elevation_azimuth_east
 
 
-def heading_from_aria_azimuth(azimuth_angle, look_side=RIGHT):
+def heading_from_aria_azimuth(azimuth_angle: Values, look_side: str = RIGHT) -> Values:
     """Flight heading implied by an ARIA-convention azimuth angle."""
     _check_look_side(look_side)
     offset = 180.0 if look_side == RIGHT else 0.0
     return (offset - np.asarray(azimuth_angle, dtype=np.float64)) % 360.0
 
 
-def heading_from_mintpy_azimuth(azimuth_angle, look_side=RIGHT):
+def heading_from_mintpy_azimuth(azimuth_angle: Values, look_side: str = RIGHT) -> Values:
     """Flight heading implied by a MintPy-convention azimuth angle (a = 90 - h, right-looking)."""
     _check_look_side(look_side)
     offset = 90.0 if look_side == RIGHT else -90.0
@@ -131,7 +136,7 @@ def pass_direction(heading: float) -> str:
     return "descending" if 90.0 < float(heading) % 360.0 < 270.0 else "ascending"
 
 
-def sign_factor(los_sign):
+def sign_factor(los_sign: str) -> float:
     """Factor that turns LOS values of the given sign into the 'toward the satellite' sign."""
     if los_sign == TOWARD:
         return 1.0
@@ -140,6 +145,6 @@ def sign_factor(los_sign):
     raise ValueError(f"LOS sign must be 'toward' or 'away', not {los_sign!r}")
 
 
-def forward(s, east, north, up):
+def forward(s: tuple, east: Values, north: Values, up: Values) -> Values:
     """LOS velocity, positive toward the satellite, of an ENU velocity seen along ``s``."""
     return s[0] * east + s[1] * north + s[2] * up

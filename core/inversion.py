@@ -52,7 +52,7 @@ class Solution:
     residual_rms: np.ndarray
 
 
-def horizontal_sensitivity(s_east, s_north, azimuth=None):
+def horizontal_sensitivity(s_east: object, s_north: object, azimuth: Optional[float] = None) -> object:
     """Sensitivity of a track to horizontal motion along ``azimuth`` (degrees clockwise
     from north); east when ``azimuth`` is None."""
     if azimuth is None:
@@ -61,7 +61,7 @@ def horizontal_sensitivity(s_east, s_north, azimuth=None):
     return s_east * np.sin(phi) + s_north * np.cos(phi)
 
 
-def condition_number(g00, g01, g11, det=None):
+def condition_number(g00: object, g01: object, g11: object, det: object = None) -> np.ndarray:
     """cond(G) = sqrt(lambda_max / lambda_min) of G'G = [[g00, g01], [g01, g11]]
     (``det``, its determinant, when already known).
 
@@ -77,12 +77,12 @@ def condition_number(g00, g01, g11, det=None):
 
 
 def invert(
-    tracks,
-    north_velocity=None,
-    north_sigma=None,
-    horizontal_azimuth=None,
-    max_condition=DEFAULT_MAX_CONDITION,
-):
+    tracks: list,
+    north_velocity: object = None,
+    north_sigma: object = None,
+    horizontal_azimuth: Optional[float] = None,
+    max_condition: float = DEFAULT_MAX_CONDITION,
+) -> "Solution":
     """Invert two or more tracks for horizontal and vertical velocity, pixel by pixel.
 
     ``north_velocity`` (scalar or array, NaN = unknown) is removed from every track

@@ -3,7 +3,7 @@ geometry turns LOS errors into east/up errors. Same core functions as the run it
 dialog computes nothing of its own."""
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Union
 
 import numpy as np
 from osgeo import gdal
@@ -12,7 +12,7 @@ from . import geometry, products
 from .gdal_mode import raises
 from .grid import common_grid, crs_units, raster_info, resolution_in_metres, srs_from_wkt
 from .inversion import DEFAULT_MAX_CONDITION, TrackBlock, horizontal_sensitivity, invert
-from .model import RasterGeometry, RasterRef
+from .model import ConstantGeometry, RasterGeometry, RasterRef
 from .products import TrackMetadata
 from .tracks import TrackError, choose_geometry
 
@@ -92,7 +92,7 @@ def resolution_metres_text(paths: list, target_wkt: Optional[str], resolution: f
 
 
 @raises
-def representative_vector(geom) -> tuple:
+def representative_vector(geom: Union[ConstantGeometry, RasterGeometry]) -> tuple:
     """A single unit vector for a geometry: itself when constant, the median of a coarse
     read of the rasters when per pixel."""
     if not isinstance(geom, RasterGeometry):
@@ -126,7 +126,9 @@ def track_vector(
     return representative_vector(choice.geometry), ("per pixel, median shown" if per_pixel else "")
 
 
-def amplification(vectors: list, azimuth: Optional[float] = None, max_condition: float = DEFAULT_MAX_CONDITION):
+def amplification(
+    vectors: list, azimuth: Optional[float] = None, max_condition: float = DEFAULT_MAX_CONDITION
+) -> Amplification:
     """How unit LOS errors become east/up errors for these unit vectors (an Amplification)."""
     tracks = [TrackBlock(np.zeros(1), *s, sigma=1.0) for s in vectors]
     sol = invert(tracks, horizontal_azimuth=azimuth, max_condition=max_condition)
@@ -148,7 +150,9 @@ def amplification(vectors: list, azimuth: Optional[float] = None, max_condition:
     )
 
 
-def vector_from_angles(heading: Optional[float], incidence: Optional[float], look_side: str = geometry.RIGHT):
+def vector_from_angles(
+    heading: Optional[float], incidence: Optional[float], look_side: str = geometry.RIGHT
+) -> Optional[tuple]:
     """The unit vector of single-valued angles, or None when one is missing."""
     if heading is None or incidence is None:
         return None

@@ -1,6 +1,7 @@
 """Velocity and displacement units: parsing, and the factor that converts one into another."""
 
 import re
+from typing import Optional
 
 _LENGTHS = {"m": 1.0, "meter": 1.0, "metre": 1.0, "meters": 1.0, "metres": 1.0, "cm": 0.01, "mm": 0.001}
 _TIMES = {
@@ -9,7 +10,7 @@ _TIMES = {
 }  # fmt: skip
 
 
-def parse(unit):
+def parse(unit: str) -> Optional[tuple]:
     """(metres per length unit, days per time unit or None) of a unit string, or None
     when it is not a length or length-per-time unit (e.g. empty, radians)."""
     if not unit:
@@ -29,7 +30,7 @@ def parse(unit):
     return (_LENGTHS[length], _TIMES[time])
 
 
-def normalise(unit):
+def normalise(unit: str) -> str:
     """A canonical spelling (``mm/year``, ``m/day``, ``m``) or the input unchanged."""
     parsed = parse(unit)
     if parsed is None:
@@ -41,7 +42,7 @@ def normalise(unit):
     return f"{length}/{'year' if parsed[1] == 365.25 else 'day'}"
 
 
-def factor(from_unit, to_unit):
+def factor(from_unit: str, to_unit: str) -> Optional[float]:
     """Multiply values in ``from_unit`` by this to get ``to_unit``; None when the two are
     unknown or incompatible (a velocity and a displacement)."""
     a, b = parse(from_unit), parse(to_unit)

@@ -26,7 +26,7 @@ COMPRESSIONS = (
 DEFAULT_COMPRESSION = "zstd"
 
 
-def creation_options(compression=DEFAULT_COMPRESSION):
+def creation_options(compression: str = DEFAULT_COMPRESSION) -> list:
     for name, _, options in COMPRESSIONS:
         if name == compression:
             return list(BASE_OPTIONS + options)
@@ -58,12 +58,14 @@ def write_failure(path: str, exc: BaseException) -> str:
 
 @dataclass
 class BandSpec:
+    """One output band: description, unit and band metadata items."""
+
     description: str
     unit: str = ""
     metadata: dict = field(default_factory=dict)
 
 
-def check_writable(path, label):
+def check_writable(path: str, label: str) -> None:
     """Fail early, with the output's name, when ``path`` cannot be written."""
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
@@ -103,7 +105,7 @@ class AtomicGeoTiff:
                 band.SetMetadata({k: str(v) for k, v in spec.metadata.items()})
 
     @raises
-    def write(self, band_index, array, col, row):
+    def write(self, band_index: int, array: np.ndarray, col: int, row: int) -> None:
         # contiguous: GDAL's numpy bridge does not handle broadcast (zero-stride) views
         data = np.ascontiguousarray(array, dtype=np.float32)
         try:

@@ -37,6 +37,8 @@ def _number(name, label, **kwargs):
 
 
 class DecomposeAlgorithm(LosDecompAlgorithm):
+    """``losdecomp:decompose``."""
+
     NAME = "decompose"
     DISPLAY_NAME = "Decompose LOS velocities into east and vertical"
     HELP = (

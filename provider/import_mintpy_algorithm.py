@@ -9,6 +9,8 @@ from .base import LosDecompAlgorithm
 
 
 class ImportMintpyAlgorithm(LosDecompAlgorithm):
+    """``losdecomp:import_mintpy``."""
+
     NAME = "import_mintpy"
     DISPLAY_NAME = "Import MintPy HDF5 velocity"
     HELP = (

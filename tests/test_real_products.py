@@ -39,9 +39,12 @@ def coso(shared_data, plugin, tmp_path_factory):
     return imported, logs, res, log
 
 
-def test_coso_import_reads_aria_convention_and_mask(coso):
+def test_coso_import_reads_aria_convention_and_mask(coso, shared_data):
+    from insar_decomposition.core.products import mintpy
+
     imported, logs, _, _ = coso
-    assert "read in the aria convention" in logs["a064"]
+    attrs = mintpy.attributes(str(shared_data / "coso_mintpy" / "a064_velocity.h5"))
+    assert mintpy.azimuth_convention(attrs, float(attrs["azimuthAngle"]))[0] == mintpy.ARIA
     for name, path in imported.items():
         ds = gdal.Open(path)
         assert ds.GetMetadataItem("INSAR_HEADING") == repr(COSO[name][0])
@@ -54,12 +57,18 @@ def test_coso_import_reads_aria_convention_and_mask(coso):
         assert v[531, 403] == 0.0
 
 
-def test_coso_log_reports_the_right_angles(coso):
-    _, _, _, log = coso
-    assert "heading 350.4325" in log and "incidence 39.2136" in log
-    assert "heading 190.2123" in log and "incidence 38.0874" in log
-    assert "read without resampling" in log
-    assert "standard deviation from" in log
+def test_coso_runs_with_the_right_angles_on_the_input_grid(coso):
+    from insar_decomposition.core.tracks import TrackInput, resolve
+
+    imported, _, res, _ = coso
+    for name, (heading, incidence) in COSO.items():
+        spec = resolve(TrackInput(name, imported[name])).spec
+        s = geometry.from_heading_incidence(heading, incidence)
+        assert (spec.geometry.s_east, spec.geometry.s_north, spec.geometry.s_up) == pytest.approx(s, abs=1e-9)
+        assert spec.sigma is not None  # velocityStd found beside the velocity
+    for key in ("OUTPUT_UP", "OUTPUT_SIGMA_UP"):
+        out = gdal.Open(res[key])
+        assert out.GetGeoTransform() == pytest.approx(gdal.Open(imported["a064"]).GetGeoTransform())
 
 
 def test_coso_matches_an_independent_solution(coso):

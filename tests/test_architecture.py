@@ -1,0 +1,202 @@
+"""The structure the next products land on: no import cycles, short functions, typed and
+documented public API, and GDAL's exception mode left as found."""
+
+import ast
+import inspect
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from conftest import IMPORT_PARENT, ROOT
+
+PLUGIN_FOLDERS = ("core", "provider", "ui")
+MAX_FUNCTION_LINES = 80
+
+
+def plugin_modules():
+    """{dotted name relative to the plugin: path} of every Python module of the plugin."""
+    modules = {"": ROOT / "__init__.py", "plugin": ROOT / "plugin.py"}
+    for folder in PLUGIN_FOLDERS:
+        for path in (ROOT / folder).rglob("*.py"):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            modules[".".join(parts)] = path
+    return modules
+
+
+def imports_of(name, path, modules):
+    """Plugin modules imported by ``name`` anywhere in it (functions included)."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package.split(".") if package else []
+            base = base[: len(base) - (node.level - 1)] if node.level > 1 else base
+            target = ".".join(base + ([node.module] if node.module else []))
+            candidates = [target] + [f"{target}.{a.name}" if target else a.name for a in node.names]
+            found |= {c for c in candidates if c in modules and c != name}
+    return found
+
+
+def find_cycle(graph):
+    state, stack = {}, []
+
+    def visit(node):
+        state[node] = "open"
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == "open":
+                return stack[stack.index(nxt) :] + [nxt]
+            if nxt not in state:
+                cycle = visit(nxt)
+                if cycle:
+                    return cycle
+        state[node] = "done"
+        stack.pop()
+        return None
+
+    for node in sorted(graph):
+        if node not in state:
+            cycle = visit(node)
+            if cycle:
+                return cycle
+    return None
+
+
+def test_the_import_walker_sees_a_cycle():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+    modules = plugin_modules()
+    edges = imports_of("core.products.tags", modules["core.products.tags"], modules)
+    assert {"core.model", "core.schema", "core.products.base", "core.geometry"} <= edges
+
+
+def test_no_import_cycles_in_the_plugin():
+    modules = plugin_modules()
+    graph = {name: imports_of(name, path, modules) for name, path in modules.items()}
+    assert sum(len(v) for v in graph.values()) > 40  # the walk really follows the imports
+    assert find_cycle(graph) is None
+
+
+def test_the_tag_schema_imports_nothing_of_the_plugin():
+    modules = plugin_modules()
+    assert imports_of("core.schema", modules["core.schema"], modules) == set()
+
+
+def test_no_function_longer_than_80_lines():
+    long = []
+    for path in plugin_modules().values():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > MAX_FUNCTION_LINES:
+                    long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines} lines)")
+    assert long == []
+
+
+def _public_core_functions():
+    for name, path in plugin_modules().items():
+        if not name.startswith("core"):
+            continue
+        tree = ast.parse(path.read_text())
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+                yield path, node
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                for item in node.body:
+                    if isinstance(item, ast.FunctionDef) and not item.name.startswith("_"):
+                        yield path, item
+
+
+def test_core_public_functions_have_type_hints():
+    missing = []
+    for path, fn in _public_core_functions():
+        args = [a for a in fn.args.args + fn.args.kwonlyargs if a.arg not in ("self", "cls")]
+        if fn.returns is None or any(a.annotation is None for a in args):
+            missing.append(f"{path.relative_to(ROOT)}:{fn.lineno} {fn.name}")
+    assert missing == []
+
+
+def test_public_classes_have_docstrings():
+    missing = []
+    for path in plugin_modules().values():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_") and not ast.get_docstring(node):
+                missing.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
+    assert missing == []
+
+
+def test_version_comes_from_metadata_txt():
+    import configparser
+
+    from insar_decomposition.core.version import VERSION
+
+    meta = configparser.ConfigParser()
+    meta.read(ROOT / "metadata.txt")
+    assert VERSION == meta["general"]["version"]
+    sources = [p for p in plugin_modules().values() if VERSION in p.read_text()]
+    assert sources == []  # written nowhere else in the code
+
+
+def test_a_product_family_is_one_module_and_one_registry_line():
+    from insar_decomposition.core import products
+
+    interface = ("PRODUCT", "recognise", "read", "siblings")
+    for family in products.FAMILIES:
+        assert all(hasattr(family, a) for a in interface), family.__name__
+        assert inspect.signature(family.recognise).parameters.keys() == {"src", "md"}
+    files = {p.stem for p in (ROOT / "core" / "products").glob("*.py")} - {"__init__", "base"}
+    assert files == {f.__name__.rpartition(".")[2] for f in products.FAMILIES}
+
+
+SESSION = textwrap.dedent(
+    """
+    import json, sys
+    from osgeo import gdal, ogr, osr
+    sys.path.insert(0, sys.argv[3])
+    import synthetic_scene  # the test's own data, made before the mode is set
+    paths = synthetic_scene.make_scene(sys.argv[4])
+    start_on = sys.argv[1] == "on"
+    for m in (gdal, osr, ogr):
+        m.UseExceptions() if start_on else m.DontUseExceptions()
+    from qgis.core import QgsApplication
+    app = QgsApplication([], False)
+    app.initQgis()
+    sys.path.insert(0, "/usr/share/qgis/python/plugins")
+    from processing.core.Processing import Processing
+    Processing.initialize()
+    import processing
+    sys.path.insert(0, sys.argv[2])
+    import insar_decomposition
+    plugin = insar_decomposition.classFactory(None)
+    plugin.initProcessing()
+    after_import = [bool(m.GetUseExceptions()) for m in (gdal, osr, ogr)]
+    ok = processing.run("losdecomp:decompose", {"ASCENDING": paths["asc"], "DESCENDING": paths["desc"],
+                        "OUTPUT_EAST": sys.argv[4] + "/e.tif", "OUTPUT_UP": sys.argv[4] + "/u.tif"})
+    try:
+        processing.run("losdecomp:decompose", {"ASCENDING": paths["asc"], "DESCENDING": sys.argv[4] + "/none.tif",
+                       "OUTPUT_EAST": sys.argv[4] + "/e2.tif", "OUTPUT_UP": sys.argv[4] + "/u2.tif"})
+    except Exception:
+        pass
+    after_run = [bool(m.GetUseExceptions()) for m in (gdal, osr, ogr)]
+    print(json.dumps({"import": after_import, "run": after_run, "written": bool(ok["OUTPUT_UP"])}))
+    """
+)
+
+
+@pytest.mark.parametrize("start", ["off", "on"])
+def test_gdal_exception_mode_is_left_as_found(start, tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-c", SESSION, start, str(IMPORT_PARENT), str(ROOT / "scripts"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    expected = [start == "on"] * 3
+    assert result == {"import": expected, "run": expected, "written": True}
