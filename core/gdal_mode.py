@@ -10,6 +10,7 @@ the mode found by the first is the one restored.
 """
 
 import functools
+import sys
 import threading
 from contextlib import contextmanager
 from typing import Callable, Iterator
@@ -59,3 +60,52 @@ def raises(fn: Callable) -> Callable:
             return fn(*args, **kwargs)
 
     return wrapper
+
+
+@contextmanager
+def quiet() -> Iterator[list]:
+    """GDAL's messages of this thread collected in the yielded list instead of printed.
+
+    GDAL's error-handler stack is per thread, so this changes nothing for other threads.
+    Errors still raise inside :func:`raising`; this only keeps them off stderr (where
+    ``ERROR 1: ...`` lines would repeat the plugin's own message)."""
+    messages = []
+
+    def handler(err_class, err_no, text):
+        messages.append(text)
+
+    gdal.PushErrorHandler(handler)
+    try:
+        yield messages
+    finally:
+        gdal.PopErrorHandler()
+
+
+_unraisable_lock = threading.Lock()
+_closing = threading.local()
+
+
+@contextmanager
+def closing_quietly() -> Iterator[list]:
+    """Around dropping the last reference to a dataset whose close may fail (a full disk):
+    the error GDAL raises from the dataset's destructor is collected in the yielded list
+    instead of being printed as an ignored exception with a traceback. Only this thread's
+    destructor errors are taken; anything else goes to the hook that was there."""
+    caught = []
+    with _unraisable_lock:
+        previous = sys.unraisablehook
+
+        def hook(unraisable):
+            if getattr(_closing, "active", False) and isinstance(unraisable.exc_value, RuntimeError):
+                caught.append(str(unraisable.exc_value))
+            else:
+                previous(unraisable)
+
+        sys.unraisablehook = hook
+        _closing.active = True
+        try:
+            with quiet():
+                yield caught
+        finally:
+            _closing.active = False
+            sys.unraisablehook = previous

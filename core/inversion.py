@@ -213,14 +213,8 @@ def _invert_per_pixel(tracks, north_velocity, north_sigma, horizontal_azimuth, m
 
     with np.errstate(divide="ignore", invalid="ignore"):
         for track in tracks:
-            a, u, d, var, valid = _track_arrays(track, dtype, horizontal_azimuth, north_velocity, north_sigma, weighted)
-            if weighted:
-                w = np.where(valid, 1 / var, 0).astype(dtype, copy=False)
-            else:
-                w = valid.astype(dtype)
-            valid = np.broadcast_to(valid, shape)
-            w = np.broadcast_to(w, shape)
-            d0 = np.where(valid, d, 0).astype(dtype, copy=False)
+            arrays = _track_arrays(track, dtype, horizontal_azimuth, north_velocity, north_sigma, weighted)
+            a, u, d0, w, valid = _zeroed_outside(*arrays, shape, dtype, weighted)
             wa = w * a
             wu = w * u
             accumulate(n00, wa, a)
@@ -247,14 +241,7 @@ def _invert_per_pixel(tracks, north_velocity, north_sigma, horizontal_azimuth, m
         up = (n00 * b1 - n01 * b0) * inv_det
         correlation = -n01 / np.sqrt(n00 * n11)
         correlation[~ok] = np.nan
-        residual_rms = np.full(shape, np.nan, dtype=dtype)
-        if keep:
-            sq_sum = zeros()
-            for d0, a, u, valid in used:
-                r = d0 - (a * horizontal + u * up)
-                sq_sum += np.where(valid, r * r, 0)
-            multi = ok & (count >= 3)
-            residual_rms[multi] = np.sqrt(sq_sum[multi] / count[multi])
+        residual_rms = _residual_rms(used, horizontal, up, ok & (count >= 3), count, shape, dtype)
         sigma_h = np.sqrt(n11 * inv_det) if weighted else None
         sigma_u = np.sqrt(n00 * inv_det) if weighted else None
 
@@ -268,6 +255,32 @@ def _invert_per_pixel(tracks, north_velocity, north_sigma, horizontal_azimuth, m
         n_tracks=count,
         residual_rms=residual_rms,
     )
+
+
+def _zeroed_outside(a, u, d, var, valid, shape, dtype, weighted):
+    """(a, u, d, weight, valid) of one track over the block, all zero where the track is
+    not valid: its geometry is nodata outside its footprint, and a zero weight times NaN
+    would still poison the sums of the tracks that are valid there."""
+    w = np.where(valid, 1 / var, 0).astype(dtype, copy=False) if weighted else valid.astype(dtype)
+    valid = np.broadcast_to(valid, shape)
+    w = np.broadcast_to(w, shape)
+
+    def zeroed(x):
+        return np.where(valid, x, 0).astype(dtype, copy=False)
+
+    return zeroed(a), zeroed(u), zeroed(d), w, valid
+
+
+def _residual_rms(used, horizontal, up, where, count, shape, dtype):
+    """RMS of the LOS residuals of the tracks used, where asked (3 or more tracks)."""
+    residual_rms = np.full(shape, np.nan, dtype=dtype)
+    if used:
+        sq_sum = np.zeros(shape, dtype=dtype)
+        for d0, a, u, valid in used:
+            r = d0 - (a * horizontal + u * up)
+            sq_sum += np.where(valid, r * r, 0)
+        residual_rms[where] = np.sqrt(sq_sum[where] / count[where])
+    return residual_rms
 
 
 def _mark_look_direction(looks_pos, looks_neg, valid, a):

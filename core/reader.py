@@ -7,7 +7,7 @@ raster goes through an in-memory GDAL warped VRT, so warping happens window by w
 import numpy as np
 from osgeo import gdal
 
-from .gdal_mode import raises
+from .gdal_mode import quiet, raises
 from .grid import Grid, GridError, raster_info, window_offset
 from .model import RasterRef
 
@@ -56,6 +56,10 @@ class GridReader:
             flags = band.GetMaskFlags()
             self._use_mask = not (flags & (gdal.GMF_ALL_VALID | gdal.GMF_NODATA))
             self._size = (info.width, info.height)
+        # A tiled input's blocks (and a warped VRT's) belong to few windows: they are dropped
+        # after every window. Strips span the whole width: they are kept until the last
+        # window of their row band, so that no strip is read twice.
+        self._drop_each_window = band.GetBlockSize()[0] < info.width
 
     def _warped_vrt(self, band, resampling):
         src = self._ds
@@ -86,8 +90,9 @@ class GridReader:
     def read(self, col: int, row: int, ncols: int, nrows: int) -> np.ndarray:
         """Window of the grid as float32, NaN where there is no data."""
         try:
-            out = self._read(col, row, ncols, nrows)
-            if col + ncols >= self.grid.width:
+            with quiet():
+                out = self._read(col, row, ncols, nrows)
+            if self._drop_each_window or col + ncols >= self.grid.width:
                 self._drop_blocks()
         except RuntimeError as exc:
             raise _read_failure(self.ref, exc) from None
@@ -98,9 +103,8 @@ class GridReader:
         return out
 
     def _drop_blocks(self):
-        # Windows go row band by row band: once a band's last window is read, none of its
-        # blocks is needed again. Releasing them keeps memory bounded (by the width, not the
-        # height) without changing GDAL's process-wide cache size.
+        # Windows go row band by row band: released blocks are not needed again. This keeps
+        # memory bounded without changing GDAL's process-wide cache size.
         for ds in (self._vrt, self._ds):
             if ds is not None:
                 ds.FlushCache()

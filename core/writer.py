@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from osgeo import gdal
 
-from .gdal_mode import raises
+from .gdal_mode import closing_quietly, quiet, raises
 
 TILE = 256
 BASE_OPTIONS = ("TILED=YES", f"BLOCKXSIZE={TILE}", f"BLOCKYSIZE={TILE}", "BIGTIFF=IF_SAFER", "NUM_THREADS=ALL_CPUS")
@@ -109,7 +109,8 @@ class AtomicGeoTiff:
         # contiguous: GDAL's numpy bridge does not handle broadcast (zero-stride) views
         data = np.ascontiguousarray(array, dtype=np.float32)
         try:
-            self._ds.GetRasterBand(band_index).WriteArray(data, col, row)
+            with quiet():
+                self._ds.GetRasterBand(band_index).WriteArray(data, col, row)
         except RuntimeError as exc:
             raise OutputError(write_failure(self.path, exc)) from None
 
@@ -118,8 +119,9 @@ class AtomicGeoTiff:
         """Write the blocks held in GDAL's cache and drop them: memory stays bounded
         without changing GDAL's process-wide cache size."""
         try:
-            for i in range(1, self._ds.RasterCount + 1):
-                self._ds.GetRasterBand(i).FlushCache()
+            with quiet():
+                for i in range(1, self._ds.RasterCount + 1):
+                    self._ds.GetRasterBand(i).FlushCache()
         except RuntimeError as exc:
             raise OutputError(write_failure(self.path, exc)) from None
 
@@ -127,8 +129,12 @@ class AtomicGeoTiff:
     def commit(self) -> None:
         """Flush, close and rename the file into place; on failure nothing is left."""
         try:
-            self._ds.FlushCache()
-            self._ds = None  # closes the file
+            with quiet():
+                self._ds.FlushCache()
+            with closing_quietly() as failed:
+                self._ds = None  # closes the file
+            if failed:
+                raise RuntimeError(failed[0])
             os.replace(self.tmp_path, self.path)
         except (RuntimeError, OSError) as exc:
             self.abort()
@@ -137,18 +143,10 @@ class AtomicGeoTiff:
     def abort(self) -> None:
         """Delete the partial file; nothing is left behind and nothing is raised."""
         if self._ds is not None:
-            # Closing a GeoTIFF writes its pending blocks and directory, which fails on a
-            # full disk and would surface from the dataset's destructor. Emptying the file
-            # first gives the space back, so that the close succeeds before the removal.
-            try:
-                os.truncate(self.tmp_path, 0)
-            except OSError:
-                pass
-            try:
-                self._ds.FlushCache()
-            except RuntimeError:
-                pass
-            self._ds = None
+            # Closing a GeoTIFF writes its pending blocks and directory, which fails on a full
+            # disk: that second failure of the same write is not reported again.
+            with closing_quietly():
+                self._ds = None
         self._remove_tmp()
 
     def _remove_tmp(self):

@@ -41,6 +41,12 @@ class LosDecompAlgorithm(QgsProcessingAlgorithm):
     def createInstance(self):  # noqa: N802 (QGIS's name)
         return type(self)()
 
+    def validateInputCrs(self, parameters, context):  # noqa: N802 (QGIS's name)
+        # Inputs in different CRSs are expected (they are resampled to a common grid), so
+        # there is nothing to warn about; QGIS's own check would also load every input as
+        # a layer, which computes statistics and leaves .aux.xml files beside the inputs.
+        return True
+
     def check(self, parameters, context):
         """Cheap cross-parameter checks; raise ValueError or QgsProcessingException."""
 

@@ -10,11 +10,9 @@ from qgis.core import (
     QgsProcessingParameterEnum,
     QgsProcessingParameterExtent,
     QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
     QgsProcessingParameterPoint,
     QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
 )
 
@@ -26,7 +24,8 @@ from ..core.tracks import TrackInput
 from ..core.writer import COMPRESSIONS
 from . import names as n
 from .base import LosDecompAlgorithm, advanced, warn
-from .layers import crs_wkt, file_crs, layer_path, track_name
+from .layers import crs_wkt, file_crs, layer_path, layer_paths, track_name
+from .parameters import RasterFileParameter, RasterFilesParameter
 from .styling import register_outputs
 
 DOUBLE = QgsProcessingParameterNumber.Type.Double
@@ -69,7 +68,7 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
     def _track_parameters(self):
         params = []
         for t in n.TRACKS:
-            params.append(QgsProcessingParameterRasterLayer(t.layer, f"{t.label.capitalize()} LOS velocity"))
+            params.append(RasterFileParameter(t.layer, f"{t.label.capitalize()} LOS velocity"))
             # optional so that qgis_process and the modeler fall back to the default band 1
             params.append(QgsProcessingParameterBand(t.band, f"{t.label.capitalize()} band", 1, t.layer, optional=True))
         for t in n.TRACKS:
@@ -105,7 +104,7 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
         params = []
         for t in n.TRACKS:
             label = f"{t.label.capitalize()} LOS standard deviation (empty = from the product)"
-            params.append(QgsProcessingParameterRasterLayer(t.sigma, label, optional=True))
+            params.append(RasterFileParameter(t.sigma, label, optional=True))
         for t in n.TRACKS:
             options = [o[0] for o in n.LOOK_SIDE_OPTIONS]
             params.append(
@@ -114,7 +113,7 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
                 )
             )
         params += [
-            QgsProcessingParameterMultipleLayers(
+            RasterFilesParameter(
                 n.EXTRA_TRACKS,
                 "Extra tracks (LOS velocity rasters)",
                 QgsProcessing.SourceType.TypeRaster,
@@ -131,7 +130,7 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
 
     def _advanced_options(self):
         return [
-            QgsProcessingParameterRasterLayer(
+            RasterFileParameter(
                 n.NORTH_VELOCITY,
                 "Known north velocity raster (e.g. interpolated GNSS; same unit as the tracks)",
                 optional=True,
@@ -200,7 +199,7 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
         tracks = [self._named_track(parameters, context, t, sign) for t in n.TRACKS]
         tracks += self._extra_tracks(parameters, context, sign)
         crs = self.parameterAsCrs(parameters, n.TARGET_CRS, context)
-        grid_crs = crs if crs.isValid() else file_crs(tracks[0].path)
+        grid_crs = crs if crs.isValid() else file_crs(tracks[0].path, f"{tracks[0].name} track")
         north = layer_path(self, parameters, n.NORTH_VELOCITY, context, "north velocity")
         north_const = self._number(parameters, n.NORTH_VELOCITY_CONSTANT, context)
         if north is not None and north_const is not None:
@@ -261,7 +260,7 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
         return QgsGeometry.unaryUnion(parts).asWkt()
 
     def _extra_tracks(self, parameters, context, sign):
-        layers = self.parameterAsLayerList(parameters, n.EXTRA_TRACKS, context) or []
+        layers = layer_paths(self, parameters, n.EXTRA_TRACKS, context, "extra track")
         text = self.parameterAsString(parameters, n.EXTRA_GEOMETRY, context) or ""
         entries = [e.strip() for e in text.split(";")] if text.strip() else []
         if len(entries) > len(layers):
@@ -269,12 +268,10 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
                 f"extra tracks: {len(entries)} geometry entries for {len(layers)} extra layer(s)"
             )
         out = []
-        for i, layer in enumerate(layers):
-            if layer.providerType() != "gdal":
-                raise QgsProcessingException(f"extra track {i + 1} ({layer.name()}): not a file GDAL can read")
-            label = f"extra track {i + 1} ({track_name(layer.source(), layer.name())})"
+        for i, (path, layer_name) in enumerate(layers):
+            label = f"extra track {i + 1} ({track_name(path, layer_name)})"
             heading, incidence, side = _parse_geometry(label, entries[i] if i < len(entries) else "")
-            out.append(TrackInput(label, layer.source(), 1, heading, incidence, side, sign))
+            out.append(TrackInput(label, path, 1, heading, incidence, side, sign))
         return out
 
     # -- checks and run --------------------------------------------------------------------

@@ -6,6 +6,7 @@ from qgis.core import QgsCoordinateReferenceSystem, QgsProcessingException
 
 from ..core.grid import raster_info
 from ..core.products import track_label
+from .parameters import are_files
 
 
 def crs_wkt(crs: QgsCoordinateReferenceSystem) -> str:
@@ -13,9 +14,9 @@ def crs_wkt(crs: QgsCoordinateReferenceSystem) -> str:
     return crs.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED_GDAL) if crs.isValid() else ""
 
 
-def file_crs(path: str) -> QgsCoordinateReferenceSystem:
-    """The CRS of a raster file as GDAL reads it."""
-    return QgsCoordinateReferenceSystem.fromWkt(raster_info(path).crs_wkt)
+def file_crs(path: str, label: str) -> QgsCoordinateReferenceSystem:
+    """The CRS of a raster file as GDAL reads it (errors name ``label``)."""
+    return QgsCoordinateReferenceSystem.fromWkt(raster_info(path, label).crs_wkt)
 
 
 def layer_path(alg, parameters: dict, name: str, context, label: str):
@@ -24,7 +25,7 @@ def layer_path(alg, parameters: dict, name: str, context, label: str):
     A value that is already a file path is used as it is: loading it as a QGIS layer would
     compute statistics and leave a ``.aux.xml`` file beside the user's input."""
     value = parameters.get(name)
-    if isinstance(value, str) and os.path.isfile(value):
+    if isinstance(value, str) and are_files(value):
         return value
     layer = alg.parameterAsRasterLayer(parameters, name, context)
     if layer is None:
@@ -38,3 +39,18 @@ def track_name(path: str, layer_name: str = "") -> str:
     """A name that tells tracks apart: the frame or folder when the file name is generic
     (every LiCSBAS velocity is ``vel.geo.tif``), else the layer's name."""
     return track_label(path, layer_name)
+
+
+def layer_paths(alg, parameters: dict, name: str, context, label: str) -> list:
+    """(file, layer name) of each raster of a multiple-layer parameter; paths are used as
+    they are (see :func:`layer_path`)."""
+    value = parameters.get(name)
+    if value and are_files(value):
+        values = [value] if isinstance(value, str) else list(value)
+        return [(v, os.path.splitext(os.path.basename(v))[0]) for v in values]
+    out = []
+    for i, layer in enumerate(alg.parameterAsLayerList(parameters, name, context) or []):
+        if layer.providerType() != "gdal":
+            raise QgsProcessingException(f"{label} {i + 1} ({layer.name()}): not a file GDAL can read")
+        out.append((layer.source(), layer.name()))
+    return out

@@ -1,6 +1,8 @@
 """Test set-up: the plugin is importable as ``insar_decomposition`` whatever the checkout's
 folder is called, and the helper scripts (synthetic scenes) are importable too."""
 
+import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -10,6 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 PACKAGE = "insar_decomposition"
+QGIS_PROCESS = "/usr/bin/qgis_process.bin"
 
 
 def _make_importable():
@@ -107,3 +110,15 @@ def read_band(path, band=1):
 
     ds = gdal.Open(str(path))
     return ds.GetRasterBand(band).ReadAsArray().astype(np.float64)
+
+
+@pytest.fixture(scope="session")
+def qgis_process_env(tmp_path_factory):
+    """The environment in which ``qgis_process.bin`` finds and enables this plugin."""
+    if not os.path.exists(QGIS_PROCESS):
+        pytest.skip(f"{QGIS_PROCESS} is not installed")
+    home = tmp_path_factory.mktemp("home")
+    env = dict(os.environ, HOME=str(home), QGIS_PLUGINPATH=str(IMPORT_PARENT), QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run([QGIS_PROCESS, "plugins", "enable", PACKAGE], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return env

@@ -1,5 +1,6 @@
 """The dialog, driven as a user would: metadata read-out, validation, a real run."""
 
+import shutil
 import time
 
 import pytest
@@ -80,8 +81,12 @@ def test_not_a_number_is_reported_not_raised(dialog):
     assert any("not a number" in w.text() for w in dialog.messageBar.items())
 
 
-def test_licsbas_layer_shows_per_pixel_geometry(plugin, shared_data, qgis_iface, qgis_parent, qgis_new_project):
-    layer = QgsRasterLayer(str(shared_data / "naf_licsbas" / "014A_04939_131313" / "vel.geo.tif"), "vel")
+def test_licsbas_layer_shows_per_pixel_geometry(
+    plugin, shared_data, qgis_iface, qgis_parent, qgis_new_project, tmp_path
+):
+    # a copy: QGIS writes statistics beside a layer it loads
+    frame = shutil.copytree(shared_data / "naf_licsbas" / "014A_04939_131313", tmp_path / "014A_04939_131313")
+    layer = QgsRasterLayer(str(frame / "vel.geo.tif"), "vel")
     QgsProject.instance().addMapLayer(layer)
     dlg = DecompositionDialog(qgis_iface, parent=qgis_parent)
     dlg.ascLayer.setLayer(layer)

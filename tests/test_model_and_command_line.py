@@ -1,7 +1,6 @@
 """The same algorithm inside a graphical-modeler model and through qgis_process.bin."""
 
 import json
-import os
 import shutil
 import subprocess
 
@@ -11,10 +10,9 @@ from osgeo import gdal
 from qgis.core import QgsProcessingModelAlgorithm
 
 import synthetic_scene as scene
-from conftest import IMPORT_PARENT, PACKAGE, ROOT, read_band
+from conftest import QGIS_PROCESS, ROOT, read_band
 
 MODEL = ROOT / "examples" / "decompose_and_fill.model3"
-QGIS_PROCESS = "/usr/bin/qgis_process.bin"
 
 
 def test_example_model_runs(plugin, scene_paths, tmp_path):
@@ -38,17 +36,6 @@ def test_example_model_runs(plugin, scene_paths, tmp_path):
     te, tu = scene.truth_on_grid(result["fill:up_filled"])
     east = read_band(result["decompose:east"])
     assert np.sqrt(np.nanmean((east - te) ** 2)) < 0.5
-
-
-@pytest.fixture(scope="module")
-def qgis_process_env(tmp_path_factory):
-    if not os.path.exists(QGIS_PROCESS):
-        pytest.skip(f"{QGIS_PROCESS} is not installed")
-    home = tmp_path_factory.mktemp("home")
-    env = dict(os.environ, HOME=str(home), QGIS_PLUGINPATH=str(IMPORT_PARENT), QT_QPA_PLATFORM="offscreen")
-    out = subprocess.run([QGIS_PROCESS, "plugins", "enable", PACKAGE], env=env, capture_output=True, text=True)
-    assert out.returncode == 0, out.stdout + out.stderr
-    return env
 
 
 @pytest.mark.qgis_process

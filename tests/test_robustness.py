@@ -101,7 +101,7 @@ CASES = {
     ),
     "no crs": (lambda i, o, a, d: {"DESCENDING": no_crs(i)}, "descending track: has no coordinate reference system"),
     "missing file": (lambda i, o, a, d: {"DESCENDING": str(i / "nowhere.tif")}, "DESCENDING"),
-    "corrupt file": (lambda i, o, a, d: {"ASCENDING": corrupt(i)}, "ASCENDING"),
+    "corrupt file": (lambda i, o, a, d: {"ASCENDING": corrupt(i)}, "ascending track: cannot be opened"),
     "band out of range": (lambda i, o, a, d: {"ASC_BAND": 3}, "ascending track: has no band 3 (it has 1)"),
     "all nan": (
         lambda i, o, a, d: {"ASCENDING": track(i, "empty", ASC, fill=np.nan)},

@@ -1,0 +1,37 @@
+"""Layer parameters that leave the user's files alone.
+
+QGIS checks a layer parameter given as a path by loading it as a layer (qgis_process does
+so for every parameter before running, the history log to write the command). Loading a
+raster computes statistics and leaves a ``.aux.xml`` file beside the input, which may be
+read-only or under version control. These parameters accept an existing file path as it
+is: the plugin opens it with GDAL itself and reports a file it cannot read by name."""
+
+import os
+
+from qgis.core import QgsProcessingParameterMultipleLayers, QgsProcessingParameterRasterLayer
+
+
+def are_files(value) -> bool:
+    """True for a path, or a list of paths, of existing files."""
+    values = value if isinstance(value, (list, tuple)) else [value]
+    return bool(values) and all(isinstance(v, str) and os.path.isfile(v) for v in values)
+
+
+class RasterFileParameter(QgsProcessingParameterRasterLayer):
+    """A raster layer parameter that takes a file path without loading it."""
+
+    def checkValueIsAcceptable(self, value, context=None):  # noqa: N802 (QGIS's name)
+        return True if are_files(value) else super().checkValueIsAcceptable(value, context)
+
+    def valueAsPythonString(self, value, context):  # noqa: N802 (QGIS's name)
+        return repr(value) if are_files(value) else super().valueAsPythonString(value, context)
+
+
+class RasterFilesParameter(QgsProcessingParameterMultipleLayers):
+    """A multiple-layer parameter that takes a list of file paths without loading them."""
+
+    def checkValueIsAcceptable(self, value, context=None):  # noqa: N802 (QGIS's name)
+        return True if are_files(value) else super().checkValueIsAcceptable(value, context)
+
+    def valueAsPythonString(self, value, context):  # noqa: N802 (QGIS's name)
+        return repr(list(value)) if are_files(value) else super().valueAsPythonString(value, context)
