@@ -14,6 +14,8 @@ TAG_REF_X = "INSAR_REF_X"  # reference point, in the raster's CRS
 TAG_REF_Y = "INSAR_REF_Y"
 TAG_SOURCE = "INSAR_SOURCE"  # the product a raster was imported from
 TAG_ROLE = "INSAR_ROLE"  # band level, one of the roles below
+TAG_DATE = "INSAR_DATE"  # band level: acquisition date of a time-series band, YYYYMMDD
+TAG_ASSUMPTION = "INSAR_ASSUMPTION"  # what a single-track projection assumes
 TAG_PREFIX = "INSAR_"
 
 ROLE_VELOCITY, ROLE_STD = "velocity", "velocity_std"

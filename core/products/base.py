@@ -31,6 +31,7 @@ class TrackMetadata:
     geometry: Optional[Found] = None  # a model.RasterGeometry, per pixel
     sigma: Optional[Found] = None  # a model.RasterRef
     reference: Optional[Found] = None  # (x, y) in the raster's CRS
+    dates: Optional[Found] = None  # a time series: {band: datetime.date}
     notes: list = field(default_factory=list)
 
 
