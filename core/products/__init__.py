@@ -18,10 +18,10 @@ line here.
 import os
 
 from ..gdal_mode import raises
-from . import band_unit, hyp3, licsbas, mintpy, tags
+from . import band_unit, hyp3, licsbas, mintpy, tags, timeseries
 from .base import Found, Source, TrackMetadata
 
-FAMILIES = (tags, mintpy, band_unit, licsbas, hyp3)
+FAMILIES = (tags, mintpy, band_unit, licsbas, hyp3, timeseries)
 
 __all__ = ["FAMILIES", "Found", "Source", "TrackMetadata", "read", "siblings", "track_label"]
 

@@ -1,0 +1,59 @@
+"""Dates of time-series bands, read by the product registry from band items or descriptions."""
+
+import datetime
+
+import numpy as np
+import pytest
+from osgeo import gdal
+
+from insar_decomposition.core import dates, products
+
+D = datetime.date
+WGS84 = 'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]]'
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("20210304", D(2021, 3, 4)),
+        ("2021-03-04", D(2021, 3, 4)),
+        ("D20210304", D(2021, 3, 4)),
+        ("2021-03-04T23:59:59Z", D(2021, 3, 4)),  # the time of day is dropped
+        ("20210304T235959", D(2021, 3, 4)),
+        ("20211304", None),
+        ("velocity", None),
+        ("", None),
+    ],
+)
+def test_dates_are_calendar_days(text, expected):
+    assert dates.parse(text) == expected
+
+
+def test_years_are_of_365_25_days():
+    assert dates.years_between(D(2020, 1, 1), D(2021, 1, 1)) == pytest.approx(366 / 365.25)
+
+
+def write_stack(path, names, items=True):
+    ds = gdal.GetDriverByName("GTiff").Create(str(path), 4, 3, len(names), gdal.GDT_Float32)
+    ds.SetGeoTransform((0, 1, 0, 3, 0, -1))
+    ds.SetProjection(WGS84)
+    for i, name in enumerate(names, start=1):
+        band = ds.GetRasterBand(i)
+        band.WriteArray(np.full((3, 4), float(i), np.float32))
+        if items:
+            band.SetMetadataItem("INSAR_DATE", name)
+        else:
+            band.SetDescription(name)
+    ds = None
+    return str(path)
+
+
+@pytest.mark.parametrize("items", [True, False])
+def test_a_stack_says_its_dates(tmp_path, items):
+    names = ["20200101", "20200113", "2020-01-25"] if not items else ["20200101", "20200113", "20200125"]
+    md = products.read(write_stack(tmp_path / "ts.tif", names, items))
+    assert md.dates.value == {1: D(2020, 1, 1), 2: D(2020, 1, 13), 3: D(2020, 1, 25)}
+
+
+def test_a_single_band_raster_is_no_time_series(tmp_path):
+    assert products.read(write_stack(tmp_path / "one.tif", ["20200101"])).dates is None
