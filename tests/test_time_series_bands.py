@@ -9,7 +9,7 @@ from osgeo import gdal
 from insar_decomposition.core import dates, products
 
 D = datetime.date
-WGS84 = 'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]]'
+WGS84 = gdal.osr.SRS_WKT_WGS84_LAT_LONG
 
 
 @pytest.mark.parametrize(
