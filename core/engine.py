@@ -68,9 +68,17 @@ def check_outputs(job: Job) -> None:
         raise ValueError(
             f"the standard-deviation outputs need a standard deviation for every track ({missing} has none)"
         )
-    inputs = {_file_of(r.path) for r in input_refs(job)}
+    check_outputs_paths(wanted, input_refs(job))
+
+
+def check_outputs_paths(outputs: dict, inputs: list) -> None:
+    """Fail when an output (key -> path) is an input, two outputs are one file, or a
+    folder cannot be written."""
+    inputs = {_file_of(r.path) for r in inputs}
     seen = {}
-    for key, path in wanted.items():
+    for key, path in outputs.items():
+        if not path:
+            continue
         real = os.path.realpath(path)
         if real in inputs:
             raise OutputError(f"output {key}: {path} is one of the inputs; choose another file")

@@ -5,6 +5,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Optional
 
+import numpy as np
 from osgeo import gdal, osr
 
 from .gdal_mode import raises
@@ -154,15 +155,22 @@ def pixel_size_in(info: "RasterInfo", target_wkt: str) -> float:
 @raises
 def resolution_in_metres(grid: "Grid") -> tuple:
     """(east-west, north-south) pixel size in metres at the grid centre."""
+    xmin, ymin, xmax, ymax = grid.bounds
+    ew, ns = pixel_metres(grid, 0.5 * (ymin + ymax))
+    return (float(ew), ns)
+
+
+@raises
+def pixel_metres(grid: "Grid", y: object) -> tuple:
+    """(east-west, north-south) pixel size in metres at the grid coordinate(s) ``y``
+    (latitudes in a geographic CRS: the east-west size shrinks with cos(latitude))."""
     srs = srs_from_wkt(grid.crs_wkt)
     dx, dy = grid.pixel_size
     if srs.IsGeographic():
-        xmin, ymin, xmax, ymax = grid.bounds
-        lat = math.radians(0.5 * (ymin + ymax))
         metres_per_degree = math.radians(1.0) * _EARTH_RADIUS_M
-        return (dx * metres_per_degree * math.cos(lat), dy * metres_per_degree)
+        return (dx * metres_per_degree * np.cos(np.radians(y)), dy * metres_per_degree)
     factor = srs.GetLinearUnits() or 1.0
-    return (dx * factor, dy * factor)
+    return (dx * factor + 0 * np.asarray(y, dtype=float), dy * factor)
 
 
 @raises

@@ -11,6 +11,7 @@ from ..core.writer import COMPRESSIONS, DEFAULT_COMPRESSION
 PROVIDER_ID = "losdecomp"
 DECOMPOSE_ID = f"{PROVIDER_ID}:decompose"
 IMPORT_MINTPY_ID = f"{PROVIDER_ID}:import_mintpy"
+PROJECT_SINGLE_TRACK_ID = f"{PROVIDER_ID}:project_single_track"
 
 # losdecomp:decompose
 ASCENDING, DESCENDING = "ASCENDING", "DESCENDING"
@@ -71,3 +72,14 @@ OUTPUTS = {
 # losdecomp:import_mintpy
 INPUT, DATASET, GEOMETRY, OUTPUT = "INPUT", "DATASET", "GEOMETRY", "OUTPUT"
 DEFAULT_DATASET = "velocity"
+
+# losdecomp:project_single_track (INPUT, OUTPUT, LOS_SIGN, TARGET_CRS, RESOLUTION, RESAMPLING,
+# HORIZONTAL_AZIMUTH and COMPRESSION as above)
+BAND, HEADING, INCIDENCE, LOOK_SIDE, SIGMA = "BAND", "HEADING", "INCIDENCE", "LOOK_SIDE", "SIGMA"
+DIRECTION, DEM, MIN_SENSITIVITY, OUTPUT_SIGMA = "DIRECTION", "DEM", "MIN_SENSITIVITY", "OUTPUT_SIGMA"
+DIRECTION_OPTIONS = (
+    "Vertical (assumes no horizontal motion)",
+    "Horizontal along HORIZONTAL_AZIMUTH (assumes no vertical motion)",
+    "Downslope from the DEM (assumes motion parallel to the surface, down the slope)",
+)
+DEFAULT_DIRECTION = 0

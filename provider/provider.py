@@ -8,6 +8,7 @@ from qgis.PyQt.QtGui import QIcon
 from .decompose_algorithm import DecomposeAlgorithm
 from .import_mintpy_algorithm import ImportMintpyAlgorithm
 from .names import PROVIDER_ID
+from .project_single_track_algorithm import ProjectSingleTrackAlgorithm
 
 ICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons", "icon.svg")
 
@@ -33,6 +34,7 @@ class LosDecompProvider(QgsProcessingProvider):
     def loadAlgorithms(self):  # noqa: N802 (QGIS's name)
         self.addAlgorithm(DecomposeAlgorithm())
         self.addAlgorithm(ImportMintpyAlgorithm())
+        self.addAlgorithm(ProjectSingleTrackAlgorithm())
 
     def supportedOutputRasterLayerExtensions(self):  # noqa: N802 (QGIS's name)
         return ["tif"]

@@ -1,0 +1,342 @@
+"""``losdecomp:project_single_track`` in core: from plain request values to a projected
+raster, window by window (see ``projection`` for the maths)."""
+
+import datetime
+import json
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+
+from . import geometry
+from .engine import STYLE_SAMPLE, Cancelled, NoResult, check_outputs_paths, windows
+from .gdal_mode import raises
+from .grid import Grid, common_grid, footprint, pixel_metres, raster_info
+from .model import DEFAULT_BLOCK_PIXELS, RasterGeometry, RasterRef, TrackSpec
+from .projection import (
+    DIRECTION_NAMES,
+    DOWNSLOPE,
+    HORIZONTAL,
+    VERTICAL,
+    ProjectionError,
+    assumption,
+    check_min_sensitivity,
+    downslope_direction,
+    horizontal_direction,
+    nominal_angle_error,
+    project,
+    sensitivity,
+    slope_aspect,
+)
+from .reader import DEFAULT_RESAMPLING, GridReader, sample
+from .schema import TAG_ASSUMPTION, TAG_DATE
+from .tracks import TrackInput, resolve
+from .version import VERSION
+from .writer import DEFAULT_COMPRESSION, AtomicGeoTiff, BandSpec
+
+MOTION, SIGMA = "motion", "sigma"
+
+
+@dataclass
+class ProjectionRequest:
+    """What the user asked for; ``track.band`` None means every dated band of a stack."""
+
+    track: TrackInput
+    direction: int
+    outputs: dict  # MOTION / SIGMA -> path
+    horizontal_azimuth: Optional[float] = None
+    dem: Optional[str] = None
+    min_sensitivity: float = 0.3
+    target_crs_wkt: str = ""
+    resolution: float = 0.0
+    resampling: str = DEFAULT_RESAMPLING
+    compression: str = DEFAULT_COMPRESSION
+
+
+@dataclass
+class ProjectionJob:
+    """A validated projection: the track, its bands, the grid and the direction."""
+
+    spec: TrackSpec
+    bands: list  # of (band index, date or None)
+    grid: Grid
+    direction: int
+    outputs: dict
+    unit: str
+    horizontal_azimuth: Optional[float] = None
+    dem: Optional[RasterRef] = None
+    min_sensitivity: float = 0.3
+    resampling: str = DEFAULT_RESAMPLING
+    compression: str = DEFAULT_COMPRESSION
+    metadata: dict = field(default_factory=dict)
+    log: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    block_pixels: int = DEFAULT_BLOCK_PIXELS
+
+
+@dataclass
+class ProjectionSummary:
+    """What a projection run did."""
+
+    outputs: dict
+    pixels: int = 0
+    resolved: int = 0
+    limit: float = float("nan")
+
+
+def check_request(req: ProjectionRequest) -> None:
+    """The checks that need no file: sensitivity threshold, direction, azimuth, DEM."""
+    check_min_sensitivity(req.min_sensitivity)
+    if req.direction not in DIRECTION_NAMES:
+        raise ProjectionError(f"unknown direction {req.direction}: 0 vertical, 1 horizontal, 2 downslope")
+    if req.direction == HORIZONTAL and req.horizontal_azimuth is None:
+        raise ProjectionError("horizontal projection: give the azimuth of the motion (degrees clockwise from north)")
+    if req.direction == DOWNSLOPE and not req.dem:
+        raise ProjectionError("downslope projection: a DEM is needed for the slope and its aspect")
+    if not req.outputs.get(MOTION):
+        raise ProjectionError("no output requested")
+
+
+def _bands(req, md):
+    if req.track.band is None and md.dates is not None:
+        return sorted(md.dates.value.items())
+    band = req.track.band or 1
+    date = md.dates.value.get(band) if md.dates is not None else None
+    return [(band, date)]
+
+
+def _grid(req, path, label):
+    info = raster_info(path, label)
+    if not req.target_crs_wkt and not req.resolution and info.north_up:
+        return info.grid()
+    return common_grid([info], req.target_crs_wkt or None, req.resolution)
+
+
+def _dem(req, grid):
+    if not req.dem:
+        return None
+    info = raster_info(req.dem, "DEM")
+    box = footprint(info, grid.crs_wkt)
+    g = grid.bounds
+    if box[0] >= g[2] or box[2] <= g[0] or box[1] >= g[3] or box[3] <= g[1]:
+        raise ProjectionError("DEM: it does not overlap the track")
+    return RasterRef(req.dem, 1, "DEM")
+
+
+@raises
+def plan(req: ProjectionRequest) -> ProjectionJob:
+    """Validate ``req`` (before any output exists) and build the job with its log."""
+    check_request(req)
+    band = req.track.band or 1
+    r = resolve(TrackInput(**{**req.track.__dict__, "band": band}))
+    bands = _bands(req, r.metadata)
+    if SIGMA in req.outputs and req.outputs[SIGMA]:
+        if r.spec.sigma is None:
+            raise ProjectionError("the standard-deviation output needs a standard deviation of the track")
+        if len(bands) > 1:
+            raise ProjectionError("the standard-deviation output applies to one velocity band, not a time series")
+    grid = _grid(req, req.track.path, f"{req.track.name} track")
+    job = ProjectionJob(
+        spec=r.spec, bands=bands, grid=grid, direction=req.direction, outputs=dict(req.outputs),
+        unit=r.unit, horizontal_azimuth=req.horizontal_azimuth, dem=_dem(req, grid),
+        min_sensitivity=req.min_sensitivity, resampling=req.resampling, compression=req.compression,
+        log=list(r.log), warnings=list(r.warnings),
+    )  # fmt: skip
+    check_outputs_paths(job.outputs, [r.spec.velocity] + ([job.dem] if job.dem else []))
+    _check_sensitivity(job)
+    _explain(job)
+    job.metadata = _provenance(job)
+    return job
+
+
+def _check_sensitivity(job):
+    g = job.spec.geometry
+    if isinstance(g, RasterGeometry) or job.direction == DOWNSLOPE:
+        return  # varies per pixel: masked pixel by pixel
+    u = (0.0, 0.0, 1.0) if job.direction == VERTICAL else horizontal_direction(job.horizontal_azimuth)
+    sens = abs(sensitivity((g.s_east, g.s_north, g.s_up), u))
+    if sens < job.min_sensitivity:
+        raise ProjectionError(
+            f"{job.spec.name} track: it sees this direction with a sensitivity |s.u| of {sens:.3f}, below the "
+            f"minimum {job.min_sensitivity:g}; nothing can be projected (an azimuth along the flight direction "
+            "is invisible to the radar)"
+        )
+
+
+def _s_up_sample(spec):
+    g = spec.geometry
+    if not isinstance(g, RasterGeometry):
+        return np.array([g.s_up])
+    values = [sample(c) if isinstance(c, RasterRef) else c for c in g.components]
+    return geometry.unit_vector(g.convention, *values)[2]
+
+
+def _explain(job):
+    words = assumption(job.direction, job.horizontal_azimuth)
+    job.log.append(f"projection: {DIRECTION_NAMES[job.direction]}, {words}")
+    if job.direction == VERTICAL:
+        if isinstance(job.spec.geometry, RasterGeometry):
+            text = nominal_angle_error(_s_up_sample(job.spec))
+            job.log.append(f"projection: {text}" if text else "projection: no valid geometry sample")
+        else:
+            job.log.append("projection: single-valued geometry: one incidence angle for the whole scene")
+    job.log.append(
+        f"projection: pixels where |s.u| < {job.min_sensitivity:g} are nodata (the projection amplifies LOS noise "
+        f"by 1/|s.u|, up to {1 / job.min_sensitivity:.2g}x)"
+    )
+    if len(job.bands) > 1:
+        job.log.append(f"time series: {len(job.bands)} bands, {job.bands[0][1]} to {job.bands[-1][1]}, dates kept")
+
+
+def _provenance(job):
+    return {
+        TAG_ASSUMPTION: assumption(job.direction, job.horizontal_azimuth),
+        "LOSDECOMP_SOFTWARE": f"QGIS plugin InSAR LOS Decomposition {VERSION}",
+        "LOSDECOMP_CREATED": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "LOSDECOMP_TRACKS": json.dumps(
+            [{"name": job.spec.name, "input": job.spec.velocity.path, "geometry": job.spec.geometry.source}]
+        ),
+        "LOSDECOMP_OPTIONS": json.dumps(
+            {
+                "direction": DIRECTION_NAMES[job.direction],
+                "horizontal_azimuth": job.horizontal_azimuth,
+                "dem": job.dem.path if job.dem else None,
+                "min_sensitivity": job.min_sensitivity,
+            }
+        ),
+        "LOSDECOMP_UNIT": job.unit,
+    }
+
+
+def assumption_of(job: ProjectionJob) -> str:
+    """The job's assumption in words."""
+    return assumption(job.direction, job.horizontal_azimuth)
+
+
+def quantity(job: ProjectionJob) -> str:
+    """What the output holds, e.g. ``Vertical velocity`` or ``Downslope displacement``."""
+    what = "displacement" if len(job.bands) > 1 or (job.unit and "/" not in job.unit) else "velocity"
+    return f"{DIRECTION_NAMES[job.direction].capitalize()} {what}"
+
+
+def _band_specs(job):
+    name = quantity(job)
+    specs = []
+    for _, date in job.bands:
+        meta = {TAG_DATE: date.strftime("%Y%m%d")} if date else {}
+        specs.append(BandSpec(f"{name} {date.isoformat()}" if date else name, job.unit, meta))
+    sigma = [BandSpec(f"Standard deviation of the {name.lower()}", job.unit)]
+    return {MOTION: specs, SIGMA: sigma}
+
+
+class _Readers:
+    """The readers of one projection run: each band's LOS, the geometry, sigma and DEM."""
+
+    def __init__(self, job):
+        self.job, self.all = job, []
+        v = job.spec.velocity
+        self.los = [self._open(RasterRef(v.path, b, f"{v.label} band {b}", v.scale)) for b, _ in job.bands]
+        g = job.spec.geometry
+        self.components = None
+        if isinstance(g, RasterGeometry):
+            self.components = [self._open(c) if isinstance(c, RasterRef) else c for c in g.components]
+        sigma = job.spec.sigma if job.outputs.get(SIGMA) else None
+        self.sigma = self._open(sigma) if isinstance(sigma, RasterRef) else sigma
+        self.dem = self._open(job.dem) if job.dem else None
+
+    def _open(self, ref):
+        self.all.append(GridReader(ref, self.job.grid, self.job.resampling))
+        return self.all[-1]
+
+    def unit_vector(self, win):
+        g = self.job.spec.geometry
+        if self.components is None:
+            return (g.s_east, g.s_north, g.s_up)
+        values = [c.read(*win) if isinstance(c, GridReader) else c for c in self.components]
+        return geometry.unit_vector(g.convention, *values)
+
+    def direction(self, win):
+        job = self.job
+        if job.direction == VERTICAL:
+            return (0.0, 0.0, 1.0)
+        if job.direction == HORIZONTAL:
+            return horizontal_direction(job.horizontal_azimuth)
+        dem = _read_with_halo(self.dem, job.grid, win)
+        col, row, ncols, nrows = win
+        gt = job.grid.geotransform
+        y = gt[3] + (row + np.arange(nrows) + 0.5) * gt[5]
+        dx, dy = pixel_metres(job.grid, y)
+        return downslope_direction(*slope_aspect(dem, dx, dy))
+
+    def close(self):
+        for r in self.all:
+            r.close()
+
+
+def _read_with_halo(reader, grid, win):
+    """The window with one more pixel on every side (NaN beyond the grid)."""
+    col, row, ncols, nrows = win
+    c0, r0 = max(col - 1, 0), max(row - 1, 0)
+    c1, r1 = min(col + ncols + 1, grid.width), min(row + nrows + 1, grid.height)
+    out = np.full((nrows + 2, ncols + 2), np.nan, dtype=np.float64)
+    out[r0 - row + 1 : r1 - row + 1, c0 - col + 1 : c1 - col + 1] = reader.read(c0, r0, c1 - c0, r1 - r0)
+    return out
+
+
+@raises
+def run(
+    job: ProjectionJob, progress: Optional[Callable] = None, is_cancelled: Optional[Callable] = None
+) -> ProjectionSummary:
+    """Project every window; outputs appear only when complete (nothing on failure)."""
+    specs = _band_specs(job)
+    writers, readers = {}, None
+    summary = ProjectionSummary(outputs={})
+    stride = max(1, (job.grid.width * job.grid.height) // STYLE_SAMPLE)
+    picked = []
+    try:
+        readers = _Readers(job)
+        for key, path in job.outputs.items():
+            if path:
+                meta = dict(job.metadata, LOSDECOMP_PRODUCT=key)
+                writers[key] = AtomicGeoTiff(path, job.grid, specs[key], meta, job.compression)
+        wins = list(windows(job.grid, job.block_pixels))
+        sign = geometry.sign_factor(job.spec.los_sign)
+        for i, win in enumerate(wins):
+            if is_cancelled is not None and is_cancelled():
+                raise Cancelled("cancelled")
+            sens = sensitivity(readers.unit_vector(win), readers.direction(win))
+            sigma = readers.sigma.read(*win) if isinstance(readers.sigma, GridReader) else readers.sigma
+            resolved = 0
+            for b, reader in enumerate(readers.los, start=1):
+                motion, sig = project(sign * reader.read(*win), sens, job.min_sensitivity, sigma)
+                writers[MOTION].write(b, motion, win[0], win[1])
+                if SIGMA in writers:
+                    writers[SIGMA].write(1, sig, win[0], win[1])
+                resolved = max(resolved, int(np.count_nonzero(np.isfinite(motion))))
+            summary.pixels += win[2] * win[3]
+            summary.resolved += resolved
+            values = motion.ravel()[::stride]
+            picked.append(np.abs(values[np.isfinite(values)]))
+            for w in writers.values():
+                w.flush()
+            if progress is not None:
+                progress((i + 1) / len(wins))
+        if summary.resolved == 0:
+            raise NoResult(
+                f"no pixel could be projected: everywhere |s.u| is below {job.min_sensitivity:g} or the data or the "
+                "geometry is nodata"
+            )
+        values = np.concatenate(picked)
+        summary.limit = float(np.percentile(values, 98)) if values.size else float("nan")
+        for key, w in list(writers.items()):
+            w.commit()
+            summary.outputs[key] = w.path
+            del writers[key]
+        return summary
+    except BaseException:
+        for w in writers.values():
+            w.abort()
+        raise
+    finally:
+        if readers is not None:
+            readers.close()

@@ -1,0 +1,175 @@
+"""``losdecomp:project_single_track``: one track projected onto a direction, with its
+assumption stated (a thin adapter to ``core.single_track``)."""
+
+from qgis.core import (
+    QgsProcessingException,
+    QgsProcessingParameterBand,
+    QgsProcessingParameterCrs,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+)
+
+from ..core import single_track
+from ..core.engine import Cancelled
+from ..core.projection import DEFAULT_MIN_SENSITIVITY
+from ..core.reader import RESAMPLING_METHODS
+from ..core.tracks import TrackInput
+from ..core.writer import COMPRESSIONS
+from . import names as n
+from .base import LosDecompAlgorithm, advanced, warn
+from .layers import crs_wkt, layer_path
+from .parameters import RasterFileParameter
+from .styling import register_outputs
+
+DOUBLE = QgsProcessingParameterNumber.Type.Double
+
+
+class ProjectSingleTrackAlgorithm(LosDecompAlgorithm):
+    """``losdecomp:project_single_track``."""
+
+    NAME = "project_single_track"
+    DISPLAY_NAME = "Project one track onto a direction (vertical, horizontal or downslope)"
+    HELP = (
+        "With one track only, the line-of-sight (LOS) value d of a motion m along a unit direction u is "
+        "d = (s . u) m, s being the ground-to-satellite unit vector: m = d / (s . u), under an assumption "
+        "stated in the log, the output's metadata (INSAR_ASSUMPTION) and the layer's name.\n\n"
+        "Directions: vertical (assumes no horizontal motion); horizontal along HORIZONTAL_AZIMUTH, degrees "
+        "clockwise from north (assumes no vertical motion); downslope, the steepest descent of the DEM on "
+        "the output grid by Horn's 3x3 method (assumes motion parallel to the surface, down the slope).\n\n"
+        "The projection amplifies LOS noise by 1/|s . u|: pixels where |s . u| is below MIN_SENSITIVITY are "
+        "nodata. Geometry is read per pixel when the product has it (LiCSBAS E/N/U, MintPy geometry, HyP3), "
+        "else from HEADING/INCIDENCE or the layer's metadata; the log says how far a single nominal angle "
+        "would be off. A time series (bands with dates) is projected band by band, dates kept, unless BAND "
+        "picks one band."
+    )
+
+    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
+        self.addParameter(RasterFileParameter(n.INPUT, "LOS velocity or time series"))
+        self.addParameter(
+            QgsProcessingParameterBand(
+                n.BAND, "Band (empty = band 1, or every dated band)", None, n.INPUT, optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                n.DIRECTION, "Direction of the motion", list(n.DIRECTION_OPTIONS), defaultValue=n.DEFAULT_DIRECTION
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                n.HORIZONTAL_AZIMUTH, "Azimuth of horizontal motion (degrees clockwise from north)", DOUBLE,
+                optional=True,
+            )
+        )  # fmt: skip
+        self.addParameter(RasterFileParameter(n.DEM, "DEM (for the downslope direction)", optional=True))
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                n.MIN_SENSITIVITY, "Minimum sensitivity |s . u| (smaller is nodata)", DOUBLE,
+                defaultValue=DEFAULT_MIN_SENSITIVITY, minValue=0.0, maxValue=1.0,
+            )
+        )  # fmt: skip
+        for p in self._geometry_parameters():
+            self.addParameter(p)
+        for p in self._advanced_parameters():
+            self.addParameter(advanced(p))
+        self.addParameter(QgsProcessingParameterRasterDestination(n.OUTPUT, "Projected motion"))
+        self.addParameter(
+            QgsProcessingParameterRasterDestination(
+                n.OUTPUT_SIGMA, "Standard deviation of the projected motion", optional=True, createByDefault=False
+            )
+        )
+
+    def _geometry_parameters(self):
+        return [
+            QgsProcessingParameterNumber(
+                n.HEADING, "Heading (degrees clockwise from north; empty = from the layer)", DOUBLE, optional=True
+            ),
+            QgsProcessingParameterNumber(
+                n.INCIDENCE, "Incidence (degrees from the vertical; empty = from the layer)", DOUBLE, optional=True
+            ),
+            QgsProcessingParameterEnum(
+                n.LOS_SIGN, "LOS sign convention", [o[0] for o in n.LOS_SIGN_OPTIONS], defaultValue=n.DEFAULT_LOS_SIGN
+            ),
+        ]
+
+    def _advanced_parameters(self):
+        return [
+            QgsProcessingParameterEnum(
+                n.LOOK_SIDE, "Look side", [o[0] for o in n.LOOK_SIDE_OPTIONS], defaultValue=n.DEFAULT_LOOK_SIDE
+            ),
+            RasterFileParameter(n.SIGMA, "LOS standard deviation (empty = from the product)", optional=True),
+            QgsProcessingParameterCrs(n.TARGET_CRS, "Target CRS (empty = the input's grid)", optional=True),
+            QgsProcessingParameterNumber(
+                n.RESOLUTION, "Resolution in target CRS units (0 = the input's)", DOUBLE, defaultValue=0.0, minValue=0.0
+            ),
+            QgsProcessingParameterEnum(
+                n.RESAMPLING, "Resampling method", list(n.RESAMPLING_OPTIONS), defaultValue=n.DEFAULT_RESAMPLING_INDEX
+            ),
+            QgsProcessingParameterEnum(
+                n.COMPRESSION,
+                "Output compression (lossless)",
+                list(n.COMPRESSION_OPTIONS),
+                defaultValue=n.DEFAULT_COMPRESSION_INDEX,
+            ),  # fmt: skip
+        ]
+
+    def _number(self, parameters, name, context):
+        if parameters.get(name) in (None, ""):
+            return None
+        return self.parameterAsDouble(parameters, name, context)
+
+    def _request(self, parameters, context):
+        path = layer_path(self, parameters, n.INPUT, context, "track")
+        if path is None:
+            raise QgsProcessingException("track: no layer given")
+        band = self.parameterAsInt(parameters, n.BAND, context) if parameters.get(n.BAND) not in (None, "") else None
+        track = TrackInput(
+            name="track", path=path, band=band or None,
+            heading=self._number(parameters, n.HEADING, context),
+            incidence=self._number(parameters, n.INCIDENCE, context),
+            look_side=n.LOOK_SIDE_OPTIONS[self.parameterAsEnum(parameters, n.LOOK_SIDE, context)][1],
+            los_sign=n.LOS_SIGN_OPTIONS[self.parameterAsEnum(parameters, n.LOS_SIGN, context)][1],
+            sigma=layer_path(self, parameters, n.SIGMA, context, "standard deviation"),
+        )  # fmt: skip
+        outputs = {single_track.MOTION: self.parameterAsOutputLayer(parameters, n.OUTPUT, context)}
+        if parameters.get(n.OUTPUT_SIGMA) is not None:
+            outputs[single_track.SIGMA] = self.parameterAsOutputLayer(parameters, n.OUTPUT_SIGMA, context)
+        return single_track.ProjectionRequest(
+            track=track,
+            direction=self.parameterAsEnum(parameters, n.DIRECTION, context),
+            outputs=outputs,
+            horizontal_azimuth=self._number(parameters, n.HORIZONTAL_AZIMUTH, context),
+            dem=layer_path(self, parameters, n.DEM, context, "DEM"),
+            min_sensitivity=self.parameterAsDouble(parameters, n.MIN_SENSITIVITY, context),
+            target_crs_wkt=crs_wkt(self.parameterAsCrs(parameters, n.TARGET_CRS, context)),
+            resolution=self.parameterAsDouble(parameters, n.RESOLUTION, context),
+            resampling=RESAMPLING_METHODS[self.parameterAsEnum(parameters, n.RESAMPLING, context)][0],
+            compression=COMPRESSIONS[self.parameterAsEnum(parameters, n.COMPRESSION, context)][0],
+        )
+
+    def check(self, parameters, context):
+        request = self._request(parameters, context)
+        single_track.check_request(request)
+
+    def process(self, parameters, context, feedback):
+        job = single_track.plan(self._request(parameters, context))
+        for line in job.log:
+            feedback.pushInfo(line)
+        for line in job.warnings:
+            warn(feedback, line)
+        try:
+            summary = single_track.run(job, lambda f: feedback.setProgress(100.0 * f), feedback.isCanceled)
+        except Cancelled:
+            feedback.pushInfo("Cancelled: no output written.")
+            pending = context.layersToLoadOnCompletion()
+            context.setLayersToLoadOnCompletion({k: v for k, v in pending.items() if k not in job.outputs.values()})
+            return {n.OUTPUT: None, n.OUTPUT_SIGMA: None}
+        share = 100.0 * summary.resolved / max(summary.pixels, 1)
+        feedback.pushInfo(f"projected {summary.resolved} of {summary.pixels} pixels ({share:.1f} %)")
+        name = f"{single_track.quantity(job)}, {job.unit or 'unit unknown'} ({single_track.assumption_of(job)})"
+        layers = {summary.outputs[single_track.MOTION]: (name, "up", summary.limit)}
+        if single_track.SIGMA in summary.outputs:
+            layers[summary.outputs[single_track.SIGMA]] = (f"Standard deviation of: {name}", "sigma", None)
+        register_outputs(context, layers)
+        return {n.OUTPUT: summary.outputs[single_track.MOTION], n.OUTPUT_SIGMA: summary.outputs.get(single_track.SIGMA)}
