@@ -164,3 +164,26 @@ def pass_direction_of(path: str) -> Optional[str]:
     """``ascending``/``descending`` from what the layer says about its heading, else None."""
     md = products.read(path)
     return geometry.pass_direction(md.heading.value) if md.heading is not None else None
+
+
+def single_track_text(vector: tuple, direction: int, azimuth: Optional[float], min_sensitivity: float) -> str:
+    """What projecting one track onto ``direction`` does to its LOS values, for the dialog:
+    the sensitivity |s.u|, the amplification 1/|s.u| and the assumption."""
+    from . import projection
+
+    if direction == projection.HORIZONTAL and azimuth is None:
+        return "Give the azimuth of the horizontal motion."
+    words = projection.assumption(direction, azimuth)
+    if direction == projection.DOWNSLOPE:
+        return (
+            f"Downslope: the direction, and with it |s.u|, varies with the DEM's slope and aspect; pixels where "
+            f"|s.u| < {min_sensitivity:g} are nodata (amplification over {1 / min_sensitivity:.2g}x). {words}."
+        )
+    u = (0.0, 0.0, 1.0) if direction == projection.VERTICAL else projection.horizontal_direction(azimuth)
+    sens = abs(float(projection.sensitivity(vector, u)))
+    if sens < min_sensitivity:
+        return (
+            f"<b style='color:#b2182b'>This track barely sees that direction: |s.u| = {sens:.3f} < "
+            f"{min_sensitivity:g}.</b>"
+        )
+    return f"1 unit of LOS motion becomes {1 / sens:.2f} units along the direction (|s.u| = {sens:.3f}), {words}."

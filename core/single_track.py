@@ -126,6 +126,16 @@ def _dem(req, grid):
 @raises
 def plan(req: ProjectionRequest) -> ProjectionJob:
     """Validate ``req`` (before any output exists) and build the job with its log."""
+    job = check(req)
+    _explain(job)
+    job.metadata = _provenance(job)
+    return job
+
+
+@raises
+def check(req: ProjectionRequest) -> ProjectionJob:
+    """Everything that can be validated from headers and metadata (fit for the GUI
+    thread): the job without its log of the geometry and its metadata."""
     check_request(req)
     band = req.track.band or 1
     r = resolve(TrackInput(**{**req.track.__dict__, "band": band}))
@@ -144,8 +154,6 @@ def plan(req: ProjectionRequest) -> ProjectionJob:
     )  # fmt: skip
     check_outputs_paths(job.outputs, [r.spec.velocity] + ([job.dem] if job.dem else []))
     _check_sensitivity(job)
-    _explain(job)
-    job.metadata = _provenance(job)
     return job
 
 

@@ -149,8 +149,7 @@ class ProjectSingleTrackAlgorithm(LosDecompAlgorithm):
         )
 
     def check(self, parameters, context):
-        request = self._request(parameters, context)
-        single_track.check_request(request)
+        single_track.check(self._request(parameters, context))
 
     def process(self, parameters, context, feedback):
         job = single_track.plan(self._request(parameters, context))

@@ -3,10 +3,13 @@
 import shutil
 import time
 
+import numpy as np
 import pytest
 from qgis.core import QgsApplication, QgsProject, QgsRasterLayer, QgsSettings, QgsSingleBandPseudoColorRenderer
 from qgis.PyQt.QtCore import QCoreApplication
 
+from conftest import read_band
+from insar_decomposition.core import readout
 from insar_decomposition.ui.dialog import SETTINGS, DecompositionDialog
 
 
@@ -165,3 +168,41 @@ def test_a_mintpy_file_can_be_added_directly(plugin, shared_data, qgis_iface, qg
     assert dlg.ascHeading.text() == "350.4325" and dlg.descHeading.text() == "190.2123"
     assert "m/year" in dlg.ascInfo.text() and "Reference point" in dlg.ascInfo.text()
     dlg.close()
+
+
+def test_one_track_offers_the_projection_and_runs_it(dialog, tmp_path):
+    assert not dialog.singleTrack.isVisibleTo(dialog)
+    dialog.descLayer.setLayer(None)
+    assert dialog.single_track_mode() and dialog.singleTrack.isVisibleTo(dialog)
+    # the read-out gives the amplification of the chosen direction, from core
+    s_up = readout.vector_from_angles(348.0, 34.0)[2]
+    assert f"becomes {1 / s_up:.2f} units" in dialog.geometryReadout.text()
+    dialog.singleTrack.direction.setCurrentIndex(1)
+    dialog.azimuth.setText("348")  # along the flight direction: invisible to the radar
+    assert "barely sees that direction" in dialog.geometryReadout.text()
+    dialog.run()
+    assert dialog.task is None
+    assert any("sensitivity |s.u| of 0.000" in w.text() for w in dialog.messageBar.items())
+    dialog.singleTrack.direction.setCurrentIndex(0)
+    dialog.azimuth.setText("")
+    dialog.upOutput.setFilePath(str(tmp_path / "vertical.tif"))
+    dialog.run()
+    wait_for(lambda: dialog.task is None)
+    names = [lyr.name() for lyr in QgsProject.instance().mapLayers().values()]
+    assert "Vertical velocity, mm/year (assuming no horizontal motion)" in names
+    up = read_band(tmp_path / "vertical.tif")
+    assert np.isfinite(up).sum() > 0.9 * up.size
+
+
+def test_an_exception_in_the_finished_handler_is_shown_not_fatal(dialog, monkeypatch):
+    import processing.gui.Postprocessing as post
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no layer tree here")
+
+    monkeypatch.setattr(post, "handleAlgorithmResults", broken)
+    dialog.run()
+    wait_for(lambda: dialog.task is None)  # the process is still alive to get here
+    messages = [w.text() for w in dialog.messageBar.items()]
+    assert any("no layer tree here" in m for m in messages)
+    assert dialog.runButton.isEnabled()

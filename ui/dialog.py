@@ -1,6 +1,8 @@
 """The decomposition dialog: picks layers, shows what they say, builds the parameters of
 ``losdecomp:decompose`` and runs that same algorithm as a background task."""
 
+import functools
+import inspect
 import os
 
 from qgis.core import (
@@ -25,12 +27,30 @@ from qgis.PyQt.QtWidgets import QDialog, QFileDialog
 from ..core import readout
 from ..provider import names as n
 from ..provider.layers import crs_wkt
+from .single_track_panel import SingleTrackPanel
 
 FORM_CLASS, _ = uic.loadUiType(os.path.join(os.path.dirname(__file__), "dialog.ui"))
 ALGORITHM = n.DECOMPOSE_ID
 SETTINGS = "insar_decomposition/dialog/"
 PREFIXES = ("asc", "desc")
 TRACK_PARAMS = dict(zip(PREFIXES, n.TRACKS))
+
+
+def reported(slot):
+    """A slot whose exceptions are shown in the dialog: an exception escaping a Qt slot
+    would abort QGIS."""
+
+    takes = len(inspect.signature(slot).parameters) - 1  # signals may pass more than a slot takes
+
+    @functools.wraps(slot)
+    def wrapper(self, *args):
+        try:
+            return slot(self, *args[:takes])
+        except Exception as exc:  # noqa: BLE001 (any failure is reported, none may escape)
+            self.show_error(f"{slot.__name__.strip('_').replace('_', ' ')}: {exc}")
+            return None
+
+    return wrapper
 
 
 class _Feedback(QgsProcessingFeedback):
@@ -60,6 +80,12 @@ class DecompositionDialog(QDialog, FORM_CLASS):
 
         for combo in (self.ascLayer, self.descLayer):
             combo.setFilters(QgsMapLayerProxyModel.Filter.RasterLayer)
+        # an empty second track offers the one-track projection instead of refusing
+        self.descLayer.setAllowEmptyLayer(True)
+        self.singleTrack = SingleTrackPanel(self.scrollContents)
+        self.contentsLayout.insertWidget(self.contentsLayout.indexOf(self.geometryGroup) + 1, self.singleTrack)
+        self.singleTrack.direction.currentIndexChanged.connect(self.update_readout)
+        self.singleTrack.min_sensitivity.valueChanged.connect(self.update_readout)
         for combo in (self.ascSigma, self.descSigma, self.northVelocity):
             combo.setFilters(QgsMapLayerProxyModel.Filter.RasterLayer)
             combo.setAllowEmptyLayer(True)
@@ -121,6 +147,7 @@ class DecompositionDialog(QDialog, FORM_CLASS):
     def _desc_changed(self, layer):
         self._layer_changed("desc", layer)
 
+    @reported
     def _layer_changed(self, prefix, layer):
         _, band, heading, incidence, info = self._widgets(prefix)
         band.setLayer(layer)
@@ -161,6 +188,7 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         text = edit.text().strip()
         return float(text) if text else None
 
+    @reported
     def choose_mintpy_file(self):
         path, _ = QFileDialog.getOpenFileName(self, "MintPy velocity file", "", "MintPy HDF5 (*.h5)")
         if path:
@@ -200,7 +228,32 @@ class DecompositionDialog(QDialog, FORM_CLASS):
             return None, "an angle is not a number"
         return readout.track_vector(h, t, side, self._metadata.get(prefix))
 
+    def single_track_mode(self):
+        """Only the first track is picked: the run projects it onto one direction."""
+        return self.descLayer.currentLayer() is None and self.ascLayer.currentLayer() is not None
+
+    def _azimuth(self):
+        return float(self.azimuth.text()) if self.azimuth.text().strip() else None
+
+    def _single_track_readout(self):
+        v, note = self._vector("asc")
+        if v is None:
+            return f"The track's geometry is not known yet: {note}."
+        try:
+            az = self._azimuth()
+        except ValueError:
+            return "The azimuth is not a number."
+        panel = self.singleTrack
+        text = readout.single_track_text(v, panel.direction.currentIndex(), az, panel.min_sensitivity.value())
+        return text + (f" Geometry {note}." if note else "")
+
+    @reported
     def update_readout(self):
+        single = self.single_track_mode()
+        self.singleTrack.setVisible(single)
+        if single:
+            self.geometryReadout.setText(self._single_track_readout())
+            return
         vectors, notes = [], []
         for prefix in PREFIXES:
             v, note = self._vector(prefix)
@@ -238,6 +291,7 @@ class DecompositionDialog(QDialog, FORM_CLASS):
     def _target_wkt(self):
         return crs_wkt(self.targetCrs.crs())
 
+    @reported
     def update_grid_info(self):
         paths = self._paths()
         lines = []
@@ -263,6 +317,7 @@ class DecompositionDialog(QDialog, FORM_CLASS):
             readout.resolution_metres_text(paths, self._target_wkt(), self.resolution.value())
         )
 
+    @reported
     def suggest_resolution(self):
         self.update_grid_info()
         if getattr(self, "_suggested", None):
@@ -274,8 +329,33 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         path = widget.filePath().strip()
         return QgsProcessingOutputLayerDefinition(path or "TEMPORARY_OUTPUT", QgsProject.instance())
 
+    def algorithm_id(self):
+        return n.PROJECT_SINGLE_TRACK_ID if self.single_track_mode() else ALGORITHM
+
+    def single_track_parameters(self):
+        """The parameters of losdecomp:project_single_track this dialog stands for."""
+        layer, band, heading, incidence, _ = self._widgets("asc")
+        params = {
+            n.INPUT: layer.currentLayer(),
+            n.BAND: max(band.currentBand(), 1),
+            n.HEADING: self._typed_angle(heading),
+            n.INCIDENCE: self._typed_angle(incidence),
+            n.LOOK_SIDE: self.ascLookSide.currentIndex(),
+            n.LOS_SIGN: self.losSign.currentIndex(),
+            n.SIGMA: self.ascSigma.currentLayer(),
+            n.HORIZONTAL_AZIMUTH: self._azimuth(),
+            n.OUTPUT: self._output(self.upOutput),
+            **self.singleTrack.parameters(),
+        }
+        if self.sigmaOutputs.isChecked():
+            params[n.OUTPUT_SIGMA] = QgsProcessingOutputLayerDefinition("TEMPORARY_OUTPUT", QgsProject.instance())
+        return {k: v for k, v in params.items() if v is not None}
+
     def parameters(self):
-        """The parameters of losdecomp:decompose this dialog stands for."""
+        """The parameters of the algorithm this dialog stands for (decompose, or the
+        one-track projection when only the first track is picked)."""
+        if self.single_track_mode():
+            return self.single_track_parameters()
         params = {}
         for prefix, t in TRACK_PARAMS.items():
             layer, band, heading, incidence, _ = self._widgets(prefix)
@@ -291,7 +371,7 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         params[n.RESOLUTION] = self.resolution.value()
         params[n.RESAMPLING] = self.resampling.currentIndex()
         params[n.NORTH_VELOCITY] = self.northVelocity.currentLayer()
-        params[n.HORIZONTAL_AZIMUTH] = float(self.azimuth.text()) if self.azimuth.text().strip() else None
+        params[n.HORIZONTAL_AZIMUTH] = self._azimuth()
         params[n.MAX_CONDITION] = self.maxCondition.value()
         params[n.OUTPUT_EAST] = self._output(self.eastOutput)
         params[n.OUTPUT_UP] = self._output(self.upOutput)
@@ -308,13 +388,14 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         self.messageBar.clearWidgets()
         self.messageBar.pushMessage("Cannot run", text, Qgis.MessageLevel.Critical, 0)
 
+    @reported
     def run(self):
         try:
             params = self.parameters()
         except ValueError as exc:
             self.show_error(f"a number field is not a number ({exc})")
             return
-        alg = QgsApplication.processingRegistry().createAlgorithmById(ALGORITHM)
+        alg = QgsApplication.processingRegistry().createAlgorithmById(self.algorithm_id())
         self.context = QgsProcessingContext()
         self.context.setProject(QgsProject.instance())
         ok, msg = alg.checkParameterValues(params, self.context)
@@ -342,19 +423,14 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         self.cancelButton.setEnabled(running)
         self.progressBar.setValue(0)
 
+    @reported
     def cancel(self):
         if self.feedback is not None:
             self.feedback.cancel()
 
+    @reported
     def _finished(self, ok, results):
-        """The task's end, in the GUI thread. Nothing raised here may escape: an exception
-        in a Qt slot would abort QGIS; it is shown in the dialog instead."""
-        try:
-            self._show_outcome(ok, results)
-        except Exception as exc:  # noqa: BLE001 (any failure is reported, none may escape)
-            self.show_error(f"the results could not be loaded: {exc}")
-
-    def _show_outcome(self, ok, results):
+        """The task's end, in the GUI thread."""
         self._set_running(False)
         self.task = None
         if self.feedback.isCanceled():
@@ -367,9 +443,11 @@ class DecompositionDialog(QDialog, FORM_CLASS):
 
         handleAlgorithmResults(self.alg, self.context, self.feedback, False)
         self.progressBar.setValue(100)
-        self.messageBar.pushMessage("Done", "east and vertical velocity added to the map", Qgis.MessageLevel.Success, 5)
+        what = "the projected track" if self.alg.id() == n.PROJECT_SINGLE_TRACK_ID else "east and vertical velocity"
+        self.messageBar.pushMessage("Done", f"{what} added to the map", Qgis.MessageLevel.Success, 5)
         self.last_results = results
 
+    @reported
     def open_processing_dialog(self):
         import processing
 
@@ -377,7 +455,7 @@ class DecompositionDialog(QDialog, FORM_CLASS):
             params = self.parameters()
         except ValueError:
             params = {}
-        processing.execAlgorithmDialog(ALGORITHM, params)
+        processing.execAlgorithmDialog(self.algorithm_id(), params)
 
     # -- settings ----------------------------------------------------------------------------
 
