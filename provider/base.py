@@ -47,6 +47,12 @@ class LosDecompAlgorithm(QgsProcessingAlgorithm):
         # a layer, which computes statistics and leaves .aux.xml files beside the inputs.
         return True
 
+    def optional_number(self, parameters, name, context):
+        """The number given for ``name``, or None when it was left empty."""
+        if parameters.get(name) in (None, ""):
+            return None
+        return self.parameterAsDouble(parameters, name, context)
+
     def check(self, parameters, context):
         """Cheap cross-parameter checks; raise ValueError or QgsProcessingException."""
 

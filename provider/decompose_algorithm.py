@@ -25,7 +25,7 @@ from ..core.writer import COMPRESSIONS
 from . import names as n
 from .base import LosDecompAlgorithm, advanced, warn
 from .layers import crs_wkt, file_crs, layer_path, layer_paths, track_name
-from .parameters import RasterFileParameter, RasterFilesParameter
+from .parameters import RasterFileParameter, RasterFilesParameter, compression_parameter, resampling_parameter
 from .styling import register_outputs
 
 DOUBLE = QgsProcessingParameterNumber.Type.Double
@@ -95,9 +95,7 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
                 minValue=0.0,
             ),  # fmt: skip
             QgsProcessingParameterExtent(n.EXTENT, "Extent (empty = the overlap of the inputs)", optional=True),
-            QgsProcessingParameterEnum(
-                n.RESAMPLING, "Resampling method", list(n.RESAMPLING_OPTIONS), defaultValue=n.DEFAULT_RESAMPLING_INDEX
-            ),
+            resampling_parameter(),
         ]
 
     def _advanced_track_parameters(self):
@@ -163,20 +161,10 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
                 defaultValue=n.DEFAULT_MAX_CONDITION,
                 minValue=1.0,
             ),
-            QgsProcessingParameterEnum(
-                n.COMPRESSION,
-                "Output compression (lossless)",
-                list(n.COMPRESSION_OPTIONS),
-                defaultValue=n.DEFAULT_COMPRESSION_INDEX,
-            ),  # fmt: skip
+            compression_parameter(),
         ]
 
     # -- from parameters to a core Request -------------------------------------------------
-
-    def _number(self, parameters, name, context):
-        if parameters.get(name) in (None, ""):
-            return None
-        return self.parameterAsDouble(parameters, name, context)
 
     def _named_track(self, parameters, context, t, sign):
         path = layer_path(self, parameters, t.layer, context, f"{t.label} track")
@@ -187,8 +175,8 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
             name=t.label,
             path=path,
             band=self.parameterAsInt(parameters, t.band, context) or 1,
-            heading=self._number(parameters, t.heading, context),
-            incidence=self._number(parameters, t.incidence, context),
+            heading=self.optional_number(parameters, t.heading, context),
+            incidence=self.optional_number(parameters, t.incidence, context),
             look_side=n.LOOK_SIDE_OPTIONS[side][1],
             los_sign=sign,
             sigma=layer_path(self, parameters, t.sigma, context, f"{t.label} standard deviation"),
@@ -201,7 +189,7 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
         crs = self.parameterAsCrs(parameters, n.TARGET_CRS, context)
         grid_crs = crs if crs.isValid() else file_crs(tracks[0].path, f"{tracks[0].name} track")
         north = layer_path(self, parameters, n.NORTH_VELOCITY, context, "north velocity")
-        north_const = self._number(parameters, n.NORTH_VELOCITY_CONSTANT, context)
+        north_const = self.optional_number(parameters, n.NORTH_VELOCITY_CONSTANT, context)
         if north is not None and north_const is not None:
             raise QgsProcessingException("north velocity: give a raster or a constant, not both")
         return Request(
@@ -212,8 +200,8 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
             extent=self._extent(parameters, context, grid_crs),
             resampling=RESAMPLING_METHODS[self.parameterAsEnum(parameters, n.RESAMPLING, context)][0],
             north_velocity=north if north is not None else north_const,
-            north_sigma=self._number(parameters, n.NORTH_SIGMA, context),
-            horizontal_azimuth=self._number(parameters, n.HORIZONTAL_AZIMUTH, context),
+            north_sigma=self.optional_number(parameters, n.NORTH_SIGMA, context),
+            horizontal_azimuth=self.optional_number(parameters, n.HORIZONTAL_AZIMUTH, context),
             max_condition=self.parameterAsDouble(parameters, n.MAX_CONDITION, context),
             reference_point=self._reference_point(parameters, context, grid_crs),
             reference_radius=self.parameterAsDouble(parameters, n.REFERENCE_RADIUS, context),

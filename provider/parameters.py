@@ -8,7 +8,13 @@ is: the plugin opens it with GDAL itself and reports a file it cannot read by na
 
 import os
 
-from qgis.core import QgsProcessingParameterMultipleLayers, QgsProcessingParameterRasterLayer
+from qgis.core import (
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterRasterLayer,
+)
+
+from . import names as n
 
 
 def are_files(value) -> bool:
@@ -35,3 +41,18 @@ class RasterFilesParameter(QgsProcessingParameterMultipleLayers):
 
     def valueAsPythonString(self, value, context):  # noqa: N802 (QGIS's name)
         return repr(list(value)) if are_files(value) else super().valueAsPythonString(value, context)
+
+
+def resampling_parameter() -> QgsProcessingParameterEnum:
+    """``RESAMPLING``, as every algorithm that resamples offers it."""
+    return QgsProcessingParameterEnum(
+        n.RESAMPLING, "Resampling method", list(n.RESAMPLING_OPTIONS), defaultValue=n.DEFAULT_RESAMPLING_INDEX
+    )
+
+
+def compression_parameter() -> QgsProcessingParameterEnum:
+    """``COMPRESSION``, as every algorithm that writes rasters offers it."""
+    return QgsProcessingParameterEnum(
+        n.COMPRESSION, "Output compression (lossless)", list(n.COMPRESSION_OPTIONS),
+        defaultValue=n.DEFAULT_COMPRESSION_INDEX,
+    )  # fmt: skip

@@ -19,7 +19,7 @@ from ..core.writer import COMPRESSIONS
 from . import names as n
 from .base import LosDecompAlgorithm, advanced, warn
 from .layers import crs_wkt, layer_path
-from .parameters import RasterFileParameter
+from .parameters import RasterFileParameter, compression_parameter, resampling_parameter
 from .styling import register_outputs
 
 DOUBLE = QgsProcessingParameterNumber.Type.Double
@@ -103,21 +103,9 @@ class ProjectSingleTrackAlgorithm(LosDecompAlgorithm):
             QgsProcessingParameterNumber(
                 n.RESOLUTION, "Resolution in target CRS units (0 = the input's)", DOUBLE, defaultValue=0.0, minValue=0.0
             ),
-            QgsProcessingParameterEnum(
-                n.RESAMPLING, "Resampling method", list(n.RESAMPLING_OPTIONS), defaultValue=n.DEFAULT_RESAMPLING_INDEX
-            ),
-            QgsProcessingParameterEnum(
-                n.COMPRESSION,
-                "Output compression (lossless)",
-                list(n.COMPRESSION_OPTIONS),
-                defaultValue=n.DEFAULT_COMPRESSION_INDEX,
-            ),  # fmt: skip
+            resampling_parameter(),
+            compression_parameter(),
         ]
-
-    def _number(self, parameters, name, context):
-        if parameters.get(name) in (None, ""):
-            return None
-        return self.parameterAsDouble(parameters, name, context)
 
     def _request(self, parameters, context):
         path = layer_path(self, parameters, n.INPUT, context, "track")
@@ -126,8 +114,8 @@ class ProjectSingleTrackAlgorithm(LosDecompAlgorithm):
         band = self.parameterAsInt(parameters, n.BAND, context) if parameters.get(n.BAND) not in (None, "") else None
         track = TrackInput(
             name="track", path=path, band=band or None,
-            heading=self._number(parameters, n.HEADING, context),
-            incidence=self._number(parameters, n.INCIDENCE, context),
+            heading=self.optional_number(parameters, n.HEADING, context),
+            incidence=self.optional_number(parameters, n.INCIDENCE, context),
             look_side=n.LOOK_SIDE_OPTIONS[self.parameterAsEnum(parameters, n.LOOK_SIDE, context)][1],
             los_sign=n.LOS_SIGN_OPTIONS[self.parameterAsEnum(parameters, n.LOS_SIGN, context)][1],
             sigma=layer_path(self, parameters, n.SIGMA, context, "standard deviation"),
@@ -139,7 +127,7 @@ class ProjectSingleTrackAlgorithm(LosDecompAlgorithm):
             track=track,
             direction=self.parameterAsEnum(parameters, n.DIRECTION, context),
             outputs=outputs,
-            horizontal_azimuth=self._number(parameters, n.HORIZONTAL_AZIMUTH, context),
+            horizontal_azimuth=self.optional_number(parameters, n.HORIZONTAL_AZIMUTH, context),
             dem=layer_path(self, parameters, n.DEM, context, "DEM"),
             min_sensitivity=self.parameterAsDouble(parameters, n.MIN_SENSITIVITY, context),
             target_crs_wkt=crs_wkt(self.parameterAsCrs(parameters, n.TARGET_CRS, context)),
