@@ -1,8 +1,8 @@
 """The block engine: read every track on the common grid window by window, invert, write.
 
-Memory is bounded by the window size whatever the raster size: every reader and writer
-drops its own GDAL blocks after each window (GDAL's process-wide cache size is never
-changed: QGIS and other runs share it). Outputs are written to temporary files and renamed
+Memory is bounded by the window size whatever the raster size: every reader drops its own
+GDAL blocks after each window (tiled inputs) or row of windows (strips), every writer after
+each window; GDAL's process-wide cache size is never changed (QGIS and other runs share it). Outputs are written to temporary files and renamed
 only when every window succeeded; a failure or a cancel removes them and never touches an
 input.
 """
