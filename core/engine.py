@@ -2,9 +2,9 @@
 
 Memory is bounded by the window size whatever the raster size: every reader drops its own
 GDAL blocks after each window (tiled inputs) or row of windows (strips), every writer after
-each window; GDAL's process-wide cache size is never changed (QGIS and other runs share it). Outputs are written to temporary files and renamed
-only when every window succeeded; a failure or a cancel removes them and never touches an
-input.
+each window; GDAL's process-wide cache size is never changed (QGIS and other runs share
+it). Outputs are written to temporary files and renamed only when every window succeeded; a
+failure or a cancel removes them and never touches an input.
 """
 
 import os
