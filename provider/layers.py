@@ -11,7 +11,7 @@ from .parameters import are_files
 
 def crs_wkt(crs: QgsCoordinateReferenceSystem) -> str:
     """The WKT GDAL reads for a QGIS CRS; empty when the CRS is not set."""
-    return crs.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED_GDAL) if crs.isValid() else ""
+    return crs.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT_PREFERRED_GDAL) if crs.isValid() else ""
 
 
 def file_crs(path: str, label: str) -> QgsCoordinateReferenceSystem:
