@@ -18,7 +18,7 @@ PROFILE_PLUGINS := $(HOME)/.local/share/QGIS/QGIS3/profiles/default/python/plugi
 export QT_QPA_PLATFORM := offscreen
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: all demo test lint system-deps venv plugin-path install-plugin package e2e bench clean
+.PHONY: all demo test test-matrix lint system-deps venv plugin-path install-plugin package e2e bench clean
 
 all: test
 
@@ -48,6 +48,10 @@ lint: venv
 
 test: venv plugin-path lint
 	cd $(ROOT) && $(PY) -m pytest tests
+
+# The same suite on QGIS 3.40 (Debian trixie) and 3.44 (sid), each in a chroot (root needed).
+test-matrix:
+	bash $(ROOT)/scripts/test_matrix.sh
 
 install-plugin: system-deps plugin-path
 	@mkdir -p $(PROFILE_PLUGINS)

@@ -55,7 +55,21 @@ def shared_data():
 
 
 @pytest.fixture(scope="session")
-def plugin(qgis_iface, qgis_processing):
+def layer_tree_view(qgis_iface):
+    """A real layer tree view on pytest-qgis's stand-in iface: QGIS 3.40 and later load
+    Processing results through ``iface.layerTreeView()``, which the stand-in lacks."""
+    from qgis.core import QgsLayerTreeModel, QgsProject
+    from qgis.gui import QgsLayerTreeView
+
+    view = QgsLayerTreeView()
+    view.setModel(QgsLayerTreeModel(QgsProject.instance().layerTreeRoot()))
+    if not hasattr(qgis_iface, "layerTreeView"):
+        qgis_iface.layerTreeView = lambda: view
+    return view
+
+
+@pytest.fixture(scope="session")
+def plugin(qgis_iface, qgis_processing, layer_tree_view):
     """The plugin loaded as QGIS loads it: metadata.txt parsed, classFactory, initProcessing."""
     import configparser
     import importlib

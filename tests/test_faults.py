@@ -98,7 +98,10 @@ def test_truncated_sigma_file(qgis_process_env, pair):
 def tiny_disk(tmp_path):
     folder = tmp_path / "tiny"
     folder.mkdir()
-    ok = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)], capture_output=True)
+    try:
+        ok = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)], capture_output=True)
+    except FileNotFoundError:
+        pytest.skip("cannot mount a small tmpfs here (no mount command)")
     if ok.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here ({ok.stderr.decode().strip() or 'not root'})")
     yield folder

@@ -87,13 +87,14 @@ def unscoped_enum_uses(path):
 def test_the_enum_check_finds_unscoped_spellings(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text(
-        "from qgis.core import Qgis, QgsProcessingParameterNumber\n"
-        "a = QgsProcessingParameterNumber.Double\n"
-        "b = QgsProcessingParameterNumber.Type.Double\n"
+        "from qgis.core import Qgis\n"
+        "from qgis.PyQt.QtWidgets import QDialog\n"
+        "a = QDialog.Accepted\n"
+        "b = QDialog.DialogCode.Accepted\n"
         "c = Qgis.Info\n"
     )
     assert [f.split(" ", 1)[1] for f in unscoped_enum_uses(sample)] == [
-        "QgsProcessingParameterNumber.Double -> Type",
+        "QDialog.Accepted -> DialogCode",
         "Qgis.Info -> MessageLevel",
     ]
 
