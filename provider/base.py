@@ -2,11 +2,17 @@
 GDAL's exception mode enabled only while the algorithm runs, core errors as messages."""
 
 from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingParameterDefinition
+from qgis.PyQt.QtCore import QCoreApplication
 
 from ..core import gdal_mode
 
 #: Errors core raises for bad input or failed I/O: shown as one message, no traceback.
 USER_ERRORS = (ValueError, OSError, RuntimeError)
+
+
+def tr(text: str) -> str:
+    """``text`` in the user's language, when a translation exists (context ``LosDecomp``)."""
+    return QCoreApplication.translate("LosDecomp", text)
 
 
 def advanced(parameter: QgsProcessingParameterDefinition) -> QgsProcessingParameterDefinition:
@@ -27,10 +33,10 @@ class LosDecompAlgorithm(QgsProcessingAlgorithm):
         return self.NAME
 
     def displayName(self):  # noqa: N802 (QGIS's name)
-        return self.DISPLAY_NAME
+        return tr(self.DISPLAY_NAME)
 
     def shortHelpString(self):  # noqa: N802 (QGIS's name)
-        return self.HELP
+        return tr(self.HELP)
 
     def group(self):
         return ""

@@ -23,7 +23,7 @@ from ..core.reader import RESAMPLING_METHODS
 from ..core.tracks import TrackInput
 from ..core.writer import COMPRESSIONS
 from . import names as n
-from .base import LosDecompAlgorithm, advanced, warn
+from .base import LosDecompAlgorithm, advanced, tr, warn
 from .layers import crs_wkt, file_crs, layer_path, layer_paths, track_name
 from .parameters import RasterFileParameter, RasterFilesParameter, compression_parameter, resampling_parameter
 from .styling import register_outputs
@@ -81,20 +81,20 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
                 )
         options = [o[0] for o in n.LOS_SIGN_OPTIONS]
         params.append(
-            QgsProcessingParameterEnum(n.LOS_SIGN, "LOS sign convention", options, defaultValue=n.DEFAULT_LOS_SIGN)
+            QgsProcessingParameterEnum(n.LOS_SIGN, tr("LOS sign convention"), options, defaultValue=n.DEFAULT_LOS_SIGN)
         )
         return params
 
     def _grid_parameters(self):
         return [
-            QgsProcessingParameterCrs(n.TARGET_CRS, "Target CRS (empty = the ascending layer's)", optional=True),
+            QgsProcessingParameterCrs(n.TARGET_CRS, tr("Target CRS (empty = the ascending layer's)"), optional=True),
             _number(
                 n.RESOLUTION,
-                "Resolution in target CRS units (0 = the coarsest input pixel)",
+                tr("Resolution in target CRS units (0 = the coarsest input pixel)"),
                 defaultValue=0.0,
                 minValue=0.0,
             ),  # fmt: skip
-            QgsProcessingParameterExtent(n.EXTENT, "Extent (empty = the overlap of the inputs)", optional=True),
+            QgsProcessingParameterExtent(n.EXTENT, tr("Extent (empty = the overlap of the inputs)"), optional=True),
             resampling_parameter(),
         ]
 
@@ -113,14 +113,16 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
         params += [
             RasterFilesParameter(
                 n.EXTRA_TRACKS,
-                "Extra tracks (LOS velocity rasters)",
+                tr("Extra tracks (LOS velocity rasters)"),
                 QgsProcessing.SourceType.TypeRaster,
                 optional=True,
             ),  # fmt: skip
             QgsProcessingParameterString(
                 n.EXTRA_GEOMETRY,
-                "Extra tracks' geometry: 'heading,incidence[,left|right]' per extra track, separated by ';' "
-                "(an empty entry = from the layer)",
+                tr(
+                    "Extra tracks' geometry: 'heading,incidence[,left|right]' per extra track, separated by ';' "
+                    "(an empty entry = from the layer)"
+                ),
                 optional=True,
             ),
         ]
@@ -130,34 +132,34 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
         return [
             RasterFileParameter(
                 n.NORTH_VELOCITY,
-                "Known north velocity raster (e.g. interpolated GNSS; same unit as the tracks)",
+                tr("Known north velocity raster (e.g. interpolated GNSS; same unit as the tracks)"),
                 optional=True,
             ),  # fmt: skip
-            _number(n.NORTH_VELOCITY_CONSTANT, "Known north velocity, constant", optional=True),
-            _number(n.NORTH_SIGMA, "Standard deviation of the north velocity", optional=True, minValue=0.0),
+            _number(n.NORTH_VELOCITY_CONSTANT, tr("Known north velocity, constant"), optional=True),
+            _number(n.NORTH_SIGMA, tr("Standard deviation of the north velocity"), optional=True, minValue=0.0),
             _number(
                 n.HORIZONTAL_AZIMUTH,
-                "Solve the horizontal along this azimuth (degrees clockwise from north; empty = east)",
+                tr("Solve the horizontal along this azimuth (degrees clockwise from north; empty = east)"),
                 optional=True,
             ),
             QgsProcessingParameterPoint(
-                n.REFERENCE_POINT, "Common reference point (each track's median there is subtracted)", optional=True
+                n.REFERENCE_POINT, tr("Common reference point (each track's median there is subtracted)"), optional=True
             ),
             _number(
                 n.REFERENCE_RADIUS,
-                "Radius around the reference point (target CRS units; 0 = its pixel)",
+                tr("Radius around the reference point (target CRS units; 0 = its pixel)"),
                 defaultValue=0.0,
                 minValue=0.0,
             ),  # fmt: skip
             QgsProcessingParameterFeatureSource(
                 n.REFERENCE_AREA,
-                "Common reference area (polygons; each track's median there is subtracted)",
+                tr("Common reference area (polygons; each track's median there is subtracted)"),
                 [QgsProcessing.SourceType.TypeVectorPolygon],
                 optional=True,
             ),
             _number(
                 n.MAX_CONDITION,
-                "Largest condition number of the geometry (ill-conditioned pixels become nodata)",
+                tr("Largest condition number of the geometry (ill-conditioned pixels become nodata)"),
                 defaultValue=n.DEFAULT_MAX_CONDITION,
                 minValue=1.0,
             ),

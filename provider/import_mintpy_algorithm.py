@@ -5,7 +5,7 @@ from qgis.core import QgsProcessingParameterFile, QgsProcessingParameterRasterDe
 from ..core.mintpy_import import import_file
 from ..core.writer import check_writable
 from . import names as n
-from .base import LosDecompAlgorithm
+from .base import LosDecompAlgorithm, tr
 
 
 class ImportMintpyAlgorithm(LosDecompAlgorithm):
@@ -25,14 +25,14 @@ class ImportMintpyAlgorithm(LosDecompAlgorithm):
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
-        self.addParameter(QgsProcessingParameterFile(n.INPUT, "MintPy file", extension="h5"))
-        self.addParameter(QgsProcessingParameterString(n.DATASET, "Dataset", defaultValue=n.DEFAULT_DATASET))
+        self.addParameter(QgsProcessingParameterFile(n.INPUT, tr("MintPy file"), extension="h5"))
+        self.addParameter(QgsProcessingParameterString(n.DATASET, tr("Dataset"), defaultValue=n.DEFAULT_DATASET))
         self.addParameter(
             QgsProcessingParameterFile(
-                n.GEOMETRY, "MintPy geometry file (geometryGeo.h5)", extension="h5", optional=True
+                n.GEOMETRY, tr("MintPy geometry file (geometryGeo.h5)"), extension="h5", optional=True
             )
         )
-        self.addParameter(QgsProcessingParameterRasterDestination(n.OUTPUT, "Imported velocity"))
+        self.addParameter(QgsProcessingParameterRasterDestination(n.OUTPUT, tr("Imported velocity")))
 
     def process(self, parameters, context, feedback):
         path = self.parameterAsFile(parameters, n.INPUT, context)

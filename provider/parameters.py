@@ -15,6 +15,7 @@ from qgis.core import (
 )
 
 from . import names as n
+from .base import tr
 
 
 def are_files(value) -> bool:
@@ -46,13 +47,13 @@ class RasterFilesParameter(QgsProcessingParameterMultipleLayers):
 def resampling_parameter() -> QgsProcessingParameterEnum:
     """``RESAMPLING``, as every algorithm that resamples offers it."""
     return QgsProcessingParameterEnum(
-        n.RESAMPLING, "Resampling method", list(n.RESAMPLING_OPTIONS), defaultValue=n.DEFAULT_RESAMPLING_INDEX
+        n.RESAMPLING, tr("Resampling method"), list(n.RESAMPLING_OPTIONS), defaultValue=n.DEFAULT_RESAMPLING_INDEX
     )
 
 
 def compression_parameter() -> QgsProcessingParameterEnum:
     """``COMPRESSION``, as every algorithm that writes rasters offers it."""
     return QgsProcessingParameterEnum(
-        n.COMPRESSION, "Output compression (lossless)", list(n.COMPRESSION_OPTIONS),
+        n.COMPRESSION, tr("Output compression (lossless)"), list(n.COMPRESSION_OPTIONS),
         defaultValue=n.DEFAULT_COMPRESSION_INDEX,
     )  # fmt: skip

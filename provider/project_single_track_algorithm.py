@@ -17,7 +17,7 @@ from ..core.reader import RESAMPLING_METHODS
 from ..core.tracks import TrackInput
 from ..core.writer import COMPRESSIONS
 from . import names as n
-from .base import LosDecompAlgorithm, advanced, warn
+from .base import LosDecompAlgorithm, advanced, tr, warn
 from .layers import crs_wkt, layer_path
 from .parameters import RasterFileParameter, compression_parameter, resampling_parameter
 from .styling import register_outputs
@@ -45,27 +45,27 @@ class ProjectSingleTrackAlgorithm(LosDecompAlgorithm):
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
-        self.addParameter(RasterFileParameter(n.INPUT, "LOS velocity or time series"))
+        self.addParameter(RasterFileParameter(n.INPUT, tr("LOS velocity or time series")))
         self.addParameter(
             QgsProcessingParameterBand(
-                n.BAND, "Band (empty = band 1, or every dated band)", None, n.INPUT, optional=True
+                n.BAND, tr("Band (empty = band 1, or every dated band)"), None, n.INPUT, optional=True
             )
         )
         self.addParameter(
             QgsProcessingParameterEnum(
-                n.DIRECTION, "Direction of the motion", list(n.DIRECTION_OPTIONS), defaultValue=n.DEFAULT_DIRECTION
+                n.DIRECTION, tr("Direction of the motion"), list(n.DIRECTION_OPTIONS), defaultValue=n.DEFAULT_DIRECTION
             )
         )
         self.addParameter(
             QgsProcessingParameterNumber(
-                n.HORIZONTAL_AZIMUTH, "Azimuth of horizontal motion (degrees clockwise from north)", DOUBLE,
+                n.HORIZONTAL_AZIMUTH, tr("Azimuth of horizontal motion (degrees clockwise from north)"), DOUBLE,
                 optional=True,
             )
         )  # fmt: skip
-        self.addParameter(RasterFileParameter(n.DEM, "DEM (for the downslope direction)", optional=True))
+        self.addParameter(RasterFileParameter(n.DEM, tr("DEM (for the downslope direction)"), optional=True))
         self.addParameter(
             QgsProcessingParameterNumber(
-                n.MIN_SENSITIVITY, "Minimum sensitivity |s . u| (smaller is nodata)", DOUBLE,
+                n.MIN_SENSITIVITY, tr("Minimum sensitivity |s . u| (smaller is nodata)"), DOUBLE,
                 defaultValue=DEFAULT_MIN_SENSITIVITY, minValue=0.0, maxValue=1.0,
             )
         )  # fmt: skip
@@ -73,35 +73,42 @@ class ProjectSingleTrackAlgorithm(LosDecompAlgorithm):
             self.addParameter(p)
         for p in self._advanced_parameters():
             self.addParameter(advanced(p))
-        self.addParameter(QgsProcessingParameterRasterDestination(n.OUTPUT, "Projected motion"))
+        self.addParameter(QgsProcessingParameterRasterDestination(n.OUTPUT, tr("Projected motion")))
         self.addParameter(
             QgsProcessingParameterRasterDestination(
-                n.OUTPUT_SIGMA, "Standard deviation of the projected motion", optional=True, createByDefault=False
+                n.OUTPUT_SIGMA, tr("Standard deviation of the projected motion"), optional=True, createByDefault=False
             )
         )
 
     def _geometry_parameters(self):
         return [
             QgsProcessingParameterNumber(
-                n.HEADING, "Heading (degrees clockwise from north; empty = from the layer)", DOUBLE, optional=True
+                n.HEADING, tr("Heading (degrees clockwise from north; empty = from the layer)"), DOUBLE, optional=True
             ),
             QgsProcessingParameterNumber(
-                n.INCIDENCE, "Incidence (degrees from the vertical; empty = from the layer)", DOUBLE, optional=True
+                n.INCIDENCE, tr("Incidence (degrees from the vertical; empty = from the layer)"), DOUBLE, optional=True
             ),
             QgsProcessingParameterEnum(
-                n.LOS_SIGN, "LOS sign convention", [o[0] for o in n.LOS_SIGN_OPTIONS], defaultValue=n.DEFAULT_LOS_SIGN
+                n.LOS_SIGN,
+                tr("LOS sign convention"),
+                [o[0] for o in n.LOS_SIGN_OPTIONS],
+                defaultValue=n.DEFAULT_LOS_SIGN,
             ),
         ]
 
     def _advanced_parameters(self):
         return [
             QgsProcessingParameterEnum(
-                n.LOOK_SIDE, "Look side", [o[0] for o in n.LOOK_SIDE_OPTIONS], defaultValue=n.DEFAULT_LOOK_SIDE
+                n.LOOK_SIDE, tr("Look side"), [o[0] for o in n.LOOK_SIDE_OPTIONS], defaultValue=n.DEFAULT_LOOK_SIDE
             ),
-            RasterFileParameter(n.SIGMA, "LOS standard deviation (empty = from the product)", optional=True),
-            QgsProcessingParameterCrs(n.TARGET_CRS, "Target CRS (empty = the input's grid)", optional=True),
+            RasterFileParameter(n.SIGMA, tr("LOS standard deviation (empty = from the product)"), optional=True),
+            QgsProcessingParameterCrs(n.TARGET_CRS, tr("Target CRS (empty = the input's grid)"), optional=True),
             QgsProcessingParameterNumber(
-                n.RESOLUTION, "Resolution in target CRS units (0 = the input's)", DOUBLE, defaultValue=0.0, minValue=0.0
+                n.RESOLUTION,
+                tr("Resolution in target CRS units (0 = the input's)"),
+                DOUBLE,
+                defaultValue=0.0,
+                minValue=0.0,
             ),
             resampling_parameter(),
             compression_parameter(),

@@ -96,17 +96,17 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         self.resampling.addItems(list(n.RESAMPLING_OPTIONS))
         self.resampling.setCurrentIndex(n.DEFAULT_RESAMPLING_INDEX)
         self.resolution.setMinimum(0.0)
-        self.resolution.setSpecialValueText("automatic (the coarsest input pixel)")
+        self.resolution.setSpecialValueText(self.tr("automatic (the coarsest input pixel)"))
         self.resolution.setClearValue(0.0)
         self.targetCrs.setOptionVisible(QgsProjectionSelectionWidget.CrsOption.CrsNotSet, True)
-        self.targetCrs.setNotSetText("the ascending layer's CRS")
+        self.targetCrs.setNotSetText(self.tr("the ascending layer's CRS"))
         self.targetCrs.setCrs(QgsCoordinateReferenceSystem())
         for w in (self.eastOutput, self.upOutput):
             w.setStorageMode(QgsFileWidget.StorageMode.SaveFile)
             w.setFilter("GeoTIFF (*.tif)")
         for edit in (self.ascHeading, self.ascIncidence, self.descHeading, self.descIncidence, self.azimuth):
-            edit.setPlaceholderText("from the layer")
-        self.azimuth.setPlaceholderText("east")
+            edit.setPlaceholderText(self.tr("from the layer"))
+        self.azimuth.setPlaceholderText(self.tr("east"))
 
         # bound methods, not lambdas: Qt disconnects them when the dialog is destroyed
         self.ascLayer.layerChanged.connect(self._asc_changed)
@@ -161,7 +161,7 @@ class DecompositionDialog(QDialog, FORM_CLASS):
             try:
                 md, text = readout.describe_layer(layer.source(), max(band.currentBand(), 1))
             except (RuntimeError, ValueError, OSError) as exc:
-                info.setText(f"Cannot read this layer's metadata: {exc}")
+                info.setText(self.tr("Cannot read this layer's metadata: {}").format(exc))
             else:
                 self._metadata[prefix] = md
                 info.setText(text)
@@ -172,8 +172,8 @@ class DecompositionDialog(QDialog, FORM_CLASS):
                             edit.setText(text)
                             self._auto[edit.objectName()] = text
                 else:
-                    heading.setPlaceholderText("per pixel (from the layer)")
-                    incidence.setPlaceholderText("per pixel (from the layer)")
+                    heading.setPlaceholderText(self.tr("per pixel (from the layer)"))
+                    incidence.setPlaceholderText(self.tr("per pixel (from the layer)"))
         self.update_readout()
         self.update_grid_info()
 
@@ -190,7 +190,7 @@ class DecompositionDialog(QDialog, FORM_CLASS):
 
     @reported
     def choose_mintpy_file(self):
-        path, _ = QFileDialog.getOpenFileName(self, "MintPy velocity file", "", "MintPy HDF5 (*.h5)")
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("MintPy velocity file"), "", self.tr("MintPy HDF5 (*.h5)"))
         if path:
             self.add_mintpy_file(path)
 
@@ -259,7 +259,9 @@ class DecompositionDialog(QDialog, FORM_CLASS):
             v, note = self._vector(prefix)
             name = "ascending" if prefix == "asc" else "descending"
             if v is None:
-                self.geometryReadout.setText(f"The {name} track's geometry is not known yet: {note}.")
+                self.geometryReadout.setText(
+                    self.tr("The {} track's geometry is not known yet: {}.").format(name, note)
+                )
                 return
             vectors.append(v)
             if note:
@@ -267,7 +269,7 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         try:
             az = float(self.azimuth.text()) if self.azimuth.text().strip() else None
         except ValueError:
-            self.geometryReadout.setText("The azimuth is not a number.")
+            self.geometryReadout.setText(self.tr("The azimuth is not a number."))
             return
         amp = readout.amplification(vectors, az, self.maxCondition.value())
         if not amp.resolvable:
@@ -386,14 +388,14 @@ class DecompositionDialog(QDialog, FORM_CLASS):
 
     def show_error(self, text):
         self.messageBar.clearWidgets()
-        self.messageBar.pushMessage("Cannot run", text, Qgis.MessageLevel.Critical, 0)
+        self.messageBar.pushMessage(self.tr("Cannot run"), text, Qgis.MessageLevel.Critical, 0)
 
     @reported
     def run(self):
         try:
             params = self.parameters()
         except ValueError as exc:
-            self.show_error(f"a number field is not a number ({exc})")
+            self.show_error(self.tr("a number field is not a number ({})").format(exc))
             return
         alg = QgsApplication.processingRegistry().createAlgorithmById(self.algorithm_id())
         self.context = QgsProcessingContext()
@@ -434,7 +436,9 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         self._set_running(False)
         self.task = None
         if self.feedback.isCanceled():
-            self.messageBar.pushMessage("Cancelled", "nothing was written", Qgis.MessageLevel.Warning, 5)
+            self.messageBar.pushMessage(
+                self.tr("Cancelled"), self.tr("nothing was written"), Qgis.MessageLevel.Warning, 5
+            )
             return
         if not ok:
             self.show_error(self.feedback.errors[-1] if self.feedback.errors else "the algorithm failed")
@@ -443,8 +447,14 @@ class DecompositionDialog(QDialog, FORM_CLASS):
 
         handleAlgorithmResults(self.alg, self.context, self.feedback, False)
         self.progressBar.setValue(100)
-        what = "the projected track" if self.alg.id() == n.PROJECT_SINGLE_TRACK_ID else "east and vertical velocity"
-        self.messageBar.pushMessage("Done", f"{what} added to the map", Qgis.MessageLevel.Success, 5)
+        what = (
+            self.tr("the projected track")
+            if self.alg.id() == n.PROJECT_SINGLE_TRACK_ID
+            else self.tr("east and vertical velocity")
+        )
+        self.messageBar.pushMessage(
+            self.tr("Done"), self.tr("{} added to the map").format(what), Qgis.MessageLevel.Success, 5
+        )
         self.last_results = results
 
     @reported
