@@ -8,7 +8,7 @@ PLUGIN := insar_decomposition
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 VENV := $(ROOT)/.venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := qgis python3-qgis gdal-bin python3-gdal xvfb
+APT_PACKAGES := qgis python3-qgis gdal-bin python3-gdal xvfb xauth
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 BUILD := $(ROOT)/build
 # A folder holding the plugin under its package name, for QGIS_PLUGINPATH.

@@ -9,7 +9,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SHARED=$(cd "$ROOT/.." && pwd)/shared
 MATRIX_DIR=${MATRIX_DIR:-/var/tmp/insar_decomposition-matrix}
 SUITES=${MATRIX_SUITES:-"trixie sid"}
-PACKAGES=qgis,python3-qgis,qgis-providers,gdal-bin,python3-gdal,xvfb,python3-venv,python3-pip,ca-certificates,git,make,mount
+PACKAGES=qgis,python3-qgis,qgis-providers,gdal-bin,python3-gdal,xvfb,xauth,python3-venv,python3-pip,ca-certificates,git,make,mount
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "test-matrix: skipped: building and entering the QGIS chroots needs root"
