@@ -37,7 +37,7 @@ run_suite() {  # suite dir log
   cp /etc/ssl/certs/ca-certificates.crt "$dir/etc/ssl/certs/ca-certificates.crt"
   rm -rf "$dir/work" && mkdir -p "$dir/work"
   git clone -q "$ROOT" "$dir/work/insar_decomposition"
-  [ -d "$SHARED" ] && cp -r "$SHARED" "$dir/work/shared"
+  [ -d "$SHARED" ] && cp -rL "$SHARED" "$dir/work/shared"  # -L: shared/ may be a link
   for m in proc sys dev; do mountpoint -q "$dir/$m" || mount --bind "/$m" "$dir/$m"; done
   local status=0
   chroot "$dir" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
