@@ -251,3 +251,18 @@ def test_north_raster_without_unit_is_assumed_in_the_tracks_unit(plugin, shared_
         },
     )
     assert "assumed to be the tracks' unit (mm/year)" in log
+
+
+def test_project_single_track_leaves_the_input_folder_as_it_was(plugin, shared_data, tmp_path):
+    frame = copy_tree(shared_data / "naf_licsbas" / "014A_04939_131313", tmp_path / "014A_04939_131313")
+    before = snapshot(frame)
+    res, _ = run_logged(
+        "losdecomp:project_single_track",
+        {
+            "INPUT": str(frame / "vel.geo.tif"),
+            "OUTPUT": str(tmp_path / "v.tif"),
+            "OUTPUT_SIGMA": str(tmp_path / "s.tif"),
+        },
+    )
+    assert np.isfinite(read_band(res["OUTPUT"])).any() and os.path.exists(res["OUTPUT_SIGMA"])
+    assert snapshot(frame) == before
