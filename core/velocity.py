@@ -1,0 +1,108 @@
+"""Velocity over a window of a displacement time series, per pixel (DESIGN.md section 3b).
+
+Least squares on the acquisitions inside the window with columns 1, t (years of 365.25
+days from the window's first acquisition), optionally sin/cos(2 pi t) (annual),
+sin/cos(4 pi t) (semi-annual), and a Heaviside step per step date (an offset from that
+date on). Each pixel uses its own valid epochs; fewer than (parameters + 2) gives nodata.
+The velocity's sigma is the formal ``sqrt(s^2 (A'A)^-1)_vv`` with ``s^2 = RSS / (n - p)``.
+"""
+
+import datetime
+from typing import Optional
+
+import numpy as np
+
+from . import dates
+
+LINEAR, ANNUAL, SEMIANNUAL = 0, 1, 2
+MODEL_NAMES = {LINEAR: "linear", ANNUAL: "linear + annual", SEMIANNUAL: "linear + annual + semi-annual"}
+VELOCITY_COLUMN = 1
+
+
+class TimeSeriesError(ValueError):
+    """A time series or a window that cannot give a velocity; names the problem."""
+
+
+def parse_date(text: str, label: str) -> Optional[datetime.date]:
+    """A ``YYYY-MM-DD`` (or ``YYYYMMDD``) date, None when empty; TimeSeriesError otherwise."""
+    if text is None or not str(text).strip():
+        return None
+    date = dates.parse(str(text))
+    if date is None:
+        raise TimeSeriesError(f"{label}: '{text}' is not a date (YYYY-MM-DD)")
+    return date
+
+
+def parse_dates(text: str, label: str) -> list:
+    """Comma-separated dates, sorted."""
+    return sorted(parse_date(t, label) for t in (text or "").split(",") if t.strip())
+
+
+def window(epochs: list, start: Optional[datetime.date], end: Optional[datetime.date], steps: list,
+           model: int) -> list:  # fmt: skip
+    """Indices of ``epochs`` (sorted dates) inside [start, end], after checking the window,
+    the steps and that enough epochs remain for the model."""
+    if len(epochs) < 2:
+        raise TimeSeriesError("the time series has fewer than two dated acquisitions")
+    if len(set(epochs)) != len(epochs):
+        twice = sorted({d for d in epochs if epochs.count(d) > 1})
+        raise TimeSeriesError(f"the time series has the same date twice: {', '.join(map(str, twice))}")
+    if start and end and start > end:
+        raise TimeSeriesError(f"the start date {start} is after the end date {end}")
+    inside = [i for i, d in enumerate(epochs) if (start is None or d >= start) and (end is None or d <= end)]
+    used = [epochs[i] for i in inside]
+    p = n_parameters(model, len(steps))
+    if len(inside) < p + 2:
+        raise TimeSeriesError(
+            f"the window holds {len(inside)} acquisitions; the {MODEL_NAMES[model]} model with {len(steps)} "
+            f"step(s) needs at least {p + 2}"
+        )
+    for step in steps:
+        if not (used[0] < step <= used[-1]):
+            raise TimeSeriesError(
+                f"the step date {step} is not inside the window's acquisitions ({used[0]} to {used[-1]}): "
+                "an offset needs acquisitions before and after it"
+            )
+    return inside
+
+
+def n_parameters(model: int, n_steps: int) -> int:
+    if model not in MODEL_NAMES:
+        raise TimeSeriesError(f"unknown model {model}: 0 linear, 1 + annual, 2 + semi-annual")
+    return 2 + 2 * model + n_steps
+
+
+def design_matrix(epochs: list, model: int, steps: list) -> np.ndarray:
+    """A (n epochs x parameters), time in years from the first epoch; column 1 is the velocity."""
+    t0 = epochs[0]
+    t = np.array([dates.years_between(t0, d) for d in epochs])
+    columns = [np.ones_like(t), t]
+    for k in range(1, model + 1):
+        columns += [np.sin(2 * np.pi * k * t), np.cos(2 * np.pi * k * t)]
+    columns += [(np.array(epochs) >= step).astype(float) for step in steps]
+    return np.column_stack(columns)
+
+
+def fit(y: np.ndarray, A: np.ndarray) -> tuple:
+    """Per-pixel least squares of ``y`` (epochs x pixels, NaN = missing) on ``A``:
+    (velocity, sigma, epochs used), NaN where fewer than p + 2 epochs are valid."""
+    n, p = A.shape
+    valid = np.isfinite(y)
+    w = valid.astype(np.float64)
+    y0 = np.where(valid, y, 0.0).astype(np.float64)
+    count = valid.sum(axis=0)
+    normal = np.einsum("ni,nj,nm->mij", A, A, w)
+    rhs = np.einsum("ni,nm->mi", A, y0)
+    velocity = np.full(y.shape[1], np.nan)
+    sigma = np.full(y.shape[1], np.nan)
+    ok = count >= p + 2
+    if ok.any():
+        cond = np.linalg.cond(normal[ok])
+        good = np.flatnonzero(ok)[np.isfinite(cond) & (cond < 1e12)]
+        inverse = np.linalg.inv(normal[good])
+        m = np.einsum("kij,kj->ki", inverse, rhs[good])
+        residual = (y0[:, good] - A @ m.T) * w[:, good]
+        s2 = (residual**2).sum(axis=0) / (count[good] - p)
+        velocity[good] = m[:, VELOCITY_COLUMN]
+        sigma[good] = np.sqrt(s2 * inverse[:, VELOCITY_COLUMN, VELOCITY_COLUMN])
+    return velocity.astype(np.float32), sigma.astype(np.float32), count
