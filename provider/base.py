@@ -5,6 +5,7 @@ from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcess
 from qgis.PyQt.QtCore import QCoreApplication
 
 from ..core import gdal_mode
+from ..core.engine import Cancelled
 
 #: Errors core raises for bad input or failed I/O: shown as one message, no traceback.
 USER_ERRORS = (ValueError, OSError, RuntimeError)
@@ -58,6 +59,22 @@ class LosDecompAlgorithm(QgsProcessingAlgorithm):
         if parameters.get(name) in (None, ""):
             return None
         return self.parameterAsDouble(parameters, name, context)
+
+    def run_with_log(self, log, warnings, outputs, run, context, feedback):
+        """Report ``log`` and ``warnings``, then ``run(progress, is_cancelled)`` with the
+        feedback's progress and cancel. None when cancelled: nothing was written, and the
+        ``outputs`` (paths) are taken off the layers to load."""
+        for line in log:
+            feedback.pushInfo(line)
+        for line in warnings:
+            warn(feedback, line)
+        try:
+            return run(lambda f: feedback.setProgress(100.0 * f), feedback.isCanceled)
+        except Cancelled:
+            feedback.pushInfo("Cancelled: no output written.")
+            pending = context.layersToLoadOnCompletion()
+            context.setLayersToLoadOnCompletion({k: v for k, v in pending.items() if k not in outputs})
+            return None
 
     def check(self, parameters, context):
         """Cheap cross-parameter checks; raise ValueError or QgsProcessingException."""

@@ -23,7 +23,7 @@ from ..core.reader import RESAMPLING_METHODS
 from ..core.tracks import TrackInput
 from ..core.writer import COMPRESSIONS
 from . import names as n
-from .base import LosDecompAlgorithm, advanced, tr, warn
+from .base import LosDecompAlgorithm, advanced, tr
 from .layers import crs_wkt, file_crs, layer_path, layer_paths, track_name
 from .parameters import RasterFileParameter, RasterFilesParameter, compression_parameter, resampling_parameter
 from .styling import register_outputs
@@ -271,22 +271,16 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
 
     def process(self, parameters, context, feedback):
         the_plan = plan(self._request(parameters, context))
-        for line in the_plan.log:
-            feedback.pushInfo(line)
-        for line in the_plan.warnings:
-            warn(feedback, line)
         job = the_plan.job
         try:
-            summary = engine.run(
-                job, progress=lambda f: feedback.setProgress(100.0 * f), is_cancelled=feedback.isCanceled
-            )
-        except engine.Cancelled:
-            feedback.pushInfo("Cancelled: no output written.")
-            pending = context.layersToLoadOnCompletion()
-            context.setLayersToLoadOnCompletion({k: v for k, v in pending.items() if k not in job.outputs.values()})
-            return {key: None for key in n.OUTPUTS}
+            summary = self.run_with_log(
+                the_plan.log, the_plan.warnings, job.outputs.values(), lambda p, c: engine.run(job, p, c), context,
+                feedback,
+            )  # fmt: skip
         except (ValueError, OSError, RuntimeError) as exc:
             raise QgsProcessingException(f"decomposition failed, no output written: {exc}") from None
+        if summary is None:
+            return {key: None for key in n.OUTPUTS}
         _report(feedback, job, summary)
         return self._results(context, job, summary)
 

@@ -12,6 +12,7 @@ PROVIDER_ID = "losdecomp"
 DECOMPOSE_ID = f"{PROVIDER_ID}:decompose"
 IMPORT_MINTPY_ID = f"{PROVIDER_ID}:import_mintpy"
 PROJECT_SINGLE_TRACK_ID = f"{PROVIDER_ID}:project_single_track"
+VELOCITY_ID = f"{PROVIDER_ID}:velocity"
 
 # losdecomp:decompose
 ASCENDING, DESCENDING = "ASCENDING", "DESCENDING"
@@ -83,3 +84,8 @@ DIRECTION_OPTIONS = (
     "Downslope from the DEM (assumes motion parallel to the surface, down the slope)",
 )
 DEFAULT_DIRECTION = 0
+
+# losdecomp:velocity (INPUT, OUTPUT, OUTPUT_SIGMA as above)
+START_DATE, END_DATE, MODEL, STEP_DATES = "START_DATE", "END_DATE", "MODEL", "STEP_DATES"
+MODEL_OPTIONS = ("Linear", "Linear + annual", "Linear + annual + semi-annual")
+DEFAULT_MODEL = 0

@@ -11,13 +11,12 @@ from qgis.core import (
 )
 
 from ..core import single_track
-from ..core.engine import Cancelled
 from ..core.projection import DEFAULT_MIN_SENSITIVITY
 from ..core.reader import RESAMPLING_METHODS
 from ..core.tracks import TrackInput
 from ..core.writer import COMPRESSIONS
 from . import names as n
-from .base import LosDecompAlgorithm, advanced, tr, warn
+from .base import LosDecompAlgorithm, advanced, tr
 from .layers import crs_wkt, layer_path
 from .parameters import RasterFileParameter, compression_parameter, resampling_parameter
 from .styling import register_outputs
@@ -148,16 +147,10 @@ class ProjectSingleTrackAlgorithm(LosDecompAlgorithm):
 
     def process(self, parameters, context, feedback):
         job = single_track.plan(self._request(parameters, context))
-        for line in job.log:
-            feedback.pushInfo(line)
-        for line in job.warnings:
-            warn(feedback, line)
-        try:
-            summary = single_track.run(job, lambda f: feedback.setProgress(100.0 * f), feedback.isCanceled)
-        except Cancelled:
-            feedback.pushInfo("Cancelled: no output written.")
-            pending = context.layersToLoadOnCompletion()
-            context.setLayersToLoadOnCompletion({k: v for k, v in pending.items() if k not in job.outputs.values()})
+        summary = self.run_with_log(
+            job.log, job.warnings, job.outputs.values(), lambda p, c: single_track.run(job, p, c), context, feedback
+        )
+        if summary is None:
             return {n.OUTPUT: None, n.OUTPUT_SIGMA: None}
         share = 100.0 * summary.resolved / max(summary.pixels, 1)
         feedback.pushInfo(f"projected {summary.resolved} of {summary.pixels} pixels ({share:.1f} %)")

@@ -9,6 +9,7 @@ from .decompose_algorithm import DecomposeAlgorithm
 from .import_mintpy_algorithm import ImportMintpyAlgorithm
 from .names import PROVIDER_ID
 from .project_single_track_algorithm import ProjectSingleTrackAlgorithm
+from .velocity_algorithm import VelocityAlgorithm
 
 ICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons", "icon.svg")
 
@@ -35,6 +36,7 @@ class LosDecompProvider(QgsProcessingProvider):
         self.addAlgorithm(DecomposeAlgorithm())
         self.addAlgorithm(ImportMintpyAlgorithm())
         self.addAlgorithm(ProjectSingleTrackAlgorithm())
+        self.addAlgorithm(VelocityAlgorithm())
 
     def supportedOutputRasterLayerExtensions(self):  # noqa: N802 (QGIS's name)
         return ["tif"]

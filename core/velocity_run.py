@@ -1,0 +1,205 @@
+"""``losdecomp:velocity`` in core: a time-series raster to a velocity raster over a window,
+block by block across all its bands, carrying the input's geometry so that the
+decomposition reads it with no angle typed."""
+
+import datetime
+import json
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+from osgeo import gdal
+
+from . import geometry, products, units
+from .engine import Cancelled, NoResult, check_outputs_paths, windows
+from .gdal_mode import raises
+from .grid import Grid, raster_info
+from .model import RasterGeometry, RasterRef
+from .reader import GridReader
+from .schema import ROLE_ENU, ROLE_STD, ROLE_VELOCITY, TAG_ROLE, TAG_UNIT, track_tags
+from .velocity import MODEL_NAMES, TimeSeriesError, design_matrix, fit, window
+from .version import VERSION
+from .writer import DEFAULT_COMPRESSION, AtomicGeoTiff, BandSpec
+
+VELOCITY, SIGMA = "velocity", "sigma"
+#: Pixels per window: every band of the window is in memory at once.
+BLOCK_PIXELS = 1 << 16
+
+
+@dataclass
+class VelocityRequest:
+    """What the user asked for."""
+
+    path: str
+    start: Optional[datetime.date]
+    end: Optional[datetime.date]
+    model: int
+    steps: list
+    outputs: dict  # VELOCITY / SIGMA -> path
+    compression: str = DEFAULT_COMPRESSION
+
+
+@dataclass
+class VelocityJob:
+    """A validated velocity run: bands and dates in the window, design matrix, grid."""
+
+    path: str
+    bands: list  # of (band index, date), by date
+    design: np.ndarray
+    grid: Grid
+    unit: str
+    outputs: dict
+    geometry: object = None  # a model.RasterGeometry to write as unit-vector bands
+    tags: dict = field(default_factory=dict)
+    log: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    compression: str = DEFAULT_COMPRESSION
+
+
+def _dated_bands(path, md):
+    if md.dates is None:
+        raise TimeSeriesError(
+            f"{path}: not a time series (no band carries a date: INSAR_DATE or a YYYYMMDD description)"
+        )
+    ds = gdal.Open(path)
+    undated = [
+        i for i in range(1, ds.RasterCount + 1)
+        if i not in md.dates.value and not ds.GetRasterBand(i).GetMetadataItem(TAG_ROLE)
+    ]  # fmt: skip
+    if undated:
+        raise TimeSeriesError(f"{path}: band(s) {', '.join(map(str, undated))} carry no date that can be read")
+    return sorted(md.dates.value.items(), key=lambda item: item[1])
+
+
+def _velocity_unit(unit, path, warnings):
+    parsed = units.parse(unit)
+    if parsed is None:
+        warnings.append(f"{path}: the time series does not state its unit; the velocity is in its unit per year")
+        return ""
+    if parsed[1] is not None:
+        raise TimeSeriesError(f"{path}: its unit {unit} is a velocity; a time series holds displacements")
+    return units.normalise(f"{unit}/year")
+
+
+@raises
+def plan(req: VelocityRequest) -> VelocityJob:
+    """Validate the request (before any output exists) and build the job with its log."""
+    md = products.read(req.path)
+    bands = _dated_bands(req.path, md)
+    epochs = [d for _, d in bands]
+    inside = window(epochs, req.start, req.end, req.steps, req.model)
+    used = [bands[i] for i in inside]
+    warnings = []
+    job = VelocityJob(
+        path=req.path, bands=used, design=design_matrix([d for _, d in used], req.model, req.steps),
+        grid=raster_info(req.path, "time series").grid(), unit=_velocity_unit(md.unit.value if md.unit else "",
+        req.path, warnings), outputs=dict(req.outputs), warnings=warnings, compression=req.compression,
+    )  # fmt: skip
+    check_outputs_paths(job.outputs, [RasterRef(req.path)])
+    if isinstance(md.geometry.value if md.geometry else None, RasterGeometry):
+        job.geometry = md.geometry.value
+    job.tags = _tags(md, job)
+    first, last = used[0][1], used[-1][1]
+    job.log += [
+        f"time series: {req.path}, {len(bands)} acquisitions {epochs[0]} to {epochs[-1]}",
+        f"window: {req.start or 'first acquisition'} to {req.end or 'last acquisition'}: {len(used)} acquisitions "
+        f"used, {first} to {last} ({(last - first).days} days)",
+        f"model: {MODEL_NAMES[req.model]}" + (f", steps at {', '.join(map(str, req.steps))}" if req.steps else ""),
+        "velocity: least squares per pixel on its valid acquisitions; time in years of 365.25 days; pixels with "
+        f"fewer than {job.design.shape[1] + 2} valid acquisitions are nodata",
+    ]
+    if job.geometry is not None:
+        job.log.append(f"geometry: per pixel ({job.geometry.source}), written as LOS unit-vector bands")
+    return job
+
+
+def _tags(md, job):
+    def value(found):
+        return found.value if found is not None else None
+
+    tags = track_tags(value(md.heading), value(md.incidence), value(md.look_side), value(md.los_sign),
+                      job.unit, value(md.reference))  # fmt: skip
+    first, last = job.bands[0][1], job.bands[-1][1]
+    tags.update(
+        LOSDECOMP_SOFTWARE=f"QGIS plugin InSAR LOS Decomposition {VERSION}",
+        LOSDECOMP_SOURCE=job.path,
+        LOSDECOMP_WINDOW=f"{first.isoformat()}/{last.isoformat()}",
+        LOSDECOMP_EPOCHS=str(len(job.bands)),
+        LOSDECOMP_DESIGN=json.dumps({"columns": int(job.design.shape[1])}),
+    )
+    if not job.unit:
+        tags.pop(TAG_UNIT, None)
+    return tags
+
+
+def _band_specs(job):
+    unit = job.unit
+    velocity = [BandSpec("LOS velocity", unit, {TAG_ROLE: ROLE_VELOCITY})]
+    if job.geometry is not None:
+        velocity += [BandSpec(f"LOS unit vector {r[4:]} (ground to satellite)", "", {TAG_ROLE: r}) for r in ROLE_ENU]
+    return {VELOCITY: velocity, SIGMA: [BandSpec("Standard deviation of the LOS velocity", unit, {TAG_ROLE: ROLE_STD})]}
+
+
+def _read_stack(ds, job, win):
+    col, row, ncols, nrows = win
+    y = np.empty((len(job.bands), nrows * ncols), dtype=np.float32)
+    for k, (b, _) in enumerate(job.bands):
+        band = ds.GetRasterBand(b)
+        a = band.ReadAsArray(col, row, ncols, nrows, buf_type=gdal.GDT_Float32)
+        nodata = band.GetNoDataValue()
+        if nodata is not None and not np.isnan(nodata):
+            a[a == np.float32(nodata)] = np.nan
+        y[k] = a.ravel()
+    return y
+
+
+@raises
+def run(job: VelocityJob, progress: Optional[Callable] = None, is_cancelled: Optional[Callable] = None) -> dict:
+    """Fit every window; outputs appear only when complete (nothing on failure).
+    Returns {output: path} and the number of pixels with a velocity under ``resolved``."""
+    specs, writers, readers = _band_specs(job), {}, []
+    ds = gdal.Open(job.path)
+    resolved = 0
+    try:
+        for key, path in job.outputs.items():
+            if path:
+                meta = dict(job.tags, LOSDECOMP_PRODUCT=key)
+                writers[key] = AtomicGeoTiff(path, job.grid, specs[key], meta, job.compression)
+        g = job.geometry
+        comps = [GridReader(c, job.grid) if isinstance(c, RasterRef) else c for c in (g.components if g else [])]
+        readers = [c for c in comps if isinstance(c, GridReader)]
+        wins = list(windows(job.grid, BLOCK_PIXELS))
+        for i, win in enumerate(wins):
+            if is_cancelled is not None and is_cancelled():
+                raise Cancelled("cancelled")
+            vel, sig, _ = fit(_read_stack(ds, job, win), job.design)
+            shape = (win[3], win[2])
+            resolved += int(np.count_nonzero(np.isfinite(vel)))
+            writers[VELOCITY].write(1, vel.reshape(shape), win[0], win[1])
+            if g is not None:
+                values = [c.read(*win) if isinstance(c, GridReader) else c for c in comps]
+                s = geometry.unit_vector(g.convention, *values)
+                for k, comp in enumerate(s, start=2):
+                    writers[VELOCITY].write(k, np.broadcast_to(comp, shape), win[0], win[1])
+            if SIGMA in writers:
+                writers[SIGMA].write(1, sig.reshape(shape), win[0], win[1])
+            for w in writers.values():
+                w.flush()
+            if progress is not None:
+                progress((i + 1) / len(wins))
+        if resolved == 0:
+            raise NoResult("no pixel has enough valid acquisitions in the window for the model")
+        out = {}
+        for key, w in list(writers.items()):
+            w.commit()
+            out[key] = w.path
+            del writers[key]
+        out["resolved"] = resolved
+        return out
+    except BaseException:
+        for w in writers.values():
+            w.abort()
+        raise
+    finally:
+        for r in readers:
+            r.close()
