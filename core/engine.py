@@ -25,13 +25,12 @@ from .model import (
     SIGMA_UP,
     UP,
     Job,
-    RasterGeometry,
     RasterRef,
     Summary,
     band_specs,
     input_refs,
 )
-from .reader import GridReader
+from .reader import GeometryReader, GridReader
 from .reference import ReferenceAreaError, median_in
 from .writer import TILE, AtomicGeoTiff, OutputError, check_writable
 
@@ -107,11 +106,7 @@ class _TrackReaders:
         self.sign = geometry.sign_factor(spec.los_sign)
         self.velocity = open_reader(spec.velocity)
         self.sigma = open_reader(spec.sigma) if isinstance(spec.sigma, RasterRef) else spec.sigma
-        g = spec.geometry
-        if isinstance(g, RasterGeometry):
-            self.components = [open_reader(c) if isinstance(c, RasterRef) else c for c in g.components]
-        else:
-            self.components = None
+        self.geometry = GeometryReader(spec.geometry, open_reader)
 
     def los(self, window):
         """LOS toward the satellite, in the common unit, before any re-referencing."""
@@ -123,12 +118,7 @@ class _TrackReaders:
         if self.offset:
             los = los - np.float32(self.offset)
         sigma = self.sigma.read(*window) if isinstance(self.sigma, GridReader) else self.sigma
-        g = self.spec.geometry
-        if self.components is None:
-            s = (g.s_east, g.s_north, g.s_up)
-        else:
-            values = [c.read(*window) if isinstance(c, GridReader) else c for c in self.components]
-            s = geometry.unit_vector(g.convention, *values)
+        s = self.geometry.read(*window)
         return TrackBlock(los=los, s_east=s[0], s_north=s[1], s_up=s[2], sigma=sigma)
 
 

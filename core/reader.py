@@ -4,12 +4,15 @@ A raster already on the grid's pixel lattice is read directly (no resampling); a
 raster goes through an in-memory GDAL warped VRT, so warping happens window by window.
 """
 
+from typing import Callable
+
 import numpy as np
 from osgeo import gdal
 
+from . import geometry
 from .gdal_mode import quiet, raises
 from .grid import Grid, GridError, raster_info, window_offset
-from .model import RasterRef
+from .model import RasterGeometry, RasterRef
 
 #: Resampling methods offered, as (name, GDAL name).
 RESAMPLING_METHODS = (("nearest", "near"), ("bilinear", "bilinear"), ("cubic", "cubic"), ("average", "average"))
@@ -177,3 +180,30 @@ def sample(ref: RasterRef, size: int = 256) -> np.ndarray:
     if nodata is not None and not np.isnan(nodata):
         a[a == nodata] = np.nan
     return a * ref.scale
+
+
+class GeometryReader:
+    """A track's ground-to-satellite unit vector window by window: the constant itself, or
+    computed from its convention's rasters, read on the grid by readers from
+    ``open_reader(ref)`` (which the caller keeps, to close them)."""
+
+    def __init__(self, geom: object, open_reader: Callable):
+        self.geometry = geom
+        self._values = None
+        if isinstance(geom, RasterGeometry):
+            self._values = [open_reader(c) if isinstance(c, RasterRef) else c for c in geom.components]
+
+    def read(self, col: int, row: int, ncols: int, nrows: int) -> tuple:
+        g = self.geometry
+        if self._values is None:
+            return (g.s_east, g.s_north, g.s_up)
+        values = [v.read(col, row, ncols, nrows) if isinstance(v, GridReader) else v for v in self._values]
+        return geometry.unit_vector(g.convention, *values)
+
+
+@raises
+def sampled_unit_vector(geom: RasterGeometry, size: int = 256) -> tuple:
+    """The unit vector of per-pixel geometry on a decimated read of its rasters (at most
+    ``size`` x ``size``, nodata as NaN): enough for summaries in the log and the dialog."""
+    values = [sample(c, size) if isinstance(c, RasterRef) else c for c in geom.components]
+    return geometry.unit_vector(geom.convention, *values)

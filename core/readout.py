@@ -12,8 +12,9 @@ from . import geometry, products
 from .gdal_mode import raises
 from .grid import common_grid, crs_units, raster_info, resolution_in_metres, srs_from_wkt
 from .inversion import DEFAULT_MAX_CONDITION, TrackBlock, horizontal_sensitivity, invert
-from .model import ConstantGeometry, RasterGeometry, RasterRef
+from .model import ConstantGeometry, RasterGeometry
 from .products import TrackMetadata
+from .reader import sampled_unit_vector
 from .tracks import TrackError, choose_geometry
 
 _PREVIEW = 64  # pixels a side read from per-pixel geometry rasters for the read-out
@@ -91,26 +92,12 @@ def resolution_metres_text(paths: list, target_wkt: Optional[str], resolution: f
     return f"about {mx:.0f} x {my:.0f} m" if srs_from_wkt(grid.crs_wkt).IsGeographic() else f"{mx:.1f} m"
 
 
-@raises
 def representative_vector(geom: Union[ConstantGeometry, RasterGeometry]) -> tuple:
     """A single unit vector for a geometry: itself when constant, the median of a coarse
     read of the rasters when per pixel."""
     if not isinstance(geom, RasterGeometry):
         return (geom.s_east, geom.s_north, geom.s_up)
-    values = []
-    for comp in geom.components:
-        if isinstance(comp, RasterRef):
-            ds = gdal.Open(comp.path)
-            band = ds.GetRasterBand(comp.band)
-            a = band.ReadAsArray(buf_xsize=_PREVIEW, buf_ysize=_PREVIEW, buf_type=gdal.GDT_Float64)
-            nodata = band.GetNoDataValue()
-            if nodata is not None and not np.isnan(nodata):
-                a[a == nodata] = np.nan
-            values.append(a)
-        else:
-            values.append(comp)
-    s = geometry.unit_vector(geom.convention, *values)
-    return tuple(float(np.nanmedian(c)) for c in s)
+    return tuple(float(np.nanmedian(c)) for c in sampled_unit_vector(geom, _PREVIEW))
 
 
 def track_vector(

@@ -28,7 +28,7 @@ from .projection import (
     sensitivity,
     slope_aspect,
 )
-from .reader import DEFAULT_RESAMPLING, GridReader, sample
+from .reader import DEFAULT_RESAMPLING, GeometryReader, GridReader, sampled_unit_vector
 from .schema import TAG_ASSUMPTION, TAG_DATE
 from .tracks import TrackInput, resolve
 from .version import VERSION
@@ -171,20 +171,12 @@ def _check_sensitivity(job):
         )
 
 
-def _s_up_sample(spec):
-    g = spec.geometry
-    if not isinstance(g, RasterGeometry):
-        return np.array([g.s_up])
-    values = [sample(c) if isinstance(c, RasterRef) else c for c in g.components]
-    return geometry.unit_vector(g.convention, *values)[2]
-
-
 def _explain(job):
     words = assumption(job.direction, job.horizontal_azimuth)
     job.log.append(f"projection: {DIRECTION_NAMES[job.direction]}, {words}")
     if job.direction == VERTICAL:
         if isinstance(job.spec.geometry, RasterGeometry):
-            text = nominal_angle_error(_s_up_sample(job.spec))
+            text = nominal_angle_error(sampled_unit_vector(job.spec.geometry)[2])
             job.log.append(f"projection: {text}" if text else "projection: no valid geometry sample")
         else:
             job.log.append("projection: single-valued geometry: one incidence angle for the whole scene")
@@ -244,10 +236,7 @@ class _Readers:
         self.job, self.all = job, []
         v = job.spec.velocity
         self.los = [self._open(RasterRef(v.path, b, f"{v.label} band {b}", v.scale)) for b, _ in job.bands]
-        g = job.spec.geometry
-        self.components = None
-        if isinstance(g, RasterGeometry):
-            self.components = [self._open(c) if isinstance(c, RasterRef) else c for c in g.components]
+        self.geometry = GeometryReader(job.spec.geometry, self._open)
         sigma = job.spec.sigma if job.outputs.get(SIGMA) else None
         self.sigma = self._open(sigma) if isinstance(sigma, RasterRef) else sigma
         self.dem = self._open(job.dem) if job.dem else None
@@ -255,13 +244,6 @@ class _Readers:
     def _open(self, ref):
         self.all.append(GridReader(ref, self.job.grid, self.job.resampling))
         return self.all[-1]
-
-    def unit_vector(self, win):
-        g = self.job.spec.geometry
-        if self.components is None:
-            return (g.s_east, g.s_north, g.s_up)
-        values = [c.read(*win) if isinstance(c, GridReader) else c for c in self.components]
-        return geometry.unit_vector(g.convention, *values)
 
     def direction(self, win):
         job = self.job
@@ -312,7 +294,7 @@ def run(
         for i, win in enumerate(wins):
             if is_cancelled is not None and is_cancelled():
                 raise Cancelled("cancelled")
-            sens = sensitivity(readers.unit_vector(win), readers.direction(win))
+            sens = sensitivity(readers.geometry.read(*win), readers.direction(win))
             sigma = readers.sigma.read(*win) if isinstance(readers.sigma, GridReader) else readers.sigma
             resolved = 0
             for b, reader in enumerate(readers.los, start=1):

@@ -10,12 +10,12 @@ from typing import Callable, Optional
 import numpy as np
 from osgeo import gdal
 
-from . import geometry, products, units
+from . import products, units
 from .engine import Cancelled, NoResult, check_outputs_paths, windows
 from .gdal_mode import raises
 from .grid import Grid, raster_info
 from .model import RasterGeometry, RasterRef
-from .reader import GridReader
+from .reader import GeometryReader, GridReader
 from .schema import ROLE_ENU, ROLE_STD, ROLE_VELOCITY, TAG_ROLE, TAG_UNIT, track_tags
 from .velocity import MODEL_NAMES, TimeSeriesError, design_matrix, fit, window
 from .version import VERSION
@@ -140,46 +140,35 @@ def _band_specs(job):
     return {VELOCITY: velocity, SIGMA: [BandSpec("Standard deviation of the LOS velocity", unit, {TAG_ROLE: ROLE_STD})]}
 
 
-def _read_stack(ds, job, win):
-    col, row, ncols, nrows = win
-    y = np.empty((len(job.bands), nrows * ncols), dtype=np.float32)
-    for k, (b, _) in enumerate(job.bands):
-        band = ds.GetRasterBand(b)
-        a = band.ReadAsArray(col, row, ncols, nrows, buf_type=gdal.GDT_Float32)
-        nodata = band.GetNoDataValue()
-        if nodata is not None and not np.isnan(nodata):
-            a[a == np.float32(nodata)] = np.nan
-        y[k] = a.ravel()
-    return y
-
-
 @raises
 def run(job: VelocityJob, progress: Optional[Callable] = None, is_cancelled: Optional[Callable] = None) -> dict:
     """Fit every window; outputs appear only when complete (nothing on failure).
     Returns {output: path} and the number of pixels with a velocity under ``resolved``."""
     specs, writers, readers = _band_specs(job), {}, []
-    ds = gdal.Open(job.path)
+
+    def open_reader(ref):
+        # one reader per band, each dropping its blocks as it goes: memory stays bounded
+        readers.append(GridReader(ref, job.grid))
+        return readers[-1]
+
     resolved = 0
     try:
         for key, path in job.outputs.items():
             if path:
                 meta = dict(job.tags, LOSDECOMP_PRODUCT=key)
                 writers[key] = AtomicGeoTiff(path, job.grid, specs[key], meta, job.compression)
-        g = job.geometry
-        comps = [GridReader(c, job.grid) if isinstance(c, RasterRef) else c for c in (g.components if g else [])]
-        readers = [c for c in comps if isinstance(c, GridReader)]
+        stack = [open_reader(RasterRef(job.path, b, f"time series band {b}")) for b, _ in job.bands]
+        unit_vector = GeometryReader(job.geometry, open_reader) if job.geometry is not None else None
         wins = list(windows(job.grid, BLOCK_PIXELS))
         for i, win in enumerate(wins):
             if is_cancelled is not None and is_cancelled():
                 raise Cancelled("cancelled")
-            vel, sig, _ = fit(_read_stack(ds, job, win), job.design)
+            vel, sig, _ = fit(np.stack([r.read(*win).ravel() for r in stack]), job.design)
             shape = (win[3], win[2])
             resolved += int(np.count_nonzero(np.isfinite(vel)))
             writers[VELOCITY].write(1, vel.reshape(shape), win[0], win[1])
-            if g is not None:
-                values = [c.read(*win) if isinstance(c, GridReader) else c for c in comps]
-                s = geometry.unit_vector(g.convention, *values)
-                for k, comp in enumerate(s, start=2):
+            if unit_vector is not None:
+                for k, comp in enumerate(unit_vector.read(*win), start=2):
                     writers[VELOCITY].write(k, np.broadcast_to(comp, shape), win[0], win[1])
             if SIGMA in writers:
                 writers[SIGMA].write(1, sig.reshape(shape), win[0], win[1])
