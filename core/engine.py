@@ -32,7 +32,7 @@ from .model import (
 )
 from .reader import GeometryReader, GridReader
 from .reference import ReferenceAreaError, median_in
-from .writer import TILE, AtomicGeoTiff, OutputError, check_writable
+from .writer import TILE, OutputError, OutputSet, check_writable
 
 #: Values kept per product for the colour limit of the styled layer.
 STYLE_SAMPLE = 200_000
@@ -132,7 +132,7 @@ class _Run:
     def __init__(self, job):
         self.job = job
         self.readers = []
-        self.writers = {}
+        self.writers = OutputSet()
         self.tracks = [_TrackReaders(t, self._open) for t in job.tracks]
         north = job.north
         self.north_v = self._open_or_value(north.velocity) if north else None
@@ -164,11 +164,8 @@ class _Run:
             self.summary.reference_offsets[t.spec.name] = t.offset
 
     def open_writers(self):
-        specs = band_specs(self.job)
-        for key, path in self.job.outputs.items():
-            if path:
-                meta = dict(self.job.metadata, LOSDECOMP_PRODUCT=key)
-                self.writers[key] = AtomicGeoTiff(path, self.job.grid, specs[key], meta, self.job.compression)
+        job = self.job
+        self.writers = OutputSet(job.outputs, job.grid, band_specs(job), job.metadata, job.compression)
 
     def read_window(self, pool, win):
         blocks = list(pool.map(lambda t: t.block(win), self.tracks))
@@ -199,16 +196,12 @@ class _Run:
         for key, values in self.samples.items():
             values = np.concatenate(values) if values else np.empty(0)
             self.summary.limits[key] = float(np.percentile(values, 98)) if values.size else float("nan")
-        for key, w in list(self.writers.items()):
-            w.commit()
-            self.summary.outputs[key] = w.path
-            del self.writers[key]
+        self.summary.outputs.update(self.writers.commit())
         return self.summary
 
     def close(self, failed):
         if failed:
-            for w in self.writers.values():
-                w.abort()
+            self.writers.abort()
         for r in self.readers:
             r.close()
 

@@ -32,7 +32,7 @@ from .reader import DEFAULT_RESAMPLING, GeometryReader, GridReader, sampled_unit
 from .schema import TAG_ASSUMPTION, TAG_DATE
 from .tracks import TrackInput, resolve
 from .version import VERSION
-from .writer import DEFAULT_COMPRESSION, AtomicGeoTiff, BandSpec
+from .writer import DEFAULT_COMPRESSION, BandSpec, OutputSet
 
 MOTION, SIGMA = "motion", "sigma"
 
@@ -279,16 +279,13 @@ def run(
 ) -> ProjectionSummary:
     """Project every window; outputs appear only when complete (nothing on failure)."""
     specs = _band_specs(job)
-    writers, readers = {}, None
+    writers, readers = OutputSet(), None
     summary = ProjectionSummary(outputs={})
     stride = max(1, (job.grid.width * job.grid.height) // STYLE_SAMPLE)
     picked = []
     try:
         readers = _Readers(job)
-        for key, path in job.outputs.items():
-            if path:
-                meta = dict(job.metadata, LOSDECOMP_PRODUCT=key)
-                writers[key] = AtomicGeoTiff(path, job.grid, specs[key], meta, job.compression)
+        writers = OutputSet(job.outputs, job.grid, specs, job.metadata, job.compression)
         wins = list(windows(job.grid, job.block_pixels))
         sign = geometry.sign_factor(job.spec.los_sign)
         for i, win in enumerate(wins):
@@ -307,8 +304,7 @@ def run(
             summary.resolved += resolved
             values = motion.ravel()[::stride]
             picked.append(np.abs(values[np.isfinite(values)]))
-            for w in writers.values():
-                w.flush()
+            writers.flush()
             if progress is not None:
                 progress((i + 1) / len(wins))
         if summary.resolved == 0:
@@ -318,14 +314,10 @@ def run(
             )
         values = np.concatenate(picked)
         summary.limit = float(np.percentile(values, 98)) if values.size else float("nan")
-        for key, w in list(writers.items()):
-            w.commit()
-            summary.outputs[key] = w.path
-            del writers[key]
+        summary.outputs.update(writers.commit())
         return summary
     except BaseException:
-        for w in writers.values():
-            w.abort()
+        writers.abort()
         raise
     finally:
         if readers is not None:

@@ -19,7 +19,7 @@ from .reader import GeometryReader, GridReader
 from .schema import ROLE_ENU, ROLE_STD, ROLE_VELOCITY, TAG_ROLE, TAG_UNIT, track_tags
 from .velocity import MODEL_NAMES, TimeSeriesError, design_matrix, fit, window
 from .version import VERSION
-from .writer import DEFAULT_COMPRESSION, AtomicGeoTiff, BandSpec
+from .writer import DEFAULT_COMPRESSION, BandSpec, OutputSet
 
 VELOCITY, SIGMA = "velocity", "sigma"
 #: Pixels per window: every band of the window is in memory at once.
@@ -144,7 +144,7 @@ def _band_specs(job):
 def run(job: VelocityJob, progress: Optional[Callable] = None, is_cancelled: Optional[Callable] = None) -> dict:
     """Fit every window; outputs appear only when complete (nothing on failure).
     Returns {output: path} and the number of pixels with a velocity under ``resolved``."""
-    specs, writers, readers = _band_specs(job), {}, []
+    specs, writers, readers = _band_specs(job), OutputSet(), []
 
     def open_reader(ref):
         # one reader per band, each dropping its blocks as it goes: memory stays bounded
@@ -153,10 +153,7 @@ def run(job: VelocityJob, progress: Optional[Callable] = None, is_cancelled: Opt
 
     resolved = 0
     try:
-        for key, path in job.outputs.items():
-            if path:
-                meta = dict(job.tags, LOSDECOMP_PRODUCT=key)
-                writers[key] = AtomicGeoTiff(path, job.grid, specs[key], meta, job.compression)
+        writers = OutputSet(job.outputs, job.grid, specs, job.tags, job.compression)
         stack = [open_reader(RasterRef(job.path, b, f"time series band {b}")) for b, _ in job.bands]
         unit_vector = GeometryReader(job.geometry, open_reader) if job.geometry is not None else None
         wins = list(windows(job.grid, BLOCK_PIXELS))
@@ -172,22 +169,14 @@ def run(job: VelocityJob, progress: Optional[Callable] = None, is_cancelled: Opt
                     writers[VELOCITY].write(k, np.broadcast_to(comp, shape), win[0], win[1])
             if SIGMA in writers:
                 writers[SIGMA].write(1, sig.reshape(shape), win[0], win[1])
-            for w in writers.values():
-                w.flush()
+            writers.flush()
             if progress is not None:
                 progress((i + 1) / len(wins))
         if resolved == 0:
             raise NoResult("no pixel has enough valid acquisitions in the window for the model")
-        out = {}
-        for key, w in list(writers.items()):
-            w.commit()
-            out[key] = w.path
-            del writers[key]
-        out["resolved"] = resolved
-        return out
+        return dict(writers.commit(), resolved=resolved)
     except BaseException:
-        for w in writers.values():
-            w.abort()
+        writers.abort()
         raise
     finally:
         for r in readers:

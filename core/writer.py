@@ -155,3 +155,41 @@ class AtomicGeoTiff:
                 os.remove(p)
             except FileNotFoundError:
                 pass
+
+
+class OutputSet(dict):
+    """The outputs of one run, {key: AtomicGeoTiff}: created together, then all renamed into
+    place by :meth:`commit` or all removed by :meth:`abort` (a failure leaves none)."""
+
+    def __init__(self, paths=None, grid=None, specs=None, metadata=None, compression: str = DEFAULT_COMPRESSION):
+        super().__init__()
+        try:
+            for key, path in (paths or {}).items():
+                if path:
+                    meta = dict(metadata or {}, LOSDECOMP_PRODUCT=key)
+                    self[key] = AtomicGeoTiff(path, grid, specs[key], meta, compression)
+        except BaseException:
+            self.abort()
+            raise
+
+    def flush(self) -> None:
+        for writer in self.values():
+            writer.flush()
+
+    def commit(self) -> dict:
+        """{key: final path}; on a failure the outputs not yet renamed are removed."""
+        done = {}
+        try:
+            for key, writer in list(self.items()):
+                writer.commit()
+                done[key] = writer.path
+                del self[key]
+        except BaseException:
+            self.abort()
+            raise
+        return done
+
+    def abort(self) -> None:
+        for writer in self.values():
+            writer.abort()
+        self.clear()
