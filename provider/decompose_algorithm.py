@@ -19,12 +19,13 @@ from qgis.core import (
 from ..core import engine, geometry
 from ..core.model import HORIZONTAL, SIGMA_HORIZONTAL, UP, horizontal_label
 from ..core.plan import Request, check, plan
+from ..core.products import track_label
 from ..core.reader import RESAMPLING_METHODS
 from ..core.tracks import TrackInput
 from ..core.writer import COMPRESSIONS
 from . import names as n
 from .base import LosDecompAlgorithm, advanced, tr
-from .layers import crs_wkt, file_crs, layer_path, layer_paths, track_name
+from .layers import crs_wkt, file_crs, layer_path, layer_paths
 from .parameters import RasterFileParameter, RasterFilesParameter, compression_parameter, resampling_parameter
 from .styling import register_outputs
 
@@ -259,7 +260,7 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
             )
         out = []
         for i, (path, layer_name) in enumerate(layers):
-            label = f"extra track {i + 1} ({track_name(path, layer_name)})"
+            label = f"extra track {i + 1} ({track_label(path, layer_name)})"
             heading, incidence, side = _parse_geometry(label, entries[i] if i < len(entries) else "")
             out.append(TrackInput(label, path, 1, heading, incidence, side, sign))
         return out

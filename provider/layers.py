@@ -5,7 +5,6 @@ import os
 from qgis.core import QgsCoordinateReferenceSystem, QgsProcessingException
 
 from ..core.grid import raster_info
-from ..core.products import track_label
 from .parameters import are_files
 
 
@@ -33,12 +32,6 @@ def layer_path(alg, parameters: dict, name: str, context, label: str):
     if layer.providerType() != "gdal":
         raise QgsProcessingException(f"{label}: layer '{layer.name()}' is not a file GDAL can read")
     return layer.source()
-
-
-def track_name(path: str, layer_name: str = "") -> str:
-    """A name that tells tracks apart: the frame or folder when the file name is generic
-    (every LiCSBAS velocity is ``vel.geo.tif``), else the layer's name."""
-    return track_label(path, layer_name)
 
 
 def layer_paths(alg, parameters: dict, name: str, context, label: str) -> list:

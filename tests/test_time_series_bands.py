@@ -57,3 +57,10 @@ def test_a_stack_says_its_dates(tmp_path, items):
 
 def test_a_single_band_raster_is_no_time_series(tmp_path):
     assert products.read(write_stack(tmp_path / "one.tif", ["20200101"])).dates is None
+
+
+def test_the_registry_lists_the_files_a_product_reads_beside_it(shared_data):
+    frame = shared_data / "naf_licsbas" / "014A_04939_131313"
+    found = [p.rsplit("/", 1)[-1] for p in products.siblings(str(frame / "vel.geo.tif"))]
+    assert found == ["E.geo.tif", "N.geo.tif", "U.geo.tif", "vstd.geo.tif"]
+    assert products.track_label(str(frame / "vel.geo.tif")) == "014A_04939_131313"
