@@ -137,15 +137,6 @@ def amplification(
     )
 
 
-def vector_from_angles(
-    heading: Optional[float], incidence: Optional[float], look_side: str = geometry.RIGHT
-) -> Optional[tuple]:
-    """The unit vector of single-valued angles, or None when one is missing."""
-    if heading is None or incidence is None:
-        return None
-    return tuple(float(c) for c in geometry.from_heading_incidence(heading, incidence, look_side))
-
-
 @raises
 def pass_direction_of(path: str) -> Optional[str]:
     """``ascending``/``descending`` from what the layer says about its heading, else None."""

@@ -9,7 +9,7 @@ from qgis.core import QgsApplication, QgsProject, QgsRasterLayer, QgsSettings, Q
 from qgis.PyQt.QtCore import QCoreApplication
 
 from conftest import read_band
-from insar_decomposition.core import readout
+from insar_decomposition.core import geometry
 from insar_decomposition.ui.dialog import SETTINGS, DecompositionDialog
 
 
@@ -175,7 +175,7 @@ def test_one_track_offers_the_projection_and_runs_it(dialog, tmp_path):
     dialog.descLayer.setLayer(None)
     assert dialog.single_track_mode() and dialog.singleTrack.isVisibleTo(dialog)
     # the read-out gives the amplification of the chosen direction, from core
-    s_up = readout.vector_from_angles(348.0, 34.0)[2]
+    s_up = geometry.from_heading_incidence(348.0, 34.0)[2]
     assert f"becomes {1 / s_up:.2f} units" in dialog.geometryReadout.text()
     dialog.singleTrack.direction.setCurrentIndex(1)
     dialog.azimuth.setText("348")  # along the flight direction: invisible to the radar

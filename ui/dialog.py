@@ -184,10 +184,6 @@ class DecompositionDialog(QDialog, FORM_CLASS):
             return None
         return float(text)
 
-    def _shown_angle(self, edit):
-        text = edit.text().strip()
-        return float(text) if text else None
-
     @reported
     def choose_mintpy_file(self):
         path, _ = QFileDialog.getOpenFileName(self, self.tr("MintPy velocity file"), "", self.tr("MintPy HDF5 (*.h5)"))
