@@ -6,8 +6,9 @@ import os
 from typing import Callable, Optional
 
 import numpy as np
+from osgeo import gdal
 
-from . import geometry, units
+from . import geometry, hdf5, units
 from .gdal_mode import raises
 from .grid import Grid
 from .products.mintpy import (
@@ -22,9 +23,13 @@ from .products.mintpy import (
     read_dataset,
     reference_pixel,
     reference_xy,
+    subdataset,
 )
 from .schema import ROLE_ENU, ROLE_STD, ROLE_VELOCITY, TAG_ROLE, TAG_SOURCE, track_tags
+from .stack_import import Stack, write_stack
 from .writer import AtomicGeoTiff, BandSpec
+
+TIMESERIES = "timeseries"
 
 #: MintPy attributes copied into the GeoTIFF's metadata as ``MINTPY_<name>``.
 KEPT_ATTRIBUTES = (
@@ -40,20 +45,27 @@ def import_file(
     dataset: str = "velocity",
     geometry_path: Optional[str] = None,
     log: Callable = print,
+    progress: Optional[Callable] = None,
+    is_cancelled: Optional[Callable] = None,
 ) -> dict:
     """Write ``dataset`` of the MintPy file ``path`` as a georeferenced float32 GeoTIFF.
 
     Band 1 is the dataset; a ``<dataset>Std`` dataset, when present, becomes a
     standard-deviation band; per-pixel geometry from ``geometry_path`` (``geometryGeo.h5``)
     becomes three LOS unit-vector bands. Pixels stored as 0 are MintPy's mask and become
-    NaN, except the reference pixel. Returns the tags written.
+    NaN, except the reference pixel. A time series (a 3-D dataset dated by ``date``) is
+    written in the plugin's time-series format instead. Returns the tags written.
     """
     label = os.path.basename(path)
     tags = attributes(path)
     if not is_mintpy(tags):
         raise MintPyError(f"{label}: not a geocoded MintPy file (no MintPy attributes)")
     grid = grid_of(tags, label)
+    dataset = _chosen_dataset(path, dataset, tags, log)
     unit = units.normalise(tags.get(f"{dataset}_UNIT") or tags.get("UNIT", ""))
+    if _epochs(path, dataset) > 1:
+        stack = _time_series(path, dataset, tags, grid, unit, geometry_path, log)
+        return write_stack(stack, out_path, log, progress, is_cancelled)
     bands = _data_bands(path, dataset, tags, grid, unit, log)
     if geometry_path:
         s = _geometry_bands(geometry_path, tags, grid, log)
@@ -70,6 +82,46 @@ def import_file(
         writer.abort()
         raise
     return out_tags
+
+
+def _chosen_dataset(path, dataset, tags, log):
+    """``dataset``, or the file's ``timeseries`` when the default ``velocity`` is absent."""
+    label = os.path.basename(path)
+    if dataset == "velocity" and _epochs(path, dataset) == 0 and _epochs(path, TIMESERIES) > 1:
+        log(f"{label}: a time series (FILE_TYPE={tags.get('FILE_TYPE', '?')}): dataset '{TIMESERIES}' imported")
+        return TIMESERIES
+    return dataset
+
+
+def _epochs(path, dataset):
+    """Bands of ``dataset`` as GDAL sees it (its first dimension for a 3-D one), 0 if absent."""
+    try:
+        ds = gdal.Open(subdataset(path, dataset))
+    except RuntimeError:
+        return 0
+    return ds.RasterCount if ds is not None else 0
+
+
+def _time_series(path, dataset, tags, grid, unit, geometry_path, log):
+    label = os.path.basename(path)
+    texts = hdf5.read(path, "date")
+    if texts is None:
+        raise MintPyError(f"{label}: dataset '{dataset}' has several epochs but the file has no 'date' dataset")
+    ds = gdal.Open(subdataset(path, dataset))
+    if (ds.RasterXSize, ds.RasterYSize) != (grid.width, grid.height) or ds.RasterCount != len(texts):
+        raise MintPyError(
+            f"{label}: dataset '{dataset}' is {ds.RasterCount}x{ds.RasterYSize}x{ds.RasterXSize}; the attributes and "
+            f"'date' say {len(texts)}x{grid.height}x{grid.width}"
+        )
+    geom = None
+    if geometry_path:
+        geom = tuple(c.astype(np.float32) for c in _geometry_bands(geometry_path, tags, grid, log))
+    return Stack(
+        label=f"{label}://{dataset}", grid=grid, dates=[str(t).strip() for t in texts],
+        read_epoch=lambda i: ds.GetRasterBand(i + 1).ReadAsArray().astype(np.float32), unit=unit,
+        tags=_output_tags(tags, label, dataset, unit, log), geometry=geom, zero_is_mask=True,
+        keep=reference_pixel(tags, grid),
+    )  # fmt: skip
 
 
 def _data_bands(path, dataset, tags, grid, unit, log):

@@ -12,7 +12,7 @@ class ImportMintpyAlgorithm(LosDecompAlgorithm):
     """``losdecomp:import_mintpy``."""
 
     NAME = "import_mintpy"
-    DISPLAY_NAME = "Import MintPy HDF5 velocity"
+    DISPLAY_NAME = "Import MintPy HDF5 (velocity or time series)"
     HELP = (
         "Writes a dataset of a geocoded MintPy HDF5 file (velocity.h5 by default) as a GeoTIFF "
         "georeferenced from X_FIRST/Y_FIRST/X_STEP/Y_STEP, with its standard deviation band when the "
@@ -21,7 +21,11 @@ class ImportMintpyAlgorithm(LosDecompAlgorithm):
         "extra bands. The result is a ready input of 'Decompose LOS velocities'.\n\n"
         "MintPy stores masked pixels as 0: they become nodata (the reference pixel is kept). "
         "azimuthAngle is read in MintPy's or ARIA's convention, whichever agrees with HEADING; the log "
-        "says which."
+        "says which.\n\n"
+        "A time series (timeseries*.h5: the 3-D dataset 'timeseries', dated by the 'date' dataset; chosen "
+        "automatically when the file has no 'velocity') is written with one band per acquisition, each dated "
+        "(INSAR_DATE and a YYYYMMDD description), in the file's unit: the input of 'Velocity over a window of "
+        "a time series'. Pixels that are 0 at every acquisition lie outside MintPy's data and become nodata."
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
@@ -32,7 +36,7 @@ class ImportMintpyAlgorithm(LosDecompAlgorithm):
                 n.GEOMETRY, tr("MintPy geometry file (geometryGeo.h5)"), extension="h5", optional=True
             )
         )
-        self.addParameter(QgsProcessingParameterRasterDestination(n.OUTPUT, tr("Imported velocity")))
+        self.addParameter(QgsProcessingParameterRasterDestination(n.OUTPUT, tr("Imported velocity or time series")))
 
     def process(self, parameters, context, feedback):
         path = self.parameterAsFile(parameters, n.INPUT, context)
@@ -40,5 +44,8 @@ class ImportMintpyAlgorithm(LosDecompAlgorithm):
         geometry_path = self.parameterAsFile(parameters, n.GEOMETRY, context) or None
         out = self.parameterAsOutputLayer(parameters, n.OUTPUT, context)
         check_writable(out, n.OUTPUT)
-        import_file(path, out, dataset, geometry_path, log=feedback.pushInfo)
-        return {n.OUTPUT: out}
+        done = self.run_with_log(
+            [], [], [out], lambda p, c: import_file(path, out, dataset, geometry_path, feedback.pushInfo, p, c),
+            context, feedback,
+        )  # fmt: skip
+        return {n.OUTPUT: out if done is not None else None}
