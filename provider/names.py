@@ -13,6 +13,7 @@ DECOMPOSE_ID = f"{PROVIDER_ID}:decompose"
 IMPORT_MINTPY_ID = f"{PROVIDER_ID}:import_mintpy"
 PROJECT_SINGLE_TRACK_ID = f"{PROVIDER_ID}:project_single_track"
 VELOCITY_ID = f"{PROVIDER_ID}:velocity"
+IMPORT_LICSBAS_ID = f"{PROVIDER_ID}:import_licsbas"
 
 # losdecomp:decompose
 ASCENDING, DESCENDING = "ASCENDING", "DESCENDING"
@@ -73,6 +74,9 @@ OUTPUTS = {
 # losdecomp:import_mintpy
 INPUT, DATASET, GEOMETRY, OUTPUT = "INPUT", "DATASET", "GEOMETRY", "OUTPUT"
 DEFAULT_DATASET = "velocity"
+
+# losdecomp:import_licsbas (INPUT, DATASET, OUTPUT as above)
+DEFAULT_LICSBAS_DATASET = "cum"
 
 # losdecomp:project_single_track (INPUT, OUTPUT, LOS_SIGN, TARGET_CRS, RESOLUTION, RESAMPLING,
 # HORIZONTAL_AZIMUTH and COMPRESSION as above)
