@@ -34,6 +34,7 @@ from .inversion import DEFAULT_MAX_CONDITION, horizontal_sensitivity
 from .model import ConstantGeometry, Job, NorthSpec, RasterRef
 from .reader import DEFAULT_RESAMPLING, RESAMPLING_METHODS, has_valid_data, sample
 from .tracks import TrackError, apply_weights_policy, harmonise_units, resolve
+from .velocity import window_mismatch
 from .version import VERSION
 from .writer import DEFAULT_COMPRESSION, creation_options
 
@@ -118,6 +119,10 @@ def check(req: Request) -> Checked:
         log.append(f"extent: the given extent ({given}) was snapped outward to whole pixels of the grid")
     _check_geometry_resolves(resolved, req.horizontal_azimuth)
     warnings += _reference_warnings(resolved, infos, grid)
+    windows = [(r.spec.name, r.metadata.window.value) for r in resolved if r.metadata.window is not None]
+    log += [f"{name} track: velocity over {w[0]} to {w[1]}" for name, w in windows]
+    mismatch = window_mismatch(windows)
+    warnings += [mismatch] if mismatch else []
     checked = Checked(resolved, unit, weighted, grid, infos, log, warnings)
     outputs = Job(tracks=[r.spec for r in resolved], grid=grid, outputs=dict(req.outputs))
     check_outputs(outputs)

@@ -17,6 +17,9 @@ TAG_ROLE = "INSAR_ROLE"  # band level, one of the roles below
 TAG_DATE = "INSAR_DATE"  # band level: acquisition date of a time-series band, YYYYMMDD
 TAG_ASSUMPTION = "INSAR_ASSUMPTION"  # what a single-track projection assumes
 TAG_PREFIX = "INSAR_"
+# dataset level, written by losdecomp:velocity and the imports: first/last acquisition used
+# (YYYY-MM-DD/YYYY-MM-DD) and the median interval between acquisitions, in days
+TAG_WINDOW, TAG_REPEAT_DAYS = "LOSDECOMP_WINDOW", "LOSDECOMP_REPEAT_DAYS"
 
 ROLE_VELOCITY, ROLE_STD = "velocity", "velocity_std"
 ROLE_ENU = ("los_east", "los_north", "los_up")

@@ -138,6 +138,12 @@ def resolve(inp: TrackInput) -> ResolvedTrack:
             f"{name} track: the layer says LOS positive {md.los_sign.value} the satellite "
             f"({md.los_sign.source}) but positive {inp.los_sign} was chosen; using {inp.los_sign}"
         )
+    if md.dates is not None and inp.band in md.dates.value:
+        warnings.append(
+            f"{name} track: band {inp.band} is the displacement on {md.dates.value[inp.band]} of a time series "
+            f"({len(md.dates.value)} acquisitions), not a velocity; for a velocity over a window run "
+            "losdecomp:velocity on it first"
+        )
     choice = choose_geometry(name, inp.heading, inp.incidence, inp.look_side, md)
     log += choice.log
     warnings += choice.warnings

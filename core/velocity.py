@@ -66,6 +66,31 @@ def window(epochs: list, start: Optional[datetime.date], end: Optional[datetime.
     return inside
 
 
+def repeat_days(epochs: list) -> float:
+    """The median interval between consecutive acquisitions, in days (the repeat cycle)."""
+    gaps = [(b - a).days for a, b in zip(epochs, epochs[1:])]
+    return float(np.median(gaps)) if gaps else 0.0
+
+
+def window_mismatch(windows: list) -> Optional[str]:
+    """A warning when the velocity windows of the tracks ``windows`` ((name, (first, last,
+    repeat days))) start or end more than one repeat cycle apart (the longest of theirs;
+    12 days when unknown), else None."""
+    if len(windows) < 2:
+        return None
+    cycle = max((w[2] or 12.0) for _, w in windows)
+    starts, ends = [w[0] for _, w in windows], [w[1] for _, w in windows]
+    off = max((max(starts) - min(starts)).days, (max(ends) - min(ends)).days)
+    if off <= cycle:
+        return None
+    shown = "; ".join(f"{name} {w[0]} to {w[1]}" for name, w in windows)
+    return (
+        f"the tracks' velocities cover different periods ({shown}): they differ by {off} days, more than one "
+        f"repeat cycle ({cycle:g} days); cut them to the same window (losdecomp:velocity START_DATE/END_DATE) "
+        "unless the motion is steady"
+    )
+
+
 def n_parameters(model: int, n_steps: int) -> int:
     if model not in MODEL_NAMES:
         raise TimeSeriesError(f"unknown model {model}: 0 linear, 1 + annual, 2 + semi-annual")

@@ -17,7 +17,7 @@ from .grid import Grid, raster_info
 from .model import RasterGeometry, RasterRef
 from .reader import GeometryReader, GridReader
 from .schema import ROLE_ENU, ROLE_STD, ROLE_VELOCITY, TAG_ROLE, TAG_UNIT, track_tags
-from .velocity import MODEL_NAMES, TimeSeriesError, design_matrix, fit, window
+from .velocity import MODEL_NAMES, TimeSeriesError, design_matrix, fit, repeat_days, window
 from .version import VERSION
 from .writer import DEFAULT_COMPRESSION, BandSpec, OutputSet
 
@@ -124,6 +124,7 @@ def _tags(md, job):
         LOSDECOMP_SOFTWARE=f"QGIS plugin InSAR LOS Decomposition {VERSION}",
         LOSDECOMP_SOURCE=job.path,
         LOSDECOMP_WINDOW=f"{first.isoformat()}/{last.isoformat()}",
+        LOSDECOMP_REPEAT_DAYS=repr(repeat_days([d for _, d in job.bands])),
         LOSDECOMP_EPOCHS=str(len(job.bands)),
         LOSDECOMP_DESIGN=json.dumps({"columns": int(job.design.shape[1])}),
     )

@@ -103,3 +103,19 @@ def test_property_agrees_with_numpy_for_random_gaps(seed, model, gap):
     vel, sig, _ = v.fit(y, A)
     ref_v, ref_s = reference_fit(y, A)
     np.testing.assert_allclose(vel, ref_v, rtol=1e-4, atol=1e-5, equal_nan=True)
+
+
+def test_windows_more_than_a_repeat_cycle_apart_are_named():
+    a = (D(2020, 1, 1), D(2021, 1, 1), 12.0)
+    assert v.window_mismatch([("ascending", a)]) is None
+    assert v.window_mismatch([("ascending", a), ("descending", (D(2020, 1, 13), D(2020, 12, 20), 12.0))]) is None
+    text = v.window_mismatch([("ascending", a), ("descending", (D(2020, 1, 14), D(2021, 1, 1), 12.0))])
+    assert "differ by 13 days, more than one repeat cycle (12 days)" in text
+    # the longest repeat cycle of the tracks sets the tolerance; unknown counts as 12 days
+    assert v.window_mismatch([("ascending", a), ("descending", (D(2020, 1, 20), D(2021, 1, 1), 24.0))]) is None
+    assert "(12 days)" in v.window_mismatch([("a", a[:2] + (None,)), ("b", (D(2020, 2, 1), D(2021, 1, 1), None))])
+
+
+def test_the_repeat_cycle_is_the_median_interval():
+    epochs = [D(2020, 1, 1), D(2020, 1, 13), D(2020, 1, 25), D(2020, 3, 1), D(2020, 3, 13)]
+    assert v.repeat_days(epochs) == 12.0

@@ -84,6 +84,39 @@ def test_velocities_of_two_stacks_decompose_with_no_angle_typed(plugin, stacks):
     np.testing.assert_allclose(read_band(res["OUTPUT_UP"]), up_rate, atol=1e-3)
 
 
+def test_tracks_cut_to_windows_more_than_a_repeat_cycle_apart_get_a_warning(plugin, stacks):
+    asc, desc, _, _, tmp = stacks
+    windows = {"asc": ("2019-03-01", "2020-12-31"), "desc": ("2019-06-01", "2020-12-31")}
+    outs = {}
+    for name, path in (("asc", asc), ("desc", desc)):
+        start, end = windows[name]
+        res, _ = run_logged("losdecomp:velocity", {"INPUT": path, "START_DATE": start, "END_DATE": end,
+                            "OUTPUT": str(tmp / f"w_{name}.tif")})  # fmt: skip
+        outs[name] = res["OUTPUT"]
+    params = {"ASCENDING": outs["asc"], "DESCENDING": outs["desc"], "OUTPUT_EAST": str(tmp / "e.tif"),
+              "OUTPUT_UP": str(tmp / "u.tif")}  # fmt: skip
+    _, log = run_logged("losdecomp:decompose", params)
+    warning = [line for line in log.splitlines() if "cover different periods" in line]
+    assert len(warning) == 1 and warning[0].startswith("WARNING:"), log
+    assert "more than one repeat cycle (12 days)" in warning[0]
+    assert "ascending track: velocity over 2019-03-05 to 2020-12-12" in log
+    # the same window, acquired on other days (within one repeat cycle): no warning
+    res, _ = run_logged("losdecomp:velocity", {"INPUT": asc, "START_DATE": windows["desc"][0],
+                        "END_DATE": windows["desc"][1], "OUTPUT": str(tmp / "w_asc2.tif")})  # fmt: skip
+    _, log = run_logged("losdecomp:decompose", dict(params, ASCENDING=res["OUTPUT"], OUTPUT_EAST=str(tmp / "e2.tif"),
+                        OUTPUT_UP=str(tmp / "u2.tif")))  # fmt: skip
+    assert "cover different periods" not in log and "ascending track: velocity over 2019-06-09" in log
+
+
+def test_a_time_series_given_as_a_velocity_gets_a_warning(plugin, stacks):
+    asc, desc, _, _, tmp = stacks
+    params = {"ASCENDING": asc, "DESCENDING": desc, "ASC_BAND": 5, "DESC_BAND": 5}
+    _, log = run_logged(
+        "losdecomp:decompose", dict(params, OUTPUT_EAST=str(tmp / "e.tif"), OUTPUT_UP=str(tmp / "u.tif"))
+    )
+    assert "WARNING: ascending track: band 5 is the displacement on 2019-02-21 of a time series" in log
+
+
 def test_a_step_date_takes_up_the_co_event_jump(plugin, tmp_path):
     epochs = dates_every(12, 50, D(2020, 1, 2))
     s = geometry.from_heading_incidence(348.0, 34.0)

@@ -32,6 +32,7 @@ class TrackMetadata:
     sigma: Optional[Found] = None  # a model.RasterRef
     reference: Optional[Found] = None  # (x, y) in the raster's CRS
     dates: Optional[Found] = None  # a time series: {band: datetime.date}
+    window: Optional[Found] = None  # (first, last acquisition, repeat days or None) of a velocity
     notes: list = field(default_factory=list)
 
 

@@ -3,7 +3,7 @@ anyone who tags a raster by hand."""
 
 from osgeo import gdal
 
-from .. import geometry
+from .. import dates, geometry
 from ..model import RasterGeometry, RasterRef
 from ..schema import (
     ROLE_ENU,
@@ -15,8 +15,10 @@ from ..schema import (
     TAG_PREFIX,
     TAG_REF_X,
     TAG_REF_Y,
+    TAG_REPEAT_DAYS,
     TAG_ROLE,
     TAG_UNIT,
+    TAG_WINDOW,
 )
 from .base import Found, Source, TrackMetadata, set_unit
 
@@ -31,7 +33,7 @@ def _float(text):
 
 
 def recognise(src: Source, md: TrackMetadata) -> bool:
-    return any(k.startswith(TAG_PREFIX) for k in src.tags)
+    return any(k.startswith(TAG_PREFIX) for k in src.tags) or TAG_WINDOW in src.tags
 
 
 def read(src: Source, md: TrackMetadata) -> None:
@@ -52,6 +54,15 @@ def read(src: Source, md: TrackMetadata) -> None:
     if x is not None and y is not None:
         md.reference = Found((x, y), f"{where} {TAG_REF_X}/{TAG_REF_Y}")
     _read_band_roles(src, md)
+    _read_window(src, md)
+
+
+def _read_window(src, md):
+    first, _, last = (src.tags.get(TAG_WINDOW) or "").partition("/")
+    first, last = dates.parse(first), dates.parse(last)
+    if first and last:
+        repeat = _float(src.tags.get(TAG_REPEAT_DAYS))
+        md.window = Found((first, last, repeat), f"{src.name} metadata {TAG_WINDOW}")
 
 
 def band_roles(path: str) -> dict:
