@@ -1,4 +1,5 @@
-"""MintPy in a venv of its own, to run its ``asc_desc2horz_vert.py`` beside this plugin
+"""MintPy in a venv of its own, to run its ``asc_desc2horz_vert.py`` and
+``timeseries2velocity.py`` beside this plugin
 (the side-by-side test and the benchmark). Never imported by the plugin.
 
 The venv lives in ``build/mintpy-venv`` and is made once: MintPy without its optional
@@ -107,6 +108,78 @@ def decompose(asc_h5, desc_h5, out_dir, geometry=None):
         )
         npys.append(npy)
     return npys[0], npys[1], seconds
+
+
+def write_timeseries(out_h5, stack_npy, dates, attributes):
+    """A ``timeseries.h5`` written by MintPy's own writer (``mintpy.utils.writefile``):
+    the 3-D ``timeseries`` from ``stack_npy``, ``date`` from ``dates`` (YYYYMMDD) and the
+    root ``attributes``."""
+    import json
+
+    run_python(
+        """
+        import sys, json, numpy as np
+        from mintpy.utils import writefile
+        out, npy, dates, attrs = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4])
+        data = np.load(npy).astype(np.float32)
+        attrs.update(FILE_TYPE="timeseries", LENGTH=str(data.shape[1]), WIDTH=str(data.shape[2]),
+                     START_DATE=dates[0], END_DATE=dates[-1], REF_DATE=dates[0])
+        datasets = {"date": np.array(dates, dtype=np.bytes_), "bperp": np.zeros(len(dates), np.float32),
+                    "timeseries": data}
+        writefile.write(datasets, out_file=out, metadata=attrs)
+        """,
+        out_h5,
+        stack_npy,
+        json.dumps(list(dates)),
+        json.dumps({k: str(v) for k, v in attributes.items()}),
+    )
+
+
+def timeseries2velocity(ts_h5, out_dir, options):
+    """Run MintPy's ``timeseries2velocity.py`` on ``ts_h5`` with ``options`` (a list);
+    returns {dataset: .npy path} of the file it writes."""
+    os.makedirs(out_dir, exist_ok=True)
+    out_h5 = os.path.join(out_dir, "velocity.h5")
+    script = os.path.join(VENV, "bin", "timeseries2velocity.py")
+    out = subprocess.run([ensure(), script, ts_h5, "-o", out_h5, *options], capture_output=True, text=True, cwd=out_dir)
+    if out.returncode != 0:
+        raise RuntimeError(f"timeseries2velocity.py failed:\n{out.stdout}\n{out.stderr}")
+    return _datasets_to_npy(out_h5, out_dir)
+
+
+def design_matrix(dates, model, out_npy):
+    """MintPy's own design matrix (``time_func.get_design_matrix4time_func``) for ``dates``
+    (YYYYMMDD) and ``model`` (MintPy's dict), saved to ``out_npy``."""
+    import json
+
+    run_python(
+        """
+        import sys, json, numpy as np
+        from mintpy.utils import time_func
+        A = time_func.get_design_matrix4time_func(json.loads(sys.argv[1]), model=json.loads(sys.argv[2]))
+        np.save(sys.argv[3], A)
+        """,
+        json.dumps(list(dates)),
+        json.dumps(model),
+        out_npy,
+    )
+    return out_npy
+
+
+def _datasets_to_npy(h5, out_dir):
+    listing = run_python(
+        """
+        import os, sys, h5py, numpy as np
+        with h5py.File(sys.argv[1], "r") as f:
+            for name, ds in f.items():
+                if getattr(ds, "ndim", 0) >= 2:
+                    np.save(os.path.join(sys.argv[2], name + ".npy"), ds[()])
+                    print(name)
+        """,
+        h5,
+        out_dir,
+    )
+    return {name: os.path.join(out_dir, name + ".npy") for name in listing.split()}
 
 
 if __name__ == "__main__":
