@@ -32,6 +32,7 @@ class TrackInput:
     los_sign: str = geometry.TOWARD
     sigma: Union[str, float, None] = None  # a raster path or a constant
     sigma_band: int = 1
+    time_series: bool = False  # the raster is a time series read whole (no band is picked)
 
 
 @dataclass
@@ -138,7 +139,7 @@ def resolve(inp: TrackInput) -> ResolvedTrack:
             f"{name} track: the layer says LOS positive {md.los_sign.value} the satellite "
             f"({md.los_sign.source}) but positive {inp.los_sign} was chosen; using {inp.los_sign}"
         )
-    if md.dates is not None and inp.band in md.dates.value:
+    if md.dates is not None and inp.band in md.dates.value and not inp.time_series:
         warnings.append(
             f"{name} track: band {inp.band} is the displacement on {md.dates.value[inp.band]} of a time series "
             f"({len(md.dates.value)} acquisitions), not a velocity; for a velocity over a window run "

@@ -14,6 +14,7 @@ IMPORT_MINTPY_ID = f"{PROVIDER_ID}:import_mintpy"
 PROJECT_SINGLE_TRACK_ID = f"{PROVIDER_ID}:project_single_track"
 VELOCITY_ID = f"{PROVIDER_ID}:velocity"
 IMPORT_LICSBAS_ID = f"{PROVIDER_ID}:import_licsbas"
+DECOMPOSE_TIMESERIES_ID = f"{PROVIDER_ID}:decompose_timeseries"
 
 # losdecomp:decompose
 ASCENDING, DESCENDING = "ASCENDING", "DESCENDING"
@@ -93,3 +94,27 @@ DEFAULT_DIRECTION = 0
 START_DATE, END_DATE, MODEL, STEP_DATES = "START_DATE", "END_DATE", "MODEL", "STEP_DATES"
 MODEL_OPTIONS = ("Linear", "Linear + annual", "Linear + annual + semi-annual")
 DEFAULT_MODEL = 0
+
+# losdecomp:decompose_timeseries (ASCENDING, DESCENDING, EXTRA_TRACKS, EXTRA_GEOMETRY, the
+# tracks' HEADING/INCIDENCE/LOOK_SIDE/SIGMA, LOS_SIGN, TARGET_CRS, RESOLUTION, EXTENT, RESAMPLING,
+# MAX_CONDITION, COMPRESSION, OUTPUT_EAST, OUTPUT_UP, OUTPUT_SIGMA_EAST, OUTPUT_SIGMA_UP as above)
+DATES, INTERVAL_DAYS, MAX_GAP_DAYS = "DATES", "INTERVAL_DAYS", "MAX_GAP_DAYS"
+REFERENCE_DATE, METHOD, REGULARIZATION = "REFERENCE_DATE", "METHOD", "REGULARIZATION"
+DATES_OPTIONS = (
+    "Every acquisition date of any track inside the common span",
+    "A regular interval of INTERVAL_DAYS from the first common date",
+    "The ascending track's dates",
+)
+METHOD_OPTIONS = (
+    "Linear interpolation in time, then a per-date inversion",
+    "Joint least squares of all acquisitions with temporal smoothing (MSBAS family)",
+)
+DEFAULT_DATES, DEFAULT_INTERVAL_DAYS, DEFAULT_MAX_GAP_DAYS, DEFAULT_METHOD = 0, 12, 36, 0
+DEFAULT_REGULARIZATION = 1.0
+#: Output parameter -> (core product, layer name)
+TS_OUTPUTS = {
+    OUTPUT_EAST: (HORIZONTAL, "East displacement"),
+    OUTPUT_UP: (UP, "Vertical displacement"),
+    OUTPUT_SIGMA_EAST: (SIGMA_HORIZONTAL, "East displacement standard deviation"),
+    OUTPUT_SIGMA_UP: (SIGMA_UP, "Vertical displacement standard deviation"),
+}

@@ -6,6 +6,7 @@ from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
 from .decompose_algorithm import DecomposeAlgorithm
+from .decompose_timeseries_algorithm import DecomposeTimeSeriesAlgorithm
 from .import_licsbas_algorithm import ImportLicsbasAlgorithm
 from .import_mintpy_algorithm import ImportMintpyAlgorithm
 from .names import PROVIDER_ID
@@ -35,6 +36,7 @@ class LosDecompProvider(QgsProcessingProvider):
 
     def loadAlgorithms(self):  # noqa: N802 (QGIS's name)
         self.addAlgorithm(DecomposeAlgorithm())
+        self.addAlgorithm(DecomposeTimeSeriesAlgorithm())
         self.addAlgorithm(ImportMintpyAlgorithm())
         self.addAlgorithm(ImportLicsbasAlgorithm())
         self.addAlgorithm(ProjectSingleTrackAlgorithm())

@@ -58,27 +58,28 @@ class DivergingStylePostProcessor(QgsProcessingLayerPostProcessorInterface):
 
     _alive = []
 
-    def __init__(self, limit=None):
+    def __init__(self, limit=None, band=1):
         super().__init__()
         self.limit = limit
+        self.band = band
 
     def postProcessLayer(self, layer, context, feedback):  # noqa: N802 (QGIS's name)
         try:
-            limit = apply_diverging_style(layer, limit=self.limit)
+            limit = apply_diverging_style(layer, self.band, limit=self.limit)
             feedback.pushInfo(f"{layer.name()}: styled with a diverging ramp from {-limit:.3g} to {limit:.3g}")
         finally:
             if self in DivergingStylePostProcessor._alive:
                 DivergingStylePostProcessor._alive.remove(self)
 
     @classmethod
-    def create(cls, limit=None):
-        inst = cls(limit)
+    def create(cls, limit=None, band=1):
+        inst = cls(limit, band)
         cls._alive.append(inst)
         return inst
 
 
-def register_outputs(context, names):
-    """Name the outputs Processing will load and style the velocity ones.
+def register_outputs(context, names, band=1):
+    """Name the outputs Processing will load and style the velocity ones (on ``band``).
 
     ``names`` maps an output path to (layer name, core product, colour limit or None)."""
     for path, (label, product, limit) in names.items():
@@ -87,4 +88,4 @@ def register_outputs(context, names):
         details = context.layerToLoadOnCompletionDetails(path)
         details.name = label
         if product in DIVERGING_PRODUCTS:
-            details.setPostProcessor(DivergingStylePostProcessor.create(limit))
+            details.setPostProcessor(DivergingStylePostProcessor.create(limit, band))

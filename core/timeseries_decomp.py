@@ -1,0 +1,216 @@
+"""East and up displacement time series from tracks acquired on different days
+(DESIGN.md section 3c), per pixel, in numpy.
+
+Method 0 (interpolation): each track's displacement is interpolated linearly in time to
+each output date, only between two of its valid acquisitions at most ``max_gap`` days
+apart; then every date is inverted like a velocity (``inversion.invert``). Assumes the
+motion is close to linear between a track's acquisitions.
+
+Method 1 (joint, the MSBAS family): the unknowns are the east and up velocities in each
+interval between consecutive output dates; every increment between consecutive valid
+acquisitions of every track is one observation (its LOS projection of the velocities
+integrated over its time span); first-order smoothing ``lambda (v[k+1] - v[k]) = 0`` ties
+neighbouring intervals. Assumes the velocity is constant within an interval and, through
+the smoothing, changes little from one interval to the next; no interpolation.
+"""
+
+import datetime
+from typing import Optional
+
+import numpy as np
+
+from .velocity import TimeSeriesError
+
+EVERY_ACQUISITION, REGULAR, ASCENDING_DATES = 0, 1, 2
+INTERPOLATE, JOINT = 0, 1
+DAYS_PER_YEAR = 365.25
+
+
+def check_track_dates(name: str, epochs: list) -> None:
+    """A track's acquisitions: at least two, strictly increasing in band order."""
+    if len(epochs) < 2:
+        raise TimeSeriesError(f"{name} track: a time series needs at least two acquisitions, it has {len(epochs)}")
+    for i, (a, b) in enumerate(zip(epochs, epochs[1:]), start=2):
+        if b <= a:
+            raise TimeSeriesError(
+                f"{name} track: the dates do not increase: band {i} is {b}, after band {i - 1} at {a}"
+            )
+
+
+def common_span(tracks: list) -> tuple:
+    """(first, last) date that every track covers; ``tracks`` is [(name, epochs)]."""
+    start = max(e[0] for _, e in tracks)
+    end = min(e[-1] for _, e in tracks)
+    if start >= end:
+        shown = "; ".join(f"{n} {e[0]} to {e[-1]}" for n, e in tracks)
+        raise TimeSeriesError(f"the tracks have no common time span ({shown})")
+    return start, end
+
+
+def output_dates(mode: int, tracks: list, interval_days: int = 12) -> list:
+    """The output dates inside the common span: every acquisition of any track (0), every
+    ``interval_days`` from the first common date (1) or the first track's acquisitions (2)."""
+    start, end = common_span(tracks)
+    if mode == EVERY_ACQUISITION:
+        dates = sorted({d for _, e in tracks for d in e if start <= d <= end})
+    elif mode == REGULAR:
+        if interval_days is None or interval_days <= 0:
+            raise TimeSeriesError(f"INTERVAL_DAYS must be a positive number of days, not {interval_days}")
+        n = (end - start).days // int(interval_days)
+        dates = [start + datetime.timedelta(days=int(interval_days) * i) for i in range(n + 1)]
+    elif mode == ASCENDING_DATES:
+        dates = [d for d in tracks[0][1] if start <= d <= end]
+    else:
+        raise TimeSeriesError(f"unknown DATES option {mode}: 0 every acquisition, 1 regular, 2 the ascending track's")
+    if len(dates) < 2:
+        raise TimeSeriesError(f"the common span {start} to {end} holds fewer than two output dates")
+    return dates
+
+
+def reference_date(dates: list, reference: Optional[datetime.date]) -> datetime.date:
+    """The reference date (the first output date by default), inside the output span."""
+    if reference is None:
+        return dates[0]
+    if not dates[0] <= reference <= dates[-1]:
+        raise TimeSeriesError(
+            f"REFERENCE_DATE {reference} is outside the common span of the outputs ({dates[0]} to {dates[-1]})"
+        )
+    return reference
+
+
+def _days(dates: list, origin: datetime.date) -> np.ndarray:
+    return np.array([(d - origin).days for d in dates], dtype=np.float64)
+
+
+def interpolate(epochs: np.ndarray, values: np.ndarray, targets: np.ndarray, max_gap: float) -> tuple:
+    """Linear interpolation in time, per pixel, between valid acquisitions.
+
+    ``epochs`` (n, days, increasing), ``values`` (n, P) with NaN for missing, ``targets``
+    (m, days). Returns (m, P) values and the weights behind them: (i0, i1, w) such that a
+    value is ``(1 - w) y[i0] + w y[i1]`` (see :func:`difference_variance`). A target on a
+    valid acquisition takes its value; between two valid acquisitions more than
+    ``max_gap`` days apart, or outside the track's acquisitions, it is NaN.
+    """
+    n, p = values.shape
+    valid = np.isfinite(values)
+    idx = np.arange(n, dtype=np.int32)[:, None]
+    prev_valid = np.maximum.accumulate(np.where(valid, idx, -1), axis=0)
+    next_valid = np.minimum.accumulate(np.where(valid, idx, n)[::-1], axis=0)[::-1]
+    out = np.full((len(targets), p), np.nan)
+    first = np.zeros((len(targets), p), dtype=np.int32)
+    second = np.zeros((len(targets), p), dtype=np.int32)
+    weight = np.zeros((len(targets), p))
+    cols = np.arange(p)
+    for k, t in enumerate(targets):
+        before = int(np.searchsorted(epochs, t, side="right")) - 1
+        after = int(np.searchsorted(epochs, t, side="left"))
+        if before < 0 or after >= n:
+            continue
+        i0, i1 = prev_valid[before], next_valid[after]
+        ok = (i0 >= 0) & (i1 < n)
+        i0c, i1c = np.where(ok, i0, 0), np.where(ok, i1, 0)
+        t0, t1 = epochs[i0c], epochs[i1c]
+        span = t1 - t0
+        ok &= span <= max_gap
+        w1 = np.where(span > 0, (t - t0) / np.where(span > 0, span, 1.0), 0.0)
+        y0, y1 = values[i0c, cols], values[i1c, cols]
+        out[k] = np.where(ok, y0 + w1 * (y1 - y0), np.nan)
+        first[k], second[k], weight[k] = i0c, i1c, w1
+    return out, (first, second, weight)
+
+
+def difference_variance(a: tuple, b: tuple) -> np.ndarray:
+    """The variance of (value a - value b), two interpolations of the same track (tuples
+    (i0, i1, w) of :func:`interpolate`, broadcastable), relative to that of one acquisition,
+    acquisitions being independent: zero when a and b are the same combination."""
+    terms_a = ((a[0], 1.0 - a[2]), (a[1], a[2]))
+    terms_b = ((b[0], 1.0 - b[2]), (b[1], b[2]))
+    var = sum(w * w for _, w in terms_a) + sum(w * w for _, w in terms_b)
+    for ia, wa in terms_a:
+        for ib, wb in terms_b:
+            var = var - 2.0 * wa * wb * (ia == ib)
+    return var
+
+
+def interval_design(epochs: np.ndarray, dates: np.ndarray) -> np.ndarray:
+    """(n - 1, m - 1): the years each increment between consecutive ``epochs`` spends in
+    each interval between consecutive output ``dates`` (all in days); increments reaching
+    outside [dates[0], dates[-1]] get a zero row (they are not used)."""
+    lo = np.maximum(epochs[:-1, None], dates[None, :-1])
+    hi = np.minimum(epochs[1:, None], dates[None, 1:])
+    overlap = np.clip(hi - lo, 0.0, None) / DAYS_PER_YEAR
+    inside = (epochs[:-1] >= dates[0]) & (epochs[1:] <= dates[-1])
+    return overlap * inside[:, None]
+
+
+#: Bytes of per-pixel normal matrices held at once by method 1.
+JOINT_CHUNK_BYTES = 64 << 20
+
+
+def joint_solve(tracks: list, dates: np.ndarray, reference_days: float, regularization: float) -> tuple:
+    """Method 1 for one block of P pixels.
+
+    ``tracks``: [(epochs days (n,), values (n, P), s_east, s_up (scalars or (P,)), sigma
+    (scalar, (P,) or None))]. An increment between two consecutive acquisitions is used
+    where both are valid. Returns (east, up) displacements (m, P) at ``dates`` relative to
+    ``reference_days``; NaN where a pixel has no increment or its system is singular.
+    """
+    p = tracks[0][1].shape[1]
+    m = len(dates) - 1
+    chunk = max(1, JOINT_CHUNK_BYTES // (8 * 4 * m * m))
+    east = np.full((m + 1, p), np.nan)
+    up = np.full((m + 1, p), np.nan)
+    for lo in range(0, p, chunk):
+        part = slice(lo, min(p, lo + chunk))
+        sub = [(e, v[:, part], _part(se, part), _part(su, part), _part(sg, part)) for e, v, se, su, sg in tracks]
+        east[:, part], up[:, part] = _joint_chunk(sub, dates, reference_days, regularization)
+    return east, up
+
+
+def _part(x, part):
+    return x[part] if isinstance(x, np.ndarray) and x.ndim == 1 else x
+
+
+def _joint_chunk(tracks, dates, reference_days, regularization):
+    m = len(dates) - 1
+    p = tracks[0][1].shape[1]
+    normal = np.zeros((p, 2 * m, 2 * m))
+    rhs = np.zeros((p, 2 * m))
+    used = np.zeros(p, dtype=int)
+    for epochs, values, s_east, s_up, sigma in tracks:
+        T = interval_design(epochs, dates)
+        d = values[1:] - values[:-1]
+        w = np.isfinite(d) & T.any(axis=1)[:, None]
+        # an increment is the difference of two acquisitions: twice their variance
+        weight = np.broadcast_to(0.5 / np.square(sigma) if sigma is not None else 1.0, (p,))
+        wt = w * weight[None, :]
+        ttw = np.einsum("ri,rj,rp->pij", T, T, wt)
+        tdw = np.einsum("ri,rp->pi", T, np.where(w, d, 0.0) * wt)
+        se = np.broadcast_to(np.asarray(s_east, dtype=float), (p,))[:, None, None]
+        su = np.broadcast_to(np.asarray(s_up, dtype=float), (p,))[:, None, None]
+        normal[:, :m, :m] += se * se * ttw
+        normal[:, :m, m:] += se * su * ttw
+        normal[:, m:, :m] += se * su * ttw
+        normal[:, m:, m:] += su * su * ttw
+        rhs[:, :m] += se[:, :, 0] * tdw
+        rhs[:, m:] += su[:, :, 0] * tdw
+        used += w.sum(axis=0)
+    if m > 1 and regularization > 0:
+        D = np.diff(np.eye(m), axis=0)
+        R = regularization**2 * (D.T @ D)
+        normal[:, :m, :m] += R
+        normal[:, m:, m:] += R
+    ok = used > 0
+    ok[ok] = np.linalg.cond(normal[ok]) < 1e12
+    velocity = np.full((p, 2 * m), np.nan)
+    if ok.any():
+        velocity[ok] = np.linalg.solve(normal[ok], rhs[ok][..., None])[..., 0]
+    steps = np.diff(dates) / DAYS_PER_YEAR
+    out = []
+    for v in (velocity[:, :m], velocity[:, m:]):
+        cum = np.concatenate([np.zeros((p, 1)), np.cumsum(v * steps[None, :], axis=1)], axis=1)
+        k = min(int(np.searchsorted(dates, reference_days, side="right")) - 1, m - 1)
+        f = (reference_days - dates[k]) / (dates[k + 1] - dates[k])
+        ref = cum[:, k] + f * (cum[:, k + 1] - cum[:, k])  # displacement is linear inside an interval
+        out.append((cum - ref[:, None]).T)
+    return out[0], out[1]

@@ -1,0 +1,129 @@
+"""``losdecomp:decompose_timeseries``: east and up displacement time series on common dates
+(a thin adapter to ``core.timeseries_decomp_run``; the track, grid and sigma parameters are
+those of ``losdecomp:decompose``, with the same names and defaults)."""
+
+import dataclasses
+
+from qgis.core import (
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterString,
+)
+
+from ..core import timeseries_decomp_run as run_ts
+from ..core.model import HORIZONTAL, UP
+from ..core.velocity import parse_date
+from . import names as n
+from .base import advanced, tr
+from .decompose_algorithm import DecomposeAlgorithm
+from .styling import register_outputs
+
+#: decompose's parameters that a time series has no use for (a band, north, reference).
+_NOT_HERE = {t.band for t in n.TRACKS} | {
+    n.NORTH_VELOCITY, n.NORTH_VELOCITY_CONSTANT, n.NORTH_SIGMA, n.HORIZONTAL_AZIMUTH,
+    n.REFERENCE_POINT, n.REFERENCE_RADIUS, n.REFERENCE_AREA,
+}  # fmt: skip
+
+
+class DecomposeTimeSeriesAlgorithm(DecomposeAlgorithm):
+    """``losdecomp:decompose_timeseries``."""
+
+    NAME = "decompose_timeseries"
+    DISPLAY_NAME = "Decompose LOS time series into east and vertical time series"
+    HELP = (
+        "East and vertical displacement time series from two or more LOS time series (one band per "
+        "acquisition, dated by INSAR_DATE or a YYYYMMDD description; imports of MintPy and LiCSBAS write "
+        "them) whose tracks are acquired on different days.\n\n"
+        "DATES: the output dates inside the span every track covers: every acquisition of any track, a "
+        "regular INTERVAL_DAYS from the first common date, or the ascending track's dates. REFERENCE_DATE "
+        "(empty = the first output date): every track is set to zero there, so the outputs are "
+        "displacements since that date.\n\n"
+        "METHOD 0 (default) interpolates each track linearly in time to each output date, only between two "
+        "of its valid acquisitions at most MAX_GAP_DAYS apart (per pixel; else nodata at that date), then "
+        "inverts each date like a velocity. It assumes no sudden motion between a track's acquisitions.\n"
+        "METHOD 1 (the MSBAS family) solves, per pixel, the east and up velocities in every interval "
+        "between output dates from all increments between consecutive acquisitions of all tracks at once, "
+        "with first-order temporal smoothing of weight REGULARIZATION (1 = as strong as one increment "
+        "spanning the median interval). It assumes constant velocity within an interval and, through the "
+        "smoothing, slow changes; nothing is interpolated; it gives no sigma outputs.\n\n"
+        "The north component is assumed zero. Angles, signs, grid and standard deviations work as in "
+        "'Decompose LOS velocities'; a standard deviation here is that of one acquisition's displacement. "
+        "Outputs: one band per output date (INSAR_DATE and a YYYYMMDD description), in the inputs' unit; "
+        "the assumption is in the log, the metadata (INSAR_ASSUMPTION) and the layer names."
+    )
+
+    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
+        for p in self._track_parameters() + self._grid_parameters():
+            if p.name() not in _NOT_HERE:
+                self.addParameter(p)
+        for p in self._time_parameters():
+            self.addParameter(p)
+        for p in self._advanced_track_parameters() + self._advanced_options():
+            if p.name() not in _NOT_HERE:
+                self.addParameter(advanced(p))
+        for key, (product, label) in n.TS_OUTPUTS.items():
+            required = product in (HORIZONTAL, UP)
+            self.addParameter(
+                QgsProcessingParameterRasterDestination(key, label, optional=not required, createByDefault=required)
+            )
+
+    def _time_parameters(self):
+        integer = QgsProcessingParameterNumber.Type.Integer
+        double = QgsProcessingParameterNumber.Type.Double
+        return [
+            QgsProcessingParameterEnum(n.DATES, tr("Output dates"), list(n.DATES_OPTIONS),
+                                       defaultValue=n.DEFAULT_DATES),
+            QgsProcessingParameterNumber(n.INTERVAL_DAYS, tr("Interval of the regular dates (days)"), integer,
+                                         defaultValue=n.DEFAULT_INTERVAL_DAYS),
+            QgsProcessingParameterNumber(n.MAX_GAP_DAYS, tr("Largest gap interpolated across (days)"), double,
+                                         defaultValue=n.DEFAULT_MAX_GAP_DAYS),
+            QgsProcessingParameterString(n.REFERENCE_DATE, tr("Reference date (YYYY-MM-DD; empty = the first "
+                                         "output date)"), optional=True),
+            QgsProcessingParameterEnum(n.METHOD, tr("Method"), list(n.METHOD_OPTIONS), defaultValue=n.DEFAULT_METHOD),
+            QgsProcessingParameterNumber(n.REGULARIZATION, tr("Temporal smoothing weight (method 1)"), double,
+                                         defaultValue=n.DEFAULT_REGULARIZATION, minValue=0.0),
+        ]  # fmt: skip
+
+    def _outputs(self, parameters, context):
+        outputs = {}
+        for key, (product, _) in n.TS_OUTPUTS.items():
+            if parameters.get(key) is not None:
+                path = self.parameterAsOutputLayer(parameters, key, context)
+                if path:
+                    outputs[product] = path
+        return outputs
+
+    def _ts_request(self, parameters, context):
+        base = self._request(parameters, context)
+        base.tracks = [dataclasses.replace(t, band=1, time_series=True) for t in base.tracks]
+        return run_ts.TimeSeriesRequest(
+            base=base,
+            dates_mode=self.parameterAsEnum(parameters, n.DATES, context),
+            interval_days=self.parameterAsInt(parameters, n.INTERVAL_DAYS, context),
+            max_gap_days=self.parameterAsDouble(parameters, n.MAX_GAP_DAYS, context),
+            reference=parse_date(self.parameterAsString(parameters, n.REFERENCE_DATE, context), n.REFERENCE_DATE),
+            method=self.parameterAsEnum(parameters, n.METHOD, context),
+            regularization=self.parameterAsDouble(parameters, n.REGULARIZATION, context),
+        )
+
+    def check(self, parameters, context):
+        run_ts.plan(self._ts_request(parameters, context))
+
+    def process(self, parameters, context, feedback):
+        job = run_ts.plan(self._ts_request(parameters, context))
+        result = self.run_with_log(
+            job.log, job.warnings, job.outputs.values(), lambda p, c: run_ts.run(job, p, c), context, feedback
+        )
+        if result is None:
+            return {key: None for key in n.TS_OUTPUTS}
+        feedback.pushInfo(f"resolved {result['resolved']} pixel-dates over {len(job.dates)} dates")
+        results, layers = {}, {}
+        short = "interpolated in time" if job.req.method == 0 else "joint inversion in time"
+        for key, (product, label) in n.TS_OUTPUTS.items():
+            results[key] = result.get(product)
+            if product in result:
+                name = f"{label} ({job.unit or 'input unit'}) since {job.reference}, {short}, {len(job.dates)} dates"
+                layers[result[product]] = (name, product, None)
+        register_outputs(context, layers, band=len(job.dates))
+        return results

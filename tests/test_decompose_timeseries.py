@@ -1,0 +1,311 @@
+"""East and up time series from tracks acquired on different days: the core methods
+against a known history, the algorithm on GeoTIFF stacks, MintPy-written stacks end to end
+through qgis_process.bin, and bad input refused with no output."""
+
+import datetime
+import os
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from osgeo import gdal
+from test_time_series_products import MINTPY_ATTRS, compact, every
+from test_velocity_algorithm import SHAPE, write_stack
+
+import mintpy_env
+from conftest import read_band, run_logged
+from insar_decomposition.core import geometry, inversion
+from insar_decomposition.core import timeseries_decomp as tsd
+from insar_decomposition.core.velocity import TimeSeriesError
+
+D = datetime.date
+S_ASC = geometry.from_heading_incidence(348.0, 34.0)
+S_DESC = geometry.from_heading_incidence(192.0, 39.0)
+ORIGIN = D(2020, 1, 1)
+
+
+def years_since(dates, origin=ORIGIN):
+    return np.array([(d - origin).days / 365.25 for d in dates])
+
+
+def asc_desc_dates():
+    asc = every(12, 40, D(2020, 1, 1))
+    desc = every(12, 40, D(2020, 1, 4))  # three days later
+    del desc[10:14]  # a 60-day gap, longer than MAX_GAP_DAYS (36)
+    return asc, desc
+
+
+def history(east_rate, up_rate, dates, seasonal=0.0):
+    t = years_since(dates)[:, None]
+    return east_rate[None] * t, up_rate[None] * t + seasonal * np.sin(2 * np.pi * t)
+
+
+def track_values(s, east, up, offset):
+    return s[0] * east + s[2] * up + offset
+
+
+def method0(asc, desc, ya, yd, dates, reference, max_gap=36.0):
+    """The per-date inversion as the run does it, on one block."""
+    days = [np.array([(d - dates[0]).days for d in x], float) for x in (asc, desc, dates)]
+    ref_day = np.array([(reference - dates[0]).days], float)
+    out = []
+    for s, e, y in ((S_ASC, days[0], ya), (S_DESC, days[1], yd)):
+        interp, _ = tsd.interpolate(e, y, np.concatenate([days[2], ref_day]), max_gap)
+        out.append((s, interp[:-1] - interp[-1]))
+    east, up = [], []
+    for k in range(len(dates)):
+        sol = inversion.invert([inversion.TrackBlock(v[k], s[0], s[1], s[2]) for s, v in out])
+        east.append(sol.horizontal)
+        up.append(sol.up)
+    return np.array(east), np.array(up)
+
+
+def test_interpolation_is_exact_for_linear_motion_and_respects_the_gap_rule():
+    asc, desc = asc_desc_dates()
+    rng = np.random.default_rng(0)
+    ve, vu = rng.normal(0, 10, 60), rng.normal(0, 10, 60)
+    dates = tsd.output_dates(tsd.EVERY_ACQUISITION, [("ascending", asc), ("descending", desc)])
+    assert dates[0] == D(2020, 1, 4) and dates[-1] == asc[-1]  # the common span
+    assert dates == sorted(set(d for d in asc + desc if dates[0] <= d <= dates[-1]))
+    ya = track_values(S_ASC, *history(ve, vu, asc), offset=3.0)  # each track its own offset
+    yd = track_values(S_DESC, *history(ve, vu, desc), offset=-7.0)
+    east, up = method0(asc, desc, ya, yd, dates, dates[0])
+    t = years_since(dates, dates[0])[:, None]
+    in_gap = np.array([desc[9] < d < desc[10] for d in dates])
+    assert in_gap.sum() == 5 and np.isnan(up[in_gap]).all()  # the ascending dates in the 60-day gap
+    np.testing.assert_allclose(up[~in_gap], (vu * t)[~in_gap], atol=1e-9)
+    np.testing.assert_allclose(east[~in_gap], (ve * t)[~in_gap], atol=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    shift=st.integers(1, 11),
+    gap_at=st.integers(2, 25),
+    gap_len=st.integers(1, 5),
+    max_gap=st.sampled_from([12.0, 24.0, 36.0, 48.0]),
+    ref=st.integers(0, 20),
+)
+def test_property_exact_on_every_date_the_gap_rule_allows(shift, gap_at, gap_len, max_gap, ref):
+    asc = every(12, 35, D(2021, 3, 1))
+    desc = every(12, 35, D(2021, 3, 1) + datetime.timedelta(days=shift))
+    gap = (desc[gap_at - 1], desc[gap_at + gap_len])
+    del desc[gap_at : gap_at + gap_len]
+    ve, vu = np.array([4.0, -12.0]), np.array([-25.0, 6.0])
+    dates = tsd.output_dates(tsd.EVERY_ACQUISITION, [("a", asc), ("d", desc)])
+    reference = dates[ref]
+    ya = track_values(S_ASC, *history(ve, vu, asc), offset=0.0)
+    yd = track_values(S_DESC, *history(ve, vu, desc), offset=1.0)
+    east, up = method0(asc, desc, ya, yd, dates, reference, max_gap)
+    t = (years_since(dates) - years_since([reference])[0])[:, None]
+    # a date in the gap is nodata when the gap is longer than allowed; so is every date when
+    # the reference date itself falls in such a gap
+    long_gap = (gap[1] - gap[0]).days > max_gap
+    blocked = np.array([long_gap and gap[0] < d < gap[1] for d in dates])
+    if long_gap and gap[0] < reference < gap[1]:
+        assert np.isnan(up).all()
+        return
+    assert np.isnan(up[blocked]).all()
+    np.testing.assert_allclose(up[~blocked], (vu * t)[~blocked], atol=1e-8)
+    np.testing.assert_allclose(east[~blocked], (ve * t)[~blocked], atol=1e-8)
+
+
+def test_method1_recovers_a_smooth_history_and_agrees_with_method0_on_linear_motion():
+    asc = every(12, 60, D(2020, 1, 1))
+    desc = every(12, 60, D(2020, 1, 7))
+    ve, vu = np.array([5.0, -3.0, 0.0]), np.array([-20.0, 10.0, 4.0])
+    dates = tsd.output_dates(tsd.EVERY_ACQUISITION, [("a", asc), ("d", desc)])
+    days = [np.array([(d - dates[0]).days for d in x], float) for x in (asc, desc, dates)]
+    # linear: both methods exact, whatever the smoothing weight
+    ya = track_values(S_ASC, *history(ve, vu, asc), 2.0)
+    yd = track_values(S_DESC, *history(ve, vu, desc), -1.0)
+    e0, u0 = method0(asc, desc, ya, yd, dates, dates[0])
+    for weight in (0.01, 1.0, 100.0):  # without smoothing, intervals seen by one track are not resolved
+        e1, u1 = tsd.joint_solve([(days[0], ya, S_ASC[0], S_ASC[2], None), (days[1], yd, S_DESC[0], S_DESC[2], None)],
+                                 days[2], 0.0, weight)  # fmt: skip
+        np.testing.assert_allclose(u1, u0, atol=1e-8)
+        np.testing.assert_allclose(e1, e0, atol=1e-8)
+    # a seasonal up history (8 mm amplitude): recovered within 0.5 mm at moderate smoothing
+    ya = track_values(S_ASC, *history(ve, vu, asc, seasonal=8.0), 0.0)
+    yd = track_values(S_DESC, *history(ve, vu, desc, seasonal=8.0), 0.0)
+    truth_e, truth_u = history(ve, vu, dates, seasonal=8.0)
+    truth_u, truth_e = truth_u - truth_u[0], truth_e - truth_e[0]
+    errors = {}
+    for weight in (0.01, 0.1, 1.0, 10.0):
+        e1, u1 = tsd.joint_solve([(days[0], ya, S_ASC[0], S_ASC[2], None), (days[1], yd, S_DESC[0], S_DESC[2], None)],
+                                 days[2], 0.0, weight * 6 / 365.25)  # fmt: skip
+        errors[weight] = np.abs(u1 - truth_u).max()
+    assert errors[0.1] < 0.5
+    assert errors[10.0] > errors[0.1]  # too strong a smoothing flattens the season
+
+
+@pytest.mark.parametrize(
+    "tracks, kwargs, message",
+    [
+        ([("a", [D(2020, 1, 1), D(2020, 2, 1)]), ("d", [D(2020, 3, 1), D(2020, 4, 1)])], {}, "no common time span"),
+        ([("a", [D(2020, 1, 1), D(2020, 2, 1)]), ("d", [D(2020, 1, 5), D(2020, 3, 1)])],
+         {"mode": tsd.REGULAR, "interval_days": 0}, "INTERVAL_DAYS must be a positive"),
+    ],
+)  # fmt: skip
+def test_output_dates_refuse_bad_spans_and_intervals(tracks, kwargs, message):
+    with pytest.raises(TimeSeriesError, match=message):
+        tsd.output_dates(kwargs.get("mode", 0), tracks, kwargs.get("interval_days", 12))
+
+
+def test_regular_and_ascending_dates():
+    asc, desc = asc_desc_dates()
+    tracks = [("ascending", asc), ("descending", desc)]
+    regular = tsd.output_dates(tsd.REGULAR, tracks, 6)
+    assert regular[0] == D(2020, 1, 4) and all((b - a).days == 6 for a, b in zip(regular, regular[1:]))
+    assert regular[-1] <= asc[-1] and (asc[-1] - regular[-1]).days < 6
+    assert tsd.output_dates(tsd.ASCENDING_DATES, tracks) == asc[1:]
+    with pytest.raises(TimeSeriesError, match="REFERENCE_DATE 2019-12-01 is outside"):
+        tsd.reference_date(regular, D(2019, 12, 1))
+
+
+# --- the algorithm --------------------------------------------------------------------
+
+
+@pytest.fixture()
+def ts_pair(tmp_path):
+    asc, desc = asc_desc_dates()
+    rng = np.random.default_rng(3)
+    ve, vu = rng.normal(0, 8, SHAPE), rng.normal(-5, 8, SHAPE)
+
+    def stack(s, dates, offset):
+        t = years_since(dates)[:, None, None]
+        return (s[0] * ve + s[2] * vu)[None] * t + offset
+
+    tags = {"asc": {"INSAR_HEADING": "348", "INSAR_INCIDENCE": "34"},
+            "desc": {"INSAR_HEADING": "192", "INSAR_INCIDENCE": "39"}}  # fmt: skip
+    paths = {
+        "asc": write_stack(tmp_path / "asc.tif", stack(S_ASC, asc, 0.0), asc, tags["asc"]),
+        "desc": write_stack(tmp_path / "desc.tif", stack(S_DESC, desc, 2.0), desc, tags["desc"], unit="mm"),
+    }
+    return paths, (asc, desc), (ve, vu), tmp_path
+
+
+def test_the_algorithm_writes_dated_bands_exact_for_linear_motion(plugin, ts_pair):
+    paths, (asc, desc), (ve, vu), tmp = ts_pair
+    res, log = run_logged("losdecomp:decompose_timeseries", {"ASCENDING": paths["asc"], "DESCENDING": paths["desc"],
+                          "OUTPUT_EAST": str(tmp / "e.tif"), "OUTPUT_UP": str(tmp / "u.tif")})  # fmt: skip
+    dates = tsd.output_dates(0, [("a", asc), ("d", desc)])
+    ds = gdal.Open(res["OUTPUT_UP"])
+    assert ds.RasterCount == len(dates)
+    for i, d in enumerate(dates, start=1):
+        band = ds.GetRasterBand(i)
+        assert band.GetMetadataItem("INSAR_DATE") == band.GetDescription() == d.strftime("%Y%m%d")
+        assert band.GetUnitType() == "mm"
+        t = (d - dates[0]).days / 365.25
+        up = read_band(res["OUTPUT_UP"], i)
+        if desc[9] < d < desc[10]:
+            assert np.isnan(up).all()
+        else:
+            np.testing.assert_allclose(up, vu * t, atol=1e-3)
+            np.testing.assert_allclose(read_band(res["OUTPUT_EAST"], i), ve * t, atol=1e-3)
+    assert "interpolated linearly in time" in ds.GetMetadataItem("INSAR_ASSUMPTION")
+    assert "at most 36 days apart" in log and f"output dates: {len(dates)}, 2020-01-04" in log
+
+
+def test_sigma_outputs_follow_the_interpolation_and_the_reference_date(plugin, ts_pair):
+    paths, (asc, desc), _, tmp = ts_pair
+    sigma = str(tmp / "sigma.tif")
+    write_stack(sigma, np.full((1,) + SHAPE, 2.0), [])  # 2 mm per acquisition, both tracks
+    res, _ = run_logged("losdecomp:decompose_timeseries", {"ASCENDING": paths["asc"], "DESCENDING": paths["desc"],
+                        "ASC_SIGMA": sigma, "DESC_SIGMA": sigma, "DATES": 2, "REFERENCE_DATE": "2020-03-01",
+                        "OUTPUT_EAST": str(tmp / "e.tif"), "OUTPUT_UP": str(tmp / "u.tif"),
+                        "OUTPUT_SIGMA_UP": str(tmp / "su.tif")})  # fmt: skip
+    ds = gdal.Open(res["OUTPUT_SIGMA_UP"])
+    dates = [ds.GetRasterBand(i).GetDescription() for i in range(1, ds.RasterCount + 1)]
+    assert dates == [d.strftime("%Y%m%d") for d in asc[1:]]  # the ascending dates in the common span
+    # 2020-10-27 (day 300 of 2020): ascending acquires that day and on the reference date
+    # (day 60): variance 1 + 1; descending is interpolated between days 291 and 303 (weights
+    # 3/12, 9/12) and, at the reference date, between days 51 and 63 (3/12, 9/12)
+    var_asc = 2.0
+    var_desc = 2 * ((3 / 12) ** 2 + (9 / 12) ** 2)
+    G = np.array([[S_ASC[0], S_ASC[2]], [S_DESC[0], S_DESC[2]]])
+    Gi = np.linalg.inv(G)
+    cov = Gi @ np.diag([4.0 * var_asc, 4.0 * var_desc]) @ Gi.T
+    band = dates.index("20201027") + 1
+    np.testing.assert_allclose(read_band(res["OUTPUT_SIGMA_UP"], band), np.sqrt(cov[1, 1]), rtol=1e-5)
+    # at the reference date itself the displacement and its sigma are zero
+    ref_band = dates.index("20200301") + 1
+    np.testing.assert_allclose(read_band(res["OUTPUT_UP"], ref_band), 0.0, atol=1e-4)
+    np.testing.assert_allclose(read_band(res["OUTPUT_SIGMA_UP"], ref_band), 0.0, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"INTERVAL_DAYS": 0, "DATES": 1}, "INTERVAL_DAYS must be a positive"),
+        ({"REFERENCE_DATE": "2019-01-01"}, "REFERENCE_DATE 2019-01-01 is outside"),
+        ({"DESCENDING": "late"}, "no common time span"),
+        ({"DESCENDING": "one"}, "descending track: a time series needs at least two acquisitions, it has 1"),
+        ({"DESCENDING": "shuffled"}, "the dates do not increase: band 3 is 2020-01-16"),
+        ({"METHOD": 1, "ASC_SIGMA": "sigma", "DESC_SIGMA": "sigma", "OUTPUT_SIGMA_UP": "s.tif"}, "METHOD 0"),
+    ],
+)
+def test_bad_input_gets_a_clear_error_and_no_output(plugin, ts_pair, change, message):
+    from qgis.core import QgsProcessingException
+
+    paths, (asc, desc), _, tmp = ts_pair
+    stack = np.ones((6,) + SHAPE)
+    late = every(12, 6, D(2023, 1, 1))
+    paths["late"] = write_stack(tmp / "late.tif", stack, late, {"INSAR_HEADING": "192", "INSAR_INCIDENCE": "39"})
+    one = write_stack(tmp / "one.tif", np.ones((2,) + SHAPE), [D(2020, 1, 4), D(2020, 1, 16)],
+                      {"INSAR_HEADING": "192", "INSAR_INCIDENCE": "39"})  # fmt: skip
+    ds = gdal.Open(one, gdal.GA_Update)
+    ds.GetRasterBand(2).SetMetadataItem("INSAR_DATE", "")
+    ds = None
+    paths["one"] = one
+    shuffled = [D(2020, 1, 4), D(2020, 1, 28), D(2020, 1, 16)] + every(12, 3, D(2020, 2, 9))
+    paths["shuffled"] = write_stack(tmp / "shuf.tif", stack, shuffled, {"INSAR_HEADING": "192",
+                                    "INSAR_INCIDENCE": "39"})  # fmt: skip
+    paths["sigma"] = str(tmp / "sigma.tif")
+    gdal.Translate(
+        paths["sigma"], gdal.Translate("/vsimem/s.tif", paths["asc"], bandList=[1], scaleParams=[[0, 1, 1, 1]])
+    )
+    out = tmp / "out"
+    out.mkdir()
+    params = {"ASCENDING": paths["asc"], "DESCENDING": paths["desc"], "OUTPUT_EAST": str(out / "e.tif"),
+              "OUTPUT_UP": str(out / "u.tif")}  # fmt: skip
+    params.update({k: paths.get(v, str(out / v) if str(v).endswith(".tif") else v) for k, v in change.items()})
+    with pytest.raises(QgsProcessingException) as info:
+        run_logged("losdecomp:decompose_timeseries", params)
+    assert message in str(info.value)
+    assert os.listdir(out) == []
+
+
+@pytest.mark.qgis_process
+def test_a_mintpy_pair_decomposed_end_to_end_through_qgis_process(qgis_process_env, tmp_path):
+    from test_time_series_products import qgis_process
+
+    rng = np.random.default_rng(4)
+    shape = (20, 24)
+    ve, vu = rng.normal(0, 0.01, shape), rng.normal(-0.005, 0.01, shape)
+    imported = {}
+    for name, start, heading, inc in (("asc", D(2020, 1, 2), -12.0, 33.0), ("desc", D(2020, 1, 6), -168.0, 41.0)):
+        dates = every(12, 30, start)
+        s = geometry.from_heading_incidence(heading % 360.0, inc)
+        t = years_since(dates, D(2020, 1, 2))[:, None, None]
+        stack = (s[0] * ve + s[2] * vu)[None] * t
+        np.save(tmp_path / f"{name}.npy", (stack - stack[0]).astype(np.float32))
+        attrs = dict(MINTPY_ATTRS, HEADING=str(heading), incidenceAngle=str(inc), REF_Y="0", REF_X="0")
+        attrs.pop("azimuthAngle")
+        h5 = str(tmp_path / f"{name}_timeseries.h5")
+        mintpy_env.write_timeseries(h5, str(tmp_path / f"{name}.npy"), compact(dates), attrs)
+        out = qgis_process(
+            qgis_process_env, "losdecomp:import_mintpy", {"INPUT": h5, "OUTPUT": tmp_path / f"{name}.tif"}
+        )
+        imported[name] = out["results"]["OUTPUT"]
+    out = qgis_process(qgis_process_env, "losdecomp:decompose_timeseries",
+                       {"ASCENDING": imported["asc"], "DESCENDING": imported["desc"],
+                        "OUTPUT_EAST": tmp_path / "e.tif", "OUTPUT_UP": tmp_path / "u.tif"})  # fmt: skip
+    ds = gdal.Open(out["results"]["OUTPUT_UP"])
+    dates = [D.fromisoformat(f"{d[:4]}-{d[4:6]}-{d[6:]}") for d in
+             (ds.GetRasterBand(i).GetDescription() for i in range(1, ds.RasterCount + 1))]  # fmt: skip
+    assert dates[0] == D(2020, 1, 6) and ds.RasterCount == 29 + 29  # each track's dates in the common span
+    assert ds.GetRasterBand(1).GetUnitType() == "m"
+    for i in (1, 20, 58):
+        t = (dates[i - 1] - dates[0]).days / 365.25
+        np.testing.assert_allclose(read_band(out["results"]["OUTPUT_UP"], i), vu * t, atol=1e-6)
