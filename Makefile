@@ -69,6 +69,7 @@ e2e: venv package
 
 bench: venv install-plugin
 	$(PY) $(ROOT)/bench/bench.py $(BENCH_ARGS)
+	$(PY) $(ROOT)/bench/bench_timeseries.py $(BENCH_TS_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(VENV)

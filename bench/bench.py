@@ -54,16 +54,18 @@ def _srs(epsg=32611):
     return s
 
 
-def write_tif(path, array, gt, metadata=None):
+def write_tif(path, array, gt, metadata=None, bands=1):
+    """``array`` in band 1 of a tiled float32 GeoTIFF with ``bands`` bands (the others left to fill)."""
     ds = gdal.GetDriverByName("GTiff").Create(
-        path, array.shape[1], array.shape[0], 1, gdal.GDT_Float32, ["TILED=YES", "BIGTIFF=IF_SAFER"]
+        path, array.shape[1], array.shape[0], bands, gdal.GDT_Float32, ["TILED=YES", "BIGTIFF=IF_SAFER"]
     )
     ds.SetGeoTransform(gt)
     ds.SetProjection(_srs().ExportToWkt())
     if metadata:
         ds.SetMetadata(metadata)
+    for i in range(1, bands + 1):
+        ds.GetRasterBand(i).SetNoDataValue(float("nan"))
     b = ds.GetRasterBand(1)
-    b.SetNoDataValue(float("nan"))
     for r in range(0, array.shape[0], 1024):
         b.WriteArray(np.ascontiguousarray(array[r : r + 1024]), 0, r)  # no broadcast views for GDAL
     ds = None

@@ -137,6 +137,67 @@ class GridReader:
         self._ds = None
 
 
+class StackReader:
+    """Windows of several bands of one raster (a time series) on ``grid``, as (bands, rows,
+    columns) float32 with NaN for nodata, scaled by ``scale``.
+
+    On the raster's own grid every band of a window is read in one call on one dataset:
+    GDAL then reads each block once, whether the file interleaves by pixel (every band of a
+    tile together, the GeoTIFF default) or by band. Blocks are dropped after each window
+    (strips at the end of their row band), so memory stays one window of blocks. Off the
+    grid, each band is warped by its own GridReader."""
+
+    @raises
+    def __init__(self, path: str, bands: list, grid: Grid, resampling: str = DEFAULT_RESAMPLING,
+                 scale: float = 1.0, label: str = ""):  # fmt: skip
+        self.ref = RasterRef(path, bands[0], label or path, scale)
+        self.bands, self.grid = list(bands), grid
+        info = raster_info(path, self.ref.name)
+        self._offset = window_offset(info, grid)
+        self._per_band, self._ds = [], None
+        if self._offset is None:
+            self._per_band = [
+                GridReader(RasterRef(path, b, f"{label} band {b}", scale), grid, resampling) for b in bands
+            ]
+            return
+        self._ds = gdal.Open(path)
+        first = self._ds.GetRasterBand(bands[0])
+        self._nodata = [self._ds.GetRasterBand(b).GetNoDataValue() for b in bands]
+        self._size = (info.width, info.height)
+        self._drop_each_window = first.GetBlockSize()[0] < info.width
+
+    @raises
+    def read(self, col: int, row: int, ncols: int, nrows: int) -> np.ndarray:
+        if self._per_band:
+            return np.stack([r.read(col, row, ncols, nrows) for r in self._per_band])
+        out = np.full((len(self.bands), nrows, ncols), np.nan, dtype=np.float32)
+        c0, r0 = col + self._offset[0], row + self._offset[1]
+        x0, y0 = max(c0, 0), max(r0, 0)
+        x1, y1 = min(c0 + ncols, self._size[0]), min(r0 + nrows, self._size[1])
+        try:
+            with quiet():
+                if x1 > x0 and y1 > y0:
+                    part = self._ds.ReadAsArray(x0, y0, x1 - x0, y1 - y0, band_list=self.bands,
+                                                buf_type=gdal.GDT_Float32)  # fmt: skip
+                    part = part.reshape(len(self.bands), y1 - y0, x1 - x0)
+                    for k, nodata in enumerate(self._nodata):
+                        if nodata is not None and not np.isnan(nodata):
+                            part[k][part[k] == np.float32(nodata)] = np.nan
+                    out[:, y0 - r0 : y1 - r0, x0 - c0 : x1 - c0] = part
+                if self._drop_each_window or col + ncols >= self.grid.width:
+                    self._ds.FlushCache()
+        except RuntimeError as exc:
+            raise _read_failure(self.ref, exc) from None
+        if self.ref.scale != 1.0:
+            out *= np.float32(self.ref.scale)
+        return out
+
+    def close(self) -> None:
+        for r in self._per_band:
+            r.close()
+        self._ds = None
+
+
 @raises
 def has_valid_data(ref: RasterRef, samples: int = 8, sample_size: int = 64, rows_per_read: int = 256) -> bool:
     """True when the band holds at least one valid (finite, not nodata) value.

@@ -1,5 +1,5 @@
 """East and up displacement time series from tracks acquired on different days
-(DESIGN.md section 3c), per pixel, in numpy.
+(DESIGN.md section 3b), per pixel, in numpy.
 
 Method 0 (interpolation): each track's displacement is interpolated linearly in time to
 each output date, only between two of its valid acquisitions at most ``max_gap`` days

@@ -17,7 +17,7 @@ from .inversion import TrackBlock, invert
 from .model import HORIZONTAL, SIGMA_HORIZONTAL, SIGMA_UP, UP, RasterRef
 from .plan import Request, check
 from .products.timeseries import band_dates
-from .reader import GeometryReader, GridReader
+from .reader import GeometryReader, GridReader, StackReader
 from .schema import TAG_ASSUMPTION, TAG_DATE
 from .velocity import TimeSeriesError
 from .version import VERSION
@@ -25,8 +25,9 @@ from .writer import BandSpec, OutputSet
 
 METHOD_NAMES = {tsd.INTERPOLATE: "linear interpolation in time, then a per-date inversion",
                 tsd.JOINT: "joint least squares of all acquisitions with first-order temporal smoothing"}  # fmt: skip
-#: Pixels per window: every band of every track of the window is in memory at once.
-BLOCK_PIXELS = 1 << 14
+#: Pixels per window (read and written together; tile-aligned, at least one 256 x 256 tile)
+#: and per solve (the per-date arrays of a solve hold dates x pixels float64 values).
+BLOCK_PIXELS, SOLVE_PIXELS = 1 << 16, 1 << 12
 
 
 @dataclass
@@ -156,14 +157,13 @@ class _Reader:
     def __init__(self, track, open_reader):
         spec = track.spec
         self.sign = sign_factor(spec.los_sign)
-        self.bands = [open_reader(RasterRef(spec.velocity.path, b, f"{spec.name} track {d}", spec.velocity.scale))
-                      for b, d in track.bands]  # fmt: skip
+        self.stack = open_reader(spec.velocity, [b for b, _ in track.bands])
         self.geometry = GeometryReader(spec.geometry, open_reader)
         self.sigma = open_reader(spec.sigma) if isinstance(spec.sigma, RasterRef) else spec.sigma
         self.epochs = [d for _, d in track.bands]
 
     def read(self, win):
-        values = np.stack([r.read(*win).ravel() for r in self.bands]).astype(np.float64) * self.sign
+        values = self.stack.read(*win).reshape(len(self.epochs), -1).astype(np.float64) * self.sign
         s = [np.ravel(c) if np.ndim(c) else c for c in self.geometry.read(*win)]
         sigma = self.sigma.read(*win).ravel() if isinstance(self.sigma, GridReader) else self.sigma
         return values, s, sigma
@@ -206,14 +206,37 @@ def _solve_joint(job, blocks):
     return {HORIZONTAL: list(east), UP: list(up)}
 
 
+def _solve_window(job, solve, readers, win, keys):
+    """{product: (dates, pixels) float32} of a window, solved SOLVE_PIXELS at a time."""
+    blocks = [r.read(win) for r in readers]
+    p = win[2] * win[3]
+    out = {key: np.full((len(job.dates), p), np.nan, dtype=np.float32) for key in set(keys) | {UP}}
+    for lo in range(0, p, SOLVE_PIXELS):
+        part = slice(lo, min(p, lo + SOLVE_PIXELS))
+        sub = [(r, _pixels(b, part)) for r, b in zip(readers, blocks)]
+        for key, values in solve(job, sub).items():
+            if key in out and values and values[0] is not None:
+                out[key][:, part] = np.array([np.broadcast_to(v, (part.stop - lo,)) for v in values])
+    return out
+
+
+def _pixels(block, part):
+    values, s, sigma = block
+    cut = [c[part] if np.ndim(c) else c for c in s]
+    return values[:, part], cut, sigma[part] if np.ndim(sigma) else sigma
+
+
 @raises
 def run(job: TimeSeriesJob, progress: Optional[Callable] = None, is_cancelled: Optional[Callable] = None) -> dict:
     """Invert every window; outputs appear only when complete (nothing on failure).
     Returns {product: path} and the count of resolved pixel-dates under ``resolved``."""
     writers, opened = OutputSet(), []
 
-    def open_reader(ref):
-        opened.append(GridReader(ref, job.grid, job.req.base.resampling))
+    def open_reader(ref, bands=None):
+        if bands is None:
+            opened.append(GridReader(ref, job.grid, job.req.base.resampling))
+        else:
+            opened.append(StackReader(ref.path, bands, job.grid, job.req.base.resampling, ref.scale, ref.name))
         return opened[-1]
 
     resolved = 0
@@ -225,11 +248,11 @@ def run(job: TimeSeriesJob, progress: Optional[Callable] = None, is_cancelled: O
         for i, win in enumerate(wins):
             if is_cancelled is not None and is_cancelled():
                 raise Cancelled("cancelled")
-            results = solve(job, [(r, r.read(win)) for r in readers])
-            resolved += sum(int(np.count_nonzero(np.isfinite(a))) for a in results[UP])
+            results = _solve_window(job, solve, readers, win, list(writers))
+            resolved += int(np.count_nonzero(np.isfinite(results[UP])))
             for key, writer in writers.items():
                 for band, values in enumerate(results[key], start=1):
-                    writer.write(band, np.reshape(values, (win[3], win[2])), win[0], win[1])
+                    writer.write(band, values.reshape(win[3], win[2]), win[0], win[1])
             writers.flush()
             if progress is not None:
                 progress((i + 1) / len(wins))

@@ -108,9 +108,53 @@ def design_matrix(epochs: list, model: int, steps: list) -> np.ndarray:
     return np.column_stack(columns)
 
 
+#: Pixels sharing one pattern of valid epochs, from which they are solved together.
+PATTERN_MIN_PIXELS = 64
+
+
 def fit(y: np.ndarray, A: np.ndarray) -> tuple:
     """Per-pixel least squares of ``y`` (epochs x pixels, NaN = missing) on ``A``:
-    (velocity, sigma, epochs used), NaN where fewer than p + 2 epochs are valid."""
+    (velocity, sigma, epochs used), NaN where fewer than p + 2 epochs are valid.
+
+    Pixels that share their pattern of valid epochs share their normal matrix: large groups
+    are solved with one factorisation each; the rest pixel by pixel (vectorised)."""
+    valid = np.isfinite(y)
+    velocity = np.full(y.shape[1], np.nan, dtype=np.float32)
+    sigma = np.full(y.shape[1], np.nan, dtype=np.float32)
+    count = valid.sum(axis=0)
+    if y.shape[1] == 0:
+        return velocity, sigma, count
+    patterns, inverse, sizes = np.unique(np.packbits(valid, axis=0).T, axis=0, return_inverse=True, return_counts=True)
+    inverse = np.ravel(inverse)
+    rest = np.ones(y.shape[1], dtype=bool)
+    for g in np.flatnonzero(sizes >= PATTERN_MIN_PIXELS):
+        members = np.flatnonzero(inverse == g)
+        rows = valid[:, members[0]]
+        velocity[members], sigma[members] = _fit_pattern(y[np.ix_(rows, members)], A[rows])
+        rest[members] = False
+    if rest.any():
+        velocity[rest], sigma[rest], _ = _fit_per_pixel(y[:, rest], A)
+    return velocity, sigma, count
+
+
+def _fit_pattern(y, A):
+    """Every pixel valid at the same epochs: one normal matrix."""
+    n, p = A.shape
+    nan = np.full(y.shape[1], np.nan, dtype=np.float32)
+    if n < p + 2:
+        return nan, nan
+    normal = A.T @ A
+    if not np.linalg.cond(normal) < 1e12:
+        return nan, nan
+    inverse = np.linalg.inv(normal)
+    m = inverse @ (A.T @ y.astype(np.float64))
+    s2 = ((y - A @ m) ** 2).sum(axis=0) / (n - p)
+    return m[VELOCITY_COLUMN].astype(np.float32), np.sqrt(s2 * inverse[VELOCITY_COLUMN, VELOCITY_COLUMN]).astype(
+        np.float32
+    )
+
+
+def _fit_per_pixel(y: np.ndarray, A: np.ndarray) -> tuple:
     n, p = A.shape
     valid = np.isfinite(y)
     w = valid.astype(np.float64)

@@ -15,7 +15,7 @@ from .engine import Cancelled, NoResult, check_outputs_paths, windows
 from .gdal_mode import raises
 from .grid import Grid, raster_info
 from .model import RasterGeometry, RasterRef
-from .reader import GeometryReader, GridReader
+from .reader import GeometryReader, GridReader, StackReader
 from .schema import ROLE_ENU, ROLE_STD, ROLE_VELOCITY, TAG_ROLE, TAG_UNIT, track_tags
 from .velocity import MODEL_NAMES, TimeSeriesError, design_matrix, fit, repeat_days, window
 from .version import VERSION
@@ -148,20 +148,21 @@ def run(job: VelocityJob, progress: Optional[Callable] = None, is_cancelled: Opt
     specs, writers, readers = _band_specs(job), OutputSet(), []
 
     def open_reader(ref):
-        # one reader per band, each dropping its blocks as it goes: memory stays bounded
         readers.append(GridReader(ref, job.grid))
         return readers[-1]
 
     resolved = 0
     try:
         writers = OutputSet(job.outputs, job.grid, specs, job.tags, job.compression)
-        stack = [open_reader(RasterRef(job.path, b, f"time series band {b}")) for b, _ in job.bands]
+        # every band of a window in one read, its blocks dropped after it: memory stays bounded
+        stack = StackReader(job.path, [b for b, _ in job.bands], job.grid, label="time series")
+        readers.append(stack)
         unit_vector = GeometryReader(job.geometry, open_reader) if job.geometry is not None else None
         wins = list(windows(job.grid, BLOCK_PIXELS))
         for i, win in enumerate(wins):
             if is_cancelled is not None and is_cancelled():
                 raise Cancelled("cancelled")
-            vel, sig, _ = fit(np.stack([r.read(*win).ravel() for r in stack]), job.design)
+            vel, sig, _ = fit(stack.read(*win).reshape(len(job.bands), -1), job.design)
             shape = (win[3], win[2])
             resolved += int(np.count_nonzero(np.isfinite(vel)))
             writers[VELOCITY].write(1, vel.reshape(shape), win[0], win[1])

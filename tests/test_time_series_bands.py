@@ -64,3 +64,39 @@ def test_the_registry_lists_the_files_a_product_reads_beside_it(shared_data):
     found = [p.rsplit("/", 1)[-1] for p in products.siblings(str(frame / "vel.geo.tif"))]
     assert found == ["E.geo.tif", "N.geo.tif", "U.geo.tif", "vstd.geo.tif"]
     assert products.track_label(str(frame / "vel.geo.tif")) == "014A_04939_131313"
+
+
+@pytest.mark.parametrize("interleave", ["PIXEL", "BAND"])
+@pytest.mark.parametrize("tiled", ["YES", "NO"])
+def test_a_stack_reader_gives_every_band_of_a_window_as_the_band_readers_do(tmp_path, interleave, tiled):
+    from insar_decomposition.core.grid import Grid, raster_info
+    from insar_decomposition.core.model import RasterRef
+    from insar_decomposition.core.reader import GridReader, StackReader
+
+    rng = np.random.default_rng(5)
+    data = rng.normal(size=(6, 300, 520)).astype(np.float32)
+    data[2, 10:20, 30:40] = -9999.0
+    path = str(tmp_path / "stack.tif")
+    ds = gdal.GetDriverByName("GTiff").Create(path, 520, 300, 6, gdal.GDT_Float32,
+                                              [f"TILED={tiled}", f"INTERLEAVE={interleave}"])  # fmt: skip
+    ds.SetGeoTransform((1000.0, 10.0, 0.0, 5000.0, 0.0, -10.0))
+    ds.SetProjection(WGS84)
+    for i in range(6):
+        ds.GetRasterBand(i + 1).SetNoDataValue(-9999.0)
+        ds.GetRasterBand(i + 1).WriteArray(data[i])
+    ds = None
+    own = raster_info(path).grid()
+    shifted = Grid(own.crs_wkt, (900.0, 10.0, 0.0, 5100.0, 0.0, -10.0), 300, 200)  # partly outside the raster
+    warped = Grid(own.crs_wkt, (1003.0, 7.0, 0.0, 4998.0, 0.0, -7.0), 200, 150)
+    bands = [2, 3, 5]
+    for grid in (own, shifted, warped):
+        stack = StackReader(path, bands, grid, scale=2.0)
+        singles = [GridReader(RasterRef(path, b, scale=2.0), grid) for b in bands]
+        for win in ((0, 0, 256, 256), (256, 0, grid.width - 256, 100), (10, 5, 40, 30)):
+            if win[0] + win[2] > grid.width or win[1] + win[3] > grid.height or win[2] <= 0:
+                continue
+            expected = np.stack([r.read(*win) for r in singles])
+            np.testing.assert_array_equal(stack.read(*win), expected)
+        stack.close()
+        for r in singles:
+            r.close()

@@ -119,3 +119,21 @@ def test_windows_more_than_a_repeat_cycle_apart_are_named():
 def test_the_repeat_cycle_is_the_median_interval():
     epochs = [D(2020, 1, 1), D(2020, 1, 13), D(2020, 1, 25), D(2020, 3, 1), D(2020, 3, 13)]
     assert v.repeat_days(epochs) == 12.0
+
+
+def test_pixels_grouped_by_their_valid_epochs_fit_as_pixel_by_pixel():
+    rng = np.random.default_rng(7)
+    epochs = [D(2020, 1, 1) + datetime.timedelta(days=12 * i) for i in range(30)]
+    A = v.design_matrix(epochs, v.ANNUAL, [D(2020, 6, 1)])
+    y = A @ rng.normal(size=(A.shape[1], 400)) + rng.normal(0, 0.1, (30, 400))
+    y[5, 100:200] = np.nan  # a second large group
+    y[rng.integers(0, 30, 60), rng.integers(200, 400, 60)] = np.nan  # scattered: small groups
+    y[:26, 399] = np.nan  # too few epochs left
+    vel, sig, count = v.fit(y, A)
+    ref_vel, ref_sig, _ = v._fit_per_pixel(y, A)
+    np.testing.assert_allclose(vel, ref_vel, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(sig, ref_sig, rtol=1e-5, atol=1e-6)
+    assert np.isnan(vel[399]) and count[399] == 4
+    ok = np.isfinite(y[:, 150])
+    expected = np.linalg.lstsq(A[ok], y[ok, 150], rcond=None)[0][1]
+    assert vel[150] == pytest.approx(expected, rel=1e-5)

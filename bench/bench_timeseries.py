@@ -1,0 +1,199 @@
+"""`make bench` (time series): wall time and peak memory of whole processes on synthetic
+dated stacks generated here, against the I/O floor measured the same way. Prints figures
+and ratios; asserts nothing.
+
+    python bench/bench_timeseries.py                      # velocity 4000 x 4000 x 100, pair 2000 x 2000 x 100
+    python bench/bench_timeseries.py --velocity-size 1000 --pair-size 500 --epochs 50
+
+Cases (each a separate process: wall seconds and max RSS from wait4):
+  floor read stack          every band of the stack read once, window by window, as the run reads it
+                            (one read of all bands per window: each block of the file is read once)
+  ours core velocity        losdecomp:velocity through the core API (linear model, sigma output)
+  ours qgis_process velocity
+  floor read pair + write   both stacks read once and two outputs of one band per output date written
+  ours core decompose_ts    losdecomp:decompose_timeseries through the core API (method 0, every date)
+
+Inputs are uncompressed tiled float32 GeoTIFFs (the page cache is dropped before no case:
+each case after the first reads warm files, as the floors do).
+"""
+
+import argparse
+import datetime
+import json
+import os
+import shutil
+import sys
+import textwrap
+
+import numpy as np
+from osgeo import gdal
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from bench import QGIS_PROCESS, measure, plugin_parent, write_tif  # noqa: E402
+
+gdal.UseExceptions()
+
+
+def generate_stack(path, n, epochs, start, heading, seed):
+    """A dated LOS displacement stack (mm) written band by band: memory stays one band."""
+    rng = np.random.default_rng(seed)
+    ve = rng.normal(0, 5, (n, n)).astype(np.float32)
+    vu = rng.normal(-3, 5, (n, n)).astype(np.float32)
+    s = (0.6, -0.1, 0.78) if heading < 90 or heading > 270 else (-0.6, -0.1, 0.77)
+    dates = [start + datetime.timedelta(days=12 * i) for i in range(epochs)]
+    gt = (400000.0, 30.0, 0.0, 4000000.0, 0.0, -30.0)
+    tags = {"INSAR_HEADING": str(heading), "INSAR_INCIDENCE": "38", "INSAR_UNIT": "mm"}
+    write_tif(path, np.zeros((n, n), np.float32), gt, tags, bands=epochs)
+    ds = gdal.Open(path, gdal.GA_Update)
+    for i, d in enumerate(dates, start=1):
+        t = (d - dates[0]).days / 365.25
+        band = ds.GetRasterBand(i)
+        band.WriteArray((s[0] * ve + s[2] * vu) * np.float32(t))
+        band.SetMetadataItem("INSAR_DATE", d.strftime("%Y%m%d"))
+        band.SetDescription(d.strftime("%Y%m%d"))
+    ds = None
+    return path
+
+
+FLOOR_READ = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, sys.argv[1])
+    from osgeo import gdal
+    from insar_decomposition.core.engine import windows
+    from insar_decomposition.core.grid import raster_info
+    from insar_decomposition.core.reader import StackReader
+    block = int(sys.argv[2])
+    path = sys.argv[3]
+    grid = raster_info(path).grid()
+    reader = StackReader(path, list(range(1, gdal.Open(path).RasterCount + 1)), grid)
+    for win in windows(grid, block):
+        reader.read(*win)
+    """
+)
+
+FLOOR_PAIR = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, sys.argv[1])
+    from osgeo import gdal
+    from insar_decomposition.core.engine import windows
+    from insar_decomposition.core.grid import raster_info
+    from insar_decomposition.core.reader import StackReader
+    from insar_decomposition.core.writer import AtomicGeoTiff, BandSpec
+    block, asc, desc, out_e, out_u = int(sys.argv[2]), *sys.argv[3:7]
+    grid = raster_info(asc).grid()
+    n = gdal.Open(asc).RasterCount
+    readers = [StackReader(p, list(range(1, n + 1)), grid) for p in (asc, desc)]
+    writers = [AtomicGeoTiff(p, grid, [BandSpec(str(i)) for i in range(2 * n - 1)]) for p in (out_e, out_u)]
+    for win in windows(grid, block):
+        data = [r.read(*win) for r in readers]
+        for w in writers:
+            for i in range(2 * n - 1):  # as many output dates as a run on every acquisition writes
+                w.write(i + 1, data[0][min(i, n - 1)], win[0], win[1])
+            w.flush()
+    for w in writers:
+        w.commit()
+    """
+)
+
+CORE_VELOCITY = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, sys.argv[1])
+    from insar_decomposition.core import velocity_run as v
+    req = v.VelocityRequest(sys.argv[2], None, None, 0, [], {v.VELOCITY: sys.argv[3], v.SIGMA: sys.argv[4]})
+    v.run(v.plan(req))
+    """
+)
+
+CORE_DECOMPOSE_TS = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, sys.argv[1])
+    from insar_decomposition.core import timeseries_decomp_run as t
+    from insar_decomposition.core.plan import Request
+    from insar_decomposition.core.tracks import TrackInput
+    tracks = [TrackInput("ascending", sys.argv[2], time_series=True),
+              TrackInput("descending", sys.argv[3], time_series=True)]
+    req = t.TimeSeriesRequest(Request(tracks=tracks, outputs={"horizontal": sys.argv[4], "up": sys.argv[5]}))
+    t.run(t.plan(req))
+    """
+)
+
+
+def run(args):
+    from insar_decomposition.core import timeseries_decomp_run, velocity_run
+
+    parent = plugin_parent()
+    work = os.path.join(args.work, "timeseries")
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    py = sys.executable
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    res = {}
+
+    def case(name, cmd, **kw):
+        print(f"   {name} ...", end="", flush=True)
+        res[name] = measure(cmd, **kw)
+        print(f" {res[name][0]:.2f} s, {res[name][1]:.0f} MB", flush=True)
+        for f in os.listdir(work):
+            if f.startswith("o_"):
+                os.remove(os.path.join(work, f))
+
+    out = lambda name: os.path.join(work, name)  # noqa: E731
+    n, e = args.velocity_size, args.epochs
+    print(f"\n== velocity: {e} epochs x {n} x {n} ({4 * e * n * n / 1e9:.1f} GB): generating", flush=True)
+    stack = generate_stack(out("stack.tif"), n, e, datetime.date(2019, 1, 1), 348.0, 1)
+    case("floor read stack", [py, "-c", FLOOR_READ, parent, str(velocity_run.BLOCK_PIXELS), stack])
+    case("ours core velocity", [py, "-c", CORE_VELOCITY, parent, stack, out("o_v.tif"), out("o_s.tif")])
+    cmd = [QGIS_PROCESS, "run", "losdecomp:velocity", "--", f"INPUT={stack}", f"OUTPUT={out('o_v.tif')}"]
+    case("ours qgis_process velocity", cmd, env=env)
+    os.remove(stack)
+
+    n = args.pair_size
+    print(f"\n== decompose_timeseries: 2 x {e} epochs x {n} x {n}: generating", flush=True)
+    asc = generate_stack(out("asc.tif"), n, e, datetime.date(2019, 1, 1), 348.0, 2)
+    desc = generate_stack(out("desc.tif"), n, e, datetime.date(2019, 1, 5), 192.0, 3)
+    block = str(timeseries_decomp_run.BLOCK_PIXELS)
+    case("floor read pair + write", [py, "-c", FLOOR_PAIR, parent, block, asc, desc, out("o_e.tif"), out("o_u.tif")])
+    case("ours core decompose_ts", [py, "-c", CORE_DECOMPOSE_TS, parent, asc, desc, out("o_e.tif"), out("o_u.tif")])
+    shutil.rmtree(work, ignore_errors=True)
+    return res
+
+
+def report(res):
+    print("\n" + "=" * 78)
+    print(f"  {'case':42s} {'wall s':>9s} {'peak MB':>9s}")
+    for name, (sec, mb) in res.items():
+        print(f"  {name:42s} {sec:9.2f} {mb:9.0f}")
+    print("  ratios (time, memory):")
+    for a, b in (
+        ("ours core velocity", "floor read stack"),
+        ("ours qgis_process velocity", "floor read stack"),
+        ("ours core decompose_ts", "floor read pair + write"),
+    ):
+        if a in res and b in res:
+            print(f"    {a} / {b}: time {res[a][0] / res[b][0]:.2f}, memory {res[a][1] / res[b][1]:.2f}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--velocity-size", type=int, default=4000)
+    parser.add_argument("--pair-size", type=int, default=2000)
+    parser.add_argument("--epochs", type=int, default=100)
+    parser.add_argument("--work", default=os.path.join(ROOT, "build", "bench"))
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+    sys.path.insert(0, plugin_parent())
+    res = run(args)
+    report(res)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(res, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
