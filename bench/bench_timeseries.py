@@ -22,6 +22,7 @@ import datetime
 import json
 import os
 import shutil
+import subprocess
 import sys
 import textwrap
 
@@ -124,6 +125,15 @@ CORE_DECOMPOSE_TS = textwrap.dedent(
 )
 
 
+def generated(path, n, epochs, start, heading, seed):
+    """``generate_stack`` in a process of its own: a child forked from a process that wrote a
+    big file would inherit its peak memory (Linux keeps the high-water mark across exec)."""
+    cmd = [sys.executable, os.path.abspath(__file__), "--generate", path, str(n), str(epochs), start, str(heading),
+           str(seed)]  # fmt: skip
+    subprocess.run(cmd, check=True)
+    return path
+
+
 def run(args):
     from insar_decomposition.core import timeseries_decomp_run, velocity_run
 
@@ -146,7 +156,7 @@ def run(args):
     out = lambda name: os.path.join(work, name)  # noqa: E731
     n, e = args.velocity_size, args.epochs
     print(f"\n== velocity: {e} epochs x {n} x {n} ({4 * e * n * n / 1e9:.1f} GB): generating", flush=True)
-    stack = generate_stack(out("stack.tif"), n, e, datetime.date(2019, 1, 1), 348.0, 1)
+    stack = generated(out("stack.tif"), n, e, "2019-01-01", 348.0, 1)
     case("floor read stack", [py, "-c", FLOOR_READ, parent, str(velocity_run.BLOCK_PIXELS), stack])
     case("ours core velocity", [py, "-c", CORE_VELOCITY, parent, stack, out("o_v.tif"), out("o_s.tif")])
     cmd = [QGIS_PROCESS, "run", "losdecomp:velocity", "--", f"INPUT={stack}", f"OUTPUT={out('o_v.tif')}"]
@@ -155,8 +165,8 @@ def run(args):
 
     n = args.pair_size
     print(f"\n== decompose_timeseries: 2 x {e} epochs x {n} x {n}: generating", flush=True)
-    asc = generate_stack(out("asc.tif"), n, e, datetime.date(2019, 1, 1), 348.0, 2)
-    desc = generate_stack(out("desc.tif"), n, e, datetime.date(2019, 1, 5), 192.0, 3)
+    asc = generated(out("asc.tif"), n, e, "2019-01-01", 348.0, 2)
+    desc = generated(out("desc.tif"), n, e, "2019-01-05", 192.0, 3)
     block = str(timeseries_decomp_run.BLOCK_PIXELS)
     case("floor read pair + write", [py, "-c", FLOOR_PAIR, parent, block, asc, desc, out("o_e.tif"), out("o_u.tif")])
     case("ours core decompose_ts", [py, "-c", CORE_DECOMPOSE_TS, parent, asc, desc, out("o_e.tif"), out("o_u.tif")])
@@ -186,7 +196,12 @@ def main():
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--work", default=os.path.join(ROOT, "build", "bench"))
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--generate", nargs=6, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.generate:
+        path, n, epochs, start, heading, seed = args.generate
+        generate_stack(path, int(n), int(epochs), datetime.date.fromisoformat(start), float(heading), int(seed))
+        return
     sys.path.insert(0, plugin_parent())
     res = run(args)
     report(res)
