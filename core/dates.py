@@ -26,6 +26,14 @@ def parse(text: str) -> Optional[datetime.date]:
     return None
 
 
+def repeated(dates: list) -> list:
+    """The dates that occur more than once, sorted."""
+    seen, twice = set(), set()
+    for d in dates:
+        (twice if d in seen else seen).add(d)
+    return sorted(twice)
+
+
 def compact(date: datetime.date) -> str:
     """``YYYYMMDD``, the plugin's ``INSAR_DATE`` form."""
     return date.strftime("%Y%m%d")

@@ -18,12 +18,12 @@ import re
 from typing import Callable, Optional
 
 import numpy as np
-from osgeo import gdal, osr
+from osgeo import gdal
 
 from . import geometry, hdf5
 from .gdal_mode import raises
-from .grid import Grid
-from .mintpy_import import subdataset
+from .grid import Grid, srs_from_user_input
+from .products.mintpy import subdataset
 from .schema import TAG_SOURCE, track_tags
 from .stack_import import Stack, write_stack
 
@@ -36,12 +36,6 @@ class LicsbasError(ValueError):
     """A file that is not a usable LiCSBAS time series."""
 
 
-def _wgs84():
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(4326)
-    return srs.ExportToWkt()
-
-
 def grid_of(path: str, width: int, height: int) -> Grid:
     label = os.path.basename(path)
     values = {k: hdf5.scalar(path, k) for k in ("corner_lat", "corner_lon", "post_lat", "post_lon")}
@@ -51,7 +45,7 @@ def grid_of(path: str, width: int, height: int) -> Grid:
     dlat, dlon = values["post_lat"], values["post_lon"]
     # grid registration: corner_lat/lon is the centre of the first pixel
     gt = (values["corner_lon"] - dlon / 2, dlon, 0.0, values["corner_lat"] - dlat / 2, 0.0, dlat)
-    return Grid(_wgs84(), gt, width, height)
+    return Grid(srs_from_user_input("EPSG:4326").ExportToWkt(), gt, width, height)
 
 
 def reference_area(path: str, grid: Grid) -> Optional[tuple]:

@@ -42,7 +42,7 @@ def parse_dates(texts: list, label: str) -> list:
         if date is None:
             raise TimeSeriesError(f"{label}: '{text}' is not an acquisition date (YYYYMMDD)")
         out.append(date)
-    twice = sorted({d for d in out if out.count(d) > 1})
+    twice = dates_.repeated(out)
     if twice:
         raise TimeSeriesError(f"{label}: the same acquisition date twice: {', '.join(map(str, twice))}")
     if len(out) < 2:

@@ -19,11 +19,11 @@ from typing import Optional
 
 import numpy as np
 
+from .dates import DAYS_PER_YEAR
 from .velocity import TimeSeriesError
 
 EVERY_ACQUISITION, REGULAR, ASCENDING_DATES = 0, 1, 2
 INTERPOLATE, JOINT = 0, 1
-DAYS_PER_YEAR = 365.25
 
 
 def check_track_dates(name: str, epochs: list) -> None:
@@ -78,7 +78,8 @@ def reference_date(dates: list, reference: Optional[datetime.date]) -> datetime.
     return reference
 
 
-def _days(dates: list, origin: datetime.date) -> np.ndarray:
+def days_since(dates: list, origin: datetime.date) -> np.ndarray:
+    """Whole days from ``origin`` to each of ``dates``, as float64."""
     return np.array([(d - origin).days for d in dates], dtype=np.float64)
 
 

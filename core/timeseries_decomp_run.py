@@ -169,16 +169,13 @@ class _Reader:
         return values, s, sigma
 
 
-def _days(dates, origin):
-    return np.array([(d - origin).days for d in dates], dtype=np.float64)
-
-
 def _solve_interpolated(job, blocks):
     origin = job.dates[0]
-    targets = _days(job.dates + [job.reference], origin)
+    targets = tsd.days_since(job.dates + [job.reference], origin)
     series = []
     for reader, (values, s, sigma) in blocks:
-        interp, (i0, i1, w) = tsd.interpolate(_days(reader.epochs, origin), values, targets, job.req.max_gap_days)
+        epochs = tsd.days_since(reader.epochs, origin)
+        interp, (i0, i1, w) = tsd.interpolate(epochs, values, targets, job.req.max_gap_days)
         disp = interp[:-1] - interp[-1]  # since the reference date
         var = tsd.difference_variance((i0[:-1], i1[:-1], w[:-1]), (i0[-1], i1[-1], w[-1]))
         series.append((disp, s, sigma, np.maximum(var, 0.0)))
@@ -199,8 +196,8 @@ def _solve_interpolated(job, blocks):
 
 def _solve_joint(job, blocks):
     origin = job.dates[0]
-    tracks = [(_days(r.epochs, origin), values, s[0], s[2], sigma) for r, (values, s, sigma) in blocks]
-    dd = _days(job.dates, origin)
+    tracks = [(tsd.days_since(r.epochs, origin), values, s[0], s[2], sigma) for r, (values, s, sigma) in blocks]
+    dd = tsd.days_since(job.dates, origin)
     weight = job.req.regularization * float(np.median(np.diff(dd))) / tsd.DAYS_PER_YEAR
     east, up = tsd.joint_solve(tracks, dd, float((job.reference - origin).days), weight)
     return {HORIZONTAL: list(east), UP: list(up)}

@@ -44,8 +44,8 @@ def window(epochs: list, start: Optional[datetime.date], end: Optional[datetime.
     the steps and that enough epochs remain for the model."""
     if len(epochs) < 2:
         raise TimeSeriesError("the time series has fewer than two dated acquisitions")
-    if len(set(epochs)) != len(epochs):
-        twice = sorted({d for d in epochs if epochs.count(d) > 1})
+    twice = dates.repeated(epochs)
+    if twice:
         raise TimeSeriesError(f"the time series has the same date twice: {', '.join(map(str, twice))}")
     if start and end and start > end:
         raise TimeSeriesError(f"the start date {start} is after the end date {end}")

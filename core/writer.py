@@ -13,8 +13,14 @@ from .gdal_mode import closing_quietly, quiet, raises
 
 TILE = 256
 # band interleaved: a band of a time series is read (or shown) without reading all the others
-BASE_OPTIONS = ("TILED=YES", f"BLOCKXSIZE={TILE}", f"BLOCKYSIZE={TILE}", "BIGTIFF=IF_SAFER", "NUM_THREADS=ALL_CPUS")
-BASE_OPTIONS += ("INTERLEAVE=BAND",)
+BASE_OPTIONS = (
+    "TILED=YES",
+    f"BLOCKXSIZE={TILE}",
+    f"BLOCKYSIZE={TILE}",
+    "BIGTIFF=IF_SAFER",
+    "NUM_THREADS=ALL_CPUS",
+    "INTERLEAVE=BAND",
+)
 #: Lossless compression choices, as (name, label, creation options).
 COMPRESSIONS = (
     ("zstd", "ZSTD: fast, lossless (GDAL 2.3 or later, QGIS 3.4 or later)", ("COMPRESS=ZSTD", "ZSTD_LEVEL=1")),
