@@ -40,6 +40,8 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
     """``losdecomp:decompose``."""
 
     NAME = "decompose"
+    #: output parameter -> (core product, layer name)
+    OUTPUTS = n.OUTPUTS
     DISPLAY_NAME = "Decompose LOS velocities into east and vertical"
     HELP = (
         "Inverts line-of-sight (LOS) velocities from an ascending and a descending track (and "
@@ -60,11 +62,18 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
             self.addParameter(p)
         for p in self._advanced_track_parameters() + self._advanced_options():
             self.addParameter(advanced(p))
-        for key, (product, label) in n.OUTPUTS.items():
+        for p in self._output_parameters():
+            self.addParameter(p)
+
+    def _output_parameters(self):
+        """East and up are required; the others are written only when asked for."""
+        params = []
+        for key, (product, label) in self.OUTPUTS.items():
             required = product in (HORIZONTAL, UP)
-            self.addParameter(
+            params.append(
                 QgsProcessingParameterRasterDestination(key, label, optional=not required, createByDefault=required)
             )
+        return params
 
     def _track_parameters(self):
         params = []
@@ -214,7 +223,7 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
 
     def _outputs(self, parameters, context):
         outputs = {}
-        for key, (product, _) in n.OUTPUTS.items():
+        for key, (product, _) in self.OUTPUTS.items():
             if parameters.get(key) is not None:
                 path = self.parameterAsOutputLayer(parameters, key, context)
                 if path:

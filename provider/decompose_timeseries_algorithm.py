@@ -7,12 +7,10 @@ import dataclasses
 from qgis.core import (
     QgsProcessingParameterEnum,
     QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterDestination,
     QgsProcessingParameterString,
 )
 
 from ..core import timeseries_decomp_run as run_ts
-from ..core.model import HORIZONTAL, UP
 from ..core.velocity import parse_date
 from . import names as n
 from .base import advanced, tr
@@ -30,6 +28,7 @@ class DecomposeTimeSeriesAlgorithm(DecomposeAlgorithm):
     """``losdecomp:decompose_timeseries``."""
 
     NAME = "decompose_timeseries"
+    OUTPUTS = n.TS_OUTPUTS
     DISPLAY_NAME = "Decompose LOS time series into east and vertical time series"
     HELP = (
         "East and vertical displacement time series from two or more LOS time series (one band per "
@@ -62,11 +61,8 @@ class DecomposeTimeSeriesAlgorithm(DecomposeAlgorithm):
         for p in self._advanced_track_parameters() + self._advanced_options():
             if p.name() not in _NOT_HERE:
                 self.addParameter(advanced(p))
-        for key, (product, label) in n.TS_OUTPUTS.items():
-            required = product in (HORIZONTAL, UP)
-            self.addParameter(
-                QgsProcessingParameterRasterDestination(key, label, optional=not required, createByDefault=required)
-            )
+        for p in self._output_parameters():
+            self.addParameter(p)
 
     def _time_parameters(self):
         integer = QgsProcessingParameterNumber.Type.Integer
@@ -84,15 +80,6 @@ class DecomposeTimeSeriesAlgorithm(DecomposeAlgorithm):
             QgsProcessingParameterNumber(n.REGULARIZATION, tr("Temporal smoothing weight (method 1)"), double,
                                          defaultValue=n.DEFAULT_REGULARIZATION, minValue=0.0),
         ]  # fmt: skip
-
-    def _outputs(self, parameters, context):
-        outputs = {}
-        for key, (product, _) in n.TS_OUTPUTS.items():
-            if parameters.get(key) is not None:
-                path = self.parameterAsOutputLayer(parameters, key, context)
-                if path:
-                    outputs[product] = path
-        return outputs
 
     def _ts_request(self, parameters, context):
         base = self._request(parameters, context)
@@ -116,11 +103,11 @@ class DecomposeTimeSeriesAlgorithm(DecomposeAlgorithm):
             job.log, job.warnings, job.outputs.values(), lambda p, c: run_ts.run(job, p, c), context, feedback
         )
         if result is None:
-            return {key: None for key in n.TS_OUTPUTS}
+            return {key: None for key in self.OUTPUTS}
         feedback.pushInfo(f"resolved {result['resolved']} pixel-dates over {len(job.dates)} dates")
         results, layers = {}, {}
         short = "interpolated in time" if job.req.method == 0 else "joint inversion in time"
-        for key, (product, label) in n.TS_OUTPUTS.items():
+        for key, (product, label) in self.OUTPUTS.items():
             results[key] = result.get(product)
             if product in result:
                 name = f"{label} ({job.unit or 'input unit'}) since {job.reference}, {short}, {len(job.dates)} dates"
