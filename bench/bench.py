@@ -175,6 +175,21 @@ def measure(cmd, env=None, cwd=None):
     return seconds, usage.ru_maxrss / 1024.0
 
 
+def case_runner(results, folder):
+    """``case(name, cmd, **kw)``: measure ``cmd`` into ``results[name]``, print the figures and
+    remove the outputs (``o_*``) it left in ``folder``."""
+
+    def case(name, cmd, **kw):
+        print(f"   {name} ...", end="", flush=True)
+        results[name] = measure(cmd, **kw)
+        print(f" {results[name][0]:.2f} s, {results[name][1]:.0f} MB", flush=True)
+        for f in os.listdir(folder):
+            if f.startswith("o_"):
+                os.remove(os.path.join(folder, f))
+
+    return case
+
+
 CORE_RUN = textwrap.dedent(
     """
     import sys
@@ -251,14 +266,7 @@ def run_size(n, work, skip_mintpy):
     out = lambda name: os.path.join(folder, name)  # noqa: E731
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     results = {}
-
-    def case(name, cmd, **kw):
-        print(f"   {name} ...", end="", flush=True)
-        results[name] = measure(cmd, **kw)
-        print(f" {results[name][0]:.2f} s, {results[name][1]:.0f} MB", flush=True)
-        for f in os.listdir(folder):
-            if f.startswith("o_"):
-                os.remove(os.path.join(folder, f))
+    case = case_runner(results, folder)
 
     outputs = [out("o_e.tif"), out("o_u.tif")]
 

@@ -32,7 +32,7 @@ from osgeo import gdal
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from bench import QGIS_PROCESS, measure, plugin_parent, write_tif  # noqa: E402
+from bench import QGIS_PROCESS, case_runner, plugin_parent, write_tif  # noqa: E402
 
 gdal.UseExceptions()
 
@@ -144,14 +144,7 @@ def run(args):
     py = sys.executable
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     res = {}
-
-    def case(name, cmd, **kw):
-        print(f"   {name} ...", end="", flush=True)
-        res[name] = measure(cmd, **kw)
-        print(f" {res[name][0]:.2f} s, {res[name][1]:.0f} MB", flush=True)
-        for f in os.listdir(work):
-            if f.startswith("o_"):
-                os.remove(os.path.join(work, f))
+    case = case_runner(res, work)
 
     out = lambda name: os.path.join(work, name)  # noqa: E731
     n, e = args.velocity_size, args.epochs
