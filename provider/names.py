@@ -118,3 +118,22 @@ TS_OUTPUTS = {
     OUTPUT_SIGMA_EAST: (SIGMA_HORIZONTAL, "East displacement standard deviation"),
     OUTPUT_SIGMA_UP: (SIGMA_UP, "Vertical displacement standard deviation"),
 }
+
+# losdecomp:gnss_to_los, losdecomp:reference_to_gnss, losdecomp:compare_to_gnss (INPUT, BAND,
+# HEADING, INCIDENCE, LOOK_SIDE, LOS_SIGN, MODEL, OUTPUT and COMPRESSION as above)
+GNSS_TO_LOS_ID = f"{PROVIDER_ID}:gnss_to_los"
+REFERENCE_TO_GNSS_ID = f"{PROVIDER_ID}:reference_to_gnss"
+COMPARE_TO_GNSS_ID = f"{PROVIDER_ID}:compare_to_gnss"
+GNSS, GNSS_UNIT, RADIUS, OUTPUT_PLOT = "GNSS", "GNSS_UNIT", "RADIUS", "OUTPUT_PLOT"
+VE_FIELD, VN_FIELD, VU_FIELD = "VE_FIELD", "VN_FIELD", "VU_FIELD"
+SE_FIELD, SN_FIELD, SU_FIELD = "SE_FIELD", "SN_FIELD", "SU_FIELD"
+#: field parameter -> core role
+GNSS_FIELDS = {VE_FIELD: "ve", VN_FIELD: "vn", VU_FIELD: "vu", SE_FIELD: "se", SN_FIELD: "sn", SU_FIELD: "su"}
+GNSS_UNIT_OPTIONS = ("Same as the track", "mm/year", "m/year")
+GNSS_UNIT_VALUES = ("", "mm/year", "m/year")
+DEFAULT_GNSS_UNIT = 0
+SURFACE_OPTIONS = ("Offset", "Plane", "Quadratic surface")
+DEFAULT_SURFACE = 1
+BIAS, RMS, COUNT = "BIAS", "RMS", "COUNT"
+EAST, UP = "EAST", "UP"
+RMS_EAST, RMS_UP = "RMS_EAST", "RMS_UP"

@@ -7,6 +7,7 @@ from qgis.PyQt.QtGui import QIcon
 
 from .decompose_algorithm import DecomposeAlgorithm
 from .decompose_timeseries_algorithm import DecomposeTimeSeriesAlgorithm
+from .gnss_algorithms import CompareToGnssAlgorithm, GnssToLosAlgorithm, ReferenceToGnssAlgorithm
 from .import_licsbas_algorithm import ImportLicsbasAlgorithm
 from .import_mintpy_algorithm import ImportMintpyAlgorithm
 from .names import PROVIDER_ID
@@ -41,6 +42,9 @@ class LosDecompProvider(QgsProcessingProvider):
         self.addAlgorithm(ImportLicsbasAlgorithm())
         self.addAlgorithm(ProjectSingleTrackAlgorithm())
         self.addAlgorithm(VelocityAlgorithm())
+        self.addAlgorithm(GnssToLosAlgorithm())
+        self.addAlgorithm(ReferenceToGnssAlgorithm())
+        self.addAlgorithm(CompareToGnssAlgorithm())
 
     def supportedOutputRasterLayerExtensions(self):  # noqa: N802 (QGIS's name)
         return ["tif"]
