@@ -70,6 +70,7 @@ e2e: venv package
 bench: venv install-plugin
 	$(PY) $(ROOT)/bench/bench.py $(BENCH_ARGS)
 	$(PY) $(ROOT)/bench/bench_timeseries.py $(BENCH_TS_ARGS)
+	$(PY) $(ROOT)/bench/bench_points.py $(BENCH_POINTS_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(VENV)

@@ -18,7 +18,7 @@ from ..core.tracks import TrackInput
 from ..core.writer import COMPRESSIONS
 from . import names as n
 from .base import LosDecompAlgorithm, advanced, tr
-from .gnss_inputs import DOUBLE, INTEGER, TEXT, gnss_parameters, radius_parameter, read_stations, write_stations
+from .gnss_inputs import DOUBLE, INTEGER, TEXT, gnss_parameters, radius_parameter, read_stations, write_features
 from .layers import layer_path
 from .parameters import RasterFileParameter, compression_parameter
 from .styling import register_outputs
@@ -119,7 +119,7 @@ class GnssToLosAlgorithm(_TrackAndStations):
             ("insar_los", DOUBLE, smp.value), ("insar_count", INTEGER, smp.count),
             ("insar_spread", DOUBLE, smp.spread), ("residual", DOUBLE, result.residual), ("status", TEXT, smp.status),
         ]  # fmt: skip
-        dest = write_stations(self, parameters, context, n.OUTPUT, inp, extra)
+        dest = write_features(self, parameters, context, n.OUTPUT, inp, extra)
         stats = result.stats
         out = {n.OUTPUT: dest, n.BIAS: stats["bias"], n.RMS: stats["rms"], n.COUNT: stats["count"], n.OUTPUT_PLOT: None}
         plot = self.parameterAsFileOutput(parameters, n.OUTPUT_PLOT, context) if parameters.get(n.OUTPUT_PLOT) else ""
@@ -224,6 +224,6 @@ class CompareToGnssAlgorithm(LosDecompAlgorithm):
             ("up_insar", DOUBLE, result.up.value), ("up_residual", DOUBLE, result.up_residual),
             ("status", TEXT, status),
         ]  # fmt: skip
-        dest = write_stations(self, parameters, context, n.OUTPUT, inp, extra)
+        dest = write_features(self, parameters, context, n.OUTPUT, inp, extra)
         count = int(sum(s == gnss_run.OK for s in status))
         return {n.OUTPUT: dest, n.RMS_EAST: result.stats_east["rms"], n.RMS_UP: result.stats_up["rms"], n.COUNT: count}

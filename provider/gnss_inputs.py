@@ -16,7 +16,6 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterEnum,
-    QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterNumber,
     QgsWkbTypes,
@@ -27,9 +26,7 @@ from ..core import gnss_stations
 from . import names as n
 from .base import advanced, tr
 from .layers import crs_wkt
-
-#: Files read as station tables by the plugin itself (QGIS would load a CSV without geometry).
-TABLE_EXTENSIONS = (".txt", ".csv", ".tsv", ".dat", ".vel", ".tenv")
+from .parameters import PointsOrTableParameter, is_table_file
 
 if Qgis.versionInt() >= 33800:  # QgsField takes QMetaType from QGIS 3.38 (and only it in Qt6)
     DOUBLE, INTEGER, TEXT = QMetaType.Type.Double, QMetaType.Type.Int, QMetaType.Type.QString
@@ -37,24 +34,10 @@ else:
     DOUBLE, INTEGER, TEXT = QVariant.Type.Double, QVariant.Type.Int, QVariant.Type.String
 
 
-def is_table_file(value) -> bool:
-    return isinstance(value, str) and os.path.isfile(value) and value.lower().endswith(TABLE_EXTENSIONS)
-
-
-class StationsParameter(QgsProcessingParameterFeatureSource):
-    """A point layer, or the path of a station table, taken as it is."""
-
-    def checkValueIsAcceptable(self, value, context=None):  # noqa: N802 (QGIS's name)
-        return True if is_table_file(value) else super().checkValueIsAcceptable(value, context)
-
-    def valueAsPythonString(self, value, context):  # noqa: N802 (QGIS's name)
-        return repr(value) if is_table_file(value) else super().valueAsPythonString(value, context)
-
-
 def gnss_parameters() -> list:
     """GNSS, its six field parameters and GNSS_UNIT."""
     params = [
-        StationsParameter(
+        PointsOrTableParameter(
             n.GNSS, tr("GNSS stations (point layer, or a delimited text / MIDAS-style table)"),
             [QgsProcessing.SourceType.TypeVectorPoint],
         )
@@ -126,13 +109,13 @@ def read_stations(alg, parameters, context) -> StationInput:
     return StationInput(stations, source.fields(), attributes, geometries, source.sourceCrs())
 
 
-def write_stations(alg, parameters, context, name, inp: StationInput, extra: list):
-    """The stations with their attributes and ``extra`` [(field, QVariant type, values)]
-    as the sink ``name``; returns the sink's id."""
+def write_features(alg, parameters, context, name, inp: StationInput, extra: list, wkb_type=None):
+    """The features (stations, polygons) with their attributes and ``extra`` [(field, type,
+    values)] as the sink ``name``; returns the sink's id."""
     fields = QgsFields(inp.fields)
     for field_name, kind, _ in extra:
         fields.append(QgsField(field_name, kind))
-    sink, dest = alg.parameterAsSink(parameters, name, context, fields, QgsWkbTypes.Type.Point, inp.crs)
+    sink, dest = alg.parameterAsSink(parameters, name, context, fields, wkb_type or QgsWkbTypes.Type.Point, inp.crs)
     if sink is None:
         raise QgsProcessingException(f"{name}: the output cannot be created")
     for i, (attrs, geom) in enumerate(zip(inp.attributes, inp.geometries)):

@@ -10,6 +10,8 @@ import os
 
 from qgis.core import (
     QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterMapLayer,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterRasterLayer,
 )
@@ -42,6 +44,34 @@ class RasterFilesParameter(QgsProcessingParameterMultipleLayers):
 
     def valueAsPythonString(self, value, context):  # noqa: N802 (QGIS's name)
         return repr(list(value)) if are_files(value) else super().valueAsPythonString(value, context)
+
+
+#: Files the plugin reads as point tables itself (QGIS would load a CSV without geometry).
+TABLE_EXTENSIONS = (".txt", ".csv", ".tsv", ".dat", ".vel", ".tenv")
+
+
+def is_table_file(value) -> bool:
+    return isinstance(value, str) and os.path.isfile(value) and value.lower().endswith(TABLE_EXTENSIONS)
+
+
+class PointsOrTableParameter(QgsProcessingParameterFeatureSource):
+    """A point layer, or the path of a delimited text table (stations, EGMS CSV), taken as it is."""
+
+    def checkValueIsAcceptable(self, value, context=None):  # noqa: N802 (QGIS's name)
+        return True if is_table_file(value) else super().checkValueIsAcceptable(value, context)
+
+    def valueAsPythonString(self, value, context):  # noqa: N802 (QGIS's name)
+        return repr(value) if is_table_file(value) else super().valueAsPythonString(value, context)
+
+
+class TrackLayerParameter(QgsProcessingParameterMapLayer):
+    """A raster, a point layer or a point table file (a track given as points), taken as it is."""
+
+    def checkValueIsAcceptable(self, value, context=None):  # noqa: N802 (QGIS's name)
+        return True if are_files(value) else super().checkValueIsAcceptable(value, context)
+
+    def valueAsPythonString(self, value, context):  # noqa: N802 (QGIS's name)
+        return repr(value) if are_files(value) else super().valueAsPythonString(value, context)
 
 
 def resampling_parameter() -> QgsProcessingParameterEnum:

@@ -11,6 +11,7 @@ from .gnss_algorithms import CompareToGnssAlgorithm, GnssToLosAlgorithm, Referen
 from .import_licsbas_algorithm import ImportLicsbasAlgorithm
 from .import_mintpy_algorithm import ImportMintpyAlgorithm
 from .names import PROVIDER_ID
+from .points_algorithms import DecomposePolygonsAlgorithm, GridPointsAlgorithm
 from .project_single_track_algorithm import ProjectSingleTrackAlgorithm
 from .velocity_algorithm import VelocityAlgorithm
 
@@ -45,6 +46,8 @@ class LosDecompProvider(QgsProcessingProvider):
         self.addAlgorithm(GnssToLosAlgorithm())
         self.addAlgorithm(ReferenceToGnssAlgorithm())
         self.addAlgorithm(CompareToGnssAlgorithm())
+        self.addAlgorithm(GridPointsAlgorithm())
+        self.addAlgorithm(DecomposePolygonsAlgorithm())
 
     def supportedOutputRasterLayerExtensions(self):  # noqa: N802 (QGIS's name)
         return ["tif"]

@@ -1,0 +1,355 @@
+"""``losdecomp:grid_points`` and ``losdecomp:decompose_polygons``: thin adapters to
+``core.point_grid`` and ``core.polygons``."""
+
+import os
+
+import numpy as np
+from osgeo import gdal
+from qgis.core import (
+    QgsFeatureRequest,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingParameterCrs,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterExtent,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsRasterLayer,
+    QgsVectorLayer,
+)
+
+from ..core import point_grid, points, polygons
+from ..core.gnss_stations import to_number
+from ..core.tracks import TrackInput
+from ..core.writer import COMPRESSIONS
+from . import names as n
+from .base import LosDecompAlgorithm, advanced, tr
+from .gnss_inputs import DOUBLE, INTEGER, StationInput, write_features
+from .layers import crs_wkt
+from .parameters import PointsOrTableParameter, TrackLayerParameter, compression_parameter, is_table_file
+from .styling import register_outputs
+
+NUMBER = QgsProcessingParameterNumber.Type.Double
+
+
+class LayerPoints(points.PointSource):
+    """The features of a QGIS point layer, read in batches (only the wanted fields)."""
+
+    def __init__(self, source, label: str, batch_size: int = 1 << 18):
+        self.source, self.label, self.batch_size = source, label, batch_size
+        self.names = [f.name() for f in source.fields()]
+        self.crs_wkt = crs_wkt(source.sourceCrs())
+        self.unit = ""
+
+    def batches(self, wanted, progress=None):
+        request = QgsFeatureRequest().setSubsetOfAttributes(wanted, self.source.fields())
+        total = max(self.source.featureCount(), 1)
+        xs, ys, cols, done = [], [], {k: [] for k in wanted}, 0
+        for feature in self.source.getFeatures(request):
+            geom = feature.geometry()
+            if geom.isEmpty():
+                continue
+            p = geom.centroid().asPoint()
+            xs.append(p.x())
+            ys.append(p.y())
+            for k in wanted:
+                cols[k].append(to_number(feature[k]))
+            if len(xs) == self.batch_size:
+                done += len(xs)
+                yield self._batch(xs, ys, cols)
+                xs, ys, cols = [], [], {k: [] for k in wanted}
+                if progress is not None:
+                    progress(min(done / total, 1.0))
+        if xs:
+            yield self._batch(xs, ys, cols)
+
+    @staticmethod
+    def _batch(xs, ys, cols):
+        return points.PointBatch(
+            np.array(xs), np.array(ys), {k: np.array(v, dtype=np.float64) for k, v in cols.items()}
+        )
+
+
+def point_source(alg, parameters, name, context, label):
+    """A PointSource of a point layer or a table file (EGMS CSV)."""
+    value = parameters.get(name)
+    if is_table_file(value):
+        return points.CsvPoints(value, label=f"{label} ({os.path.basename(value)})")
+    source = alg.parameterAsSource(parameters, name, context)
+    if source is None:
+        raise QgsProcessingException(f"{label}: no point layer given")
+    return LayerPoints(source, label)
+
+
+def _field_parameters(parent):
+    return [
+        advanced(QgsProcessingParameterField(name, tr(f"{points.ROLE_NAMES[role].capitalize()} field (empty = "
+                                                       "recognised)"), None, parent, optional=True))
+        for name, role in n.POINT_FIELDS.items()
+    ]  # fmt: skip
+
+
+def _given_fields(alg, parameters, context):
+    return {role: alg.parameterAsString(parameters, name, context) for name, role in n.POINT_FIELDS.items()}
+
+
+class GridPointsAlgorithm(LosDecompAlgorithm):
+    """``losdecomp:grid_points``."""
+
+    NAME = "grid_points"
+    DISPLAY_NAME = "Grid point InSAR data (EGMS, PS) for decomposition"
+    HELP = (
+        "Averages the points of one track (a point layer, or an EGMS L2a/L2b CSV given as a file: easting/northing "
+        "in EPSG:3035, mean_velocity in mm/year) on a regular grid, as EGMS builds its Ortho product. Each cell "
+        "holds the mean or median LOS velocity of its points, their mean LOS unit vector (as per-pixel geometry), "
+        "the number of points, the spread (standard deviation of their velocities) and the typical standard "
+        "deviation of the points (not divided by the square root of the count: points of a cell share "
+        "atmosphere and reference). losdecomp:decompose reads the result with no angle typed.\n\n"
+        "Fields are recognised (mean_velocity, velocity, vel...; mean_velocity_std...; los_east, los_north, "
+        "los_up) unless named. Without a look vector, give HEADING and INCIDENCE. RESOLUTION is in metres "
+        "(converted to degrees of latitude for a geographic target CRS). Cells align on EXTENT's corner when "
+        "given, else on multiples of the cell size, so that two tracks gridded alike share their cells. Cells "
+        "with fewer than MIN_POINTS points are nodata. With OUTPUT_TIMESERIES, the date columns (YYYYMMDD) "
+        "become a time series in the plugin's format (the cells' mean displacement per date).\n\n"
+        "The mean is streamed (memory follows the occupied cells); the median keeps 12 bytes per point."
+    )
+
+    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
+        self.addParameter(PointsOrTableParameter(n.INPUT, tr("Points of one track (layer or EGMS CSV)"),
+                                                 [QgsProcessing.SourceType.TypeVectorPoint]))  # fmt: skip
+        for p in _field_parameters(n.INPUT):
+            self.addParameter(p)
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                n.HEADING, tr("Heading (degrees; only when the points carry no look vector)"), NUMBER, optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                n.INCIDENCE, tr("Incidence (degrees; only when the points carry no look vector)"), NUMBER, optional=True
+            )
+        )
+        self.addParameter(
+            advanced(
+                QgsProcessingParameterEnum(
+                    n.LOOK_SIDE, tr("Look side"), [o[0] for o in n.LOOK_SIDE_OPTIONS], defaultValue=n.DEFAULT_LOOK_SIDE
+                )
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                n.LOS_SIGN,
+                tr("LOS sign convention"),
+                [o[0] for o in n.LOS_SIGN_OPTIONS],
+                defaultValue=n.DEFAULT_LOS_SIGN,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterCrs(n.TARGET_CRS, tr("Target CRS (empty = the points')"), optional=True)
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                n.RESOLUTION,
+                tr("Cell size in metres"),
+                NUMBER,
+                defaultValue=point_grid.DEFAULT_RESOLUTION_M,
+                minValue=0.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterExtent(n.EXTENT, tr("Grid extent (empty = the points')"), optional=True)
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                n.STATISTIC, tr("Statistic of each cell"), list(n.STATISTIC_OPTIONS), defaultValue=point_grid.MEAN
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                n.MIN_POINTS,
+                tr("Minimum number of points per cell"),
+                QgsProcessingParameterNumber.Type.Integer,
+                defaultValue=1,
+                minValue=1,
+            )
+        )
+        self.addParameter(advanced(compression_parameter()))
+        self.addParameter(QgsProcessingParameterRasterDestination(n.OUTPUT, tr("Gridded track")))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            n.OUTPUT_TIMESERIES, tr("Gridded time series (from the date columns)"), optional=True,
+            createByDefault=False))  # fmt: skip
+
+    def _request(self, parameters, context):
+        src = point_source(self, parameters, n.INPUT, context, "points")
+        target = self.parameterAsCrs(parameters, n.TARGET_CRS, context)
+        extent = None
+        if parameters.get(n.EXTENT):
+            crs = target if target.isValid() else None
+            rect = self.parameterAsExtent(parameters, n.EXTENT, context, crs)
+            if not rect.isNull() and rect.width() > 0:
+                extent = (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum())
+        ts = self.parameterAsOutputLayer(parameters, n.OUTPUT_TIMESERIES, context) if parameters.get(
+            n.OUTPUT_TIMESERIES) else ""  # fmt: skip
+        return point_grid.GridPointsRequest(
+            source=src, output=self.parameterAsOutputLayer(parameters, n.OUTPUT, context),
+            fields=_given_fields(self, parameters, context),
+            heading=self.optional_number(parameters, n.HEADING, context),
+            incidence=self.optional_number(parameters, n.INCIDENCE, context),
+            look_side=n.LOOK_SIDE_OPTIONS[self.parameterAsEnum(parameters, n.LOOK_SIDE, context)][1],
+            los_sign=n.LOS_SIGN_OPTIONS[self.parameterAsEnum(parameters, n.LOS_SIGN, context)][1],
+            target_crs_wkt=crs_wkt(target), resolution=self.parameterAsDouble(parameters, n.RESOLUTION, context),
+            extent=extent, statistic=self.parameterAsEnum(parameters, n.STATISTIC, context),
+            min_points=self.parameterAsInt(parameters, n.MIN_POINTS, context), output_timeseries=ts,
+            compression=COMPRESSIONS[self.parameterAsEnum(parameters, n.COMPRESSION, context)][0],
+        )  # fmt: skip
+
+    def process(self, parameters, context, feedback):
+        job = point_grid.plan(self._request(parameters, context))
+        paths = [p for p in (job.req.output, job.req.output_timeseries) if p]
+        summary = self.run_with_log(job.log, job.warnings, paths, lambda p, c: point_grid.run(job, p, c),
+                                    context, feedback)  # fmt: skip
+        if summary is None:
+            return {n.OUTPUT: None, n.OUTPUT_TIMESERIES: None}
+        g = summary.grid
+        feedback.pushInfo(f"{summary.used} of {summary.points} points in {summary.cells} cells of a {g.width} x "
+                          f"{g.height} grid")  # fmt: skip
+        unit = job.req.source.unit or "unit unknown"
+        layers = {summary.outputs["output"]: (f"Gridded LOS velocity, {unit}", "up", summary.limit)}
+        if "time series" in summary.outputs:
+            layers[summary.outputs["time series"]] = ("Gridded LOS time series", None, None)
+        register_outputs(context, layers)
+        return {n.OUTPUT: summary.outputs["output"], n.OUTPUT_TIMESERIES: summary.outputs.get("time series")}
+
+
+def _is_raster_file(path):
+    with_quiet = gdal.OpenEx(path, gdal.OF_RASTER) if not is_table_file(path) else None
+    return with_quiet is not None
+
+
+class DecomposePolygonsAlgorithm(LosDecompAlgorithm):
+    """``losdecomp:decompose_polygons``."""
+
+    NAME = "decompose_polygons"
+    DISPLAY_NAME = "Decompose per polygon (landslides, buildings, areas)"
+    HELP = (
+        "For each polygon, each track's statistic (median by default) of the LOS velocity of the pixels (centres "
+        "inside; every touched pixel for a polygon smaller than a pixel) or points inside it, with their count, "
+        "spread and mean look vector; then east and vertical velocity per polygon by the same least squares as "
+        "losdecomp:decompose (north assumed zero). Tracks are rasters, point layers or EGMS CSVs, in any mix.\n\n"
+        "Output: the polygons with, per track (asc, desc, extra1...), <track>_los, <track>_count, "
+        "<track>_spread, and east, up, sigma_east, sigma_up, cond. Standard deviations are given where every "
+        "track has one: the product's (median over the polygon), else the standard error of the polygon's values. "
+        "A polygon with no data of a track has that track's fields null and is counted in the log."
+    )
+
+    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
+        polygon = [QgsProcessing.SourceType.TypeVectorPolygon]
+        self.addParameter(QgsProcessingParameterFeatureSource(n.POLYGONS, tr("Polygons"), polygon))
+        self.addParameter(TrackLayerParameter(n.ASCENDING, tr("Ascending track (raster, point layer or EGMS CSV)")))
+        self.addParameter(TrackLayerParameter(n.DESCENDING, tr("Descending track (raster, point layer or EGMS CSV)")))
+        self.addParameter(
+            advanced(
+                QgsProcessingParameterMultipleLayers(
+                    n.EXTRA_TRACKS, tr("More tracks"), QgsProcessing.SourceType.TypeMapLayer, optional=True
+                )
+            )
+        )
+        for t in n.TRACKS:
+            self.addParameter(
+                QgsProcessingParameterNumber(
+                    t.heading, tr(f"{t.label.capitalize()} heading (empty = from the layer)"), NUMBER, optional=True
+                )
+            )
+            self.addParameter(
+                QgsProcessingParameterNumber(
+                    t.incidence, tr(f"{t.label.capitalize()} incidence (empty = from the layer)"), NUMBER, optional=True
+                )
+            )
+            self.addParameter(
+                advanced(
+                    QgsProcessingParameterEnum(
+                        t.look_side,
+                        tr(f"{t.label.capitalize()} look side"),
+                        [o[0] for o in n.LOOK_SIDE_OPTIONS],
+                        defaultValue=n.DEFAULT_LOOK_SIDE,
+                    )
+                )
+            )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                n.LOS_SIGN,
+                tr("LOS sign convention"),
+                [o[0] for o in n.LOS_SIGN_OPTIONS],
+                defaultValue=n.DEFAULT_LOS_SIGN,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                n.STATISTIC, tr("Statistic per polygon"), list(n.STATISTIC_OPTIONS), defaultValue=point_grid.MEDIAN
+            )
+        )
+        self.addParameter(QgsProcessingParameterFeatureSink(n.OUTPUT, tr("Polygons with east and up velocity")))
+
+    def _track(self, parameters, name, context, label, params=None):
+        value = parameters.get(name)
+        sign = n.LOS_SIGN_OPTIONS[self.parameterAsEnum(parameters, n.LOS_SIGN, context)][1]
+        angles = {"heading": None, "incidence": None, "look_side": None}
+        if params is not None:
+            side = self.parameterAsEnum(parameters, params.look_side, context)
+            angles = {"heading": self.optional_number(parameters, params.heading, context),
+                      "incidence": self.optional_number(parameters, params.incidence, context),
+                      "look_side": n.LOOK_SIDE_OPTIONS[side][1]}  # fmt: skip
+        return _track_of(value if isinstance(value, str) else self.parameterAsLayer(parameters, name, context),
+                         label, sign, angles)  # fmt: skip
+
+    def process(self, parameters, context, feedback):
+        source = self.parameterAsSource(parameters, n.POLYGONS, context)
+        if source is None:
+            raise QgsProcessingException("polygons: no layer given")
+        features = list(source.getFeatures())
+        wkts = [f.geometry().asWkt() for f in features]
+        tracks = [self._track(parameters, n.ASCENDING, context, "asc", n.ASC),
+                  self._track(parameters, n.DESCENDING, context, "desc", n.DESC)]  # fmt: skip
+        extra = parameters.get(n.EXTRA_TRACKS) or []
+        values = list(extra) if isinstance(extra, (list, tuple)) else [extra]
+        sign = n.LOS_SIGN_OPTIONS[self.parameterAsEnum(parameters, n.LOS_SIGN, context)][1]
+        for i, v in enumerate(values, start=1):
+            layer = v if not isinstance(v, str) or os.path.isfile(v) else context.getMapLayer(v)
+            tracks.append(_track_of(layer, f"extra{i}", sign, {"heading": None, "incidence": None, "look_side": None}))
+        req = polygons.PolygonsRequest(wkts, crs_wkt(source.sourceCrs()), tracks,
+                                       statistic=self.parameterAsEnum(parameters, n.STATISTIC, context))  # fmt: skip
+        result = polygons.decompose(req, lambda f: feedback.setProgress(100.0 * f))
+        for line in result.log:
+            feedback.pushInfo(line)
+        for line in result.warnings:
+            feedback.pushWarning(line)
+        extra_fields = []
+        for t in result.tracks:
+            extra_fields += [(f"{t.name}_los", DOUBLE, t.value), (f"{t.name}_count", INTEGER, t.count),
+                             (f"{t.name}_spread", DOUBLE, t.spread)]  # fmt: skip
+        extra_fields += [("east", DOUBLE, result.east), ("up", DOUBLE, result.up),
+                         ("sigma_east", DOUBLE, result.sigma_east), ("sigma_up", DOUBLE, result.sigma_up),
+                         ("cond", DOUBLE, result.cond)]  # fmt: skip
+        inp = StationInput(None, source.fields(), [f.attributes() for f in features],
+                           [f.geometry() for f in features], source.sourceCrs())  # fmt: skip
+        dest = write_features(self, parameters, context, n.OUTPUT, inp, extra_fields, source.wkbType())
+        return {n.OUTPUT: dest}
+
+
+def _track_of(value, label, sign, angles):
+    """A TrackInput (raster) or a PointTrack (points) for what the user gave."""
+    if isinstance(value, str):
+        if is_table_file(value):
+            return polygons.PointTrack(label, points.CsvPoints(value, label=label), los_sign=sign, **angles)
+        if _is_raster_file(value):
+            return TrackInput(label, value, los_sign=sign, **angles)
+        value = QgsVectorLayer(value, label, "ogr")
+    if isinstance(value, QgsRasterLayer):
+        return TrackInput(label, value.source(), los_sign=sign, **angles)
+    if isinstance(value, QgsVectorLayer) and value.isValid():
+        return polygons.PointTrack(label, LayerPoints(value, label), los_sign=sign, **angles)
+    raise QgsProcessingException(f"{label} track: not a raster, a point layer or a point table")
