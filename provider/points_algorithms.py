@@ -51,11 +51,9 @@ class LayerPoints(points.PointSource):
         xs, ys, cols, done = [], [], {k: [] for k in wanted}, 0
         for feature in self.source.getFeatures(request):
             geom = feature.geometry()
-            if geom.isEmpty():
-                continue
-            p = geom.centroid().asPoint()
-            xs.append(p.x())
-            ys.append(p.y())
+            p = None if geom.isEmpty() else geom.centroid().asPoint()
+            xs.append(p.x() if p else float("nan"))  # no geometry: counted as read, not used
+            ys.append(p.y() if p else float("nan"))
             for k in wanted:
                 cols[k].append(to_number(feature[k]))
             if len(xs) == self.batch_size:

@@ -275,3 +275,16 @@ def test_grid_points_and_decompose_polygons_through_processing(plugin, tmp_path)
     assert by["one"]["east"] == pytest.approx(te[0], abs=1e-3) and by["one"]["up"] == pytest.approx(tu[0], abs=1e-3)
     assert by["empty"]["desc_count"] == 0 and (by["empty"]["east"] is None or by["empty"]["east"].isNull())
     assert "hold no valid data" in log
+
+
+def test_points_without_geometry_are_refused_with_no_output(plugin, tmp_path):
+    from qgis.core import QgsFeature, QgsProcessingException, QgsVectorLayer
+
+    layer = QgsVectorLayer("Point?crs=EPSG:3035&field=mean_velocity:double&field=los_east:double"
+                           "&field=los_north:double&field=los_up:double", "ps", "memory")  # fmt: skip
+    f = QgsFeature(layer.fields())
+    f.setAttributes([1.0, -0.6, -0.1, 0.78])
+    layer.dataProvider().addFeatures([f, QgsFeature(f)])
+    with pytest.raises(QgsProcessingException, match="no points with coordinates and a velocity .of 2 read"):
+        run_logged("losdecomp:grid_points", {"INPUT": layer, "OUTPUT": str(tmp_path / "g.tif")})
+    assert os.listdir(tmp_path) == []
