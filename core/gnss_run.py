@@ -3,26 +3,25 @@ its line of sight, tie a track to GNSS with a fitted surface, and check a decomp
 east and up against the stations (MintPy's rule: compare in the line of sight, reference
 before decomposing)."""
 
-import datetime
 import json
 import math
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 import numpy as np
-from osgeo import gdal, osr
+from osgeo import gdal
 
 from . import geometry, gnss, units
 from .engine import Cancelled, check_outputs_paths, windows
 from .gdal_mode import raises
 from .gnss_stations import SE, SN, SU, VE, VN, VU, StationError, Stations, unit_factor
-from .grid import Grid, GridError, raster_info, same_crs, srs_from_wkt
+from .grid import Grid, GridError, raster_info, transformer
 from .model import DEFAULT_BLOCK_PIXELS, ConstantGeometry, RasterGeometry, RasterRef
 from .reader import DEFAULT_RESAMPLING, GeometryReader, GridReader
 from .reference import from_point
 from .schema import ROLE_ENU, ROLE_STD, ROLE_VELOCITY, TAG_REPEAT_DAYS, TAG_ROLE, TAG_SOURCE, TAG_WINDOW, track_tags
 from .tracks import ResolvedTrack, TrackInput, look_side_of, resolve
-from .version import VERSION
+from .version import SOFTWARE, created
 from .writer import DEFAULT_COMPRESSION, AtomicGeoTiff, BandSpec
 
 OK = "ok"
@@ -50,9 +49,9 @@ class Samples:
 def transform(stations: Stations, to_wkt: str) -> tuple:
     """The stations' coordinates in ``to_wkt`` (NaN where they cannot be transformed)."""
     x, y = stations.x.copy(), stations.y.copy()
-    if same_crs(stations.crs_wkt, to_wkt):
+    ct = transformer(stations.crs_wkt, to_wkt)
+    if ct is None:
         return x, y
-    ct = osr.CoordinateTransformation(srs_from_wkt(stations.crs_wkt), srs_from_wkt(to_wkt))
     ok = np.isfinite(x) & np.isfinite(y)
     if ok.any():
         pts = ct.TransformPoints(np.column_stack([x[ok], y[ok]]).tolist())
@@ -292,8 +291,8 @@ def _reference_metadata(cmp_, surface, after, req):
         tags[TAG_WINDOW] = f"{first.isoformat()}/{last.isoformat()}"
         if repeat:
             tags[TAG_REPEAT_DAYS] = repr(float(repeat))
-    tags["LOSDECOMP_SOFTWARE"] = f"QGIS plugin InSAR LOS Decomposition {VERSION}"
-    tags["LOSDECOMP_CREATED"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    tags["LOSDECOMP_SOFTWARE"] = SOFTWARE
+    tags["LOSDECOMP_CREATED"] = created()
     tags["LOSDECOMP_GNSS_REFERENCE"] = json.dumps({
         "stations": req.stations.label,
         "model": gnss.MODEL_NAMES[surface.model],

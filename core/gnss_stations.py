@@ -62,7 +62,8 @@ def normalise_name(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text)
 
 
-def _find(available: list, candidates: tuple) -> Optional[str]:
+def find_field(available: list, candidates: tuple) -> Optional[str]:
+    """The first field whose normalised name is one of ``candidates`` (normalised spellings)."""
     by_norm = {}
     for name in available:
         by_norm.setdefault(normalise_name(name), name)
@@ -86,7 +87,7 @@ def resolve_fields(available: list, given: dict, label: str) -> tuple:
                 )
             fields[role] = name
         else:
-            fields[role] = _find(available, CANDIDATES[role])
+            fields[role] = find_field(available, CANDIDATES[role])
     missing = [ROLE_NAMES[r] for r in VELOCITY_ROLES if fields[r] is None]
     if missing:
         raise StationError(
@@ -151,7 +152,7 @@ def from_columns(columns: dict, x: Sequence, y: Sequence, crs_wkt: str, given: d
         values = columns[fields[role]] if fields[role] else [None] * count
         velocity[role] = np.array([to_number(v) for v in values], dtype=np.float64)
     if names is None:
-        key = _find(list(columns), NAME_CANDIDATES)
+        key = find_field(list(columns), NAME_CANDIDATES)
         names = [str(v) for v in columns[key]] if key else [f"station {i + 1}" for i in range(count)]
     return Stations(
         names=list(names), x=np.asarray(x, dtype=np.float64), y=np.asarray(y, dtype=np.float64),
@@ -203,7 +204,7 @@ def read_table(path: str, label: str = "GNSS") -> Table:
 
 def from_table(table: Table, given: dict, unit: str = "", label: str = "GNSS") -> Stations:
     """Stations of a text table, located by its longitude/latitude columns (WGS 84)."""
-    lon, lat = _find(list(table.columns), LON_CANDIDATES), _find(list(table.columns), LAT_CANDIDATES)
+    lon, lat = find_field(list(table.columns), LON_CANDIDATES), find_field(list(table.columns), LAT_CANDIDATES)
     if lon is None or lat is None:
         raise StationError(f"{label}: no longitude/latitude columns (lon, lat); columns: {', '.join(table.columns)}")
     x = [to_number(v) for v in table.columns[lon]]

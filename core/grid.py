@@ -106,7 +106,8 @@ def _pixel_to_xy(gt, col, row):
     return (gt[0] + col * gt[1] + row * gt[2], gt[3] + col * gt[4] + row * gt[5])
 
 
-def _transformer(src_wkt, dst_wkt):
+def transformer(src_wkt: str, dst_wkt: str) -> Optional[osr.CoordinateTransformation]:
+    """From one CRS to another, with GIS axis order; None when they are the same CRS."""
     if same_crs(src_wkt, dst_wkt):
         return None
     return osr.CoordinateTransformation(srs_from_wkt(src_wkt), srs_from_wkt(dst_wkt))
@@ -129,7 +130,7 @@ def footprint(info: "RasterInfo", target_wkt: str, samples: int = 21) -> tuple:
         f = i / samples
         edge += [(f * w, 0), (f * w, h), (0, f * h), (w, f * h)]
     points = [_pixel_to_xy(gt, c, r) for c, r in edge]
-    points = _transform_points(_transformer(info.crs_wkt, target_wkt), points)
+    points = _transform_points(transformer(info.crs_wkt, target_wkt), points)
     if not points:
         raise GridError(f"{info.path}: its outline cannot be expressed in the target CRS")
     xs = [p[0] for p in points]
@@ -146,7 +147,7 @@ def pixel_size_in(info: "RasterInfo", target_wkt: str) -> float:
         return max(abs(gt[1]), abs(gt[5]))
     c, r = info.width / 2.0, info.height / 2.0
     pts = [_pixel_to_xy(gt, c, r), _pixel_to_xy(gt, c + 1, r + 1)]
-    pts = _transform_points(_transformer(info.crs_wkt, target_wkt), pts)
+    pts = _transform_points(transformer(info.crs_wkt, target_wkt), pts)
     if len(pts) != 2:
         raise GridError(f"{info.path}: its pixel size cannot be expressed in the target CRS")
     return math.hypot(pts[1][0] - pts[0][0], pts[1][1] - pts[0][1]) / math.sqrt(2.0)

@@ -9,7 +9,6 @@ Two steps, shared by the Processing algorithm and the dialog so that both say th
   typical value) and builds the Job. It runs once per run, before any output is created.
 """
 
-import datetime
 import json
 import math
 from dataclasses import dataclass, field
@@ -35,7 +34,7 @@ from .model import ConstantGeometry, Job, NorthSpec, RasterRef
 from .reader import DEFAULT_RESAMPLING, RESAMPLING_METHODS, has_valid_data, sample
 from .tracks import TrackError, apply_weights_policy, harmonise_units, resolve
 from .velocity import window_mismatch
-from .version import VERSION
+from .version import SOFTWARE, created
 from .writer import DEFAULT_COMPRESSION, creation_options
 
 
@@ -264,7 +263,7 @@ def _check_geometry_resolves(resolved, azimuth):
 
 def provenance(job: Job, resolved: list, req: Request) -> dict:
     """The ``LOSDECOMP_*`` metadata items of the outputs: inputs, options, conventions."""
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
     tracks = [
         {
             "name": r.spec.name,
@@ -287,8 +286,8 @@ def provenance(job: Job, resolved: list, req: Request) -> dict:
         "north_sigma": req.north_sigma,
     }
     return {
-        "LOSDECOMP_SOFTWARE": f"QGIS plugin InSAR LOS Decomposition {VERSION}",
-        "LOSDECOMP_CREATED": now,
+        "LOSDECOMP_SOFTWARE": SOFTWARE,
+        "LOSDECOMP_CREATED": created(),
         "LOSDECOMP_TRACKS": json.dumps(tracks),
         "LOSDECOMP_OPTIONS": json.dumps(options),
         "LOSDECOMP_UNIT": job.unit,

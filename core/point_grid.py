@@ -8,23 +8,21 @@ the CRS origin (multiples of the resolution), so that two tracks grid identicall
 occupied cells are held while streaming: memory follows the cells, not the points (the
 median also keeps 12 bytes per point: it cannot be streamed)."""
 
-import datetime
 import json
 import math
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 import numpy as np
-from osgeo import osr
 
 from . import geometry
 from .engine import Cancelled, check_outputs_paths
 from .gdal_mode import raises
-from .grid import MAX_GRID_PIXELS, Grid, same_crs, srs_from_wkt
+from .grid import MAX_GRID_PIXELS, Grid, srs_from_wkt, transformer
 from .points import LOOK, SIGMA, VELOCITY, PointError, PointFields, PointSource, resolve_fields
 from .schema import ROLE_ENU, ROLE_STD, ROLE_VELOCITY, TAG_DATE, TAG_ROLE, TAG_SOURCE, track_tags
 from .tracks import check_angles
-from .version import VERSION
+from .version import SOFTWARE, created
 from .writer import DEFAULT_COMPRESSION, BandSpec, OutputSet
 
 MEAN, MEDIAN = 0, 1
@@ -133,12 +131,6 @@ class CellSums:
         self.keys = merged
 
 
-def _transformer(src_wkt, dst_wkt):
-    if same_crs(src_wkt, dst_wkt):
-        return None
-    return osr.CoordinateTransformation(srs_from_wkt(src_wkt), srs_from_wkt(dst_wkt))
-
-
 def _transform(ct, x, y):
     if ct is None:
         return x, y
@@ -172,7 +164,7 @@ def run(job: GridPointsJob, progress: Optional[Callable] = None, is_cancelled: O
     names += [f"d{i}" for i in range(len(dates))] + [f"c{i}" for i in range(len(dates))]
     sums = CellSums(names)
     medians = [] if req.statistic == MEDIAN else None
-    ct = _transformer(src.crs_wkt, job.crs_wkt)
+    ct = transformer(src.crs_wkt, job.crs_wkt)
     origin = (req.extent[0], req.extent[3]) if req.extent else (0.0, 0.0)
     summary = GridPointsSummary(outputs={})
     for batch in src.batches(wanted, (lambda f: progress(0.8 * f)) if progress else None):
@@ -270,8 +262,8 @@ def _tags(job, unit):
         heading, incidence = req.heading, req.incidence
     tags = track_tags(heading, incidence, req.look_side, req.los_sign, unit)
     tags[TAG_SOURCE] = f"points: {src.label}"
-    tags["LOSDECOMP_SOFTWARE"] = f"QGIS plugin InSAR LOS Decomposition {VERSION}"
-    tags["LOSDECOMP_CREATED"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    tags["LOSDECOMP_SOFTWARE"] = SOFTWARE
+    tags["LOSDECOMP_CREATED"] = created()
     tags["LOSDECOMP_POINTS"] = json.dumps({
         "input": src.label, "statistic": STATISTICS[req.statistic], "cell": job.cell,
         "resolution_m": req.resolution, "min_points": req.min_points, "fields": job.fields.names,

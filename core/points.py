@@ -11,7 +11,7 @@ from typing import Callable, Iterator, Optional, Sequence
 import numpy as np
 
 from . import dates as dates_
-from .gnss_stations import WGS84_WKT, normalise_name
+from .gnss_stations import WGS84_WKT, find_field
 from .grid import srs_from_user_input
 
 VELOCITY, SIGMA, LOS_EAST, LOS_NORTH, LOS_UP = "velocity", "sigma", "los_east", "los_north", "los_up"
@@ -35,13 +35,6 @@ _DATE_COLUMN = re.compile(r"^\D?(\d{8})$")
 
 class PointError(ValueError):
     """Point data that cannot be used; the message names the input and the problem."""
-
-
-def _find(available: list, candidates: tuple) -> Optional[str]:
-    by_norm = {}
-    for name in available:
-        by_norm.setdefault(normalise_name(name), name)
-    return next((by_norm[c] for c in candidates if c in by_norm), None)
 
 
 def date_columns(available: list) -> list:
@@ -74,7 +67,7 @@ def resolve_fields(available: list, given: dict, label: str) -> tuple:
         name = (given.get(role) or "").strip()
         if name and name not in available:
             raise PointError(f"{label}: has no field '{name}' (for the {ROLE_NAMES[role]})")
-        names[role] = name or _find(available, CANDIDATES[role])
+        names[role] = name or find_field(available, CANDIDATES[role])
     if names[VELOCITY] is None:
         raise PointError(
             f"{label}: no velocity field recognised (mean_velocity, velocity, vel, ...); name it with "
@@ -149,12 +142,12 @@ class CsvPoints(PointSource):
         self.names = [
             t.strip().strip('"') for t in (header.split(self.delimiter) if self.delimiter else header.split())
         ]
-        xy = [_find(self.names, (c,)) for c in EGMS_XY]
+        xy = [find_field(self.names, (c,)) for c in EGMS_XY]
         if all(xy):
             self.xy, self.crs_wkt = xy, srs_from_user_input(EGMS_CRS).ExportToWkt()
-            self.unit = EGMS_UNIT if _find(self.names, ("meanvelocity",)) else ""
+            self.unit = EGMS_UNIT if find_field(self.names, ("meanvelocity",)) else ""
         else:
-            lonlat = [_find(self.names, c) for c in LONLAT]
+            lonlat = [find_field(self.names, c) for c in LONLAT]
             if not all(lonlat):
                 raise PointError(
                     f"{self.label}: no easting/northing (EGMS, EPSG:3035) or longitude/latitude columns; "

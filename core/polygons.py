@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 import numpy as np
-from osgeo import ogr, osr
+from osgeo import ogr
 
 from . import geometry, units
 from .gdal_mode import raises
-from .grid import raster_info, same_crs, srs_from_wkt
+from .grid import raster_info, transformer
 from .inversion import DEFAULT_MAX_CONDITION, TrackBlock, invert
 from .model import RasterGeometry, RasterRef
 from .point_grid import MEDIAN, STATISTICS
@@ -100,13 +100,12 @@ def _store(out, i, values, sigmas, look, statistic):
 
 @raises
 def raster_stats(inp: TrackInput, polygons: list, crs_wkt: str, statistic: int) -> tuple:
-    """(TrackStats, log) of a raster track: each polygon's pixels (centres inside; every
+    """(TrackStats, log, warnings) of a raster track: each polygon's pixels (centres inside; every
     touched pixel when it holds no centre)."""
     r = resolve(inp)
     info = raster_info(inp.path, f"{inp.name} track")
     grid = info.grid()
-    ct = None if same_crs(crs_wkt, grid.crs_wkt) else osr.CoordinateTransformation(
-        srs_from_wkt(crs_wkt), srs_from_wkt(grid.crs_wkt))  # fmt: skip
+    ct = transformer(crs_wkt, grid.crs_wkt)
     out = _empty(len(polygons))
     readers = []
 
@@ -198,8 +197,7 @@ def point_stats(track: PointTrack, polygons: list, crs_wkt: str, statistic: int,
             raise PointError(f"{track.name} track: the points carry no look vector: give its heading and incidence")
         side = track.look_side or geometry.RIGHT
         fixed = geometry.from_heading_incidence(track.heading, track.incidence, side)
-    ct = None if same_crs(crs_wkt, src.crs_wkt) else osr.CoordinateTransformation(
-        srs_from_wkt(crs_wkt), srs_from_wkt(src.crs_wkt))  # fmt: skip
+    ct = transformer(crs_wkt, src.crs_wkt)
     shapes = [_rings(w, ct) for w in polygons]
     n = len(polygons)
     values = [[] for _ in range(n)]

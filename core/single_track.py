@@ -1,7 +1,6 @@
 """``losdecomp:project_single_track`` in core: from plain request values to a projected
 raster, window by window (see ``projection`` for the maths)."""
 
-import datetime
 import json
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -31,7 +30,7 @@ from .projection import (
 from .reader import DEFAULT_RESAMPLING, GeometryReader, GridReader, sampled_unit_vector
 from .schema import TAG_ASSUMPTION, TAG_DATE
 from .tracks import TrackInput, resolve
-from .version import VERSION
+from .version import SOFTWARE, created
 from .writer import DEFAULT_COMPRESSION, BandSpec, OutputSet
 
 MOTION, SIGMA = "motion", "sigma"
@@ -191,8 +190,8 @@ def _explain(job):
 def _provenance(job):
     return {
         TAG_ASSUMPTION: assumption(job.direction, job.horizontal_azimuth),
-        "LOSDECOMP_SOFTWARE": f"QGIS plugin InSAR LOS Decomposition {VERSION}",
-        "LOSDECOMP_CREATED": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "LOSDECOMP_SOFTWARE": SOFTWARE,
+        "LOSDECOMP_CREATED": created(),
         "LOSDECOMP_TRACKS": json.dumps(
             [{"name": job.spec.name, "input": job.spec.velocity.path, "geometry": job.spec.geometry.source}]
         ),

@@ -20,7 +20,7 @@ from .products.timeseries import band_dates
 from .reader import GeometryReader, GridReader, StackReader
 from .schema import TAG_ASSUMPTION, TAG_DATE
 from .velocity import TimeSeriesError
-from .version import VERSION
+from .version import SOFTWARE
 from .writer import BandSpec, OutputSet
 
 METHOD_NAMES = {tsd.INTERPOLATE: "linear interpolation in time, then a per-date inversion",
@@ -131,7 +131,7 @@ def assumption(req: TimeSeriesRequest) -> str:
 
 def _tags(job):
     return {
-        "LOSDECOMP_SOFTWARE": f"QGIS plugin InSAR LOS Decomposition {VERSION}",
+        "LOSDECOMP_SOFTWARE": SOFTWARE,
         "LOSDECOMP_TRACKS": json.dumps([t.spec.velocity.path for t in job.tracks]),
         "LOSDECOMP_REFERENCE_DATE": job.reference.isoformat(),
         "LOSDECOMP_METHOD": METHOD_NAMES[job.req.method],

@@ -18,7 +18,7 @@ from .model import RasterGeometry, RasterRef
 from .reader import GeometryReader, GridReader, StackReader
 from .schema import ROLE_ENU, ROLE_STD, ROLE_VELOCITY, TAG_ROLE, TAG_UNIT, track_tags
 from .velocity import MODEL_NAMES, TimeSeriesError, design_matrix, fit, repeat_days, window
-from .version import VERSION
+from .version import SOFTWARE
 from .writer import DEFAULT_COMPRESSION, BandSpec, OutputSet
 
 VELOCITY, SIGMA = "velocity", "sigma"
@@ -121,7 +121,7 @@ def _tags(md, job):
                       job.unit, value(md.reference))  # fmt: skip
     first, last = job.bands[0][1], job.bands[-1][1]
     tags.update(
-        LOSDECOMP_SOFTWARE=f"QGIS plugin InSAR LOS Decomposition {VERSION}",
+        LOSDECOMP_SOFTWARE=SOFTWARE,
         LOSDECOMP_SOURCE=job.path,
         LOSDECOMP_WINDOW=f"{first.isoformat()}/{last.isoformat()}",
         LOSDECOMP_REPEAT_DAYS=repr(repeat_days([d for _, d in job.bands])),

@@ -1,6 +1,7 @@
 """The plugin's version, read from ``metadata.txt`` (its one place)."""
 
 import configparser
+import datetime
 import os
 
 METADATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "metadata.txt")
@@ -15,3 +16,10 @@ def plugin_version() -> str:
 
 
 VERSION = plugin_version()
+#: ``LOSDECOMP_SOFTWARE`` of every output
+SOFTWARE = f"QGIS plugin InSAR LOS Decomposition {VERSION}"
+
+
+def created() -> str:
+    """``LOSDECOMP_CREATED`` of an output: now, UTC, to the second."""
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
