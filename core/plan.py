@@ -263,7 +263,6 @@ def _check_geometry_resolves(resolved, azimuth):
 
 def provenance(job: Job, resolved: list, req: Request) -> dict:
     """The ``LOSDECOMP_*`` metadata items of the outputs: inputs, options, conventions."""
-
     tracks = [
         {
             "name": r.spec.name,

@@ -6,6 +6,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 
 from ..core import gdal_mode
 from ..core.engine import Cancelled
+from . import names as n
 
 #: Errors core raises for bad input or failed I/O: shown as one message, no traceback.
 USER_ERRORS = (ValueError, OSError, RuntimeError)
@@ -59,6 +60,14 @@ class LosDecompAlgorithm(QgsProcessingAlgorithm):
         if parameters.get(name) in (None, ""):
             return None
         return self.parameterAsDouble(parameters, name, context)
+
+    def los_sign(self, parameters, context) -> str:
+        """The LOS sign convention chosen (``LOS_SIGN``)."""
+        return n.LOS_SIGN_OPTIONS[self.parameterAsEnum(parameters, n.LOS_SIGN, context)][1]
+
+    def look_side(self, parameters, name, context):
+        """The look side chosen in ``name``; None = from the layer's metadata."""
+        return n.LOOK_SIDE_OPTIONS[self.parameterAsEnum(parameters, name, context)][1]
 
     def run_with_log(self, log, warnings, outputs, run, context, feedback):
         """Report ``log`` and ``warnings``, then ``run(progress, is_cancelled)`` with the

@@ -7,7 +7,6 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingParameterBand,
     QgsProcessingParameterCrs,
-    QgsProcessingParameterEnum,
     QgsProcessingParameterExtent,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterNumber,
@@ -26,7 +25,14 @@ from ..core.writer import COMPRESSIONS
 from . import names as n
 from .base import LosDecompAlgorithm, advanced, tr
 from .layers import crs_wkt, file_crs, layer_path, layer_paths
-from .parameters import RasterFileParameter, RasterFilesParameter, compression_parameter, resampling_parameter
+from .parameters import (
+    RasterFileParameter,
+    RasterFilesParameter,
+    compression_parameter,
+    look_side_parameter,
+    los_sign_parameter,
+    resampling_parameter,
+)
 from .styling import register_outputs
 
 DOUBLE = QgsProcessingParameterNumber.Type.Double
@@ -89,10 +95,7 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
                 params.append(
                     _number(name, f"{t.label.capitalize()} {what} ({help_text}; empty = from the layer)", optional=True)
                 )
-        options = [o[0] for o in n.LOS_SIGN_OPTIONS]
-        params.append(
-            QgsProcessingParameterEnum(n.LOS_SIGN, tr("LOS sign convention"), options, defaultValue=n.DEFAULT_LOS_SIGN)
-        )
+        params.append(los_sign_parameter())
         return params
 
     def _grid_parameters(self):
@@ -114,12 +117,7 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
             label = f"{t.label.capitalize()} LOS standard deviation (empty = from the product)"
             params.append(RasterFileParameter(t.sigma, label, optional=True))
         for t in n.TRACKS:
-            options = [o[0] for o in n.LOOK_SIDE_OPTIONS]
-            params.append(
-                QgsProcessingParameterEnum(
-                    t.look_side, f"{t.label.capitalize()} look side", options, defaultValue=n.DEFAULT_LOOK_SIDE
-                )
-            )
+            params.append(look_side_parameter(t.look_side, f"{t.label.capitalize()} look side"))
         params += [
             RasterFilesParameter(
                 n.EXTRA_TRACKS,
@@ -182,20 +180,19 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
         path = layer_path(self, parameters, t.layer, context, f"{t.label} track")
         if path is None:
             raise QgsProcessingException(f"{t.label} track: no layer given")
-        side = self.parameterAsEnum(parameters, t.look_side, context)
         return TrackInput(
             name=t.label,
             path=path,
             band=self.parameterAsInt(parameters, t.band, context) or 1,
             heading=self.optional_number(parameters, t.heading, context),
             incidence=self.optional_number(parameters, t.incidence, context),
-            look_side=n.LOOK_SIDE_OPTIONS[side][1],
+            look_side=self.look_side(parameters, t.look_side, context),
             los_sign=sign,
             sigma=layer_path(self, parameters, t.sigma, context, f"{t.label} standard deviation"),
         )
 
     def _request(self, parameters, context):
-        sign = n.LOS_SIGN_OPTIONS[self.parameterAsEnum(parameters, n.LOS_SIGN, context)][1]
+        sign = self.los_sign(parameters, context)
         tracks = [self._named_track(parameters, context, t, sign) for t in n.TRACKS]
         tracks += self._extra_tracks(parameters, context, sign)
         crs = self.parameterAsCrs(parameters, n.TARGET_CRS, context)

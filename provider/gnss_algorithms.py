@@ -20,7 +20,7 @@ from . import names as n
 from .base import LosDecompAlgorithm, advanced, tr
 from .gnss_inputs import DOUBLE, INTEGER, TEXT, gnss_parameters, radius_parameter, read_stations, write_features
 from .layers import layer_path
-from .parameters import RasterFileParameter, compression_parameter
+from .parameters import RasterFileParameter, compression_parameter, look_side_parameter, los_sign_parameter
 from .styling import register_outputs
 
 NUMBER = QgsProcessingParameterNumber.Type.Double
@@ -50,13 +50,8 @@ class _TrackAndStations(LosDecompAlgorithm):
             QgsProcessingParameterNumber(
                 n.INCIDENCE, tr("Incidence (degrees from the vertical; empty = from the layer)"), NUMBER, optional=True
             ),
-            QgsProcessingParameterEnum(
-                n.LOS_SIGN, tr("LOS sign convention"), [o[0] for o in n.LOS_SIGN_OPTIONS],
-                defaultValue=n.DEFAULT_LOS_SIGN,
-            ),
-            advanced(QgsProcessingParameterEnum(
-                n.LOOK_SIDE, tr("Look side"), [o[0] for o in n.LOOK_SIDE_OPTIONS], defaultValue=n.DEFAULT_LOOK_SIDE
-            )),
+            los_sign_parameter(),
+            advanced(look_side_parameter()),
         ]  # fmt: skip
 
     def _add_inputs(self):
@@ -72,8 +67,8 @@ class _TrackAndStations(LosDecompAlgorithm):
             name="track", path=path, band=band or 1,
             heading=self.optional_number(parameters, n.HEADING, context),
             incidence=self.optional_number(parameters, n.INCIDENCE, context),
-            look_side=n.LOOK_SIDE_OPTIONS[self.parameterAsEnum(parameters, n.LOOK_SIDE, context)][1],
-            los_sign=n.LOS_SIGN_OPTIONS[self.parameterAsEnum(parameters, n.LOS_SIGN, context)][1],
+            look_side=self.look_side(parameters, n.LOOK_SIDE, context),
+            los_sign=self.los_sign(parameters, context),
         )  # fmt: skip
         stations = read_stations(self, parameters, context)
         radius = self.parameterAsDouble(parameters, n.RADIUS, context)

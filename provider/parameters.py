@@ -74,6 +74,20 @@ class TrackLayerParameter(QgsProcessingParameterMapLayer):
         return repr(value) if are_files(value) else super().valueAsPythonString(value, context)
 
 
+def los_sign_parameter() -> QgsProcessingParameterEnum:
+    """``LOS_SIGN``, as every algorithm that reads LOS values offers it."""
+    return QgsProcessingParameterEnum(
+        n.LOS_SIGN, tr("LOS sign convention"), [o[0] for o in n.LOS_SIGN_OPTIONS], defaultValue=n.DEFAULT_LOS_SIGN
+    )
+
+
+def look_side_parameter(name: str = n.LOOK_SIDE, label: str = "Look side") -> QgsProcessingParameterEnum:
+    """A look-side choice (``LOOK_SIDE``, or a track's ``<prefix>_LOOK_SIDE``)."""
+    return QgsProcessingParameterEnum(
+        name, tr(label), [o[0] for o in n.LOOK_SIDE_OPTIONS], defaultValue=n.DEFAULT_LOOK_SIDE
+    )
+
+
 def resampling_parameter() -> QgsProcessingParameterEnum:
     """``RESAMPLING``, as every algorithm that resamples offers it."""
     return QgsProcessingParameterEnum(

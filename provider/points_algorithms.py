@@ -30,7 +30,14 @@ from . import names as n
 from .base import LosDecompAlgorithm, advanced, tr
 from .gnss_inputs import DOUBLE, INTEGER, StationInput, write_features
 from .layers import crs_wkt
-from .parameters import PointsOrTableParameter, TrackLayerParameter, compression_parameter, is_table_file
+from .parameters import (
+    PointsOrTableParameter,
+    TrackLayerParameter,
+    compression_parameter,
+    is_table_file,
+    look_side_parameter,
+    los_sign_parameter,
+)
 from .styling import register_outputs
 
 NUMBER = QgsProcessingParameterNumber.Type.Double
@@ -131,21 +138,8 @@ class GridPointsAlgorithm(LosDecompAlgorithm):
                 n.INCIDENCE, tr("Incidence (degrees; only when the points carry no look vector)"), NUMBER, optional=True
             )
         )
-        self.addParameter(
-            advanced(
-                QgsProcessingParameterEnum(
-                    n.LOOK_SIDE, tr("Look side"), [o[0] for o in n.LOOK_SIDE_OPTIONS], defaultValue=n.DEFAULT_LOOK_SIDE
-                )
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterEnum(
-                n.LOS_SIGN,
-                tr("LOS sign convention"),
-                [o[0] for o in n.LOS_SIGN_OPTIONS],
-                defaultValue=n.DEFAULT_LOS_SIGN,
-            )
-        )
+        self.addParameter(advanced(look_side_parameter()))
+        self.addParameter(los_sign_parameter())
         self.addParameter(
             QgsProcessingParameterCrs(n.TARGET_CRS, tr("Target CRS (empty = the points')"), optional=True)
         )
@@ -197,8 +191,8 @@ class GridPointsAlgorithm(LosDecompAlgorithm):
             fields=_given_fields(self, parameters, context),
             heading=self.optional_number(parameters, n.HEADING, context),
             incidence=self.optional_number(parameters, n.INCIDENCE, context),
-            look_side=n.LOOK_SIDE_OPTIONS[self.parameterAsEnum(parameters, n.LOOK_SIDE, context)][1],
-            los_sign=n.LOS_SIGN_OPTIONS[self.parameterAsEnum(parameters, n.LOS_SIGN, context)][1],
+            look_side=self.look_side(parameters, n.LOOK_SIDE, context),
+            los_sign=self.los_sign(parameters, context),
             target_crs_wkt=crs_wkt(target), resolution=self.parameterAsDouble(parameters, n.RESOLUTION, context),
             extent=extent, statistic=self.parameterAsEnum(parameters, n.STATISTIC, context),
             min_points=self.parameterAsInt(parameters, n.MIN_POINTS, context), output_timeseries=ts,
@@ -224,8 +218,7 @@ class GridPointsAlgorithm(LosDecompAlgorithm):
 
 
 def _is_raster_file(path):
-    with_quiet = gdal.OpenEx(path, gdal.OF_RASTER) if not is_table_file(path) else None
-    return with_quiet is not None
+    return not is_table_file(path) and gdal.OpenEx(path, gdal.OF_RASTER) is not None
 
 
 class DecomposePolygonsAlgorithm(LosDecompAlgorithm):
@@ -267,24 +260,8 @@ class DecomposePolygonsAlgorithm(LosDecompAlgorithm):
                     t.incidence, tr(f"{t.label.capitalize()} incidence (empty = from the layer)"), NUMBER, optional=True
                 )
             )
-            self.addParameter(
-                advanced(
-                    QgsProcessingParameterEnum(
-                        t.look_side,
-                        tr(f"{t.label.capitalize()} look side"),
-                        [o[0] for o in n.LOOK_SIDE_OPTIONS],
-                        defaultValue=n.DEFAULT_LOOK_SIDE,
-                    )
-                )
-            )
-        self.addParameter(
-            QgsProcessingParameterEnum(
-                n.LOS_SIGN,
-                tr("LOS sign convention"),
-                [o[0] for o in n.LOS_SIGN_OPTIONS],
-                defaultValue=n.DEFAULT_LOS_SIGN,
-            )
-        )
+            self.addParameter(advanced(look_side_parameter(t.look_side, f"{t.label.capitalize()} look side")))
+        self.addParameter(los_sign_parameter())
         self.addParameter(
             QgsProcessingParameterEnum(
                 n.STATISTIC, tr("Statistic per polygon"), list(n.STATISTIC_OPTIONS), defaultValue=point_grid.MEDIAN
@@ -292,17 +269,14 @@ class DecomposePolygonsAlgorithm(LosDecompAlgorithm):
         )
         self.addParameter(QgsProcessingParameterFeatureSink(n.OUTPUT, tr("Polygons with east and up velocity")))
 
-    def _track(self, parameters, name, context, label, params=None):
-        value = parameters.get(name)
-        sign = n.LOS_SIGN_OPTIONS[self.parameterAsEnum(parameters, n.LOS_SIGN, context)][1]
-        angles = {"heading": None, "incidence": None, "look_side": None}
-        if params is not None:
-            side = self.parameterAsEnum(parameters, params.look_side, context)
-            angles = {"heading": self.optional_number(parameters, params.heading, context),
-                      "incidence": self.optional_number(parameters, params.incidence, context),
-                      "look_side": n.LOOK_SIDE_OPTIONS[side][1]}  # fmt: skip
-        return _track_of(value if isinstance(value, str) else self.parameterAsLayer(parameters, name, context),
-                         label, sign, angles)  # fmt: skip
+    def _track(self, parameters, context, t):
+        """The ascending or descending track (``t``: its parameter names) with its angles."""
+        value = parameters.get(t.layer)
+        angles = {"heading": self.optional_number(parameters, t.heading, context),
+                  "incidence": self.optional_number(parameters, t.incidence, context),
+                  "look_side": self.look_side(parameters, t.look_side, context)}  # fmt: skip
+        layer = value if isinstance(value, str) else self.parameterAsLayer(parameters, t.layer, context)
+        return _track_of(layer, t.prefix.lower(), self.los_sign(parameters, context), angles)
 
     def process(self, parameters, context, feedback):
         source = self.parameterAsSource(parameters, n.POLYGONS, context)
@@ -310,11 +284,10 @@ class DecomposePolygonsAlgorithm(LosDecompAlgorithm):
             raise QgsProcessingException("polygons: no layer given")
         features = list(source.getFeatures())
         wkts = [f.geometry().asWkt() for f in features]
-        tracks = [self._track(parameters, n.ASCENDING, context, "asc", n.ASC),
-                  self._track(parameters, n.DESCENDING, context, "desc", n.DESC)]  # fmt: skip
+        tracks = [self._track(parameters, context, t) for t in n.TRACKS]
         extra = parameters.get(n.EXTRA_TRACKS) or []
         values = list(extra) if isinstance(extra, (list, tuple)) else [extra]
-        sign = n.LOS_SIGN_OPTIONS[self.parameterAsEnum(parameters, n.LOS_SIGN, context)][1]
+        sign = self.los_sign(parameters, context)
         for i, v in enumerate(values, start=1):
             layer = v if not isinstance(v, str) or os.path.isfile(v) else context.getMapLayer(v)
             tracks.append(_track_of(layer, f"extra{i}", sign, {"heading": None, "incidence": None, "look_side": None}))

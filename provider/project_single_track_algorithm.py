@@ -18,7 +18,13 @@ from ..core.writer import COMPRESSIONS
 from . import names as n
 from .base import LosDecompAlgorithm, advanced, tr
 from .layers import crs_wkt, layer_path
-from .parameters import RasterFileParameter, compression_parameter, resampling_parameter
+from .parameters import (
+    RasterFileParameter,
+    compression_parameter,
+    look_side_parameter,
+    los_sign_parameter,
+    resampling_parameter,
+)
 from .styling import register_outputs
 
 DOUBLE = QgsProcessingParameterNumber.Type.Double
@@ -87,19 +93,12 @@ class ProjectSingleTrackAlgorithm(LosDecompAlgorithm):
             QgsProcessingParameterNumber(
                 n.INCIDENCE, tr("Incidence (degrees from the vertical; empty = from the layer)"), DOUBLE, optional=True
             ),
-            QgsProcessingParameterEnum(
-                n.LOS_SIGN,
-                tr("LOS sign convention"),
-                [o[0] for o in n.LOS_SIGN_OPTIONS],
-                defaultValue=n.DEFAULT_LOS_SIGN,
-            ),
+            los_sign_parameter(),
         ]
 
     def _advanced_parameters(self):
         return [
-            QgsProcessingParameterEnum(
-                n.LOOK_SIDE, tr("Look side"), [o[0] for o in n.LOOK_SIDE_OPTIONS], defaultValue=n.DEFAULT_LOOK_SIDE
-            ),
+            look_side_parameter(),
             RasterFileParameter(n.SIGMA, tr("LOS standard deviation (empty = from the product)"), optional=True),
             QgsProcessingParameterCrs(n.TARGET_CRS, tr("Target CRS (empty = the input's grid)"), optional=True),
             QgsProcessingParameterNumber(
@@ -122,8 +121,8 @@ class ProjectSingleTrackAlgorithm(LosDecompAlgorithm):
             name="track", path=path, band=band or None,
             heading=self.optional_number(parameters, n.HEADING, context),
             incidence=self.optional_number(parameters, n.INCIDENCE, context),
-            look_side=n.LOOK_SIDE_OPTIONS[self.parameterAsEnum(parameters, n.LOOK_SIDE, context)][1],
-            los_sign=n.LOS_SIGN_OPTIONS[self.parameterAsEnum(parameters, n.LOS_SIGN, context)][1],
+            look_side=self.look_side(parameters, n.LOOK_SIDE, context),
+            los_sign=self.los_sign(parameters, context),
             sigma=layer_path(self, parameters, n.SIGMA, context, "standard deviation"),
         )  # fmt: skip
         outputs = {single_track.MOTION: self.parameterAsOutputLayer(parameters, n.OUTPUT, context)}
