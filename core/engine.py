@@ -18,6 +18,7 @@ from .gdal_mode import raises
 from .grid import Grid
 from .inversion import TrackBlock, invert
 from .model import (
+    COLOUR_PERCENTILE,
     HORIZONTAL,
     PRODUCTS,
     QUALITY,
@@ -195,7 +196,7 @@ class _Run:
             )
         for key, values in self.samples.items():
             values = np.concatenate(values) if values else np.empty(0)
-            self.summary.limits[key] = float(np.percentile(values, 98)) if values.size else float("nan")
+            self.summary.limits[key] = float(np.percentile(values, COLOUR_PERCENTILE)) if values.size else float("nan")
         self.summary.outputs.update(self.writers.commit())
         return self.summary
 

@@ -19,6 +19,7 @@ from . import geometry
 from .engine import Cancelled, check_outputs_paths
 from .gdal_mode import raises
 from .grid import MAX_GRID_PIXELS, Grid, srs_from_wkt, transformer
+from .model import COLOUR_PERCENTILE
 from .points import LOOK, SIGMA, VELOCITY, PointError, PointFields, PointSource, resolve_fields
 from .schema import ROLE_ENU, ROLE_STD, ROLE_VELOCITY, TAG_DATE, TAG_ROLE, TAG_SOURCE, track_tags
 from .tracks import check_angles
@@ -309,7 +310,7 @@ def _write(job, sums, medians, summary, progress, is_cancelled):
             a = dense(look_arrays[key] if key in look_arrays else cells[key])
             if key == "velocity":
                 finite = np.abs(a[np.isfinite(a)])
-                summary.limit = float(np.percentile(finite, 98)) if finite.size else float("nan")
+                summary.limit = float(np.percentile(finite, COLOUR_PERCENTILE)) if finite.size else float("nan")
             writers["output"].write(i, a, 0, 0)
             writers["output"].flush()
         if req.output_timeseries:

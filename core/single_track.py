@@ -11,7 +11,7 @@ from . import geometry
 from .engine import STYLE_SAMPLE, Cancelled, NoResult, check_outputs_paths, windows
 from .gdal_mode import raises
 from .grid import Grid, common_grid, footprint, pixel_metres, raster_info
-from .model import DEFAULT_BLOCK_PIXELS, RasterGeometry, RasterRef, TrackSpec
+from .model import COLOUR_PERCENTILE, DEFAULT_BLOCK_PIXELS, RasterGeometry, RasterRef, TrackSpec
 from .projection import (
     DIRECTION_NAMES,
     DOWNSLOPE,
@@ -312,7 +312,7 @@ def run(
                 "geometry is nodata"
             )
         values = np.concatenate(picked)
-        summary.limit = float(np.percentile(values, 98)) if values.size else float("nan")
+        summary.limit = float(np.percentile(values, COLOUR_PERCENTILE)) if values.size else float("nan")
         summary.outputs.update(writers.commit())
         return summary
     except BaseException:

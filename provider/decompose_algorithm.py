@@ -16,7 +16,8 @@ from qgis.core import (
 )
 
 from ..core import engine, geometry
-from ..core.model import HORIZONTAL, SIGMA_HORIZONTAL, UP, horizontal_label
+from ..core.model import HORIZONTAL, QUALITY, SIGMA_HORIZONTAL, UP, horizontal_label
+from ..core.naming import layer_name, quality_names
 from ..core.plan import Request, check, plan
 from ..core.products import track_label
 from ..core.reader import RESAMPLING_METHODS
@@ -36,6 +37,8 @@ from .parameters import (
 from .styling import register_outputs
 
 DOUBLE = QgsProcessingParameterNumber.Type.Double
+#: Outputs in the order they sit in the result group: vertical on top.
+LOAD_ORDER = (n.OUTPUT_UP, n.OUTPUT_EAST, n.OUTPUT_SIGMA_UP, n.OUTPUT_SIGMA_EAST, n.OUTPUT_QUALITY)
 
 
 def _number(name, label, **kwargs):
@@ -265,8 +268,8 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
                 f"extra tracks: {len(entries)} geometry entries for {len(layers)} extra layer(s)"
             )
         out = []
-        for i, (path, layer_name) in enumerate(layers):
-            label = f"extra track {i + 1} ({track_label(path, layer_name)})"
+        for i, (path, name) in enumerate(layers):
+            label = f"extra track {i + 1} ({track_label(path, name)})"
             heading, incidence, side = _parse_geometry(label, entries[i] if i < len(entries) else "")
             out.append(TrackInput(label, path, 1, heading, incidence, side, sign))
         return out
@@ -293,13 +296,16 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
 
     def _results(self, context, job, summary):
         results, layers = {}, {}
-        for key, (product, label) in n.OUTPUTS.items():
+        tracks = [track_label(t.velocity.path) for t in job.tracks]
+        for key in LOAD_ORDER:
+            product, label = n.OUTPUTS[key]
             if job.horizontal_azimuth is not None and product in (HORIZONTAL, SIGMA_HORIZONTAL):
                 label = label.replace("East velocity", horizontal_label(job.horizontal_azimuth))
             results[key] = summary.outputs.get(product)
             if product in summary.outputs:
-                layers[summary.outputs[product]] = (label, product, summary.limits.get(product))
-        register_outputs(context, layers)
+                name = quality_names(job.unit, tracks) if product == QUALITY else layer_name(label, job.unit, tracks)
+                layers[summary.outputs[product]] = (name, product, summary.limits.get(product))
+        register_outputs(context, layers, group=layer_name("East and vertical velocity", None, tracks))
         return results
 
 

@@ -11,10 +11,12 @@ from qgis.core import (
 )
 
 from ..core import timeseries_decomp_run as run_ts
+from ..core.naming import layer_name
+from ..core.products import track_label
 from ..core.velocity import parse_date
 from . import names as n
 from .base import advanced, tr
-from .decompose_algorithm import DecomposeAlgorithm
+from .decompose_algorithm import LOAD_ORDER, DecomposeAlgorithm
 from .styling import register_outputs
 
 #: decompose's parameters that a time series has no use for (a band, north, reference).
@@ -107,10 +109,13 @@ class DecomposeTimeSeriesAlgorithm(DecomposeAlgorithm):
         feedback.pushInfo(f"resolved {result['resolved']} pixel-dates over {len(job.dates)} dates")
         results, layers = {}, {}
         short = "interpolated in time" if job.req.method == 0 else "joint inversion in time"
-        for key, (product, label) in self.OUTPUTS.items():
+        note = f"since {job.reference}, {short}, {len(job.dates)} dates"
+        tracks = [track_label(t.spec.velocity.path) for t in job.tracks]
+        for key in (k for k in LOAD_ORDER if k in self.OUTPUTS):
+            product, label = self.OUTPUTS[key]
             results[key] = result.get(product)
             if product in result:
-                name = f"{label} ({job.unit or 'input unit'}) since {job.reference}, {short}, {len(job.dates)} dates"
-                layers[result[product]] = (name, product, None)
-        register_outputs(context, layers, band=len(job.dates))
+                layers[result[product]] = (layer_name(label, job.unit, tracks, note), product, None)
+        group = layer_name("East and vertical displacement", None, tracks, note)
+        register_outputs(context, layers, band=len(job.dates), group=group)
         return results

@@ -14,6 +14,8 @@ from qgis.core import (
 
 from ..core import gnss, gnss_run
 from ..core.gnss_plot import scatter_html
+from ..core.naming import layer_name
+from ..core.products import track_label
 from ..core.tracks import TrackInput
 from ..core.writer import COMPRESSIONS
 from . import names as n
@@ -21,7 +23,7 @@ from .base import LosDecompAlgorithm, advanced, tr
 from .gnss_inputs import DOUBLE, INTEGER, TEXT, gnss_parameters, radius_parameter, read_stations, write_features
 from .layers import layer_path
 from .parameters import RasterFileParameter, compression_parameter, look_side_parameter, los_sign_parameter
-from .styling import register_outputs
+from .styling import SIGNED, register_outputs
 
 NUMBER = QgsProcessingParameterNumber.Type.Double
 
@@ -170,9 +172,9 @@ class ReferenceToGnssAlgorithm(_TrackAndStations):
         )
         if path is None:
             return {n.OUTPUT: None, n.RMS: None, n.COUNT: None}
-        unit = job.comparison.unit or "unit unknown"
-        name = f"LOS velocity referenced to GNSS ({gnss.MODEL_NAMES[job.surface.model]}), {unit}"
-        register_outputs(context, {path: (name, "up", None)})
+        what = f"LOS velocity referenced to GNSS ({gnss.MODEL_NAMES[job.surface.model].lower()})"
+        name = layer_name(what, job.comparison.unit, [track_label(job.comparison.resolved.spec.velocity.path)])
+        register_outputs(context, {path: (name, SIGNED, None)})
         return {n.OUTPUT: path, n.RMS: job.after["rms"], n.COUNT: job.after["count"]}
 
 

@@ -3,9 +3,11 @@
 from qgis.core import QgsProcessingParameterFile, QgsProcessingParameterRasterDestination, QgsProcessingParameterString
 
 from ..core.licsbas_import import import_file
+from ..core.products import track_label
 from ..core.writer import check_writable
 from . import names as n
 from .base import LosDecompAlgorithm, tr
+from .styling import register_product
 
 
 class ImportLicsbasAlgorithm(LosDecompAlgorithm):
@@ -40,4 +42,8 @@ class ImportLicsbasAlgorithm(LosDecompAlgorithm):
         done = self.run_with_log(
             [], [], [out], lambda p, c: import_file(path, out, dataset, feedback.pushInfo, p, c), context, feedback
         )
-        return {n.OUTPUT: out if done is not None else None}
+        if done is None:
+            return {n.OUTPUT: None}
+        register_product(context, out, "LOS velocity" if dataset.lower().startswith("vel") else "LOS displacement",
+                         [track_label(path)])  # fmt: skip
+        return {n.OUTPUT: out}

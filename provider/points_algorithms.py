@@ -24,6 +24,7 @@ from qgis.core import (
 
 from ..core import point_grid, points, polygons
 from ..core.gnss_stations import to_number
+from ..core.naming import layer_name
 from ..core.tracks import TrackInput
 from ..core.writer import COMPRESSIONS
 from . import names as n
@@ -38,7 +39,7 @@ from .parameters import (
     look_side_parameter,
     los_sign_parameter,
 )
-from .styling import register_outputs
+from .styling import SIGNED, register_outputs, register_product
 
 NUMBER = QgsProcessingParameterNumber.Type.Double
 
@@ -209,11 +210,11 @@ class GridPointsAlgorithm(LosDecompAlgorithm):
         g = summary.grid
         feedback.pushInfo(f"{summary.used} of {summary.points} points in {summary.cells} cells of a {g.width} x "
                           f"{g.height} grid")  # fmt: skip
-        unit = job.req.source.unit or "unit unknown"
-        layers = {summary.outputs["output"]: (f"Gridded LOS velocity, {unit}", "up", summary.limit)}
+        name = layer_name("Gridded LOS velocity", job.req.source.unit, [job.req.source.label])
+        register_outputs(context, {summary.outputs["output"]: (name, SIGNED, summary.limit)})
         if "time series" in summary.outputs:
-            layers[summary.outputs["time series"]] = ("Gridded LOS time series", None, None)
-        register_outputs(context, layers)
+            register_product(context, summary.outputs["time series"], "Gridded LOS displacement",
+                             [job.req.source.label])  # fmt: skip
         return {n.OUTPUT: summary.outputs["output"], n.OUTPUT_TIMESERIES: summary.outputs.get("time series")}
 
 

@@ -11,6 +11,8 @@ from qgis.core import (
 )
 
 from ..core import single_track
+from ..core.naming import layer_name
+from ..core.products import track_label
 from ..core.projection import DEFAULT_MIN_SENSITIVITY
 from ..core.reader import RESAMPLING_METHODS
 from ..core.tracks import TrackInput
@@ -25,7 +27,7 @@ from .parameters import (
     los_sign_parameter,
     resampling_parameter,
 )
-from .styling import register_outputs
+from .styling import MAGNITUDE, SIGNED, register_outputs
 
 DOUBLE = QgsProcessingParameterNumber.Type.Double
 
@@ -153,9 +155,12 @@ class ProjectSingleTrackAlgorithm(LosDecompAlgorithm):
             return {n.OUTPUT: None, n.OUTPUT_SIGMA: None}
         share = 100.0 * summary.resolved / max(summary.pixels, 1)
         feedback.pushInfo(f"projected {summary.resolved} of {summary.pixels} pixels ({share:.1f} %)")
-        name = f"{single_track.quantity(job)}, {job.unit or 'unit unknown'} ({single_track.assumption_of(job)})"
-        layers = {summary.outputs[single_track.MOTION]: (name, "up", summary.limit)}
+        what, note = single_track.quantity(job), single_track.assumption_of(job)
+        tracks = [track_label(job.spec.velocity.path)]
+        name = layer_name(what, job.unit, tracks, note)
+        layers = {summary.outputs[single_track.MOTION]: (name, SIGNED, summary.limit)}
         if single_track.SIGMA in summary.outputs:
-            layers[summary.outputs[single_track.SIGMA]] = (f"Standard deviation of: {name}", "sigma", None)
+            name = layer_name(f"Standard deviation of the {what[0].lower()}{what[1:]}", job.unit, tracks, note)
+            layers[summary.outputs[single_track.SIGMA]] = (name, MAGNITUDE, None)
         register_outputs(context, layers)
         return {n.OUTPUT: summary.outputs[single_track.MOTION], n.OUTPUT_SIGMA: summary.outputs.get(single_track.SIGMA)}

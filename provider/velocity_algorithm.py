@@ -8,11 +8,13 @@ from qgis.core import (
 )
 
 from ..core import velocity, velocity_run
+from ..core.products import track_label
 from ..core.writer import COMPRESSIONS
 from . import names as n
 from .base import LosDecompAlgorithm, tr
 from .layers import layer_path
 from .parameters import RasterFileParameter, compression_parameter
+from .styling import MAGNITUDE, register_product
 
 
 class VelocityAlgorithm(LosDecompAlgorithm):
@@ -82,4 +84,12 @@ class VelocityAlgorithm(LosDecompAlgorithm):
         if result is None:
             return {n.OUTPUT: None, n.OUTPUT_SIGMA: None}
         feedback.pushInfo(f"velocity: {result['resolved']} pixels resolved")
+        first, last = job.bands[0][1], job.bands[-1][1]
+        what = f"LOS velocity {first} to {last} ({n.MODEL_OPTIONS[self.parameterAsEnum(parameters, n.MODEL, context)]})"
+        tracks = [track_label(job.path)]
+        register_product(context, result[velocity_run.VELOCITY], what, tracks)
+        if result.get(velocity_run.SIGMA):
+            register_product(
+                context, result[velocity_run.SIGMA], f"Standard deviation of the {what}", tracks, MAGNITUDE
+            )
         return {n.OUTPUT: result[velocity_run.VELOCITY], n.OUTPUT_SIGMA: result.get(velocity_run.SIGMA)}

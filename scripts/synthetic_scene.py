@@ -116,6 +116,7 @@ def make_scene(out_dir, size_km=20.0, asc_pixel_m=100.0, desc_pixel_deg=0.0012, 
             "INSAR_HEADING": str(geom["heading"]),
             "INSAR_INCIDENCE": str(geom["incidence"]),
             "INSAR_LOS_SIGN": "toward",
+            "INSAR_UNIT": "mm/year",
         }
 
     paths = {

@@ -129,9 +129,66 @@ def test_two_ascending_tracks_are_refused_before_running(plugin, scene_paths, tm
     assert os.listdir(tmp_path) == []
 
 
-def test_outputs_are_loaded_and_styled_symmetric_about_zero(plugin, scene_paths, qgis_new_project):
+def _constant_like(path, value, out):
+    from osgeo import gdal
+
+    ds = gdal.Translate(str(out), path)
+    band = ds.GetRasterBand(1)
+    band.WriteArray(band.ReadAsArray() * 0 + value)
+    ds = None
+    return str(out)
+
+
+def test_outputs_are_loaded_and_styled_symmetric_about_zero(plugin, scene_paths, qgis_new_project, tmp_path):
+    """Every single quantity is a single-band pseudocolour layer named by component, unit and
+    tracks; velocities diverge about zero, magnitudes start at their floor, and the quality
+    raster loads as one layer per band, each named by its meaning."""
     import processing
 
+    from insar_decomposition.core.model import QUALITY_BANDS
+
+    sigmas = {key: _constant_like(scene_paths[key], 2.0, tmp_path / f"{key}_sigma.tif") for key in ("asc", "desc")}
+    processing.runAndLoadResults(
+        ALG,
+        {
+            "ASCENDING": scene_paths["asc"],
+            "DESCENDING": scene_paths["desc"],
+            "ASC_SIGMA": sigmas["asc"],
+            "DESC_SIGMA": sigmas["desc"],
+            "OUTPUT_EAST": "TEMPORARY_OUTPUT",
+            "OUTPUT_UP": "TEMPORARY_OUTPUT",
+            "OUTPUT_SIGMA_UP": "TEMPORARY_OUTPUT",
+            "OUTPUT_QUALITY": "TEMPORARY_OUTPUT",
+        },
+    )
+    layers = {lyr.name(): lyr for lyr in QgsProject.instance().mapLayers().values()}
+    east, up = "East velocity (mm/year) · asc + desc", "Vertical velocity (mm/year) · asc + desc"
+    sigma = "Vertical velocity standard deviation (mm/year) · asc + desc"
+    quality = [
+        f"Decomposition quality: {d[0].lower()}{d[1:]}{' (mm/year)' if u is None else ''} · asc + desc"
+        for _, d, u in QUALITY_BANDS
+    ]
+    assert {east, up, sigma, *quality} == set(layers)
+    for layer in layers.values():
+        assert layer.renderer().type() == "singlebandpseudocolor", layer.name()
+    for name in (east, up):
+        renderer = layers[name].renderer()
+        assert isinstance(renderer, QgsSingleBandPseudoColorRenderer)
+        assert renderer.classificationMin() == pytest.approx(-renderer.classificationMax())
+        assert renderer.classificationMax() > 1.0
+        items = renderer.shader().rasterShaderFunction().colorRampItemList()
+        assert items[0].value == pytest.approx(-items[-1].value)
+    assert layers[sigma].renderer().classificationMin() >= 0
+    for i, name in enumerate(quality, start=1):
+        assert layers[name].renderer().band() == i
+    assert layers[quality[0]].renderer().classificationMin() == 1.0  # the condition number's floor
+    root = QgsProject.instance().layerTreeRoot()
+    group = root.children()[0]
+    assert group.name() == "East and vertical velocity · asc + desc"
+    order = [child.layer().name() for child in group.children()]
+    assert order == [up, east, sigma, *quality]  # vertical on top, auxiliary layers below
+    ticked = [child.itemVisibilityChecked() for child in group.children()]
+    assert ticked == [True, True] + [False] * (1 + len(quality))
     processing.runAndLoadResults(
         ALG,
         {
@@ -141,12 +198,5 @@ def test_outputs_are_loaded_and_styled_symmetric_about_zero(plugin, scene_paths,
             "OUTPUT_UP": "TEMPORARY_OUTPUT",
         },
     )
-    layers = {lyr.name(): lyr for lyr in QgsProject.instance().mapLayers().values()}
-    assert {"East velocity", "Vertical velocity"} <= set(layers)
-    for name in ("East velocity", "Vertical velocity"):
-        renderer = layers[name].renderer()
-        assert isinstance(renderer, QgsSingleBandPseudoColorRenderer)
-        assert renderer.classificationMin() == pytest.approx(-renderer.classificationMax())
-        assert renderer.classificationMax() > 1.0
-        items = renderer.shader().rasterShaderFunction().colorRampItemList()
-        assert items[0].value == pytest.approx(-items[-1].value)
+    groups = [child.name() for child in root.children()]
+    assert groups[:2] == ["East and vertical velocity · asc + desc (2)", "East and vertical velocity · asc + desc"]

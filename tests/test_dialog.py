@@ -10,6 +10,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 
 from conftest import read_band
 from insar_decomposition.core import geometry
+from insar_decomposition.core.model import QUALITY_BANDS
 from insar_decomposition.ui.dialog import SETTINGS, DecompositionDialog
 
 
@@ -108,10 +109,11 @@ def test_run_adds_styled_layers_and_remembers_settings(dialog, tmp_path):
     assert dialog.task is not None and not dialog.runButton.isEnabled()
     wait_for(lambda: dialog.task is None)
     layers = {lyr.name(): lyr for lyr in QgsProject.instance().mapLayers().values()}
-    assert len(layers) == n_before + 3
-    assert {"East velocity", "Vertical velocity", "Decomposition quality"} <= set(layers)
-    assert layers["East velocity"].source() == str(tmp_path / "east.tif")
-    assert isinstance(layers["Vertical velocity"].renderer(), QgsSingleBandPseudoColorRenderer)
+    east, up = "East velocity (mm/year) · asc + desc", "Vertical velocity (mm/year) · asc + desc"
+    assert len(layers) == n_before + 2 + len(QUALITY_BANDS)
+    assert {east, up} <= set(layers)
+    assert layers[east].source() == str(tmp_path / "east.tif")
+    assert isinstance(layers[up].renderer(), QgsSingleBandPseudoColorRenderer)
     assert dialog.progressBar.value() == 100 and dialog.runButton.isEnabled()
     again = DecompositionDialog(dialog.iface, parent=dialog.parent())
     assert again.qualityOutput.isChecked()
@@ -189,7 +191,7 @@ def test_one_track_offers_the_projection_and_runs_it(dialog, tmp_path):
     dialog.run()
     wait_for(lambda: dialog.task is None)
     names = [lyr.name() for lyr in QgsProject.instance().mapLayers().values()]
-    assert "Vertical velocity, mm/year (assuming no horizontal motion)" in names
+    assert "Vertical velocity (mm/year) · asc, assuming no horizontal motion" in names
     up = read_band(tmp_path / "vertical.tif")
     assert np.isfinite(up).sum() > 0.9 * up.size
 
