@@ -72,6 +72,10 @@ OUTPUTS = {
     OUTPUT_QUALITY: (QUALITY, "Decomposition quality"),
 }
 
+# losdecomp:fill_gaps (INPUT, BAND, COMPRESSION, OUTPUT as below)
+FILL_GAPS_ID = f"{PROVIDER_ID}:fill_gaps"
+DISTANCE, ITERATIONS = "DISTANCE", "ITERATIONS"
+
 # losdecomp:import_mintpy
 INPUT, DATASET, GEOMETRY, OUTPUT = "INPUT", "DATASET", "GEOMETRY", "OUTPUT"
 DEFAULT_DATASET = "velocity"

@@ -7,6 +7,7 @@ from qgis.PyQt.QtGui import QIcon
 
 from .decompose_algorithm import DecomposeAlgorithm
 from .decompose_timeseries_algorithm import DecomposeTimeSeriesAlgorithm
+from .fill_algorithm import FillGapsAlgorithm
 from .gnss_algorithms import CompareToGnssAlgorithm, GnssToLosAlgorithm, ReferenceToGnssAlgorithm
 from .import_licsbas_algorithm import ImportLicsbasAlgorithm
 from .import_mintpy_algorithm import ImportMintpyAlgorithm
@@ -48,6 +49,7 @@ class LosDecompProvider(QgsProcessingProvider):
         self.addAlgorithm(CompareToGnssAlgorithm())
         self.addAlgorithm(GridPointsAlgorithm())
         self.addAlgorithm(DecomposePolygonsAlgorithm())
+        self.addAlgorithm(FillGapsAlgorithm())
 
     def supportedOutputRasterLayerExtensions(self):  # noqa: N802 (QGIS's name)
         return ["tif"]

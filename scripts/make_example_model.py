@@ -1,5 +1,6 @@
-"""Regenerates examples/decompose_and_fill.model3: decompose, then QGIS's own
-'Fill NoData cells' on the vertical velocity. Run with QGIS's Python:
+"""Regenerates examples/decompose_and_fill.model3: decompose, then 'Fill gaps, keeping band
+names and units' on the vertical velocity. Every parameter the Modeler calls mandatory gets
+its default as a static value, so that the model validates as saved. Run with QGIS's Python:
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/make_example_model.py
 """
 
@@ -13,6 +14,7 @@ from qgis.core import (
     QgsProcessingModelChildParameterSource,
     QgsProcessingModelOutput,
     QgsProcessingModelParameter,
+    QgsProcessingParameterDefinition,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
 )
@@ -43,22 +45,34 @@ def build():
     dec.setModelOutputs({"east": east_out})
     model.addChildAlgorithm(dec)
 
-    fill = QgsProcessingModelChildAlgorithm("native:fillnodata")
+    fill = QgsProcessingModelChildAlgorithm("losdecomp:fill_gaps")
     fill.setChildId("fill")
-    fill.setDescription("Fill gaps in the vertical velocity")
+    fill.setDescription("Fill small gaps in the vertical velocity")
     fill.setPosition(QPointF(680, 100))
     fill.addParameterSources(
         "INPUT", [QgsProcessingModelChildParameterSource.fromChildOutput("decompose", "OUTPUT_UP")]
     )
-    fill.addParameterSources("BAND", [QgsProcessingModelChildParameterSource.fromStaticValue(1)])
-    fill.addParameterSources("FILL_VALUE", [QgsProcessingModelChildParameterSource.fromStaticValue(0)])
-    up_out = QgsProcessingModelOutput("up_filled", "Vertical velocity, gaps filled with 0")
+    up_out = QgsProcessingModelOutput("up_filled", "Vertical velocity, small gaps interpolated")
     up_out.setChildOutputName("OUTPUT")
     up_out.setChildId("fill")
     fill.setModelOutputs({"up_filled": up_out})
     model.addChildAlgorithm(fill)
+    for child in (dec, fill):
+        set_defaults(model.childAlgorithm(child.childId()))
     model.updateDestinationParameters()
     return model
+
+
+def set_defaults(child):
+    """A static source with the default value for every mandatory parameter left unset: the
+    Modeler's validate() refuses a child with a mandatory parameter that has no source."""
+    alg = QgsApplication.processingRegistry().algorithmById(child.algorithmId())
+    sources = child.parameterSources()
+    for p in alg.parameterDefinitions():
+        optional = p.flags() & QgsProcessingParameterDefinition.Flag.FlagOptional
+        if p.isDestination() or optional or p.name() in sources:
+            continue
+        child.addParameterSources(p.name(), [QgsProcessingModelChildParameterSource.fromStaticValue(p.defaultValue())])
 
 
 def register_providers():
@@ -83,6 +97,9 @@ if __name__ == "__main__":
     app.initQgis()
     keep = register_providers()
     model = build()
+    valid, issues = model.validate()
+    if not valid:
+        sys.exit("the model does not validate:\n" + "\n".join(issues))
     assert any(isinstance(p, QgsProcessingParameterRasterDestination) for p in model.parameterDefinitions())
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     if not model.toFile(OUT):

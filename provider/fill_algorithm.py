@@ -1,0 +1,64 @@
+"""``losdecomp:fill_gaps``: gaps filled in one band, the raster's names, units and metadata
+kept (a thin adapter to ``core.fill``)."""
+
+from qgis.core import QgsProcessingParameterBand, QgsProcessingParameterNumber, QgsProcessingParameterRasterDestination
+
+from ..core import fill
+from ..core.products import track_label
+from ..core.writer import COMPRESSIONS, check_writable
+from . import names as n
+from .base import LosDecompAlgorithm, advanced, tr
+from .layers import layer_path
+from .parameters import RasterFileParameter, compression_parameter
+from .styling import register_product
+
+
+class FillGapsAlgorithm(LosDecompAlgorithm):
+    """``losdecomp:fill_gaps``."""
+
+    NAME = "fill_gaps"
+    DISPLAY_NAME = "Fill gaps, keeping band names and units"
+    HELP = (
+        "Interpolates the nodata pixels of one band that lie within DISTANCE pixels of valid data "
+        "(inverse-distance weighting, GDAL FillNodata), optionally smoothed. Unlike the generic fill tools, "
+        "the output keeps every band, the band descriptions and units, and the metadata the other "
+        "algorithms read (geometry tags, unit, sign), so a filled velocity can still be decomposed or "
+        "compared. The filled pixels are interpolated, not measured: the metadata says how many."
+    )
+
+    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
+        integer = QgsProcessingParameterNumber.Type.Integer
+        double = QgsProcessingParameterNumber.Type.Double
+        self.addParameter(RasterFileParameter(n.INPUT, tr("Raster with gaps")))
+        # optional so that qgis_process and the modeler fall back to the default band 1
+        self.addParameter(QgsProcessingParameterBand(n.BAND, tr("Band to fill"), 1, n.INPUT, optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            n.DISTANCE, tr("Largest distance from valid data (pixels)"), double,
+            defaultValue=fill.DEFAULT_MAX_DISTANCE, minValue=0.0,
+        ))  # fmt: skip
+        self.addParameter(QgsProcessingParameterNumber(
+            n.ITERATIONS, tr("Smoothing iterations"), integer, defaultValue=0, minValue=0
+        ))  # fmt: skip
+        self.addParameter(advanced(compression_parameter()))
+        self.addParameter(QgsProcessingParameterRasterDestination(n.OUTPUT, tr("Filled raster")))
+
+    def process(self, parameters, context, feedback):
+        path = layer_path(self, parameters, n.INPUT, context, "raster with gaps")
+        band = self.parameterAsInt(parameters, n.BAND, context) or 1
+        distance = self.parameterAsDouble(parameters, n.DISTANCE, context)
+        out = self.parameterAsOutputLayer(parameters, n.OUTPUT, context)
+        check_writable(out, n.OUTPUT)
+        filled = self.run_with_log(
+            [], [], [out],
+            lambda p, c: fill.fill_gaps(
+                path, out, band, distance, self.parameterAsInt(parameters, n.ITERATIONS, context),
+                COMPRESSIONS[self.parameterAsEnum(parameters, n.COMPRESSION, context)][0], p, c,
+            ),
+            context, feedback,
+        )  # fmt: skip
+        if filled is None:
+            return {n.OUTPUT: None}
+        feedback.pushInfo(f"{filled} pixels filled (band {band}, up to {distance:g} pixels from data)")
+        what = fill.band_description(out, band) + f", gaps up to {distance:g} px filled"
+        register_product(context, out, what, [track_label(path)])
+        return {n.OUTPUT: out}
