@@ -19,6 +19,7 @@ class InsarDecompositionPlugin:
         self.iface = iface
         self.provider = None
         self.action = None
+        self.toolbar = None
         self.dialog = None
 
     def initProcessing(self):  # noqa: N802 (QGIS's name)
@@ -32,7 +33,11 @@ class InsarDecompositionPlugin:
         self.action = QAction(QIcon(ICON), "InSAR LOS Decomposition...", self.iface.mainWindow())
         self.action.setObjectName("insarLosDecompositionAction")
         self.action.triggered.connect(self.open_dialog)
-        self.iface.addRasterToolBarIcon(self.action)
+        # a toolbar of its own: the Raster toolbar is hidden in a fresh profile, so a button
+        # there would be invisible to a new user
+        self.toolbar = self.iface.addToolBar(MENU)
+        self.toolbar.setObjectName("insarLosDecompositionToolbar")
+        self.toolbar.addAction(self.action)
         self.iface.addPluginToRasterMenu(MENU, self.action)
 
     def open_dialog(self):
@@ -46,7 +51,9 @@ class InsarDecompositionPlugin:
 
     def unload(self):
         if self.action is not None:
-            self.iface.removeRasterToolBarIcon(self.action)
+            if self.toolbar is not None:
+                self.toolbar.deleteLater()
+                self.toolbar = None
             self.iface.removePluginRasterMenu(MENU, self.action)
             self.action.deleteLater()
             self.action = None

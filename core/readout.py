@@ -2,6 +2,7 @@
 geometry turns LOS errors into east/up errors. Same core functions as the run itself: the
 dialog computes nothing of its own."""
 
+import os
 from dataclasses import dataclass
 from typing import Optional, Union
 
@@ -15,6 +16,7 @@ from .inversion import DEFAULT_MAX_CONDITION, TrackBlock, horizontal_sensitivity
 from .model import ConstantGeometry, RasterGeometry
 from .products import TrackMetadata
 from .reader import sampled_unit_vector
+from .schema import ROLE_STD, TAG_ROLE, TAG_SOURCE, TAG_WINDOW
 from .tracks import TrackError, choose_geometry
 
 _PREVIEW = 64  # pixels a side read from per-pixel geometry rasters for the read-out
@@ -31,29 +33,65 @@ class Amplification:
     reason: str = ""
 
 
+@dataclass
+class LayerReadout:
+    """What a layer says, as rows of a small form, and the likely mistakes it shows."""
+
+    rows: list  # of (field, value, where it was read)
+    warnings: list
+
+
 @raises
-def describe_layer(path: str, band: int = 1) -> tuple:
-    """(TrackMetadata, a one-paragraph summary of what the layer says) for the dialog."""
+def describe_layer(path: str, band: int = 1, slot: str = "") -> tuple:
+    """(TrackMetadata, :class:`LayerReadout`) for the dialog; ``slot`` is the pass direction
+    the user put the layer in (``ascending``/``descending``), checked against its heading."""
     md = products.read(path, band)
-    parts = [f"Product: {md.product}."]
+    ds = gdal.Open(path)
+    meta = ds.GetMetadata() or {}
+    product = md.product
+    if meta.get(TAG_SOURCE):
+        product = f"{product}, imported from {meta[TAG_SOURCE]}"
+    rows = [("Product", product, os.path.basename(path))]
     if md.geometry is not None:
-        parts.append(f"Geometry per pixel ({md.geometry.source}).")
+        rows.append(("Geometry", "per pixel", md.geometry.source))
     for label, found in (("Heading", md.heading), ("Incidence", md.incidence)):
         if found is not None:
-            parts.append(f"{label} {found.value:.4f}° ({found.source}).")
+            rows.append((label, f"{found.value:.2f}°", found.source))
     for label, found in (("Look side", md.look_side), ("LOS sign", md.los_sign), ("Unit", md.unit)):
         if found is not None:
-            parts.append(f"{label}: {found.value} ({found.source}).")
+            rows.append((label, str(found.value), found.source))
     if md.sigma is not None:
-        parts.append(f"Standard deviation: {md.sigma.source}.")
+        rows.append(("Standard deviation", md.sigma.source, "used when no layer is picked"))
     if md.reference is not None:
-        parts.append(f"Reference point {md.reference.value[0]:.5f}, {md.reference.value[1]:.5f}.")
+        x, y = md.reference.value
+        rows.append(("Reference", f"{x:.5f}, {y:.5f}", md.reference.source))
+    if md.dates is not None:
+        found = sorted(md.dates.value.values())
+        rows.append(("Dates", f"{len(found)} acquisitions, {found[0]} to {found[-1]}", "band dates"))
+    elif meta.get("MINTPY_START_DATE") or meta.get(TAG_WINDOW):
+        span = meta.get(TAG_WINDOW) or f"{meta.get('MINTPY_START_DATE', '?')} to {meta.get('MINTPY_END_DATE', '?')}"
+        rows.append(("Dates", span.replace("/", " to "), "metadata"))
+    for note in md.notes:
+        rows.append(("Note", note, ""))
+    return md, LayerReadout(rows, likely_mistakes(path, band, md, slot))
+
+
+def likely_mistakes(path: str, band: int, md: TrackMetadata, slot: str = "") -> list:
+    """Sentences for a layer that is probably not what the user meant: a standard deviation
+    picked as a velocity, a track in the other pass direction's slot."""
+    out = []
+    name = os.path.basename(path).lower()
     ds = gdal.Open(path)
-    dates = {k: v for k, v in (ds.GetMetadata() or {}).items() if k in ("MINTPY_START_DATE", "MINTPY_END_DATE")}
-    if dates:
-        parts.append(f"Dates {dates.get('MINTPY_START_DATE', '?')} to {dates.get('MINTPY_END_DATE', '?')}.")
-    parts += md.notes
-    return md, " ".join(parts)
+    role = ds.GetRasterBand(band).GetMetadataItem(TAG_ROLE) if band <= ds.RasterCount else None
+    sigma = md.sigma.value if md.sigma is not None else None
+    is_own_sigma = sigma is not None and os.path.realpath(sigma.path) == os.path.realpath(path) and sigma.band == band
+    if role == ROLE_STD or is_own_sigma or any(k in name for k in ("vstd", "velocitystd", "_std", "sigma")):
+        out.append(f"{os.path.basename(path)} looks like a standard deviation, not a velocity")
+    direction = _pass_direction(md) if slot else None
+    if direction and direction != slot:
+        said = f"its heading ({md.heading.value:.1f}°)" if md.heading is not None else "its look vector"
+        out.append(f"{said} says {direction}, but it is in the {slot} slot")
+    return out
 
 
 @raises
@@ -64,7 +102,7 @@ def layer_grid_text(path: str, label: str) -> str:
     srs = srs_from_wkt(info.crs_wkt)
     px, py = abs(info.geotransform[1]), abs(info.geotransform[5])
     return (
-        f"{label}: {srs.GetName()}, {info.width} x {info.height} pixels of {px:.6g} x {py:.6g} "
+        f"{label}: {srs.GetName()}, {info.width} x {info.height} pixels of {px:.5g} x {py:.5g} "
         f"{crs_units(info.crs_wkt)} (about {mx:.0f} x {my:.0f} m)"
     )
 
@@ -138,10 +176,25 @@ def amplification(
 
 
 @raises
-def pass_direction_of(path: str) -> Optional[str]:
-    """``ascending``/``descending`` from what the layer says about its heading, else None."""
-    md = products.read(path)
-    return geometry.pass_direction(md.heading.value) if md.heading is not None else None
+def pass_direction_of(path: str, band: int = 1) -> Optional[str]:
+    """``ascending``/``descending`` from what the layer says about its heading or, for
+    per-pixel geometry, from its look vector; None when it says neither."""
+    return _pass_direction(products.read(path, band))
+
+
+def _pass_direction(md: TrackMetadata) -> Optional[str]:
+    if md.heading is not None:
+        return geometry.pass_direction(md.heading.value)
+    if md.geometry is None:
+        return None
+    east, north, _ = representative_vector(md.geometry.value)
+    if not (np.isfinite(east) and np.isfinite(north)) or east == north == 0:
+        return None
+    # the ground-to-satellite vector points away from the look direction, which is 90 degrees
+    # right (or left) of the flight direction
+    side = md.look_side.value if md.look_side is not None else geometry.RIGHT
+    look = np.degrees(np.arctan2(east, north)) + 180.0
+    return geometry.pass_direction((look - (90.0 if side == geometry.RIGHT else -90.0)) % 360.0)
 
 
 def single_track_text(vector: tuple, direction: int, azimuth: Optional[float], min_sensitivity: float) -> str:

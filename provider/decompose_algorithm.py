@@ -63,7 +63,15 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
         "Grids: layers may differ in CRS, pixel size and extent; they are resampled with GDAL to a "
         "common grid (default: the ascending layer's CRS, the coarsest pixel, the overlap).\n\n"
         "Outputs: float32 GeoTIFF, NaN nodata, positive east and up, in the unit of the inputs. Pixels "
-        "without an east-looking and a west-looking track, or with cond(G) above the threshold, are nodata."
+        "without an east-looking and a west-looking track, or with cond(G) above the threshold, are nodata.\n\n"
+        "Advanced options. Reference: each track is referenced to its own point or area; a common reference "
+        "point (with a radius) or polygon subtracts each track's median there, so that all tracks share one "
+        "reference (otherwise east and up carry the tracks' offsets). North: the north component is assumed "
+        "zero; a known north velocity (raster such as interpolated GNSS, or a constant, with its standard "
+        "deviation) is removed from every track instead. Extra tracks: more LOS rasters (other frames or "
+        "satellites) join the least squares; their angles come from the layers or from 'heading,incidence"
+        "[,left|right]' entries separated by ';'. Horizontal azimuth: solve the horizontal along another "
+        "direction than east (e.g. a fault-parallel direction)."
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)

@@ -146,10 +146,12 @@ def test_cancel_leaves_no_layer_and_no_file(dialog, tmp_path, monkeypatch):
 def test_plugin_menu_and_toolbar(plugin, qgis_iface, monkeypatch):
     from unittest import mock
 
-    for name in ("addRasterToolBarIcon", "addPluginToRasterMenu", "removeRasterToolBarIcon", "removePluginRasterMenu"):
+    for name in ("addToolBar", "addPluginToRasterMenu", "removePluginRasterMenu"):
         monkeypatch.setattr(qgis_iface, name, mock.Mock(), raising=False)
     plugin.initGui()
     assert plugin.action.text() == "InSAR LOS Decomposition..."
+    qgis_iface.addToolBar.assert_called_once()  # its own toolbar, shown even in a fresh profile
+    plugin.toolbar.addAction.assert_called_once_with(plugin.action)
     qgis_iface.addPluginToRasterMenu.assert_called_once()
     assert QgsApplication.processingRegistry().providerById("losdecomp") is not None
     plugin.open_dialog()
@@ -161,14 +163,34 @@ def test_plugin_menu_and_toolbar(plugin, qgis_iface, monkeypatch):
     plugin.initProcessing()  # leave the provider registered for the other tests
 
 
-def test_a_mintpy_file_can_be_added_directly(plugin, shared_data, qgis_iface, qgis_parent, qgis_new_project):
+def test_a_mintpy_file_can_be_added_directly(plugin, shared_data, qgis_iface, qgis_parent, qgis_new_project, tmp_path,
+                                             monkeypatch):  # fmt: skip
+    """Imports are kept beside the .h5 (never over a file), else where the user says; the
+    read-out keeps the product's name; the dialog never holds one layer in both slots."""
+    from insar_decomposition.ui import dialog as dialog_module
+
     dlg = DecompositionDialog(qgis_iface, parent=qgis_parent)
+    assert dlg.ascLayer.currentLayer() is None and dlg.descLayer.currentLayer() is None
+    (tmp_path / "a064_velocity.tif").write_bytes(b"someone else's file")
     for track in ("a064", "d071"):
-        dlg.add_mintpy_file(str(shared_data / "coso_mintpy" / f"{track}_velocity.h5"))
+        shutil.copy(shared_data / "coso_mintpy" / f"{track}_velocity.h5", tmp_path)
+    dlg.add_mintpy_file(str(tmp_path / "a064_velocity.h5"))
+    assert dlg.ascLayer.currentLayer().source() == str(tmp_path / "a064_velocity_2.tif")
+    assert dlg.descLayer.currentLayer() is None and "Cannot run" not in dlg.summary.text()
+    # a read-only folder: the user is asked
+    monkeypatch.setattr(dialog_module, "folder_is_writable", lambda folder: False)
+    asked = str(tmp_path / "chosen.tif")
+    monkeypatch.setattr(dialog_module.QFileDialog, "getSaveFileName", lambda *a, **k: (asked, ""))
+    dlg.add_mintpy_file(str(tmp_path / "d071_velocity.h5"))
     assert dlg.ascLayer.currentLayer().name() == "a064_velocity"
     assert dlg.descLayer.currentLayer().name() == "d071_velocity"
+    assert dlg.descLayer.currentLayer().source() == asked
+    assert (tmp_path / "a064_velocity.tif").read_bytes() == b"someone else's file"
     assert dlg.ascHeading.text() == "350.4325" and dlg.descHeading.text() == "190.2123"
-    assert "m/year" in dlg.ascInfo.text() and "Reference point" in dlg.ascInfo.text()
+    info = dlg.ascInfo.text()
+    assert "m/year" in info and "Reference" in info and "imported from a064_velocity.h5" in info
+    assert "processing_" not in info
+    assert dlg.ascLayer.currentLayer().renderer().type() == "singlebandpseudocolor"
     dlg.close()
 
 

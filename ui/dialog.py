@@ -19,14 +19,18 @@ from qgis.core import (
     QgsRasterLayer,
     QgsSettings,
 )
-from qgis.gui import QgsFileWidget, QgsProjectionSelectionWidget
+from qgis.gui import QgsCheckableComboBox, QgsDoubleSpinBox, QgsFileWidget, QgsProjectionSelectionWidget
 from qgis.PyQt import uic
-from qgis.PyQt.QtCore import pyqtSlot
-from qgis.PyQt.QtWidgets import QDialog, QFileDialog
+from qgis.PyQt.QtCore import Qt, pyqtSlot
+from qgis.PyQt.QtGui import QGuiApplication
+from qgis.PyQt.QtWidgets import QComboBox, QDialog, QFileDialog, QLabel, QLineEdit
 
 from ..core import readout
+from ..core.products import GENERIC_STEMS, track_label
 from ..provider import names as n
 from ..provider.layers import crs_wkt
+from ..provider.styling import DIVERGING, BandStyle, apply_style
+from . import readout_html
 from .single_track_panel import SingleTrackPanel
 
 FORM_CLASS, _ = uic.loadUiType(os.path.join(os.path.dirname(__file__), "dialog.ui"))
@@ -54,15 +58,37 @@ def reported(slot):
 
 
 class _Feedback(QgsProcessingFeedback):
-    """Keeps the errors the algorithm reports, to show them in the dialog."""
+    """Keeps the log, warnings and errors the algorithm reports, to show them in the dialog."""
 
     def __init__(self):
         super().__init__()
-        self.errors = []
+        self.errors, self.infos, self.warnings = [], [], []
 
     def reportError(self, error, fatalError=False):  # noqa: N802, N803 (QGIS's names)
         self.errors.append(error)
         super().reportError(error, fatalError)
+
+    def pushInfo(self, info):  # noqa: N802 (QGIS's name)
+        self.infos.append(info)
+        super().pushInfo(info)
+
+    def pushWarning(self, warning):  # noqa: N802 (QGIS's name)
+        self.warnings.append(warning)
+        super().pushWarning(warning)
+
+
+def _file_widget(parent):
+    widget = QgsFileWidget(parent)
+    widget.setStorageMode(QgsFileWidget.StorageMode.SaveFile)
+    widget.setFilter("GeoTIFF (*.tif)")
+    widget.lineEdit().setPlaceholderText("[temporary file]")
+    return widget
+
+
+#: What a number field is called in errors.
+FIELD_NAMES = {"ascHeading": "ascending heading", "ascIncidence": "ascending incidence",
+               "descHeading": "descending heading", "descIncidence": "descending incidence",
+               "azimuth": "horizontal azimuth", "referencePoint": "reference point"}  # fmt: skip
 
 
 class DecompositionDialog(QDialog, FORM_CLASS):
@@ -77,6 +103,14 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         self.context = None
         self._auto = {}  # angle field -> text filled from the layer
         self._metadata = {}  # prefix -> TrackMetadata
+        self._warnings = {}  # prefix -> likely mistakes the layer shows
+        self._blocking = ""  # why Run is disabled, empty when it is not
+        self.summary = QLabel(self)
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.mainLayout.insertWidget(self.mainLayout.indexOf(self.progressBar), self.summary)
+        self._add_output_files()
+        self._add_reference_and_extra_tracks()
 
         for combo in (self.ascLayer, self.descLayer):
             combo.setFilters(QgsMapLayerProxyModel.Filter.RasterLayer)
@@ -92,6 +126,7 @@ class DecompositionDialog(QDialog, FORM_CLASS):
             combo.setLayer(None)
         for combo in (self.ascLookSide, self.descLookSide):
             combo.addItems([o[0] for o in n.LOOK_SIDE_OPTIONS])
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.losSign.addItems([o[0] for o in n.LOS_SIGN_OPTIONS])
         self.resampling.addItems(list(n.RESAMPLING_OPTIONS))
         self.resampling.setCurrentIndex(n.DEFAULT_RESAMPLING_INDEX)
@@ -126,8 +161,84 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         self.mintpyButton.clicked.connect(self.choose_mintpy_file)
 
         self._restore_settings()
+        for layer in QgsProject.instance().mapLayers().values():
+            name_by_frame(layer)
+        QgsProject.instance().layersAdded.connect(self._layers_added)
+        self._initial_pick()
         self._layer_changed("asc", self.ascLayer.currentLayer())
         self._layer_changed("desc", self.descLayer.currentLayer())
+        self._fit_screen()
+
+    def _fit_screen(self):
+        """At 1366 x 768 the whole main path fits without scrolling the window off screen."""
+        screen = QGuiApplication.primaryScreen()
+        if screen is not None:
+            avail = screen.availableGeometry()
+            self.resize(min(self.width(), avail.width() - 40), min(self.height(), avail.height() - 60))
+
+    def _add_output_files(self):
+        self.sigmaEastOutput, self.sigmaUpOutput, self.qualityFile = (_file_widget(self) for _ in range(3))
+        self.outputLayout.addRow(self.tr("East standard deviation"), self.sigmaEastOutput)
+        self.outputLayout.addRow(self.tr("Vertical standard deviation"), self.sigmaUpOutput)
+        self.outputLayout.addRow(self.tr("Quality"), self.qualityFile)
+        self.sigmaOutputs.toggled.connect(self._enable_outputs)
+        self.qualityOutput.toggled.connect(self._enable_outputs)
+        self._enable_outputs()
+
+    def _enable_outputs(self):
+        for w in (self.sigmaEastOutput, self.sigmaUpOutput):
+            w.setEnabled(self.sigmaOutputs.isChecked())
+        self.qualityFile.setEnabled(self.qualityOutput.isChecked())
+
+    def _add_reference_and_extra_tracks(self):
+        self.referencePoint = QLineEdit(self)
+        self.referencePoint.setPlaceholderText(self.tr("x, y in the target CRS (empty = each track's own)"))
+        self.referenceRadius = QgsDoubleSpinBox(self)
+        self.referenceRadius.setRange(0.0, 1e7)
+        self.referenceRadius.setDecimals(5)
+        self.referenceRadius.setSpecialValueText(self.tr("its pixel"))
+        self.extraTracks = QgsCheckableComboBox(self)
+        self.extraTracks.setDefaultText(self.tr("none"))
+        self.advancedLayout.addRow(self.tr("Common reference point"), self.referencePoint)
+        self.advancedLayout.addRow(self.tr("Reference radius (target CRS units)"), self.referenceRadius)
+        self.advancedLayout.addRow(self.tr("Extra tracks"), self.extraTracks)
+        self._fill_extra_tracks()
+
+    def _fill_extra_tracks(self):
+        checked = set(self.extraTracks.checkedItemsData())
+        self.extraTracks.clear()
+        for layer in QgsProject.instance().mapLayers().values():
+            if isinstance(layer, QgsRasterLayer):
+                self.extraTracks.addItemWithCheckState(
+                    layer.name(), Qt.CheckState.Checked if layer.id() in checked else Qt.CheckState.Unchecked,
+                    layer.id(),
+                )  # fmt: skip
+
+    def _layers_added(self, layers):
+        for layer in layers:
+            name_by_frame(layer)
+        self._fill_extra_tracks()
+
+    def _initial_pick(self):
+        """The likeliest pair: the first layer that says ascending and the first that says
+        descending (by heading or look vector); the second slot stays empty rather than
+        holding the same layer twice or a layer that says nothing."""
+        rasters = [lyr for lyr in QgsProject.instance().mapLayers().values() if isinstance(lyr, QgsRasterLayer)]
+        found = {}
+        for layer in rasters[:30]:
+            if layer.providerType() != "gdal":
+                continue
+            try:
+                md, shown = readout.describe_layer(layer.source())
+                direction = readout.pass_direction_of(layer.source())
+            except (RuntimeError, ValueError, OSError):
+                continue
+            if direction and not shown.warnings:  # not a standard deviation
+                found.setdefault(direction, layer)
+        desc = found.get("descending")
+        asc = found.get("ascending") or next((lyr for lyr in rasters if lyr is not desc), None)
+        self.ascLayer.setLayer(asc)
+        self.descLayer.setLayer(desc if desc is not asc else None)
 
     # -- reading layers ----------------------------------------------------------------------
 
@@ -149,22 +260,34 @@ class DecompositionDialog(QDialog, FORM_CLASS):
 
     @reported
     def _layer_changed(self, prefix, layer):
+        other = self.descLayer if prefix == "asc" else self.ascLayer
+        if layer is not None and other.currentLayer() is layer:
+            other.setLayer(None)  # one layer cannot be both tracks
         _, band, heading, incidence, info = self._widgets(prefix)
         band.setLayer(layer)
         self._metadata.pop(prefix, None)
+        self._warnings.pop(prefix, None)
+        sigma_label = getattr(self, f"{prefix}SigmaLabel")
+        sigma_label.setText(
+            self.tr("{} LOS standard deviation").format("Ascending" if prefix == "asc" else "Descending")
+        )
         for edit in (heading, incidence):
             self._auto.pop(edit.objectName(), None)
             edit.clear()
         if layer is None:
             info.setText("")
         else:
+            slot = "ascending" if prefix == "asc" else "descending"
             try:
-                md, text = readout.describe_layer(layer.source(), max(band.currentBand(), 1))
+                md, shown = readout.describe_layer(layer.source(), max(band.currentBand(), 1), slot)
             except (RuntimeError, ValueError, OSError) as exc:
                 info.setText(self.tr("Cannot read this layer's metadata: {}").format(exc))
             else:
                 self._metadata[prefix] = md
-                info.setText(text)
+                self._warnings[prefix] = shown.warnings
+                info.setText(readout_html.form_html(shown.rows, shown.warnings))
+                if md.sigma is not None:
+                    sigma_label.setText(sigma_label.text() + self.tr(" (empty = {})").format(md.sigma.source))
                 if md.geometry is None:
                     for edit, found in ((heading, md.heading), (incidence, md.incidence)):
                         if found is not None:
@@ -182,7 +305,11 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         text = edit.text().strip()
         if not text or self._auto.get(edit.objectName()) == text:
             return None
-        return float(text)
+        try:
+            return float(text)
+        except ValueError:
+            name = FIELD_NAMES.get(edit.objectName(), edit.objectName())
+            raise ValueError(f"the {name} '{text}' is not a number") from None
 
     @reported
     def choose_mintpy_file(self):
@@ -195,23 +322,39 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         it as the ascending or descending track according to its heading."""
         import processing
 
+        out = self.import_destination(path)
+        if not out:
+            return None
         feedback = _Feedback()
         try:
-            result = processing.run(
-                n.IMPORT_MINTPY_ID, {n.INPUT: path, n.OUTPUT: "TEMPORARY_OUTPUT"}, feedback=feedback
-            )
+            result = processing.run(n.IMPORT_MINTPY_ID, {n.INPUT: path, n.OUTPUT: out}, feedback=feedback)
         except QgsProcessingException as exc:
             self.show_error(str(exc))
             return None
         layer = QgsRasterLayer(result[n.OUTPUT], os.path.splitext(os.path.basename(path))[0])
+        apply_style(layer, BandStyle(1, DIVERGING, layer.name()))
         QgsProject.instance().addMapLayer(layer)
         descending = readout.pass_direction_of(result[n.OUTPUT]) == "descending"
         (self.descLayer if descending else self.ascLayer).setLayer(layer)
         self.messageBar.pushMessage(
-            "MintPy", f"{os.path.basename(path)} added as the {'descending' if descending else 'ascending'} track",
-            Qgis.MessageLevel.Info, 5,
+            "MintPy", f"{os.path.basename(path)} added as the {'descending' if descending else 'ascending'} track, "
+            f"saved as {out}", Qgis.MessageLevel.Info, 8,
         )  # fmt: skip
         return layer
+
+    def import_destination(self, path):
+        """Where an import is kept: beside the .h5 when that folder is writable (never over
+        an existing file), else where the user says; empty when the user declines."""
+        stem = os.path.splitext(path)[0]
+        if folder_is_writable(os.path.dirname(os.path.abspath(path))):
+            out, i = f"{stem}.tif", 2
+            while os.path.exists(out):
+                out, i = f"{stem}_{i}.tif", i + 1
+            return out
+        out, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Save the imported layer as"), os.path.basename(stem) + ".tif", "GeoTIFF (*.tif)"
+        )
+        return out
 
     # -- read-outs ---------------------------------------------------------------------------
 
@@ -220,8 +363,8 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         side = n.LOOK_SIDE_OPTIONS[getattr(self, f"{prefix}LookSide").currentIndex()][1]
         try:
             h, t = self._typed_angle(heading), self._typed_angle(incidence)
-        except ValueError:
-            return None, "an angle is not a number"
+        except ValueError as exc:
+            return None, str(exc)
         return readout.track_vector(h, t, side, self._metadata.get(prefix))
 
     def single_track_mode(self):
@@ -229,7 +372,7 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         return self.descLayer.currentLayer() is None and self.ascLayer.currentLayer() is not None
 
     def _azimuth(self):
-        return float(self.azimuth.text()) if self.azimuth.text().strip() else None
+        return self._typed_angle(self.azimuth)
 
     def _single_track_readout(self):
         v, note = self._vector("asc")
@@ -237,18 +380,34 @@ class DecompositionDialog(QDialog, FORM_CLASS):
             return f"The track's geometry is not known yet: {note}."
         try:
             az = self._azimuth()
-        except ValueError:
-            return "The azimuth is not a number."
+        except ValueError as exc:
+            return f"{exc}."
         panel = self.singleTrack
         text = readout.single_track_text(v, panel.direction.currentIndex(), az, panel.min_sensitivity.value())
         return text + (f" Geometry {note}." if note else "")
 
     @reported
     def update_readout(self):
+        self._blocking = ""
+        try:
+            self._update_readout()
+        finally:
+            self._update_run_state()
+
+    def _update_run_state(self):
+        running = self.task is not None
+        self.runButton.setEnabled(not running and not self._blocking)
+        self.runButton.setToolTip(self._blocking)
+
+    def _update_readout(self):
         single = self.single_track_mode()
         self.singleTrack.setVisible(single)
         if single:
             self.geometryReadout.setText(self._single_track_readout())
+            return
+        if self.ascLayer.currentLayer() is None:
+            self._blocking = self.tr("pick the ascending track")
+            self.geometryReadout.setText(self.tr("Pick the tracks: an ascending and a descending velocity layer."))
             return
         vectors, notes = [], []
         for prefix in PREFIXES:
@@ -263,12 +422,14 @@ class DecompositionDialog(QDialog, FORM_CLASS):
             if note:
                 notes.append(f"{name}: {note}")
         try:
-            az = float(self.azimuth.text()) if self.azimuth.text().strip() else None
-        except ValueError:
-            self.geometryReadout.setText(self.tr("The azimuth is not a number."))
+            az = self._azimuth()
+        except ValueError as exc:
+            self._blocking = str(exc)
+            self.geometryReadout.setText(readout_html.error_html(str(exc)))
             return
         amp = readout.amplification(vectors, az, self.maxCondition.value())
         if not amp.resolvable:
+            self._blocking = self.tr("these tracks cannot resolve east and up: {}").format(amp.reason)
             self.geometryReadout.setText(
                 f"<b style='color:#b2182b'>These tracks cannot resolve east and up: {amp.reason}.</b>"
             )
@@ -280,7 +441,28 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         )
         if notes:
             text += " Geometry " + "; ".join(notes) + "."
+        text += "".join(f"<br><span style='color:#b35806'>⚠ {w}</span>" for w in self._pair_warnings())
         self.geometryReadout.setText(text)
+
+    def _pair_warnings(self):
+        """Mistakes only the two tracks together show: different reference points."""
+        mds = [self._metadata.get(p) for p in PREFIXES if self._metadata.get(p) is not None]
+        if len(mds) < 2 or self.referencePoint.text().strip():
+            return []
+        refs = [md.reference for md in mds]
+        if all(r is None for r in refs) and all("LiCSBAS" in md.product for md in mds):
+            return [self.tr(
+                "each LiCSBAS frame is referenced to its own area: give a common reference point (advanced "
+                "options), or reference both to GNSS, or east and up carry the difference"
+            )]  # fmt: skip
+        if all(r is not None for r in refs):
+            (x1, y1), (x2, y2) = refs[0].value, refs[1].value
+            if max(abs(x1 - x2), abs(y1 - y2)) > 1e-6:
+                return [self.tr(
+                    "the tracks are referenced to different points ({:.4f}, {:.4f} and {:.4f}, {:.4f}): give a "
+                    "common reference point (advanced options) or the velocities differ by a constant"
+                ).format(x1, y1, x2, y2)]  # fmt: skip
+        return []
 
     def _paths(self):
         layers = [self.ascLayer.currentLayer(), self.descLayer.currentLayer()]
@@ -319,7 +501,7 @@ class DecompositionDialog(QDialog, FORM_CLASS):
     def suggest_resolution(self):
         self.update_grid_info()
         if getattr(self, "_suggested", None):
-            self.resolution.setValue(self._suggested)
+            self.resolution.setValue(float(f"{self._suggested:.6g}"))
 
     # -- parameters and run ------------------------------------------------------------------
 
@@ -373,25 +555,44 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         params[n.MAX_CONDITION] = self.maxCondition.value()
         params[n.OUTPUT_EAST] = self._output(self.eastOutput)
         params[n.OUTPUT_UP] = self._output(self.upOutput)
-        optional = []
         if self.sigmaOutputs.isChecked():
-            optional += [n.OUTPUT_SIGMA_EAST, n.OUTPUT_SIGMA_UP]
+            params[n.OUTPUT_SIGMA_EAST] = self._output(self.sigmaEastOutput)
+            params[n.OUTPUT_SIGMA_UP] = self._output(self.sigmaUpOutput)
         if self.qualityOutput.isChecked():
-            optional.append(n.OUTPUT_QUALITY)
-        for key in optional:
-            params[key] = QgsProcessingOutputLayerDefinition("TEMPORARY_OUTPUT", QgsProject.instance())
+            params[n.OUTPUT_QUALITY] = self._output(self.qualityFile)
+        params.update(self._reference_parameters())
+        extra = [QgsProject.instance().mapLayer(i) for i in self.extraTracks.checkedItemsData()]
+        extra = [lyr for lyr in extra if lyr is not None and lyr not in (params[n.ASC.layer], params[n.DESC.layer])]
+        if extra:
+            params[n.EXTRA_TRACKS] = extra
         return {k: v for k, v in params.items() if v is not None}
 
+    def _reference_parameters(self):
+        text = self.referencePoint.text().strip()
+        if not text:
+            return {}
+        try:
+            x, y = (float(v) for v in text.replace(";", ",").split(","))
+        except ValueError:
+            raise ValueError(f"the reference point '{text}' is not 'x, y'") from None
+        crs = self.targetCrs.crs()
+        if not crs.isValid() and self.ascLayer.currentLayer() is not None:
+            crs = self.ascLayer.currentLayer().crs()
+        point = f"{x},{y} [{crs.authid()}]" if crs.isValid() and crs.authid() else f"{x},{y}"
+        return {n.REFERENCE_POINT: point, n.REFERENCE_RADIUS: self.referenceRadius.value()}
+
     def show_error(self, text):
+        """The whole error in the dialog (the message bar cuts long ones), its start in the bar."""
         self.messageBar.clearWidgets()
         self.messageBar.pushMessage(self.tr("Cannot run"), text, Qgis.MessageLevel.Critical, 0)
+        self.summary.setText(readout_html.error_html(text))
 
     @reported
     def run(self):
         try:
             params = self.parameters()
         except ValueError as exc:
-            self.show_error(self.tr("a number field is not a number ({})").format(exc))
+            self.show_error(str(exc))
             return
         alg = QgsApplication.processingRegistry().createAlgorithmById(self.algorithm_id())
         self.context = QgsProcessingContext()
@@ -402,6 +603,7 @@ class DecompositionDialog(QDialog, FORM_CLASS):
             return
         self._save_settings()
         self.messageBar.clearWidgets()
+        self.summary.setText(self.tr("Running…"))
         self.feedback = _Feedback()
         # a bound slot, not a lambda: the task reports from its own thread and Qt must queue
         # the call to the dialog's thread
@@ -417,9 +619,13 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         self.progressBar.setValue(int(percent))
 
     def _set_running(self, running):
-        self.runButton.setEnabled(not running)
         self.cancelButton.setEnabled(running)
         self.progressBar.setValue(0)
+        if running:
+            self.runButton.setEnabled(False)
+        else:
+            self.task = None
+            self._update_run_state()
 
     @reported
     def cancel(self):
@@ -435,6 +641,7 @@ class DecompositionDialog(QDialog, FORM_CLASS):
             self.messageBar.pushMessage(
                 self.tr("Cancelled"), self.tr("nothing was written"), Qgis.MessageLevel.Warning, 5
             )
+            self.summary.setText(self.tr("Cancelled: nothing was written."))
             return
         if not ok:
             self.show_error(self.feedback.errors[-1] if self.feedback.errors else "the algorithm failed")
@@ -451,6 +658,8 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         self.messageBar.pushMessage(
             self.tr("Done"), self.tr("{} added to the map").format(what), Qgis.MessageLevel.Success, 5
         )
+        title = self.tr("Done: {} added to the map, in a group of their own.").format(what)
+        self.summary.setText(readout_html.summary_html(title, self.feedback.infos, self.feedback.warnings))
         self.last_results = results
 
     @reported
@@ -489,3 +698,20 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         if self.task is not None:
             self.cancel()
         super().closeEvent(event)
+
+
+def name_by_frame(layer):
+    """A layer named only by a generic file name (``vel.geo``) gets its frame or folder in
+    front, so that two LiCSBAS frames are not two identical ``vel.geo`` in the combos."""
+    if not isinstance(layer, QgsRasterLayer) or layer.providerType() != "gdal":
+        return
+    name = layer.name()
+    if name.lower() not in GENERIC_STEMS:
+        return
+    label = track_label(layer.source())
+    if label and label.lower() != name.lower():
+        layer.setName(f"{label.split('/')[0]} {name}")
+
+
+def folder_is_writable(folder):
+    return os.access(folder, os.W_OK)
