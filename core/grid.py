@@ -1,6 +1,7 @@
 """Raster footprints and the common grid the tracks are resampled to (DESIGN.md section 4)."""
 
 import math
+import os
 import uuid
 from dataclasses import dataclass
 from typing import Optional
@@ -291,3 +292,20 @@ def with_assumed_geographic_crs(path: str, label: str) -> tuple:
     vpath = f"/vsimem/losdecomp_{uuid.uuid4().hex}.vrt"  # one per call: runs may overlap
     gdal.Translate(vpath, ds, format="VRT", outputSRS="EPSG:4326")
     return vpath, f"{label}: has no coordinate reference system; its coordinates look like degrees, read as WGS 84"
+
+
+@raises
+def with_crs(path: str, crs_wkt: str, folder: str) -> Optional[str]:
+    """A virtual copy of ``path`` in ``folder`` (named after it) with ``crs_wkt`` as its CRS,
+    or None when the file already says that CRS. Used when the user set a layer's CRS in QGIS:
+    the file is read directly, so what QGIS knows must travel with it."""
+    ds = gdal.Open(path)
+    if ds is None or not crs_wkt:
+        return None
+    own = ds.GetProjection()
+    if own and srs_from_wkt(own).IsSame(srs_from_wkt(crs_wkt), ["CRITERION=EQUIVALENT_EXCEPT_AXIS_ORDER_GEOGCRS"]):
+        return None
+    stem = os.path.splitext(os.path.basename(path))[0]
+    out = os.path.join(folder, f"{stem}.vrt")
+    gdal.Translate(out, ds, format="VRT", outputSRS=crs_wkt)
+    return out

@@ -95,6 +95,13 @@ def likely_mistakes(path: str, band: int, md: TrackMetadata, slot: str = "") -> 
 
 
 @raises
+def file_crs_wkt(path: str) -> str:
+    """The CRS the file itself says (empty when none), whatever QGIS assumed for it."""
+    ds = gdal.Open(path)
+    return ds.GetProjection() or ""
+
+
+@raises
 def layer_grid_text(path: str, label: str) -> str:
     """The layer's CRS, size and pixel size in its units and in metres."""
     info = raster_info(path, label)

@@ -55,6 +55,16 @@ class LosDecompAlgorithm(QgsProcessingAlgorithm):
         # a layer, which computes statistics and leaves .aux.xml files beside the inputs.
         return True
 
+    @property
+    def notes(self) -> list:
+        """What the adapter decided on the user's behalf (e.g. a layer's CRS), said as warnings."""
+        if not hasattr(self, "_notes"):
+            self._notes = []
+        return self._notes
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
     def optional_number(self, parameters, name, context):
         """The number given for ``name``, or None when it was left empty."""
         if parameters.get(name) in (None, ""):
@@ -75,7 +85,7 @@ class LosDecompAlgorithm(QgsProcessingAlgorithm):
         ``outputs`` (paths) are taken off the layers to load."""
         for line in log:
             feedback.pushInfo(line)
-        for line in warnings:
+        for line in list(dict.fromkeys(self.notes)) + list(warnings):
             warn(feedback, line)
         try:
             return run(lambda f: feedback.setProgress(100.0 * f), feedback.isCanceled)

@@ -1,10 +1,12 @@
 """Layers and CRSs between QGIS and core's plain paths and WKT."""
 
 import os
+import tempfile
 
-from qgis.core import QgsCoordinateReferenceSystem, QgsProcessingException
+from qgis.core import QgsCoordinateReferenceSystem, QgsProcessingException, QgsProcessingUtils
 
-from ..core.grid import raster_info
+from ..core.grid import raster_info, with_crs
+from ..core.readout import file_crs_wkt
 from .parameters import are_files
 
 
@@ -31,7 +33,24 @@ def layer_path(alg, parameters: dict, name: str, context, label: str):
         return None
     if layer.providerType() != "gdal":
         raise QgsProcessingException(f"{label}: layer '{layer.name()}' is not a file GDAL can read")
-    return layer.source()
+    return layer_file(alg, layer, label)
+
+
+def layer_file(alg, layer, label: str) -> str:
+    """The file behind a layer, read in the CRS QGIS knows for the layer: when the user set
+    another CRS than the file says (or the file says none), a virtual copy carries it, and
+    the run's log says so."""
+    path = layer.source()
+    folder = tempfile.mkdtemp(dir=QgsProcessingUtils.tempFolder())
+    virtual = with_crs(path, crs_wkt(layer.crs()), folder)
+    if virtual is None:
+        os.rmdir(folder)
+        return path
+    said = file_crs_wkt(path)
+    said = QgsCoordinateReferenceSystem.fromWkt(said).authid() or "another CRS" if said else "no CRS"
+    alg.note(f"{label}: read in {layer.crs().authid() or layer.crs().description()}, the CRS of layer "
+             f"'{layer.name()}' in QGIS (the file says {said})")  # fmt: skip
+    return virtual
 
 
 def layer_paths(alg, parameters: dict, name: str, context, label: str) -> list:
@@ -45,5 +64,5 @@ def layer_paths(alg, parameters: dict, name: str, context, label: str) -> list:
     for i, layer in enumerate(alg.parameterAsLayerList(parameters, name, context) or []):
         if layer.providerType() != "gdal":
             raise QgsProcessingException(f"{label} {i + 1} ({layer.name()}): not a file GDAL can read")
-        out.append((layer.source(), layer.name()))
+        out.append((layer_file(alg, layer, f"{label} {i + 1}"), layer.name()))
     return out

@@ -120,3 +120,38 @@ def test_a_long_error_is_shown_whole(fresh, scene_paths, tmp_path):
     dlg.run()
     wait_for(lambda: dlg.task is None)
     assert "Cannot run" in dlg.summary.text() and "reference" in dlg.summary.text().lower()
+
+
+def test_the_crs_set_in_qgis_is_respected(fresh, scene_paths, tmp_path):
+    """A track whose file has no CRS is read in the CRS the user gave the layer in QGIS; the
+    dialog and the run's warnings say so, and the file is left as it was."""
+    import processing
+    from osgeo import gdal
+    from qgis.core import QgsCoordinateReferenceSystem
+
+    bare = str(tmp_path / "asc_no_crs.tif")
+    gdal.Translate(bare, scene_paths["asc"])
+    ds = gdal.Open(bare, gdal.GA_Update)
+    ds.SetProjection("")
+    ds = None
+    before = open(bare, "rb").read()
+    asc = _add(bare, "asc")
+    asc.setCrs(QgsCoordinateReferenceSystem("EPSG:32611"))  # the scene's truth CRS, as the user sets it
+    desc = _add(scene_paths["desc"], "desc")
+    dlg = fresh()
+    dlg.ascLayer.setLayer(asc)
+    dlg.descLayer.setLayer(desc)
+    assert "the file has no CRS; read in EPSG:32611" in dlg.gridInfo.text()
+    result = processing.run(
+        "losdecomp:decompose",
+        {
+            "ASCENDING": asc,
+            "DESCENDING": desc,
+            "OUTPUT_EAST": str(tmp_path / "e.tif"),
+            "OUTPUT_UP": str(tmp_path / "u.tif"),
+        },
+    )
+    out = gdal.Open(result["OUTPUT_UP"])
+    srs = out.GetSpatialRef()
+    assert srs is not None and srs.GetAuthorityCode(None) == "32611"
+    assert open(bare, "rb").read() == before

@@ -484,6 +484,10 @@ class DecompositionDialog(QDialog, FORM_CLASS):
                     lines.append(readout.layer_grid_text(layer.source(), label))
                 except ValueError as exc:
                     lines.append(str(exc))
+                if layer.crs().isValid() and not readout.file_crs_wkt(layer.source()):
+                    lines.append(self.tr("<i>{}: the file has no CRS; read in {}, the layer's CRS in QGIS (set it "
+                                         "in the layer's properties if this is wrong)</i>").format(
+                        label, layer.crs().authid() or layer.crs().description()))  # fmt: skip
         if len(paths) == 2:
             try:
                 res, (mx, my), units = readout.suggested_grid(paths, self._target_wkt())
