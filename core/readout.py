@@ -73,7 +73,17 @@ def describe_layer(path: str, band: int = 1, slot: str = "") -> tuple:
         rows.append(("Dates", span.replace("/", " to "), "metadata"))
     for note in md.notes:
         rows.append(("Note", note, ""))
+    base = os.path.basename(path)
+    rows = [rows[0]] + [(f, v, _short_source(src, base)) for f, v, src in rows[1:]]
     return md, LayerReadout(rows, likely_mistakes(path, band, md, slot))
+
+
+def _short_source(source: str, base: str) -> str:
+    """``a064.tif metadata INSAR_HEADING`` -> ``INSAR_HEADING``: the file is named once."""
+    for prefix in (f"{base} metadata ", f"{base} "):
+        if source.startswith(prefix):
+            return source[len(prefix) :]
+    return source
 
 
 def likely_mistakes(path: str, band: int, md: TrackMetadata, slot: str = "") -> list:

@@ -47,7 +47,7 @@ TRACKS = (ASC, DESC)
 
 #: (label, value) pairs; the index is the parameter's value.
 LOOK_SIDE_OPTIONS = (
-    ("From the layer's metadata, else right", None),
+    ("From the layer (else right)", None),
     ("Right", geometry.RIGHT),
     ("Left", geometry.LEFT),
 )

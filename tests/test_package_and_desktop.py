@@ -36,5 +36,5 @@ def test_real_qgis_desktop_installs_the_zip_and_runs_the_dialog(tmp_path):
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     assert "end-to-end check passed" in proc.stdout
-    for png in ("dialog.png", "map.png"):
+    for png in ("scene_1_opened.png", "scene_3_summary.png", "scene_4_map.png"):
         assert (out / png).stat().st_size > 10000
