@@ -19,7 +19,13 @@ from qgis.core import (
     QgsRasterLayer,
     QgsSettings,
 )
-from qgis.gui import QgsCheckableComboBox, QgsDoubleSpinBox, QgsFileWidget, QgsProjectionSelectionWidget
+from qgis.gui import (
+    QgsCheckableComboBox,
+    QgsDoubleSpinBox,
+    QgsFileWidget,
+    QgsMapLayerComboBox,
+    QgsProjectionSelectionWidget,
+)
 from qgis.PyQt import uic
 from qgis.PyQt.QtCore import Qt, pyqtSlot
 from qgis.PyQt.QtGui import QGuiApplication
@@ -32,6 +38,7 @@ from ..provider.layers import crs_wkt
 from ..provider.styling import DIVERGING, BandStyle, apply_style
 from . import readout_html
 from .single_track_panel import SingleTrackPanel
+from .time_series_panel import COMMON_DATES, TimeSeriesPanel
 
 FORM_CLASS, _ = uic.loadUiType(os.path.join(os.path.dirname(__file__), "dialog.ui"))
 ALGORITHM = n.DECOMPOSE_ID
@@ -116,6 +123,9 @@ class DecompositionDialog(QDialog, FORM_CLASS):
             combo.setFilters(QgsMapLayerProxyModel.Filter.RasterLayer)
         # an empty second track offers the one-track projection instead of refusing
         self.descLayer.setAllowEmptyLayer(True)
+        self.timeSeries = TimeSeriesPanel(self.scrollContents)
+        self.contentsLayout.insertWidget(self.contentsLayout.indexOf(self.geometryGroup), self.timeSeries)
+        self.timeSeries.setVisible(False)
         self.singleTrack = SingleTrackPanel(self.scrollContents)
         self.contentsLayout.insertWidget(self.contentsLayout.indexOf(self.geometryGroup) + 1, self.singleTrack)
         self.singleTrack.direction.currentIndexChanged.connect(self.update_readout)
@@ -203,6 +213,19 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         self.advancedLayout.addRow(self.tr("Reference radius (target CRS units)"), self.referenceRadius)
         self.advancedLayout.addRow(self.tr("Extra tracks"), self.extraTracks)
         self._fill_extra_tracks()
+        self.gnssLayer = QgsMapLayerComboBox(self)
+        self.gnssLayer.setFilters(QgsMapLayerProxyModel.Filter.PointLayer)
+        self.gnssLayer.setAllowEmptyLayer(True)
+        self.gnssLayer.setLayer(None)
+        self.gnssLayer.setToolTip(self.tr(
+            "Each track is referenced to the stations (reference_to_gnss) before decomposing, and east/up are "
+            "compared with them after (compare_to_gnss): the summary gives the RMS, the stations layer the residuals"
+        ))  # fmt: skip
+        self.gnssSurface = QComboBox(self)
+        self.gnssSurface.addItems(list(n.SURFACE_OPTIONS))
+        self.gnssSurface.setCurrentIndex(n.DEFAULT_SURFACE)
+        self.advancedLayout.addRow(self.tr("GNSS stations (reference each track to them)"), self.gnssLayer)
+        self.advancedLayout.addRow(self.tr("Surface removed to fit GNSS"), self.gnssSurface)
 
     def _fill_extra_tracks(self):
         checked = set(self.extraTracks.checkedItemsData())
@@ -297,6 +320,7 @@ class DecompositionDialog(QDialog, FORM_CLASS):
                 else:
                     heading.setPlaceholderText(self.tr("per pixel (from the layer)"))
                     incidence.setPlaceholderText(self.tr("per pixel (from the layer)"))
+        self._update_time_series()
         self.update_readout()
         self.update_grid_info()
 
@@ -366,6 +390,21 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         except ValueError as exc:
             return None, str(exc)
         return readout.track_vector(h, t, side, self._metadata.get(prefix))
+
+    def stacks_mode(self):
+        """Both picked layers are time series (one band per date): the time-series path."""
+        mds = [self._metadata.get(p) for p in PREFIXES]
+        return all(md is not None and md.dates is not None for md in mds)
+
+    def _update_time_series(self):
+        stacks = self.stacks_mode()
+        self.timeSeries.setVisible(stacks)
+        if stacks:
+            tracks = {}
+            for prefix in PREFIXES:
+                layer = getattr(self, f"{prefix}Layer").currentLayer()
+                tracks[layer.name()] = list(self._metadata[prefix].dates.value.values())
+            self.timeSeries.set_tracks(tracks)
 
     def single_track_mode(self):
         """Only the first track is picked: the run projects it onto one direction."""
@@ -591,20 +630,61 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         self.messageBar.pushMessage(self.tr("Cannot run"), text, Qgis.MessageLevel.Critical, 0)
         self.summary.setText(readout_html.error_html(text))
 
+    # -- the run: one algorithm, or a chain (time series, GNSS) ------------------------------
+
+    def steps(self):
+        """The runs this dialog stands for, in order: (name, algorithm id, parameters from the
+        earlier steps' results, whether its layers are loaded)."""
+        params = self.parameters()
+        stacks = self.stacks_mode()
+        gnss = self.gnssLayer.currentLayer() if not self.single_track_mode() else None
+        if stacks and gnss is not None:
+            raise ValueError("GNSS referencing applies to velocities: run the time series to velocity first")
+        if stacks and self.timeSeries.mode.currentIndex() == COMMON_DATES:
+            ts = {k: v for k, v in params.items() if k != n.OUTPUT_QUALITY}
+            ts.update(self.timeSeries.timeseries_parameters())
+            return [("main", n.DECOMPOSE_TIMESERIES_ID, lambda r: ts, True)]
+        before = []
+        if stacks:
+            window = self.timeSeries.velocity_parameters()
+            for t in n.TRACKS:
+                p = {n.INPUT: params[t.layer], n.OUTPUT: "TEMPORARY_OUTPUT", **window}
+                before.append((t.layer, n.VELOCITY_ID, lambda r, p=p: p, False))
+        elif gnss is not None:
+            surface = self.gnssSurface.currentIndex()
+            for t in n.TRACKS:
+                p = {n.INPUT: params[t.layer], n.BAND: params.get(t.band, 1), n.GNSS: gnss, n.MODEL: surface,
+                     n.LOOK_SIDE: params.get(t.look_side, 0), n.LOS_SIGN: params.get(n.LOS_SIGN, 0),
+                     n.HEADING: params.get(t.heading), n.INCIDENCE: params.get(t.incidence),
+                     n.OUTPUT: "TEMPORARY_OUTPUT"}  # fmt: skip
+                before.append((t.layer, n.REFERENCE_TO_GNSS_ID, lambda r, p=p: _set(p), False))
+        if not before:
+            return [("main", self.algorithm_id(), lambda r: params, True)]
+
+        def main(results):
+            out = dict(params)
+            for t in n.TRACKS:
+                out[t.layer], out[t.band] = results[t.layer][n.OUTPUT], 1
+            return out
+
+        steps = before + [("main", n.DECOMPOSE_ID, main, True)]
+        if gnss is not None:
+
+            def compare(results):
+                return {n.EAST: results["main"][n.OUTPUT_EAST], n.UP: results["main"][n.OUTPUT_UP], n.GNSS: gnss,
+                        n.OUTPUT: "TEMPORARY_OUTPUT"}  # fmt: skip
+
+            steps.append(("compare", n.COMPARE_TO_GNSS_ID, compare, True))
+        return steps
+
     @reported
     def run(self):
         try:
-            params = self.parameters()
+            steps = self.steps()
         except ValueError as exc:
             self.show_error(str(exc))
             return
-        alg = QgsApplication.processingRegistry().createAlgorithmById(self.algorithm_id())
-        self.context = QgsProcessingContext()
-        self.context.setProject(QgsProject.instance())
-        ok, msg = alg.checkParameterValues(params, self.context)
-        if not ok:
-            self.show_error(msg)
-            return
+        self._chain, self._results, self._step = steps, {}, -1
         self._save_settings()
         self.messageBar.clearWidgets()
         self.summary.setText(self.tr("Running…"))
@@ -612,19 +692,35 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         # a bound slot, not a lambda: the task reports from its own thread and Qt must queue
         # the call to the dialog's thread
         self.feedback.progressChanged.connect(self._progress)
+        self._start_next()
+
+    def _start_next(self):
+        """Start the next step; False (with the error shown) when its parameters are refused."""
+        self._step += 1
+        name, alg_id, make, _ = self._chain[self._step]
+        params = make(self._results)
+        alg = QgsApplication.processingRegistry().createAlgorithmById(alg_id)
+        self.context = QgsProcessingContext()
+        self.context.setProject(QgsProject.instance())
+        ok, msg = alg.checkParameterValues(params, self.context)
+        if not ok:
+            self._set_running(False)
+            self.show_error(msg if len(self._chain) == 1 else f"{alg.displayName()}: {msg}")
+            return False
         self.alg = alg
         self.task = QgsProcessingAlgRunnerTask(alg, params, self.context, self.feedback)
         self.task.executed.connect(self._finished)
         self._set_running(True)
         QgsApplication.taskManager().addTask(self.task)
+        return True
 
     @pyqtSlot(float)
     def _progress(self, percent):
-        self.progressBar.setValue(int(percent))
+        steps = max(len(getattr(self, "_chain", [])), 1)
+        self.progressBar.setValue(int((max(self._step, 0) + percent / 100.0) / steps * 100))
 
     def _set_running(self, running):
         self.cancelButton.setEnabled(running)
-        self.progressBar.setValue(0)
         if running:
             self.runButton.setEnabled(False)
         else:
@@ -638,33 +734,44 @@ class DecompositionDialog(QDialog, FORM_CLASS):
 
     @reported
     def _finished(self, ok, results):
-        """The task's end, in the GUI thread."""
+        """A step's end, in the GUI thread: the next step, or the run's summary."""
         self._set_running(False)
-        self.task = None
         if self.feedback.isCanceled():
             self.messageBar.pushMessage(
                 self.tr("Cancelled"), self.tr("nothing was written"), Qgis.MessageLevel.Warning, 5
             )
             self.summary.setText(self.tr("Cancelled: nothing was written."))
+            self.progressBar.setValue(0)
             return
         if not ok:
             self.show_error(self.feedback.errors[-1] if self.feedback.errors else "the algorithm failed")
+            self.progressBar.setValue(0)
             return
-        from processing.gui.Postprocessing import handleAlgorithmResults
+        name, _, _, load = self._chain[self._step]
+        self._results[name] = results
+        if load:
+            from processing.gui.Postprocessing import handleAlgorithmResults
 
-        handleAlgorithmResults(self.alg, self.context, self.feedback, False)
+            handleAlgorithmResults(self.alg, self.context, self.feedback, False)
+        if self._step + 1 < len(self._chain):
+            self._start_next()
+            return
         self.progressBar.setValue(100)
-        what = (
-            self.tr("the projected track")
-            if self.alg.id() == n.PROJECT_SINGLE_TRACK_ID
-            else self.tr("east and vertical velocity")
-        )
+        main_id = next(alg_id for step, alg_id, _, _ in self._chain if step == "main")
+        what = {n.PROJECT_SINGLE_TRACK_ID: self.tr("the projected track"),
+                n.DECOMPOSE_TIMESERIES_ID: self.tr("east and vertical time series")}.get(
+            main_id, self.tr("east and vertical velocity"))  # fmt: skip
         self.messageBar.pushMessage(
             self.tr("Done"), self.tr("{} added to the map").format(what), Qgis.MessageLevel.Success, 5
         )
         title = self.tr("Done: {} added to the map, in a group of their own.").format(what)
-        self.summary.setText(readout_html.summary_html(title, self.feedback.infos, self.feedback.warnings))
-        self.last_results = results
+        infos = list(self.feedback.infos)
+        if "compare" in self._results:
+            c = self._results["compare"]
+            infos.append(f"GNSS: {c[n.COUNT]} stations, east RMS {c[n.RMS_EAST]:.3g}, up RMS {c[n.RMS_UP]:.3g} "
+                         "(residuals in the stations layer)")  # fmt: skip
+        self.summary.setText(readout_html.summary_html(title, infos, self.feedback.warnings))
+        self.last_results = self._results["main"]
 
     @reported
     def open_processing_dialog(self):
@@ -719,3 +826,8 @@ def name_by_frame(layer):
 
 def folder_is_writable(folder):
     return os.access(folder, os.W_OK)
+
+
+def _set(params):
+    """The parameters that were given (None = left empty)."""
+    return {k: v for k, v in params.items() if v is not None}

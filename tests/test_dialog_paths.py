@@ -1,0 +1,80 @@
+"""The dialog's other paths: stacks (velocity over a window, or east/up time series on common
+dates, chained with progress and cancel) and GNSS (each track referenced to the stations
+before decomposing, east/up compared after, the RMS in the run summary)."""
+
+import numpy as np
+from qgis.core import QgsProject, QgsRasterLayer, QgsVectorLayer
+from test_decompose_timeseries import ts_pair  # noqa: F401 (a fixture)
+from test_dialog import wait_for
+from test_dialog_desktop import fresh  # noqa: F401 (a fixture)
+from test_gnss import station_pixels
+from test_gnss_algorithms import tracks, write_csv  # noqa: F401 (tracks is a fixture)
+
+from conftest import read_band
+
+
+def _layers(paths, names):
+    layers = [QgsRasterLayer(str(p), name) for p, name in zip(paths, names)]
+    QgsProject.instance().addMapLayers(layers)
+    return layers
+
+
+def _group_layers():
+    group = QgsProject.instance().layerTreeRoot().children()[0]
+    return group.name(), [child.layer() for child in group.children()]
+
+
+def test_stacks_give_a_velocity_over_one_window_for_both_tracks(fresh, ts_pair, tmp_path):  # noqa: F811
+    paths, (asc, desc), (ve, vu), _ = ts_pair
+    _layers([paths["asc"], paths["desc"]], ["asc stack", "desc stack"])
+    dlg = fresh()
+    assert dlg.stacks_mode() and dlg.timeSeries.isVisibleTo(dlg)
+    assert set(dlg.timeSeries.timeline.tracks) == {"asc stack", "desc stack"}
+    common = (max(asc[0], desc[0]), min(asc[-1], desc[-1]))
+    assert (dlg.timeSeries.start.text(), dlg.timeSeries.end.text()) == tuple(str(d) for d in common)
+    assert "Common span" in dlg.timeSeries.note.text()
+    dlg.timeSeries.mode.setCurrentIndex(0)
+    dlg.upOutput.setFilePath(str(tmp_path / "up.tif"))
+    dlg.run()
+    assert len(dlg._chain) == 3  # velocity per track, then decompose
+    wait_for(lambda: dlg.task is None and (dlg.summary.text().startswith("<b>Done") or "Cannot" in dlg.summary.text()))
+    assert "Done" in dlg.summary.text(), dlg.summary.text()
+    up = read_band(str(tmp_path / "up.tif"))
+    ok = np.isfinite(up)
+    assert ok.mean() > 0.9 and np.allclose(up[ok], vu[ok], atol=1e-3)  # linear motion: the velocity exactly
+    name, layers = _group_layers()
+    assert name.startswith("East and vertical velocity") and layers[0].name().startswith("Vertical velocity")
+
+
+def test_stacks_give_east_and_up_time_series_on_common_dates(fresh, ts_pair, tmp_path):  # noqa: F811
+    paths, _, _, _ = ts_pair
+    _layers([paths["asc"], paths["desc"]], ["asc stack", "desc stack"])
+    dlg = fresh()
+    dlg.timeSeries.mode.setCurrentIndex(1)
+    assert not dlg.timeSeries.start.isEnabled() and dlg.timeSeries.max_gap.isEnabled()
+    dlg.run()
+    assert len(dlg._chain) == 1
+    wait_for(lambda: dlg.task is None and ("Done" in dlg.summary.text() or "Cannot" in dlg.summary.text()))
+    assert "east and vertical time series" in dlg.summary.text(), dlg.summary.text()
+    name, layers = _group_layers()
+    assert name.startswith("East and vertical displacement") and "interpolated in time" in name
+    assert layers[0].name().startswith("Vertical displacement") and layers[0].bandCount() > 10
+
+
+def test_gnss_references_each_track_and_the_summary_gives_the_rms(fresh, tracks, tmp_path):  # noqa: F811
+    rows, cols = station_pixels(30, seed=6)
+    csv = write_csv(tmp_path / "g.csv", rows, cols)
+    uri = f"file://{csv}?type=csv&xField=lon&yField=lat&crs=EPSG:4326&detectTypes=yes&geomType=point"
+    gnss = QgsVectorLayer(uri, "stations", "delimitedtext")
+    assert gnss.isValid()
+    QgsProject.instance().addMapLayer(gnss)
+    _layers([tracks["asc"], tracks["desc"]], ["asc", "desc"])
+    dlg = fresh()
+    dlg.gnssLayer.setLayer(gnss)
+    dlg.run()
+    assert [step[1] for step in dlg._chain] == ["losdecomp:reference_to_gnss"] * 2 + [
+        "losdecomp:decompose", "losdecomp:compare_to_gnss"]  # fmt: skip
+    wait_for(lambda: dlg.task is None and ("GNSS:" in dlg.summary.text() or "Cannot" in dlg.summary.text()))
+    assert "GNSS: 30 stations, east RMS" in dlg.summary.text(), dlg.summary.text()
+    names = [lyr.name() for lyr in QgsProject.instance().mapLayers().values()]
+    assert any(n.startswith("Vertical velocity") for n in names)
