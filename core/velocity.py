@@ -124,12 +124,17 @@ def fit(y: np.ndarray, A: np.ndarray) -> tuple:
     count = valid.sum(axis=0)
     if y.shape[1] == 0:
         return velocity, sigma, count
-    patterns, inverse, sizes = np.unique(np.packbits(valid, axis=0).T, axis=0, return_inverse=True, return_counts=True)
-    inverse = np.ravel(inverse)
+    if valid.all():  # no gap anywhere (a masked-free stack): one normal matrix for the block
+        velocity[:], sigma[:] = _fit_pattern(y, A)
+        return velocity, sigma, count
+    inverse, sizes = _patterns(valid)
     rest = np.ones(y.shape[1], dtype=bool)
     for g in np.flatnonzero(sizes >= PATTERN_MIN_PIXELS):
         members = np.flatnonzero(inverse == g)
         rows = valid[:, members[0]]
+        if not rows.any():
+            rest[members] = False  # no valid epoch: nodata
+            continue
         velocity[members], sigma[members] = _fit_pattern(y[np.ix_(rows, members)], A[rows])
         rest[members] = False
     if rest.any():
@@ -137,24 +142,54 @@ def fit(y: np.ndarray, A: np.ndarray) -> tuple:
     return velocity, sigma, count
 
 
+def _patterns(valid: np.ndarray) -> tuple:
+    """(pattern index per pixel, pixels per pattern) of the columns of ``valid``. The packed
+    bits of each pixel are compared as one opaque value: sorting those is several times
+    faster than ``np.unique(..., axis=0)`` on the byte rows."""
+    packed = np.ascontiguousarray(np.packbits(valid, axis=0).T)
+    keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, inverse, sizes = np.unique(keys, return_inverse=True, return_counts=True)
+    return np.ravel(inverse), sizes
+
+
 def _fit_pattern(y, A):
-    """Every pixel valid at the same epochs: one normal matrix."""
+    """Every pixel valid at the same epochs: one normal matrix. Pixels are taken in chunks
+    that stay in the CPU cache (a whole block's float64 residuals cost more than the fit)."""
     n, p = A.shape
-    nan = np.full(y.shape[1], np.nan, dtype=np.float32)
+    velocity = np.full(y.shape[1], np.nan, dtype=np.float32)
+    sigma = np.full(y.shape[1], np.nan, dtype=np.float32)
     if n < p + 2:
-        return nan, nan
+        return velocity, sigma
     normal = A.T @ A
     if not np.linalg.cond(normal) < 1e12:
-        return nan, nan
+        return velocity, sigma
     inverse = np.linalg.inv(normal)
-    m = inverse @ (A.T @ y.astype(np.float64))
-    s2 = ((y - A @ m) ** 2).sum(axis=0) / (n - p)
-    return m[VELOCITY_COLUMN].astype(np.float32), np.sqrt(s2 * inverse[VELOCITY_COLUMN, VELOCITY_COLUMN]).astype(
-        np.float32
-    )
+    solve = inverse @ A.T  # p x n
+    for k in range(0, y.shape[1], _CHUNK):
+        chunk = y[:, k : k + _CHUNK].astype(np.float64)
+        m = solve @ chunk
+        residual = chunk - A @ m
+        s2 = np.einsum("ij,ij->j", residual, residual) / (n - p)
+        velocity[k : k + _CHUNK] = m[VELOCITY_COLUMN]
+        sigma[k : k + _CHUNK] = np.sqrt(s2 * inverse[VELOCITY_COLUMN, VELOCITY_COLUMN])
+    return velocity, sigma
+
+
+#: Pixels per chunk of a pattern fit: 100 epochs of float64 in about 12 MB.
+_CHUNK = 16384
 
 
 def _fit_per_pixel(y: np.ndarray, A: np.ndarray) -> tuple:
+    """Each pixel its own normal matrix (its own valid epochs), in cache-sized chunks."""
+    velocity = np.full(y.shape[1], np.nan, dtype=np.float32)
+    sigma = np.full(y.shape[1], np.nan, dtype=np.float32)
+    count = np.isfinite(y).sum(axis=0)
+    for k in range(0, y.shape[1], _CHUNK):
+        velocity[k : k + _CHUNK], sigma[k : k + _CHUNK] = _fit_each(y[:, k : k + _CHUNK], A)
+    return velocity, sigma, count
+
+
+def _fit_each(y: np.ndarray, A: np.ndarray) -> tuple:
     n, p = A.shape
     valid = np.isfinite(y)
     w = valid.astype(np.float64)
@@ -171,7 +206,7 @@ def _fit_per_pixel(y: np.ndarray, A: np.ndarray) -> tuple:
         inverse = np.linalg.inv(normal[good])
         m = np.einsum("kij,kj->ki", inverse, rhs[good])
         residual = (y0[:, good] - A @ m.T) * w[:, good]
-        s2 = (residual**2).sum(axis=0) / (count[good] - p)
+        s2 = np.einsum("ij,ij->j", residual, residual) / (count[good] - p)
         velocity[good] = m[:, VELOCITY_COLUMN]
         sigma[good] = np.sqrt(s2 * inverse[:, VELOCITY_COLUMN, VELOCITY_COLUMN])
-    return velocity.astype(np.float32), sigma.astype(np.float32), count
+    return velocity, sigma
