@@ -97,7 +97,7 @@ def likely_mistakes(path: str, band: int, md: TrackMetadata, slot: str = "") -> 
     is_own_sigma = sigma is not None and os.path.realpath(sigma.path) == os.path.realpath(path) and sigma.band == band
     if role == ROLE_STD or is_own_sigma or any(k in name for k in ("vstd", "velocitystd", "_std", "sigma")):
         out.append(f"{os.path.basename(path)} looks like a standard deviation, not a velocity")
-    direction = _pass_direction(md) if slot else None
+    direction = pass_direction(md) if slot else None
     if direction and direction != slot:
         said = f"its heading ({md.heading.value:.1f}°)" if md.heading is not None else "its look vector"
         out.append(f"{said} says {direction}, but it is in the {slot} slot")
@@ -196,10 +196,12 @@ def amplification(
 def pass_direction_of(path: str, band: int = 1) -> Optional[str]:
     """``ascending``/``descending`` from what the layer says about its heading or, for
     per-pixel geometry, from its look vector; None when it says neither."""
-    return _pass_direction(products.read(path, band))
+    return pass_direction(products.read(path, band))
 
 
-def _pass_direction(md: TrackMetadata) -> Optional[str]:
+@raises
+def pass_direction(md: TrackMetadata) -> Optional[str]:
+    """``ascending``/``descending`` from a layer's metadata, else None."""
     if md.heading is not None:
         return geometry.pass_direction(md.heading.value)
     if md.geometry is None:

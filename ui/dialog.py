@@ -253,7 +253,7 @@ class DecompositionDialog(QDialog, FORM_CLASS):
                 continue
             try:
                 md, shown = readout.describe_layer(layer.source())
-                direction = readout.pass_direction_of(layer.source())
+                direction = readout.pass_direction(md)
             except (RuntimeError, ValueError, OSError):
                 continue
             if direction and not shown.warnings:  # not a standard deviation
