@@ -95,6 +95,13 @@ class LosDecompAlgorithm(QgsProcessingAlgorithm):
             context.setLayersToLoadOnCompletion({k: v for k, v in pending.items() if k not in outputs})
             return None
 
+    def run_job(self, job, run, context, feedback):
+        """:meth:`run_with_log` for a planned core job (``log``, ``warnings``, ``outputs``):
+        ``run(job, progress, is_cancelled)``."""
+        return self.run_with_log(
+            job.log, job.warnings, job.outputs.values(), lambda p, c: run(job, p, c), context, feedback
+        )
+
     def check(self, parameters, context):
         """Cheap cross-parameter checks; raise ValueError or QgsProcessingException."""
 

@@ -101,9 +101,7 @@ class DecomposeTimeSeriesAlgorithm(DecomposeAlgorithm):
 
     def process(self, parameters, context, feedback):
         job = run_ts.plan(self._ts_request(parameters, context))
-        result = self.run_with_log(
-            job.log, job.warnings, job.outputs.values(), lambda p, c: run_ts.run(job, p, c), context, feedback
-        )
+        result = self.run_job(job, run_ts.run, context, feedback)
         if result is None:
             return {key: None for key in self.OUTPUTS}
         feedback.pushInfo(f"resolved {result['resolved']} pixel-dates over {len(job.dates)} dates")

@@ -148,9 +148,7 @@ class ProjectSingleTrackAlgorithm(LosDecompAlgorithm):
 
     def process(self, parameters, context, feedback):
         job = single_track.plan(self._request(parameters, context))
-        summary = self.run_with_log(
-            job.log, job.warnings, job.outputs.values(), lambda p, c: single_track.run(job, p, c), context, feedback
-        )
+        summary = self.run_job(job, single_track.run, context, feedback)
         if summary is None:
             return {n.OUTPUT: None, n.OUTPUT_SIGMA: None}
         share = 100.0 * summary.resolved / max(summary.pixels, 1)

@@ -78,9 +78,7 @@ class VelocityAlgorithm(LosDecompAlgorithm):
 
     def process(self, parameters, context, feedback):
         job = velocity_run.plan(self._request(parameters, context))
-        result = self.run_with_log(
-            job.log, job.warnings, job.outputs.values(), lambda p, c: velocity_run.run(job, p, c), context, feedback
-        )
+        result = self.run_job(job, velocity_run.run, context, feedback)
         if result is None:
             return {n.OUTPUT: None, n.OUTPUT_SIGMA: None}
         feedback.pushInfo(f"velocity: {result['resolved']} pixels resolved")
