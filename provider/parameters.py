@@ -26,24 +26,29 @@ def are_files(value) -> bool:
     return bool(values) and all(isinstance(v, str) and os.path.isfile(v) for v in values)
 
 
-class RasterFileParameter(QgsProcessingParameterRasterLayer):
+class _TakenAsIs:
+    """A parameter that takes values ``accepts`` approves (file paths) as they are, without
+    loading them as QGIS layers (which would compute statistics beside the user's files)."""
+
+    @staticmethod
+    def accepts(value) -> bool:
+        return are_files(value)
+
+    def checkValueIsAcceptable(self, value, context=None):  # noqa: N802 (QGIS's name)
+        return True if self.accepts(value) else super().checkValueIsAcceptable(value, context)
+
+    def valueAsPythonString(self, value, context):  # noqa: N802 (QGIS's name)
+        if not self.accepts(value):
+            return super().valueAsPythonString(value, context)
+        return repr(list(value) if isinstance(value, (list, tuple)) else value)
+
+
+class RasterFileParameter(_TakenAsIs, QgsProcessingParameterRasterLayer):
     """A raster layer parameter that takes a file path without loading it."""
 
-    def checkValueIsAcceptable(self, value, context=None):  # noqa: N802 (QGIS's name)
-        return True if are_files(value) else super().checkValueIsAcceptable(value, context)
 
-    def valueAsPythonString(self, value, context):  # noqa: N802 (QGIS's name)
-        return repr(value) if are_files(value) else super().valueAsPythonString(value, context)
-
-
-class RasterFilesParameter(QgsProcessingParameterMultipleLayers):
+class RasterFilesParameter(_TakenAsIs, QgsProcessingParameterMultipleLayers):
     """A multiple-layer parameter that takes a list of file paths without loading them."""
-
-    def checkValueIsAcceptable(self, value, context=None):  # noqa: N802 (QGIS's name)
-        return True if are_files(value) else super().checkValueIsAcceptable(value, context)
-
-    def valueAsPythonString(self, value, context):  # noqa: N802 (QGIS's name)
-        return repr(list(value)) if are_files(value) else super().valueAsPythonString(value, context)
 
 
 #: Files the plugin reads as point tables itself (QGIS would load a CSV without geometry).
@@ -54,24 +59,16 @@ def is_table_file(value) -> bool:
     return isinstance(value, str) and os.path.isfile(value) and value.lower().endswith(TABLE_EXTENSIONS)
 
 
-class PointsOrTableParameter(QgsProcessingParameterFeatureSource):
+class PointsOrTableParameter(_TakenAsIs, QgsProcessingParameterFeatureSource):
     """A point layer, or the path of a delimited text table (stations, EGMS CSV), taken as it is."""
 
-    def checkValueIsAcceptable(self, value, context=None):  # noqa: N802 (QGIS's name)
-        return True if is_table_file(value) else super().checkValueIsAcceptable(value, context)
-
-    def valueAsPythonString(self, value, context):  # noqa: N802 (QGIS's name)
-        return repr(value) if is_table_file(value) else super().valueAsPythonString(value, context)
+    @staticmethod
+    def accepts(value) -> bool:
+        return is_table_file(value)
 
 
-class TrackLayerParameter(QgsProcessingParameterMapLayer):
+class TrackLayerParameter(_TakenAsIs, QgsProcessingParameterMapLayer):
     """A raster, a point layer or a point table file (a track given as points), taken as it is."""
-
-    def checkValueIsAcceptable(self, value, context=None):  # noqa: N802 (QGIS's name)
-        return True if are_files(value) else super().checkValueIsAcceptable(value, context)
-
-    def valueAsPythonString(self, value, context):  # noqa: N802 (QGIS's name)
-        return repr(value) if are_files(value) else super().valueAsPythonString(value, context)
 
 
 def los_sign_parameter() -> QgsProcessingParameterEnum:
