@@ -20,6 +20,7 @@ from typing import Optional
 import numpy as np
 
 from .dates import DAYS_PER_YEAR
+from .patterns import large_groups
 from .velocity import TimeSeriesError
 
 EVERY_ACQUISITION, REGULAR, ASCENDING_DATES = 0, 1, 2
@@ -118,6 +119,63 @@ def interpolate(epochs: np.ndarray, values: np.ndarray, targets: np.ndarray, max
         out[k] = np.where(ok, y0 + w1 * (y1 - y0), np.nan)
         first[k], second[k], weight[k] = i0c, i1c, w1
     return out, (first, second, weight)
+
+
+def since_reference(epochs: np.ndarray, values: np.ndarray, targets: np.ndarray, reference: float,
+                    max_gap: float) -> tuple:  # fmt: skip
+    """Displacement at ``targets`` relative to ``reference`` (days), each interpolated as
+    :func:`interpolate` does, and its variance relative to one acquisition's
+    (:func:`difference_variance`): two (m, P) arrays, NaN where either is not interpolable.
+
+    Pixels that share their pattern of valid acquisitions share their interpolation
+    weights: large groups are gathered with one set (a stack usually has one or two
+    patterns: valid everywhere, or masked); the rest go pixel by pixel (vectorised)."""
+    n, p = values.shape
+    m = len(targets)
+    every = np.append(np.asarray(targets, dtype=np.float64), reference)
+    disp = np.full((m, p), np.nan)
+    var = np.full((m, p), np.nan)
+    groups, rest = large_groups(np.isfinite(values))
+    for rows, members in groups:
+        weights = _pattern_weights(epochs, rows, every, max_gap)
+        if weights is None:
+            continue
+        (i0, i1, w), ok = weights
+        ok = ok[:-1] & ok[-1]
+        if not ok.any():
+            continue
+        y = values[:, members]
+        at = (1.0 - w)[:, None] * y[i0] + w[:, None] * y[i1]
+        shift = at[:-1] - at[-1]
+        shift[~ok] = np.nan
+        disp[:, members] = shift
+        ref = (i0[-1], i1[-1], w[-1])
+        var[:, members] = np.where(ok, difference_variance((i0[:-1], i1[:-1], w[:-1]), ref), np.nan)[:, None]
+    if rest.any():
+        interp, (i0, i1, w) = interpolate(epochs, values[:, rest], every, max_gap)
+        shift = interp[:-1] - interp[-1]
+        v = difference_variance((i0[:-1], i1[:-1], w[:-1]), (i0[-1], i1[-1], w[-1]))
+        v[np.isnan(shift)] = np.nan
+        disp[:, rest], var[:, rest] = shift, v
+    return disp, var
+
+
+def _pattern_weights(epochs, valid, targets, max_gap):
+    """((i0, i1, w), ok) per target for acquisitions valid where ``valid``: the value at a
+    target is (1 - w) y[i0] + w y[i1]; None when no acquisition is valid."""
+    idx = np.flatnonzero(valid)
+    if idx.size == 0:
+        return None
+    e = epochs[idx]
+    before = np.searchsorted(e, targets, side="right") - 1
+    after = np.searchsorted(e, targets, side="left")
+    ok = (before >= 0) & (after < idx.size)
+    i0 = idx[np.clip(before, 0, idx.size - 1)]
+    i1 = idx[np.clip(after, 0, idx.size - 1)]
+    span = epochs[i1] - epochs[i0]
+    ok &= span <= max_gap
+    w = np.where(span > 0, (targets - epochs[i0]) / np.where(span > 0, span, 1.0), 0.0)
+    return (i0, i1, np.where(ok, w, 0.0)), ok
 
 
 def difference_variance(a: tuple, b: tuple) -> np.ndarray:

@@ -171,27 +171,17 @@ class _Reader:
 
 def _solve_interpolated(job, blocks):
     origin = job.dates[0]
-    targets = tsd.days_since(job.dates + [job.reference], origin)
-    series = []
+    targets = tsd.days_since(job.dates, origin)
+    reference = float((job.reference - origin).days)
+    tracks = []
     for reader, (values, s, sigma) in blocks:
         epochs = tsd.days_since(reader.epochs, origin)
-        interp, (i0, i1, w) = tsd.interpolate(epochs, values, targets, job.req.max_gap_days)
-        disp = interp[:-1] - interp[-1]  # since the reference date
-        var = tsd.difference_variance((i0[:-1], i1[:-1], w[:-1]), (i0[-1], i1[-1], w[-1]))
-        series.append((disp, s, sigma, np.maximum(var, 0.0)))
-    results = {key: [] for key in (HORIZONTAL, UP, SIGMA_HORIZONTAL, SIGMA_UP)}
-    for k in range(len(job.dates)):
-        tracks = [
-            # the reference date has zero variance by construction: floored, so weights stay finite
-            TrackBlock(disp[k], s[0], s[1], s[2], None if sigma is None else sigma * np.sqrt(np.maximum(var[k], 1e-12)))
-            for disp, s, sigma, var in series
-        ]  # fmt: skip
-        sol = invert(tracks, max_condition=job.req.base.max_condition)
-        results[HORIZONTAL].append(sol.horizontal)
-        results[UP].append(sol.up)
-        results[SIGMA_HORIZONTAL].append(sol.sigma_horizontal)
-        results[SIGMA_UP].append(sol.sigma_up)
-    return results
+        disp, var = tsd.since_reference(epochs, values, targets, reference, job.req.max_gap_days)
+        # the reference date has zero variance by construction: floored, so weights stay finite
+        scaled = None if sigma is None else sigma * np.sqrt(np.maximum(var, 1e-12))
+        tracks.append(TrackBlock(disp, s[0], s[1], s[2], scaled))
+    sol = invert(tracks, max_condition=job.req.base.max_condition)  # every date at once: (dates, pixels)
+    return {HORIZONTAL: sol.horizontal, UP: sol.up, SIGMA_HORIZONTAL: sol.sigma_horizontal, SIGMA_UP: sol.sigma_up}
 
 
 def _solve_joint(job, blocks):
@@ -200,7 +190,7 @@ def _solve_joint(job, blocks):
     dd = tsd.days_since(job.dates, origin)
     weight = job.req.regularization * float(np.median(np.diff(dd))) / tsd.DAYS_PER_YEAR
     east, up = tsd.joint_solve(tracks, dd, float((job.reference - origin).days), weight)
-    return {HORIZONTAL: list(east), UP: list(up)}
+    return {HORIZONTAL: east, UP: up}
 
 
 def _solve_window(job, solve, readers, win, keys):
@@ -212,8 +202,8 @@ def _solve_window(job, solve, readers, win, keys):
         part = slice(lo, min(p, lo + SOLVE_PIXELS))
         sub = [(r, _pixels(b, part)) for r, b in zip(readers, blocks)]
         for key, values in solve(job, sub).items():
-            if key in out and values and values[0] is not None:
-                out[key][:, part] = np.array([np.broadcast_to(v, (part.stop - lo,)) for v in values])
+            if key in out and values is not None:
+                out[key][:, part] = values
     return out
 
 

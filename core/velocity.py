@@ -13,6 +13,7 @@ from typing import Optional
 import numpy as np
 
 from . import dates
+from .patterns import large_groups
 
 LINEAR, ANNUAL, SEMIANNUAL = 0, 1, 2
 MODEL_NAMES = {LINEAR: "linear", ANNUAL: "linear + annual", SEMIANNUAL: "linear + annual + semi-annual"}
@@ -108,10 +109,6 @@ def design_matrix(epochs: list, model: int, steps: list) -> np.ndarray:
     return np.column_stack(columns)
 
 
-#: Pixels sharing one pattern of valid epochs, from which they are solved together.
-PATTERN_MIN_PIXELS = 64
-
-
 def fit(y: np.ndarray, A: np.ndarray) -> tuple:
     """Per-pixel least squares of ``y`` (epochs x pixels, NaN = missing) on ``A``:
     (velocity, sigma, epochs used), NaN where fewer than p + 2 epochs are valid.
@@ -124,32 +121,14 @@ def fit(y: np.ndarray, A: np.ndarray) -> tuple:
     count = valid.sum(axis=0)
     if y.shape[1] == 0:
         return velocity, sigma, count
-    if valid.all():  # no gap anywhere (a masked-free stack): one normal matrix for the block
-        velocity[:], sigma[:] = _fit_pattern(y, A)
-        return velocity, sigma, count
-    inverse, sizes = _patterns(valid)
-    rest = np.ones(y.shape[1], dtype=bool)
-    for g in np.flatnonzero(sizes >= PATTERN_MIN_PIXELS):
-        members = np.flatnonzero(inverse == g)
-        rows = valid[:, members[0]]
-        if not rows.any():
-            rest[members] = False  # no valid epoch: nodata
-            continue
-        velocity[members], sigma[members] = _fit_pattern(y[np.ix_(rows, members)], A[rows])
-        rest[members] = False
+    groups, rest = large_groups(valid)
+    for rows, members in groups:
+        if rows.any():  # else no valid epoch: nodata
+            data = y[:, members] if rows.all() else y[np.ix_(rows, members)]
+            velocity[members], sigma[members] = _fit_pattern(data, A[rows])
     if rest.any():
         velocity[rest], sigma[rest], _ = _fit_per_pixel(y[:, rest], A)
     return velocity, sigma, count
-
-
-def _patterns(valid: np.ndarray) -> tuple:
-    """(pattern index per pixel, pixels per pattern) of the columns of ``valid``. The packed
-    bits of each pixel are compared as one opaque value: sorting those is several times
-    faster than ``np.unique(..., axis=0)`` on the byte rows."""
-    packed = np.ascontiguousarray(np.packbits(valid, axis=0).T)
-    keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
-    _, inverse, sizes = np.unique(keys, return_inverse=True, return_counts=True)
-    return np.ravel(inverse), sizes
 
 
 def _fit_pattern(y, A):

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from osgeo import gdal
 from test_time_series_products import MINTPY_ATTRS, compact, every
-from test_velocity_algorithm import SHAPE, write_stack
+from test_velocity_algorithm import SHAPE, dates_every, los_stack, stacks, write_stack  # noqa: F401 (a fixture)
 
 import mintpy_env
 from conftest import read_band, run_logged
@@ -108,6 +108,37 @@ def test_property_exact_on_every_date_the_gap_rule_allows(shift, gap_at, gap_len
     assert np.isnan(up[blocked]).all()
     np.testing.assert_allclose(up[~blocked], (vu * t)[~blocked], atol=1e-8)
     np.testing.assert_allclose(east[~blocked], (ve * t)[~blocked], atol=1e-8)
+
+
+def per_pixel_since_reference(epochs, values, targets, reference, max_gap):
+    interp, (i0, i1, w) = tsd.interpolate(epochs, values, np.append(targets, reference), max_gap)
+    disp = interp[:-1] - interp[-1]
+    var = tsd.difference_variance((i0[:-1], i1[:-1], w[:-1]), (i0[-1], i1[-1], w[-1]))
+    return disp, np.where(np.isnan(disp), np.nan, var)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), big_gap=st.integers(0, 30), ref=st.integers(0, 39),
+       max_gap=st.sampled_from([12.0, 30.0, 36.0, 100.0]), masked=st.booleans())  # fmt: skip
+def test_property_grouped_interpolation_equals_pixel_by_pixel(seed, big_gap, ref, max_gap, masked):
+    """Pixels sharing a pattern of valid acquisitions take one set of weights: the result
+    must equal the per-pixel interpolation for every pattern, large or small, whatever the
+    reference date (inside a gap too) and the gap limit."""
+    rng = np.random.default_rng(seed)
+    epochs = np.cumsum(rng.choice([6.0, 12.0, 24.0], 40)) - 6.0
+    targets = np.sort(rng.uniform(epochs[0] - 5, epochs[-1] + 5, 25))
+    values = rng.normal(0, 10, (40, 700))
+    values[big_gap : big_gap + 4, 100:300] = np.nan  # a large group with a gap
+    values[:, 300:380] = np.nan if masked else values[:, 300:380]  # a masked area: no valid epoch
+    values[rng.integers(0, 40, 300), rng.integers(380, 700, 300)] = np.nan  # scattered: small groups
+    values[:38, 699] = np.nan  # two acquisitions left
+    reference = float(targets[ref % len(targets)])
+    disp, var = tsd.since_reference(epochs, values, targets, reference, max_gap)
+    want_disp, want_var = per_pixel_since_reference(epochs, values, targets, reference, max_gap)
+    np.testing.assert_array_equal(np.isnan(disp), np.isnan(want_disp))
+    np.testing.assert_allclose(disp, want_disp, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(var, want_var, rtol=1e-12, atol=1e-12)
+    assert np.isfinite(disp[:, :100]).any() or not np.isfinite(want_disp[:, :100]).any()
 
 
 def test_method1_recovers_a_smooth_history_and_agrees_with_method0_on_linear_motion():
@@ -232,6 +263,33 @@ def test_sigma_outputs_follow_the_interpolation_and_the_reference_date(plugin, t
     ref_band = dates.index("20200301") + 1
     np.testing.assert_allclose(read_band(res["OUTPUT_UP"], ref_band), 0.0, atol=1e-4)
     np.testing.assert_allclose(read_band(res["OUTPUT_SIGMA_UP"], ref_band), 0.0, atol=1e-4)
+
+
+def test_per_pixel_geometry_and_a_third_track_with_its_own_footprint(plugin, stacks):  # noqa: F811
+    """All dates inverted at once must still follow each pixel's geometry and each
+    pixel-date's own set of valid tracks: a third track covering only the left half (and
+    missing some epochs) adds to the pair there and takes nothing away elsewhere."""
+    asc, desc, east_rate, up_rate, tmp = stacks
+    epochs = dates_every(12, 60, D(2019, 1, 7))
+    s3 = geometry.from_heading_incidence(200.0, 30.0)
+    third = los_stack(s3, epochs, east_rate, up_rate)
+    third[:, :, SHAPE[1] // 2 :] = np.nan
+    third[20:24, :10] = np.nan  # 48 days missing in part of its footprint: longer than MAX_GAP_DAYS
+    path = write_stack(tmp / "third.tif", third, epochs, {"INSAR_HEADING": "200", "INSAR_INCIDENCE": "30"})
+    res, _ = run_logged("losdecomp:decompose_timeseries", {"ASCENDING": asc, "DESCENDING": desc,
+                        "EXTRA_TRACKS": [path], "DATES": 1, "INTERVAL_DAYS": 30,
+                        "OUTPUT_EAST": str(tmp / "e.tif"), "OUTPUT_UP": str(tmp / "u.tif")})  # fmt: skip
+    ds = gdal.Open(res["OUTPUT_UP"])
+    first = D.fromisoformat(ds.GetMetadataItem("LOSDECOMP_REFERENCE_DATE"))
+    for i in range(1, ds.RasterCount + 1):
+        d = D.fromisoformat(dates_iso(ds.GetRasterBand(i).GetDescription()))
+        t = (d - first).days / 365.25
+        np.testing.assert_allclose(read_band(res["OUTPUT_UP"], i), up_rate * t, atol=1e-3)
+        np.testing.assert_allclose(read_band(res["OUTPUT_EAST"], i), east_rate * t, atol=1e-3)
+
+
+def dates_iso(compact_date):
+    return f"{compact_date[:4]}-{compact_date[4:6]}-{compact_date[6:]}"
 
 
 @pytest.mark.parametrize(
