@@ -31,6 +31,7 @@ from .model import (
     band_specs,
     input_refs,
 )
+from .pipeline import Cancelled, overlapped  # noqa: F401 (engine.Cancelled stays public)
 from .reader import GeometryReader, GridReader
 from .reference import ReferenceAreaError, median_in
 from .writer import TILE, OutputError, OutputSet, check_writable
@@ -38,10 +39,6 @@ from .writer import TILE, OutputError, OutputSet, check_writable
 #: Values kept per product for the colour limit of the styled layer.
 STYLE_SAMPLE = 200_000
 STYLED_PRODUCTS = (HORIZONTAL, UP)
-
-
-class Cancelled(Exception):
-    """The run was cancelled; no output was left behind."""
 
 
 class NoResult(ValueError):
@@ -228,39 +225,18 @@ def run(job: Job, progress: Optional[Callable] = None, is_cancelled: Optional[Ca
 
 
 def _stream(state, progress, is_cancelled):
-    # Reading (and warping) the next window, one thread per track, and writing
-    # (compressing) the previous one run beside the inversion of the current one: GDAL
-    # releases the GIL. At most one window is read ahead and one is being written, so
-    # memory stays bounded.
+    # Each track is read (and warped) in a thread of its own, beside the inversion of the
+    # previous window and the writing of the one before.
     wins = list(windows(state.job.grid, state.job.block_pixels))
-    track_pool = ThreadPoolExecutor(max_workers=len(state.tracks), thread_name_prefix="losdecomp-track")
-    with track_pool, ThreadPoolExecutor(max_workers=2, thread_name_prefix="losdecomp-io") as pool:
-        reading = pool.submit(state.read_window, track_pool, wins[0])
-        writing = None
-        try:
-            for i, win in enumerate(wins):
-                if is_cancelled is not None and is_cancelled():
-                    raise Cancelled("cancelled")
-                blocks, nv, ns = reading.result()
-                if i + 1 < len(wins):
-                    reading = pool.submit(state.read_window, track_pool, wins[i + 1])
-                sol = state.invert(blocks, nv, ns, win)
-                if writing is not None:
-                    writing.result()
-                writing = pool.submit(_write_solution, state.writers, sol, win)
-                if progress is not None:
-                    progress((i + 1) / len(wins))
-            if writing is not None:
-                writing.result()
-        finally:
-            # neither thread may still use a reader or a writer when they are closed
-            for future in (reading, writing):
-                if future is not None:
-                    future.cancel()
-                    try:
-                        future.result()
-                    except BaseException:  # noqa: BLE001 (the first error is the one raised)
-                        pass
+    with ThreadPoolExecutor(max_workers=len(state.tracks), thread_name_prefix="losdecomp-track") as track_pool:
+        overlapped(
+            wins,
+            lambda win: state.read_window(track_pool, win),
+            lambda win, data: state.invert(*data, win),
+            lambda win, sol: _write_solution(state.writers, sol, win),
+            progress,
+            is_cancelled,
+        )
 
 
 def _write_solution(writers, sol, win):

@@ -10,11 +10,12 @@ import numpy as np
 
 from . import dates as dates_
 from . import timeseries_decomp as tsd
-from .engine import Cancelled, NoResult, windows
+from .engine import NoResult, windows
 from .gdal_mode import raises
 from .geometry import sign_factor
 from .inversion import TrackBlock, invert
 from .model import HORIZONTAL, SIGMA_HORIZONTAL, SIGMA_UP, UP, RasterRef
+from .pipeline import overlapped
 from .plan import Request, check
 from .products.timeseries import band_dates
 from .reader import GeometryReader, GridReader, StackReader
@@ -27,7 +28,7 @@ METHOD_NAMES = {tsd.INTERPOLATE: "linear interpolation in time, then a per-date 
                 tsd.JOINT: "joint least squares of all acquisitions with first-order temporal smoothing"}  # fmt: skip
 #: Pixels per window (read and written together; tile-aligned, at least one 256 x 256 tile)
 #: and per solve (the per-date arrays of a solve hold dates x pixels float64 values).
-BLOCK_PIXELS, SOLVE_PIXELS = 1 << 16, 1 << 12
+BLOCK_PIXELS, SOLVE_PIXELS = 1 << 16, 4096
 
 
 @dataclass
@@ -193,10 +194,9 @@ def _solve_joint(job, blocks):
     return {HORIZONTAL: east, UP: up}
 
 
-def _solve_window(job, solve, readers, win, keys):
-    """{product: (dates, pixels) float32} of a window, solved SOLVE_PIXELS at a time."""
-    blocks = [r.read(win) for r in readers]
-    p = win[2] * win[3]
+def _solve_window(job, solve, readers, blocks, keys, p):
+    """{product: (dates, pixels) float32} of a window of ``p`` pixels, solved SOLVE_PIXELS
+    at a time."""
     out = {key: np.full((len(job.dates), p), np.nan, dtype=np.float32) for key in set(keys) | {UP}}
     for lo in range(0, p, SOLVE_PIXELS):
         part = slice(lo, min(p, lo + SOLVE_PIXELS))
@@ -231,18 +231,21 @@ def run(job: TimeSeriesJob, progress: Optional[Callable] = None, is_cancelled: O
         writers = OutputSet(job.outputs, job.grid, _band_specs(job), job.tags, job.req.base.compression)
         readers = [_Reader(t, open_reader) for t in job.tracks]
         solve = _solve_interpolated if job.req.method == tsd.INTERPOLATE else _solve_joint
-        wins = list(windows(job.grid, BLOCK_PIXELS))
-        for i, win in enumerate(wins):
-            if is_cancelled is not None and is_cancelled():
-                raise Cancelled("cancelled")
-            results = _solve_window(job, solve, readers, win, list(writers))
+
+        def compute(win, blocks):
+            nonlocal resolved
+            results = _solve_window(job, solve, readers, blocks, list(writers), win[2] * win[3])
             resolved += int(np.count_nonzero(np.isfinite(results[UP])))
+            return results
+
+        def write(win, results):
             for key, writer in writers.items():
                 for band, values in enumerate(results[key], start=1):
                     writer.write(band, values.reshape(win[3], win[2]), win[0], win[1])
             writers.flush()
-            if progress is not None:
-                progress((i + 1) / len(wins))
+
+        overlapped(list(windows(job.grid, BLOCK_PIXELS)), lambda win: [r.read(win) for r in readers], compute,
+                   write, progress, is_cancelled)  # fmt: skip
         if resolved == 0:
             raise NoResult("no pixel could be resolved at any date: check the overlap, the gaps and the angles")
         return dict(writers.commit(), resolved=resolved)

@@ -11,10 +11,11 @@ import numpy as np
 from osgeo import gdal
 
 from . import products, units
-from .engine import Cancelled, NoResult, check_outputs_paths, windows
+from .engine import NoResult, check_outputs_paths, windows
 from .gdal_mode import raises
 from .grid import Grid, raster_info
 from .model import RasterGeometry, RasterRef
+from .pipeline import overlapped
 from .reader import GeometryReader, GridReader, StackReader
 from .schema import ROLE_ENU, ROLE_STD, ROLE_VELOCITY, TAG_ROLE, TAG_UNIT, track_tags
 from .velocity import MODEL_NAMES, TimeSeriesError, design_matrix, fit, repeat_days, window
@@ -158,22 +159,27 @@ def run(job: VelocityJob, progress: Optional[Callable] = None, is_cancelled: Opt
         stack = StackReader(job.path, [b for b, _ in job.bands], job.grid, label="time series")
         readers.append(stack)
         unit_vector = GeometryReader(job.geometry, open_reader) if job.geometry is not None else None
-        wins = list(windows(job.grid, BLOCK_PIXELS))
-        for i, win in enumerate(wins):
-            if is_cancelled is not None and is_cancelled():
-                raise Cancelled("cancelled")
-            vel, sig, _ = fit(stack.read(*win).reshape(len(job.bands), -1), job.design)
-            shape = (win[3], win[2])
+
+        def read(win):
+            return stack.read(*win), unit_vector.read(*win) if unit_vector is not None else None
+
+        def compute(win, data):
+            nonlocal resolved
+            vel, sig, _ = fit(data[0].reshape(len(job.bands), -1), job.design)
             resolved += int(np.count_nonzero(np.isfinite(vel)))
+            return vel, sig, data[1]
+
+        def write(win, result):
+            vel, sig, components = result
+            shape = (win[3], win[2])
             writers[VELOCITY].write(1, vel.reshape(shape), win[0], win[1])
-            if unit_vector is not None:
-                for k, comp in enumerate(unit_vector.read(*win), start=2):
-                    writers[VELOCITY].write(k, np.broadcast_to(comp, shape), win[0], win[1])
+            for k, comp in enumerate(components or (), start=2):
+                writers[VELOCITY].write(k, np.broadcast_to(comp, shape), win[0], win[1])
             if SIGMA in writers:
                 writers[SIGMA].write(1, sig.reshape(shape), win[0], win[1])
             writers.flush()
-            if progress is not None:
-                progress((i + 1) / len(wins))
+
+        overlapped(list(windows(job.grid, BLOCK_PIXELS)), read, compute, write, progress, is_cancelled)
         if resolved == 0:
             raise NoResult("no pixel has enough valid acquisitions in the window for the model")
         return dict(writers.commit(), resolved=resolved)
