@@ -125,32 +125,24 @@ def since_reference(epochs: np.ndarray, values: np.ndarray, targets: np.ndarray,
                     max_gap: float) -> tuple:  # fmt: skip
     """Displacement at ``targets`` relative to ``reference`` (days), each interpolated as
     :func:`interpolate` does, and its variance relative to one acquisition's
-    (:func:`difference_variance`): two (m, P) arrays, NaN where either is not interpolable.
+    (:func:`difference_variance`): an (m, P) array in the precision of ``values`` and an
+    array broadcastable to it ((m, 1) when every pixel shares its acquisitions), NaN where
+    the displacement is not interpolable.
 
     Pixels that share their pattern of valid acquisitions share their interpolation
     weights: large groups are gathered with one set (a stack usually has one or two
     patterns: valid everywhere, or masked); the rest go pixel by pixel (vectorised)."""
     n, p = values.shape
-    m = len(targets)
+    dtype = values.dtype if values.dtype.kind == "f" else np.dtype(np.float64)
     every = np.append(np.asarray(targets, dtype=np.float64), reference)
-    disp = np.full((m, p), np.nan)
-    var = np.full((m, p), np.nan)
     groups, rest = large_groups(np.isfinite(values))
+    if len(groups) == 1 and isinstance(groups[0][1], slice):  # every pixel valid at every acquisition
+        return _group_since_reference(epochs, values, every, max_gap, groups[0][0], dtype)
+    disp = np.full((len(targets), p), np.nan, dtype=dtype)
+    var = np.full((len(targets), p), np.nan, dtype=dtype)
     for rows, members in groups:
-        weights = _pattern_weights(epochs, rows, every, max_gap)
-        if weights is None:
-            continue
-        (i0, i1, w), ok = weights
-        ok = ok[:-1] & ok[-1]
-        if not ok.any():
-            continue
-        y = values[:, members]
-        at = (1.0 - w)[:, None] * y[i0] + w[:, None] * y[i1]
-        shift = at[:-1] - at[-1]
-        shift[~ok] = np.nan
-        disp[:, members] = shift
-        ref = (i0[-1], i1[-1], w[-1])
-        var[:, members] = np.where(ok, difference_variance((i0[:-1], i1[:-1], w[:-1]), ref), np.nan)[:, None]
+        disp[:, members], var[:, members] = _group_since_reference(epochs, values[:, members], every, max_gap, rows,
+                                                                   dtype)  # fmt: skip
     if rest.any():
         interp, (i0, i1, w) = interpolate(epochs, values[:, rest], every, max_gap)
         shift = interp[:-1] - interp[-1]
@@ -158,6 +150,27 @@ def since_reference(epochs: np.ndarray, values: np.ndarray, targets: np.ndarray,
         v[np.isnan(shift)] = np.nan
         disp[:, rest], var[:, rest] = shift, v
     return disp, var
+
+
+def _group_since_reference(epochs, y, every, max_gap, valid, dtype):
+    """:func:`since_reference` for pixels all valid at ``valid``: one set of weights,
+    applied by gathering whole rows; the variance is (m, 1)."""
+    m = len(every) - 1
+    weights = _pattern_weights(epochs, valid, every, max_gap)
+    if weights is None:
+        return np.full((m, y.shape[1]), np.nan, dtype=dtype), np.full((m, 1), np.nan, dtype=dtype)
+    (i0, i1, w), ok = weights
+    ok = ok[:-1] & ok[-1]
+    at = y[i0].astype(dtype, copy=False)
+    between = np.flatnonzero(w != 0)  # targets on a valid acquisition need one row only
+    if between.size:
+        f = w[between].astype(dtype)[:, None]
+        at[between] += f * (y[i1[between]] - at[between])
+    disp = at[:-1]
+    disp -= at[-1]
+    disp[~ok] = np.nan
+    var = difference_variance((i0[:-1], i1[:-1], w[:-1]), (i0[-1], i1[-1], w[-1]))
+    return disp, np.where(ok, var, np.nan).astype(dtype)[:, None]
 
 
 def _pattern_weights(epochs, valid, targets, max_gap):

@@ -164,7 +164,9 @@ class _Reader:
         self.epochs = [d for _, d in track.bands]
 
     def read(self, win):
-        values = self.stack.read(*win).reshape(len(self.epochs), -1).astype(np.float64) * self.sign
+        values = self.stack.read(*win).reshape(len(self.epochs), -1)
+        if self.sign != 1.0:
+            values = -values
         s = [np.ravel(c) if np.ndim(c) else c for c in self.geometry.read(*win)]
         sigma = self.sigma.read(*win).ravel() if isinstance(self.sigma, GridReader) else self.sigma
         return values, s, sigma
