@@ -204,85 +204,135 @@ def difference_variance(a: tuple, b: tuple) -> np.ndarray:
     return var
 
 
-def interval_design(epochs: np.ndarray, dates: np.ndarray) -> np.ndarray:
-    """(n - 1, m - 1): the years each increment between consecutive ``epochs`` spends in
-    each interval between consecutive output ``dates`` (all in days); increments reaching
-    outside [dates[0], dates[-1]] get a zero row (they are not used)."""
-    lo = np.maximum(epochs[:-1, None], dates[None, :-1])
-    hi = np.minimum(epochs[1:, None], dates[None, 1:])
+def displacement_design(epochs: np.ndarray, dates: np.ndarray) -> np.ndarray:
+    """(n, m - 1): the years each span from ``dates[0]`` to an acquisition in ``epochs``
+    spends in each interval between consecutive output ``dates`` (all in days); an
+    acquisition outside [dates[0], dates[-1]] gets a zero row (it is not used)."""
+    lo, hi = dates[None, :-1], np.minimum(epochs[:, None], dates[None, 1:])
     overlap = np.clip(hi - lo, 0.0, None) / DAYS_PER_YEAR
-    inside = (epochs[:-1] >= dates[0]) & (epochs[1:] <= dates[-1])
+    inside = (epochs >= dates[0]) & (epochs <= dates[-1])
     return overlap * inside[:, None]
+
+
+def displacement_map(dates: np.ndarray, reference_days: float) -> np.ndarray:
+    """(m, m - 1): interval velocities to displacements at ``dates`` since
+    ``reference_days`` (displacement is linear inside an interval)."""
+    steps = np.diff(dates) / DAYS_PER_YEAR
+    m = len(dates) - 1
+    cumulative = np.tril(np.ones((m + 1, m)), k=-1) * steps[None, :]
+    k = min(int(np.searchsorted(dates, reference_days, side="right")) - 1, m - 1)
+    f = (reference_days - dates[k]) / (dates[k + 1] - dates[k])
+    return cumulative - (cumulative[k] + f * (cumulative[k + 1] - cumulative[k]))[None, :]
 
 
 #: Bytes of per-pixel normal matrices held at once by method 1.
 JOINT_CHUNK_BYTES = 64 << 20
 
 
-def joint_solve(tracks: list, dates: np.ndarray, reference_days: float, regularization: float) -> tuple:
-    """Method 1 for one block of P pixels.
+def joint_solve(tracks: list, dates: np.ndarray, reference_days: float, regularization: float,
+                with_sigma: bool = False) -> tuple:  # fmt: skip
+    """Method 1 for one block of P pixels: (east, up, sigma east, sigma up), each (m, P)
+    at ``dates`` relative to ``reference_days``; the sigmas are None unless asked for
+    and every track has one.
 
     ``tracks``: [(epochs days (n,), values (n, P), s_east, s_up (scalars or (P,)), sigma
-    (scalar, (P,) or None))]. An increment between two consecutive acquisitions is used
-    where both are valid. Returns (east, up) displacements (m, P) at ``dates`` relative to
-    ``reference_days``; NaN where a pixel has no increment or its system is singular.
+    (scalar, (P,) or None))]. Each track's increments between its valid acquisitions are
+    fitted with their full covariance (consecutive increments share an acquisition), which
+    is fitting its acquisitions with one free offset per track: an offset is no motion,
+    and an acquisition between gaps still links the increments on both sides. The
+    smoothing rows ``regularization (v[k+1] - v[k]) = 0`` weigh as one increment between
+    two acquisitions of the pixel's mean variance. The sigmas propagate the acquisitions'
+    errors through the smoothed estimate (the smoothing's own bias is not in them). NaN
+    where a pixel has no increment or its system is singular.
     """
     p = tracks[0][1].shape[1]
     m = len(dates) - 1
-    chunk = max(1, JOINT_CHUNK_BYTES // (8 * 4 * m * m))
-    east = np.full((m + 1, p), np.nan)
-    up = np.full((m + 1, p), np.nan)
+    q = 2 * m + len(tracks)
+    chunk = max(1, JOINT_CHUNK_BYTES // (8 * 5 * q * q))
+    weighted = with_sigma and all(t[4] is not None for t in tracks)
+    out = [np.full((m + 1, p), np.nan) for _ in range(4 if weighted else 2)]
     for lo in range(0, p, chunk):
         part = slice(lo, min(p, lo + chunk))
         sub = [(e, v[:, part], _part(se, part), _part(su, part), _part(sg, part)) for e, v, se, su, sg in tracks]
-        east[:, part], up[:, part] = _joint_chunk(sub, dates, reference_days, regularization)
-    return east, up
+        for a, b in zip(out, _joint_chunk(sub, dates, reference_days, regularization, weighted)):
+            a[:, part] = b
+    return tuple(out) if weighted else (out[0], out[1], None, None)
 
 
 def _part(x, part):
     return x[part] if isinstance(x, np.ndarray) and x.ndim == 1 else x
 
 
-def _joint_chunk(tracks, dates, reference_days, regularization):
+def _joint_normal(tracks, dates, p):
+    """The data's normal matrix and right-hand side over (east velocities, up velocities,
+    one offset per track), with the increments and the variance sum behind them."""
+    m = len(dates) - 1
+    q = 2 * m + len(tracks)
+    E, U = slice(0, m), slice(m, 2 * m)
+    normal = np.zeros((p, q, q))
+    rhs = np.zeros((p, q))
+    increments, acquisitions = np.zeros(p, dtype=int), np.zeros(p, dtype=int)
+    variance = np.zeros(p)
+    for j, (epochs, values, s_east, s_up, sigma) in enumerate(tracks):
+        H = displacement_design(epochs, dates)
+        inside = (epochs >= dates[0]) & (epochs <= dates[-1])
+        valid = np.isfinite(values) & inside[:, None]
+        var = np.broadcast_to(np.square(sigma) if sigma is not None else 1.0, (p,)).astype(float)
+        w = valid / var[None, :]
+        y = np.where(valid, values, 0.0) * w
+        hh = np.einsum("ri,rj,rp->pij", H, H, w)
+        hw = np.einsum("ri,rp->pi", H, w)
+        hy = np.einsum("ri,rp->pi", H, y)
+        se = np.broadcast_to(np.asarray(s_east, dtype=float), (p,))
+        su = np.broadcast_to(np.asarray(s_up, dtype=float), (p,))
+        c = 2 * m + j
+        normal[:, E, E] += (se * se)[:, None, None] * hh
+        normal[:, E, U] += (se * su)[:, None, None] * hh
+        normal[:, U, U] += (su * su)[:, None, None] * hh
+        normal[:, E, c] += se[:, None] * hw
+        normal[:, U, c] += su[:, None] * hw
+        normal[:, c, c] += w.sum(axis=0)
+        rhs[:, E] += se[:, None] * hy
+        rhs[:, U] += su[:, None] * hy
+        rhs[:, c] += y.sum(axis=0)
+        n = valid.sum(axis=0)
+        increments += np.maximum(n - 1, 0)
+        acquisitions += n
+        variance += n * var
+    normal[:, U, E] = np.transpose(normal[:, E, U], (0, 2, 1))
+    normal[:, 2 * m :, : 2 * m] = np.transpose(normal[:, : 2 * m, 2 * m :], (0, 2, 1))
+    # a track with no valid acquisition at a pixel: its offset is free and unused
+    offsets = np.arange(2 * m, q)
+    idle = normal[:, offsets, offsets] == 0
+    normal[:, offsets, offsets] += idle
+    return normal, rhs, increments, variance / np.maximum(acquisitions, 1)
+
+
+def _joint_chunk(tracks, dates, reference_days, regularization, weighted):
     m = len(dates) - 1
     p = tracks[0][1].shape[1]
-    normal = np.zeros((p, 2 * m, 2 * m))
-    rhs = np.zeros((p, 2 * m))
-    used = np.zeros(p, dtype=int)
-    for epochs, values, s_east, s_up, sigma in tracks:
-        T = interval_design(epochs, dates)
-        d = values[1:] - values[:-1]
-        w = np.isfinite(d) & T.any(axis=1)[:, None]
-        # an increment is the difference of two acquisitions: twice their variance
-        weight = np.broadcast_to(0.5 / np.square(sigma) if sigma is not None else 1.0, (p,))
-        wt = w * weight[None, :]
-        ttw = np.einsum("ri,rj,rp->pij", T, T, wt)
-        tdw = np.einsum("ri,rp->pi", T, np.where(w, d, 0.0) * wt)
-        se = np.broadcast_to(np.asarray(s_east, dtype=float), (p,))[:, None, None]
-        su = np.broadcast_to(np.asarray(s_up, dtype=float), (p,))[:, None, None]
-        normal[:, :m, :m] += se * se * ttw
-        normal[:, :m, m:] += se * su * ttw
-        normal[:, m:, :m] += se * su * ttw
-        normal[:, m:, m:] += su * su * ttw
-        rhs[:, :m] += se[:, :, 0] * tdw
-        rhs[:, m:] += su[:, :, 0] * tdw
-        used += w.sum(axis=0)
+    normal, rhs, increments, mean_var = _joint_normal(tracks, dates, p)
+    data = normal.copy() if weighted else None
     if m > 1 and regularization > 0:
         D = np.diff(np.eye(m), axis=0)
         R = regularization**2 * (D.T @ D)
-        normal[:, :m, :m] += R
-        normal[:, m:, m:] += R
-    ok = used > 0
+        scale = (1.0 / (2.0 * np.where(mean_var > 0, mean_var, 1.0)))[:, None, None]
+        normal[:, :m, :m] += scale * R
+        normal[:, m : 2 * m, m : 2 * m] += scale * R
+    ok = increments > 0
     ok[ok] = np.linalg.cond(normal[ok]) < 1e12
-    velocity = np.full((p, 2 * m), np.nan)
+    L = displacement_map(dates, reference_days)
+    east, up = np.full((m + 1, p), np.nan), np.full((m + 1, p), np.nan)
+    sig_e, sig_u = np.full((m + 1, p), np.nan), np.full((m + 1, p), np.nan)
     if ok.any():
-        velocity[ok] = np.linalg.solve(normal[ok], rhs[ok][..., None])[..., 0]
-    steps = np.diff(dates) / DAYS_PER_YEAR
-    out = []
-    for v in (velocity[:, :m], velocity[:, m:]):
-        cum = np.concatenate([np.zeros((p, 1)), np.cumsum(v * steps[None, :], axis=1)], axis=1)
-        k = min(int(np.searchsorted(dates, reference_days, side="right")) - 1, m - 1)
-        f = (reference_days - dates[k]) / (dates[k + 1] - dates[k])
-        ref = cum[:, k] + f * (cum[:, k + 1] - cum[:, k])  # displacement is linear inside an interval
-        out.append((cum - ref[:, None]).T)
-    return out[0], out[1]
+        if weighted:
+            inverse = np.linalg.inv(normal[ok])
+            x = np.einsum("pij,pj->pi", inverse, rhs[ok])
+            cov = inverse @ data[ok] @ inverse
+            sig_e[:, ok] = np.sqrt(np.maximum(np.einsum("ki,pij,kj->kp", L, cov[:, :m, :m], L), 0.0))
+            sig_u[:, ok] = np.sqrt(np.maximum(np.einsum("ki,pij,kj->kp", L, cov[:, m : 2 * m, m : 2 * m], L), 0.0))
+        else:
+            x = np.linalg.solve(normal[ok], rhs[ok][..., None])[..., 0]
+        east[:, ok] = L @ x[:, :m].T
+        up[:, ok] = L @ x[:, m : 2 * m].T
+    return (east, up, sig_e, sig_u) if weighted else (east, up)

@@ -85,8 +85,6 @@ def _check_options(req):
         raise TimeSeriesError(f"unknown METHOD {req.method}: 0 interpolation, 1 joint inversion")
     if req.regularization < 0:
         raise TimeSeriesError(f"REGULARIZATION must be zero or positive, not {req.regularization}")
-    if req.method == tsd.JOINT and any(k in req.base.outputs for k in (SIGMA_HORIZONTAL, SIGMA_UP)):
-        raise TimeSeriesError("sigma outputs are given by METHOD 0 (interpolation) only")
 
 
 @raises
@@ -192,8 +190,10 @@ def _solve_joint(job, blocks):
     tracks = [(tsd.days_since(r.epochs, origin), values, s[0], s[2], sigma) for r, (values, s, sigma) in blocks]
     dd = tsd.days_since(job.dates, origin)
     weight = job.req.regularization * float(np.median(np.diff(dd))) / tsd.DAYS_PER_YEAR
-    east, up = tsd.joint_solve(tracks, dd, float((job.reference - origin).days), weight)
-    return {HORIZONTAL: east, UP: up}
+    sigmas = job.weighted and any(k in job.outputs for k in (SIGMA_HORIZONTAL, SIGMA_UP))
+    east, up, sigma_east, sigma_up = tsd.joint_solve(tracks, dd, float((job.reference - origin).days), weight,
+                                                     with_sigma=sigmas)  # fmt: skip
+    return {HORIZONTAL: east, UP: up, SIGMA_HORIZONTAL: sigma_east, SIGMA_UP: sigma_up}
 
 
 def _solve_window(job, solve, readers, blocks, keys, p):
