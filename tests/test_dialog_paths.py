@@ -7,9 +7,10 @@ from qgis.core import QgsProject, QgsRasterLayer, QgsVectorLayer
 from test_decompose_timeseries import ts_pair  # noqa: F401 (a fixture)
 from test_dialog import wait_for
 from test_dialog_desktop import fresh  # noqa: F401 (a fixture)
-from test_gnss import station_pixels
+from test_gnss import EPSG, GT, station_pixels
 from test_gnss_algorithms import tracks, write_csv  # noqa: F401 (tracks is a fixture)
 
+import synthetic_scene as scene
 from conftest import read_band
 
 
@@ -78,3 +79,57 @@ def test_gnss_references_each_track_and_the_summary_gives_the_rms(fresh, tracks,
     assert "GNSS: 30 stations, east RMS" in dlg.summary.text(), dlg.summary.text()
     names = [lyr.name() for lyr in QgsProject.instance().mapLayers().values()]
     assert any(n.startswith("Vertical velocity") for n in names)
+
+
+def _stack_of(velocity_path, out_path, start, days=12, count=25):
+    """A dated stack (mm) whose motion is the velocity raster's, linear in time, keeping its tags."""
+    import datetime
+
+    from osgeo import gdal
+
+    ds = gdal.Open(velocity_path)
+    v = ds.GetRasterBand(1).ReadAsArray().astype(np.float64)
+    dates = [start + datetime.timedelta(days=days * i) for i in range(count)]
+    t = np.array([(d - dates[0]).days / 365.25 for d in dates])[:, None, None]
+    tags = {k: v for k, v in ds.GetMetadata().items() if k != "INSAR_UNIT"}
+    path = scene.write_raster(str(out_path), (v[None] * t).astype(np.float32), EPSG, GT, float("nan"), tags, "mm")
+    out = gdal.Open(path, gdal.GA_Update)
+    for i, d in enumerate(dates, start=1):
+        out.GetRasterBand(i).SetMetadataItem("INSAR_DATE", d.strftime("%Y%m%d"))
+    out = None
+    return path
+
+
+def test_stacks_with_gnss_chain_velocity_then_reference_then_decompose(fresh, tracks, tmp_path):  # noqa: F811
+    """Stacks and a GNSS layer: each track's velocity over the window, referenced to the
+    stations, decomposed, compared; the per-pixel geometry of the ascending frame is carried
+    through the velocity step."""
+    import datetime
+
+    rows, cols = station_pixels(30, seed=6)
+    csv = write_csv(tmp_path / "g.csv", rows, cols)
+    uri = f"file://{csv}?type=csv&xField=lon&yField=lat&crs=EPSG:4326&detectTypes=yes&geomType=point"
+    gnss = QgsVectorLayer(uri, "stations", "delimitedtext")
+    QgsProject.instance().addMapLayer(gnss)
+    frame = tmp_path / "asc"
+    frame.mkdir()
+    for name in "ENU":  # the ascending frame's per-pixel geometry, beside its stack
+        (frame / f"{name}.geo.tif").write_bytes((tracks["root"] / "asc" / f"{name}.geo.tif").read_bytes())
+    asc = _stack_of(tracks["asc"], frame / "cum.tif", datetime.date(2020, 1, 3))
+    desc = _stack_of(tracks["desc"], tmp_path / "desc_stack.tif", datetime.date(2020, 1, 8))
+    _layers([asc, desc], ["asc stack", "desc stack"])
+    dlg = fresh()
+    assert dlg.stacks_mode()
+    dlg.timeSeries.mode.setCurrentIndex(0)
+    dlg.gnssLayer.setLayer(gnss)
+    dlg.run()
+    assert [step[1] for step in dlg._chain] == ["losdecomp:velocity"] * 2 + ["losdecomp:reference_to_gnss"] * 2 + [
+        "losdecomp:decompose", "losdecomp:compare_to_gnss"]  # fmt: skip
+    wait_for(lambda: dlg.task is None and ("GNSS:" in dlg.summary.text() or "Cannot" in dlg.summary.text()))
+    assert "GNSS: 30 stations, east RMS" in dlg.summary.text(), dlg.summary.text()
+    compared = [lyr for lyr in QgsProject.instance().mapLayers().values() if lyr.type() == lyr.VectorLayer]
+    rms = dlg.summary.text().split("up RMS")[1]
+    assert compared and float(rms.split()[0].strip(" ,:")) < 0.5, dlg.summary.text()  # the ramps are gone
+    dlg.timeSeries.mode.setCurrentIndex(1)
+    dlg.run()
+    assert "GNSS referencing applies to velocities" in dlg.summary.text()

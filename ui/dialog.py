@@ -638,33 +638,40 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         params = self.parameters()
         stacks = self.stacks_mode()
         gnss = self.gnssLayer.currentLayer() if not self.single_track_mode() else None
-        if stacks and gnss is not None:
-            raise ValueError("GNSS referencing applies to velocities: run the time series to velocity first")
-        if stacks and self.timeSeries.mode.currentIndex() == COMMON_DATES:
+        common_dates = stacks and self.timeSeries.mode.currentIndex() == COMMON_DATES
+        if common_dates and gnss is not None:
+            raise ValueError(
+                "GNSS referencing applies to velocities: choose 'velocity over the window, then decompose', or "
+                "leave the GNSS layer empty"
+            )
+        if common_dates:
             ts = {k: v for k, v in params.items() if k != n.OUTPUT_QUALITY}
             ts.update(self.timeSeries.timeseries_parameters())
             return [("main", n.DECOMPOSE_TIMESERIES_ID, lambda r: ts, True)]
-        before = []
+        before, last = [], {t.layer: None for t in n.TRACKS}  # the step whose output a track's velocity is
         if stacks:
             window = self.timeSeries.velocity_parameters()
             for t in n.TRACKS:
                 p = {n.INPUT: params[t.layer], n.OUTPUT: "TEMPORARY_OUTPUT", **window}
                 before.append((t.layer, n.VELOCITY_ID, lambda r, p=p: p, False))
-        elif gnss is not None:
+                last[t.layer] = t.layer
+        if gnss is not None:
             surface = self.gnssSurface.currentIndex()
             for t in n.TRACKS:
                 p = {n.INPUT: params[t.layer], n.BAND: params.get(t.band, 1), n.GNSS: gnss, n.MODEL: surface,
                      n.LOOK_SIDE: params.get(t.look_side, 0), n.LOS_SIGN: params.get(n.LOS_SIGN, 0),
                      n.HEADING: params.get(t.heading), n.INCIDENCE: params.get(t.incidence),
                      n.OUTPUT: "TEMPORARY_OUTPUT"}  # fmt: skip
-                before.append((t.layer, n.REFERENCE_TO_GNSS_ID, lambda r, p=p: _set(p), False))
+                before.append((f"{t.layer} GNSS", n.REFERENCE_TO_GNSS_ID,
+                               lambda r, p=p, prev=last[t.layer]: _set(_after(p, r, prev)), False))  # fmt: skip
+                last[t.layer] = f"{t.layer} GNSS"
         if not before:
             return [("main", self.algorithm_id(), lambda r: params, True)]
 
         def main(results):
             out = dict(params)
             for t in n.TRACKS:
-                out[t.layer], out[t.band] = results[t.layer][n.OUTPUT], 1
+                out[t.layer], out[t.band] = results[last[t.layer]][n.OUTPUT], 1
             return out
 
         steps = before + [("main", n.DECOMPOSE_ID, main, True)]
@@ -831,3 +838,11 @@ def folder_is_writable(folder):
 def _set(params):
     """The parameters that were given (None = left empty)."""
     return {k: v for k, v in params.items() if v is not None}
+
+
+def _after(params, results, step):
+    """``params`` reading the output of the earlier ``step`` (None: the layer itself), whose
+    velocity band is the first."""
+    if step is None:
+        return params
+    return dict(params, **{n.INPUT: results[step][n.OUTPUT], n.BAND: 1})
