@@ -11,7 +11,7 @@ import numpy as np
 from osgeo import gdal
 
 from .engine import Cancelled
-from .gdal_mode import raises
+from .gdal_mode import detached, raises
 from .writer import DEFAULT_COMPRESSION, OutputError, creation_options, write_failure
 
 DEFAULT_MAX_DISTANCE = 10  # pixels
@@ -74,7 +74,7 @@ def fill_gaps(path: str, out: str, band: int = 1, max_distance: float = DEFAULT_
         if os.path.exists(tmp):
             os.remove(tmp)
         if isinstance(exc, OSError):
-            raise OutputError(write_failure(out, exc)) from None
+            raise OutputError(write_failure(out, detached(exc))) from None
         raise
     return filled
 

@@ -109,3 +109,13 @@ def closing_quietly() -> Iterator[list]:
         finally:
             _closing.active = False
             sys.unraisablehook = previous
+
+
+def detached(exc: BaseException) -> BaseException:
+    """``exc`` without its traceback, for an error raised in its place (as its context).
+
+    The GDAL bindings' frames in that traceback hold the dataset or band that failed: a
+    dataset would stay open after its owner closed it, so that its file cannot be deleted
+    on Windows, and be closed by a later garbage collection, which crashed GDAL after a
+    failed read of a truncated GeoTIFF."""
+    return exc.with_traceback(None)

@@ -10,7 +10,7 @@ import numpy as np
 from osgeo import gdal
 
 from . import geometry
-from .gdal_mode import quiet, raises
+from .gdal_mode import detached, quiet, raises
 from .grid import Grid, GridError, raster_info, window_offset
 from .model import RasterGeometry, RasterRef
 
@@ -98,7 +98,7 @@ class GridReader:
             if self._drop_each_window or col + ncols >= self.grid.width:
                 self._drop_blocks()
         except RuntimeError as exc:
-            raise _read_failure(self.ref, exc) from None
+            raise _read_failure(self.ref, detached(exc)) from None
         if out is None:
             raise _read_failure(self.ref, gdal.GetLastErrorMsg() or "no data returned")
         if self.ref.scale != 1.0:
@@ -187,7 +187,7 @@ class StackReader:
                 if self._drop_each_window or col + ncols >= self.grid.width:
                     self._ds.FlushCache()
         except RuntimeError as exc:
-            raise _read_failure(self.ref, exc) from None
+            raise _read_failure(self.ref, detached(exc)) from None
         if self.ref.scale != 1.0:
             out *= np.float32(self.ref.scale)
         return out

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from osgeo import gdal
 
-from .gdal_mode import closing_quietly, quiet, raises
+from .gdal_mode import closing_quietly, detached, quiet, raises
 
 TILE = 256
 # band interleaved: a band of a time series is read (or shown) without reading all the others
@@ -98,7 +98,7 @@ class AtomicGeoTiff:
             )
         except RuntimeError as exc:
             self._remove_tmp()
-            raise OutputError(write_failure(path, exc).replace("cannot write", "cannot create", 1)) from None
+            raise OutputError(write_failure(path, detached(exc)).replace("cannot write", "cannot create", 1)) from None
         self._ds.SetGeoTransform(grid.geotransform)
         self._ds.SetProjection(grid.crs_wkt)
         if metadata:
@@ -120,7 +120,7 @@ class AtomicGeoTiff:
             with quiet():
                 self._ds.GetRasterBand(band_index).WriteArray(data, col, row)
         except RuntimeError as exc:
-            raise OutputError(write_failure(self.path, exc)) from None
+            raise OutputError(write_failure(self.path, detached(exc))) from None
 
     @raises
     def flush(self) -> None:
@@ -131,7 +131,7 @@ class AtomicGeoTiff:
                 for i in range(1, self._ds.RasterCount + 1):
                     self._ds.GetRasterBand(i).FlushCache()
         except RuntimeError as exc:
-            raise OutputError(write_failure(self.path, exc)) from None
+            raise OutputError(write_failure(self.path, detached(exc))) from None
 
     @raises
     def commit(self) -> None:
@@ -146,7 +146,7 @@ class AtomicGeoTiff:
             os.replace(self.tmp_path, self.path)
         except (RuntimeError, OSError) as exc:
             self.abort()
-            raise OutputError(write_failure(self.path, exc)) from None
+            raise OutputError(write_failure(self.path, detached(exc))) from None
 
     def abort(self) -> None:
         """Delete the partial file; nothing is left behind and nothing is raised."""
