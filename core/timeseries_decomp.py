@@ -244,17 +244,29 @@ def joint_solve(tracks: list, dates: np.ndarray, reference_days: float, regulari
     two acquisitions of the pixel's mean variance. The sigmas propagate the acquisitions'
     errors through the smoothed estimate (the smoothing's own bias is not in them). NaN
     where a pixel has no increment or its system is singular.
+
+    With single-valued geometry and sigmas, pixels sharing their valid acquisitions share
+    their normal matrix: it is factored once per large group; the rest (and per-pixel
+    geometry) go pixel by pixel, a few at a time.
     """
     p = tracks[0][1].shape[1]
     m = len(dates) - 1
-    q = 2 * m + len(tracks)
-    chunk = max(1, JOINT_CHUNK_BYTES // (8 * 5 * q * q))
     weighted = with_sigma and all(t[4] is not None for t in tracks)
     out = [np.full((m + 1, p), np.nan) for _ in range(4 if weighted else 2)]
-    for lo in range(0, p, chunk):
-        part = slice(lo, min(p, lo + chunk))
+    rest = np.ones(p, dtype=bool)
+    if all(np.ndim(x) == 0 for _, _, *xs in tracks for x in xs if x is not None):
+        groups, rest = large_groups(np.concatenate([np.isfinite(t[1]) for t in tracks]))
+        for _, members in groups:
+            sub = [(e, v[:, members], se, su, sg) for e, v, se, su, sg in tracks]
+            first = [(e, v[:, :1], se, su, sg) for e, v, se, su, sg in sub]
+            for a, b in zip(out, _joint_solution(first, sub, dates, reference_days, regularization, weighted)):
+                a[:, members] = b
+    left = np.flatnonzero(rest)
+    chunk = max(1, JOINT_CHUNK_BYTES // (8 * 5 * (2 * m + len(tracks)) ** 2))
+    for lo in range(0, left.size, chunk):
+        part = left[lo : lo + chunk]
         sub = [(e, v[:, part], _part(se, part), _part(su, part), _part(sg, part)) for e, v, se, su, sg in tracks]
-        for a, b in zip(out, _joint_chunk(sub, dates, reference_days, regularization, weighted)):
+        for a, b in zip(out, _joint_solution(sub, sub, dates, reference_days, regularization, weighted)):
             a[:, part] = b
     return tuple(out) if weighted else (out[0], out[1], None, None)
 
@@ -263,28 +275,32 @@ def _part(x, part):
     return x[part] if isinstance(x, np.ndarray) and x.ndim == 1 else x
 
 
+def _joint_terms(track, dates, p):
+    """One track's time design H (acquisitions x intervals), its usable acquisitions, their
+    variances and weights (acquisitions x pixels), and its sensitivities per pixel."""
+    epochs, values, s_east, s_up, sigma = track
+    H = displacement_design(epochs, dates)
+    inside = (epochs >= dates[0]) & (epochs <= dates[-1])
+    valid = np.isfinite(values) & inside[:, None]
+    var = np.broadcast_to(np.square(sigma) if sigma is not None else 1.0, (p,)).astype(float)
+    se = np.broadcast_to(np.asarray(s_east, dtype=float), (p,))
+    su = np.broadcast_to(np.asarray(s_up, dtype=float), (p,))
+    return H, valid, var, valid / var[None, :], se, su
+
+
 def _joint_normal(tracks, dates, p):
-    """The data's normal matrix and right-hand side over (east velocities, up velocities,
-    one offset per track), with the increments and the variance sum behind them."""
+    """The data's normal matrix over (east velocities, up velocities, one offset per
+    track), with the increments and the mean variance behind it, per pixel."""
     m = len(dates) - 1
     q = 2 * m + len(tracks)
     E, U = slice(0, m), slice(m, 2 * m)
     normal = np.zeros((p, q, q))
-    rhs = np.zeros((p, q))
     increments, acquisitions = np.zeros(p, dtype=int), np.zeros(p, dtype=int)
     variance = np.zeros(p)
-    for j, (epochs, values, s_east, s_up, sigma) in enumerate(tracks):
-        H = displacement_design(epochs, dates)
-        inside = (epochs >= dates[0]) & (epochs <= dates[-1])
-        valid = np.isfinite(values) & inside[:, None]
-        var = np.broadcast_to(np.square(sigma) if sigma is not None else 1.0, (p,)).astype(float)
-        w = valid / var[None, :]
-        y = np.where(valid, values, 0.0) * w
+    for j, track in enumerate(tracks):
+        H, valid, var, w, se, su = _joint_terms(track, dates, p)
         hh = np.einsum("ri,rj,rp->pij", H, H, w)
         hw = np.einsum("ri,rp->pi", H, w)
-        hy = np.einsum("ri,rp->pi", H, y)
-        se = np.broadcast_to(np.asarray(s_east, dtype=float), (p,))
-        su = np.broadcast_to(np.asarray(s_up, dtype=float), (p,))
         c = 2 * m + j
         normal[:, E, E] += (se * se)[:, None, None] * hh
         normal[:, E, U] += (se * su)[:, None, None] * hh
@@ -292,9 +308,6 @@ def _joint_normal(tracks, dates, p):
         normal[:, E, c] += se[:, None] * hw
         normal[:, U, c] += su[:, None] * hw
         normal[:, c, c] += w.sum(axis=0)
-        rhs[:, E] += se[:, None] * hy
-        rhs[:, U] += su[:, None] * hy
-        rhs[:, c] += y.sum(axis=0)
         n = valid.sum(axis=0)
         increments += np.maximum(n - 1, 0)
         acquisitions += n
@@ -305,13 +318,30 @@ def _joint_normal(tracks, dates, p):
     offsets = np.arange(2 * m, q)
     idle = normal[:, offsets, offsets] == 0
     normal[:, offsets, offsets] += idle
-    return normal, rhs, increments, variance / np.maximum(acquisitions, 1)
+    return normal, increments, variance / np.maximum(acquisitions, 1)
 
 
-def _joint_chunk(tracks, dates, reference_days, regularization, weighted):
+def _joint_rhs(tracks, dates, p):
+    """The right-hand side G'W y (pixels x unknowns)."""
+    m = len(dates) - 1
+    rhs = np.zeros((p, 2 * m + len(tracks)))
+    for j, track in enumerate(tracks):
+        H, valid, _, w, se, su = _joint_terms(track, dates, p)
+        y = np.where(valid, track[1], 0.0) * w
+        hy = (H.T @ y).T
+        rhs[:, :m] += se[:, None] * hy
+        rhs[:, m : 2 * m] += su[:, None] * hy
+        rhs[:, 2 * m + j] = y.sum(axis=0)
+    return rhs
+
+
+def _joint_solution(normal_tracks, tracks, dates, reference_days, regularization, weighted):
+    """(east, up[, sigma east, sigma up]) of the pixels of ``tracks``, each (m, P), from
+    the normal matrices of ``normal_tracks``: one per pixel, or one shared by all."""
     m = len(dates) - 1
     p = tracks[0][1].shape[1]
-    normal, rhs, increments, mean_var = _joint_normal(tracks, dates, p)
+    normal, increments, mean_var = _joint_normal(normal_tracks, dates, normal_tracks[0][1].shape[1])
+    rhs = _joint_rhs(tracks, dates, p)
     data = normal.copy() if weighted else None
     if m > 1 and regularization > 0:
         D = np.diff(np.eye(m), axis=0)
@@ -321,18 +351,22 @@ def _joint_chunk(tracks, dates, reference_days, regularization, weighted):
         normal[:, m : 2 * m, m : 2 * m] += scale * R
     ok = increments > 0
     ok[ok] = np.linalg.cond(normal[ok]) < 1e12
+    shared = len(normal) == 1  # one normal matrix for every pixel
+    solved = np.broadcast_to(ok, (p,))
     L = displacement_map(dates, reference_days)
-    east, up = np.full((m + 1, p), np.nan), np.full((m + 1, p), np.nan)
-    sig_e, sig_u = np.full((m + 1, p), np.nan), np.full((m + 1, p), np.nan)
-    if ok.any():
-        if weighted:
-            inverse = np.linalg.inv(normal[ok])
-            x = np.einsum("pij,pj->pi", inverse, rhs[ok])
-            cov = inverse @ data[ok] @ inverse
-            sig_e[:, ok] = np.sqrt(np.maximum(np.einsum("ki,pij,kj->kp", L, cov[:, :m, :m], L), 0.0))
-            sig_u[:, ok] = np.sqrt(np.maximum(np.einsum("ki,pij,kj->kp", L, cov[:, m : 2 * m, m : 2 * m], L), 0.0))
-        else:
-            x = np.linalg.solve(normal[ok], rhs[ok][..., None])[..., 0]
-        east[:, ok] = L @ x[:, :m].T
-        up[:, ok] = L @ x[:, m : 2 * m].T
-    return (east, up, sig_e, sig_u) if weighted else (east, up)
+    results = [np.full((m + 1, p), np.nan) for _ in range(4 if weighted else 2)]
+    if not ok.any():
+        return results
+    if shared or weighted:
+        inverse = np.linalg.inv(normal[ok])
+        x = rhs @ inverse[0].T if shared else np.einsum("pij,pj->pi", inverse, rhs[ok])
+    else:
+        x = np.linalg.solve(normal[ok], rhs[ok][..., None])[..., 0]
+    results[0][:, solved] = L @ x[:, :m].T
+    results[1][:, solved] = L @ x[:, m : 2 * m].T
+    if weighted:
+        cov = inverse @ data[ok] @ inverse
+        for k, block in ((2, slice(0, m)), (3, slice(m, 2 * m))):
+            var = np.maximum(np.einsum("ki,pij,kj->kp", L, cov[:, block, block], L), 0.0)
+            results[k][:, solved] = np.sqrt(var)
+    return results

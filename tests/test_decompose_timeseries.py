@@ -206,6 +206,43 @@ def test_method1_sigmas_match_the_scatter_of_noisy_repeats(regularization):
                             (days[1], yd[:, :5], S_DESC[0], S_DESC[2], 3.0)], days[2], 0.0, lam)[2] is None  # fmt: skip
 
 
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), regularization=st.sampled_from([0.0, 0.05, 1.0]), weighted=st.booleans())
+def test_property_method1_shared_factorisation_equals_pixel_by_pixel(seed, regularization, weighted):
+    """Single-valued geometry: pixels sharing their valid acquisitions share one factored
+    normal matrix. The same geometry given per pixel (arrays of one value) is solved pixel
+    by pixel: both must agree, for large groups, small ones and masked pixels."""
+    rng = np.random.default_rng(seed)
+    asc = every(12, 14, D(2020, 1, 1))
+    desc = every(12, 14, D(2020, 1, 1) + datetime.timedelta(days=int(rng.integers(1, 11))))
+    p = 300
+    ya, yd = rng.normal(0, 5, (14, p)), rng.normal(0, 5, (14, p))
+    ya[3:5, 100:200] = np.nan  # a large group with a gap
+    yd[:, 200:230] = np.nan  # no descending acquisition at all
+    ya[rng.integers(0, 14, 40), rng.integers(230, 300, 40)] = np.nan  # small groups
+    dates = tsd.output_dates(tsd.EVERY_ACQUISITION, [("a", asc), ("d", desc)])
+    days = [np.array([(d - dates[0]).days for d in x], float) for x in (asc, desc, dates)]
+    sa, sd = (2.0, 3.0) if weighted else (None, None)
+
+    def solve(per_pixel):
+        def value(x):
+            return np.full(p, x) if per_pixel and x is not None else x
+
+        tracks = [(days[0], ya, value(S_ASC[0]), value(S_ASC[2]), value(sa)),
+                  (days[1], yd, value(S_DESC[0]), value(S_DESC[2]), value(sd))]  # fmt: skip
+        return tsd.joint_solve(tracks, days[2], days[2][3], regularization * 12 / 365.25, with_sigma=weighted)
+
+    shared, each = solve(False), solve(True)
+    for a, b in zip(shared, each):
+        if a is None:
+            assert b is None
+            continue
+        np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
+        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-7)
+    if regularization > 0:  # unsmoothed, an interval seen by one track only is not resolved
+        assert np.isfinite(shared[1][:, :100]).all()
+
+
 @pytest.mark.parametrize(
     "tracks, kwargs, message",
     [
