@@ -18,18 +18,24 @@ def validity_patterns(valid: np.ndarray) -> tuple:
     return np.ravel(inverse), sizes
 
 
-def large_groups(valid: np.ndarray) -> tuple:
-    """([(epochs valid, member pixel indices)] of the patterns of at least
-    PATTERN_MIN_PIXELS pixels, bool mask of the pixels left over). A block valid
-    everywhere is one group without a search."""
-    p = valid.shape[1]
-    if valid.all():
-        return [(np.ones(valid.shape[0], dtype=bool), slice(None))], np.zeros(p, dtype=bool)
-    inverse, sizes = validity_patterns(valid)
+def large_groups(valid: np.ndarray, min_pixels: int = PATTERN_MIN_PIXELS) -> tuple:
+    """([(epochs valid, member pixel indices)] of the patterns of at least ``min_pixels``
+    pixels, bool mask of the pixels left over). A block valid everywhere is one group
+    without a search, and only the pixels missing an epoch are searched for patterns (the
+    complete ones are usually most of a block)."""
+    n, p = valid.shape
+    complete = valid.all(axis=0)
+    if complete.all():
+        return [(np.ones(n, dtype=bool), slice(None))], np.zeros(p, dtype=bool)
     groups, rest = [], np.ones(p, dtype=bool)
-    big = np.flatnonzero(sizes >= PATTERN_MIN_PIXELS)
+    if np.count_nonzero(complete) >= min_pixels:
+        groups.append((np.ones(n, dtype=bool), np.flatnonzero(complete)))
+        rest[complete] = False
+    others = np.flatnonzero(~complete)
+    inverse, sizes = validity_patterns(valid[:, others])
+    big = np.flatnonzero(sizes >= min_pixels)
     if big.size:
-        order = np.argsort(inverse, kind="stable")
+        order = others[np.argsort(inverse, kind="stable")]
         starts = np.concatenate([[0], np.cumsum(sizes)])
         for g in big:
             members = order[starts[g] : starts[g + 1]]

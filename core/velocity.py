@@ -109,6 +109,11 @@ def design_matrix(epochs: list, model: int, steps: list) -> np.ndarray:
     return np.column_stack(columns)
 
 
+#: Pixels a pattern of valid epochs needs to be fitted as a group: below this, building
+#: every pixel's own normal matrix by matrix products costs less than a group's overhead.
+FIT_GROUP_PIXELS = 1024
+
+
 def fit(y: np.ndarray, A: np.ndarray) -> tuple:
     """Per-pixel least squares of ``y`` (epochs x pixels, NaN = missing) on ``A``:
     (velocity, sigma, epochs used), NaN where fewer than p + 2 epochs are valid.
@@ -120,7 +125,7 @@ def fit(y: np.ndarray, A: np.ndarray) -> tuple:
     sigma = np.full(y.shape[1], np.nan, dtype=np.float32)
     if y.shape[1] == 0:
         return velocity, sigma, np.zeros(0, dtype=int)
-    groups, rest = large_groups(valid)
+    groups, rest = large_groups(valid, FIT_GROUP_PIXELS)
     whole = len(groups) == 1 and not rest.any() and groups[0][0].all()
     count = np.full(y.shape[1], y.shape[0]) if whole else valid.sum(axis=0)
     for rows, members in groups:
@@ -173,23 +178,47 @@ def _fit_per_pixel(y: np.ndarray, A: np.ndarray) -> tuple:
 
 
 def _fit_each(y: np.ndarray, A: np.ndarray) -> tuple:
+    """Each pixel its own normal matrix, all built by two matrix products: the products of
+    pairs of columns of A times the validity, and A' times the zero-filled data."""
     n, p = A.shape
     valid = np.isfinite(y)
     w = valid.astype(np.float64)
     y0 = np.where(valid, y, 0.0).astype(np.float64)
     count = valid.sum(axis=0)
-    normal = np.einsum("ni,nj,nm->mij", A, A, w)
-    rhs = np.einsum("ni,nm->mi", A, y0)
+    pairs = (A[:, :, None] * A[:, None, :]).reshape(n, p * p)
+    normal = (pairs.T @ w).T.reshape(-1, p, p)
+    rhs = (A.T @ y0).T
+    yy = np.einsum("ij,ij->j", y0, y0)
     velocity = np.full(y.shape[1], np.nan)
     sigma = np.full(y.shape[1], np.nan)
-    ok = count >= p + 2
-    if ok.any():
-        cond = np.linalg.cond(normal[ok])
-        good = np.flatnonzero(ok)[np.isfinite(cond) & (cond < 1e12)]
-        inverse = np.linalg.inv(normal[good])
+    ok = np.flatnonzero(count >= p + 2)
+    if ok.size:
+        inverse, cond = _inverse_and_condition(normal[ok])
+        keep = np.isfinite(cond) & (cond < 1e12)
+        good, inverse = ok[keep], inverse[keep]
         m = np.einsum("kij,kj->ki", inverse, rhs[good])
-        residual = (y0[:, good] - A @ m.T) * w[:, good]
-        s2 = np.einsum("ij,ij->j", residual, residual) / (count[good] - p)
+        # the residual sum of squares from the normal equations, as in _fit_pattern
+        rss = yy[good] - np.einsum("ki,ki->k", m, rhs[good])
         velocity[good] = m[:, VELOCITY_COLUMN]
-        sigma[good] = np.sqrt(s2 * inverse[:, VELOCITY_COLUMN, VELOCITY_COLUMN])
+        sigma[good] = np.sqrt(np.maximum(rss, 0.0) / (count[good] - p) * inverse[:, VELOCITY_COLUMN, VELOCITY_COLUMN])
     return velocity, sigma
+
+
+def _inverse_and_condition(normal: np.ndarray) -> tuple:
+    """Inverses and 2-norm condition numbers of symmetric positive (semi-)definite
+    matrices (k, p, p): in closed form for 2 x 2 (the linear model: LAPACK's per-matrix
+    overhead cost ten times the rest of the fit), by LAPACK otherwise."""
+    if normal.shape[1:] != (2, 2):
+        cond = np.linalg.cond(normal) if len(normal) else np.zeros(0)
+        ok = np.isfinite(cond) & (cond < 1e12)
+        inverse = np.full_like(normal, np.nan)
+        inverse[ok] = np.linalg.inv(normal[ok])
+        return inverse, cond
+    a, b, c = normal[:, 0, 0], normal[:, 0, 1], normal[:, 1, 1]
+    det = a * c - b * b
+    half = 0.5 * (a + c)
+    root = np.sqrt(np.maximum(half * half - det, 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cond = np.where(det > 0, (half + root) / (half - root), np.inf)
+        inverse = np.stack([np.stack([c, -b], axis=-1), np.stack([-b, a], axis=-1)], axis=-2) / det[:, None, None]
+    return inverse, cond

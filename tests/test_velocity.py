@@ -137,3 +137,19 @@ def test_pixels_grouped_by_their_valid_epochs_fit_as_pixel_by_pixel():
     ok = np.isfinite(y[:, 150])
     expected = np.linalg.lstsq(A[ok], y[ok, 150], rcond=None)[0][1]
     assert vel[150] == pytest.approx(expected, rel=1e-5)
+
+
+def test_closed_form_two_by_two_inverse_and_condition_match_lapack():
+    rng = np.random.default_rng(3)
+    g = rng.normal(size=(500, 10, 2)) * rng.uniform(0.01, 100, (500, 1, 2))
+    normal = np.einsum("kni,knj->kij", g, g)
+    normal[0] = [[1.0, 2.0], [2.0, 4.0]]  # singular
+    inverse, cond = v._inverse_and_condition(normal)
+    want = np.linalg.cond(normal[1:])
+    np.testing.assert_allclose(cond[1:], want, rtol=1e-6)
+    np.testing.assert_allclose(inverse[1:], np.linalg.inv(normal[1:]), rtol=1e-8, atol=1e-12)
+    assert not cond[0] < 1e12
+    # larger systems go through LAPACK, with the same meaning
+    big = np.einsum("kni,knj->kij", *(2 * [rng.normal(size=(20, 10, 4))]))
+    inverse, cond = v._inverse_and_condition(big)
+    np.testing.assert_allclose(inverse, np.linalg.inv(big), rtol=1e-8, atol=1e-10)
