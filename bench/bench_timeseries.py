@@ -12,6 +12,8 @@ Cases (each a separate process: wall seconds and max RSS from wait4):
   ours qgis_process velocity
   floor read pair + write   both stacks read once and two outputs of one band per output date written
   ours core decompose_ts    losdecomp:decompose_timeseries through the core API (method 0, every date)
+  floor read gappy stack    as the first floor, on a pair-size stack with 1 % of pixel-epochs missing at random
+  ours core velocity, gaps  losdecomp:velocity on it (most pixels then have their own pattern of epochs)
 
 Inputs are uncompressed tiled float32 GeoTIFFs (the page cache is dropped before no case:
 each case after the first reads warm files, as the floors do).
@@ -37,8 +39,9 @@ from bench import QGIS_PROCESS, case_runner, plugin_parent, write_tif  # noqa: E
 gdal.UseExceptions()
 
 
-def generate_stack(path, n, epochs, start, heading, seed):
-    """A dated LOS displacement stack (mm) written band by band: memory stays one band."""
+def generate_stack(path, n, epochs, start, heading, seed, gaps=0.0):
+    """A dated LOS displacement stack (mm) written band by band: memory stays one band;
+    ``gaps``: the share of pixel-epochs set to nodata at random."""
     rng = np.random.default_rng(seed)
     ve = rng.normal(0, 5, (n, n)).astype(np.float32)
     vu = rng.normal(-3, 5, (n, n)).astype(np.float32)
@@ -51,7 +54,10 @@ def generate_stack(path, n, epochs, start, heading, seed):
     for i, d in enumerate(dates, start=1):
         t = (d - dates[0]).days / 365.25
         band = ds.GetRasterBand(i)
-        band.WriteArray((s[0] * ve + s[2] * vu) * np.float32(t))
+        values = (s[0] * ve + s[2] * vu) * np.float32(t)
+        if gaps:
+            values[rng.random((n, n)) < gaps] = np.nan
+        band.WriteArray(values)
         band.SetMetadataItem("INSAR_DATE", d.strftime("%Y%m%d"))
         band.SetDescription(d.strftime("%Y%m%d"))
     ds = None
@@ -125,11 +131,11 @@ CORE_DECOMPOSE_TS = textwrap.dedent(
 )
 
 
-def generated(path, n, epochs, start, heading, seed):
+def generated(path, n, epochs, start, heading, seed, gaps=0.0):
     """``generate_stack`` in a process of its own: a child forked from a process that wrote a
     big file would inherit its peak memory (Linux keeps the high-water mark across exec)."""
     cmd = [sys.executable, os.path.abspath(__file__), "--generate", path, str(n), str(epochs), start, str(heading),
-           str(seed)]  # fmt: skip
+           str(seed), str(gaps)]  # fmt: skip
     subprocess.run(cmd, check=True)
     return path
 
@@ -163,6 +169,12 @@ def run(args):
     block = str(timeseries_decomp_run.BLOCK_PIXELS)
     case("floor read pair + write", [py, "-c", FLOOR_PAIR, parent, block, asc, desc, out("o_e.tif"), out("o_u.tif")])
     case("ours core decompose_ts", [py, "-c", CORE_DECOMPOSE_TS, parent, asc, desc, out("o_e.tif"), out("o_u.tif")])
+    os.remove(desc)
+    print(f"\n== velocity with 1 % of pixel-epochs missing at random (the worst case for the fit): {e} epochs x "
+          f"{n} x {n}: generating", flush=True)  # fmt: skip
+    gappy = generated(out("gappy.tif"), n, e, "2019-01-01", 348.0, 4, gaps=0.01)
+    case("floor read gappy stack", [py, "-c", FLOOR_READ, parent, str(velocity_run.BLOCK_PIXELS), gappy])
+    case("ours core velocity, gaps", [py, "-c", CORE_VELOCITY, parent, gappy, out("o_v.tif"), out("o_s.tif")])
     shutil.rmtree(work, ignore_errors=True)
     return res
 
@@ -177,6 +189,7 @@ def report(res):
         ("ours core velocity", "floor read stack"),
         ("ours qgis_process velocity", "floor read stack"),
         ("ours core decompose_ts", "floor read pair + write"),
+        ("ours core velocity, gaps", "floor read gappy stack"),
     ):
         if a in res and b in res:
             print(f"    {a} / {b}: time {res[a][0] / res[b][0]:.2f}, memory {res[a][1] / res[b][1]:.2f}")
@@ -189,11 +202,12 @@ def main():
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--work", default=os.path.join(ROOT, "build", "bench"))
     parser.add_argument("--json", help="also write the figures to this file")
-    parser.add_argument("--generate", nargs=6, help=argparse.SUPPRESS)
+    parser.add_argument("--generate", nargs=7, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.generate:
-        path, n, epochs, start, heading, seed = args.generate
-        generate_stack(path, int(n), int(epochs), datetime.date.fromisoformat(start), float(heading), int(seed))
+        path, n, epochs, start, heading, seed, gaps = args.generate
+        generate_stack(path, int(n), int(epochs), datetime.date.fromisoformat(start), float(heading), int(seed),
+                       float(gaps))  # fmt: skip
         return
     sys.path.insert(0, plugin_parent())
     res = run(args)

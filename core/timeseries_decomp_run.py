@@ -27,8 +27,8 @@ from .writer import BandSpec, OutputSet
 METHOD_NAMES = {tsd.INTERPOLATE: "linear interpolation in time, then a per-date inversion",
                 tsd.JOINT: "joint least squares of all acquisitions with first-order temporal smoothing"}  # fmt: skip
 #: Pixels per window (read and written together; tile-aligned, at least one 256 x 256 tile)
-#: and per solve (the per-date arrays of a solve hold dates x pixels float64 values).
-BLOCK_PIXELS, SOLVE_PIXELS = 1 << 16, 4096
+#: and per solve (the per-date arrays of a solve hold dates x pixels values).
+BLOCK_PIXELS, SOLVE_PIXELS = 1 << 16, 1 << 12
 
 
 @dataclass
