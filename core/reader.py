@@ -32,6 +32,37 @@ def _is_float(band):
     return band.DataType in (gdal.GDT_Float32, gdal.GDT_Float64)
 
 
+def warped_vrt(ds: gdal.Dataset, bands: list, grid: Grid, resampling: str) -> gdal.Dataset:
+    """An in-memory warped VRT of ``bands`` of ``ds`` on ``grid``, float32 with NaN for
+    nodata: warping then happens window by window, all bands of a window in one pass (one
+    coordinate transformation for every band of a time series)."""
+    src = ds
+    if list(bands) != list(range(1, ds.RasterCount + 1)):
+        src = gdal.Translate("", ds, format="VRT", bandList=list(bands))
+    nodata = []
+    for b in bands:
+        band = ds.GetRasterBand(b)
+        value = band.GetNoDataValue()
+        nodata.append(repr(float(value)) if value is not None else ("nan" if _is_float(band) else None))
+    src_nodata = None if all(v is None for v in nodata) else " ".join(v or "nan" for v in nodata)
+    return gdal.Warp(
+        "",
+        src,
+        format="VRT",
+        dstSRS=grid.crs_wkt,
+        outputBounds=grid.bounds,
+        width=grid.width,
+        height=grid.height,
+        resampleAlg=_GDAL_RESAMPLING[resampling],
+        outputType=gdal.GDT_Float32,
+        srcNodata=src_nodata,
+        dstNodata="nan",
+        # each band's nodata masks that band only (gdal.Warp would otherwise mask a pixel in
+        # every band once it is nodata in all of them, or in any, depending on the version)
+        warpOptions=["UNIFIED_SRC_NODATA=NO"],
+    )
+
+
 class GridReader:
     """Delivers windows of ``ref`` resampled onto ``grid``."""
 
@@ -51,7 +82,7 @@ class GridReader:
         self.warped = self._offset is None
         self._vrt = None
         if self.warped:
-            self._vrt = self._warped_vrt(band, resampling)
+            self._vrt = warped_vrt(self._ds, [ref.band], grid, resampling)
             self._band = self._vrt.GetRasterBand(1)
             self._use_mask = False
         else:
@@ -63,31 +94,6 @@ class GridReader:
         # after every window. Strips span the whole width: they are kept until the last
         # window of their row band, so that no strip is read twice.
         self._drop_each_window = band.GetBlockSize()[0] < info.width
-
-    def _warped_vrt(self, band, resampling):
-        src = self._ds
-        if self._ds.RasterCount > 1:
-            src = gdal.Translate("", self._ds, format="VRT", bandList=[self.ref.band])
-        if self._nodata is not None:
-            src_nodata = repr(float(self._nodata))
-        elif _is_float(band):
-            src_nodata = "nan"
-        else:
-            src_nodata = None
-        g = self.grid
-        return gdal.Warp(
-            "",
-            src,
-            format="VRT",
-            dstSRS=g.crs_wkt,
-            outputBounds=g.bounds,
-            width=g.width,
-            height=g.height,
-            resampleAlg=_GDAL_RESAMPLING[resampling],
-            outputType=gdal.GDT_Float32,
-            srcNodata=src_nodata,
-            dstNodata="nan",
-        )
 
     @raises
     def read(self, col: int, row: int, ncols: int, nrows: int) -> np.ndarray:
@@ -141,60 +147,73 @@ class StackReader:
     """Windows of several bands of one raster (a time series) on ``grid``, as (bands, rows,
     columns) float32 with NaN for nodata, scaled by ``scale``.
 
-    On the raster's own grid every band of a window is read in one call on one dataset:
+    Every band of a window is read in one call on one dataset. On the raster's own grid
     GDAL then reads each block once, whether the file interleaves by pixel (every band of a
-    tile together, the GeoTIFF default) or by band. Blocks are dropped after each window
-    (strips at the end of their row band), so memory stays one window of blocks. Off the
-    grid, each band is warped by its own GridReader."""
+    tile together, the GeoTIFF default) or by band; off the grid, one warped VRT of all the
+    bands warps them in one pass (a VRT per band cost twenty times more), each band masked
+    by its own nodata (at the edge of a hole the resampling weighs the valid neighbours,
+    where a single band's warp leaves out a pixel whose nearest source is nodata). Blocks are dropped
+    after each window (strips at the end of their row band), so memory stays one window of
+    blocks."""
 
     @raises
     def __init__(self, path: str, bands: list, grid: Grid, resampling: str = DEFAULT_RESAMPLING,
                  scale: float = 1.0, label: str = ""):  # fmt: skip
+        if resampling not in _GDAL_RESAMPLING:
+            raise ValueError(f"unknown resampling method {resampling!r}")
         self.ref = RasterRef(path, bands[0], label or path, scale)
         self.bands, self.grid = list(bands), grid
         info = raster_info(path, self.ref.name)
+        missing = [b for b in self.bands if not 1 <= b <= info.band_count]
+        if missing:
+            raise GridError(f"{self.ref.name}: has no band {missing[0]} (it has {info.band_count})")
         self._offset = window_offset(info, grid)
-        self._per_band, self._ds = [], None
-        if self._offset is None:
-            self._per_band = [
-                GridReader(RasterRef(path, b, f"{label} band {b}", scale), grid, resampling) for b in bands
-            ]
-            return
         self._ds = gdal.Open(path)
-        first = self._ds.GetRasterBand(bands[0])
+        self._vrt = None
         self._nodata = [self._ds.GetRasterBand(b).GetNoDataValue() for b in bands]
         self._size = (info.width, info.height)
-        self._drop_each_window = first.GetBlockSize()[0] < info.width
+        self._drop_each_window = self._ds.GetRasterBand(bands[0]).GetBlockSize()[0] < info.width
+        if self._offset is None:
+            self._vrt = warped_vrt(self._ds, self.bands, grid, resampling)
+            self._drop_each_window = True
 
     @raises
     def read(self, col: int, row: int, ncols: int, nrows: int) -> np.ndarray:
-        if self._per_band:
-            return np.stack([r.read(col, row, ncols, nrows) for r in self._per_band])
-        out = np.full((len(self.bands), nrows, ncols), np.nan, dtype=np.float32)
-        c0, r0 = col + self._offset[0], row + self._offset[1]
-        x0, y0 = max(c0, 0), max(r0, 0)
-        x1, y1 = min(c0 + ncols, self._size[0]), min(r0 + nrows, self._size[1])
         try:
             with quiet():
-                if x1 > x0 and y1 > y0:
-                    part = self._ds.ReadAsArray(x0, y0, x1 - x0, y1 - y0, band_list=self.bands,
-                                                buf_type=gdal.GDT_Float32)  # fmt: skip
-                    part = part.reshape(len(self.bands), y1 - y0, x1 - x0)
-                    for k, nodata in enumerate(self._nodata):
-                        if nodata is not None and not np.isnan(nodata):
-                            part[k][part[k] == np.float32(nodata)] = np.nan
-                    out[:, y0 - r0 : y1 - r0, x0 - c0 : x1 - c0] = part
+                out = self._warped(col, row, ncols, nrows) if self._vrt else self._direct(col, row, ncols, nrows)
                 if self._drop_each_window or col + ncols >= self.grid.width:
-                    self._ds.FlushCache()
+                    for ds in (self._vrt, self._ds):
+                        if ds is not None:
+                            ds.FlushCache()
         except RuntimeError as exc:
             raise _read_failure(self.ref, detached(exc)) from None
         if self.ref.scale != 1.0:
             out *= np.float32(self.ref.scale)
         return out
 
+    def _warped(self, col, row, ncols, nrows):
+        out = self._vrt.ReadAsArray(col, row, ncols, nrows, buf_type=gdal.GDT_Float32)
+        if out is None:
+            raise RuntimeError(gdal.GetLastErrorMsg() or "no data returned")
+        return out.reshape(len(self.bands), nrows, ncols)
+
+    def _direct(self, col, row, ncols, nrows):
+        out = np.full((len(self.bands), nrows, ncols), np.nan, dtype=np.float32)
+        c0, r0 = col + self._offset[0], row + self._offset[1]
+        x0, y0 = max(c0, 0), max(r0, 0)
+        x1, y1 = min(c0 + ncols, self._size[0]), min(r0 + nrows, self._size[1])
+        if x1 > x0 and y1 > y0:
+            part = self._ds.ReadAsArray(x0, y0, x1 - x0, y1 - y0, band_list=self.bands, buf_type=gdal.GDT_Float32)
+            part = part.reshape(len(self.bands), y1 - y0, x1 - x0)
+            for k, nodata in enumerate(self._nodata):
+                if nodata is not None and not np.isnan(nodata):
+                    part[k][part[k] == np.float32(nodata)] = np.nan
+            out[:, y0 - r0 : y1 - r0, x0 - c0 : x1 - c0] = part
+        return out
+
     def close(self) -> None:
-        for r in self._per_band:
-            r.close()
+        self._vrt = None
         self._ds = None
 
 
