@@ -257,9 +257,9 @@ def common_grid(
 
 
 @raises
-def window_offset(info: "RasterInfo", grid: "Grid") -> Optional[tuple]:
-    """(col, row) offset of ``grid`` in the raster when the raster lies on the same
-    pixel lattice (same CRS, north-up, same pixel size, whole-pixel shift), else None."""
+def lattice_offset(info: "RasterInfo", grid: "Grid") -> Optional[tuple]:
+    """(col, row) of ``grid``'s origin in the raster's pixels, possibly fractional, when
+    both have the same CRS, are north-up and have the same pixel size, else None."""
     gt = info.geotransform
     dx, dy = grid.pixel_size
     if not (
@@ -269,8 +269,16 @@ def window_offset(info: "RasterInfo", grid: "Grid") -> Optional[tuple]:
         and same_crs(info.crs_wkt, grid.crs_wkt)
     ):
         return None
-    col = (grid.geotransform[0] - gt[0]) / dx
-    row = (gt[3] - grid.geotransform[3]) / dy
+    return (grid.geotransform[0] - gt[0]) / dx, (gt[3] - grid.geotransform[3]) / dy
+
+
+def window_offset(info: "RasterInfo", grid: "Grid") -> Optional[tuple]:
+    """(col, row) offset of ``grid`` in the raster when the raster lies on the same
+    pixel lattice (same CRS, north-up, same pixel size, whole-pixel shift), else None."""
+    offset = lattice_offset(info, grid)
+    if offset is None:
+        return None
+    col, row = offset
     if abs(col - round(col)) > _ALIGN_TOL or abs(row - round(row)) > _ALIGN_TOL:
         return None
     return (int(round(col)), int(round(row)))
