@@ -361,6 +361,23 @@ def test_per_pixel_geometry_and_a_third_track_with_its_own_footprint(plugin, sta
         np.testing.assert_allclose(read_band(res["OUTPUT_EAST"], i), east_rate * t, atol=1e-3)
 
 
+def test_method1_with_per_pixel_geometry_warns_when_it_will_be_slow(plugin, stacks, monkeypatch):  # noqa: F811
+    from insar_decomposition.core import timeseries_decomp_run as tsr
+    from insar_decomposition.core.plan import Request
+    from insar_decomposition.core.tracks import TrackInput
+
+    asc, desc, _, _, tmp = stacks
+    tracks = [TrackInput("ascending", asc, time_series=True), TrackInput("descending", desc, time_series=True)]
+
+    def warnings(method):
+        req = tsr.TimeSeriesRequest(Request(tracks=tracks, outputs={"up": str(tmp / "u.tif")}), method=method)
+        return [w for w in tsr.plan(req).warnings if "per-pixel geometry" in w]
+
+    assert warnings(1) == []  # 2000 pixels: seconds
+    monkeypatch.setattr(tsr, "_JOINT_SECONDS_PER_CUBE", 1e-5)  # as if the grid were huge
+    assert "minutes for 118 output dates" in warnings(1)[0] and warnings(0) == []
+
+
 def dates_iso(compact_date):
     return f"{compact_date[:4]}-{compact_date[4:6]}-{compact_date[6:]}"
 
