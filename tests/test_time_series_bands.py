@@ -138,7 +138,7 @@ def test_a_stack_shifted_by_a_fraction_of_a_pixel_is_resampled_as_gdal_warps_it(
     """Same CRS and pixel size, another origin (two geocoded tracks): the stack reader's own
     bilinear resampling, with holes, scattered nodata and the grid partly outside the
     raster. The same pixels are valid as in GDAL's warp; the values are bilinear by hand,
-    and GDAL's inside the raster (near its edge GDAL 3.10 widens its kernel, 3.6 and 3.11
+    and GDAL's inside the raster (near its edge GDAL 3.10 widens its kernel, 3.6 and 3.13
     do not)."""
     from osgeo import osr
 
