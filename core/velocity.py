@@ -207,7 +207,7 @@ def _fit_each(y: np.ndarray, A: np.ndarray) -> tuple:
 def _inverse_and_condition(normal: np.ndarray) -> tuple:
     """Inverses and 2-norm condition numbers of symmetric positive (semi-)definite
     matrices (k, p, p): in closed form for 2 x 2 (the linear model: LAPACK's per-matrix
-    overhead cost ten times the rest of the fit), by LAPACK otherwise."""
+    overhead cost three times the rest of the fit), by LAPACK otherwise."""
     if normal.shape[1:] != (2, 2):
         cond = np.linalg.cond(normal) if len(normal) else np.zeros(0)
         ok = np.isfinite(cond) & (cond < 1e12)
