@@ -302,26 +302,35 @@ def ratio(results, a, b, index):
     return float("nan")
 
 
+def print_cases(res, pairs):
+    """The table of ``res`` ({case: (wall s, peak MB)}) and the ratios of the ``pairs``
+    (case, reference) that both ran."""
+    print(f"  {'case':42s} {'wall s':>9s} {'peak MB':>9s}")
+    for name, (sec, mb) in res.items():
+        print(f"  {name:42s} {sec:9.2f} {mb:9.0f}")
+    print("  ratios (time, memory):")
+    for a, b in pairs:
+        t, m = ratio(res, a, b, 0), ratio(res, a, b, 1)
+        if not math.isnan(t):
+            print(f"    {a} / {b}: time {t:.2f}, memory {m:.2f}")
+
+
 def report(all_results):
     print("\n" + "=" * 78)
     for n, res in all_results.items():
         print(f"\n{n} x {n} pixels")
-        print(f"  {'case':42s} {'wall s':>9s} {'peak MB':>9s}")
-        for name, (sec, mb) in res.items():
-            print(f"  {name:42s} {sec:9.2f} {mb:9.0f}")
-        print("  ratios (time, memory):")
-        for a, b in (
-            ("ours qgis_process const", "mintpy const"),
-            ("ours qgis_process const, no compression", "mintpy const"),
-            ("ours core const", "mintpy const"),
-            ("ours core per-pixel", "mintpy -g"),
-            ("ours qgis_process per-pixel", "mintpy -g"),
-            ("ours core const", "floor read+write"),
-            ("ours core warped", "floor warp"),
-        ):
-            t, m = ratio(res, a, b, 0), ratio(res, a, b, 1)
-            if not math.isnan(t):
-                print(f"    {a} / {b}: time {t:.2f}, memory {m:.2f}")
+        print_cases(
+            res,
+            (
+                ("ours qgis_process const", "mintpy const"),
+                ("ours qgis_process const, no compression", "mintpy const"),
+                ("ours core const", "mintpy const"),
+                ("ours core per-pixel", "mintpy -g"),
+                ("ours qgis_process per-pixel", "mintpy -g"),
+                ("ours core const", "floor read+write"),
+                ("ours core warped", "floor warp"),
+            ),
+        )
     sizes = sorted(all_results)
     if len(sizes) > 1:
         lo, hi = sizes[0], sizes[-1]

@@ -36,7 +36,7 @@ from osgeo import gdal
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from bench import QGIS_PROCESS, case_runner, plugin_parent, write_tif  # noqa: E402
+from bench import QGIS_PROCESS, case_runner, plugin_parent, print_cases, write_tif  # noqa: E402
 
 gdal.UseExceptions()
 
@@ -193,19 +193,16 @@ def run(args):
 
 def report(res):
     print("\n" + "=" * 78)
-    print(f"  {'case':42s} {'wall s':>9s} {'peak MB':>9s}")
-    for name, (sec, mb) in res.items():
-        print(f"  {name:42s} {sec:9.2f} {mb:9.0f}")
-    print("  ratios (time, memory):")
-    for a, b in (
-        ("ours core velocity", "floor read stack"),
-        ("ours qgis_process velocity", "floor read stack"),
-        ("ours core decompose_ts", "floor read pair + write"),
-        ("ours core decompose_ts, warped", "floor read pair + write"),
-        ("ours core velocity, gaps", "floor read gappy stack"),
-    ):
-        if a in res and b in res:
-            print(f"    {a} / {b}: time {res[a][0] / res[b][0]:.2f}, memory {res[a][1] / res[b][1]:.2f}")
+    print_cases(
+        res,
+        (
+            ("ours core velocity", "floor read stack"),
+            ("ours qgis_process velocity", "floor read stack"),
+            ("ours core decompose_ts", "floor read pair + write"),
+            ("ours core decompose_ts, warped", "floor read pair + write"),
+            ("ours core velocity, gaps", "floor read gappy stack"),
+        ),
+    )
 
 
 def main():
