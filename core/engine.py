@@ -34,6 +34,7 @@ from .model import (
 from .pipeline import Cancelled, overlapped  # noqa: F401 (engine.Cancelled stays public)
 from .reader import GeometryReader, GridReader
 from .reference import ReferenceAreaError, median_in
+from .resolvable import nothing_resolved
 from .writer import TILE, OutputError, OutputSet, check_writable
 
 #: Values kept per product for the colour limit of the styled layer.
@@ -187,10 +188,7 @@ class _Run:
 
     def finish(self):
         if self.summary.resolved == 0:
-            raise NoResult(
-                "no pixel could be resolved: the tracks have no valid data together where one looks east "
-                "and another west (check the overlap, the nodata values and the angles)"
-            )
+            raise NoResult(nothing_resolved())
         for key, values in self.samples.items():
             values = np.concatenate(values) if values else np.empty(0)
             self.summary.limits[key] = float(np.percentile(values, COLOUR_PERCENTILE)) if values.size else float("nan")

@@ -11,14 +11,13 @@ from typing import Optional
 
 import numpy as np
 
-#: cond(G) above which a pixel is left as nodata. Sentinel-1 ascending + descending is
-#: about 1.3 to 1.6; 10 means a LOS error can be amplified ten times more in one
-#: component than in the other.
-DEFAULT_MAX_CONDITION = 10.0
-
-# A track counts as east- or west-looking only when its horizontal sensitivity is
-# clearly non-zero.
-_LOOK_EPS = 1e-6
+from .resolvable import (  # noqa: F401 (DEFAULT_MAX_CONDITION, condition_number: part of this module's interface)
+    DEFAULT_MAX_CONDITION,
+    condition_number,
+    decide,
+    mark_look_direction,
+    resolvable_tracks,
+)
 
 
 @dataclass
@@ -59,21 +58,6 @@ def horizontal_sensitivity(s_east: object, s_north: object, azimuth: Optional[fl
         return s_east
     phi = np.radians(azimuth)
     return s_east * np.sin(phi) + s_north * np.cos(phi)
-
-
-def condition_number(g00: object, g01: object, g11: object, det: object = None) -> np.ndarray:
-    """cond(G) = sqrt(lambda_max / lambda_min) of G'G = [[g00, g01], [g01, g11]]
-    (``det``, its determinant, when already known).
-
-    Returns inf where G'G is singular.
-    """
-    half_trace = 0.5 * (g00 + g11)
-    if det is None:
-        det = g00 * g11 - g01 * g01
-    lam_max = half_trace + np.sqrt(np.maximum(half_trace * half_trace - det, 0.0))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cond = np.where(det > 0, lam_max / np.sqrt(np.where(det > 0, det, 1.0)), np.inf)
-    return cond
 
 
 def invert(
@@ -166,8 +150,8 @@ def _invert_pair_per_pixel(tracks, north_velocity, north_sigma, horizontal_azimu
         looks_pos = np.zeros(shape, dtype=bool)
         looks_neg = np.zeros(shape, dtype=bool)
         for vi, ai in zip(valid, a):
-            _mark_look_direction(looks_pos, looks_neg, vi, ai)
-        ok = both & looks_pos & looks_neg & (cond <= max_condition)
+            mark_look_direction(looks_pos, looks_neg, vi, ai)
+        ok = both & decide(np.int16(2), looks_pos, looks_neg, cond, max_condition)
         inv = np.where(ok, 1 / det_g, np.nan).astype(dtype, copy=False)
         horizontal = (u[1] * d[0] - u[0] * d[1]) * inv
         up = (a[0] * d[1] - a[1] * d[0]) * inv
@@ -229,13 +213,13 @@ def _invert_per_pixel(tracks, north_velocity, north_sigma, horizontal_azimuth, m
                 accumulate(g01, va, u)
                 accumulate(g11, v * u, u)
             count += valid
-            _mark_look_direction(looks_pos, looks_neg, valid, a)
+            mark_look_direction(looks_pos, looks_neg, valid, a)
             if keep:
                 used.append((d0, a, u, valid))
 
         det = n00 * n11 - n01 * n01
         cond = condition_number(g00, g01, g11, None if weighted else det)
-        ok = looks_pos & looks_neg & (count >= 2) & (det > 0) & (cond <= max_condition)
+        ok = decide(count, looks_pos, looks_neg, cond, max_condition) & (det > 0)
         inv_det = np.where(ok, 1 / det, np.nan).astype(dtype, copy=False)
         horizontal = (n11 * b0 - n01 * b1) * inv_det
         up = (n00 * b1 - n01 * b0) * inv_det
@@ -283,19 +267,6 @@ def _residual_rms(used, horizontal, up, where, count, shape, dtype):
     return residual_rms
 
 
-def _mark_look_direction(looks_pos, looks_neg, valid, a):
-    """Record where a valid track looks east (a > 0) or west (a < 0) along the solved
-    direction; a track that looks one way over the whole block costs a single pass."""
-    lo, hi = (float(a), float(a)) if a.ndim == 0 else (float(np.min(a)), float(np.max(a)))
-    if lo > _LOOK_EPS:  # False when a holds NaN: the general case below handles it
-        looks_pos |= valid
-    elif hi < -_LOOK_EPS:
-        looks_neg |= valid
-    else:
-        looks_pos |= valid & (a > _LOOK_EPS)
-        looks_neg |= valid & (a < -_LOOK_EPS)
-
-
 def _is_scalar(x):
     return x is None or np.ndim(x) == 0
 
@@ -308,9 +279,8 @@ def _pattern_solution(a, u, var, max_condition):
     W = 1.0 / var
     N = (G * W[:, None]).T @ G
     det = N[0, 0] * N[1, 1] - N[0, 1] ** 2
-    GtG = G.T @ G
-    cond = float(condition_number(GtG[0, 0], GtG[0, 1], GtG[1, 1]))
-    ok = bool(np.any(a > _LOOK_EPS) and np.any(a < -_LOOK_EPS) and det > 0 and cond <= max_condition)
+    ok, cond = resolvable_tracks(a, u, max_condition)
+    ok = ok and det > 0
     if not ok:
         return None, None, cond, False
     C = np.array([[N[1, 1], -N[0, 1]], [-N[0, 1], N[0, 0]]]) / det

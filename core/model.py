@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 from typing import Optional, Union
 
 from . import geometry
-from .inversion import DEFAULT_MAX_CONDITION
+from .resolvable import DEFAULT_MAX_CONDITION
+from .uncertainty import PROPAGATED, TAG_SIGMA_KIND, label
 from .writer import DEFAULT_COMPRESSION, BandSpec
 
 #: Percentile of |value| up to which a signed result's colour ramp runs: a small deep bowl
@@ -134,6 +135,10 @@ def horizontal_label(azimuth: Optional[float]) -> str:
     return "East velocity" if azimuth is None else f"Horizontal velocity along azimuth {azimuth:g} deg"
 
 
+#: Band metadata of a decomposed component's sigma: propagated from the tracks' a-priori sigmas.
+SIGMA_KIND = {TAG_SIGMA_KIND: PROPAGATED}
+
+
 def band_specs(job: Job) -> dict:
     """The bands of each product (description, unit, band metadata)."""
     h = horizontal_label(job.horizontal_azimuth)
@@ -141,7 +146,7 @@ def band_specs(job: Job) -> dict:
     return {
         HORIZONTAL: [BandSpec(h, unit)],
         UP: [BandSpec("Vertical (up) velocity", unit)],
-        SIGMA_HORIZONTAL: [BandSpec(f"Standard deviation of the {h[0].lower()}{h[1:]}", unit)],
-        SIGMA_UP: [BandSpec("Standard deviation of the vertical velocity", unit)],
+        SIGMA_HORIZONTAL: [BandSpec(label(PROPAGATED, f"the {h[0].lower()}{h[1:]}"), unit, SIGMA_KIND)],
+        SIGMA_UP: [BandSpec(label(PROPAGATED, "the vertical velocity"), unit, SIGMA_KIND)],
         QUALITY: [BandSpec(desc, unit if u is None else u, {"QUALITY": key}) for key, desc, u in QUALITY_BANDS],
     }

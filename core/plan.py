@@ -32,6 +32,7 @@ from .grid import (
 from .inversion import DEFAULT_MAX_CONDITION, horizontal_sensitivity
 from .model import ConstantGeometry, Job, NorthSpec, RasterRef
 from .reader import DEFAULT_RESAMPLING, RESAMPLING_METHODS, has_valid_data, sample
+from .resolvable import LOOK_EPS, UNRESOLVED, any_subset_resolvable, refusal
 from .tracks import TrackError, apply_weights_policy, harmonise_units, resolve
 from .velocity import window_mismatch
 from .version import SOFTWARE, created
@@ -116,7 +117,7 @@ def check(req: Request) -> Checked:
     if req.extent is not None and tuple(req.extent) != tuple(grid.bounds):
         given = ", ".join(f"{b:.6f}" for b in req.extent)
         log.append(f"extent: the given extent ({given}) was snapped outward to whole pixels of the grid")
-    _check_geometry_resolves(resolved, req.horizontal_azimuth)
+    _check_geometry_resolves(resolved, req.horizontal_azimuth, req.max_condition)
     warnings += _reference_warnings(resolved, infos, grid)
     windows = [(r.spec.name, r.metadata.window.value) for r in resolved if r.metadata.window is not None]
     log += [f"{name} track: velocity over {w[0]} to {w[1]}" for name, w in windows]
@@ -146,8 +147,8 @@ def plan(req: Request) -> Plan:
     for r in c.resolved:
         if not has_valid_data(r.spec.velocity):
             raise TrackError(f"{r.spec.name} track: the layer holds no valid pixel (all nodata)")
-    area = _reference_area(req, c.grid, log)
-    north = _north(req, c, log, warnings)
+    area = reference_area(req, c.grid, log)
+    north = north_spec(req, c, log, warnings)
     if req.horizontal_azimuth is not None:
         log.append(f"horizontal component solved along azimuth {req.horizontal_azimuth:g} deg clockwise from north")
     job = Job(
@@ -170,7 +171,8 @@ def plan(req: Request) -> Plan:
     return Plan(job, log, warnings)
 
 
-def _reference_area(req, grid, log):
+def reference_area(req: Request, grid: Grid, log: list) -> Optional[reference.ReferenceArea]:
+    """The common reference point or area of ``req`` on ``grid`` (None: none given)."""
     area = None
     if req.reference_point is not None:
         area = reference.from_point(grid, req.reference_point[0], req.reference_point[1], req.reference_radius)
@@ -200,7 +202,8 @@ def _north_raster(path, unit, log, warnings):
     return RasterRef(vpath, 1, f"north velocity {path}", scale or 1.0)
 
 
-def _north(req, c, log, warnings):
+def north_spec(req: Request, c: Checked, log: list, warnings: list) -> Optional[NorthSpec]:
+    """The known north velocity of ``req`` (None: assumed zero), said in the log."""
     if req.north_velocity is None:
         log.append("north: north velocity assumed zero (near-polar orbits do not resolve it)")
         return None
@@ -246,19 +249,22 @@ def _describe(v):
     return v.name if isinstance(v, RasterRef) else f"constant {v:g}"
 
 
-def _check_geometry_resolves(resolved, azimuth):
-    """Refuse before running when single-valued geometries cannot resolve the pair."""
+def _check_geometry_resolves(resolved, azimuth, max_condition):
+    """Refuse before running when single-valued geometries cannot resolve the pair: no
+    two or more of the tracks pass the one guard (``resolvable``) together."""
     const = [r for r in resolved if isinstance(r.spec.geometry, ConstantGeometry)]
     if len(const) != len(resolved):
         return  # per-pixel geometry is checked pixel by pixel
     a = [float(horizontal_sensitivity(r.spec.geometry.s_east, r.spec.geometry.s_north, azimuth)) for r in const]
-    if not (any(x > 1e-6 for x in a) and any(x < -1e-6 for x in a)):
-        direction = "east" if azimuth is None else f"azimuth {azimuth:g}"
-        names = ", ".join(r.spec.name for r in const)
-        raise TrackError(
-            f"the tracks ({names}) all look the same way along {direction}: "
-            f"one must look east and another west to separate horizontal from vertical motion"
-        )
+    u = [float(r.spec.geometry.s_up) for r in const]
+    if any_subset_resolvable(a, u, max_condition):
+        return
+    direction = "east" if azimuth is None else f"azimuth {azimuth:g}"
+    names = [r.spec.name for r in const]
+    if any(x > LOOK_EPS for x in a) and any(x < -LOOK_EPS for x in a):
+        raise TrackError(f"the tracks ({', '.join(names)}) along {direction}: {UNRESOLVED}; "
+                         f"their cond(G) is above MAX_CONDITION {max_condition:g}")  # fmt: skip
+    raise TrackError(refusal(names, direction))
 
 
 def provenance(job: Job, resolved: list, req: Request) -> dict:

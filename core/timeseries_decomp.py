@@ -21,6 +21,7 @@ import numpy as np
 
 from .dates import DAYS_PER_YEAR
 from .patterns import large_groups
+from .resolvable import DEFAULT_MAX_CONDITION, LookGuard
 from .velocity import TimeSeriesError
 
 EVERY_ACQUISITION, REGULAR, ASCENDING_DATES = 0, 1, 2
@@ -55,8 +56,11 @@ def output_dates(mode: int, tracks: list, interval_days: int = 12) -> list:
     if mode == EVERY_ACQUISITION:
         dates = sorted({d for _, e in tracks for d in e if start <= d <= end})
     elif mode == REGULAR:
-        if interval_days is None or interval_days <= 0:
-            raise TimeSeriesError(f"INTERVAL_DAYS must be a positive number of days, not {interval_days}")
+        if interval_days is None or interval_days < 1 or float(interval_days) != int(interval_days):
+            raise TimeSeriesError(
+                f"INTERVAL_DAYS must be a positive whole number of days (output dates are calendar days), "
+                f"not {interval_days}"
+            )
         n = (end - start).days // int(interval_days)
         dates = [start + datetime.timedelta(days=int(interval_days) * i) for i in range(n + 1)]
     elif mode == ASCENDING_DATES:
@@ -84,14 +88,17 @@ def days_since(dates: list, origin: datetime.date) -> np.ndarray:
     return np.array([(d - origin).days for d in dates], dtype=np.float64)
 
 
-def interpolate(epochs: np.ndarray, values: np.ndarray, targets: np.ndarray, max_gap: float) -> tuple:
+def interpolate(epochs: np.ndarray, values: np.ndarray, targets: np.ndarray, max_gap: float,
+                reference_last: bool = False) -> tuple:  # fmt: skip
     """Linear interpolation in time, per pixel, between valid acquisitions.
 
     ``epochs`` (n, days, increasing), ``values`` (n, P) with NaN for missing, ``targets``
     (m, days). Returns (m, P) values and the weights behind them: (i0, i1, w) such that a
     value is ``(1 - w) y[i0] + w y[i1]`` (see :func:`difference_variance`). A target on a
     valid acquisition takes its value; between two valid acquisitions more than
-    ``max_gap`` days apart, or outside the track's acquisitions, it is NaN.
+    ``max_gap`` days apart, or outside the track's acquisitions, it is NaN; but with
+    ``reference_last`` the last target (the reference date) is reached along the line of
+    the two nearest valid acquisitions when both lie within ``max_gap`` of it.
     """
     n, p = values.shape
     valid = np.isfinite(values)
@@ -118,7 +125,39 @@ def interpolate(epochs: np.ndarray, values: np.ndarray, targets: np.ndarray, max
         y0, y1 = values[i0c, cols], values[i1c, cols]
         out[k] = np.where(ok, y0 + w1 * (y1 - y0), np.nan)
         first[k], second[k], weight[k] = i0c, i1c, w1
+    if reference_last and len(targets):
+        _reference_beyond_per_pixel(epochs, values, targets[-1], max_gap, (prev_valid, next_valid),
+                                    (out[-1], first[-1], second[-1], weight[-1]))  # fmt: skip
+        for k in np.flatnonzero(targets[:-1] == targets[-1]):  # zero there, by definition
+            out[k], first[k], second[k], weight[k] = out[-1], first[-1], second[-1], weight[-1]
     return out, (first, second, weight)
+
+
+def _reference_beyond_per_pixel(epochs, values, reference, max_gap, neighbours, row):
+    """:func:`_reference_beyond` for the pixels whose reference value is still missing,
+    vectorised; fills ``row`` (value, i0, i1, w) in place."""
+    n, p = values.shape
+    prev_valid, next_valid = neighbours
+    value, i0, i1, w = row
+    first = next_valid[0]
+    second = next_valid[np.minimum(first + 1, n - 1), np.arange(p)]
+    second = np.where(first + 1 < n, second, n)
+    last = prev_valid[-1]
+    before_last = prev_valid[np.maximum(last - 1, 0), np.arange(p)]
+    before_last = np.where(last >= 1, before_last, -1)
+    early = reference < epochs[np.minimum(first, n - 1)]
+    a = np.where(early, first, before_last)
+    b = np.where(early, second, last)
+    todo = np.isnan(value) & (a >= 0) & (b < n) & (a < b)
+    if not todo.any():
+        return
+    ac, bc = np.where(todo, a, 0), np.where(todo, b, 0)
+    t0, t1 = epochs[ac], epochs[bc]
+    todo &= (np.maximum(np.abs(t0 - reference), np.abs(t1 - reference)) <= max_gap) & (t1 > t0)
+    f = np.where(todo, (reference - t0) / np.where(t1 > t0, t1 - t0, 1.0), 0.0)
+    cols = np.arange(p)
+    value[todo] = (values[ac, cols] + f * (values[bc, cols] - values[ac, cols]))[todo]
+    i0[todo], i1[todo], w[todo] = ac[todo], bc[todo], f[todo]
 
 
 def since_reference(epochs: np.ndarray, values: np.ndarray, targets: np.ndarray, reference: float,
@@ -144,7 +183,7 @@ def since_reference(epochs: np.ndarray, values: np.ndarray, targets: np.ndarray,
         disp[:, members], var[:, members] = _group_since_reference(epochs, values[:, members], every, max_gap, rows,
                                                                    dtype)  # fmt: skip
     if rest.any():
-        interp, (i0, i1, w) = interpolate(epochs, values[:, rest], every, max_gap)
+        interp, (i0, i1, w) = interpolate(epochs, values[:, rest], every, max_gap, reference_last=True)
         shift = interp[:-1] - interp[-1]
         v = difference_variance((i0[:-1], i1[:-1], w[:-1]), (i0[-1], i1[-1], w[-1]))
         v[np.isnan(shift)] = np.nan
@@ -188,7 +227,24 @@ def _pattern_weights(epochs, valid, targets, max_gap):
     span = epochs[i1] - epochs[i0]
     ok &= span <= max_gap
     w = np.where(span > 0, (targets - epochs[i0]) / np.where(span > 0, span, 1.0), 0.0)
+    if not ok[-1] and idx.size >= 2:
+        i0[-1], i1[-1], w[-1], ok[-1] = _reference_beyond(epochs, idx[:2], idx[-2:], targets[-1], max_gap)
+        on_reference = np.flatnonzero(targets[:-1] == targets[-1])  # zero there, by definition
+        i0[on_reference], i1[on_reference], w[on_reference], ok[on_reference] = i0[-1], i1[-1], w[-1], ok[-1]
     return (i0, i1, np.where(ok, w, 0.0)), ok
+
+
+def _reference_beyond(epochs, first_two, last_two, reference, max_gap):
+    """(i0, i1, w, ok) of a reference date before a pixel's first valid acquisition or
+    after its last: reached along the line through the two nearest valid acquisitions,
+    when both lie within ``max_gap`` days of it (the interpolation's own rule: motion
+    close to linear over that span). A gap on the reference date otherwise loses every
+    date of the pixel, though the reference value is as well determined as any other."""
+    pair = first_two if reference < epochs[first_two[0]] else last_two
+    t0, t1 = epochs[pair[0]], epochs[pair[1]]
+    ok = bool(max(abs(t0 - reference), abs(t1 - reference)) <= max_gap and t1 > t0)
+    w = (reference - t0) / (t1 - t0) if t1 > t0 else 0.0
+    return pair[0], pair[1], w if ok else 0.0, ok
 
 
 def difference_variance(a: tuple, b: tuple) -> np.ndarray:
@@ -230,13 +286,16 @@ JOINT_CHUNK_BYTES = 64 << 20
 
 
 def joint_solve(tracks: list, dates: np.ndarray, reference_days: float, regularization: float,
-                with_sigma: bool = False) -> tuple:  # fmt: skip
+                with_sigma: bool = False, max_condition: float = DEFAULT_MAX_CONDITION) -> tuple:  # fmt: skip
     """Method 1 for one block of P pixels: (east, up, sigma east, sigma up), each (m, P)
     at ``dates`` relative to ``reference_days``; the sigmas are None unless asked for
     and every track has one.
 
-    ``tracks``: [(epochs days (n,), values (n, P), s_east, s_up (scalars or (P,)), sigma
-    (scalar, (P,) or None))]. Each track's increments between its valid acquisitions are
+    ``tracks``: [(epochs days (n,), values (n, P), s_h, s_up (scalars or (P,)), sigma
+    (scalar, (P,) or None))], ``s_h`` the sensitivity to the solved horizontal direction
+    (east, or along an azimuth). A pixel is solved only where the tracks with at least two
+    valid acquisitions there pass the one geometry guard (``resolvable.LookGuard``), as in
+    every other path; elsewhere it is NaN at every date. Each track's increments between its valid acquisitions are
     fitted with their full covariance (consecutive increments share an acquisition), which
     is fitting its acquisitions with one free offset per track: an offset is no motion,
     and an acquisition between gaps still links the increments on both sides. The
@@ -250,8 +309,33 @@ def joint_solve(tracks: list, dates: np.ndarray, reference_days: float, regulari
     geometry) go pixel by pixel, a few at a time.
     """
     p = tracks[0][1].shape[1]
-    m = len(dates) - 1
     weighted = with_sigma and all(t[4] is not None for t in tracks)
+    keep = joint_resolvable(tracks, dates, max_condition)
+    if keep.all():
+        return _joint_solve(tracks, dates, reference_days, regularization, weighted)
+    out = [np.full((len(dates), p), np.nan) for _ in range(4 if weighted else 2)]
+    if keep.any():
+        sub = [(e, v[:, keep], _part(se, keep), _part(su, keep), _part(sg, keep)) for e, v, se, su, sg in tracks]
+        for a, b in zip(out, _joint_solve(sub, dates, reference_days, regularization, weighted)):
+            if b is not None:
+                a[:, keep] = b
+    return tuple(out) if weighted else (out[0], out[1], None, None)
+
+
+def joint_resolvable(tracks: list, dates: np.ndarray, max_condition: float = DEFAULT_MAX_CONDITION) -> np.ndarray:
+    """(P,) where the tracks with at least two valid acquisitions inside the output span
+    resolve horizontal and vertical motion (the one guard)."""
+    p = tracks[0][1].shape[1]
+    guard = LookGuard((p,), max_condition)
+    for epochs, values, s_h, s_up, _ in tracks:
+        inside = (epochs >= dates[0]) & (epochs <= dates[-1])
+        guard.add(s_h, s_up, np.count_nonzero(np.isfinite(values[inside]), axis=0) >= 2)
+    return guard.resolvable()
+
+
+def _joint_solve(tracks, dates, reference_days, regularization, weighted):
+    p = tracks[0][1].shape[1]
+    m = len(dates) - 1
     out = [np.full((m + 1, p), np.nan) for _ in range(4 if weighted else 2)]
     rest = np.ones(p, dtype=bool)
     if all(np.ndim(x) == 0 for _, _, *xs in tracks for x in xs if x is not None):
@@ -272,7 +356,7 @@ def joint_solve(tracks: list, dates: np.ndarray, reference_days: float, regulari
 
 
 def _part(x, part):
-    return x[part] if isinstance(x, np.ndarray) and x.ndim == 1 else x
+    return x[part] if isinstance(x, np.ndarray) and x.ndim == 1 and x.size > 1 else x
 
 
 def _joint_terms(track, dates, p):

@@ -19,11 +19,8 @@ from .base import advanced, tr
 from .decompose_algorithm import LOAD_ORDER, DecomposeAlgorithm
 from .styling import register_outputs
 
-#: decompose's parameters that a time series has no use for (a band, north, reference).
-_NOT_HERE = {t.band for t in n.TRACKS} | {
-    n.NORTH_VELOCITY, n.NORTH_VELOCITY_CONSTANT, n.NORTH_SIGMA, n.HORIZONTAL_AZIMUTH,
-    n.REFERENCE_POINT, n.REFERENCE_RADIUS, n.REFERENCE_AREA,
-}  # fmt: skip
+#: decompose's parameters that a time series has no use for (a band: the stack is read whole).
+_NOT_HERE = {t.band for t in n.TRACKS}
 
 
 class DecomposeTimeSeriesAlgorithm(DecomposeAlgorithm):
@@ -53,7 +50,16 @@ class DecomposeTimeSeriesAlgorithm(DecomposeAlgorithm):
         "sharing their acquisitions share one factored system; with per-pixel geometry every pixel is solved "
         "on its own, at a cost that grows with the cube of the number of output dates: for large rasters, "
         "prefer DATES 1 with a longer INTERVAL_DAYS.\n\n"
-        "The north component is assumed zero. Angles, signs, grid and standard deviations work as in "
+        "North: assumed zero, unless a known north velocity is given (NORTH_VELOCITY raster or "
+        "NORTH_VELOCITY_CONSTANT, in the tracks' unit per year): its displacement since the reference date is "
+        "removed from every track, and NORTH_SIGMA enters the sigma outputs through the outputs' response to "
+        "the north (one error shared by every track and date). HORIZONTAL_AZIMUTH solves the horizontal along "
+        "that azimuth instead of east. REFERENCE_POINT (with REFERENCE_RADIUS) or REFERENCE_AREA: every "
+        "track is referenced date by date, each date's median there subtracted from that date, so per-date "
+        "offsets between tracks vanish.\n\n"
+        "Every path, both methods included, leaves a pixel nodata where the valid tracks' look directions do "
+        "not resolve east and up (one must look east and one west, cond(G) at most MAX_CONDITION). Angles, "
+        "signs, grid and standard deviations work as in "
         "'Decompose LOS velocities'; a standard deviation here is that of one acquisition's displacement. "
         "Outputs: one band per output date (INSAR_DATE and a YYYYMMDD description), in the inputs' unit; "
         "the assumption is in the log, the metadata (INSAR_ASSUMPTION) and the layer names."

@@ -111,7 +111,8 @@ def test_property_exact_on_every_date_the_gap_rule_allows(shift, gap_at, gap_len
 
 
 def per_pixel_since_reference(epochs, values, targets, reference, max_gap):
-    interp, (i0, i1, w) = tsd.interpolate(epochs, values, np.append(targets, reference), max_gap)
+    interp, (i0, i1, w) = tsd.interpolate(epochs, values, np.append(targets, reference), max_gap,
+                                      reference_last=True)  # fmt: skip
     disp = interp[:-1] - interp[-1]
     var = tsd.difference_variance((i0[:-1], i1[:-1], w[:-1]), (i0[-1], i1[-1], w[-1]))
     return disp, np.where(np.isnan(disp), np.nan, var)
