@@ -88,18 +88,3 @@ def project(los: np.ndarray, sens: object, min_sensitivity: float, sigma: object
             sig = np.where(ok & np.isfinite(motion), sigma / np.abs(np.where(ok, sens, 1)), np.nan)
             sig = sig.astype(np.float32)
     return motion, sig
-
-
-def nominal_angle_error(s_up: np.ndarray) -> Optional[str]:
-    """How far the one-nominal-angle shortcut (vertical = LOS / cos(one incidence)) would
-    be off across the scene, from a sample of per-pixel ``s_up`` = cos(incidence)."""
-    c = np.asarray(s_up, dtype=np.float64)
-    c = c[np.isfinite(c) & (c > 0)]
-    if c.size == 0:
-        return None
-    lo, hi, mid = float(c.min()), float(c.max()), float(np.median(c))
-    worst = max(abs(mid / lo - 1), abs(mid / hi - 1)) * 100
-    return (
-        f"cos(incidence) varies {lo:.3f}..{hi:.3f} across the swath: a single "
-        f"{np.degrees(np.arccos(mid)):.1f} deg angle would be off by up to {worst:.1f} %"
-    )

@@ -22,7 +22,6 @@ from .projection import (
     check_min_sensitivity,
     downslope_direction,
     horizontal_direction,
-    nominal_angle_error,
     project,
     sensitivity,
     slope_aspect,
@@ -30,6 +29,7 @@ from .projection import (
 from .reader import DEFAULT_RESAMPLING, GeometryReader, GridReader, sampled_unit_vector
 from .schema import TAG_ASSUMPTION, TAG_DATE
 from .tracks import TrackInput, resolve
+from .uncertainty import OMITS, PROPAGATED, TAG_SIGMA_KIND, label
 from .version import SOFTWARE, created
 from .writer import DEFAULT_COMPRESSION, BandSpec, OutputSet
 
@@ -80,7 +80,10 @@ class ProjectionSummary:
     outputs: dict
     pixels: int = 0
     resolved: int = 0
+    blind: int = 0  # geometry known, |s.u| below the minimum sensitivity
+    no_geometry: int = 0  # no look vector (or, downslope, no slope) there
     limit: float = float("nan")
+    messages: list = field(default_factory=list)  # what the run left as nodata, in words
 
 
 def check_request(req: ProjectionRequest) -> None:
@@ -137,7 +140,8 @@ def check(req: ProjectionRequest) -> ProjectionJob:
     thread): the job without its log of the geometry and its metadata."""
     check_request(req)
     band = req.track.band or 1
-    r = resolve(TrackInput(**{**req.track.__dict__, "band": band}))
+    # band None reads every dated band: the band-1-is-a-displacement warning is for a band picked alone
+    r = resolve(TrackInput(**{**req.track.__dict__, "band": band, "time_series": req.track.band is None}))
     bands = _bands(req, r.metadata)
     if SIGMA in req.outputs and req.outputs[SIGMA]:
         if r.spec.sigma is None:
@@ -153,6 +157,12 @@ def check(req: ProjectionRequest) -> ProjectionJob:
     )  # fmt: skip
     check_outputs_paths(job.outputs, [r.spec.velocity] + ([job.dem] if job.dem else []))
     _check_sensitivity(job)
+    if job.outputs.get(SIGMA):
+        job.log.append(
+            f"sigma: {label(PROPAGATED, 'the ' + quantity(job).lower())} = LOS sigma / |s.u|, the LOS sigma being "
+            f"the track's a-priori one ({r.sigma_source}); it omits {OMITS[PROPAGATED]} (including the error of "
+            "the assumption on the direction)"
+        )
     return job
 
 
@@ -165,20 +175,61 @@ def _check_sensitivity(job):
     if sens < job.min_sensitivity:
         raise ProjectionError(
             f"{job.spec.name} track: it sees this direction with a sensitivity |s.u| of {sens:.3f}, below the "
-            f"minimum {job.min_sensitivity:g}; nothing can be projected (an azimuth along the flight direction "
-            "is invisible to the radar)"
+            f"minimum {job.min_sensitivity:g}: all {job.grid.width * job.grid.height} pixels would be nodata, so "
+            "nothing is projected (an azimuth along the flight direction is invisible to the radar)"
         )
+
+
+def nominal_error(sens: np.ndarray, min_sensitivity: float) -> Optional[tuple]:
+    """(lowest, highest, nominal, worst %) of the sensitivity ``s.u`` over a sample of
+    pixels, the nominal being their median, as one nominal geometry would have it. The
+    worst is relative to the true motion: with ``d`` the LOS value, the true motion
+    ``d / (s.u)`` and the nominal one ``d / nominal`` differ by ``|(s.u) / nominal - 1|``
+    of the true motion (infinite when the median is zero). Pixels that are nodata
+    (``|s.u|`` below ``min_sensitivity``) are left out; None when none is left."""
+    c = np.asarray(sens, dtype=np.float64).ravel()
+    c = c[np.isfinite(c) & (np.abs(c) >= min_sensitivity)]
+    if c.size == 0:
+        return None
+    nominal = float(np.median(c))
+    worst = float(np.max(np.abs(c / nominal - 1))) * 100 if nominal else float("inf")
+    return float(c.min()), float(c.max()), nominal, worst
+
+
+def _nominal_error_text(job):
+    s = sampled_unit_vector(job.spec.geometry)
+    if job.direction == VERTICAL:
+        found = nominal_error(s[2], job.min_sensitivity)
+        if found is None:
+            return "no valid geometry sample"
+        lo, hi, nominal, worst = found
+        return (
+            f"cos(incidence) varies {lo:.3f}..{hi:.3f} across the swath: a single {np.degrees(np.arccos(nominal)):.1f}"
+            f" deg angle would be off by up to {worst:.1f} % of the true vertical motion"
+        )
+    found = nominal_error(sensitivity(s, horizontal_direction(job.horizontal_azimuth)), job.min_sensitivity)
+    if found is None:
+        return "no geometry sample with |s.u| above the minimum sensitivity"
+    lo, hi, nominal, worst = found
+    if lo < 0 < hi:
+        return (
+            f"s.u changes sign across the swath ({lo:.3f}..{hi:.3f}): a single nominal geometry would give part "
+            "of the horizontal motion the wrong sign"
+        )
+    return (
+        f"s.u varies {lo:.3f}..{hi:.3f} across the swath: a single nominal geometry (s.u {nominal:.3f}, the "
+        f"median) would be off by up to {worst:.1f} % of the true horizontal motion"
+    )
 
 
 def _explain(job):
     words = assumption(job.direction, job.horizontal_azimuth)
     job.log.append(f"projection: {DIRECTION_NAMES[job.direction]}, {words}")
-    if job.direction == VERTICAL:
-        if isinstance(job.spec.geometry, RasterGeometry):
-            text = nominal_angle_error(sampled_unit_vector(job.spec.geometry)[2])
-            job.log.append(f"projection: {text}" if text else "projection: no valid geometry sample")
-        else:
-            job.log.append("projection: single-valued geometry: one incidence angle for the whole scene")
+    per_pixel = isinstance(job.spec.geometry, RasterGeometry)
+    if per_pixel and job.direction != DOWNSLOPE:
+        job.log.append(f"projection: {_nominal_error_text(job)}")
+    elif job.direction == VERTICAL:
+        job.log.append("projection: single-valued geometry: one incidence angle for the whole scene")
     job.log.append(
         f"projection: pixels where |s.u| < {job.min_sensitivity:g} are nodata (the projection amplifies LOS noise "
         f"by 1/|s.u|, up to {1 / job.min_sensitivity:.2g}x)"
@@ -224,7 +275,8 @@ def _band_specs(job):
     for _, date in job.bands:
         meta = {TAG_DATE: date.strftime("%Y%m%d")} if date else {}
         specs.append(BandSpec(f"{name} {date.isoformat()}" if date else name, job.unit, meta))
-    sigma = [BandSpec(f"Standard deviation of the {name.lower()}", job.unit)]
+    sigma = [BandSpec(label(PROPAGATED, f"the {name.lower()}", "LOS sigma / |s.u|"), job.unit,
+                      {TAG_SIGMA_KIND: PROPAGATED})]  # fmt: skip
     return {MOTION: specs, SIGMA: sigma}
 
 
@@ -272,6 +324,58 @@ def _read_with_halo(reader, grid, win):
     return out
 
 
+def _project_window(job, readers, writers, win, sign):
+    """Project one window of every band; (pixels resolved in some band, pixels blind,
+    pixels without geometry, the last band's motion)."""
+    sens = sensitivity(readers.geometry.read(*win), readers.direction(win))
+    shape = (win[3], win[2])
+    known = np.broadcast_to(np.isfinite(sens), shape)
+    with np.errstate(invalid="ignore"):
+        # the same float32 comparison as ``project`` makes, so the counts match the nodata
+        blind = known & np.broadcast_to(np.abs(np.asarray(sens, dtype=np.float32)) < job.min_sensitivity, shape)
+    sigma = readers.sigma.read(*win) if isinstance(readers.sigma, GridReader) else readers.sigma
+    resolved = np.zeros(shape, dtype=bool)
+    for b, reader in enumerate(readers.los, start=1):
+        motion, sig = project(sign * reader.read(*win), sens, job.min_sensitivity, sigma)
+        writers[MOTION].write(b, motion, win[0], win[1])
+        if SIGMA in writers:
+            writers[SIGMA].write(1, sig, win[0], win[1])
+        resolved |= np.isfinite(motion)
+    return int(resolved.sum()), int(blind.sum()), int((~known).sum()), motion
+
+
+def _no_geometry_words(job):
+    if job.direction == DOWNSLOPE:
+        return "no look vector or no slope (flat ground, DEM nodata or the DEM's edge)"
+    return "no look vector (the geometry is nodata)"
+
+
+def _messages(job, summary):
+    """What was left as nodata and why, in words; NoResult when nothing was projected."""
+    n, direction = summary.pixels, DIRECTION_NAMES[job.direction]
+    if summary.resolved == 0:
+        if summary.blind == n:
+            raise NoResult(
+                f"no pixel could be projected: all {n} pixels have |s.u| below the minimum sensitivity "
+                f"{job.min_sensitivity:g} (the track cannot see {direction} motion there)"
+            )
+        raise NoResult(
+            f"no pixel could be projected: of {n} pixels, {summary.blind} have |s.u| below the minimum sensitivity "
+            f"{job.min_sensitivity:g}, {summary.no_geometry} have {_no_geometry_words(job)}, and the others have "
+            "no LOS value"
+        )
+    messages = []
+    if summary.blind:
+        messages.append(
+            f"{summary.blind} of {n} pixels ({100.0 * summary.blind / n:.1f} %) are nodata: the track barely sees "
+            f"{direction} motion there (|s.u| below the minimum sensitivity {job.min_sensitivity:g}; the "
+            f"projection would amplify the LOS noise more than {1 / job.min_sensitivity:.2g}x)"
+        )
+    if summary.no_geometry:
+        messages.append(f"{summary.no_geometry} of {n} pixels are nodata: {_no_geometry_words(job)}")
+    return messages
+
+
 @raises
 def run(
     job: ProjectionJob, progress: Optional[Callable] = None, is_cancelled: Optional[Callable] = None
@@ -290,27 +394,17 @@ def run(
         for i, win in enumerate(wins):
             if is_cancelled is not None and is_cancelled():
                 raise Cancelled("cancelled")
-            sens = sensitivity(readers.geometry.read(*win), readers.direction(win))
-            sigma = readers.sigma.read(*win) if isinstance(readers.sigma, GridReader) else readers.sigma
-            resolved = 0
-            for b, reader in enumerate(readers.los, start=1):
-                motion, sig = project(sign * reader.read(*win), sens, job.min_sensitivity, sigma)
-                writers[MOTION].write(b, motion, win[0], win[1])
-                if SIGMA in writers:
-                    writers[SIGMA].write(1, sig, win[0], win[1])
-                resolved = max(resolved, int(np.count_nonzero(np.isfinite(motion))))
+            resolved, blind, no_geometry, motion = _project_window(job, readers, writers, win, sign)
             summary.pixels += win[2] * win[3]
             summary.resolved += resolved
+            summary.blind += blind
+            summary.no_geometry += no_geometry
             values = motion.ravel()[::stride]
             picked.append(np.abs(values[np.isfinite(values)]))
             writers.flush()
             if progress is not None:
                 progress((i + 1) / len(wins))
-        if summary.resolved == 0:
-            raise NoResult(
-                f"no pixel could be projected: everywhere |s.u| is below {job.min_sensitivity:g} or the data or the "
-                "geometry is nodata"
-            )
+        summary.messages = _messages(job, summary)
         values = np.concatenate(picked)
         summary.limit = float(np.percentile(values, COLOUR_PERCENTILE)) if values.size else float("nan")
         summary.outputs.update(writers.commit())

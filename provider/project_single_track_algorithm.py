@@ -16,9 +16,10 @@ from ..core.products import track_label
 from ..core.projection import DEFAULT_MIN_SENSITIVITY
 from ..core.reader import RESAMPLING_METHODS
 from ..core.tracks import TrackInput
+from ..core.uncertainty import PROPAGATED, label
 from ..core.writer import COMPRESSIONS
 from . import names as n
-from .base import LosDecompAlgorithm, advanced, tr
+from .base import LosDecompAlgorithm, advanced, tr, warn
 from .layers import crs_wkt, layer_path
 from .parameters import (
     RasterFileParameter,
@@ -47,8 +48,11 @@ class ProjectSingleTrackAlgorithm(LosDecompAlgorithm):
         "The projection amplifies LOS noise by 1/|s . u|: pixels where |s . u| is below MIN_SENSITIVITY are "
         "nodata. Geometry is read per pixel when the product has it (LiCSBAS E/N/U, MintPy geometry, HyP3), "
         "else from HEADING/INCIDENCE or the layer's metadata; the log says how far a single nominal angle "
-        "would be off. A time series (bands with dates) is projected band by band, dates kept, unless BAND "
-        "picks one band."
+        "would be off, relative to the true motion. A time series (bands with dates) is projected band by "
+        "band, dates kept, unless BAND picks one band.\n\n"
+        "OUTPUT_SIGMA is a propagated standard deviation: the track's a-priori LOS standard deviation divided "
+        "by |s . u|. It omits correlated noise the LOS standard deviation does not describe, and the error of "
+        "the assumption on the direction."
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
@@ -83,7 +87,10 @@ class ProjectSingleTrackAlgorithm(LosDecompAlgorithm):
         self.addParameter(QgsProcessingParameterRasterDestination(n.OUTPUT, tr("Projected motion")))
         self.addParameter(
             QgsProcessingParameterRasterDestination(
-                n.OUTPUT_SIGMA, tr("Standard deviation of the projected motion"), optional=True, createByDefault=False
+                n.OUTPUT_SIGMA,
+                tr("Propagated standard deviation of the projected motion"),
+                optional=True,
+                createByDefault=False,
             )
         )
 
@@ -153,12 +160,14 @@ class ProjectSingleTrackAlgorithm(LosDecompAlgorithm):
             return {n.OUTPUT: None, n.OUTPUT_SIGMA: None}
         share = 100.0 * summary.resolved / max(summary.pixels, 1)
         feedback.pushInfo(f"projected {summary.resolved} of {summary.pixels} pixels ({share:.1f} %)")
+        for line in summary.messages:
+            warn(feedback, line)
         what, note = single_track.quantity(job), single_track.assumption_of(job)
         tracks = [track_label(job.spec.velocity.path)]
         name = layer_name(what, job.unit, tracks, note)
         layers = {summary.outputs[single_track.MOTION]: (name, SIGNED, summary.limit)}
         if single_track.SIGMA in summary.outputs:
-            name = layer_name(f"Standard deviation of the {what[0].lower()}{what[1:]}", job.unit, tracks, note)
+            name = layer_name(label(PROPAGATED, f"the {what.lower()}"), job.unit, tracks, note)
             layers[summary.outputs[single_track.SIGMA]] = (name, MAGNITUDE, None)
         register_outputs(context, layers)
         return {n.OUTPUT: summary.outputs[single_track.MOTION], n.OUTPUT_SIGMA: summary.outputs.get(single_track.SIGMA)}
