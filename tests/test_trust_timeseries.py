@@ -272,3 +272,51 @@ def test_decompose_sigmas_with_per_pixel_geometry_are_the_scatter():
     sol = inversion.invert(tracks)
     assert np.median(sol.sigma_horizontal) == pytest.approx(np.std(sol.horizontal), rel=0.10)
     assert np.median(sol.sigma_up) == pytest.approx(np.std(sol.up), rel=0.10)
+
+
+# --- the spatial options through Processing, and the reference date by date -----------
+
+
+def test_a_common_reference_removes_per_date_offsets_between_tracks(tmp_path):
+    """Each track carries its own offset at every date (a reference of its own, an
+    atmosphere): referenced at a common point, date by date, east and up are exact."""
+    rng = np.random.default_rng(11)
+    ve, vu = rng.normal(4.0, 3.0, SHAPE), rng.normal(-9.0, 3.0, SHAPE)
+    asc_off = rng.normal(0, 5, len(ASC_DATES))[:, None, None]
+    desc_off = rng.normal(0, 5, len(DESC_DATES))[:, None, None]
+    asc = write_stack(tmp_path / "asc.tif", stack_of(S_ASC, ASC_DATES, ve, 0, vu) + asc_off, ASC_DATES, ASC_TAGS)
+    desc = write_stack(tmp_path / "desc.tif", stack_of(S_DESC, DESC_DATES, ve, 0, vu) + desc_off, DESC_DATES,
+                       DESC_TAGS)  # fmt: skip
+    tracks = [TrackInput("ascending", asc, time_series=True), TrackInput("descending", desc, time_series=True)]
+    point = (GT[0] + 10.5 * GT[1], GT[3] + 20.5 * GT[5])  # the centre of pixel (20, 10)
+    for method in (tsd.INTERPOLATE, tsd.JOINT):
+        job, out = run(tmp_path, tracks, method=method, reference_point=point, regularization=0.01)
+        t = np.array([(d - job.reference).days / 365.25 for d in job.dates])[:, None, None]
+        np.testing.assert_allclose(out["up"], (vu - vu[20, 10]) * t, atol=2e-3)
+        np.testing.assert_allclose(out["horizontal"], (ve - ve[20, 10]) * t, atol=2e-3)
+        assert any("date by date" in line for line in job.log)
+    _, unreferenced = run(tmp_path, tracks, method=tsd.INTERPOLATE)
+    assert np.abs(unreferenced["up"][-1] - (vu - vu[20, 10]) * t[-1]).max() > 1.0
+
+
+def test_the_spatial_options_reach_the_algorithm_with_their_values(plugin, tmp_path):
+    """Before: HORIZONTAL_AZIMUTH=30 and NORTH_VELOCITY_CONSTANT=20 were not parameters of
+    decompose_timeseries; they reached core as 0 through the shared request."""
+    from conftest import run_logged
+
+    az, rate, vu = 30.0, 15.0, -8.0
+    ve, vn = rate * np.sin(np.radians(az)), rate * np.cos(np.radians(az))
+    asc = write_stack(tmp_path / "asc.tif", stack_of(S_ASC, ASC_DATES, ve, vn, vu), ASC_DATES, ASC_TAGS)
+    desc = write_stack(tmp_path / "desc.tif", stack_of(S_DESC, DESC_DATES, ve, vn, vu), DESC_DATES, DESC_TAGS)
+    common = {"ASCENDING": asc, "DESCENDING": desc, "OUTPUT_EAST": str(tmp_path / "e.tif"),
+              "OUTPUT_UP": str(tmp_path / "u.tif")}
+    res, log = run_logged("losdecomp:decompose_timeseries", {**common, "HORIZONTAL_AZIMUTH": az})
+    assert "solved along azimuth 30 deg" in log
+    ds = gdal.Open(res["OUTPUT_EAST"])
+    last = ds.GetRasterBand(ds.RasterCount).ReadAsArray()
+    years_last = (ASC_DATES[-1] - DESC_DATES[0]).days / 365.25  # the last output date since the reference
+    assert np.nanmax(np.abs(last - rate * years_last)) < 2e-3
+    res, log = run_logged("losdecomp:decompose_timeseries", {**common, "NORTH_VELOCITY_CONSTANT": float(vn),
+                                                             "OUTPUT_EAST": str(tmp_path / "e2.tif"),
+                                                             "OUTPUT_UP": str(tmp_path / "u2.tif")})  # fmt: skip
+    assert "known north velocity removed from every track (constant 12.99" in log, log[-3000:]
