@@ -38,7 +38,7 @@ def scatter_html(gnss: Sequence, insar: Sequence, names: list, title: str, unit:
     def py(v: float) -> float:
         return MARGIN + size - (v - lo) / (hi - lo) * size
 
-    u = f" ({html.escape(unit)})" if unit else ""
+    u = f" ({html.escape(unit)})" if unit else " (unit unknown)"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT + 20}" font-family="sans-serif" '
         'font-size="12">',

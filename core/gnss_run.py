@@ -14,7 +14,7 @@ from osgeo import gdal
 from . import geometry, gnss, units
 from .engine import Cancelled, check_outputs_paths, windows
 from .gdal_mode import raises
-from .gnss_stations import SE, SN, SU, VE, VN, VU, StationError, Stations, unit_factor
+from .gnss_stations import CEN, CEU, CNU, SE, SN, SU, VE, VN, VU, StationError, Stations, unit_factor
 from .grid import Grid, GridError, raster_info, transformer
 from .model import DEFAULT_BLOCK_PIXELS, ConstantGeometry, RasterGeometry, RasterRef
 from .reader import DEFAULT_RESAMPLING, GeometryReader, GridReader
@@ -36,8 +36,8 @@ NAMES_SHOWN = 10
 @dataclass
 class Samples:
     """A raster at the stations: the median of the valid pixels within the radius (the
-    pixel holding the station when the radius is 0), their count and standard deviation,
-    and the status of each station."""
+    pixel holding the station when the radius is 0), their count and spread (standard
+    deviation of those pixels; 0 for one pixel), and the status of each station."""
 
     value: np.ndarray
     count: np.ndarray
@@ -157,7 +157,8 @@ class GnssRequest:
 
 @dataclass
 class Comparison:
-    """A track and the stations in its line of sight (the track's unit and sign)."""
+    """A track and the stations in its line of sight (the track's unit and sign);
+    ``gnss_sigma`` is propagated, sqrt(s' C s), NaN where unknown."""
 
     resolved: ResolvedTrack
     grid: Grid
@@ -197,11 +198,8 @@ def compare_los(req: GnssRequest) -> Comparison:
     complete = st.complete()
     for i in np.flatnonzero(~complete):
         smp.status[i] = MISSING
-    s = smp.s
-    sign = geometry.sign_factor(r.spec.los_sign)
-    v = {k: st.velocity[k] * factor for k in (VE, VN, VU, SE, SN, SU)}
-    gnss_los = gnss.los(s, v[VE], v[VN], v[VU], sign)
-    gnss_sigma = gnss.los_sigma(s, v[SE], v[SN], v[SU])
+    gnss_los, gnss_sigma, sigma_lines = project(st, smp.s, factor, geometry.sign_factor(r.spec.los_sign))
+    log += sigma_lines
     ok = np.array([x_ == OK for x_ in smp.status])
     residual = np.where(ok, smp.value - gnss_los, np.nan)
     if not ok.any():
@@ -214,6 +212,27 @@ def compare_los(req: GnssRequest) -> Comparison:
     log.append(f"{r.spec.name} track: InSAR at the stations is {where} (track CRS units)")
     log.append(f"{r.spec.name} track: residual InSAR - GNSS in the line of sight: {gnss.describe(stats, r.unit)}")
     return Comparison(r, grid, x, y, gnss_los, gnss_sigma, smp, residual, stats, r.unit, log, list(r.warnings))
+
+
+def project(st: Stations, s: tuple, factor: float, sign: float) -> tuple:
+    """(GNSS in the line of sight, its propagated standard deviation sqrt(s' C s) with the
+    stations' correlations, log lines), in the track's unit (``factor``) and sign."""
+    v = {k: st.velocity[k] * factor for k in (VE, VN, VU, SE, SN, SU)}
+    rho = [st.correlation.get(k, 0.0) for k in (CEN, CEU, CNU)]
+    gnss_los = gnss.los(s, v[VE], v[VN], v[VU], sign)
+    sigma = gnss.los_sigma(s, v[SE], v[SN], v[SU], *rho)
+    lines = []
+    have = np.isfinite(gnss_los) & np.isfinite(v[SE]) & np.isfinite(v[SN]) & np.isfinite(v[SU])
+    for c in rho:
+        have &= np.isfinite(c)
+    bad = have & ~np.isfinite(sigma)  # every input known, yet no sigma: inconsistent correlations
+    if bad.any():
+        shown = ", ".join(np.asarray(st.names, dtype=object)[bad][:NAMES_SHOWN])
+        lines.append(f"{st.label}: {int(bad.sum())} station(s) with correlations outside [-1, 1] or not forming a "
+                     f"covariance; their GNSS LOS sigma is unknown: {shown}")  # fmt: skip
+    if st.correlation:
+        lines.append(f"{st.label}: GNSS LOS sigma propagated as sqrt(s' C s) with the stations' correlations")
+    return gnss_los, sigma, lines
 
 
 @dataclass
@@ -250,7 +269,10 @@ def plan_reference(req: ReferenceRequest) -> ReferenceJob:
     spec = cmp_.resolved.spec
     check_outputs_paths({"output": req.output}, [spec.velocity])
     ok = np.isfinite(cmp_.residual)
-    surface = gnss.fit_surface(cmp_.x[ok], cmp_.y[ok], cmp_.residual[ok], req.model)
+    try:
+        surface = gnss.fit_surface(cmp_.x[ok], cmp_.y[ok], cmp_.residual[ok], req.model)
+    except gnss.SurfaceError as exc:
+        raise gnss.SurfaceError(f"{spec.name} track: {exc}") from None
     after = gnss.statistics(cmp_.residual - surface(cmp_.x, cmp_.y))
     log = list(cmp_.log)
     log.append(f"{spec.name} track: fitted {surface.describe()}")
@@ -299,6 +321,7 @@ def _reference_metadata(cmp_, surface, after, req):
         "coefficients": surface.coefficients,
         "x0": surface.x0, "y0": surface.y0, "scale": surface.scale,
         "radius": req.radius,
+        "unit": cmp_.unit,
         "before": cmp_.stats,
         "after": after,
     })  # fmt: skip
@@ -440,14 +463,21 @@ def compare_components(req: ComponentsRequest) -> ComponentsComparison:
 
 
 def _north_caveat(vn, sn, used, unit, north_zero) -> list:
-    """The north-assumed-zero caveat, when the stations the comparison used move north."""
+    """The north-assumed-zero caveat, when the stations the comparison used move north
+    (more than twice their north sigma; 1 mm/yr where it is unknown)."""
     if not north_zero or not used.any():
         return []
     vn, sn = vn[used], sn[used]
-    floor = units.factor("mm/year", unit) if units.parse(unit) else 0.0
-    moving = np.abs(vn) > np.where(np.isfinite(sn), 2 * sn, floor or 0.0)
+    floor = units.factor("mm/year", unit) if units.parse(unit) else None
+    floor = math.nan if floor is None else floor  # no unit: no floor, the motion cannot be judged
+    with np.errstate(invalid="ignore"):
+        moving = np.abs(vn) > np.where(np.isfinite(sn), 2 * sn, floor)
     if not moving.any():
-        return []
+        unjudged = int((~np.isfinite(sn) & np.isfinite(vn) & (vn != 0)).sum()) if math.isnan(floor) else 0
+        return [
+            f"GNSS north motion cannot be judged at {unjudged} station(s): no north sigma and no unit; the "
+            "decomposition assumed north = 0, so any north motion there appears in its east and up"
+        ] if unjudged else []  # fmt: skip
     return [
         f"GNSS shows north motion at {int(moving.sum())} of {vn.size} stations (median |north| "
         f"{float(np.median(np.abs(vn))):.3g}{' ' + unit if unit else ''}); the decomposition assumed north = 0, so "

@@ -1,5 +1,6 @@
-"""GNSS stations as the plugin reads them: east/north/up velocities (and their standard
-deviations) at points, from the columns of a point layer or of a delimited text file.
+"""GNSS stations as the plugin reads them: east/north/up velocities (with their a-priori
+standard deviations and correlations when given) at points, from the columns of a point
+layer, of a delimited text file, or of NGL's MIDAS velocity file (27 columns, m/yr).
 
 Field names are recognised from the usual spellings unless the user names them; a station
 whose velocities are missing or not numbers is kept and reported, not fatal."""
@@ -14,16 +15,31 @@ import numpy as np
 from . import units
 
 VE, VN, VU, SE, SN, SU = "ve", "vn", "vu", "se", "sn", "su"
-VELOCITY_ROLES, SIGMA_ROLES = (VE, VN, VU), (SE, SN, SU)
+CEN, CEU, CNU = "cen", "ceu", "cnu"
+VELOCITY_ROLES, SIGMA_ROLES, CORRELATION_ROLES = (VE, VN, VU), (SE, SN, SU), (CEN, CEU, CNU)
 ROLES = VELOCITY_ROLES + SIGMA_ROLES
 ROLE_NAMES = {VE: "east velocity", VN: "north velocity", VU: "up velocity",
-              SE: "east standard deviation", SN: "north standard deviation", SU: "up standard deviation"}  # fmt: skip
+              SE: "east a-priori standard deviation", SN: "north a-priori standard deviation",
+              SU: "up a-priori standard deviation",
+              CEN: "east-north correlation", CEU: "east-up correlation", CNU: "north-up correlation"}  # fmt: skip
 
-#: GNSS_UNIT choices: the track's own unit, mm/year, m/year.
+#: GNSS_UNIT choices: '' (a header table or a layer: the track's own unit; a table without a
+#: header: its format's m/year), mm/year, m/year.
 UNITS = ("", "mm/year", "m/year")
+#: The unit of both headerless formats below.
+HEADERLESS_UNIT = "m/year"
 
-#: Column order of a MIDAS-style velocity table without a header line (metres per year).
+#: Column order of the plugin's own velocity table without a header line (metres per year).
 MIDAS_COLUMNS = ("station", "lon", "lat", VE, VN, VU, SE, SN, SU)
+#: NGL's MIDAS velocity file (Blewitt et al. 2016): 27 whitespace columns, no header, the
+#: second column the MIDAS version (``MIDAS5``); velocities, sigmas in m/yr, offsets in m.
+MIDAS_FILE_COLUMNS = (
+    "site", "midas_version", "first_epoch", "last_epoch", "duration_years", "epochs", "good_epochs",
+    "velocity_pairs", VE, VN, VU, SE, SN, SU, "e0", "n0", "u0", "outlier_fraction_e", "outlier_fraction_n",
+    "outlier_fraction_u", "pairs_sd_e", "pairs_sd_n", "pairs_sd_u", "steps", "lat", "lon", "height",
+)  # fmt: skip
+MIDAS_FILE = "MIDAS velocity file (27 columns, NGL)"
+OWN_TABLE = "table without a header (station lon lat ve vn vu se sn su)"
 
 WGS84_WKT = (
     'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],PRIMEM["Greenwich",0],'
@@ -49,8 +65,18 @@ def _words(component: str, word: str, alt: tuple = ()) -> tuple:
     return tuple(velocity), tuple(sigma)
 
 
+def _correlation_words(a: str, b: str, wa: str, wb: str) -> tuple:
+    """Usual spellings of the correlation of components a and b (NGL's ``corr_en``)."""
+    words = []
+    for pair in (a + b, b + a, wa + wb, wb + wa):
+        words += [f"corr{pair}", f"rho{pair}", f"cor{pair}", f"correlation{pair}", f"{pair}corr", f"{pair}rho"]
+    return tuple(words)
+
+
 _E, _N, _U = _words("e", "east", ("x",)), _words("n", "north", ("y",)), _words("u", "up", ("vertical", "vert", "z"))
-CANDIDATES = {VE: _E[0], VN: _N[0], VU: _U[0], SE: _E[1], SN: _N[1], SU: _U[1]}
+CANDIDATES = {VE: _E[0], VN: _N[0], VU: _U[0], SE: _E[1], SN: _N[1], SU: _U[1],
+              CEN: _correlation_words("e", "n", "east", "north"), CEU: _correlation_words("e", "u", "east", "up"),
+              CNU: _correlation_words("n", "u", "north", "up")}  # fmt: skip
 NAME_CANDIDATES = ("station", "site", "name", "sta", "stationid", "siteid", "code", "id", "stat")
 LON_CANDIDATES = ("lon", "long", "longitude", "lng")
 LAT_CANDIDATES = ("lat", "latitude")
@@ -73,32 +99,48 @@ def find_field(available: list, candidates: tuple) -> Optional[str]:
     return None
 
 
+def _field_for(available: list, given: dict, role: str, label: str) -> Optional[str]:
+    """The field the user named for ``role`` (which must exist), else the one recognised."""
+    name = (given.get(role) or "").strip()
+    if not name:
+        return find_field(available, CANDIDATES[role])
+    if name not in available:
+        raise StationError(
+            f"{label}: has no field '{name}' (for the {ROLE_NAMES[role]}); its fields are {', '.join(available)}"
+        )
+    return name
+
+
 def resolve_fields(available: list, given: dict, label: str) -> tuple:
-    """({role: field name or None}, log lines). A field the user named must exist; the three
-    velocities must be found; a missing standard deviation only leaves GNSS LOS sigma unknown."""
-    fields, log = {}, []
-    for role in ROLES:
-        name = (given.get(role) or "").strip()
-        if name:
-            if name not in available:
-                raise StationError(
-                    f"{label}: has no field '{name}' (for the {ROLE_NAMES[role]}); "
-                    f"its fields are {', '.join(available)}"
-                )
-            fields[role] = name
-        else:
-            fields[role] = find_field(available, CANDIDATES[role])
+    """({role: field name or None} for the six roles, log lines). A field the user named
+    must exist; the three velocities must be found; a missing standard deviation leaves
+    GNSS in the line of sight without a sigma (unknown, not zero)."""
+    fields = {role: _field_for(available, given, role, label) for role in ROLES}
     missing = [ROLE_NAMES[r] for r in VELOCITY_ROLES if fields[r] is None]
     if missing:
         raise StationError(
             f"{label}: no field recognised for the {' and the '.join(missing)}; name it "
             f"(VE_FIELD, VN_FIELD, VU_FIELD). Fields: {', '.join(available) or 'none'}"
         )
-    log.append(f"{label}: " + ", ".join(f"{ROLE_NAMES[r]} '{fields[r]}'" for r in ROLES if fields[r]))
+    log = [f"{label}: " + ", ".join(f"{ROLE_NAMES[r]} '{fields[r]}'" for r in ROLES if fields[r])]
     no_sigma = [ROLE_NAMES[r] for r in SIGMA_ROLES if fields[r] is None]
     if no_sigma:
-        log.append(f"{label}: no {', no '.join(no_sigma)} field: the GNSS LOS standard deviation is unknown")
+        log.append(f"{label}: no {', no '.join(no_sigma)} field: GNSS in the line of sight has no sigma, its "
+                   "propagated standard deviation is unknown (left empty, never zero)")  # fmt: skip
     return fields, log
+
+
+def resolve_correlations(available: list, given: dict, label: str) -> tuple:
+    """({correlation role: field name} for those found, log lines): an absent correlation
+    is taken as 0 (independent components), and the log says so."""
+    fields = {role: _field_for(available, given, role, label) for role in CORRELATION_ROLES}
+    found = {role: name for role, name in fields.items() if name}
+    log = [f"{label}: " + ", ".join(f"{ROLE_NAMES[r]} '{f}'" for r, f in found.items())] if found else []
+    absent = [ROLE_NAMES[r] for r in CORRELATION_ROLES if r not in found]
+    if absent:
+        log.append(f"{label}: no {', no '.join(absent)} field: taken as 0 (independent components) in the "
+                   "propagated standard deviation of GNSS in the line of sight")  # fmt: skip
+    return found, log
 
 
 def to_number(value: object) -> float:
@@ -115,8 +157,9 @@ def to_number(value: object) -> float:
 
 @dataclass
 class Stations:
-    """GNSS stations: coordinates in ``crs_wkt``, velocities in ``unit`` ('' = the track's);
-    NaN where a value is missing."""
+    """GNSS stations: coordinates in ``crs_wkt``, velocities and their a-priori standard
+    deviations in ``unit`` ('' = the track's), correlations where the input gives them
+    (absent roles: independent); NaN where a value is missing."""
 
     names: list
     x: np.ndarray
@@ -126,6 +169,7 @@ class Stations:
     unit: str = ""
     label: str = "GNSS"
     log: list = field(default_factory=list)
+    correlation: dict = field(default_factory=dict)  # role -> float64 array, only the roles given
 
     def __len__(self):
         return len(self.names)
@@ -144,6 +188,9 @@ def from_columns(columns: dict, x: Sequence, y: Sequence, crs_wkt: str, given: d
     """Stations from attribute columns ({field: values}), point coordinates in ``crs_wkt``
     and the fields the user named ({role: name or ''})."""
     fields, log = resolve_fields(list(columns), given, label)
+    corr_fields, corr_log = resolve_correlations(list(columns), given, label)
+    if all(fields[r] for r in SIGMA_ROLES):
+        log += corr_log
     count = len(x)
     if count == 0:
         raise StationError(f"{label}: holds no station")
@@ -151,21 +198,25 @@ def from_columns(columns: dict, x: Sequence, y: Sequence, crs_wkt: str, given: d
     for role in ROLES:
         values = columns[fields[role]] if fields[role] else [None] * count
         velocity[role] = np.array([to_number(v) for v in values], dtype=np.float64)
+    correlation = {r: np.array([to_number(v) for v in columns[f]], dtype=np.float64) for r, f in corr_fields.items()}
     if names is None:
         key = find_field(list(columns), NAME_CANDIDATES)
         names = [str(v) for v in columns[key]] if key else [f"station {i + 1}" for i in range(count)]
     return Stations(
         names=list(names), x=np.asarray(x, dtype=np.float64), y=np.asarray(y, dtype=np.float64),
-        crs_wkt=crs_wkt, velocity=velocity, unit=unit, label=label, log=log,
+        crs_wkt=crs_wkt, velocity=velocity, unit=unit, label=label, log=log, correlation=correlation,
     )  # fmt: skip
 
 
 @dataclass
 class Table:
-    """A delimited text file's columns, as text, in file order."""
+    """A delimited text file's columns, as text, in file order; ``unit`` and ``kind`` are
+    the format's for a table without a header ('' for a table with one)."""
 
     columns: dict
     header: bool
+    unit: str = ""
+    kind: str = ""
 
 
 def _split(line: str, delimiter: Optional[str]) -> list:
@@ -176,9 +227,18 @@ def is_number(text: str) -> bool:
     return math.isfinite(to_number(text)) or text.strip().lower() == "nan"
 
 
-def read_table(path: str, label: str = "GNSS") -> Table:
-    """A delimited text file (comma, semicolon, tab or spaces; ``#``/``%`` comments) with a
-    header line, or a MIDAS-style table without one (``MIDAS_COLUMNS``, in that order)."""
+def is_midas_file_line(tokens: list) -> bool:
+    """A line of NGL's MIDAS velocity file: 27 fields, a site, the MIDAS version, 25 numbers.
+    (The version is text, so a header test alone would take the first station for a header.)"""
+    return (
+        len(tokens) == len(MIDAS_FILE_COLUMNS)
+        and bool(tokens[0])
+        and tokens[1].upper().startswith("MIDAS")
+        and all(is_number(t) for t in tokens[2:])
+    )
+
+
+def _data_lines(path: str, label: str) -> list:
     try:
         with open(path, encoding="utf-8-sig", errors="replace") as f:
             lines = [ln.rstrip("\r\n") for ln in f if ln.strip() and not ln.lstrip().startswith(("#", "%"))]
@@ -186,30 +246,73 @@ def read_table(path: str, label: str = "GNSS") -> Table:
         raise StationError(f"{label}: cannot read {path} ({exc.strerror or exc})") from None
     if not lines:
         raise StationError(f"{label}: {path} holds no station")
+    return lines
+
+
+def read_table(path: str, label: str = "GNSS") -> Table:
+    """A delimited text file (comma, semicolon, tab or spaces; ``#``/``%`` comments) with a
+    header line; or, without one, NGL's MIDAS velocity file (``MIDAS_FILE_COLUMNS``) or the
+    plugin's own table (``MIDAS_COLUMNS``, in that order), both in metres per year."""
+    lines = _data_lines(path, label)
     first = lines[0]
     delimiter = next((d for d in (",", ";", "\t") if d in first), None)
     tokens = _split(first, delimiter)
-    header = sum(not is_number(t) for t in tokens) >= 2
-    names = tokens if header else list(MIDAS_COLUMNS)
+    if is_midas_file_line(tokens):
+        names, header, kind = list(MIDAS_FILE_COLUMNS), False, MIDAS_FILE
+    else:
+        header = sum(not is_number(t) for t in tokens) >= 2
+        names, kind = (tokens, "") if header else (list(MIDAS_COLUMNS), OWN_TABLE)
     rows = [_split(ln, delimiter) for ln in (lines[1:] if header else lines)]
     if not header and len(tokens) < 6:
         raise StationError(
             f"{label}: {path} has no header line and {len(tokens)} columns; a table without a header must "
-            f"have the columns {' '.join(MIDAS_COLUMNS)} (the standard deviations may be left out)"
+            f"have the columns {' '.join(MIDAS_COLUMNS)} (the standard deviations may be left out), or be "
+            f"a MIDAS velocity file ({len(MIDAS_FILE_COLUMNS)} columns)"
         )
     names = names[: max(len(r) for r in rows)] if rows else names
     columns = {name: [r[i] if i < len(r) else "" for r in rows] for i, name in enumerate(names)}
-    return Table(columns, header)
+    return Table(columns, header, "" if header else HEADERLESS_UNIT, kind)
+
+
+def table_unit(table: Table, unit: str, label: str) -> tuple:
+    """(the unit of the table's velocities, log line or ''): ``unit`` (GNSS_UNIT, '' = not
+    stated) for a table with a header; a table without one is in metres per year whatever
+    the track's unit, and a MIDAS file stated in another unit is refused."""
+    if not table.unit:
+        return unit, ""
+    if not unit:
+        return table.unit, f"{label}: {table.kind}: velocities and sigmas in {table.unit}, the format's unit"
+    if units.factor(unit, table.unit) == 1.0:
+        return table.unit, f"{label}: {table.kind}: velocities and sigmas in {table.unit}"
+    if table.kind == MIDAS_FILE:
+        raise StationError(
+            f"{label}: a MIDAS velocity file (27 columns, as NGL writes it) is in metres per year, but the GNSS "
+            f"unit chosen is {unit}: choose m/year, or leave the unit on its default"
+        )
+    return unit, f"{label}: {table.kind}: read in {unit} as chosen (the format's unit is {table.unit})"
+
+
+def wrap_longitude(lon: np.ndarray) -> np.ndarray:
+    """Longitudes in [-180, 180) (NGL writes some in 0-360); others and NaN unchanged."""
+    lon = np.asarray(lon, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        outside = (lon < -180.0) | (lon >= 180.0)
+    return np.where(outside, np.mod(lon + 180.0, 360.0) - 180.0, lon)
 
 
 def from_table(table: Table, given: dict, unit: str = "", label: str = "GNSS") -> Stations:
-    """Stations of a text table, located by its longitude/latitude columns (WGS 84)."""
+    """Stations of a text table, located by its longitude/latitude columns (WGS 84), in
+    the unit :func:`table_unit` gives."""
     lon, lat = find_field(list(table.columns), LON_CANDIDATES), find_field(list(table.columns), LAT_CANDIDATES)
     if lon is None or lat is None:
         raise StationError(f"{label}: no longitude/latitude columns (lon, lat); columns: {', '.join(table.columns)}")
-    x = [to_number(v) for v in table.columns[lon]]
+    unit, line = table_unit(table, unit, label)
+    x = wrap_longitude([to_number(v) for v in table.columns[lon]])
     y = [to_number(v) for v in table.columns[lat]]
-    return from_columns(table.columns, x, y, WGS84_WKT, given, unit=unit, label=label)
+    stations = from_columns(table.columns, x, y, WGS84_WKT, given, unit=unit, label=label)
+    if line:
+        stations.log.insert(0, line)
+    return stations
 
 
 def unit_factor(stations: Stations, track_unit: str) -> tuple:

@@ -12,7 +12,7 @@ from qgis.core import (
     QgsProcessingParameterRasterDestination,
 )
 
-from ..core import gnss, gnss_run
+from ..core import gnss, gnss_run, uncertainty
 from ..core.gnss_plot import scatter_html
 from ..core.naming import layer_name
 from ..core.products import track_label
@@ -28,15 +28,26 @@ from .styling import SIGNED, register_outputs
 NUMBER = QgsProcessingParameterNumber.Type.Double
 
 COMMON_HELP = (
-    "GNSS stations: a point layer with east, north and up velocity fields (and optionally their standard "
-    "deviations), or the path of a delimited text file with a header (longitude/latitude columns) or of a "
-    "MIDAS-style table without one (station lon lat ve vn vu se sn su). Fields are recognised from their usual "
-    "names (ve, vel_e, east, ...; se, sig_e, ...) unless named. GNSS_UNIT says the stations' unit; the track's "
-    "unit is read from the layer. Stations outside the raster, on nodata or with missing values are listed in "
-    "the log and left out; with no station left there is an error and no output.\n\n"
+    "GNSS stations: a point layer with east, north and up velocity fields (and optionally their a-priori "
+    "standard deviations and correlations corr_en, corr_eu, corr_nu), or the path of a delimited text file "
+    "with a header (longitude/latitude columns), or of a file without a header: NGL's MIDAS velocity file "
+    "(27 columns: site, MIDAS version, ..., ve vn vu in columns 9-11, their sigmas in 12-14, lat lon height in "
+    "25-27) or a table of the columns station lon lat ve vn vu se sn su. Both files without a header are in "
+    "metres per year whatever the track's unit (converted to it, as the log says). Fields are recognised from "
+    "their usual names (ve, vel_e, east, ...; se, sig_e, ...) unless named. GNSS_UNIT says the stations' unit; "
+    "its default is the track's unit for a layer or a table with a header (m/year for a file without one); the "
+    "track's unit is read from the layer. Stations outside the raster, on nodata or with missing values are "
+    "listed in the log and left out; with no station left there is an error and no output.\n\n"
     "RADIUS: 0 takes the pixel holding each station; otherwise the median of the valid pixels whose centres "
-    "lie within the radius (in the raster's CRS units), with their count and standard deviation (spread)."
+    "lie within the radius (in the raster's CRS units), with their count and spread (standard deviation of "
+    "those pixels, not a sigma of the median).\n\n"
+    "Residual statistics, in the track's unit (the log names it): bias (mean), RMS, spread (the standard "
+    "deviation of the residuals about their mean: a dispersion, not the sigma of any one residual) and median."
 )
+
+#: What the field ``gnss_los_sigma`` holds (its alias, where the output format keeps one).
+GNSS_LOS_SIGMA_ALIAS = uncertainty.label(uncertainty.PROPAGATED, "GNSS in the line of sight", "sqrt(s' C s)")
+INSAR_SPREAD_ALIAS = uncertainty.label(uncertainty.SPREAD, "InSAR within the radius", "standard deviation")
 
 
 class _TrackAndStations(LosDecompAlgorithm):
@@ -84,12 +95,17 @@ class GnssToLosAlgorithm(_TrackAndStations):
     DISPLAY_NAME = "Compare a track with GNSS in its line of sight"
     HELP = (
         "Projects each GNSS station's 3-D velocity into the track's line of sight (LOS), gnss_los = s . (ve, vn, vu) "
-        "with the track's sign convention and unit, sigma^2 = sum (s_k sigma_k)^2, s being the ground-to-satellite "
-        "unit vector at the station (per pixel when the product has it). This is where InSAR and GNSS are "
+        "with the track's sign convention and unit, s being the ground-to-satellite unit vector at the station "
+        "(per pixel when the product has it). gnss_los_sigma is a propagated standard deviation, sqrt(s' C s), C "
+        "the covariance of the station's velocity from its a-priori standard deviations and, when the input gives "
+        "them, its correlations (otherwise the components are taken as independent); it is empty (unknown, never "
+        "zero) when a component's standard deviation is missing. It omits "
+        f"{uncertainty.OMITS[uncertainty.PROPAGATED]}. This is where InSAR and GNSS are "
         "compared for calibration and validation: in the line of sight, before any decomposition.\n\n"
-        "Output: the stations with gnss_los, gnss_los_sigma, insar_los, insar_count, insar_spread, "
-        "residual = insar_los - gnss_los and status; results BIAS (mean residual), RMS and COUNT; optionally "
-        "OUTPUT_PLOT, an HTML scatter of InSAR against GNSS with the 1:1 line.\n\n" + COMMON_HELP
+        "Output: the stations with gnss_los, gnss_los_sigma (propagated), insar_los, insar_count, insar_spread "
+        "(spread), residual = insar_los - gnss_los and status; results BIAS (mean residual), RMS and COUNT, "
+        "BIAS and RMS in the track's unit; optionally OUTPUT_PLOT, an HTML scatter of InSAR against GNSS with the "
+        "1:1 line.\n\n" + COMMON_HELP
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
@@ -100,7 +116,11 @@ class GnssToLosAlgorithm(_TrackAndStations):
                 n.OUTPUT_PLOT, tr("Scatter plot"), tr("HTML files (*.html)"), optional=True, createByDefault=False
             )
         )
-        for name, text in ((n.BIAS, "Mean residual"), (n.RMS, "RMS of the residuals"), (n.COUNT, "Stations used")):
+        for name, text in (
+            (n.BIAS, "Mean residual (in the track's unit)"),
+            (n.RMS, "RMS of the residuals (in the track's unit)"),
+            (n.COUNT, "Stations used"),
+        ):
             self.addOutput(QgsProcessingOutputNumber(name, tr(text)))
 
     def process(self, parameters, context, feedback):
@@ -112,9 +132,11 @@ class GnssToLosAlgorithm(_TrackAndStations):
             feedback.pushWarning(line)
         smp = result.samples
         extra = [
-            ("gnss_los", DOUBLE, result.gnss_los), ("gnss_los_sigma", DOUBLE, result.gnss_sigma),
+            ("gnss_los", DOUBLE, result.gnss_los),
+            ("gnss_los_sigma", DOUBLE, result.gnss_sigma, GNSS_LOS_SIGMA_ALIAS),
             ("insar_los", DOUBLE, smp.value), ("insar_count", INTEGER, smp.count),
-            ("insar_spread", DOUBLE, smp.spread), ("residual", DOUBLE, result.residual), ("status", TEXT, smp.status),
+            ("insar_spread", DOUBLE, smp.spread, INSAR_SPREAD_ALIAS),
+            ("residual", DOUBLE, result.residual), ("status", TEXT, smp.status),
         ]  # fmt: skip
         dest = write_features(self, parameters, context, n.OUTPUT, inp, extra)
         stats = result.stats
@@ -142,7 +164,11 @@ class ReferenceToGnssAlgorithm(_TrackAndStations):
         "track's own grid. The output keeps the track's geometry (heading/incidence tags, or the per-pixel LOS "
         "unit vector as bands), sign, unit and standard deviation, so losdecomp:decompose reads it with no angle "
         "typed. The fitted coefficients and the residual statistics before and after are in the log and in the "
-        "output's metadata (LOSDECOMP_GNSS_REFERENCE).\n\n" + COMMON_HELP
+        "output's metadata (LOSDECOMP_GNSS_REFERENCE, with their unit).\n\n"
+        "A plane or a quadratic surface is refused when the stations nearly lie on a line (or at one place): "
+        "the ratio of the smallest to the largest singular value of their centred coordinates must be at least "
+        f"{gnss.MIN_SPREAD_RATIO:g}, or the surface's slope across the line would be extrapolated over the track "
+        "from stations that do not constrain it. Use the offset then.\n\n" + COMMON_HELP
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
@@ -154,7 +180,10 @@ class ReferenceToGnssAlgorithm(_TrackAndStations):
         )
         self.addParameter(advanced(compression_parameter()))
         self.addParameter(QgsProcessingParameterRasterDestination(n.OUTPUT, tr("Track referenced to GNSS")))
-        for name, text in ((n.RMS, "RMS of the residuals after referencing"), (n.COUNT, "Stations used")):
+        for name, text in (
+            (n.RMS, "RMS of the residuals after referencing (in the track's unit)"),
+            (n.COUNT, "Stations used"),
+        ):
             self.addOutput(QgsProcessingOutputNumber(name, tr(text)))
 
     def _reference_request(self, parameters, context):
@@ -186,7 +215,8 @@ class CompareToGnssAlgorithm(LosDecompAlgorithm):
     HELP = (
         "Samples decomposed EAST (or horizontal along the azimuth the decomposition used, read from its metadata) "
         "and UP rasters at the GNSS stations and writes the stations with east_gnss, east_insar, east_residual, "
-        "up_gnss, up_insar, up_residual (decomposition - GNSS) and status; results RMS_EAST, RMS_UP and COUNT.\n\n"
+        "up_gnss, up_insar, up_residual (decomposition - GNSS) and status; results RMS_EAST, RMS_UP (in the "
+        "decomposition's unit, named in the log) and COUNT.\n\n"
         "A decomposition of two tracks assumes north = 0 unless a north velocity was given: where the stations "
         "move north, part of that motion appears in east and up, and the log says so. For calibration, compare "
         "each track in its line of sight instead (losdecomp:gnss_to_los).\n\n" + COMMON_HELP
@@ -198,7 +228,8 @@ class CompareToGnssAlgorithm(LosDecompAlgorithm):
         for p in gnss_parameters() + [radius_parameter()]:
             self.addParameter(p)
         self.addParameter(QgsProcessingParameterFeatureSink(n.OUTPUT, tr("Stations with decomposition residuals")))
-        for name, text in ((n.RMS_EAST, "RMS of the east residuals"), (n.RMS_UP, "RMS of the up residuals"),
+        for name, text in ((n.RMS_EAST, "RMS of the east residuals (in the decomposition's unit)"),
+                           (n.RMS_UP, "RMS of the up residuals (in the decomposition's unit)"),
                            (n.COUNT, "Stations used")):  # fmt: skip
             self.addOutput(QgsProcessingOutputNumber(name, tr(text)))
 

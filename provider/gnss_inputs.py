@@ -1,6 +1,7 @@
 """The GNSS stations parameter and the station outputs, shared by the GNSS algorithms: a
-point layer (any QGIS vector source) or the path of a delimited text / MIDAS-style table,
-read into core's ``Stations``; results written as points with the input's attributes."""
+point layer (any QGIS vector source) or the path of a delimited text table, of NGL's MIDAS
+velocity file or of a table without a header, read into core's ``Stations``; results
+written as points with the input's attributes."""
 
 import os
 
@@ -38,7 +39,7 @@ def gnss_parameters() -> list:
     """GNSS, its six field parameters and GNSS_UNIT."""
     params = [
         PointsOrTableParameter(
-            n.GNSS, tr("GNSS stations (point layer, or a delimited text / MIDAS-style table)"),
+            n.GNSS, tr("GNSS stations (point layer, delimited text table, or MIDAS velocity file)"),
             [QgsProcessing.SourceType.TypeVectorPoint],
         )
     ]  # fmt: skip
@@ -109,19 +110,29 @@ def read_stations(alg, parameters, context) -> StationInput:
     return StationInput(stations, source.fields(), attributes, geometries, source.sourceCrs())
 
 
+def output_fields(fields: QgsFields, extra: list) -> QgsFields:
+    """``fields`` and the ``extra`` fields [(name, type, values[, alias])]: the alias says
+    what a field holds (a propagated sigma, a spread) where the name cannot."""
+    fields = QgsFields(fields)
+    for item in extra:
+        f = QgsField(item[0], item[1])
+        if len(item) > 3 and item[3]:
+            f.setAlias(item[3])
+        fields.append(f)
+    return fields
+
+
 def write_features(alg, parameters, context, name, inp: StationInput, extra: list, wkb_type=None):
     """The features (stations, polygons) with their attributes and ``extra`` [(field, type,
-    values)] as the sink ``name``; returns the sink's id."""
-    fields = QgsFields(inp.fields)
-    for field_name, kind, _ in extra:
-        fields.append(QgsField(field_name, kind))
+    values[, alias])] as the sink ``name``; returns the sink's id."""
+    fields = output_fields(inp.fields, extra)
     sink, dest = alg.parameterAsSink(parameters, name, context, fields, wkb_type or QgsWkbTypes.Type.Point, inp.crs)
     if sink is None:
         raise QgsProcessingException(f"{name}: the output cannot be created")
     for i, (attrs, geom) in enumerate(zip(inp.attributes, inp.geometries)):
         feature = QgsFeature(fields)
         feature.setGeometry(geom)
-        values = list(attrs) + [_plain(values[i]) for _, _, values in extra]
+        values = list(attrs) + [_plain(item[2][i]) for item in extra]
         feature.setAttributes(values)
         sink.addFeature(feature, QgsFeatureSink.Flag.FastInsert)
     return dest
