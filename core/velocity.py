@@ -3,12 +3,14 @@
 Least squares on the acquisitions inside the window with columns 1, t (years of 365.25
 days from the window's first acquisition), optionally sin/cos(2 pi t) (annual),
 sin/cos(4 pi t) (semi-annual), and a Heaviside step per step date (an offset from that
-date on). Each pixel uses its own valid epochs; fewer than (parameters + 2) gives nodata.
-The velocity's sigma is the formal ``sqrt(s^2 (A'A)^-1)_vv`` with ``s^2 = RSS / (n - p)``.
+date on). Each pixel uses its own valid epochs; a step those do not constrain is dropped
+at that pixel (:func:`step_rule`); fewer than (parameters left + 2) epochs gives nodata.
+The velocity's sigma is a fit sigma (core/uncertainty.py): ``sqrt(s^2 (A'A)^-1)_vv`` with
+``s^2 = RSS / (n - p)``, the residuals assumed independent.
 """
 
 import datetime
-from typing import Optional
+from typing import Optional, Sequence
 
 import numpy as np
 
@@ -58,13 +60,41 @@ def window(epochs: list, start: Optional[datetime.date], end: Optional[datetime.
             f"the window holds {len(inside)} acquisitions; the {MODEL_NAMES[model]} model with {len(steps)} "
             f"step(s) needs at least {p + 2}"
         )
+    _check_steps(used, steps)
+    return inside
+
+
+def _check_steps(used: list, steps: list) -> None:
+    """Steps the fit can separate, on the window's acquisitions ``used``: each date once and
+    at least 2 acquisitions on each side of each step, up to the next step. With fewer, a
+    step would be dropped at every pixel (:func:`step_rule`); with none between two steps
+    their columns would be the same and the fit singular everywhere."""
+    twice = dates.repeated(steps)
+    if twice:
+        raise TimeSeriesError(f"the step date {', '.join(map(str, twice))} is given twice")
     for step in steps:
         if not (used[0] < step <= used[-1]):
             raise TimeSeriesError(
                 f"the step date {step} is not inside the window's acquisitions ({used[0]} to {used[-1]}): "
                 "an offset needs acquisitions before and after it"
             )
-    return inside
+    edges = [None] + sorted(steps) + [None]
+    for a, b in zip(edges, edges[1:]):
+        between = [d for d in used if (a is None or d >= a) and (b is None or d < b)]
+        if len(between) >= 2:
+            continue
+        if a is None:
+            what = f"the step date {b} has only 1 acquisition of the window before it ({between[0]})"
+        elif b is None:
+            what = f"the step date {a} has only 1 acquisition of the window from it on ({between[0]})"
+        elif between:
+            what = f"the step dates {a} and {b} have only 1 acquisition between them ({between[0]})"
+        else:
+            what = f"the step dates {a} and {b} have no acquisition between them"
+        raise TimeSeriesError(
+            f"{what}: a step needs at least 2 acquisitions on each side, up to the next step, to be told from "
+            "the offset and the velocity"
+        )
 
 
 def repeat_days(epochs: list) -> float:
@@ -114,26 +144,72 @@ def design_matrix(epochs: list, model: int, steps: list) -> np.ndarray:
 FIT_GROUP_PIXELS = 1024
 
 
-def fit(y: np.ndarray, A: np.ndarray) -> tuple:
-    """Per-pixel least squares of ``y`` (epochs x pixels, NaN = missing) on ``A``:
-    (velocity, sigma, epochs used), NaN where fewer than p + 2 epochs are valid.
+def step_rule(valid: np.ndarray, starts: Sequence[int]) -> tuple:
+    """Which epochs and steps a pixel's data constrain: the rule for every fit with steps.
 
-    Pixels that share their pattern of valid epochs share their normal matrix: large groups
-    are solved with one factorisation each; the rest pixel by pixel (vectorised)."""
-    valid = np.isfinite(y)
+    ``valid`` (epochs x pixels, bool, epochs sorted); ``starts``: per step, the index of
+    the first epoch on or after its date. The epochs between consecutive steps (or the
+    window's ends) form a segment. A segment with fewer than 2 valid epochs is not used at
+    that pixel: a lone acquisition there could only fit its own offset (keeping it would
+    put the jump into the velocity). A step is kept where the segment after it is used and
+    some segment before it is; else it is dropped there (its column would be zero, constant,
+    or the same as the next step's). Returns (epochs used, steps kept (steps x pixels))."""
+    n, pixels = valid.shape
+    if len(starts) == 0:
+        return valid, np.zeros((0, pixels), dtype=bool)
+    edges = np.unique([s for s in starts if 0 < s < n]).astype(int)
+    bounds = np.concatenate([[0], edges, [n]])
+    # per segment: a count over rows (np.add.reduceat along axis 0 cost 80 times more)
+    enough = np.stack([np.count_nonzero(valid[a:b], axis=0) >= 2 for a, b in zip(bounds[:-1], bounds[1:])])
+    used = valid & np.repeat(enough, np.diff(bounds), axis=0)
+    before = np.logical_or.accumulate(enough, axis=0)
+    kept = np.zeros((len(starts), pixels), dtype=bool)
+    for k, start in enumerate(starts):
+        if 0 < start < n and start not in starts[:k]:  # a repeated step: its first column only
+            i = int(np.searchsorted(edges, start))
+            kept[k] = enough[i + 1] & before[i]
+    return used, kept
+
+
+def _step_starts(A: np.ndarray, n_steps: int) -> list:
+    """The first epoch of each of the last ``n_steps`` columns of ``A`` (Heaviside steps)."""
+    starts = []
+    for column in A.T[A.shape[1] - n_steps :]:
+        on = column > 0.5
+        if np.any(on[:-1] > on[1:]) or not np.all((column == 0) | (column == 1)):
+            raise ValueError("the last n_steps columns of the design matrix are not steps over sorted epochs")
+        starts.append(int(np.argmax(on)) if on.any() else len(on))
+    return starts
+
+
+def fit(y: np.ndarray, A: np.ndarray, n_steps: int = 0, dropped: Optional[np.ndarray] = None) -> tuple:
+    """Per-pixel least squares of ``y`` (epochs x pixels, NaN = missing) on ``A``:
+    (velocity, sigma, epochs used), NaN where fewer than p + 2 epochs are used.
+
+    The last ``n_steps`` columns of ``A`` are steps: :func:`step_rule` drops, pixel by pixel,
+    those its data do not constrain, and the velocity is fitted with the columns left;
+    ``dropped`` (one count per step), when given, gains the pixels with a velocity where
+    each step was dropped. Pixels that share their pattern of valid epochs share their
+    normal matrix (and their steps): large groups are solved with one factorisation each;
+    the rest pixel by pixel (vectorised)."""
     velocity = np.full(y.shape[1], np.nan, dtype=np.float32)
     sigma = np.full(y.shape[1], np.nan, dtype=np.float32)
+    count = np.zeros(y.shape[1], dtype=int)
     if y.shape[1] == 0:
-        return velocity, sigma, np.zeros(0, dtype=int)
-    groups, rest = large_groups(valid, FIT_GROUP_PIXELS)
-    whole = len(groups) == 1 and not rest.any() and groups[0][0].all()
-    count = np.full(y.shape[1], y.shape[0]) if whole else valid.sum(axis=0)
+        return velocity, sigma, count
+    starts, base = _step_starts(A, n_steps), A.shape[1] - n_steps
+    groups, rest = large_groups(np.isfinite(y), FIT_GROUP_PIXELS)
     for rows, members in groups:
-        if rows.any():  # else no valid epoch: nodata
-            data = y[:, members] if rows.all() else y[np.ix_(rows, members)]
-            velocity[members], sigma[members] = _fit_pattern(data, A[rows])
+        used, kept = (a[:, 0] for a in step_rule(rows[:, None], starts))
+        count[members] = np.count_nonzero(used)
+        if used.any():  # else no valid epoch: nodata
+            columns = np.concatenate([np.arange(base), base + np.flatnonzero(kept)])
+            data = y[:, members] if used.all() else y[np.ix_(used, members)]
+            velocity[members], sigma[members] = _fit_pattern(data, A[np.ix_(used, columns)])
+            if dropped is not None:
+                dropped += ~kept * np.count_nonzero(np.isfinite(velocity[members]))
     if rest.any():
-        velocity[rest], sigma[rest], _ = _fit_per_pixel(y[:, rest], A)
+        velocity[rest], sigma[rest], count[rest] = _fit_per_pixel(y[:, rest], A, starts, dropped)
     return velocity, sigma, count
 
 
@@ -167,31 +243,37 @@ def _fit_pattern(y, A):
 _CHUNK = 16384
 
 
-def _fit_per_pixel(y: np.ndarray, A: np.ndarray) -> tuple:
-    """Each pixel its own normal matrix (its own valid epochs), in cache-sized chunks."""
+def _fit_per_pixel(y: np.ndarray, A: np.ndarray, starts: Sequence[int] = (),
+                   dropped: Optional[np.ndarray] = None) -> tuple:  # fmt: skip
+    """Each pixel its own normal matrix (its own valid epochs and steps, the last
+    ``len(starts)`` columns of A), in cache-sized chunks: (velocity, sigma, epochs used)."""
     velocity = np.full(y.shape[1], np.nan, dtype=np.float32)
     sigma = np.full(y.shape[1], np.nan, dtype=np.float32)
-    count = np.isfinite(y).sum(axis=0)
+    count = np.zeros(y.shape[1], dtype=int)
     for k in range(0, y.shape[1], _CHUNK):
-        velocity[k : k + _CHUNK], sigma[k : k + _CHUNK] = _fit_each(y[:, k : k + _CHUNK], A)
+        part = slice(k, k + _CHUNK)
+        velocity[part], sigma[part], count[part] = _fit_each(y[:, part], A, starts, dropped)
     return velocity, sigma, count
 
 
-def _fit_each(y: np.ndarray, A: np.ndarray) -> tuple:
+def _fit_each(y: np.ndarray, A: np.ndarray, starts: Sequence[int], dropped: Optional[np.ndarray]) -> tuple:
     """Each pixel its own normal matrix, all built by two matrix products: the products of
-    pairs of columns of A times the validity, and A' times the zero-filled data."""
+    pairs of columns of A times the epochs used, and A' times the data zero-filled where
+    not used (those zeros meet a zero weight: they never enter a sum)."""
     n, p = A.shape
-    valid = np.isfinite(y)
-    w = valid.astype(np.float64)
-    y0 = np.where(valid, y, 0.0).astype(np.float64)
-    count = valid.sum(axis=0)
+    used, kept = step_rule(np.isfinite(y), starts)
+    y0 = np.where(used, y, 0.0).astype(np.float64)
+    count = used.sum(axis=0)
     pairs = (A[:, :, None] * A[:, None, :]).reshape(n, p * p)
-    normal = (pairs.T @ w).T.reshape(-1, p, p)
+    normal = (pairs.T @ used.astype(np.float64)).T.reshape(-1, p, p)
     rhs = (A.T @ y0).T
     yy = np.einsum("ij,ij->j", y0, y0)
+    n_params = np.full(y.shape[1], p)
+    if not kept.all():
+        normal, rhs, n_params = _without_dropped(normal, rhs, kept)
     velocity = np.full(y.shape[1], np.nan)
     sigma = np.full(y.shape[1], np.nan)
-    ok = np.flatnonzero(count >= p + 2)
+    ok = np.flatnonzero(count >= n_params + 2)
     if ok.size:
         inverse, cond = _inverse_and_condition(normal[ok])
         keep = np.isfinite(cond) & (cond < 1e12)
@@ -200,8 +282,31 @@ def _fit_each(y: np.ndarray, A: np.ndarray) -> tuple:
         # the residual sum of squares from the normal equations, as in _fit_pattern
         rss = yy[good] - np.einsum("ki,ki->k", m, rhs[good])
         velocity[good] = m[:, VELOCITY_COLUMN]
-        sigma[good] = np.sqrt(np.maximum(rss, 0.0) / (count[good] - p) * inverse[:, VELOCITY_COLUMN, VELOCITY_COLUMN])
-    return velocity, sigma
+        sigma[good] = np.sqrt(
+            np.maximum(rss, 0.0) / (count[good] - n_params[good]) * inverse[:, VELOCITY_COLUMN, VELOCITY_COLUMN]
+        )
+    if dropped is not None:
+        dropped += np.count_nonzero(~kept & np.isfinite(velocity), axis=1)
+    return velocity, sigma, count
+
+
+def _without_dropped(normal: np.ndarray, rhs: np.ndarray, kept: np.ndarray) -> tuple:
+    """Normal matrices (k, p, p) and right-hand sides (k, p) with each pixel's dropped
+    steps (``kept`` is steps x k, the last columns) taken out: row and column zeroed, the
+    diagonal set to the mean of the kept diagonal, and the right-hand side zeroed. The
+    solution is then the reduced system's, with 0 for the dropped terms; the inverse is
+    block-diagonal, and the condition number is the reduced matrix's (a diagonal entry of
+    a symmetric matrix lies between its extreme eigenvalues, and so does their mean).
+    Also returns the parameters left per pixel."""
+    p = normal.shape[1]
+    keep = np.ones(rhs.shape, dtype=bool)
+    keep[:, p - len(kept) :] = kept.T
+    normal = np.where(keep[:, :, None] & keep[:, None, :], normal, 0.0)
+    n_params = keep.sum(axis=1)
+    fill = np.einsum("kii->k", normal) / n_params
+    diagonal = np.arange(p)
+    normal[:, diagonal, diagonal] += np.where(keep, 0.0, fill[:, None])
+    return normal, np.where(keep, rhs, 0.0), n_params
 
 
 def _inverse_and_condition(normal: np.ndarray) -> tuple:

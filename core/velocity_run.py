@@ -18,11 +18,17 @@ from .model import RasterGeometry, RasterRef
 from .pipeline import overlapped
 from .reader import GeometryReader, GridReader, StackReader
 from .schema import ROLE_ENU, ROLE_STD, ROLE_VELOCITY, TAG_ROLE, TAG_UNIT, track_tags
+from .uncertainty import FIT, OMITS, TAG_SIGMA_KIND, label
 from .velocity import MODEL_NAMES, TimeSeriesError, design_matrix, fit, repeat_days, window
 from .version import SOFTWARE
 from .writer import DEFAULT_COMPRESSION, BandSpec, OutputSet
 
 VELOCITY, SIGMA = "velocity", "sigma"
+SIGMA_LABEL = label(FIT, "the LOS velocity", "s^2 (A'A)^-1 with s^2 = RSS / (n - p)")
+STEP_RULE = (
+    "; at a pixel with fewer than 2 valid acquisitions on one side of a step (up to the next step), the step is "
+    "dropped and the velocity fitted without it (a lone acquisition on that side is not used)"
+)
 #: Pixels per window: every band of the window is in memory at once.
 BLOCK_PIXELS = 1 << 16
 
@@ -50,6 +56,7 @@ class VelocityJob:
     grid: Grid
     unit: str
     outputs: dict
+    steps: list = field(default_factory=list)  # the last len(steps) columns of the design
     geometry: object = None  # a model.RasterGeometry to write as unit-vector bands
     tags: dict = field(default_factory=dict)
     log: list = field(default_factory=list)
@@ -93,8 +100,9 @@ def plan(req: VelocityRequest) -> VelocityJob:
     warnings = []
     job = VelocityJob(
         path=req.path, bands=used, design=design_matrix([d for _, d in used], req.model, req.steps),
-        grid=raster_info(req.path, "time series").grid(), unit=_velocity_unit(md.unit.value if md.unit else "",
-        req.path, warnings), outputs=dict(req.outputs), warnings=warnings, compression=req.compression,
+        steps=list(req.steps), grid=raster_info(req.path, "time series").grid(),
+        unit=_velocity_unit(md.unit.value if md.unit else "", req.path, warnings), outputs=dict(req.outputs),
+        warnings=warnings, compression=req.compression,
     )  # fmt: skip
     check_outputs_paths(job.outputs, [RasterRef(req.path)])
     if isinstance(md.geometry.value if md.geometry else None, RasterGeometry):
@@ -106,8 +114,11 @@ def plan(req: VelocityRequest) -> VelocityJob:
         f"window: {req.start or 'first acquisition'} to {req.end or 'last acquisition'}: {len(used)} acquisitions "
         f"used, {first} to {last} ({(last - first).days} days)",
         f"model: {MODEL_NAMES[req.model]}" + (f", steps at {', '.join(map(str, req.steps))}" if req.steps else ""),
-        "velocity: least squares per pixel on its valid acquisitions; time in years of 365.25 days; pixels with "
-        f"fewer than {job.design.shape[1] + 2} valid acquisitions are nodata",
+        "velocity: least squares per pixel on its valid acquisitions; time in years of 365.25 days"
+        + (STEP_RULE if req.steps else "")
+        + f"; pixels with fewer valid acquisitions than the parameters fitted + 2 (at most {job.design.shape[1] + 2}) "
+        "are nodata",
+        f"sigma: {SIGMA_LABEL}; it omits {OMITS[FIT]}",
     ]
     if job.geometry is not None:
         job.log.append(f"geometry: per pixel ({job.geometry.source}), written as LOS unit-vector bands")
@@ -139,14 +150,19 @@ def _band_specs(job):
     velocity = [BandSpec("LOS velocity", unit, {TAG_ROLE: ROLE_VELOCITY})]
     if job.geometry is not None:
         velocity += [BandSpec(f"LOS unit vector {r[4:]} (ground to satellite)", "", {TAG_ROLE: r}) for r in ROLE_ENU]
-    return {VELOCITY: velocity, SIGMA: [BandSpec("Standard deviation of the LOS velocity", unit, {TAG_ROLE: ROLE_STD})]}
+    # the role makes decompose weigh the track with this sigma (then its a-priori sigma)
+    sigma = BandSpec(SIGMA_LABEL, unit, {TAG_ROLE: ROLE_STD, TAG_SIGMA_KIND: FIT})
+    return {VELOCITY: velocity, SIGMA: [sigma]}
 
 
 @raises
 def run(job: VelocityJob, progress: Optional[Callable] = None, is_cancelled: Optional[Callable] = None) -> dict:
     """Fit every window; outputs appear only when complete (nothing on failure).
-    Returns {output: path} and the number of pixels with a velocity under ``resolved``."""
+    Returns {output: path}, the number of pixels with a velocity under ``resolved``, the
+    pixels with a velocity where each step was dropped under ``steps_dropped`` ({date:
+    count}) and the lines to log after the run under ``log``."""
     specs, writers, readers = _band_specs(job), OutputSet(), []
+    dropped = np.zeros(len(job.steps), dtype=np.int64)
 
     def open_reader(ref):
         readers.append(GridReader(ref, job.grid))
@@ -165,7 +181,7 @@ def run(job: VelocityJob, progress: Optional[Callable] = None, is_cancelled: Opt
 
         def compute(win, data):
             nonlocal resolved
-            vel, sig, _ = fit(data[0].reshape(len(job.bands), -1), job.design)
+            vel, sig, _ = fit(data[0].reshape(len(job.bands), -1), job.design, len(job.steps), dropped)
             resolved += int(np.count_nonzero(np.isfinite(vel)))
             return vel, sig, data[1]
 
@@ -182,7 +198,13 @@ def run(job: VelocityJob, progress: Optional[Callable] = None, is_cancelled: Opt
         overlapped(list(windows(job.grid, BLOCK_PIXELS)), read, compute, write, progress, is_cancelled)
         if resolved == 0:
             raise NoResult("no pixel has enough valid acquisitions in the window for the model")
-        return dict(writers.commit(), resolved=resolved)
+        steps_dropped = {step: int(n) for step, n in zip(job.steps, dropped)}
+        log = [
+            f"step {step}: dropped at {n} of the {resolved} pixels with a velocity (fewer than 2 valid acquisitions "
+            "on one side of it: the velocity there is fitted without it)"
+            for step, n in steps_dropped.items()
+        ]
+        return dict(writers.commit(), resolved=resolved, steps_dropped=steps_dropped, log=log)
     except BaseException:
         writers.abort()
         raise

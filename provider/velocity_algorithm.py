@@ -28,7 +28,11 @@ class VelocityAlgorithm(LosDecompAlgorithm):
         "the first / last acquisition) by least squares: offset and velocity, optionally annual and "
         "semi-annual terms, and an offset at each of STEP_DATES (for co-event jumps). Time is in years of "
         "365.25 days; a pixel uses its own valid acquisitions and needs at least the number of parameters "
-        "+ 2. OUTPUT_SIGMA is the formal standard deviation sqrt(s^2 (A'A)^-1) with s^2 = RSS / (n - p).\n\n"
+        "+ 2. A step date needs at least 2 acquisitions of the window on each side, up to the next step; at a "
+        "pixel with fewer than 2 valid acquisitions on one side of a step, the step is dropped there and the "
+        "velocity fitted from the rest (a lone acquisition on that side is not used); the log counts those "
+        "pixels per step. OUTPUT_SIGMA is the fit standard deviation sqrt(s^2 (A'A)^-1) with s^2 = RSS / (n - p): "
+        "it assumes independent residuals and omits temporally correlated noise.\n\n"
         "The velocity is in the input's unit per year and carries the input's geometry (tags, or per-pixel "
         "LOS unit-vector bands), so that 'Decompose LOS velocities' takes two such outputs with no angle "
         "typed. The window and the acquisitions used are in the log and the metadata."
@@ -82,6 +86,8 @@ class VelocityAlgorithm(LosDecompAlgorithm):
         if result is None:
             return {n.OUTPUT: None, n.OUTPUT_SIGMA: None}
         feedback.pushInfo(f"velocity: {result['resolved']} pixels resolved")
+        for line in result["log"]:
+            feedback.pushInfo(line)
         first, last = job.bands[0][1], job.bands[-1][1]
         what = f"LOS velocity {first} to {last} ({n.MODEL_OPTIONS[self.parameterAsEnum(parameters, n.MODEL, context)]})"
         tracks = [track_label(job.path)]
