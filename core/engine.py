@@ -7,20 +7,19 @@ it). Outputs are written to temporary files and renamed only when every window s
 failure or a cancel removes them and never touches an input.
 """
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterator, Optional
 
 import numpy as np
 
 from . import geometry
+from .errors import NoResult  # noqa: F401 (re-exported: raised here)
 from .gdal_mode import raises
 from .grid import Grid
 from .inversion import TrackBlock, invert
 from .model import (
     COLOUR_PERCENTILE,
     HORIZONTAL,
-    PRODUCTS,
     QUALITY,
     SIGMA_HORIZONTAL,
     SIGMA_UP,
@@ -29,61 +28,18 @@ from .model import (
     RasterRef,
     Summary,
     band_specs,
-    input_refs,
 )
+from .outputs import check_outputs, check_outputs_paths  # noqa: F401 (engine's interface for the runs)
 from .pipeline import Cancelled, overlapped  # noqa: F401 (engine.Cancelled stays public)
 from .reader import GeometryReader, GridReader
 from .reference import ReferenceAreaError, median_in
 from .resolvable import nothing_resolved
-from .writer import TILE, OutputError, OutputSet, check_writable
+from .writer import TILE, OutputSet
 
 #: Values kept per product for the colour limit of the styled layer.
 STYLE_SAMPLE = 200_000
 STYLED_PRODUCTS = (HORIZONTAL, UP)
 
-
-class NoResult(ValueError):
-    """Not a single pixel could be resolved; no output was left behind."""
-
-
-def _file_of(path):
-    """The file behind a GDAL path (handles ``DRIVER:"file":sub`` forms)."""
-    if ":" in path and '"' in path:
-        path = path.split('"')[1]
-    return os.path.realpath(path)
-
-
-def check_outputs(job: Job) -> None:
-    """Fail before any work when an output cannot be written or would overwrite an input."""
-    wanted = {k: v for k, v in job.outputs.items() if v}
-    unknown = set(wanted) - set(PRODUCTS)
-    if unknown:
-        raise ValueError(f"unknown output(s): {', '.join(sorted(unknown))}")
-    if HORIZONTAL not in wanted and UP not in wanted:
-        raise ValueError("no output requested")
-    if (SIGMA_HORIZONTAL in wanted or SIGMA_UP in wanted) and any(t.sigma is None for t in job.tracks):
-        missing = ", ".join(t.name for t in job.tracks if t.sigma is None)
-        raise ValueError(
-            f"the standard-deviation outputs need a standard deviation for every track ({missing} has none)"
-        )
-    check_outputs_paths(wanted, input_refs(job))
-
-
-def check_outputs_paths(outputs: dict, inputs: list) -> None:
-    """Fail when an output (key -> path) is an input, two outputs are one file, or a
-    folder cannot be written."""
-    inputs = {_file_of(r.path) for r in inputs}
-    seen = {}
-    for key, path in outputs.items():
-        if not path:
-            continue
-        real = os.path.realpath(path)
-        if real in inputs:
-            raise OutputError(f"output {key}: {path} is one of the inputs; choose another file")
-        if real in seen:
-            raise OutputError(f"outputs {seen[real]} and {key} are the same file {path}")
-        seen[real] = key
-        check_writable(path, f"output {key}")
 
 
 def windows(grid: Grid, block_pixels: int) -> Iterator[tuple]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import SurfaceError  # noqa: F401 (re-exported: raised here)
 from .geometry import Values
 
 OFFSET, PLANE, QUADRATIC = 0, 1, 2
@@ -22,9 +23,6 @@ TERMS = {OFFSET: 1, PLANE: 3, QUADRATIC: 6}
 #: offset; six stations within 100 m of a 7 km line give about 0.02.
 MIN_SPREAD_RATIO = 0.1
 
-
-class SurfaceError(ValueError):
-    """The stations cannot determine the surface asked for."""
 
 
 def los(s: tuple, ve: Values, vn: Values, vu: Values, sign: float = 1.0) -> Values:

@@ -13,6 +13,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from . import units
+from .errors import StationError  # noqa: F401 (re-exported: raised here)
 
 VE, VN, VU, SE, SN, SU = "ve", "vn", "vu", "se", "sn", "su"
 CEN, CEU, CNU = "cen", "ceu", "cnu"
@@ -46,9 +47,6 @@ WGS84_WKT = (
     'UNIT["degree",0.0174532925199433],AXIS["Longitude",EAST],AXIS["Latitude",NORTH],AUTHORITY["EPSG","4326"]]'
 )
 
-
-class StationError(ValueError):
-    """The GNSS input cannot be used; the message names the input and the problem."""
 
 
 def _words(component: str, word: str, alt: tuple = ()) -> tuple:

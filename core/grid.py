@@ -9,6 +9,7 @@ from typing import Optional
 import numpy as np
 from osgeo import gdal, osr
 
+from .errors import GridError  # noqa: F401 (re-exported: raised here)
 from .gdal_mode import raises
 
 #: Largest common grid accepted, in pixels (50000 x 50000): a smaller resolution is
@@ -20,9 +21,6 @@ _EARTH_RADIUS_M = 6371008.8
 _REL_TOL = 1e-9
 _ALIGN_TOL = 1e-6
 
-
-class GridError(ValueError):
-    """The inputs do not define a usable common grid."""
 
 
 @raises

@@ -21,6 +21,7 @@ import numpy as np
 from osgeo import gdal
 
 from . import geometry, hdf5
+from .errors import LicsbasError  # noqa: F401 (re-exported: raised here)
 from .gdal_mode import raises
 from .grid import Grid, srs_from_user_input
 from .products.mintpy import subdataset
@@ -31,9 +32,6 @@ PRODUCT = "LiCSBAS"
 DEFAULT_DATASET = "cum"
 UNIT = "mm"
 
-
-class LicsbasError(ValueError):
-    """A file that is not a usable LiCSBAS time series."""
 
 
 def grid_of(path: str, width: int, height: int) -> Grid:

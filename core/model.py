@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Optional, Union
 
 from . import geometry
-from .resolvable import DEFAULT_MAX_CONDITION
+from .limits import DEFAULT_MAX_CONDITION
 from .uncertainty import PROPAGATED, TAG_SIGMA_KIND, label
 from .writer import DEFAULT_COMPRESSION, BandSpec
 

@@ -8,9 +8,7 @@ read ahead and one is being written: memory stays three windows."""
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Optional, Sequence
 
-
-class Cancelled(Exception):
-    """The run was cancelled; no output was left behind."""
+from .errors import Cancelled  # noqa: F401 (re-exported: raised here)
 
 
 def overlapped(wins: Sequence, read: Callable, compute: Callable, write: Callable,

@@ -18,7 +18,6 @@ import numpy as np
 from osgeo import gdal
 
 from . import reference, units
-from .engine import check_outputs
 from .gdal_mode import raises
 from .grid import (
     Grid,
@@ -31,6 +30,7 @@ from .grid import (
 )
 from .inversion import DEFAULT_MAX_CONDITION, horizontal_sensitivity
 from .model import ConstantGeometry, Job, NorthSpec, RasterRef
+from .outputs import check_outputs
 from .reader import DEFAULT_RESAMPLING, RESAMPLING_METHODS, has_valid_data, sample
 from .resolvable import LOOK_EPS, UNRESOLVED, any_subset_resolvable, refusal
 from .tracks import TrackError, apply_weights_policy, harmonise_units, resolve

@@ -14,13 +14,12 @@ from typing import Optional
 
 import numpy as np
 
+from .errors import ProjectionError  # noqa: F401 (re-exported: raised here)
+
 VERTICAL, HORIZONTAL, DOWNSLOPE = 0, 1, 2
 DIRECTION_NAMES = {VERTICAL: "vertical", HORIZONTAL: "horizontal", DOWNSLOPE: "downslope"}
 DEFAULT_MIN_SENSITIVITY = 0.3
 
-
-class ProjectionError(ValueError):
-    """The projection cannot be made as asked."""
 
 
 def assumption(direction: int, azimuth: Optional[float] = None) -> str:

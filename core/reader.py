@@ -13,6 +13,7 @@ import numpy as np
 from osgeo import gdal
 
 from . import geometry
+from .errors import ReadError  # noqa: F401 (re-exported: raised here)
 from .gdal_mode import detached, quiet, raises
 from .grid import Grid, GridError, lattice_offset, raster_info, window_offset
 from .model import RasterGeometry, RasterRef
@@ -22,9 +23,6 @@ RESAMPLING_METHODS = (("nearest", "near"), ("bilinear", "bilinear"), ("cubic", "
 DEFAULT_RESAMPLING = "bilinear"
 _GDAL_RESAMPLING = dict(RESAMPLING_METHODS)
 
-
-class ReadError(OSError):
-    """A raster's data cannot be read (truncated or damaged file); names the file."""
 
 
 def _read_failure(ref, exc):

@@ -8,12 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 from osgeo import gdal, ogr, osr
 
+from .errors import ReferenceAreaError  # noqa: F401 (re-exported: raised here)
 from .gdal_mode import raises
 from .grid import Grid, srs_from_wkt
-
-
-class ReferenceAreaError(ValueError):
-    """The reference area is unusable (outside the grid, or no data there)."""
 
 
 @dataclass

@@ -16,14 +16,7 @@ from typing import Optional
 
 import numpy as np
 
-#: cond(G) above which a pixel is left as nodata. Sentinel-1 ascending + descending is
-#: about 1.3 to 1.6; 10 means a LOS error can be amplified ten times more in one
-#: component than in the other.
-DEFAULT_MAX_CONDITION = 10.0
-
-# A track counts as looking one way or the other only when its horizontal sensitivity is
-# clearly non-zero.
-LOOK_EPS = 1e-6
+from .limits import DEFAULT_MAX_CONDITION, LOOK_EPS
 
 #: The words every path uses for an unresolvable place.
 UNRESOLVED = (

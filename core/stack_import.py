@@ -9,10 +9,9 @@ from typing import Callable, Optional
 import numpy as np
 
 from . import dates as dates_
-from .engine import Cancelled
+from .errors import Cancelled, TimeSeriesError
 from .grid import Grid
 from .schema import ROLE_ENU, TAG_DATE, TAG_ROLE
-from .velocity import TimeSeriesError
 from .writer import AtomicGeoTiff, BandSpec
 
 

@@ -9,14 +9,11 @@ from dataclasses import dataclass, field
 from typing import Optional, Union
 
 from . import geometry, products, units
+from .errors import TrackError  # noqa: F401 (re-exported: raised here)
 from .gdal_mode import raises
 from .grid import raster_info
 from .model import ConstantGeometry, RasterGeometry, RasterRef, TrackSpec
 from .products import TrackMetadata
-
-
-class TrackError(ValueError):
-    """A track cannot be used as given; the message names the track and the problem."""
 
 
 @dataclass

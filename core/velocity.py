@@ -15,15 +15,13 @@ from typing import Optional, Sequence
 import numpy as np
 
 from . import dates
+from .errors import TimeSeriesError  # noqa: F401 (re-exported: raised here)
 from .patterns import large_groups
 
 LINEAR, ANNUAL, SEMIANNUAL = 0, 1, 2
 MODEL_NAMES = {LINEAR: "linear", ANNUAL: "linear + annual", SEMIANNUAL: "linear + annual + semi-annual"}
 VELOCITY_COLUMN = 1
 
-
-class TimeSeriesError(ValueError):
-    """A time series or a window that cannot give a velocity; names the problem."""
 
 
 def parse_date(text: str, label: str) -> Optional[datetime.date]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from osgeo import gdal
 
+from .errors import OutputError  # noqa: F401 (re-exported: raised here)
 from .gdal_mode import closing_quietly, detached, quiet, raises
 
 TILE = 256
@@ -40,9 +41,6 @@ def creation_options(compression: str = DEFAULT_COMPRESSION) -> list:
             return list(BASE_OPTIONS + options)
     raise ValueError(f"unknown compression {compression!r}")
 
-
-class OutputError(OSError):
-    """An output cannot be written where asked."""
 
 
 #: Free bytes under which a failed write is reported as a full disk.

@@ -17,15 +17,13 @@ import numpy as np
 from osgeo import gdal, osr
 
 from .. import geometry
+from ..errors import MintPyError  # noqa: F401 (re-exported: raised here)
 from ..grid import Grid
 from .base import Found, Source, TrackMetadata, set_unit
 
 PRODUCT = "MintPy"
 MINTPY, ARIA = "mintpy", "aria"
 
-
-class MintPyError(ValueError):
-    """A MintPy file that cannot be used as asked."""
 
 
 def is_mintpy(tags: dict) -> bool:
