@@ -252,14 +252,9 @@ def read_table(path: str, label: str = "GNSS") -> Table:
     header line; or, without one, NGL's MIDAS velocity file (``MIDAS_FILE_COLUMNS``) or the
     plugin's own table (``MIDAS_COLUMNS``, in that order), both in metres per year."""
     lines = _data_lines(path, label)
-    first = lines[0]
-    delimiter = next((d for d in (",", ";", "\t") if d in first), None)
-    tokens = _split(first, delimiter)
-    if is_midas_file_line(tokens):
-        names, header, kind = list(MIDAS_FILE_COLUMNS), False, MIDAS_FILE
-    else:
-        header = sum(not is_number(t) for t in tokens) >= 2
-        names, kind = (tokens, "") if header else (list(MIDAS_COLUMNS), OWN_TABLE)
+    delimiter = next((d for d in (",", ";", "\t") if d in lines[0]), None)
+    tokens = _split(lines[0], delimiter)
+    names, header, kind = _layout(tokens)
     rows = [_split(ln, delimiter) for ln in (lines[1:] if header else lines)]
     if not header and len(tokens) < 6:
         raise StationError(
@@ -270,6 +265,15 @@ def read_table(path: str, label: str = "GNSS") -> Table:
     names = names[: max(len(r) for r in rows)] if rows else names
     columns = {name: [r[i] if i < len(r) else "" for r in rows] for i, name in enumerate(names)}
     return Table(columns, header, "" if header else HEADERLESS_UNIT, kind)
+
+
+def _layout(tokens):
+    """(column names, has a header, kind) from a table's first line."""
+    if is_midas_file_line(tokens):
+        return list(MIDAS_FILE_COLUMNS), False, MIDAS_FILE
+    if sum(not is_number(t) for t in tokens) >= 2:
+        return tokens, True, ""
+    return list(MIDAS_COLUMNS), False, OWN_TABLE
 
 
 def table_unit(table: Table, unit: str, label: str) -> tuple:

@@ -211,31 +211,8 @@ def common_grid(
     if not infos:
         raise GridError("no input rasters")
     target_wkt = target_wkt or infos[0].crs_wkt
-    if resolution is None or resolution == 0:
-        res = max(pixel_size_in(i, target_wkt) for i in infos)
-    elif not (resolution > 0 and math.isfinite(resolution)):
-        raise GridError(f"the resolution must be a positive number, not {resolution}")
-    else:
-        res = float(resolution)
-
-    if extent is None:
-        boxes = [footprint(i, target_wkt) for i in infos]
-        xmin = max(b[0] for b in boxes)
-        ymin = max(b[1] for b in boxes)
-        xmax = min(b[2] for b in boxes)
-        ymax = min(b[3] for b in boxes)
-        if xmin >= xmax or ymin >= ymax:
-            raise GridError("the input layers do not overlap")
-        if (xmax - xmin) < res * (1 - _ALIGN_TOL) or (ymax - ymin) < res * (1 - _ALIGN_TOL):
-            raise GridError(
-                f"the input layers overlap by less than one output pixel "
-                f"({xmax - xmin:.6g} x {ymax - ymin:.6g} for a {res:.6g} pixel)"
-            )
-    else:
-        xmin, ymin, xmax, ymax = extent
-        if not (xmin < xmax and ymin < ymax):
-            raise GridError("the extent is empty")
-
+    res = _resolution(infos, target_wkt, resolution)
+    xmin, ymin, xmax, ymax = _overlap(infos, target_wkt, res) if extent is None else _given_extent(extent)
     if _is_aligned(infos[0], target_wkt, res):
         ax, ay = infos[0].geotransform[0], infos[0].geotransform[3]
     else:
@@ -252,6 +229,39 @@ def common_grid(
         )
     gt = (ax + col0 * res, res, 0.0, ay - row0 * res, 0.0, -res)
     return Grid(target_wkt, gt, width, height)
+
+
+def _resolution(infos, target_wkt, resolution):
+    """The given resolution, or the coarsest input pixel in target units when 0."""
+    if resolution is None or resolution == 0:
+        return max(pixel_size_in(i, target_wkt) for i in infos)
+    if not (resolution > 0 and math.isfinite(resolution)):
+        raise GridError(f"the resolution must be a positive number, not {resolution}")
+    return float(resolution)
+
+
+def _overlap(infos, target_wkt, res):
+    """The intersection of the inputs' footprints in the target CRS, at least a pixel wide."""
+    boxes = [footprint(i, target_wkt) for i in infos]
+    xmin = max(b[0] for b in boxes)
+    ymin = max(b[1] for b in boxes)
+    xmax = min(b[2] for b in boxes)
+    ymax = min(b[3] for b in boxes)
+    if xmin >= xmax or ymin >= ymax:
+        raise GridError("the input layers do not overlap")
+    if (xmax - xmin) < res * (1 - _ALIGN_TOL) or (ymax - ymin) < res * (1 - _ALIGN_TOL):
+        raise GridError(
+            f"the input layers overlap by less than one output pixel "
+            f"({xmax - xmin:.6g} x {ymax - ymin:.6g} for a {res:.6g} pixel)"
+        )
+    return xmin, ymin, xmax, ymax
+
+
+def _given_extent(extent):
+    xmin, ymin, xmax, ymax = extent
+    if not (xmin < xmax and ymin < ymax):
+        raise GridError("the extent is empty")
+    return xmin, ymin, xmax, ymax
 
 
 @raises

@@ -177,68 +177,72 @@ def _invert_per_pixel(tracks, north_velocity, north_sigma, horizontal_azimuth, m
     """Per-pixel geometry (or sigma, or north): 2x2 normal equations accumulated track by
     track over whole arrays, in the inputs' precision (float32 for real rasters)."""
     shape, dtype = _common_dtype(tracks, north_velocity)
-
-    def zeros():
-        return np.zeros(shape, dtype=dtype)
-
-    n00, n01, n11, b0, b1 = zeros(), zeros(), zeros(), zeros(), zeros()
-    # unweighted, G'WG is G'G: cond(G) comes from the same sums
-    g00, g01, g11 = (zeros(), zeros(), zeros()) if weighted else (n00, n01, n11)
-    count = np.zeros(shape, dtype=np.int16)
-    looks_pos = np.zeros(shape, dtype=bool)
-    looks_neg = np.zeros(shape, dtype=bool)
-    keep = len(tracks) >= 3  # residuals need the data again
-    used = []
-    tmp = zeros()
-
-    def accumulate(acc, x, y):
-        np.multiply(x, y, out=tmp)
-        acc += tmp
-
+    sums = _NormalSums(shape, dtype, weighted, keep=len(tracks) >= 3)  # residuals need the data again
     with np.errstate(divide="ignore", invalid="ignore"):
         for track in tracks:
             arrays = _track_arrays(track, dtype, horizontal_azimuth, north_velocity, north_sigma, weighted)
-            a, u, d0, w, valid = _zeroed_outside(*arrays, shape, dtype, weighted)
-            wa = w * a
-            wu = w * u
-            accumulate(n00, wa, a)
-            accumulate(n01, wa, u)
-            accumulate(n11, wu, u)
-            accumulate(b0, wa, d0)
-            accumulate(b1, wu, d0)
-            if weighted:
-                v = valid.astype(dtype)
-                va = v * a
-                accumulate(g00, va, a)
-                accumulate(g01, va, u)
-                accumulate(g11, v * u, u)
-            count += valid
-            mark_look_direction(looks_pos, looks_neg, valid, a)
-            if keep:
-                used.append((d0, a, u, valid))
+            sums.add(*_zeroed_outside(*arrays, shape, dtype, weighted))
+        return sums.solution(max_condition)
 
+
+class _NormalSums:
+    """The 2x2 normal equations of a block (and G'G for cond, when weighted), the count of
+    valid tracks and their look directions, accumulated track by track."""
+
+    def __init__(self, shape, dtype, weighted, keep):
+        self.shape, self.dtype, self.weighted = shape, dtype, weighted
+        self.n00, self.n01, self.n11, self.b0, self.b1, self.tmp = (np.zeros(shape, dtype=dtype) for _ in range(6))
+        # unweighted, G'WG is G'G: cond(G) comes from the same sums
+        self.g = tuple(np.zeros(shape, dtype=dtype) for _ in range(3)) if weighted else (self.n00, self.n01, self.n11)
+        self.count = np.zeros(shape, dtype=np.int16)
+        self.looks_pos = np.zeros(shape, dtype=bool)
+        self.looks_neg = np.zeros(shape, dtype=bool)
+        self.used = [] if keep else None
+
+    def _accumulate(self, acc, x, y):
+        np.multiply(x, y, out=self.tmp)
+        acc += self.tmp
+
+    def add(self, a, u, d0, w, valid):
+        wa = w * a
+        wu = w * u
+        self._accumulate(self.n00, wa, a)
+        self._accumulate(self.n01, wa, u)
+        self._accumulate(self.n11, wu, u)
+        self._accumulate(self.b0, wa, d0)
+        self._accumulate(self.b1, wu, d0)
+        if self.weighted:
+            v = valid.astype(self.dtype)
+            va = v * a
+            self._accumulate(self.g[0], va, a)
+            self._accumulate(self.g[1], va, u)
+            self._accumulate(self.g[2], v * u, u)
+        self.count += valid
+        mark_look_direction(self.looks_pos, self.looks_neg, valid, a)
+        if self.used is not None:
+            self.used.append((d0, a, u, valid))
+
+    def solution(self, max_condition):
+        n00, n01, n11, count = self.n00, self.n01, self.n11, self.count
         det = n00 * n11 - n01 * n01
-        cond = condition_number(g00, g01, g11, None if weighted else det)
-        ok = decide(count, looks_pos, looks_neg, cond, max_condition) & (det > 0)
-        inv_det = np.where(ok, 1 / det, np.nan).astype(dtype, copy=False)
-        horizontal = (n11 * b0 - n01 * b1) * inv_det
-        up = (n00 * b1 - n01 * b0) * inv_det
+        cond = condition_number(*self.g, None if self.weighted else det)
+        ok = decide(count, self.looks_pos, self.looks_neg, cond, max_condition) & (det > 0)
+        inv_det = np.where(ok, 1 / det, np.nan).astype(self.dtype, copy=False)
+        horizontal = (n11 * self.b0 - n01 * self.b1) * inv_det
+        up = (n00 * self.b1 - n01 * self.b0) * inv_det
         correlation = -n01 / np.sqrt(n00 * n11)
         correlation[~ok] = np.nan
-        residual_rms = _residual_rms(used, horizontal, up, ok & (count >= 3), count, shape, dtype)
-        sigma_h = np.sqrt(n11 * inv_det) if weighted else None
-        sigma_u = np.sqrt(n00 * inv_det) if weighted else None
-
-    return Solution(
-        horizontal=horizontal,
-        up=up,
-        sigma_horizontal=sigma_h,
-        sigma_up=sigma_u,
-        correlation=correlation,
-        condition=np.where(np.isfinite(cond) & (count >= 2), cond, np.nan),
-        n_tracks=count,
-        residual_rms=residual_rms,
-    )
+        residual_rms = _residual_rms(self.used or [], horizontal, up, ok & (count >= 3), count, self.shape, self.dtype)
+        return Solution(
+            horizontal=horizontal,
+            up=up,
+            sigma_horizontal=np.sqrt(n11 * inv_det) if self.weighted else None,
+            sigma_up=np.sqrt(n00 * inv_det) if self.weighted else None,
+            correlation=correlation,
+            condition=np.where(np.isfinite(cond) & (count >= 2), cond, np.nan),
+            n_tracks=count,
+            residual_rms=residual_rms,
+        )
 
 
 def _zeroed_outside(a, u, d, var, valid, shape, dtype, weighted):
@@ -293,7 +297,30 @@ def _invert_by_pattern(tracks, north_velocity, north_sigma, horizontal_azimuth, 
     which tracks are valid at a pixel, so it is computed once per validity pattern and
     applied to all pixels sharing it, vectorised; typically one pattern covers almost
     every pixel."""
-    n = len(tracks)
+    a, u, var = _pattern_geometry(tracks, north_sigma, horizontal_azimuth, weighted)
+    d, shape, dtype = _pattern_data(tracks, north_velocity)
+    sigma_ok = [not weighted or (np.isfinite(v) and v > 0) for v in var]
+    code = np.zeros(shape, dtype=np.uint32)
+    for i, di in enumerate(d):
+        if sigma_ok[i]:
+            code |= np.isfinite(di).astype(np.uint32) << np.uint32(i)
+    counts = np.bincount(code.ravel(), minlength=1 << len(tracks))
+
+    nan = lambda: np.full(shape, np.nan, dtype=dtype)  # noqa: E731
+    sol = Solution(nan(), nan(), nan() if weighted else None, nan() if weighted else None, nan(), nan(),
+                   np.zeros(shape, dtype=np.int16), nan())  # fmt: skip
+    whole = code.size > 0 and counts[code.ravel()[0]] == code.size  # one pattern everywhere
+    for k in np.flatnonzero(counts):
+        idx = [i for i in range(len(tracks)) if (k >> i) & 1]
+        sel = Ellipsis if whole else (code == k)
+        sol.n_tracks[sel] = len(idx)
+        if len(idx) >= 2:
+            _solve_pattern(sol, sel, idx, (a, u, var, d), max_condition, dtype)
+    return sol
+
+
+def _pattern_geometry(tracks, north_sigma, horizontal_azimuth, weighted):
+    """Per track: horizontal and up sensitivities and the variance (1 unweighted)."""
     a = [float(horizontal_sensitivity(float(t.s_east), float(t.s_north), horizontal_azimuth)) for t in tracks]
     u = [float(t.s_up) for t in tracks]
     var = []
@@ -302,6 +329,12 @@ def _invert_by_pattern(tracks, north_velocity, north_sigma, horizontal_azimuth, 
         if weighted and north_sigma is not None:
             v += (float(t.s_north) * float(north_sigma)) ** 2
         var.append(v)
+    return a, u, var
+
+
+def _pattern_data(tracks, north_velocity):
+    """The tracks' LOS with the known north removed, broadcast to one shape; that shape and
+    the solution's dtype."""
     d = []
     for t in tracks:
         di = np.asarray(t.los)
@@ -312,43 +345,25 @@ def _invert_by_pattern(tracks, north_velocity, north_sigma, horizontal_azimuth, 
         d.append(di)
     shape = np.broadcast_shapes(*(x.shape for x in d))
     d = [np.broadcast_to(x, shape) for x in d]
-    dtype = np.result_type(*(x.dtype for x in d), np.float32)
-    sigma_ok = [not weighted or (np.isfinite(v) and v > 0) for v in var]
+    return d, shape, np.result_type(*(x.dtype for x in d), np.float32)
 
-    code = np.zeros(shape, dtype=np.uint32)
-    for i, di in enumerate(d):
-        if sigma_ok[i]:
-            code |= np.isfinite(di).astype(np.uint32) << np.uint32(i)
-    counts = np.bincount(code.ravel(), minlength=1 << n)
 
-    nan = lambda: np.full(shape, np.nan, dtype=dtype)  # noqa: E731
-    horizontal, up, correlation, condition, residual = nan(), nan(), nan(), nan(), nan()
-    sigma_h, sigma_u = (nan(), nan()) if weighted else (None, None)
-    n_tracks = np.zeros(shape, dtype=np.int16)
-    whole = code.size > 0 and counts[code.ravel()[0]] == code.size  # one pattern everywhere
-
-    for k in np.flatnonzero(counts):
-        idx = [i for i in range(n) if (k >> i) & 1]
-        sel = Ellipsis if whole else (code == k)
-        n_tracks[sel] = len(idx)
-        if len(idx) < 2:
-            continue
-        P, C, cond, ok = _pattern_solution(
-            [a[i] for i in idx], [u[i] for i in idx], [var[i] for i in idx], max_condition
-        )
-        condition[sel] = cond if np.isfinite(cond) else np.nan
-        if not ok:
-            continue
-        dk = [d[i][sel] for i in idx]
-        h = sum(dtype.type(P[0, j]) * dk[j] for j in range(len(idx)))
-        v = sum(dtype.type(P[1, j]) * dk[j] for j in range(len(idx)))
-        horizontal[sel] = h
-        up[sel] = v
-        correlation[sel] = C[0, 1] / np.sqrt(C[0, 0] * C[1, 1])
-        if weighted:
-            sigma_h[sel] = np.sqrt(C[0, 0])
-            sigma_u[sel] = np.sqrt(C[1, 1])
-        if len(idx) >= 3:
-            sq = sum((dk[j] - (dtype.type(a[i]) * h + dtype.type(u[i]) * v)) ** 2 for j, i in enumerate(idx))
-            residual[sel] = np.sqrt(sq / len(idx))
-    return Solution(horizontal, up, sigma_h, sigma_u, correlation, condition, n_tracks, residual)
+def _solve_pattern(sol, sel, idx, terms, max_condition, dtype):
+    """Fill ``sol`` where ``sel`` for the tracks ``idx`` (valid there together)."""
+    a, u, var, d = terms
+    P, C, cond, ok = _pattern_solution([a[i] for i in idx], [u[i] for i in idx], [var[i] for i in idx], max_condition)
+    sol.condition[sel] = cond if np.isfinite(cond) else np.nan
+    if not ok:
+        return
+    dk = [d[i][sel] for i in idx]
+    h = sum(dtype.type(P[0, j]) * dk[j] for j in range(len(idx)))
+    v = sum(dtype.type(P[1, j]) * dk[j] for j in range(len(idx)))
+    sol.horizontal[sel] = h
+    sol.up[sel] = v
+    sol.correlation[sel] = C[0, 1] / np.sqrt(C[0, 0] * C[1, 1])
+    if sol.sigma_horizontal is not None:
+        sol.sigma_horizontal[sel] = np.sqrt(C[0, 0])
+        sol.sigma_up[sel] = np.sqrt(C[1, 1])
+    if len(idx) >= 3:
+        sq = sum((dk[j] - (dtype.type(a[i]) * h + dtype.type(u[i]) * v)) ** 2 for j, i in enumerate(idx))
+        sol.residual_rms[sel] = np.sqrt(sq / len(idx))

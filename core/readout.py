@@ -51,7 +51,16 @@ def describe_layer(path: str, band: int = 1, slot: str = "") -> tuple:
     product = md.product
     if meta.get(TAG_SOURCE):
         product = f"{product}, imported from {meta[TAG_SOURCE]}"
-    rows = [("Product", product, os.path.basename(path))]
+    rows = [("Product", product, os.path.basename(path))] + _metadata_rows(md) + _date_rows(md, meta)
+    for note in md.notes:
+        rows.append(("Note", note, ""))
+    base = os.path.basename(path)
+    rows = [rows[0]] + [(f, v, _short_source(src, base)) for f, v, src in rows[1:]]
+    return md, LayerReadout(rows, likely_mistakes(path, band, md, slot))
+
+
+def _metadata_rows(md):
+    rows = []
     if md.geometry is not None:
         rows.append(("Geometry", "per pixel", md.geometry.source))
     for label, found in (("Heading", md.heading), ("Incidence", md.incidence)):
@@ -65,17 +74,17 @@ def describe_layer(path: str, band: int = 1, slot: str = "") -> tuple:
     if md.reference is not None:
         x, y = md.reference.value
         rows.append(("Reference", f"{x:.5f}, {y:.5f}", md.reference.source))
+    return rows
+
+
+def _date_rows(md, meta):
     if md.dates is not None:
         found = sorted(md.dates.value.values())
-        rows.append(("Dates", f"{len(found)} acquisitions, {found[0]} to {found[-1]}", "band dates"))
-    elif meta.get("MINTPY_START_DATE") or meta.get(TAG_WINDOW):
+        return [("Dates", f"{len(found)} acquisitions, {found[0]} to {found[-1]}", "band dates")]
+    if meta.get("MINTPY_START_DATE") or meta.get(TAG_WINDOW):
         span = meta.get(TAG_WINDOW) or f"{meta.get('MINTPY_START_DATE', '?')} to {meta.get('MINTPY_END_DATE', '?')}"
-        rows.append(("Dates", span.replace("/", " to "), "metadata"))
-    for note in md.notes:
-        rows.append(("Note", note, ""))
-    base = os.path.basename(path)
-    rows = [rows[0]] + [(f, v, _short_source(src, base)) for f, v, src in rows[1:]]
-    return md, LayerReadout(rows, likely_mistakes(path, band, md, slot))
+        return [("Dates", span.replace("/", " to "), "metadata")]
+    return []
 
 
 def _short_source(source: str, base: str) -> str:

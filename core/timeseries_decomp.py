@@ -339,12 +339,7 @@ def _joint_solve(tracks, dates, reference_days, regularization, weighted):
     out = [np.full((m + 1, p), np.nan) for _ in range(4 if weighted else 2)]
     rest = np.ones(p, dtype=bool)
     if all(np.ndim(x) == 0 for _, _, *xs in tracks for x in xs if x is not None):
-        groups, rest = large_groups(np.concatenate([np.isfinite(t[1]) for t in tracks]))
-        for _, members in groups:
-            sub = [(e, v[:, members], se, su, sg) for e, v, se, su, sg in tracks]
-            first = [(e, v[:, :1], se, su, sg) for e, v, se, su, sg in sub]
-            for a, b in zip(out, _joint_solution(first, sub, dates, reference_days, regularization, weighted)):
-                a[:, members] = b
+        rest = _joint_shared(tracks, dates, reference_days, regularization, weighted, out)
     left = np.flatnonzero(rest)
     chunk = max(1, JOINT_CHUNK_BYTES // (8 * 5 * (2 * m + len(tracks)) ** 2))
     for lo in range(0, left.size, chunk):
@@ -353,6 +348,18 @@ def _joint_solve(tracks, dates, reference_days, regularization, weighted):
         for a, b in zip(out, _joint_solution(sub, sub, dates, reference_days, regularization, weighted)):
             a[:, part] = b
     return tuple(out) if weighted else (out[0], out[1], None, None)
+
+
+def _joint_shared(tracks, dates, reference_days, regularization, weighted, out):
+    """Single-valued geometry and sigmas: the large groups of pixels sharing their valid
+    acquisitions, each solved with one normal matrix, into ``out``; the pixels left."""
+    groups, rest = large_groups(np.concatenate([np.isfinite(t[1]) for t in tracks]))
+    for _, members in groups:
+        sub = [(e, v[:, members], se, su, sg) for e, v, se, su, sg in tracks]
+        first = [(e, v[:, :1], se, su, sg) for e, v, se, su, sg in sub]
+        for a, b in zip(out, _joint_solution(first, sub, dates, reference_days, regularization, weighted)):
+            a[:, members] = b
+    return rest
 
 
 def _part(x, part):

@@ -74,24 +74,32 @@ def read_stations(alg, parameters, context) -> StationInput:
     unit = n.GNSS_UNIT_VALUES[alg.parameterAsEnum(parameters, n.GNSS_UNIT, context)]
     value = parameters.get(n.GNSS)
     if is_table_file(value):
-        label = f"GNSS table {os.path.basename(value)}"
-        table = gnss_stations.read_table(value, label)
-        stations = gnss_stations.from_table(table, given, unit, label)
-        fields = QgsFields()
-        kinds = {}
-        for name, values in table.columns.items():
-            numeric = all(not v.strip() or gnss_stations.is_number(v) for v in values)
-            kinds[name] = numeric
-            fields.append(QgsField(name, DOUBLE if numeric else TEXT))
-        attributes = [
-            [gnss_stations.to_number(v) if kinds[name] else v for name, v in zip(table.columns, row)]
-            for row in zip(*table.columns.values())
-        ]
-        geometries = [QgsGeometry.fromPointXY(QgsPointXY(x, y)) for x, y in zip(stations.x, stations.y)]
-        return StationInput(stations, fields, attributes, geometries, QgsCoordinateReferenceSystem("EPSG:4326"))
+        return _stations_from_table(value, given, unit)
     source = alg.parameterAsSource(parameters, n.GNSS, context)
     if source is None:
         raise QgsProcessingException("GNSS: no stations given")
+    return _stations_from_layer(source, given, unit)
+
+
+def _stations_from_table(path, given, unit):
+    label = f"GNSS table {os.path.basename(path)}"
+    table = gnss_stations.read_table(path, label)
+    stations = gnss_stations.from_table(table, given, unit, label)
+    fields = QgsFields()
+    kinds = {}
+    for name, values in table.columns.items():
+        numeric = all(not v.strip() or gnss_stations.is_number(v) for v in values)
+        kinds[name] = numeric
+        fields.append(QgsField(name, DOUBLE if numeric else TEXT))
+    attributes = [
+        [gnss_stations.to_number(v) if kinds[name] else v for name, v in zip(table.columns, row)]
+        for row in zip(*table.columns.values())
+    ]
+    geometries = [QgsGeometry.fromPointXY(QgsPointXY(x, y)) for x, y in zip(stations.x, stations.y)]
+    return StationInput(stations, fields, attributes, geometries, QgsCoordinateReferenceSystem("EPSG:4326"))
+
+
+def _stations_from_layer(source, given, unit):
     label = "GNSS layer"
     names = [f.name() for f in source.fields()]
     columns = {name: [] for name in names}
