@@ -29,14 +29,14 @@ INTERPOLATE, JOINT = 0, 1
 
 
 def check_track_dates(name: str, epochs: list) -> None:
-    """A track's acquisitions: at least two, strictly increasing in band order."""
+    """A track's acquisitions, in date order (the one policy for stacks: bands may come in
+    any order, every time-series algorithm reads them sorted by date): at least two, and
+    no date twice."""
     if len(epochs) < 2:
         raise TimeSeriesError(f"{name} track: a time series needs at least two acquisitions, it has {len(epochs)}")
-    for i, (a, b) in enumerate(zip(epochs, epochs[1:]), start=2):
-        if b <= a:
-            raise TimeSeriesError(
-                f"{name} track: the dates do not increase: band {i} is {b}, after band {i - 1} at {a}"
-            )
+    twice = sorted({a for a, b in zip(epochs, epochs[1:]) if a == b})
+    if twice:
+        raise TimeSeriesError(f"{name} track: the time series has the same date twice: {', '.join(map(str, twice))}")
 
 
 def common_span(tracks: list) -> tuple:

@@ -88,7 +88,7 @@ def _track_bands(resolved):
     dated = band_dates(path)
     if not dated:
         raise TimeSeriesError(f"{name} track: {path} is not a time series (no band carries a date)")
-    bands = sorted(dated.items())
+    bands = sorted(dated.items(), key=lambda item: (item[1], item[0]))  # by date, as losdecomp:velocity reads them
     tsd.check_track_dates(name, [d for _, d in bands])
     return _Track(resolved.spec, bands)
 

@@ -411,7 +411,7 @@ def test_method1_sigma_outputs_through_the_algorithm(plugin, ts_pair):
         ({"REFERENCE_DATE": "2019-01-01"}, "REFERENCE_DATE 2019-01-01 is outside"),
         ({"DESCENDING": "late"}, "no common time span"),
         ({"DESCENDING": "one"}, "descending track: a time series needs at least two acquisitions, it has 1"),
-        ({"DESCENDING": "shuffled"}, "the dates do not increase: band 3 is 2020-01-16"),
+        ({"DESCENDING": "twice"}, "descending track: the time series has the same date twice: 2020-01-16"),
     ],
 )
 def test_bad_input_gets_a_clear_error_and_no_output(plugin, ts_pair, change, message):
@@ -427,9 +427,9 @@ def test_bad_input_gets_a_clear_error_and_no_output(plugin, ts_pair, change, mes
     ds.GetRasterBand(2).SetMetadataItem("INSAR_DATE", "")
     ds = None
     paths["one"] = one
-    shuffled = [D(2020, 1, 4), D(2020, 1, 28), D(2020, 1, 16)] + every(12, 3, D(2020, 2, 9))
-    paths["shuffled"] = write_stack(tmp / "shuf.tif", stack, shuffled, {"INSAR_HEADING": "192",
-                                    "INSAR_INCIDENCE": "39"})  # fmt: skip
+    twice = [D(2020, 1, 4), D(2020, 1, 16), D(2020, 1, 16)] + every(12, 3, D(2020, 2, 9))
+    paths["twice"] = write_stack(tmp / "twice.tif", stack, twice, {"INSAR_HEADING": "192",
+                                 "INSAR_INCIDENCE": "39"})  # fmt: skip
     paths["sigma"] = str(tmp / "sigma.tif")
     gdal.Translate(
         paths["sigma"], gdal.Translate("/vsimem/s.tif", paths["asc"], bandList=[1], scaleParams=[[0, 1, 1, 1]])
@@ -443,6 +443,24 @@ def test_bad_input_gets_a_clear_error_and_no_output(plugin, ts_pair, change, mes
         run_logged("losdecomp:decompose_timeseries", params)
     assert message in str(info.value)
     assert os.listdir(out) == []
+
+
+def test_bands_out_of_date_order_are_read_by_date_as_velocity_reads_them(plugin, ts_pair):
+    """One date-order policy for stacks: decompose_timeseries refused a stack whose bands
+    were not in date order, which losdecomp:velocity accepted (sorting by date)."""
+    paths, (asc, desc), _, tmp = ts_pair
+    ds = gdal.Open(paths["desc"])
+    stack = ds.ReadAsArray()
+    order = np.random.default_rng(1).permutation(len(desc))
+    shuffled = write_stack(tmp / "shuffled.tif", stack[order], [desc[i] for i in order], {"INSAR_HEADING": "192",
+                           "INSAR_INCIDENCE": "39"})  # fmt: skip
+    ds = None
+    outputs = {}
+    for name, path in (("sorted", paths["desc"]), ("shuffled", shuffled)):
+        files = {"OUTPUT_EAST": str(tmp / f"e_{name}.tif"), "OUTPUT_UP": str(tmp / f"u_{name}.tif")}
+        res, _ = run_logged("losdecomp:decompose_timeseries", {"ASCENDING": paths["asc"], "DESCENDING": path, **files})
+        outputs[name] = gdal.Open(res["OUTPUT_UP"]).ReadAsArray()
+    np.testing.assert_array_equal(outputs["sorted"], outputs["shuffled"])
 
 
 @pytest.mark.qgis_process
