@@ -60,14 +60,17 @@ class PointFields:
         return all(self.names.get(r) for r in LOOK)
 
 
+def _field_of(available, given, role, label):
+    """The field named for ``role`` (it must exist), else the one recognised, else None."""
+    name = (given.get(role) or "").strip()
+    if name and name not in available:
+        raise PointError(f"{label}: has no field '{name}' (for the {ROLE_NAMES[role]})")
+    return name or find_field(available, CANDIDATES[role])
+
+
 def resolve_fields(available: list, given: dict, label: str) -> tuple:
     """(PointFields, log lines): named fields must exist, the velocity must be found."""
-    names, log = {}, []
-    for role in (VELOCITY, SIGMA) + LOOK:
-        name = (given.get(role) or "").strip()
-        if name and name not in available:
-            raise PointError(f"{label}: has no field '{name}' (for the {ROLE_NAMES[role]})")
-        names[role] = name or find_field(available, CANDIDATES[role])
+    names, log = {role: _field_of(available, given, role, label) for role in (VELOCITY, SIGMA) + LOOK}, []
     if names[VELOCITY] is None:
         raise PointError(
             f"{label}: no velocity field recognised (mean_velocity, velocity, vel, ...); name it with "
@@ -105,6 +108,22 @@ class PointSource:
     def batches(self, wanted: list, progress: Optional[Callable] = None) -> Iterator[PointBatch]:
         raise NotImplementedError
 
+    def bounds(self) -> Optional[tuple]:
+        """(xmin, ymin, xmax, ymax) of the points with coordinates, in the source's CRS; None
+        when there is none. This default reads the coordinates once: sources that know their
+        extent say it instead."""
+        lo, hi = np.array([np.inf, np.inf]), np.array([-np.inf, -np.inf])
+        for batch in self.batches([]):
+            lo, hi = _extend(lo, hi, batch.x, batch.y)
+        return (lo[0], lo[1], hi[0], hi[1]) if np.all(lo <= hi) else None
+
+
+def _extend(lo: np.ndarray, hi: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple:
+    ok = np.isfinite(x) & np.isfinite(y)
+    if not ok.any():
+        return lo, hi
+    return (np.minimum(lo, [x[ok].min(), y[ok].min()]), np.maximum(hi, [x[ok].max(), y[ok].max()]))
+
 
 class ArrayPoints(PointSource):
     """Points already in memory (a layer read by the provider, tests)."""
@@ -124,6 +143,10 @@ class ArrayPoints(PointSource):
             yield PointBatch(self.x[sl], self.y[sl], cols)
             if progress is not None:
                 progress(sl.stop / max(n, 1))
+
+    def bounds(self) -> Optional[tuple]:
+        lo, hi = _extend(np.array([np.inf, np.inf]), np.array([-np.inf, -np.inf]), self.x, self.y)
+        return (lo[0], lo[1], hi[0], hi[1]) if np.all(lo <= hi) else None
 
 
 class CsvPoints(PointSource):

@@ -1,6 +1,12 @@
 """Decomposition per polygon (the landslide workflow): each track's statistic of LOS velocity
 over the polygon's pixels or points, with their mean look vector, then one inversion per
-polygon (DESIGN.md section 3)."""
+polygon (DESIGN.md section 3) through ``inversion.invert``.
+
+A track over a polygon follows the rule of a gridded cell (core/point_grid.py): its value is
+the mean or median of the valid pixels or points, its spread their standard deviation, and
+its a-priori sigma, the weight, ``point_grid.aggregate_sigma`` of their sigmas. The spread is
+never a weight: a track without any sigma makes every polygon equal-weighted, with no
+sigma_east / sigma_up, as losdecomp:decompose does."""
 
 import math
 from dataclasses import dataclass, field
@@ -14,10 +20,11 @@ from .gdal_mode import raises
 from .grid import raster_info, transformer
 from .inversion import DEFAULT_MAX_CONDITION, TrackBlock, invert
 from .model import RasterGeometry, RasterRef
-from .point_grid import MEDIAN, STATISTICS
+from .point_grid import AGGREGATE_OMITS, MEDIAN, STATISTICS, aggregate_how, aggregate_sigma
 from .points import LOOK, SIGMA, VELOCITY, PointError, PointSource, resolve_fields
 from .reader import GeometryReader, GridReader
 from .reference import ReferenceAreaError, from_polygon_wkt
+from .resolvable import UNRESOLVED, nothing_resolved
 from .tracks import TrackInput, resolve
 
 
@@ -48,7 +55,9 @@ class PolygonsRequest:
 
 @dataclass
 class TrackStats:
-    """One track over every polygon: statistic, count, spread, sigma and look vector."""
+    """One track over every polygon: statistic, count, spread (standard deviation), a-priori
+    sigma of the statistic (``point_grid.aggregate_sigma``; NaN where no member has one) and
+    look vector; ``has_sigma``: whether the track gives a sigma at all."""
 
     name: str
     value: np.ndarray
@@ -58,6 +67,7 @@ class TrackStats:
     s: tuple
     unit: str
     sign: float
+    has_sigma: bool = False
 
 
 @dataclass
@@ -90,8 +100,9 @@ def _store(out, i, values, sigmas, look, statistic):
     if values.size:
         value[i] = _statistic(values, statistic)
         spread[i] = float(values.std())
-        if sigmas is not None and np.isfinite(sigmas).any():
-            sigma[i] = float(np.nanmedian(sigmas))
+        if sigmas is not None:
+            ok = np.isfinite(sigmas)
+            sigma[i] = float(aggregate_sigma(np.sum(np.square(sigmas[ok])), ok.sum(), values.size, statistic))
         vec = [float(np.nanmean(c)) for c in look]
         norm = math.sqrt(sum(c * c for c in vec))
         for k in range(3):
@@ -138,7 +149,7 @@ def raster_stats(inp: TrackInput, polygons: list, crs_wkt: str, statistic: int) 
         for rd in readers:
             rd.close()
     sign = geometry.sign_factor(r.spec.los_sign)
-    stats = TrackStats(inp.name, *out[:4], out[4], r.unit, sign)
+    stats = TrackStats(inp.name, *out[:4], out[4], r.unit, sign, sig is not None)
     return stats, list(r.log) + [f"{inp.name} track: {_explain(r.spec.geometry)}"], list(r.warnings)
 
 
@@ -182,56 +193,65 @@ def _inside(rings, x, y):
     return inside
 
 
+def _in_polygons(shapes, x, y):
+    """(polygon index, indices of the points inside it) of points sorted by x: each polygon
+    looks only at the points within its bounding box."""
+    for i, (rings, env) in enumerate(shapes):
+        a, b = np.searchsorted(x, env[0], "left"), np.searchsorted(x, env[1], "right")
+        if a == b:
+            continue
+        sel = np.arange(a, b)[(y[a:b] >= env[2]) & (y[a:b] <= env[3])]
+        yield i, sel[_inside(rings, x[sel], y[sel])]
+
+
+def _joined(parts, empty):
+    return np.concatenate(parts, axis=-1) if parts else empty
+
+
+def _fixed_look(track, pf):
+    """The track's single-valued unit vector when its points carry no look vector, else None."""
+    if pf.has_look_vector:
+        return None
+    if track.heading is None or track.incidence is None:
+        raise PointError(f"{track.name} track: the points carry no look vector: give its heading and incidence")
+    return geometry.from_heading_incidence(track.heading, track.incidence, track.look_side or geometry.RIGHT)
+
+
 @raises
 def point_stats(track: PointTrack, polygons: list, crs_wkt: str, statistic: int,
                 progress: Optional[Callable] = None) -> tuple:  # fmt: skip
-    """(TrackStats, log, warnings) of a point track: the points inside each polygon. The
-    points are streamed once; per batch, each polygon looks only at the points within its
-    bounding box (points sorted by x)."""
+    """(TrackStats, log, warnings) of a point track: the points inside each polygon, streamed once."""
     src = track.source
     pf, log = resolve_fields(list(src.names), track.fields, f"{track.name} track")
-    warnings = []
-    fixed = None
-    if not pf.has_look_vector:
-        if track.heading is None or track.incidence is None:
-            raise PointError(f"{track.name} track: the points carry no look vector: give its heading and incidence")
-        side = track.look_side or geometry.RIGHT
-        fixed = geometry.from_heading_incidence(track.heading, track.incidence, side)
-    ct = transformer(crs_wkt, src.crs_wkt)
-    shapes = [_rings(w, ct) for w in polygons]
+    fixed = _fixed_look(track, pf)
+    shapes = [_rings(w, transformer(crs_wkt, src.crs_wkt)) for w in polygons]
     n = len(polygons)
-    values = [[] for _ in range(n)]
-    sigmas = [[] for _ in range(n)]
-    looks = [[] for _ in range(n)]
-    wanted = [pf.names[VELOCITY]] + ([pf.names[SIGMA]] if pf.names[SIGMA] else [])
-    wanted += [pf.names[r] for r in LOOK] if fixed is None else []
-    for batch in src.batches(wanted, progress):
+    vel, sig = pf.names[VELOCITY], pf.names[SIGMA]
+    look = [pf.names[r] for r in LOOK] if fixed is None else []
+    members = {k: [[] for _ in range(n)] for k in ("v", "s", "look")}
+    for batch in src.batches([vel] + ([sig] if sig else []) + look, progress):
         order = np.argsort(batch.x, kind="stable")
-        x, y = batch.x[order], batch.y[order]
         cols = {k: v[order] for k, v in batch.columns.items()}
-        for i, (rings, env) in enumerate(shapes):
-            a, b = np.searchsorted(x, env[0], "left"), np.searchsorted(x, env[1], "right")
-            if a == b:
-                continue
-            sel = np.arange(a, b)[(y[a:b] >= env[2]) & (y[a:b] <= env[3])]
-            sel = sel[_inside(rings, x[sel], y[sel])]
-            v = cols[pf.names[VELOCITY]][sel]
-            ok = np.isfinite(v)
-            if not ok.any():
-                continue
-            values[i].append(v[ok])
-            if pf.names[SIGMA]:
-                sigmas[i].append(cols[pf.names[SIGMA]][sel][ok])
-            if fixed is None:
-                looks[i].append(np.stack([cols[pf.names[r]][sel][ok] for r in LOOK]))
+        for i, sel in _in_polygons(shapes, batch.x[order], batch.y[order]):
+            sel = sel[np.isfinite(cols[vel][sel])]
+            members["v"][i].append(cols[vel][sel])
+            if sig:
+                members["s"][i].append(cols[sig][sel])
+            if look:
+                members["look"][i].append(np.stack([cols[c][sel] for c in look]))
     out = _empty(n)
     for i in range(n):
-        v = np.concatenate(values[i]) if values[i] else np.empty(0)
-        s = np.concatenate(sigmas[i]) if sigmas[i] else None
-        look = np.concatenate(looks[i], axis=1) if looks[i] else [np.full(v.size, c) for c in (fixed or (np.nan,) * 3)]
-        _store(out, i, v, s, look, statistic)
+        _store(out, i, *_members_of(members, i, bool(sig), fixed), statistic)
     sign = geometry.sign_factor(track.los_sign)
-    return TrackStats(track.name, *out[:4], out[4], src.unit, sign), log, warnings
+    return TrackStats(track.name, *out[:4], out[4], src.unit, sign, bool(sig)), log, []
+
+
+def _members_of(members, i, with_sigma, fixed):
+    """(values, sigmas or None, look vector components) of polygon ``i``'s points."""
+    v = _joined(members["v"][i], np.empty(0))
+    s = _joined(members["s"][i], np.empty(0)) if with_sigma else None
+    look = _joined(members["look"][i], np.empty((3, 0))) if fixed is None else [np.full(v.size, c) for c in fixed]
+    return v, s, look
 
 
 @raises
@@ -254,17 +274,26 @@ def decompose(req: PolygonsRequest, progress: Optional[Callable] = None) -> Poly
         log += lg
         warnings += wr
     unit = _harmonise(stats, log)
-    east, up, sig_e, sig_u, cond = _solve(stats, req.max_condition)
-    n = len(req.polygons)
+    east, up, sig_e, sig_u, cond = _solve(stats, req.max_condition, req.statistic, log)
+    _say_resolved(stats, up, req.statistic, log, warnings)
+    return PolygonsResult(stats, east, up, sig_e, sig_u, cond, unit, log, warnings)
+
+
+def _say_resolved(stats, up, statistic, log, warnings):
+    """How many polygons were resolved and, for the others, why (the raster decomposition's words)."""
+    n = up.size
     for t in stats:
         empty = int((t.count == 0).sum())
         if empty:
             log.append(f"{t.name} track: {empty} of {n} polygons hold no valid data: their fields are null")
-    resolved = int(np.isfinite(up).sum())
-    log.append(f"decomposition: {resolved} of {n} polygons resolved ({STATISTICS[req.statistic]} per track)")
-    if resolved == 0:
-        warnings.append("no polygon could be decomposed: no polygon holds data of an east- and a west-looking track")
-    return PolygonsResult(stats, east, up, sig_e, sig_u, cond, unit, log, warnings)
+    resolved = np.isfinite(up)
+    log.append(f"decomposition: {int(resolved.sum())} of {n} polygons resolved ({STATISTICS[statistic]} per track)")
+    seen = np.sum([np.isfinite(t.value) for t in stats], axis=0) >= 2
+    unresolved = int((seen & ~resolved).sum())
+    if unresolved:
+        log.append(f"decomposition: {unresolved} polygons with data of two or more tracks are null: {UNRESOLVED}")
+    if not resolved.any():
+        warnings.append(nothing_resolved("polygon"))
 
 
 def _harmonise(stats, log):
@@ -283,23 +312,31 @@ def _harmonise(stats, log):
     return target
 
 
-def _solve(stats, max_condition):
-    """East, up, their standard deviations and cond(G) per polygon. Weighted where every
-    track has a standard deviation there (the product's, median over the polygon, else the
-    standard error of the polygon's values); equal weights and no sigma elsewhere."""
-    sig = []
-    for t in stats:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            se = np.where(t.count > 1, t.spread / np.sqrt(np.maximum(t.count, 1)), np.nan)
-        sig.append(np.where(np.isfinite(t.sigma), t.sigma, se))
-    weighted = np.all([np.isfinite(s) & (s > 0) for s in sig], axis=0)
-    n = weighted.size
+def _solve(stats, max_condition, statistic, log):
+    """East, up, their propagated standard deviations and cond(G) per polygon, by
+    ``inversion.invert``. Weighted by each track's a-priori sigma where every track with
+    data there has one; equal weights and no sigma elsewhere (said in ``log``), and
+    everywhere when a track has no sigma at all."""
+    missing = [t.name for t in stats if not t.has_sigma]
+    n = stats[0].value.size
+    if missing:
+        log.append(f"weights: not every track has a standard deviation ({', '.join(missing)} has none); equal "
+                   "weights for every track, and no sigma_east / sigma_up (as in losdecomp:decompose)")  # fmt: skip
+        weighted = np.zeros(n, dtype=bool)
+    else:
+        how = aggregate_how("pixels or points", statistic)
+        log.append(f"weights: each track's a-priori sigma over a polygon is the {how}; sigma_east and sigma_up "
+                   f"are propagated from them ({AGGREGATE_OMITS})")  # fmt: skip
+        weighted = np.all([np.isfinite(t.sigma) & (t.sigma > 0) | ~np.isfinite(t.value) for t in stats], axis=0)
+        if not weighted.all():
+            log.append(f"weights: {int((~weighted).sum())} polygons hold a track's data without any sigma: equal "
+                       "weights there and no sigma_east / sigma_up")  # fmt: skip
     out = [np.full(n, np.nan) for _ in range(5)]
     for part, use_sigma in ((weighted, True), (~weighted, False)):
         if not part.any():
             continue
         blocks = [TrackBlock(t.sign * t.value[part], t.s[0][part], t.s[1][part], t.s[2][part],
-                             s[part] if use_sigma else None) for t, s in zip(stats, sig)]  # fmt: skip
+                             t.sigma[part] if use_sigma else None) for t in stats]  # fmt: skip
         sol = invert(blocks, max_condition=max_condition)
         out[0][part], out[1][part], out[4][part] = sol.horizontal, sol.up, sol.condition
         if use_sigma:

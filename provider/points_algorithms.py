@@ -6,6 +6,7 @@ import os
 import numpy as np
 from osgeo import gdal
 from qgis.core import (
+    QgsCoordinateReferenceSystem,
     QgsFeatureRequest,
     QgsProcessing,
     QgsProcessingException,
@@ -22,7 +23,7 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
-from ..core import point_grid, points, polygons
+from ..core import point_grid, points, polygons, uncertainty
 from ..core.gnss_stations import to_number
 from ..core.naming import layer_name
 from ..core.tracks import TrackInput
@@ -73,6 +74,13 @@ class LayerPoints(points.PointSource):
         if xs:
             yield self._batch(xs, ys, cols)
 
+    def bounds(self):
+        rect = self.source.sourceExtent()
+        box = (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum())
+        if rect.isNull() or not all(np.isfinite(box)):
+            return super().bounds()  # the provider does not know it: read the coordinates
+        return box
+
     @staticmethod
     def _batch(xs, ys, cols):
         return points.PointBatch(
@@ -112,15 +120,22 @@ class GridPointsAlgorithm(LosDecompAlgorithm):
         "Averages the points of one track (a point layer, or an EGMS L2a/L2b CSV given as a file: easting/northing "
         "in EPSG:3035, mean_velocity in mm/year) on a regular grid, as EGMS builds its Ortho product. Each cell "
         "holds the mean or median LOS velocity of its points, their mean LOS unit vector (as per-pixel geometry), "
-        "the number of points, the spread (standard deviation of their velocities) and the typical standard "
-        "deviation of the points (not divided by the square root of the count: points of a cell share "
-        "atmosphere and reference). losdecomp:decompose reads the result with no angle typed.\n\n"
+        "the number of points, the spread of their velocities (their standard deviation: never a weight) and, when "
+        "the points have a velocity standard deviation, the a-priori standard deviation of the cell's velocity: "
+        "the RMS of its points' sigmas divided by the square root of their count (points without a sigma taken at "
+        "that RMS; times sqrt(pi n / (2 (n + c))), about 1.25, for the median; nodata when no point has one). The "
+        "points are assumed independent: that sigma omits the spatially correlated noise they share (atmosphere, "
+        "reference), so it is a lower bound where that noise dominates. losdecomp:decompose reads the result with "
+        "no angle typed and weighs with that sigma.\n\n"
         "Fields are recognised (mean_velocity, velocity, vel...; mean_velocity_std...; los_east, los_north, "
-        "los_up) unless named. Without a look vector, give HEADING and INCIDENCE. RESOLUTION is in metres "
-        "(converted to degrees of latitude for a geographic target CRS). Cells align on EXTENT's corner when "
-        "given, else on multiples of the cell size, so that two tracks gridded alike share their cells. Cells "
-        "with fewer than MIN_POINTS points are nodata. With OUTPUT_TIMESERIES, the date columns (YYYYMMDD) "
-        "become a time series in the plugin's format (the cells' mean displacement per date).\n\n"
+        "los_up) unless named. Without a look vector, give HEADING and INCIDENCE. RESOLUTION is in metres on the "
+        "ground whatever the target CRS's unit: in a geographic CRS, a cell spans 1/cos(latitude) more degrees of "
+        "longitude than of latitude, square on the ground at the grid's centre (the log gives both in degrees). "
+        "EXTENT is in its own CRS when it carries one, else in the grid's (TARGET_CRS, else the points'). Cells "
+        "align on EXTENT's corner when given, else on multiples of the cell size, so that two tracks gridded alike "
+        "share their cells (in a geographic CRS, only with the same EXTENT). Cells with fewer than MIN_POINTS "
+        "points are nodata. With OUTPUT_TIMESERIES, the date columns (YYYYMMDD) become a time series in the "
+        "plugin's format (the cells' mean displacement per date).\n\n"
         "The mean is streamed (memory follows the occupied cells); the median keeps 12 bytes per point."
     )
 
@@ -147,7 +162,7 @@ class GridPointsAlgorithm(LosDecompAlgorithm):
         self.addParameter(
             QgsProcessingParameterNumber(
                 n.RESOLUTION,
-                tr("Cell size in metres"),
+                tr("Cell size in metres (on the ground, whatever the CRS)"),
                 NUMBER,
                 defaultValue=point_grid.DEFAULT_RESOLUTION_M,
                 minValue=0.0,
@@ -176,18 +191,32 @@ class GridPointsAlgorithm(LosDecompAlgorithm):
             n.OUTPUT_TIMESERIES, tr("Gridded time series (from the date columns)"), optional=True,
             createByDefault=False))  # fmt: skip
 
+    def _extent(self, parameters, context, src, target):
+        """(xmin, ymin, xmax, ymax) of EXTENT in the grid's CRS (TARGET_CRS, else the points'),
+        or None; and what was done with it. An extent that carries its own CRS is transformed
+        (its bounding box); one that does not is taken in the grid's CRS."""
+        if not parameters.get(n.EXTENT):
+            return None, []
+        grid_crs = target if target.isValid() else QgsCoordinateReferenceSystem.fromWkt(src.crs_wkt)
+        if not grid_crs.isValid():
+            raise QgsProcessingException(f"{src.label}: the points have no CRS, so EXTENT cannot be placed; give "
+                                         "TARGET_CRS")  # fmt: skip
+        rect = self.parameterAsExtent(parameters, n.EXTENT, context, grid_crs)
+        if rect.isNull() or not (rect.width() > 0 and rect.height() > 0):
+            raise QgsProcessingException("EXTENT is empty: give a rectangle with a width and a height")
+        own = self.parameterAsExtentCrs(parameters, n.EXTENT, context)
+        line = f"grid: EXTENT taken in the grid's CRS ({_crs_name(grid_crs)})"
+        if own.isValid() and own != grid_crs:
+            line = f"grid: EXTENT given in {_crs_name(own)}: its bounding box in {_crs_name(grid_crs)} is used"
+        return (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum()), [line]
+
     def _request(self, parameters, context):
         src = point_source(self, parameters, n.INPUT, context, "points")
         target = self.parameterAsCrs(parameters, n.TARGET_CRS, context)
-        extent = None
-        if parameters.get(n.EXTENT):
-            crs = target if target.isValid() else None
-            rect = self.parameterAsExtent(parameters, n.EXTENT, context, crs)
-            if not rect.isNull() and rect.width() > 0:
-                extent = (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum())
+        extent, lines = self._extent(parameters, context, src, target)
         ts = self.parameterAsOutputLayer(parameters, n.OUTPUT_TIMESERIES, context) if parameters.get(
             n.OUTPUT_TIMESERIES) else ""  # fmt: skip
-        return point_grid.GridPointsRequest(
+        request = point_grid.GridPointsRequest(
             source=src, output=self.parameterAsOutputLayer(parameters, n.OUTPUT, context),
             fields=_given_fields(self, parameters, context),
             heading=self.optional_number(parameters, n.HEADING, context),
@@ -199,14 +228,18 @@ class GridPointsAlgorithm(LosDecompAlgorithm):
             min_points=self.parameterAsInt(parameters, n.MIN_POINTS, context), output_timeseries=ts,
             compression=COMPRESSIONS[self.parameterAsEnum(parameters, n.COMPRESSION, context)][0],
         )  # fmt: skip
+        return request, lines
 
     def process(self, parameters, context, feedback):
-        job = point_grid.plan(self._request(parameters, context))
+        request, lines = self._request(parameters, context)
+        job = point_grid.plan(request)
         paths = [p for p in (job.req.output, job.req.output_timeseries) if p]
-        summary = self.run_with_log(job.log, job.warnings, paths, lambda p, c: point_grid.run(job, p, c),
-                                    context, feedback)  # fmt: skip
+        summary = self.run_with_log(lines + job.log, job.warnings, paths,
+                                    lambda p, c: point_grid.run(job, p, c), context, feedback)  # fmt: skip
         if summary is None:
             return {n.OUTPUT: None, n.OUTPUT_TIMESERIES: None}
+        for line in summary.log:
+            feedback.pushInfo(line)
         g = summary.grid
         feedback.pushInfo(f"{summary.used} of {summary.points} points in {summary.cells} cells of a {g.width} x "
                           f"{g.height} grid")  # fmt: skip
@@ -216,6 +249,10 @@ class GridPointsAlgorithm(LosDecompAlgorithm):
             register_product(context, summary.outputs["time series"], "Gridded LOS displacement",
                              [job.req.source.label])  # fmt: skip
         return {n.OUTPUT: summary.outputs["output"], n.OUTPUT_TIMESERIES: summary.outputs.get("time series")}
+
+
+def _crs_name(crs):
+    return crs.authid() or crs.description() or "a custom CRS"
 
 
 def _is_raster_file(path):
@@ -232,10 +269,18 @@ class DecomposePolygonsAlgorithm(LosDecompAlgorithm):
         "inside; every touched pixel for a polygon smaller than a pixel) or points inside it, with their count, "
         "spread and mean look vector; then east and vertical velocity per polygon by the same least squares as "
         "losdecomp:decompose (north assumed zero). Tracks are rasters, point layers or EGMS CSVs, in any mix.\n\n"
-        "Output: the polygons with, per track (asc, desc, extra1...), <track>_los, <track>_count, "
-        "<track>_spread, and east, up, sigma_east, sigma_up, cond. Standard deviations are given where every "
-        "track has one: the product's (median over the polygon), else the standard error of the polygon's values. "
-        "A polygon with no data of a track has that track's fields null and is counted in the log."
+        "Output: the polygons with, per track (asc, desc, extra1...), <track>_los (its statistic), <track>_count, "
+        "<track>_spread (spread: the standard deviation of its values; never a weight) and sigma_<track>_los (the "
+        "a-priori standard deviation of <track>_los: the RMS of the pixels' or points' sigmas divided by the "
+        "square root of their count, those without a sigma taken at that RMS, times sqrt(pi n / (2 (n + c))), "
+        "about 1.25, for the median; null when none has one), then east, up, sigma_east, sigma_up (propagated from "
+        "the tracks' a-priori sigmas, which weigh the tracks) and cond. The pixels or points are assumed "
+        "independent: the sigmas omit the spatially correlated noise they share (atmosphere, reference), so they "
+        "are lower bounds where that noise dominates. When a track has no standard deviation at all, every polygon "
+        "is solved with equal weights and sigma_east and sigma_up are null, as in losdecomp:decompose (the log "
+        "says so). A polygon with no data of a track has that track's fields null and is counted in the log; a "
+        "polygon the tracks' look directions do not resolve has null east and up, in the words of "
+        "losdecomp:decompose."
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
@@ -299,17 +344,37 @@ class DecomposePolygonsAlgorithm(LosDecompAlgorithm):
             feedback.pushInfo(line)
         for line in result.warnings:
             feedback.pushWarning(line)
-        extra_fields = []
-        for t in result.tracks:
-            extra_fields += [(f"{t.name}_los", DOUBLE, t.value), (f"{t.name}_count", INTEGER, t.count),
-                             (f"{t.name}_spread", DOUBLE, t.spread)]  # fmt: skip
-        extra_fields += [("east", DOUBLE, result.east), ("up", DOUBLE, result.up),
-                         ("sigma_east", DOUBLE, result.sigma_east), ("sigma_up", DOUBLE, result.sigma_up),
-                         ("cond", DOUBLE, result.cond)]  # fmt: skip
+        extra_fields = _polygon_fields(result, self.parameterAsEnum(parameters, n.STATISTIC, context))
         inp = StationInput(None, source.fields(), [f.attributes() for f in features],
                            [f.geometry() for f in features], source.sourceCrs())  # fmt: skip
         dest = write_features(self, parameters, context, n.OUTPUT, inp, extra_fields, source.wkbType())
         return {n.OUTPUT: dest}
+
+
+def _polygon_fields(result, statistic):
+    """[(name, type, values, alias)] of the polygons' output: each name or alias says which
+    kind of number it is (core/uncertainty.py)."""
+    u = uncertainty
+    stat = point_grid.STATISTICS[statistic]
+    how = point_grid.aggregate_how("pixels or points", statistic)
+    fields = []
+    for t in result.tracks:
+        of = f"the {t.name} track's LOS velocity ({stat} over the polygon)"
+        spread = u.label(u.SPREAD, f"the {t.name} track's values in the polygon", "standard deviation")
+        fields += [
+            (f"{t.name}_los", DOUBLE, t.value, f"T{of[1:]}"),
+            (f"{t.name}_count", INTEGER, t.count, f"Number of {t.name} pixels or points in the polygon"),
+            (u.field_name(u.SPREAD, t.name), DOUBLE, t.spread, spread),
+            (u.field_name(u.APRIORI, f"{t.name}_los"), DOUBLE, t.sigma, u.label(u.APRIORI, of, how)),
+        ]
+    east, up = u.label(u.PROPAGATED, "the east velocity"), u.label(u.PROPAGATED, "the vertical velocity")
+    return fields + [
+        ("east", DOUBLE, result.east, "East velocity"),
+        ("up", DOUBLE, result.up, "Vertical velocity"),
+        (u.field_name(u.PROPAGATED, "east"), DOUBLE, result.sigma_east, east),
+        (u.field_name(u.PROPAGATED, "up"), DOUBLE, result.sigma_up, up),
+        ("cond", DOUBLE, result.cond, "Condition number of G (the tracks' unit sensitivities)"),
+    ]
 
 
 def _track_of(value, label, sign, angles):

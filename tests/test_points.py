@@ -112,8 +112,14 @@ def test_cells_count_spread_sigma_median_and_min_points(tmp_path):
     assert vals["velocity"][cell][0] == 2.0
     assert vals["point_count"][cell][0] == 3
     assert vals["velocity_spread"][cell][0] == pytest.approx(np.std([1, 2, 9]), rel=1e-6)
-    assert vals["velocity_std"][cell][0] == pytest.approx(0.5)
-    assert ds.GetGeoTransform()[1] == pytest.approx(100 / point_grid.METRES_PER_DEGREE)
+    # the a-priori sigma of the median of three points of sigma 0.5 (uncertainty.sigma_of_mean, median factor)
+    want = float(point_grid.aggregate_sigma(3 * 0.5**2, 3, 3, point_grid.MEDIAN))
+    assert vals["velocity_std"][cell][0] == pytest.approx(want, rel=1e-6)
+    assert 0.5 / np.sqrt(3) < want < 0.5
+    # 100 m on the ground at the grid's latitude, on each axis
+    mx, my = point_grid.metres_per_unit(osr.SpatialReference(wkt=ds.GetProjection()), 40.00105)
+    gt = ds.GetGeoTransform()
+    assert gt[1] == pytest.approx(100 / mx, rel=1e-6) and -gt[5] == pytest.approx(100 / my, rel=1e-6)
 
 
 def test_two_tracks_grid_identically_with_an_extent(tmp_path):
