@@ -194,9 +194,9 @@ CORE_RUN = textwrap.dedent(
     """
     import sys
     sys.path.insert(0, sys.argv[1])
-    from insar_decomposition.core import engine
-    from insar_decomposition.core.plan import Request, plan
-    from insar_decomposition.core.tracks import TrackInput
+    from insar_decomposition.core.runs import engine
+    from insar_decomposition.core.plan.decompose import Request, plan
+    from insar_decomposition.core.plan.tracks import TrackInput
     req = Request(tracks=[TrackInput("ascending", sys.argv[2]), TrackInput("descending", sys.argv[3])],
                   outputs={"horizontal": sys.argv[4], "up": sys.argv[5]})
     engine.run(plan(req).job)
@@ -208,11 +208,11 @@ FLOOR_IO = textwrap.dedent(
     import sys
     sys.path.insert(0, sys.argv[1])
     from osgeo import gdal
-    from insar_decomposition.core.engine import windows
-    from insar_decomposition.core.grid import raster_info
-    from insar_decomposition.core.model import RasterRef
-    from insar_decomposition.core.reader import GridReader
-    from insar_decomposition.core.writer import AtomicGeoTiff, BandSpec
+    from insar_decomposition.core.runs.engine import windows
+    from insar_decomposition.core.io.grid import raster_info
+    from insar_decomposition.core.io.model import RasterRef
+    from insar_decomposition.core.io.reader import GridReader
+    from insar_decomposition.core.io.writer import AtomicGeoTiff, BandSpec
     gdal.SetCacheMax(64 * 1024 * 1024)
     grid = raster_info(sys.argv[2]).grid()
     readers = [GridReader(RasterRef(p), grid) for p in sys.argv[2:4]]
@@ -230,8 +230,8 @@ FLOOR_WARP = textwrap.dedent(
     import sys
     sys.path.insert(0, sys.argv[1])
     from osgeo import gdal
-    from insar_decomposition.core.grid import common_grid, raster_info
-    from insar_decomposition.core.writer import creation_options
+    from insar_decomposition.core.io.grid import common_grid, raster_info
+    from insar_decomposition.core.io.writer import creation_options
     gdal.UseExceptions()
     grid = common_grid([raster_info(p) for p in sys.argv[2:4]])  # the grid our run uses
     for src, dst in ((sys.argv[2], sys.argv[4]), (sys.argv[3], sys.argv[5])):

@@ -66,7 +66,8 @@ OURS = textwrap.dedent(
     """
     import sys
     sys.path.insert(0, sys.argv[1])
-    from insar_decomposition.core import point_grid, points
+    from insar_decomposition.core.runs import point_grid
+    from insar_decomposition.core.io import points
     req = point_grid.GridPointsRequest(points.CsvPoints(sys.argv[2]), sys.argv[3], statistic=int(sys.argv[4]))
     s = point_grid.run(point_grid.plan(req))
     print(s.used, s.cells)

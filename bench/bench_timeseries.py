@@ -71,9 +71,9 @@ FLOOR_READ = textwrap.dedent(
     import sys
     sys.path.insert(0, sys.argv[1])
     from osgeo import gdal
-    from insar_decomposition.core.engine import windows
-    from insar_decomposition.core.grid import raster_info
-    from insar_decomposition.core.reader import StackReader
+    from insar_decomposition.core.runs.engine import windows
+    from insar_decomposition.core.io.grid import raster_info
+    from insar_decomposition.core.io.reader import StackReader
     block = int(sys.argv[2])
     path = sys.argv[3]
     grid = raster_info(path).grid()
@@ -88,10 +88,10 @@ FLOOR_PAIR = textwrap.dedent(
     import sys
     sys.path.insert(0, sys.argv[1])
     from osgeo import gdal
-    from insar_decomposition.core.engine import windows
-    from insar_decomposition.core.grid import raster_info
-    from insar_decomposition.core.reader import StackReader
-    from insar_decomposition.core.writer import AtomicGeoTiff, BandSpec
+    from insar_decomposition.core.runs.engine import windows
+    from insar_decomposition.core.io.grid import raster_info
+    from insar_decomposition.core.io.reader import StackReader
+    from insar_decomposition.core.io.writer import AtomicGeoTiff, BandSpec
     block, asc, desc, out_e, out_u = int(sys.argv[2]), *sys.argv[3:7]
     grid = raster_info(asc).grid()
     n = gdal.Open(asc).RasterCount
@@ -112,7 +112,7 @@ CORE_VELOCITY = textwrap.dedent(
     """
     import sys
     sys.path.insert(0, sys.argv[1])
-    from insar_decomposition.core import velocity_run as v
+    from insar_decomposition.core.runs import velocity_run as v
     req = v.VelocityRequest(sys.argv[2], None, None, 0, [], {v.VELOCITY: sys.argv[3], v.SIGMA: sys.argv[4]})
     v.run(v.plan(req))
     """
@@ -122,9 +122,9 @@ CORE_DECOMPOSE_TS = textwrap.dedent(
     """
     import sys
     sys.path.insert(0, sys.argv[1])
-    from insar_decomposition.core import timeseries_decomp_run as t
-    from insar_decomposition.core.plan import Request
-    from insar_decomposition.core.tracks import TrackInput
+    from insar_decomposition.core.runs import timeseries_decomp_run as t
+    from insar_decomposition.core.plan.decompose import Request
+    from insar_decomposition.core.plan.tracks import TrackInput
     tracks = [TrackInput("ascending", sys.argv[2], time_series=True),
               TrackInput("descending", sys.argv[3], time_series=True)]
     req = t.TimeSeriesRequest(Request(tracks=tracks, outputs={"horizontal": sys.argv[4], "up": sys.argv[5]}))
@@ -150,7 +150,7 @@ def generated(path, n, epochs, start, heading, seed, gaps=0.0):
 
 
 def run(args):
-    from insar_decomposition.core import timeseries_decomp_run, velocity_run
+    from insar_decomposition.core.runs import timeseries_decomp_run, velocity_run
 
     parent = plugin_parent()
     work = os.path.join(args.work, "timeseries")

@@ -4,8 +4,8 @@ GDAL's exception mode enabled only while the algorithm runs, core errors as mess
 from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingParameterDefinition
 from qgis.PyQt.QtCore import QCoreApplication
 
-from ..core import gdal_mode
-from ..core.engine import Cancelled
+from ..core.io import gdal_mode
+from ..core.runs.engine import Cancelled
 from . import names as n
 
 #: Errors core raises for bad input or failed I/O: shown as one message, no traceback.

@@ -15,14 +15,15 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ..core import engine, geometry
-from ..core.model import HORIZONTAL, QUALITY, SIGMA_HORIZONTAL, UP, horizontal_label
-from ..core.naming import layer_name, quality_names
-from ..core.plan import Request, check, plan
-from ..core.products import track_label
-from ..core.reader import RESAMPLING_METHODS
-from ..core.tracks import TrackInput
-from ..core.writer import COMPRESSIONS
+from ..core.conventions import geometry
+from ..core.io.model import HORIZONTAL, QUALITY, SIGMA_HORIZONTAL, UP, horizontal_label
+from ..core.io.products import track_label
+from ..core.io.reader import RESAMPLING_METHODS
+from ..core.io.writer import COMPRESSIONS
+from ..core.plan.decompose import Request, check, plan
+from ..core.plan.naming import layer_name, quality_names
+from ..core.plan.tracks import TrackInput
+from ..core.runs import engine
 from . import names as n
 from .base import LosDecompAlgorithm, advanced, tr
 from .layers import crs_wkt, file_crs, layer_path, layer_paths

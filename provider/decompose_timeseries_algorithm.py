@@ -10,10 +10,10 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ..core import timeseries_decomp_run as run_ts
-from ..core.naming import layer_name
-from ..core.products import track_label
-from ..core.velocity import parse_date
+from ..core.io.products import track_label
+from ..core.plan.naming import layer_name
+from ..core.runs import timeseries_decomp_run as run_ts
+from ..core.solve.velocity import parse_date
 from . import names as n
 from .base import advanced, tr
 from .decompose_algorithm import LOAD_ORDER, DecomposeAlgorithm

@@ -3,9 +3,9 @@ kept (a thin adapter to ``core.fill``)."""
 
 from qgis.core import QgsProcessingParameterBand, QgsProcessingParameterNumber, QgsProcessingParameterRasterDestination
 
-from ..core import fill
-from ..core.products import track_label
-from ..core.writer import COMPRESSIONS, check_writable
+from ..core.io.products import track_label
+from ..core.io.writer import COMPRESSIONS, check_writable
+from ..core.runs import fill
 from . import names as n
 from .base import LosDecompAlgorithm, advanced, tr
 from .layers import layer_path

@@ -12,12 +12,14 @@ from qgis.core import (
     QgsProcessingParameterRasterDestination,
 )
 
-from ..core import gnss, gnss_run, uncertainty
-from ..core.gnss_plot import scatter_html
-from ..core.naming import layer_name
-from ..core.products import track_label
-from ..core.tracks import TrackInput
-from ..core.writer import COMPRESSIONS
+from ..core.conventions import uncertainty
+from ..core.io.gnss_plot import scatter_html
+from ..core.io.products import track_label
+from ..core.io.writer import COMPRESSIONS
+from ..core.plan.naming import layer_name
+from ..core.plan.tracks import TrackInput
+from ..core.runs import gnss_run
+from ..core.solve import gnss
 from . import names as n
 from .base import LosDecompAlgorithm, advanced, tr
 from .gnss_inputs import DOUBLE, INTEGER, TEXT, gnss_parameters, radius_parameter, read_stations, write_features

@@ -23,7 +23,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QMetaType, QVariant
 
-from ..core import gnss_stations
+from ..core.io import gnss_stations
 from . import names as n
 from .base import advanced, tr
 from .layers import crs_wkt

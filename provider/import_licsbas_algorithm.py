@@ -2,9 +2,9 @@
 
 from qgis.core import QgsProcessingParameterFile, QgsProcessingParameterRasterDestination, QgsProcessingParameterString
 
-from ..core.licsbas_import import import_file
-from ..core.products import track_label
-from ..core.writer import check_writable
+from ..core.io.products import track_label
+from ..core.io.writer import check_writable
+from ..core.runs.licsbas_import import import_file
 from . import names as n
 from .base import LosDecompAlgorithm, tr
 from .styling import register_product

@@ -5,8 +5,8 @@ import tempfile
 
 from qgis.core import QgsCoordinateReferenceSystem, QgsProcessingException, QgsProcessingUtils
 
-from ..core.grid import raster_info, with_crs
-from ..core.readout import file_crs_wkt
+from ..core.io.grid import raster_info, with_crs
+from ..core.plan.readout import file_crs_wkt
 from .parameters import are_files
 
 

@@ -2,11 +2,11 @@
 the algorithms, the dialog and the tests use these constants. The names are a public
 interface (scripts, models and ``qgis_process`` calls depend on them): never rename one."""
 
-from ..core import geometry
-from ..core.inversion import DEFAULT_MAX_CONDITION  # noqa: F401 (part of this module's interface)
-from ..core.model import HORIZONTAL, QUALITY, SIGMA_HORIZONTAL, SIGMA_UP, UP
-from ..core.reader import DEFAULT_RESAMPLING, RESAMPLING_METHODS
-from ..core.writer import COMPRESSIONS, DEFAULT_COMPRESSION
+from ..core.conventions import geometry
+from ..core.io.model import HORIZONTAL, QUALITY, SIGMA_HORIZONTAL, SIGMA_UP, UP
+from ..core.io.reader import DEFAULT_RESAMPLING, RESAMPLING_METHODS
+from ..core.io.writer import COMPRESSIONS, DEFAULT_COMPRESSION
+from ..core.solve.inversion import DEFAULT_MAX_CONDITION  # noqa: F401 (part of this module's interface)
 
 PROVIDER_ID = "losdecomp"
 DECOMPOSE_ID = f"{PROVIDER_ID}:decompose"

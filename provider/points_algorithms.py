@@ -23,11 +23,13 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
-from ..core import point_grid, points, polygons, uncertainty
-from ..core.gnss_stations import to_number
-from ..core.naming import layer_name
-from ..core.tracks import TrackInput
-from ..core.writer import COMPRESSIONS
+from ..core.conventions import uncertainty
+from ..core.io import points
+from ..core.io.gnss_stations import to_number
+from ..core.io.writer import COMPRESSIONS
+from ..core.plan.naming import layer_name
+from ..core.plan.tracks import TrackInput
+from ..core.runs import point_grid, polygons
 from . import names as n
 from .base import LosDecompAlgorithm, advanced, tr
 from .gnss_inputs import DOUBLE, INTEGER, StationInput, write_features

@@ -10,14 +10,14 @@ from qgis.core import (
     QgsProcessingParameterRasterDestination,
 )
 
-from ..core import single_track
-from ..core.naming import layer_name
-from ..core.products import track_label
-from ..core.projection import DEFAULT_MIN_SENSITIVITY
-from ..core.reader import RESAMPLING_METHODS
-from ..core.tracks import TrackInput
-from ..core.uncertainty import PROPAGATED, label
-from ..core.writer import COMPRESSIONS
+from ..core.conventions.uncertainty import PROPAGATED, label
+from ..core.io.products import track_label
+from ..core.io.reader import RESAMPLING_METHODS
+from ..core.io.writer import COMPRESSIONS
+from ..core.plan.naming import layer_name
+from ..core.plan.tracks import TrackInput
+from ..core.runs import single_track
+from ..core.solve.projection import DEFAULT_MIN_SENSITIVITY
 from . import names as n
 from .base import LosDecompAlgorithm, advanced, tr, warn
 from .layers import crs_wkt, layer_path

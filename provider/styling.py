@@ -21,7 +21,15 @@ from qgis.core import (
     QgsStyle,
 )
 
-from ..core.model import COLOUR_PERCENTILE, HORIZONTAL, QUALITY, QUALITY_BANDS, SIGMA_HORIZONTAL, SIGMA_UP, UP
+from ..core.io.model import (
+    COLOUR_PERCENTILE,
+    HORIZONTAL,
+    QUALITY,
+    QUALITY_BANDS,
+    SIGMA_HORIZONTAL,
+    SIGMA_UP,
+    UP,
+)
 
 DIVERGING, SEQUENTIAL = "diverging", "sequential"
 RAMPS = {DIVERGING: ("RdBu",), SEQUENTIAL: ("Viridis", "Reds")}  # RdBu: red = west/down/away
@@ -116,7 +124,7 @@ def apply_style(layer, style: BandStyle):
 def _band_unit(layer, band):
     from osgeo import gdal
 
-    from ..core.gdal_mode import raising
+    from ..core.io.gdal_mode import raising
 
     try:
         with raising():
@@ -248,8 +256,8 @@ def register_outputs(context, names, band=1, group=None):
 def register_product(context, path: str, what: str, tracks=(), product: str = SIGNED):
     """Name and style a raster output from what its file says: its unit, and for a time
     series its dates (the last date is drawn: displacement since the first)."""
-    from ..core import products
-    from ..core.naming import layer_name
+    from ..core.io import products
+    from ..core.plan.naming import layer_name
 
     md = products.read(path)
     unit = md.unit.value if md.unit is not None else ""

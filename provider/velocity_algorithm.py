@@ -7,9 +7,10 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ..core import velocity, velocity_run
-from ..core.products import track_label
-from ..core.writer import COMPRESSIONS
+from ..core.io.products import track_label
+from ..core.io.writer import COMPRESSIONS
+from ..core.runs import velocity_run
+from ..core.solve import velocity
 from . import names as n
 from .base import LosDecompAlgorithm, tr
 from .layers import layer_path

@@ -6,7 +6,7 @@ from osgeo import gdal
 
 import synthetic_scene as scene
 from conftest import read_band
-from insar_decomposition.core import geometry as g
+from insar_decomposition.core.conventions import geometry as g
 
 GT = (400000.0, 100.0, 0.0, 4000000.0, 0.0, -100.0)
 SHAPE = (60, 70)

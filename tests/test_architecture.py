@@ -13,7 +13,9 @@ import pytest
 from conftest import IMPORT_PARENT, ROOT
 
 PLUGIN_FOLDERS = ("core", "provider", "ui")
-MAX_FUNCTION_LINES = 80
+MAX_FUNCTION_LINES = 60
+MAX_COMPLEXITY = 15
+MAX_MODULE_LINES, MAX_DIALOG_MODULE_LINES = 500, 350
 
 
 def plugin_modules():
@@ -71,8 +73,8 @@ def test_the_import_walker_sees_a_cycle():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None
     modules = plugin_modules()
-    edges = imports_of("core.products.tags", modules["core.products.tags"], modules)
-    assert {"core.model", "core.schema", "core.products.base", "core.geometry"} <= edges
+    edges = imports_of("core.io.products.tags", modules["core.io.products.tags"], modules)
+    assert {"core.io.model", "core.conventions.schema", "core.io.products.base", "core.conventions.geometry"} <= edges
 
 
 def test_no_import_cycles_in_the_plugin():
@@ -82,12 +84,64 @@ def test_no_import_cycles_in_the_plugin():
     assert find_cycle(graph) is None
 
 
-def test_the_tag_schema_imports_nothing_of_the_plugin():
+def test_the_conventions_import_nothing_of_the_plugin():
     modules = plugin_modules()
-    assert imports_of("core.schema", modules["core.schema"], modules) == set()
+    for name in (m for m in modules if m.startswith("core.conventions.")):
+        assert imports_of(name, modules[name], modules) == set(), name
 
 
-def test_no_function_longer_than_80_lines():
+def _floor_of():
+    from insar_decomposition.core import LAYERS
+
+    return {package: floor for floor, packages in enumerate(LAYERS) for package in packages}
+
+
+def test_core_holds_only_its_layered_packages():
+    floors = _floor_of()
+    core = ROOT / "core"
+    assert {p.name for p in core.glob("*.py")} == {"__init__.py"}
+    assert {p.name for p in core.iterdir() if p.is_dir() and p.name != "__pycache__"} == set(floors)
+
+
+def test_no_import_against_the_declared_order():
+    """A core module imports its own package and the floors below, never its own floor or
+    above (solve and io side by side)."""
+    floors = _floor_of()
+    modules = plugin_modules()
+    wrong = []
+    for name, path in modules.items():
+        if not name.startswith("core."):
+            continue
+        package = name.split(".")[1]
+        for target in imports_of(name, path, modules):
+            if not target.startswith("core."):
+                wrong.append(f"{name} -> {target} (outside core)")
+                continue
+            other = target.split(".")[1]
+            if other != package and floors[other] >= floors[package]:
+                wrong.append(f"{name} -> {target}")
+    assert wrong == []
+
+
+def test_the_order_test_sees_an_upward_import():
+    modules = plugin_modules()
+    edges = imports_of("core.runs.engine", modules["core.runs.engine"], modules)
+    floors = _floor_of()
+    assert any(floors[e.split(".")[1]] < floors["runs"] for e in edges)
+
+
+def test_no_cycles_between_packages():
+    modules = plugin_modules()
+    graph = {}
+    for name, path in modules.items():
+        package = ".".join(name.split(".")[:2]) if name.startswith("core.") else name.split(".")[0]
+        targets = {".".join(t.split(".")[:2]) if t.startswith("core.") else t.split(".")[0]
+                   for t in imports_of(name, path, modules)}  # fmt: skip
+        graph.setdefault(package, set()).update(targets - {package})
+    assert find_cycle(graph) is None
+
+
+def test_no_function_longer_than_60_lines():
     long = []
     for path in plugin_modules().values():
         for node in ast.walk(ast.parse(path.read_text())):
@@ -133,7 +187,7 @@ def test_public_classes_have_docstrings():
 def test_version_comes_from_metadata_txt():
     import configparser
 
-    from insar_decomposition.core.version import VERSION
+    from insar_decomposition.core.conventions.version import VERSION
 
     meta = configparser.ConfigParser()
     meta.read(ROOT / "metadata.txt")
@@ -143,13 +197,13 @@ def test_version_comes_from_metadata_txt():
 
 
 def test_a_product_family_is_one_module_and_one_registry_line():
-    from insar_decomposition.core import products
+    from insar_decomposition.core.io import products
 
     interface = ("PRODUCT", "recognise", "read", "siblings")
     for family in products.FAMILIES:
         assert all(hasattr(family, a) for a in interface), family.__name__
         assert inspect.signature(family.recognise).parameters.keys() == {"src", "md"}
-    files = {p.stem for p in (ROOT / "core" / "products").glob("*.py")} - {"__init__", "base"}
+    files = {p.stem for p in (ROOT / "core" / "io" / "products").glob("*.py")} - {"__init__", "base"}
     assert files == {f.__name__.rpartition(".")[2] for f in products.FAMILIES}
 
 

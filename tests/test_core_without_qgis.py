@@ -20,7 +20,8 @@ SCRIPT = textwrap.dedent(
     names = [m.name for m in pkgutil.walk_packages(core.__path__, "insar_decomposition.core.")]
     for name in names:
         importlib.import_module(name)
-    from insar_decomposition.core import geometry, inversion
+    from insar_decomposition.core.conventions import geometry
+    from insar_decomposition.core.solve import inversion
     s = geometry.from_heading_incidence(348, 34)
     assert abs(s[2] - 0.829) < 1e-3
     loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("qgis", "PyQt5"))

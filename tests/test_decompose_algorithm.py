@@ -145,7 +145,7 @@ def test_outputs_are_loaded_and_styled_symmetric_about_zero(plugin, scene_paths,
     raster loads as one layer per band, each named by its meaning."""
     import processing
 
-    from insar_decomposition.core.model import QUALITY_BANDS
+    from insar_decomposition.core.io.model import QUALITY_BANDS
 
     sigmas = {key: _constant_like(scene_paths[key], 2.0, tmp_path / f"{key}_sigma.tif") for key in ("asc", "desc")}
     processing.runAndLoadResults(

@@ -15,9 +15,10 @@ from test_velocity_algorithm import SHAPE, dates_every, los_stack, stacks, write
 
 import mintpy_env
 from conftest import read_band, run_logged
-from insar_decomposition.core import geometry, inversion
-from insar_decomposition.core import timeseries_decomp as tsd
-from insar_decomposition.core.velocity import TimeSeriesError
+from insar_decomposition.core.conventions import geometry
+from insar_decomposition.core.solve import inversion
+from insar_decomposition.core.solve import timeseries_decomp as tsd
+from insar_decomposition.core.solve.velocity import TimeSeriesError
 
 D = datetime.date
 S_ASC = geometry.from_heading_incidence(348.0, 34.0)
@@ -363,9 +364,9 @@ def test_per_pixel_geometry_and_a_third_track_with_its_own_footprint(plugin, sta
 
 
 def test_method1_with_per_pixel_geometry_warns_when_it_will_be_slow(plugin, stacks, monkeypatch):  # noqa: F811
-    from insar_decomposition.core import timeseries_decomp_run as tsr
-    from insar_decomposition.core.plan import Request
-    from insar_decomposition.core.tracks import TrackInput
+    from insar_decomposition.core.plan.decompose import Request
+    from insar_decomposition.core.plan.tracks import TrackInput
+    from insar_decomposition.core.runs import timeseries_decomp_run as tsr
 
     asc, desc, _, _, tmp = stacks
     tracks = [TrackInput("ascending", asc, time_series=True), TrackInput("descending", desc, time_series=True)]

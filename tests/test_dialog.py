@@ -9,8 +9,8 @@ from qgis.core import QgsApplication, QgsProject, QgsRasterLayer, QgsSettings, Q
 from qgis.PyQt.QtCore import QCoreApplication
 
 from conftest import read_band
-from insar_decomposition.core import geometry
-from insar_decomposition.core.model import QUALITY_BANDS
+from insar_decomposition.core.conventions import geometry
+from insar_decomposition.core.io.model import QUALITY_BANDS
 from insar_decomposition.ui.dialog import SETTINGS, DecompositionDialog
 
 
@@ -121,7 +121,7 @@ def test_run_adds_styled_layers_and_remembers_settings(dialog, tmp_path):
 
 
 def test_cancel_leaves_no_layer_and_no_file(dialog, tmp_path, monkeypatch):
-    from insar_decomposition.core import engine
+    from insar_decomposition.core.runs import engine
 
     real_windows = engine.windows
 

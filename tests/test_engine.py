@@ -8,10 +8,12 @@ from osgeo import gdal
 
 import synthetic_scene as scene
 from conftest import read_band
-from insar_decomposition.core import engine, geometry, model
-from insar_decomposition.core.grid import GridError, common_grid, raster_info, resolution_in_metres
-from insar_decomposition.core.model import RasterRef
-from insar_decomposition.core.reader import GridReader
+from insar_decomposition.core.conventions import geometry
+from insar_decomposition.core.io import model
+from insar_decomposition.core.io.grid import GridError, common_grid, raster_info, resolution_in_metres
+from insar_decomposition.core.io.model import RasterRef
+from insar_decomposition.core.io.reader import GridReader
+from insar_decomposition.core.runs import engine
 
 
 def const_geom(h, t, side=geometry.RIGHT):

@@ -14,7 +14,7 @@ from osgeo import gdal
 
 import synthetic_scene as scene
 from conftest import QGIS_PROCESS, read_band, run_logged
-from insar_decomposition.core import geometry
+from insar_decomposition.core.conventions import geometry
 
 GT = (400000.0, 100.0, 0.0, 4000000.0, 0.0, -100.0)
 SHAPE = (600, 600)  # several windows: faults happen after the first ones were written

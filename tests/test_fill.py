@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from osgeo import gdal, osr
 
-from insar_decomposition.core import fill
-from insar_decomposition.core.engine import Cancelled
+from insar_decomposition.core.runs import fill
+from insar_decomposition.core.runs.engine import Cancelled
 
 
 def _raster(path, values, nodata=float("nan")):

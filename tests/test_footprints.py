@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from insar_decomposition.core import geometry as g
-from insar_decomposition.core.inversion import TrackBlock, invert
+from insar_decomposition.core.conventions import geometry as g
+from insar_decomposition.core.solve.inversion import TrackBlock, invert
 
 GEOMS = [(348.0, 34.0), (192.0, 39.0), (350.0, 44.0), (190.0, 31.0), (12.0, 30.0, g.LEFT)]
 
@@ -130,9 +130,9 @@ def cut_frames(shared_data, folder):
 
 def test_four_partly_overlapping_naf_frames_match_the_independent_solve(plugin, shared_data, tmp_path):
     from conftest import read_band, run_logged
-    from insar_decomposition.core.grid import Grid, raster_info
-    from insar_decomposition.core.model import RasterRef
-    from insar_decomposition.core.reader import GridReader
+    from insar_decomposition.core.io.grid import Grid, raster_info
+    from insar_decomposition.core.io.model import RasterRef
+    from insar_decomposition.core.io.reader import GridReader
 
     paths = cut_frames(shared_data, tmp_path)
     names = list(PIECES)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from insar_decomposition.core import geometry as g
+from insar_decomposition.core.conventions import geometry as g
 
 
 def test_worked_check_from_design():

@@ -13,12 +13,15 @@ from osgeo import gdal, osr
 
 import synthetic_scene as scene
 from conftest import read_band
-from insar_decomposition.core import engine, geometry, gnss, gnss_run, gnss_stations
-from insar_decomposition.core.gnss_stations import StationError
-from insar_decomposition.core.model import HORIZONTAL, UP
-from insar_decomposition.core.plan import Request, plan
-from insar_decomposition.core.schema import track_tags
-from insar_decomposition.core.tracks import TrackInput
+from insar_decomposition.core.conventions import geometry
+from insar_decomposition.core.conventions.schema import track_tags
+from insar_decomposition.core.io import gnss_stations
+from insar_decomposition.core.io.gnss_stations import StationError
+from insar_decomposition.core.io.model import HORIZONTAL, UP
+from insar_decomposition.core.plan.decompose import Request, plan
+from insar_decomposition.core.plan.tracks import TrackInput
+from insar_decomposition.core.runs import engine, gnss_run
+from insar_decomposition.core.solve import gnss
 
 EPSG = 32611
 GT = (500000.0, 100.0, 0.0, 4100000.0, 0.0, -100.0)

@@ -12,7 +12,7 @@ from osgeo import gdal
 from test_gnss import centres, field_at, make_field_tracks, ramp, station_pixels, utm_to_lonlat
 
 from conftest import QGIS_PROCESS, read_band, run_logged
-from insar_decomposition.core import gnss_stations
+from insar_decomposition.core.io import gnss_stations
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from insar_decomposition.core import geometry as g
-from insar_decomposition.core.inversion import TrackBlock, condition_number, invert
+from insar_decomposition.core.conventions import geometry as g
+from insar_decomposition.core.solve.inversion import TrackBlock, condition_number, invert
 
 S1_ASC = (348.0, 34.0)
 S1_DESC = (192.0, 39.0)

@@ -7,7 +7,7 @@ from osgeo import gdal
 
 import mintpy_env
 from conftest import read_band, run_logged
-from insar_decomposition.core.products import mintpy
+from insar_decomposition.core.io.products import mintpy
 
 TRACKS = ("a064", "d071")
 
@@ -70,7 +70,7 @@ def test_mintpy_masked_zeros_are_nodata_here_not_data(both):
 def test_per_pixel_geometry_file_is_used_exactly(shared_data, plugin, tmp_path):
     """geometryGeo.h5 with per-pixel incidenceAngle / azimuthAngle (MintPy's convention)
     becomes LOS unit-vector bands, and the decomposition is exact per pixel."""
-    from insar_decomposition.core import geometry
+    from insar_decomposition.core.conventions import geometry
 
     imported, s_vectors = {}, {}
     for t in TRACKS:

@@ -5,7 +5,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from insar_decomposition.core.patterns import large_groups
+from insar_decomposition.core.solve.patterns import large_groups
 
 
 @settings(max_examples=60, deadline=None)

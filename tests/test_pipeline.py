@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
-from insar_decomposition.core import pipeline
-from insar_decomposition.core import timeseries_decomp_run as tsr
-from insar_decomposition.core import velocity_run as vr
-from insar_decomposition.core.plan import Request
-from insar_decomposition.core.reader import ReadError
-from insar_decomposition.core.tracks import TrackInput
+from insar_decomposition.core.io import pipeline
+from insar_decomposition.core.io.reader import ReadError
+from insar_decomposition.core.plan.decompose import Request
+from insar_decomposition.core.plan.tracks import TrackInput
+from insar_decomposition.core.runs import timeseries_decomp_run as tsr
+from insar_decomposition.core.runs import velocity_run as vr
 
 WINDOWS = list(range(12))
 

@@ -9,10 +9,12 @@ import pytest
 from osgeo import gdal, osr
 
 from conftest import read_band, run_logged
-from insar_decomposition.core import engine, geometry, point_grid, points, polygons
-from insar_decomposition.core.model import HORIZONTAL, UP
-from insar_decomposition.core.plan import Request, plan
-from insar_decomposition.core.tracks import TrackInput
+from insar_decomposition.core.conventions import geometry
+from insar_decomposition.core.io import points
+from insar_decomposition.core.io.model import HORIZONTAL, UP
+from insar_decomposition.core.plan.decompose import Request, plan
+from insar_decomposition.core.plan.tracks import TrackInput
+from insar_decomposition.core.runs import engine, point_grid, polygons
 
 X0, Y0 = 4_321_000.0, 3_210_000.0  # EPSG:3035, metres
 BLOCK = 500.0  # blocks of constant motion, 5 x 5 cells of 100 m

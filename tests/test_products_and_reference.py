@@ -8,7 +8,7 @@ from qgis.core import QgsFeature, QgsGeometry, QgsVectorLayer
 
 import synthetic_scene as scene
 from conftest import read_band, run_logged
-from insar_decomposition.core import geometry as g
+from insar_decomposition.core.conventions import geometry as g
 
 GT = (400000.0, 100.0, 0.0, 4000000.0, 0.0, -100.0)
 SHAPE = (40, 50)

@@ -6,7 +6,7 @@ import pytest
 from osgeo import gdal
 
 from conftest import read_band, run_logged
-from insar_decomposition.core import geometry
+from insar_decomposition.core.conventions import geometry
 
 COSO = {"a064": (350.4324669196591, 39.21362590603896), "d071": (190.212328990944, 38.08736113884195)}
 
@@ -40,7 +40,7 @@ def coso(shared_data, plugin, tmp_path_factory):
 
 
 def test_coso_import_reads_aria_convention_and_mask(coso, shared_data):
-    from insar_decomposition.core.products import mintpy
+    from insar_decomposition.core.io.products import mintpy
 
     imported, logs, _, _ = coso
     attrs = mintpy.attributes(str(shared_data / "coso_mintpy" / "a064_velocity.h5"))
@@ -58,7 +58,7 @@ def test_coso_import_reads_aria_convention_and_mask(coso, shared_data):
 
 
 def test_coso_runs_with_the_right_angles_on_the_input_grid(coso):
-    from insar_decomposition.core.tracks import TrackInput, resolve
+    from insar_decomposition.core.plan.tracks import TrackInput, resolve
 
     imported, _, res, _ = coso
     for name, (heading, incidence) in COSO.items():

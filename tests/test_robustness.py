@@ -14,8 +14,8 @@ from qgis.core import QgsProcessingException
 
 import synthetic_scene as scene
 from conftest import run_logged
-from insar_decomposition.core import geometry
-from insar_decomposition.core import writer as writer_module
+from insar_decomposition.core.conventions import geometry
+from insar_decomposition.core.io import writer as writer_module
 
 GT = (400000.0, 100.0, 0.0, 4000000.0, 0.0, -100.0)
 ASC, DESC = (348.0, 34.0), (192.0, 39.0)

@@ -29,7 +29,7 @@ def big_scene(tmp_path_factory):
 
 
 def process_state():
-    from insar_decomposition.core import gdal_mode
+    from insar_decomposition.core.io import gdal_mode
 
     return gdal.GetCacheMax(), gdal_mode.modes(), {k: gdal.GetConfigOption(k) for k in CONFIG_OPTIONS}
 

@@ -9,9 +9,10 @@ from osgeo import gdal
 
 import synthetic_scene as scene
 from conftest import read_band, run_logged
-from insar_decomposition.core import geometry, projection
-from insar_decomposition.core.single_track import MOTION, SIGMA, ProjectionRequest, plan, run
-from insar_decomposition.core.tracks import TrackInput
+from insar_decomposition.core.conventions import geometry
+from insar_decomposition.core.plan.tracks import TrackInput
+from insar_decomposition.core.runs.single_track import MOTION, SIGMA, ProjectionRequest, plan, run
+from insar_decomposition.core.solve import projection
 
 GT = (500000.0, 50.0, 0.0, 4100000.0, 0.0, -50.0)
 SHAPE = (60, 80)
@@ -177,7 +178,7 @@ def test_a_dem_that_does_not_overlap_is_refused(tagged, tmp_path):
 def test_naf_vertical_differs_from_the_decomposition_by_the_east_leakage(plugin, shared_data, tmp_path):
     """One track projected to vertical sees east motion as vertical: d / sU = up + (sE / sU) east.
     With the decomposition's up and east on the same pixels the identity holds exactly."""
-    from insar_decomposition.core.grid import raster_info
+    from insar_decomposition.core.io.grid import raster_info
 
     naf = shared_data / "naf_licsbas"
     asc = naf / "014A_04939_131313" / "vel.geo.tif"

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
-from insar_decomposition.core import dates, products
+from insar_decomposition.core.conventions import dates
+from insar_decomposition.core.io import products
 
 D = datetime.date
 WGS84 = gdal.osr.SRS_WKT_WGS84_LAT_LONG
@@ -70,9 +71,9 @@ def test_the_registry_lists_the_files_a_product_reads_beside_it(shared_data):
 @pytest.mark.parametrize("interleave", ["PIXEL", "BAND"])
 @pytest.mark.parametrize("tiled", ["YES", "NO"])
 def test_a_stack_reader_gives_every_band_of_a_window_as_the_band_readers_do(tmp_path, interleave, tiled):
-    from insar_decomposition.core.grid import Grid, raster_info
-    from insar_decomposition.core.model import RasterRef
-    from insar_decomposition.core.reader import GridReader, StackReader
+    from insar_decomposition.core.io.grid import Grid, raster_info
+    from insar_decomposition.core.io.model import RasterRef
+    from insar_decomposition.core.io.reader import GridReader, StackReader
 
     rng = np.random.default_rng(5)
     data = rng.normal(size=(6, 300, 520)).astype(np.float32)
@@ -143,8 +144,8 @@ def test_a_stack_shifted_by_a_fraction_of_a_pixel_is_resampled_as_gdal_warps_it(
     do not)."""
     from osgeo import osr
 
-    from insar_decomposition.core.grid import Grid
-    from insar_decomposition.core.reader import StackReader, warped_vrt
+    from insar_decomposition.core.io.grid import Grid
+    from insar_decomposition.core.io.reader import StackReader, warped_vrt
 
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(32611)

@@ -15,8 +15,8 @@ from osgeo import gdal
 
 import mintpy_env
 from conftest import QGIS_PROCESS, read_band, run_logged
-from insar_decomposition.core import geometry
-from insar_decomposition.core import velocity as v
+from insar_decomposition.core.conventions import geometry
+from insar_decomposition.core.solve import velocity as v
 
 D = datetime.date
 SHAPE = (30, 40)

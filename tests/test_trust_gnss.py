@@ -13,9 +13,11 @@ from test_gnss import centres, field_at, make_field_tracks, ramp, station_pixels
 from test_gnss_algorithms import features
 
 from conftest import run_logged
-from insar_decomposition.core import gnss, gnss_plot, gnss_run, gnss_stations
-from insar_decomposition.core.gnss_stations import StationError
-from insar_decomposition.core.tracks import TrackInput
+from insar_decomposition.core.io import gnss_plot, gnss_stations
+from insar_decomposition.core.io.gnss_stations import StationError
+from insar_decomposition.core.plan.tracks import TrackInput
+from insar_decomposition.core.runs import gnss_run
+from insar_decomposition.core.solve import gnss
 
 #: One station as NGL's MIDAS file gives it (27 columns, metres per year, longitude 0-360).
 P123 = (

@@ -12,10 +12,13 @@ import pytest
 from osgeo import gdal, osr
 
 from conftest import read_band, run_logged
-from insar_decomposition.core import engine, geometry, point_grid, points, polygons, resolvable, uncertainty
-from insar_decomposition.core.model import HORIZONTAL, UP
-from insar_decomposition.core.plan import Request, plan
-from insar_decomposition.core.tracks import TrackInput
+from insar_decomposition.core.conventions import geometry, uncertainty
+from insar_decomposition.core.io import points
+from insar_decomposition.core.io.model import HORIZONTAL, UP
+from insar_decomposition.core.plan.decompose import Request, plan
+from insar_decomposition.core.plan.tracks import TrackInput
+from insar_decomposition.core.runs import engine, point_grid, polygons
+from insar_decomposition.core.solve import resolvable
 
 X0, Y0 = 4_321_000.0, 3_210_000.0  # EPSG:3035, metres, multiples of 100
 

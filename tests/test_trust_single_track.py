@@ -9,9 +9,10 @@ from osgeo import gdal
 
 import synthetic_scene as scene
 from conftest import read_band, run_logged
-from insar_decomposition.core import geometry, projection, uncertainty
-from insar_decomposition.core.single_track import MOTION, SIGMA, ProjectionRequest, plan, run
-from insar_decomposition.core.tracks import TrackInput
+from insar_decomposition.core.conventions import geometry, uncertainty
+from insar_decomposition.core.plan.tracks import TrackInput
+from insar_decomposition.core.runs.single_track import MOTION, SIGMA, ProjectionRequest, plan, run
+from insar_decomposition.core.solve import projection
 
 GT = (500000.0, 50.0, 0.0, 4100000.0, 0.0, -50.0)
 EPSG = 32611

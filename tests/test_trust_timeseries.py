@@ -11,12 +11,13 @@ from osgeo import gdal
 from test_velocity_algorithm import GT, SHAPE, dates_every, write_stack
 
 import synthetic_scene as scene
-from insar_decomposition.core import geometry, inversion, resolvable
-from insar_decomposition.core import timeseries_decomp as tsd
-from insar_decomposition.core import timeseries_decomp_run as tsr
-from insar_decomposition.core.plan import Request
-from insar_decomposition.core.tracks import TrackError, TrackInput
-from insar_decomposition.core.velocity import TimeSeriesError
+from insar_decomposition.core.conventions import geometry
+from insar_decomposition.core.plan.decompose import Request
+from insar_decomposition.core.plan.tracks import TrackError, TrackInput
+from insar_decomposition.core.runs import timeseries_decomp_run as tsr
+from insar_decomposition.core.solve import inversion, resolvable
+from insar_decomposition.core.solve import timeseries_decomp as tsd
+from insar_decomposition.core.solve.velocity import TimeSeriesError
 
 D = datetime.date
 S_ASC = geometry.from_heading_incidence(348.0, 34.0)

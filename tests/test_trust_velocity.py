@@ -13,10 +13,10 @@ from osgeo import gdal
 
 import synthetic_scene as scene
 from conftest import run_logged
-from insar_decomposition.core import uncertainty
-from insar_decomposition.core import velocity as v
-from insar_decomposition.core import velocity_run as vr
-from insar_decomposition.core.schema import ROLE_STD, TAG_ROLE
+from insar_decomposition.core.conventions import uncertainty
+from insar_decomposition.core.conventions.schema import ROLE_STD, TAG_ROLE
+from insar_decomposition.core.runs import velocity_run as vr
+from insar_decomposition.core.solve import velocity as v
 
 D = datetime.date
 GT = (500000.0, 100.0, 0.0, 4100000.0, 0.0, -100.0)

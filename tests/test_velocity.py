@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from insar_decomposition.core import velocity as v
+from insar_decomposition.core.solve import velocity as v
 
 D = datetime.date
 FIRST = D(2019, 1, 3)

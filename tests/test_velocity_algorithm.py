@@ -10,8 +10,8 @@ from osgeo import gdal
 
 import synthetic_scene as scene
 from conftest import read_band, run_logged
-from insar_decomposition.core import geometry
-from insar_decomposition.core import velocity as v
+from insar_decomposition.core.conventions import geometry
+from insar_decomposition.core.solve import velocity as v
 
 GT = (500000.0, 100.0, 0.0, 4100000.0, 0.0, -100.0)
 SHAPE = (40, 50)

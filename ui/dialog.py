@@ -31,8 +31,8 @@ from qgis.PyQt.QtCore import Qt, pyqtSlot
 from qgis.PyQt.QtGui import QGuiApplication
 from qgis.PyQt.QtWidgets import QComboBox, QDialog, QFileDialog, QLabel, QLineEdit
 
-from ..core import readout
-from ..core.products import GENERIC_STEMS, track_label
+from ..core.io.products import GENERIC_STEMS, track_label
+from ..core.plan import readout
 from ..provider import names as n
 from ..provider.layers import crs_wkt
 from ..provider.styling import DIVERGING, BandStyle, apply_style

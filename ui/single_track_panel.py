@@ -5,7 +5,7 @@ from qgis.core import QgsMapLayerProxyModel
 from qgis.gui import QgsDoubleSpinBox, QgsMapLayerComboBox
 from qgis.PyQt.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel
 
-from ..core.projection import DEFAULT_MIN_SENSITIVITY, DOWNSLOPE, HORIZONTAL
+from ..core.solve.projection import DEFAULT_MIN_SENSITIVITY, DOWNSLOPE, HORIZONTAL
 from ..provider import names as n
 
 EXPLANATION = (

@@ -1,0 +1,201 @@
+"""Float32 GeoTIFF outputs written under a temporary name and renamed when complete."""
+
+import errno
+import os
+import shutil
+import uuid
+from dataclasses import dataclass, field
+
+import numpy as np
+from osgeo import gdal
+
+from ..conventions.errors import OutputError  # noqa: F401 (re-exported: raised here)
+from .gdal_mode import closing_quietly, detached, quiet, raises
+
+TILE = 256
+# band interleaved: a band of a time series is read (or shown) without reading all the others
+BASE_OPTIONS = (
+    "TILED=YES",
+    f"BLOCKXSIZE={TILE}",
+    f"BLOCKYSIZE={TILE}",
+    "BIGTIFF=IF_SAFER",
+    "NUM_THREADS=ALL_CPUS",
+    "INTERLEAVE=BAND",
+)
+#: Lossless compression choices, as (name, label, creation options).
+COMPRESSIONS = (
+    ("zstd", "ZSTD: fast, lossless (GDAL 2.3 or later, QGIS 3.4 or later)", ("COMPRESS=ZSTD", "ZSTD_LEVEL=1")),
+    (
+        "deflate",
+        "DEFLATE with floating-point predictor: smallest, readable by any GeoTIFF reader",
+        ("COMPRESS=DEFLATE", "PREDICTOR=3", "ZLEVEL=1"),
+    ),
+    ("none", "None: fastest, largest files", ("COMPRESS=NONE",)),
+)
+DEFAULT_COMPRESSION = "zstd"
+
+
+def creation_options(compression: str = DEFAULT_COMPRESSION) -> list:
+    for name, _, options in COMPRESSIONS:
+        if name == compression:
+            return list(BASE_OPTIONS + options)
+    raise ValueError(f"unknown compression {compression!r}")
+
+
+
+#: Free bytes under which a failed write is reported as a full disk.
+_FULL_DISK_BYTES = 4 * 1024 * 1024
+
+
+def write_failure(path: str, exc: BaseException) -> str:
+    """One sentence for a failed write of ``path``: a full disk is named as such."""
+    folder = os.path.dirname(os.path.abspath(path))
+    full = getattr(exc, "errno", None) == errno.ENOSPC
+    try:
+        full = full or shutil.disk_usage(folder).free < _FULL_DISK_BYTES
+    except OSError:
+        pass
+    if full:
+        return f"cannot write {path}: the disk is full ({folder})"
+    if not os.path.isdir(folder):
+        return f"cannot write {path}: its folder {folder} no longer exists"
+    return f"cannot write {path}: {exc}"
+
+
+@dataclass
+class BandSpec:
+    """One output band: description, unit and band metadata items."""
+
+    description: str
+    unit: str = ""
+    metadata: dict = field(default_factory=dict)
+
+
+def check_writable(path: str, label: str) -> None:
+    """Fail early, with the output's name, when ``path`` cannot be written."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise OutputError(f"{label}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise OutputError(f"{label}: the folder {folder} is not writable")
+
+
+class AtomicGeoTiff:
+    """A multi-band float32 GeoTIFF written block by block to a temporary file beside the
+    final path; :meth:`commit` renames it into place, :meth:`abort` deletes it."""
+
+    @raises
+    def __init__(self, path, grid, bands, metadata=None, compression=DEFAULT_COMPRESSION):
+        self.path = path
+        folder, name = os.path.split(os.path.abspath(path))
+        self.tmp_path = os.path.join(folder, f".{name}.{uuid.uuid4().hex[:8]}.partial.tif")
+        driver = gdal.GetDriverByName("GTiff")
+        try:
+            self._ds = driver.Create(
+                self.tmp_path, grid.width, grid.height, len(bands), gdal.GDT_Float32, creation_options(compression)
+            )
+        except RuntimeError as exc:
+            self._remove_tmp()
+            raise OutputError(write_failure(path, detached(exc)).replace("cannot write", "cannot create", 1)) from None
+        self._ds.SetGeoTransform(grid.geotransform)
+        self._ds.SetProjection(grid.crs_wkt)
+        if metadata:
+            self._ds.SetMetadata({k: str(v) for k, v in metadata.items()})
+        for i, spec in enumerate(bands, start=1):
+            band = self._ds.GetRasterBand(i)
+            band.SetNoDataValue(float("nan"))
+            band.SetDescription(spec.description)
+            if spec.unit:
+                band.SetUnitType(spec.unit)
+            if spec.metadata:
+                band.SetMetadata({k: str(v) for k, v in spec.metadata.items()})
+
+    @raises
+    def write(self, band_index: int, array: np.ndarray, col: int, row: int) -> None:
+        # contiguous: GDAL's numpy bridge does not handle broadcast (zero-stride) views
+        data = np.ascontiguousarray(array, dtype=np.float32)
+        try:
+            with quiet():
+                self._ds.GetRasterBand(band_index).WriteArray(data, col, row)
+        except RuntimeError as exc:
+            raise OutputError(write_failure(self.path, detached(exc))) from None
+
+    @raises
+    def flush(self) -> None:
+        """Write the blocks held in GDAL's cache and drop them: memory stays bounded
+        without changing GDAL's process-wide cache size."""
+        try:
+            with quiet():
+                for i in range(1, self._ds.RasterCount + 1):
+                    self._ds.GetRasterBand(i).FlushCache()
+        except RuntimeError as exc:
+            raise OutputError(write_failure(self.path, detached(exc))) from None
+
+    @raises
+    def commit(self) -> None:
+        """Flush, close and rename the file into place; on failure nothing is left."""
+        try:
+            with quiet():
+                self._ds.FlushCache()
+            with closing_quietly() as failed:
+                self._ds = None  # closes the file
+            if failed:
+                raise RuntimeError(failed[0])
+            os.replace(self.tmp_path, self.path)
+        except (RuntimeError, OSError) as exc:
+            self.abort()
+            raise OutputError(write_failure(self.path, detached(exc))) from None
+
+    def abort(self) -> None:
+        """Delete the partial file; nothing is left behind and nothing is raised."""
+        if self._ds is not None:
+            # Closing a GeoTIFF writes its pending blocks and directory, which fails on a full
+            # disk: that second failure of the same write is not reported again.
+            with closing_quietly():
+                self._ds = None
+        self._remove_tmp()
+
+    def _remove_tmp(self):
+        for p in (self.tmp_path, self.tmp_path + ".aux.xml"):
+            try:
+                os.remove(p)
+            except FileNotFoundError:
+                pass
+
+
+class OutputSet(dict):
+    """The outputs of one run, {key: AtomicGeoTiff}: created together, then all renamed into
+    place by :meth:`commit` or all removed by :meth:`abort` (a failure leaves none)."""
+
+    def __init__(self, paths=None, grid=None, specs=None, metadata=None, compression: str = DEFAULT_COMPRESSION):
+        super().__init__()
+        try:
+            for key, path in (paths or {}).items():
+                if path:
+                    meta = dict(metadata or {}, LOSDECOMP_PRODUCT=key)
+                    self[key] = AtomicGeoTiff(path, grid, specs[key], meta, compression)
+        except BaseException:
+            self.abort()
+            raise
+
+    def flush(self) -> None:
+        for writer in self.values():
+            writer.flush()
+
+    def commit(self) -> dict:
+        """{key: final path}; on a failure the outputs not yet renamed are removed."""
+        done = {}
+        try:
+            for key, writer in list(self.items()):
+                writer.commit()
+                done[key] = writer.path
+                del self[key]
+        except BaseException:
+            self.abort()
+            raise
+        return done
+
+    def abort(self) -> None:
+        for writer in self.values():
+            writer.abort()
+        self.clear()

@@ -1,0 +1,213 @@
+"""The block engine: read every track on the common grid window by window, invert, write.
+
+Memory is bounded by the window size whatever the raster size: every reader drops its own
+GDAL blocks after each window (tiled inputs) or row of windows (strips), every writer after
+each window; GDAL's process-wide cache size is never changed (QGIS and other runs share
+it). Outputs are written to temporary files and renamed only when every window succeeded; a
+failure or a cancel removes them and never touches an input.
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Iterator, Optional
+
+import numpy as np
+
+from ..conventions import geometry
+from ..conventions.errors import NoResult  # noqa: F401 (re-exported: raised here)
+from ..io.gdal_mode import raises
+from ..io.grid import Grid
+from ..io.model import (
+    COLOUR_PERCENTILE,
+    HORIZONTAL,
+    QUALITY,
+    SIGMA_HORIZONTAL,
+    SIGMA_UP,
+    UP,
+    Job,
+    RasterRef,
+    Summary,
+    band_specs,
+)
+from ..io.pipeline import Cancelled, overlapped  # noqa: F401 (engine.Cancelled stays public)
+from ..io.reader import GeometryReader, GridReader
+from ..io.writer import TILE, OutputSet
+from ..plan.outputs import check_outputs, check_outputs_paths  # noqa: F401 (engine's interface for the runs)
+from ..samplers.reference import ReferenceAreaError, median_in
+from ..solve.inversion import TrackBlock, invert
+from ..solve.resolvable import nothing_resolved
+
+#: Values kept per product for the colour limit of the styled layer.
+STYLE_SAMPLE = 200_000
+STYLED_PRODUCTS = (HORIZONTAL, UP)
+
+
+
+def windows(grid: Grid, block_pixels: int) -> Iterator[tuple]:
+    """(col, row, ncols, nrows) windows aligned to the output tiles."""
+    rows = min(grid.height, TILE)
+    cols = max(TILE, (block_pixels // max(rows, 1)) // TILE * TILE)
+    cols = min(grid.width, cols)
+    for row in range(0, grid.height, rows):
+        for col in range(0, grid.width, cols):
+            yield col, row, min(cols, grid.width - col), min(rows, grid.height - row)
+
+
+class _TrackReaders:
+    """The grid readers of one track and the conversion of a window into a TrackBlock."""
+
+    def __init__(self, spec, open_reader):
+        self.spec = spec
+        self.offset = 0.0
+        self.sign = geometry.sign_factor(spec.los_sign)
+        self.velocity = open_reader(spec.velocity)
+        self.sigma = open_reader(spec.sigma) if isinstance(spec.sigma, RasterRef) else spec.sigma
+        self.geometry = GeometryReader(spec.geometry, open_reader)
+
+    def los(self, window):
+        """LOS toward the satellite, in the common unit, before any re-referencing."""
+        los = self.velocity.read(*window)
+        return -los if self.sign != 1.0 else los
+
+    def block(self, window):
+        los = self.los(window)
+        if self.offset:
+            los = los - np.float32(self.offset)
+        sigma = self.sigma.read(*window) if isinstance(self.sigma, GridReader) else self.sigma
+        s = self.geometry.read(*window)
+        return TrackBlock(los=los, s_east=s[0], s_north=s[1], s_up=s[2], sigma=sigma)
+
+
+def _value(source, win):
+    return source.read(*win) if isinstance(source, GridReader) else source
+
+
+class _Run:
+    """One run's readers, writers and running totals."""
+
+    def __init__(self, job):
+        self.job = job
+        self.readers = []
+        self.writers = OutputSet()
+        self.tracks = [_TrackReaders(t, self._open) for t in job.tracks]
+        north = job.north
+        self.north_v = self._open_or_value(north.velocity) if north else None
+        self.north_s = self._open_or_value(north.sigma) if north else None
+        warped = list(dict.fromkeys(r.ref.name for r in self.readers if r.warped))
+        self.summary = Summary(outputs={}, warped_inputs=warped)
+        self.stride = max(1, (job.grid.width * job.grid.height) // STYLE_SAMPLE)
+        self.samples = {key: [] for key in STYLED_PRODUCTS}
+
+    def _open(self, ref):
+        # One reader (one GDAL dataset) per use, never shared: the tracks are read in
+        # parallel threads and a GDAL dataset must not be used by two threads at once.
+        self.readers.append(GridReader(ref, self.job.grid, self.job.resampling))
+        return self.readers[-1]
+
+    def _open_or_value(self, x):
+        return self._open(x) if isinstance(x, RasterRef) else x
+
+    def reference(self):
+        area = self.job.reference
+        if area is None:
+            return
+        for t in self.tracks:
+            t.offset = median_in(t.los(area.window), area)
+            if t.offset is None:
+                raise ReferenceAreaError(
+                    f"{t.spec.name} track: no valid pixel in the reference area ({area.description})"
+                )
+            self.summary.reference_offsets[t.spec.name] = t.offset
+
+    def open_writers(self):
+        job = self.job
+        self.writers = OutputSet(job.outputs, job.grid, band_specs(job), job.metadata, job.compression)
+
+    def read_window(self, pool, win):
+        blocks = list(pool.map(lambda t: t.block(win), self.tracks))
+        return blocks, _value(self.north_v, win), _value(self.north_s, win)
+
+    def invert(self, blocks, nv, ns, win):
+        job = self.job
+        sol = invert(
+            blocks,
+            north_velocity=nv,
+            north_sigma=ns,
+            horizontal_azimuth=job.horizontal_azimuth,
+            max_condition=job.max_condition,
+        )
+        self.summary.pixels += win[2] * win[3]
+        self.summary.resolved += int(np.count_nonzero(np.isfinite(sol.up)))
+        for key, values in ((HORIZONTAL, sol.horizontal), (UP, sol.up)):
+            picked = np.ravel(values)[:: self.stride]
+            self.samples[key].append(np.abs(picked[np.isfinite(picked)]))
+        return sol
+
+    def finish(self):
+        if self.summary.resolved == 0:
+            raise NoResult(nothing_resolved())
+        for key, values in self.samples.items():
+            values = np.concatenate(values) if values else np.empty(0)
+            self.summary.limits[key] = float(np.percentile(values, COLOUR_PERCENTILE)) if values.size else float("nan")
+        self.summary.outputs.update(self.writers.commit())
+        return self.summary
+
+    def close(self, failed):
+        if failed:
+            self.writers.abort()
+        for r in self.readers:
+            r.close()
+
+
+@raises
+def run(job: Job, progress: Optional[Callable] = None, is_cancelled: Optional[Callable] = None) -> Summary:
+    """Run ``job``; ``progress(fraction)`` is called after each window and
+    ``is_cancelled()`` before each. Returns a :class:`Summary`."""
+    check_outputs(job)
+    state = None
+    try:
+        state = _Run(job)
+        state.reference()
+        state.open_writers()
+        _stream(state, progress, is_cancelled)
+        summary = state.finish()
+    except BaseException:
+        if state is not None:
+            state.close(failed=True)
+        raise
+    state.close(failed=False)
+    return summary
+
+
+def _stream(state, progress, is_cancelled):
+    # Each track is read (and warped) in a thread of its own, beside the inversion of the
+    # previous window and the writing of the one before.
+    wins = list(windows(state.job.grid, state.job.block_pixels))
+    with ThreadPoolExecutor(max_workers=len(state.tracks), thread_name_prefix="losdecomp-track") as track_pool:
+        overlapped(
+            wins,
+            lambda win: state.read_window(track_pool, win),
+            lambda win, data: state.invert(*data, win),
+            lambda win, sol: _write_solution(state.writers, sol, win),
+            progress,
+            is_cancelled,
+        )
+
+
+def _write_solution(writers, sol, win):
+    col, row, ncols, nrows = win
+    shape = (nrows, ncols)
+
+    def full(a):
+        return np.broadcast_to(np.asarray(a, dtype=np.float32), shape)
+
+    arrays = {
+        HORIZONTAL: [sol.horizontal],
+        UP: [sol.up],
+        SIGMA_HORIZONTAL: [sol.sigma_horizontal],
+        SIGMA_UP: [sol.sigma_up],
+        QUALITY: [sol.condition, sol.n_tracks, sol.residual_rms, sol.correlation],
+    }
+    for key, writer in writers.items():
+        for band, a in enumerate(arrays[key], start=1):
+            writer.write(band, full(a), col, row)
+        writer.flush()

@@ -1,0 +1,487 @@
+"""Points onto a regular grid (as EGMS builds its Ortho product): each cell's mean or median
+LOS velocity, the mean LOS unit vector of its points as per-pixel geometry, the count, the
+spread and the standard deviation, written as a tagged raster that decompose reads with no
+angle typed; optionally the cells' mean time series from the date columns.
+
+Cells are keyed by their index on a lattice anchored at the given extent's corner, else at
+the CRS origin (multiples of the cell size), so that two tracks grid identically. The cell
+size is in metres: in a geographic CRS, a cell spans more degrees of longitude than of
+latitude, so that it is square on the ground at the grid's centre latitude. Only occupied
+cells are held while streaming: memory follows the cells, not the points (the median also
+keeps 12 bytes per point: it cannot be streamed).
+
+A cell's (and a polygon's, core/polygons.py) uncertainty, one rule: the value is the mean or
+median of its valid members; the spread is their standard deviation; the a-priori sigma, the
+one a decomposition weighs with, is :func:`aggregate_sigma` (``uncertainty.sigma_of_mean``)."""
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+from osgeo import osr
+
+from ..conventions import geometry
+from ..conventions.schema import ROLE_ENU, ROLE_STD, ROLE_VELOCITY, TAG_DATE, TAG_ROLE, TAG_SOURCE, track_tags
+from ..conventions.uncertainty import APRIORI, SPREAD, TAG_SIGMA_KIND, label, sigma_of_mean
+from ..conventions.version import SOFTWARE, created
+from ..io.gdal_mode import raises
+from ..io.grid import MAX_GRID_PIXELS, Grid, srs_from_wkt, transformer
+from ..io.model import COLOUR_PERCENTILE
+from ..io.points import LOOK, SIGMA, VELOCITY, PointError, PointFields, PointSource, resolve_fields
+from ..io.writer import DEFAULT_COMPRESSION, BandSpec, OutputSet
+from ..plan.tracks import check_angles
+from .engine import Cancelled, check_outputs_paths
+
+MEAN, MEDIAN = 0, 1
+STATISTICS = {MEAN: "mean", MEDIAN: "median"}
+DEFAULT_RESOLUTION_M = 100.0
+METRES_PER_DEGREE = 111_320.0  # nominal (the equator's degree of longitude); cells use the CRS's ellipsoid
+MAX_LATITUDE = 85.0  # beyond, a cell square on the ground would span too many degrees of longitude
+ROLE_COUNT, ROLE_SPREAD = "point_count", "velocity_spread"
+_OFFSET = 1 << 30  # cell indices within +-2^30: keys stay below 2^62 (no int64 overflow)
+
+#: What the a-priori sigma of an aggregate leaves out (said beside every such output).
+AGGREGATE_OMITS = ("the members are assumed independent: it omits the spatially correlated noise they share "
+                   "(atmosphere, reference), so it is a lower bound where that noise dominates")  # fmt: skip
+
+
+def aggregate_how(members: str, statistic: int) -> str:
+    """How :func:`aggregate_sigma` is made, in words (``members``: 'points', 'pixels or points')."""
+    how = f"RMS of the sigmas of its {members} / sqrt(n), {members} without one taken at that RMS"
+    return how + (", x sqrt(pi n / (2 (n + c))) for the median" if statistic == MEDIAN else "")
+
+
+def median_factor(n: object) -> object:
+    """sigma(median) / sigma(mean) of ``n`` independent normal values of one sigma: 1 up to
+    n = 2 (the median is the mean), then sqrt(pi n / (2 (n + c))) with c = 0.5 for odd n and
+    1.4 for even n (within 1.5 % of simulation from n = 3), tending to sqrt(pi / 2) = 1.2533."""
+    n = np.asarray(n, dtype=float)
+    c = np.where(n % 2 == 1, 0.5, 1.4)
+    with np.errstate(invalid="ignore"):
+        return np.where(n > 2, np.sqrt(np.pi * n / (2.0 * (n + c))), 1.0)
+
+
+def aggregate_sigma(sum_squares: object, n_with_sigma: object, n: object, statistic: int = MEAN) -> object:
+    """The a-priori standard deviation of the mean (or median) of ``n`` members of which
+    ``n_with_sigma`` have a finite sigma, ``sum_squares`` the sum of their squares: the one rule
+    of cells and polygons (``uncertainty.sigma_of_mean``; times :func:`median_factor` for the
+    median). NaN where no member has a sigma; see :data:`AGGREGATE_OMITS`."""
+    sigma = sigma_of_mean(sum_squares, n_with_sigma, n)
+    return sigma * median_factor(n) if statistic == MEDIAN else sigma
+
+
+@dataclass
+class GridPointsRequest:
+    """What the user asked for; ``fields`` maps roles (points.VELOCITY...) to names ('' = recognised)."""
+
+    source: PointSource
+    output: str
+    fields: dict = field(default_factory=dict)
+    heading: Optional[float] = None
+    incidence: Optional[float] = None
+    look_side: Optional[str] = None
+    los_sign: str = geometry.TOWARD
+    target_crs_wkt: str = ""
+    resolution: float = DEFAULT_RESOLUTION_M  # metres on the ground, whatever the CRS's unit (see cell_steps)
+    extent: Optional[tuple] = None  # xmin, ymin, xmax, ymax in the target CRS
+    statistic: int = MEAN
+    min_points: int = 1
+    output_timeseries: str = ""
+    compression: str = DEFAULT_COMPRESSION
+
+
+@dataclass
+class GridPointsJob:
+    """A checked gridding: the request, the fields found, the target CRS and the cell size."""
+
+    req: GridPointsRequest
+    fields: PointFields
+    crs_wkt: str
+    cell: Optional[tuple]  # (x step, y step) in target CRS units; None until the points' latitude is known
+    log: list
+    warnings: list
+
+
+def metres_per_unit(srs: osr.SpatialReference, latitude: float = 0.0) -> tuple:
+    """(east-west, north-south) metres per CRS unit: a projected CRS's linear unit on both
+    axes; for a geographic CRS, a unit of longitude and one of latitude on its ellipsoid at
+    ``latitude`` (degrees)."""
+    if not srs.IsGeographic():
+        m = srs.GetLinearUnits()
+        return m, m
+    a, b = srs.GetSemiMajor(), srs.GetSemiMinor()
+    e2 = 1.0 - (b / a) ** 2
+    phi = math.radians(latitude)
+    w = math.sqrt(1.0 - e2 * math.sin(phi) ** 2)
+    rad = srs.GetAngularUnits()  # radians per unit
+    return a * math.cos(phi) / w * rad, a * (1.0 - e2) / w**3 * rad
+
+
+def cell_steps(crs_wkt: str, resolution: float, latitude: Optional[float], log: list) -> tuple:
+    """(x step, y step) in the CRS's units of cells ``resolution`` metres on a side (at
+    ``latitude``, the grid's centre, in a geographic CRS); said in ``log``."""
+    srs = srs_from_wkt(crs_wkt)
+    if srs.IsGeographic() and not abs(latitude) <= MAX_LATITUDE:
+        raise PointError(
+            f"the grid's centre is at latitude {latitude:.2f}: cells in degrees cannot be square on the ground "
+            f"beyond {MAX_LATITUDE:g} degrees; give a projected TARGET_CRS (e.g. a polar stereographic)"
+        )
+    mx, my = metres_per_unit(srs, latitude or 0.0)
+    cx, cy = resolution / mx, resolution / my
+    if srs.IsGeographic():
+        log.append(
+            f"grid: geographic CRS; {resolution:g} m cells at latitude {latitude:.4f} (the grid's centre) are "
+            f"{cx:.6g} degrees east-west and {cy:.6g} degrees north-south, square on the ground there"
+        )
+    elif mx != 1.0:
+        log.append(f"grid: the CRS's unit is {mx:g} m: {resolution:g} m cells are {cx:.6g} of its units")
+    return cx, cy
+
+
+@raises
+def plan(req: GridPointsRequest) -> GridPointsJob:
+    """Every check that needs no pass over the points; nothing is written."""
+    src = req.source
+    pf, log = resolve_fields(list(src.names), req.fields, src.label)
+    warnings = []
+    if not pf.has_look_vector:
+        if req.heading is None or req.incidence is None:
+            raise PointError(
+                f"{src.label}: the points carry no look vector (los_east/los_north/los_up fields): give HEADING and "
+                "INCIDENCE"
+            )
+        warnings += check_angles(src.label, req.heading, req.incidence)
+    _check_request(req, pf)
+    crs = req.target_crs_wkt or src.crs_wkt
+    if not crs:
+        raise PointError(f"{src.label}: the points have no CRS; give TARGET_CRS")
+    cell = None
+    if req.extent is not None or not srs_from_wkt(crs).IsGeographic():
+        latitude = 0.5 * (req.extent[1] + req.extent[3]) if req.extent is not None else None
+        cell = cell_steps(crs, req.resolution, latitude, log)
+    else:
+        log.append("grid: geographic CRS without EXTENT: the cells' size in degrees follows the points' centre "
+                   "latitude, so two tracks grid identically only when given the same EXTENT")  # fmt: skip
+    if pf.names[SIGMA]:
+        log.append(f"sigma: each cell's a-priori sigma is the {aggregate_how('points', req.statistic)} "
+                   f"({AGGREGATE_OMITS})")  # fmt: skip
+    outputs = {"output": req.output, "time series": req.output_timeseries}
+    check_outputs_paths({k: v for k, v in outputs.items() if v}, [])
+    log.append(
+        f"grid: cells of {req.resolution:g} m, the {STATISTICS[req.statistic]} of at least {req.min_points} point(s)"
+        + ("; aligned on the extent's corner" if req.extent else "; aligned on multiples of the cell size")
+    )
+    return GridPointsJob(req, pf, crs, cell, log, warnings)
+
+
+def _check_request(req, pf):
+    if not (math.isfinite(req.resolution) and req.resolution > 0):
+        raise PointError(f"the resolution must be a positive number of metres, not {req.resolution}")
+    if req.statistic not in STATISTICS:
+        raise PointError(f"unknown statistic {req.statistic}: 0 mean, 1 median")
+    if req.min_points < 1:
+        raise PointError(f"the minimum number of points per cell must be at least 1, not {req.min_points}")
+    if req.output_timeseries and not pf.dates:
+        raise PointError(f"{req.source.label}: a time-series output needs date columns (YYYYMMDD), and there are none")
+    if req.extent is not None:
+        x0, y0, x1, y1 = req.extent
+        if not (x1 > x0 and y1 > y0):
+            raise PointError("the extent is empty")
+
+
+def _centre_latitude(src, crs_wkt):
+    """The latitude of the centre of the points' bounding box in ``crs_wkt`` (geographic):
+    the box's outline, densified, transformed."""
+    box = src.bounds()
+    if box is None:
+        raise PointError(f"{src.label}: no points with coordinates; nothing was written")
+    x0, y0, x1, y1 = box
+    f = np.linspace(0.0, 1.0, 21)
+    xs = np.concatenate([x0 + f * (x1 - x0), x0 + f * (x1 - x0), np.full(21, x0), np.full(21, x1)])
+    ys = np.concatenate([np.full(21, y0), np.full(21, y1), y0 + f * (y1 - y0), y0 + f * (y1 - y0)])
+    _, lat = _transform(transformer(src.crs_wkt, crs_wkt), xs, ys)
+    lat = lat[np.isfinite(lat)]
+    if lat.size == 0:
+        raise PointError(f"{src.label}: the points' extent cannot be transformed to the target CRS")
+    return 0.5 * float(lat.min() + lat.max())
+
+
+class CellSums:
+    """Sums per occupied cell, keyed by a sorted int64 cell key; merged chunk by chunk."""
+
+    def __init__(self, names: list):
+        self.names = names
+        self.keys = np.empty(0, dtype=np.int64)
+        self.sums = {n: np.empty(0) for n in names}
+
+    def add(self, keys: np.ndarray, values: dict) -> None:
+        u, inv = np.unique(keys, return_inverse=True)
+        chunk = {n: np.bincount(inv, weights=values[n], minlength=u.size) for n in self.names}
+        if self.keys.size == 0:
+            self.keys, self.sums = u, chunk
+            return
+        merged = np.union1d(self.keys, u)
+        old, new = np.searchsorted(merged, self.keys), np.searchsorted(merged, u)
+        for n in self.names:
+            total = np.zeros(merged.size)
+            total[old] = self.sums[n]
+            total[new] += chunk[n]
+            self.sums[n] = total
+        self.keys = merged
+
+
+def _transform(ct, x, y):
+    if ct is None:
+        return x, y
+    out = np.array(ct.TransformPoints(np.column_stack([x, y])), dtype=np.float64)
+    return out[:, 0], out[:, 1]
+
+
+@dataclass
+class GridPointsSummary:
+    """What a gridding run did; ``log``: what it decided while reading the points."""
+
+    outputs: dict
+    points: int = 0
+    used: int = 0
+    cells: int = 0
+    limit: float = float("nan")
+    grid: Optional[Grid] = None
+    log: list = field(default_factory=list)
+
+
+@dataclass
+class _Columns:
+    """The columns to read and the sums to keep per cell."""
+
+    velocity: str
+    sigma: Optional[str]
+    look: list
+    dates: list
+
+    @classmethod
+    def of(cls, job):
+        pf = job.fields
+        look = [pf.names[r] for r in LOOK] if pf.has_look_vector else []
+        dates = [c for c, _ in pf.dates] if job.req.output_timeseries else []
+        return cls(pf.names[VELOCITY], pf.names[SIGMA] or None, look, dates)
+
+    @property
+    def wanted(self):
+        return [self.velocity] + ([self.sigma] if self.sigma else []) + self.look + self.dates
+
+    @property
+    def sums(self):
+        names = ["n", "v", "v2"] + (["s2", "ns"] if self.sigma else []) + (["e", "nn", "u"] if self.look else [])
+        return names + [f"d{i}" for i in range(len(self.dates))] + [f"c{i}" for i in range(len(self.dates))]
+
+
+def _finite_sums(values, prefix_sum, prefix_count, a):
+    """Sum of the finite values of ``a`` and their count: a NaN is missing, never zero."""
+    ok = np.isfinite(a)
+    values[prefix_sum], values[prefix_count] = np.where(ok, a, 0.0), ok.astype(float)
+
+
+def _batch_cells(job, cols, batch, ct):
+    """(cell keys, {sum name: values}) of a batch's usable points."""
+    req = job.req
+    x, y = _transform(ct, batch.x, batch.y)
+    v = batch.columns[cols.velocity]
+    ok = np.isfinite(x) & np.isfinite(y) & np.isfinite(v)
+    if req.extent:
+        ok &= (x >= req.extent[0]) & (x < req.extent[2]) & (y > req.extent[1]) & (y <= req.extent[3])
+    for c in cols.look:
+        ok &= np.isfinite(batch.columns[c])
+    origin = (req.extent[0], req.extent[3]) if req.extent else (0.0, 0.0)
+    ix = np.floor((x[ok] - origin[0]) / job.cell[0]).astype(np.int64)
+    iy = np.floor((origin[1] - y[ok]) / job.cell[1]).astype(np.int64)
+    vv = v[ok]
+    values = {"n": np.ones(vv.size), "v": vv, "v2": vv * vv}
+    if cols.sigma:
+        s = batch.columns[cols.sigma][ok]
+        _finite_sums(values, "s2", "ns", s * s)
+    for k, c in zip(("e", "nn", "u"), cols.look):
+        values[k] = batch.columns[c][ok]
+    for i, c in enumerate(cols.dates):
+        _finite_sums(values, f"d{i}", f"c{i}", batch.columns[c][ok])
+    return ((iy + _OFFSET) << 32) | (ix + _OFFSET), values
+
+
+def _settle_cell(job, log):
+    """The cell size in a geographic CRS without an extent: from the points' centre latitude."""
+    latitude = _centre_latitude(job.req.source, job.crs_wkt)
+    job.cell = cell_steps(job.crs_wkt, job.req.resolution, latitude, log)
+
+
+def _cancel_check(is_cancelled):
+    if is_cancelled is not None and is_cancelled():
+        raise Cancelled("cancelled")
+
+
+@raises
+def run(job: GridPointsJob, progress: Optional[Callable] = None, is_cancelled: Optional[Callable] = None
+        ) -> GridPointsSummary:  # fmt: skip
+    """Stream the points into cells, then write the outputs (nothing is left on failure)."""
+    req, src = job.req, job.req.source
+    summary = GridPointsSummary(outputs={})
+    if job.cell is None:
+        _settle_cell(job, summary.log)
+    cols = _Columns.of(job)
+    sums = CellSums(cols.sums)
+    medians = [] if req.statistic == MEDIAN else None
+    ct = transformer(src.crs_wkt, job.crs_wkt)
+    for batch in src.batches(cols.wanted, (lambda f: progress(0.8 * f)) if progress else None):
+        _cancel_check(is_cancelled)
+        summary.points += batch.x.size
+        keys, values = _batch_cells(job, cols, batch, ct)
+        if keys.size == 0:
+            continue
+        sums.add(keys, values)
+        if medians is not None:
+            medians.append((keys, values["v"].astype(np.float32)))
+        summary.used += int(keys.size)
+    if summary.used == 0:
+        where = "inside the extent" if req.extent else "with coordinates and a velocity"
+        raise PointError(f"{src.label}: no points {where} (of {summary.points} read); nothing was written")
+    return _write(job, sums, medians, summary, progress, is_cancelled)
+
+
+def _grid(job, keys):
+    iy, ix = (keys >> 32) - _OFFSET, (keys & 0xFFFFFFFF) - _OFFSET
+    req, (cx, cy) = job.req, job.cell
+    if req.extent:
+        x0, y0 = req.extent[0], req.extent[3]
+        col0 = row0 = 0
+        width = int(math.ceil((req.extent[2] - req.extent[0]) / cx - 1e-9))
+        height = int(math.ceil((req.extent[3] - req.extent[1]) / cy - 1e-9))
+    else:
+        x0 = y0 = 0.0
+        col0, row0 = int(ix.min()), int(iy.min())
+        width, height = int(ix.max()) - col0 + 1, int(iy.max()) - row0 + 1
+    if width * height > MAX_GRID_PIXELS:
+        raise PointError(f"the grid would have {width} x {height} cells; choose a coarser resolution or an extent")
+    gt = (x0 + col0 * cx, cx, 0.0, y0 - row0 * cy, 0.0, -cy)
+    return Grid(job.crs_wkt, gt, width, height), ix - col0, iy - row0
+
+
+def _median(keys_values, cell_keys):
+    keys = np.concatenate([k for k, _ in keys_values])
+    vals = np.concatenate([v for _, v in keys_values])
+    order = np.lexsort((vals, keys))
+    keys, vals = keys[order], vals[order]
+    starts = np.searchsorted(keys, cell_keys, side="left")
+    ends = np.searchsorted(keys, cell_keys, side="right")
+    lo, hi = starts + (ends - starts - 1) // 2, starts + (ends - starts) // 2
+    return 0.5 * (vals[lo].astype(np.float64) + vals[hi])
+
+
+def _cell_values(job, sums, medians):
+    s, req = sums.sums, job.req
+    n = s["n"]
+    mean = s["v"] / n
+    out = {"count": n, "velocity": _median(medians, sums.keys) if medians is not None else mean}
+    out["spread"] = np.sqrt(np.maximum(s["v2"] / n - mean * mean, 0.0))
+    if "s2" in s:
+        out["sigma"] = aggregate_sigma(s["s2"], s["ns"], n, req.statistic)
+    if "e" in s:
+        e, nn, u = s["e"] / n, s["nn"] / n, s["u"] / n
+        norm = np.sqrt(e * e + nn * nn + u * u)
+        out["look"] = (e / norm, nn / norm, u / norm)
+    out["dates"] = [
+        np.where(s[f"c{i}"] > 0, s[f"d{i}"] / np.maximum(s[f"c{i}"], 1), np.nan)
+        for i in range(len(job.fields.dates) if req.output_timeseries else 0)
+    ]
+    out["keep"] = n >= req.min_points
+    return out
+
+
+def _tags(job, unit):
+    req, src = job.req, job.req.source
+    heading = incidence = None
+    if not job.fields.has_look_vector:
+        heading, incidence = req.heading, req.incidence
+    tags = track_tags(heading, incidence, req.look_side, req.los_sign, unit)
+    tags[TAG_SOURCE] = f"points: {src.label}"
+    tags["LOSDECOMP_SOFTWARE"] = SOFTWARE
+    tags["LOSDECOMP_CREATED"] = created()
+    tags["LOSDECOMP_POINTS"] = json.dumps({
+        "input": src.label, "statistic": STATISTICS[req.statistic], "cell": job.cell,
+        "resolution_m": req.resolution, "min_points": req.min_points, "fields": job.fields.names,
+    })  # fmt: skip
+    return tags
+
+
+def _bands(job, cells, unit):
+    """[(key, BandSpec)] of the gridded track: velocity, its a-priori sigma, look vector,
+    count and spread, each saying which kind of number it is."""
+    statistic = STATISTICS[job.req.statistic]
+    bands = [("velocity", BandSpec(f"LOS velocity ({statistic} of the cell's points)", unit,
+                                   {TAG_ROLE: ROLE_VELOCITY}))]  # fmt: skip
+    if "sigma" in cells:
+        text = label(APRIORI, f"the cell's {statistic} LOS velocity", aggregate_how("points", job.req.statistic))
+        bands.append(("sigma", BandSpec(text, unit, {TAG_ROLE: ROLE_STD, TAG_SIGMA_KIND: APRIORI})))
+    if "look" in cells:
+        bands += [(r, BandSpec(f"LOS unit vector {r[4:]} (mean of the cell's points)", "", {TAG_ROLE: r}))
+                  for r in ROLE_ENU]  # fmt: skip
+    bands.append(("count", BandSpec("Number of points", "", {TAG_ROLE: ROLE_COUNT})))
+    spread = label(SPREAD, "the cell's points' LOS velocities", "standard deviation")
+    bands.append(("spread", BandSpec(spread, unit, {TAG_ROLE: ROLE_SPREAD, TAG_SIGMA_KIND: SPREAD})))
+    return bands
+
+
+def _write(job, sums, medians, summary, progress, is_cancelled):
+    req, src = job.req, job.req.source
+    grid, cols, rows = _grid(job, sums.keys)
+    cells = _cell_values(job, sums, medians)
+    keep = cells["keep"]
+    summary.cells, summary.grid = int(keep.sum()), grid
+    if summary.cells == 0:
+        raise PointError(f"{src.label}: no cell holds {req.min_points} points or more; nothing was written")
+    if "sigma" in cells:
+        missing = int((keep & ~np.isfinite(cells["sigma"])).sum())
+        if missing:
+            summary.log.append(f"sigma: {missing} cells have no point with a sigma: their sigma is nodata")
+    bands = _bands(job, cells, src.unit)
+    look = [(k, b) for k, b in bands if k in ROLE_ENU]
+    paths, specs = {"output": req.output}, {"output": [b for _, b in bands]}
+    if req.output_timeseries:
+        ts_unit = "mm" if src.unit == "mm/year" else ""
+        paths["time series"] = req.output_timeseries
+        specs["time series"] = [BandSpec(d.strftime("%Y%m%d"), ts_unit, {TAG_DATE: d.strftime("%Y%m%d")})
+                                for _, d in job.fields.dates] + [b for _, b in look]  # fmt: skip
+    writers = OutputSet(paths, grid, specs, _tags(job, src.unit), req.compression)
+    try:
+
+        def dense(values):
+            a = np.full((grid.height, grid.width), np.nan, dtype=np.float32)
+            a[rows[keep], cols[keep]] = values[keep]
+            return a
+
+        _write_all(writers, bands, cells, dense, summary, is_cancelled)
+        summary.outputs = writers.commit()
+    except BaseException:
+        writers.abort()
+        raise
+    if progress is not None:
+        progress(1.0)
+    return summary
+
+
+def _write_all(writers, bands, cells, dense, summary, is_cancelled):
+    """Every band of the track (and of its time series, when asked) into ``writers``."""
+    look_arrays = dict(zip(ROLE_ENU, cells.get("look", ())))
+    for i, (key, _) in enumerate(bands, start=1):
+        a = dense(look_arrays[key] if key in look_arrays else cells[key])
+        if key == "velocity":
+            finite = np.abs(a[np.isfinite(a)])
+            summary.limit = float(np.percentile(finite, COLOUR_PERCENTILE)) if finite.size else float("nan")
+        writers["output"].write(i, a, 0, 0)
+        writers["output"].flush()
+    if cells["dates"]:
+        for i, values in enumerate(cells["dates"] + [look_arrays[r] for r in ROLE_ENU if look_arrays], start=1):
+            _cancel_check(is_cancelled)
+            writers["time series"].write(i, dense(values), 0, 0)
+            writers["time series"].flush()
+    _cancel_check(is_cancelled)

@@ -1,0 +1,128 @@
+"""The one guard of every inversion (DESIGN.md section 3c): where the valid tracks' look
+directions resolve a horizontal and a vertical component.
+
+A pixel (or polygon, or cell) is resolvable when at least two tracks are valid there, at
+least one looks one way along the solved horizontal direction and one the other way, and
+cond(G) of their unit sensitivities (unweighted, as the quality band reports it) is at
+most ``max_condition``. The single-epoch decomposition (every solver of
+``inversion.invert``), both time-series methods, polygons and points all ask
+:class:`LookGuard`; a path that refuses before reading pixels uses :func:`refusal` for its
+words, so that every path says the same.
+
+numpy only.
+"""
+
+from typing import Optional
+
+import numpy as np
+
+from ..conventions.limits import DEFAULT_MAX_CONDITION, LOOK_EPS
+
+#: The words every path uses for an unresolvable place.
+UNRESOLVED = (
+    "the valid tracks' look directions do not resolve horizontal and vertical motion "
+    "(at least one must look east and one west along the solved direction, with cond(G) at most MAX_CONDITION)"
+)
+
+
+def nothing_resolved(what: str = "pixel", when: str = "") -> str:
+    """Why a run ends with no result: the same words on every path."""
+    return (f"no {what} could be resolved{when}: the tracks have no valid data together there, or {UNRESOLVED} "
+            "(check the overlap, the nodata values and the angles)")  # fmt: skip
+
+
+def refusal(names: list, direction: str) -> str:
+    """Why tracks whose single-valued geometries all look one way cannot be inverted."""
+    return f"the tracks ({', '.join(names)}) all look the same way along {direction}: {UNRESOLVED}"
+
+
+def condition_number(g00: object, g01: object, g11: object, det: object = None) -> np.ndarray:
+    """cond(G) = sqrt(lambda_max / lambda_min) of G'G = [[g00, g01], [g01, g11]]
+    (``det``, its determinant, when already known). inf where G'G is singular."""
+    half_trace = 0.5 * (g00 + g11)
+    if det is None:
+        det = g00 * g11 - g01 * g01
+    lam_max = half_trace + np.sqrt(np.maximum(half_trace * half_trace - det, 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cond = np.where(det > 0, lam_max / np.sqrt(np.where(det > 0, det, 1.0)), np.inf)
+    return cond
+
+
+class LookGuard:
+    """Accumulates the valid tracks of a block (pixels, polygons, cells), then decides
+    where the block is resolvable.
+
+    ``add(a, u, valid)`` per track: ``a`` its sensitivity to the solved horizontal
+    direction, ``u`` to up (scalars or arrays broadcastable to ``shape``), ``valid`` where
+    the track counts (bool, broadcastable)."""
+
+    def __init__(self, shape: tuple, max_condition: float = DEFAULT_MAX_CONDITION, dtype: object = np.float64):
+        self.shape = shape
+        self.max_condition = max_condition
+        self.g00, self.g01, self.g11 = (np.zeros(shape, dtype=dtype) for _ in range(3))
+        self.count = np.zeros(shape, dtype=np.int16)
+        self.looks_pos = np.zeros(shape, dtype=bool)
+        self.looks_neg = np.zeros(shape, dtype=bool)
+
+    def add(self, a: object, u: object, valid: object) -> None:
+        valid = np.broadcast_to(valid, self.shape)
+        a0 = np.where(valid, a, 0).astype(self.g00.dtype, copy=False)
+        u0 = np.where(valid, u, 0).astype(self.g00.dtype, copy=False)
+        self.g00 += a0 * a0
+        self.g01 += a0 * u0
+        self.g11 += u0 * u0
+        self.count += valid
+        mark_look_direction(self.looks_pos, self.looks_neg, valid, np.asarray(a))
+
+    def condition(self) -> np.ndarray:
+        """cond(G) where at least two tracks are valid, NaN elsewhere (and where singular)."""
+        with np.errstate(invalid="ignore"):
+            cond = condition_number(self.g00, self.g01, self.g11)
+        return np.where(np.isfinite(cond) & (self.count >= 2), cond, np.nan)
+
+    def resolvable(self, condition: Optional[np.ndarray] = None) -> np.ndarray:
+        """Where the block is resolvable (``condition`` when already computed)."""
+        cond = self.condition() if condition is None else condition
+        return decide(self.count, self.looks_pos, self.looks_neg, cond, self.max_condition)
+
+
+def decide(count: np.ndarray, looks_pos: np.ndarray, looks_neg: np.ndarray, cond: object,
+           max_condition: float) -> np.ndarray:  # fmt: skip
+    """The rule, in one place: at least two valid tracks, one looking each way along the
+    solved direction, cond(G) at most ``max_condition`` (NaN or inf fails)."""
+    with np.errstate(invalid="ignore"):
+        return looks_pos & looks_neg & (count >= 2) & (cond <= max_condition)
+
+
+def mark_look_direction(looks_pos: np.ndarray, looks_neg: np.ndarray, valid: object, a: np.ndarray) -> None:
+    """Record where a valid track looks one way (a > 0) or the other (a < 0); a track that
+    looks one way over the whole block costs a single pass."""
+    lo, hi = (float(np.min(a)), float(np.max(a))) if a.size else (0.0, 0.0)
+    if lo > LOOK_EPS:  # False when a holds NaN: the general case below handles it
+        looks_pos |= valid
+    elif hi < -LOOK_EPS:
+        looks_neg |= valid
+    else:
+        with np.errstate(invalid="ignore"):
+            looks_pos |= valid & (a > LOOK_EPS)
+            looks_neg |= valid & (a < -LOOK_EPS)
+
+
+def resolvable_tracks(a: list, u: list, max_condition: float = DEFAULT_MAX_CONDITION) -> tuple:
+    """(ok, cond) for single-valued geometries (one a and u per track, all valid)."""
+    guard = LookGuard((), max_condition)
+    for ai, ui in zip(a, u):
+        guard.add(float(ai), float(ui), True)
+    cond = guard.condition()
+    return bool(guard.resolvable(cond)), float(cond)
+
+
+def any_subset_resolvable(a: list, u: list, max_condition: float = DEFAULT_MAX_CONDITION) -> bool:
+    """Whether some two or more of the single-valued geometries pass the guard together
+    (a pixel sees any subset of the tracks, depending on which are valid there)."""
+    n = len(a)
+    for mask in range(1, 1 << n):
+        idx = [i for i in range(n) if (mask >> i) & 1]
+        if len(idx) >= 2 and resolvable_tracks([a[i] for i in idx], [u[i] for i in idx], max_condition)[0]:
+            return True
+    return False
