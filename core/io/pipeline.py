@@ -11,6 +11,18 @@ from typing import Callable, Optional, Sequence
 from ..conventions.errors import Cancelled  # noqa: F401 (re-exported: raised here)
 
 
+def cancelled(is_cancelled: Optional[Callable]) -> bool:
+    """Whether ``is_cancelled()`` says the run is cancelled (never, without one): the one
+    place where every run asks."""
+    return is_cancelled is not None and bool(is_cancelled())
+
+
+def check_cancelled(is_cancelled: Optional[Callable]) -> None:
+    """Raise :class:`Cancelled` when ``is_cancelled()`` says so."""
+    if cancelled(is_cancelled):
+        raise Cancelled("cancelled")
+
+
 def overlapped(wins: Sequence, read: Callable, compute: Callable, write: Callable,
                progress: Optional[Callable] = None, is_cancelled: Optional[Callable] = None) -> None:  # fmt: skip
     """``write(win, compute(win, read(win)))`` for every window in order.
@@ -29,8 +41,7 @@ def overlapped(wins: Sequence, read: Callable, compute: Callable, write: Callabl
         writing = None
         try:
             for i, win in enumerate(wins):
-                if is_cancelled is not None and is_cancelled():
-                    raise Cancelled("cancelled")
+                check_cancelled(is_cancelled)
                 data = reading.result()
                 if i + 1 < len(wins):
                     reading = reader.submit(read, wins[i + 1])

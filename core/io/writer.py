@@ -80,15 +80,82 @@ def check_writable(path: str, label: str) -> None:
         raise OutputError(f"{label}: the folder {folder} is not writable")
 
 
-class AtomicGeoTiff:
+def _partial_path(path: str) -> str:
+    folder, name = os.path.split(os.path.abspath(path))
+    return os.path.join(folder, f".{name}.{uuid.uuid4().hex[:8]}.partial.tif")
+
+
+class _Partial:
+    """A GeoTIFF open under a temporary name beside its final ``path``: :meth:`commit`
+    renames it into place, :meth:`abort` deletes it."""
+
+    path: str
+    tmp_path: str
+    _ds = None
+
+    @raises
+    def commit(self) -> None:
+        """Flush, close and rename the file into place; on failure nothing is left."""
+        try:
+            with quiet():
+                self._ds.FlushCache()
+            with closing_quietly() as failed:
+                self._ds = None  # closes the file
+            if failed:
+                raise RuntimeError(failed[0])
+            os.replace(self.tmp_path, self.path)
+        except (RuntimeError, OSError) as exc:
+            self.abort()
+            raise OutputError(write_failure(self.path, detached(exc))) from None
+
+    def abort(self) -> None:
+        """Delete the partial file; nothing is left behind and nothing is raised."""
+        if self._ds is not None:
+            # Closing a GeoTIFF writes its pending blocks and directory, which fails on a full
+            # disk: that second failure of the same write is not reported again.
+            with closing_quietly():
+                self._ds = None
+        self._remove_tmp()
+
+    def _remove_tmp(self):
+        for p in (self.tmp_path, self.tmp_path + ".aux.xml"):
+            try:
+                os.remove(p)
+            except FileNotFoundError:
+                pass
+
+
+class AtomicCopy(_Partial):
+    """A copy of the raster ``src`` (every band, its data type, descriptions, units and
+    metadata) as a GeoTIFF under a temporary name beside ``path``, to be changed in place
+    through :attr:`dataset`; :meth:`commit` renames it into place, :meth:`abort` deletes it."""
+
+    @raises
+    def __init__(self, path: str, src: gdal.Dataset, compression: str = DEFAULT_COMPRESSION):
+        self.path = path
+        self.tmp_path = _partial_path(path)
+        try:
+            self._ds = gdal.Translate(self.tmp_path, src, format="GTiff", creationOptions=creation_options(compression))
+        except BaseException as exc:
+            self._remove_tmp()
+            if isinstance(exc, OSError):
+                raise OutputError(write_failure(path, detached(exc))) from None
+            raise
+
+    @property
+    def dataset(self) -> gdal.Dataset:
+        """The copy, open for update until :meth:`commit` or :meth:`abort`."""
+        return self._ds
+
+
+class AtomicGeoTiff(_Partial):
     """A multi-band float32 GeoTIFF written block by block to a temporary file beside the
     final path; :meth:`commit` renames it into place, :meth:`abort` deletes it."""
 
     @raises
     def __init__(self, path, grid, bands, metadata=None, compression=DEFAULT_COMPRESSION):
         self.path = path
-        folder, name = os.path.split(os.path.abspath(path))
-        self.tmp_path = os.path.join(folder, f".{name}.{uuid.uuid4().hex[:8]}.partial.tif")
+        self.tmp_path = _partial_path(path)
         driver = gdal.GetDriverByName("GTiff")
         try:
             self._ds = driver.Create(
@@ -131,36 +198,6 @@ class AtomicGeoTiff:
         except RuntimeError as exc:
             raise OutputError(write_failure(self.path, detached(exc))) from None
 
-    @raises
-    def commit(self) -> None:
-        """Flush, close and rename the file into place; on failure nothing is left."""
-        try:
-            with quiet():
-                self._ds.FlushCache()
-            with closing_quietly() as failed:
-                self._ds = None  # closes the file
-            if failed:
-                raise RuntimeError(failed[0])
-            os.replace(self.tmp_path, self.path)
-        except (RuntimeError, OSError) as exc:
-            self.abort()
-            raise OutputError(write_failure(self.path, detached(exc))) from None
-
-    def abort(self) -> None:
-        """Delete the partial file; nothing is left behind and nothing is raised."""
-        if self._ds is not None:
-            # Closing a GeoTIFF writes its pending blocks and directory, which fails on a full
-            # disk: that second failure of the same write is not reported again.
-            with closing_quietly():
-                self._ds = None
-        self._remove_tmp()
-
-    def _remove_tmp(self):
-        for p in (self.tmp_path, self.tmp_path + ".aux.xml"):
-            try:
-                os.remove(p)
-            except FileNotFoundError:
-                pass
 
 
 class OutputSet(dict):

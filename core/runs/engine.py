@@ -8,16 +8,14 @@ failure or a cancel removes them and never touches an input.
 """
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Iterator, Optional
+from typing import Callable, Optional
 
 import numpy as np
 
 from ..conventions import geometry
 from ..conventions.errors import NoResult  # noqa: F401 (re-exported: raised here)
 from ..io.gdal_mode import raises
-from ..io.grid import Grid
 from ..io.model import (
-    COLOUR_PERCENTILE,
     HORIZONTAL,
     QUALITY,
     SIGMA_HORIZONTAL,
@@ -28,28 +26,15 @@ from ..io.model import (
     Summary,
     band_specs,
 )
-from ..io.pipeline import Cancelled, overlapped  # noqa: F401 (engine.Cancelled stays public)
+from ..io.pipeline import Cancelled  # noqa: F401 (engine.Cancelled stays public)
 from ..io.reader import GeometryReader, GridReader
-from ..io.writer import TILE, OutputSet
 from ..plan.outputs import check_outputs, check_outputs_paths  # noqa: F401 (engine's interface for the runs)
 from ..samplers.reference import ReferenceAreaError, median_in
 from ..solve.inversion import TrackBlock, invert
 from ..solve.resolvable import nothing_resolved
+from .lifecycle import STYLE_SAMPLE, Run, windows  # noqa: F401 (engine.windows and STYLE_SAMPLE stay public)
 
-#: Values kept per product for the colour limit of the styled layer.
-STYLE_SAMPLE = 200_000
 STYLED_PRODUCTS = (HORIZONTAL, UP)
-
-
-
-def windows(grid: Grid, block_pixels: int) -> Iterator[tuple]:
-    """(col, row, ncols, nrows) windows aligned to the output tiles."""
-    rows = min(grid.height, TILE)
-    cols = max(TILE, (block_pixels // max(rows, 1)) // TILE * TILE)
-    cols = min(grid.width, cols)
-    for row in range(0, grid.height, rows):
-        for col in range(0, grid.width, cols):
-            yield col, row, min(cols, grid.width - col), min(rows, grid.height - row)
 
 
 class _TrackReaders:
@@ -81,30 +66,21 @@ def _value(source, win):
     return source.read(*win) if isinstance(source, GridReader) else source
 
 
-class _Run:
-    """One run's readers, writers and running totals."""
+class _Decomposition:
+    """One decomposition's track readers (opened through its run) and running totals."""
 
-    def __init__(self, job):
-        self.job = job
-        self.readers = []
-        self.writers = OutputSet()
-        self.tracks = [_TrackReaders(t, self._open) for t in job.tracks]
+    def __init__(self, job, run_):
+        self.job, self.run = job, run_
+        # One reader (one GDAL dataset) per use, never shared: the tracks are read in
+        # parallel threads and a GDAL dataset must not be used by two threads at once.
+        self.tracks = [_TrackReaders(t, run_.open) for t in job.tracks]
         north = job.north
         self.north_v = self._open_or_value(north.velocity) if north else None
         self.north_s = self._open_or_value(north.sigma) if north else None
-        warped = list(dict.fromkeys(r.ref.name for r in self.readers if r.warped))
-        self.summary = Summary(outputs={}, warped_inputs=warped)
-        self.stride = max(1, (job.grid.width * job.grid.height) // STYLE_SAMPLE)
-        self.samples = {key: [] for key in STYLED_PRODUCTS}
-
-    def _open(self, ref):
-        # One reader (one GDAL dataset) per use, never shared: the tracks are read in
-        # parallel threads and a GDAL dataset must not be used by two threads at once.
-        self.readers.append(GridReader(ref, self.job.grid, self.job.resampling))
-        return self.readers[-1]
+        self.summary = Summary(outputs={}, warped_inputs=run_.warped())
 
     def _open_or_value(self, x):
-        return self._open(x) if isinstance(x, RasterRef) else x
+        return self.run.open(x) if isinstance(x, RasterRef) else x
 
     def reference(self):
         area = self.job.reference
@@ -117,10 +93,6 @@ class _Run:
                     f"{t.spec.name} track: no valid pixel in the reference area ({area.description})"
                 )
             self.summary.reference_offsets[t.spec.name] = t.offset
-
-    def open_writers(self):
-        job = self.job
-        self.writers = OutputSet(job.outputs, job.grid, band_specs(job), job.metadata, job.compression)
 
     def read_window(self, pool, win):
         blocks = list(pool.map(lambda t: t.block(win), self.tracks))
@@ -138,24 +110,15 @@ class _Run:
         self.summary.pixels += win[2] * win[3]
         self.summary.resolved += int(np.count_nonzero(np.isfinite(sol.up)))
         for key, values in ((HORIZONTAL, sol.horizontal), (UP, sol.up)):
-            picked = np.ravel(values)[:: self.stride]
-            self.samples[key].append(np.abs(picked[np.isfinite(picked)]))
+            self.run.sample(key, values)
         return sol
 
     def finish(self):
         if self.summary.resolved == 0:
             raise NoResult(nothing_resolved())
-        for key, values in self.samples.items():
-            values = np.concatenate(values) if values else np.empty(0)
-            self.summary.limits[key] = float(np.percentile(values, COLOUR_PERCENTILE)) if values.size else float("nan")
-        self.summary.outputs.update(self.writers.commit())
+        self.summary.limits.update(self.run.limits(STYLED_PRODUCTS))
+        self.summary.outputs.update(self.run.commit())
         return self.summary
-
-    def close(self, failed):
-        if failed:
-            self.writers.abort()
-        for r in self.readers:
-            r.close()
 
 
 @raises
@@ -163,33 +126,24 @@ def run(job: Job, progress: Optional[Callable] = None, is_cancelled: Optional[Ca
     """Run ``job``; ``progress(fraction)`` is called after each window and
     ``is_cancelled()`` before each. Returns a :class:`Summary`."""
     check_outputs(job)
-    state = None
-    try:
-        state = _Run(job)
+    with Run(job.grid, job.resampling, progress, is_cancelled) as run_:
+        state = _Decomposition(job, run_)
         state.reference()
-        state.open_writers()
-        _stream(state, progress, is_cancelled)
-        summary = state.finish()
-    except BaseException:
-        if state is not None:
-            state.close(failed=True)
-        raise
-    state.close(failed=False)
-    return summary
+        run_.create(job.outputs, band_specs(job), job.metadata, job.compression)
+        _stream(state)
+        return state.finish()
 
 
-def _stream(state, progress, is_cancelled):
+def _stream(state):
     # Each track is read (and warped) in a thread of its own, beside the inversion of the
     # previous window and the writing of the one before.
     wins = list(windows(state.job.grid, state.job.block_pixels))
     with ThreadPoolExecutor(max_workers=len(state.tracks), thread_name_prefix="losdecomp-track") as track_pool:
-        overlapped(
+        state.run.stream(
             wins,
             lambda win: state.read_window(track_pool, win),
             lambda win, data: state.invert(*data, win),
-            lambda win, sol: _write_solution(state.writers, sol, win),
-            progress,
-            is_cancelled,
+            lambda win, sol: _write_solution(state.run.outputs, sol, win),
         )
 
 

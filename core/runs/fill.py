@@ -4,15 +4,14 @@ bands. QGIS's own 'Fill NoData cells' and 'Fill nodata' write a bare band, so a 
 filled a velocity lost its name and unit."""
 
 import os
-import uuid
 from typing import Callable
 
 import numpy as np
 from osgeo import gdal
 
-from ..io.gdal_mode import detached, raises
-from ..io.writer import DEFAULT_COMPRESSION, OutputError, creation_options, write_failure
-from .engine import Cancelled
+from ..io.gdal_mode import raises
+from ..io.writer import DEFAULT_COMPRESSION, AtomicCopy, OutputError
+from .lifecycle import Run
 
 DEFAULT_MAX_DISTANCE = 10  # pixels
 TAG_FILLED = "INSAR_FILLED"
@@ -33,7 +32,7 @@ def fill_gaps(path: str, out: str, band: int = 1, max_distance: float = DEFAULT_
               progress: Callable = lambda f: None, is_cancelled: Callable = lambda: False) -> int:  # fmt: skip
     """Write ``path`` to ``out`` with the gaps of ``band`` up to ``max_distance`` pixels from
     valid data interpolated; returns the number of pixels filled. ``out`` appears only when
-    complete; a cancel raises :class:`engine.Cancelled` and leaves nothing."""
+    complete; a cancel raises :class:`Cancelled` and leaves nothing."""
     src = gdal.Open(path)
     if src is None:
         raise ValueError(f"{path}: not a raster GDAL can read")
@@ -45,37 +44,22 @@ def fill_gaps(path: str, out: str, band: int = 1, max_distance: float = DEFAULT_
         raise ValueError(f"the smoothing iterations must be zero or more, not {iterations}")
     if os.path.realpath(out) == os.path.realpath(path):
         raise OutputError(f"{out}: is the input; choose another output file")
-    tmp = os.path.join(os.path.dirname(os.path.abspath(out)), f".{uuid.uuid4().hex}.tif")
-    try:
-        ds = gdal.Translate(tmp, src, format="GTiff", creationOptions=creation_options(compression))
+    with Run(progress=progress, is_cancelled=is_cancelled) as run_:
+        # the whole raster copied (every band, its names, units and metadata), then filled in place
+        ds = run_.add(out, AtomicCopy(out, src, compression)).dataset
         target = ds.GetRasterBand(band)
         if target.GetNoDataValue() is None:
             target.SetNoDataValue(float("nan"))
         before = _valid(target)
-
-        def callback(done, *_):
-            progress(done)
-            return 0 if is_cancelled() else 1
-
         try:
-            gdal.FillNodata(target, None, float(max_distance), int(iterations), callback=callback)
+            gdal.FillNodata(target, None, float(max_distance), int(iterations), callback=run_.gdal_progress())
         except RuntimeError:
-            if is_cancelled():
-                raise Cancelled() from None
+            run_.check()  # stopped by a cancel: that is what is reported
             raise
         filled = _valid(target) - before
         note = f"band {band}: {filled} pixels up to {max_distance:g} pixels from data interpolated (GDAL FillNodata"
         target.SetMetadataItem(TAG_FILLED, note + f", {iterations} smoothing iterations)")
-        ds.FlushCache()
-        ds = None
-        os.replace(tmp, out)
-    except BaseException as exc:
-        ds = None
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        if isinstance(exc, OSError):
-            raise OutputError(write_failure(out, detached(exc))) from None
-        raise
+        target = ds = None
     return filled
 
 

@@ -27,7 +27,8 @@ from ..io import hdf5
 from ..io.gdal_mode import raises
 from ..io.grid import Grid, srs_from_user_input
 from ..io.products.mintpy import subdataset
-from ..io.stack_import import Stack, write_stack
+from ..io.stack_import import Stack
+from .stack_import import write_stack
 
 PRODUCT = "LiCSBAS"
 DEFAULT_DATASET = "cum"

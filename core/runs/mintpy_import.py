@@ -27,8 +27,10 @@ from ..io.products.mintpy import (
     reference_xy,
     subdataset,
 )
-from ..io.stack_import import Stack, write_stack
-from ..io.writer import AtomicGeoTiff, BandSpec
+from ..io.stack_import import Stack
+from ..io.writer import BandSpec
+from .lifecycle import Run
+from .stack_import import write_stack
 
 TIMESERIES = "timeseries"
 
@@ -74,14 +76,10 @@ def import_file(
             spec = BandSpec(f"LOS unit vector {role[4:]} (ground to satellite)", "", {TAG_ROLE: role})
             bands.append((comp.astype(np.float32), spec))
     out_tags = _output_tags(tags, label, dataset, unit, log)
-    writer = AtomicGeoTiff(out_path, grid, [b for _, b in bands], out_tags)
-    try:
-        for i, (array, _) in enumerate(bands, start=1):
+    with Run(grid, progress=progress, is_cancelled=is_cancelled) as run_:
+        writer = run_.output(out_path, [b for _, b in bands], out_tags)
+        for i, (array, _) in enumerate(run_.each(bands), start=1):
             writer.write(i, array, 0, 0)
-        writer.commit()
-    except BaseException:
-        writer.abort()
-        raise
     return out_tags
 
 

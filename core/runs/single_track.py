@@ -13,9 +13,10 @@ from ..conventions.uncertainty import OMITS, PROPAGATED, TAG_SIGMA_KIND, label
 from ..conventions.version import SOFTWARE, created
 from ..io.gdal_mode import raises
 from ..io.grid import Grid, common_grid, footprint, pixel_metres, raster_info
-from ..io.model import COLOUR_PERCENTILE, DEFAULT_BLOCK_PIXELS, RasterGeometry, RasterRef, TrackSpec
+from ..io.model import DEFAULT_BLOCK_PIXELS, RasterGeometry, RasterRef, TrackSpec
 from ..io.reader import DEFAULT_RESAMPLING, GeometryReader, GridReader, sampled_unit_vector
-from ..io.writer import DEFAULT_COMPRESSION, BandSpec, OutputSet
+from ..io.writer import DEFAULT_COMPRESSION, BandSpec
+from ..plan.outputs import check_outputs_paths
 from ..plan.tracks import TrackInput, resolve
 from ..solve.projection import (
     DIRECTION_NAMES,
@@ -31,7 +32,8 @@ from ..solve.projection import (
     sensitivity,
     slope_aspect,
 )
-from .engine import STYLE_SAMPLE, Cancelled, NoResult, check_outputs_paths, windows
+from .engine import NoResult
+from .lifecycle import Run, windows
 
 MOTION, SIGMA = "motion", "sigma"
 
@@ -281,20 +283,17 @@ def _band_specs(job):
 
 
 class _Readers:
-    """The readers of one projection run: each band's LOS, the geometry, sigma and DEM."""
+    """The readers of one projection run, opened by ``open_reader`` (the run's, which
+    closes them): each band's LOS, the geometry, sigma and DEM."""
 
-    def __init__(self, job):
-        self.job, self.all = job, []
+    def __init__(self, job, open_reader):
+        self.job = job
         v = job.spec.velocity
-        self.los = [self._open(RasterRef(v.path, b, f"{v.label} band {b}", v.scale)) for b, _ in job.bands]
-        self.geometry = GeometryReader(job.spec.geometry, self._open)
+        self.los = [open_reader(RasterRef(v.path, b, f"{v.label} band {b}", v.scale)) for b, _ in job.bands]
+        self.geometry = GeometryReader(job.spec.geometry, open_reader)
         sigma = job.spec.sigma if job.outputs.get(SIGMA) else None
-        self.sigma = self._open(sigma) if isinstance(sigma, RasterRef) else sigma
-        self.dem = self._open(job.dem) if job.dem else None
-
-    def _open(self, ref):
-        self.all.append(GridReader(ref, self.job.grid, self.job.resampling))
-        return self.all[-1]
+        self.sigma = open_reader(sigma) if isinstance(sigma, RasterRef) else sigma
+        self.dem = open_reader(job.dem) if job.dem else None
 
     def direction(self, win):
         job = self.job
@@ -308,10 +307,6 @@ class _Readers:
         y = gt[3] + (row + np.arange(nrows) + 0.5) * gt[5]
         dx, dy = pixel_metres(job.grid, y)
         return downslope_direction(*slope_aspect(dem, dx, dy))
-
-    def close(self):
-        for r in self.all:
-            r.close()
 
 
 def _read_with_halo(reader, grid, win):
@@ -381,37 +376,21 @@ def run(
     job: ProjectionJob, progress: Optional[Callable] = None, is_cancelled: Optional[Callable] = None
 ) -> ProjectionSummary:
     """Project every window; outputs appear only when complete (nothing on failure)."""
-    specs = _band_specs(job)
-    writers, readers = OutputSet(), None
     summary = ProjectionSummary(outputs={})
-    stride = max(1, (job.grid.width * job.grid.height) // STYLE_SAMPLE)
-    picked = []
-    try:
-        readers = _Readers(job)
-        writers = OutputSet(job.outputs, job.grid, specs, job.metadata, job.compression)
-        wins = list(windows(job.grid, job.block_pixels))
+    with Run(job.grid, job.resampling, progress, is_cancelled) as run_:
+        readers = _Readers(job, run_.open)
+        writers = run_.create(job.outputs, _band_specs(job), job.metadata, job.compression)
         sign = geometry.sign_factor(job.spec.los_sign)
-        for i, win in enumerate(wins):
-            if is_cancelled is not None and is_cancelled():
-                raise Cancelled("cancelled")
+        # window by window in this thread: a window of a long time series is read band by band
+        for win in run_.each(windows(job.grid, job.block_pixels)):
             resolved, blind, no_geometry, motion = _project_window(job, readers, writers, win, sign)
             summary.pixels += win[2] * win[3]
             summary.resolved += resolved
             summary.blind += blind
             summary.no_geometry += no_geometry
-            values = motion.ravel()[::stride]
-            picked.append(np.abs(values[np.isfinite(values)]))
+            run_.sample(MOTION, motion)
             writers.flush()
-            if progress is not None:
-                progress((i + 1) / len(wins))
         summary.messages = _messages(job, summary)
-        values = np.concatenate(picked)
-        summary.limit = float(np.percentile(values, COLOUR_PERCENTILE)) if values.size else float("nan")
-        summary.outputs.update(writers.commit())
+        summary.limit = run_.limit(MOTION)
+        summary.outputs.update(run_.commit())
         return summary
-    except BaseException:
-        writers.abort()
-        raise
-    finally:
-        if readers is not None:
-            readers.close()

@@ -25,17 +25,17 @@ from ..io.model import (
     RasterGeometry,
     RasterRef,
 )
-from ..io.pipeline import overlapped
 from ..io.products.timeseries import band_dates
-from ..io.reader import GeometryReader, GridReader, StackReader
-from ..io.writer import BandSpec, OutputSet
+from ..io.reader import GeometryReader, GridReader
+from ..io.writer import BandSpec
 from ..plan.decompose import Request, check, north_spec, reference_area
 from ..samplers.reference import ReferenceAreaError
 from ..solve import timeseries_decomp as tsd
 from ..solve.inversion import TrackBlock, horizontal_sensitivity, invert
 from ..solve.resolvable import nothing_resolved
 from ..solve.velocity import TimeSeriesError
-from .engine import NoResult, windows
+from .engine import NoResult
+from .lifecycle import Run, windows
 
 METHOD_NAMES = {tsd.INTERPOLATE: "linear interpolation in time, then a per-date inversion",
                 tsd.JOINT: "joint least squares of all acquisitions with first-order temporal smoothing"}  # fmt: skip
@@ -336,18 +336,14 @@ def _pixels(block, part):
 def run(job: TimeSeriesJob, progress: Optional[Callable] = None, is_cancelled: Optional[Callable] = None) -> dict:
     """Invert every window; outputs appear only when complete (nothing on failure).
     Returns {product: path} and the count of resolved pixel-dates under ``resolved``."""
-    writers, opened = OutputSet(), []
-
-    def open_reader(ref, bands=None):
-        if bands is None:
-            opened.append(GridReader(ref, job.grid, job.req.base.resampling))
-        else:
-            opened.append(StackReader(ref.path, bands, job.grid, job.req.base.resampling, ref.scale, ref.name))
-        return opened[-1]
-
+    base = job.req.base
     resolved = 0
-    try:
-        writers = OutputSet(job.outputs, job.grid, _band_specs(job), job.tags, job.req.base.compression)
+    with Run(job.grid, base.resampling, progress, is_cancelled) as run_:
+
+        def open_reader(ref, bands=None):
+            return run_.open(ref) if bands is None else run_.open_stack(ref.path, bands, ref.scale, ref.name)
+
+        writers = run_.create(job.outputs, _band_specs(job), job.tags, base.compression)
         readers = [_Reader(t, open_reader, job.north) for t in job.tracks]
         for reader, track in zip(readers, job.tracks) if job.area is not None else ():
             reader.reference(job.area, track.spec.name)
@@ -365,14 +361,7 @@ def run(job: TimeSeriesJob, progress: Optional[Callable] = None, is_cancelled: O
                     writer.write(band, values.reshape(win[3], win[2]), win[0], win[1])
             writers.flush()
 
-        overlapped(list(windows(job.grid, BLOCK_PIXELS)), lambda win: [r.read(win) for r in readers], compute,
-                   write, progress, is_cancelled)  # fmt: skip
+        run_.stream(list(windows(job.grid, BLOCK_PIXELS)), lambda win: [r.read(win) for r in readers], compute, write)
         if resolved == 0:
             raise NoResult(nothing_resolved(when=" at any date"))
-        return dict(writers.commit(), resolved=resolved)
-    except BaseException:
-        writers.abort()
-        raise
-    finally:
-        for r in opened:
-            r.close()
+        return dict(run_.commit(), resolved=resolved)

@@ -18,11 +18,12 @@ from ..io import products
 from ..io.gdal_mode import raises
 from ..io.grid import Grid, raster_info
 from ..io.model import RasterGeometry, RasterRef
-from ..io.pipeline import overlapped
-from ..io.reader import GeometryReader, GridReader, StackReader
-from ..io.writer import DEFAULT_COMPRESSION, BandSpec, OutputSet
+from ..io.reader import GeometryReader
+from ..io.writer import DEFAULT_COMPRESSION, BandSpec
+from ..plan.outputs import check_outputs_paths
 from ..solve.velocity import MODEL_NAMES, TimeSeriesError, design_matrix, fit, repeat_days, window
-from .engine import NoResult, check_outputs_paths, windows
+from .engine import NoResult
+from .lifecycle import Run, windows
 
 VELOCITY, SIGMA = "velocity", "sigma"
 SIGMA_LABEL = label(FIT, "the LOS velocity", "s^2 (A'A)^-1 with s^2 = RSS / (n - p)")
@@ -162,20 +163,13 @@ def run(job: VelocityJob, progress: Optional[Callable] = None, is_cancelled: Opt
     Returns {output: path}, the number of pixels with a velocity under ``resolved``, the
     pixels with a velocity where each step was dropped under ``steps_dropped`` ({date:
     count}) and the lines to log after the run under ``log``."""
-    specs, writers, readers = _band_specs(job), OutputSet(), []
     dropped = np.zeros(len(job.steps), dtype=np.int64)
-
-    def open_reader(ref):
-        readers.append(GridReader(ref, job.grid))
-        return readers[-1]
-
     resolved = 0
-    try:
-        writers = OutputSet(job.outputs, job.grid, specs, job.tags, job.compression)
+    with Run(job.grid, progress=progress, is_cancelled=is_cancelled) as run_:
+        writers = run_.create(job.outputs, _band_specs(job), job.tags, job.compression)
         # every band of a window in one read, its blocks dropped after it: memory stays bounded
-        stack = StackReader(job.path, [b for b, _ in job.bands], job.grid, label="time series")
-        readers.append(stack)
-        unit_vector = GeometryReader(job.geometry, open_reader) if job.geometry is not None else None
+        stack = run_.open_stack(job.path, [b for b, _ in job.bands], label="time series")
+        unit_vector = GeometryReader(job.geometry, run_.open) if job.geometry is not None else None
 
         def read(win):
             return stack.read(*win), unit_vector.read(*win) if unit_vector is not None else None
@@ -187,16 +181,9 @@ def run(job: VelocityJob, progress: Optional[Callable] = None, is_cancelled: Opt
             return vel, sig, data[1]
 
         def write(win, result):
-            vel, sig, components = result
-            shape = (win[3], win[2])
-            writers[VELOCITY].write(1, vel.reshape(shape), win[0], win[1])
-            for k, comp in enumerate(components or (), start=2):
-                writers[VELOCITY].write(k, np.broadcast_to(comp, shape), win[0], win[1])
-            if SIGMA in writers:
-                writers[SIGMA].write(1, sig.reshape(shape), win[0], win[1])
-            writers.flush()
+            _write(writers, win, *result)
 
-        overlapped(list(windows(job.grid, BLOCK_PIXELS)), read, compute, write, progress, is_cancelled)
+        run_.stream(list(windows(job.grid, BLOCK_PIXELS)), read, compute, write)
         if resolved == 0:
             raise NoResult("no pixel has enough valid acquisitions in the window for the model")
         steps_dropped = {step: int(n) for step, n in zip(job.steps, dropped)}
@@ -205,10 +192,14 @@ def run(job: VelocityJob, progress: Optional[Callable] = None, is_cancelled: Opt
             "on one side of it: the velocity there is fitted without it)"
             for step, n in steps_dropped.items()
         ]
-        return dict(writers.commit(), resolved=resolved, steps_dropped=steps_dropped, log=log)
-    except BaseException:
-        writers.abort()
-        raise
-    finally:
-        for r in readers:
-            r.close()
+        return dict(run_.commit(), resolved=resolved, steps_dropped=steps_dropped, log=log)
+
+
+def _write(writers, win, vel, sig, components):
+    shape = (win[3], win[2])
+    writers[VELOCITY].write(1, vel.reshape(shape), win[0], win[1])
+    for k, comp in enumerate(components or (), start=2):
+        writers[VELOCITY].write(k, np.broadcast_to(comp, shape), win[0], win[1])
+    if SIGMA in writers:
+        writers[SIGMA].write(1, sig.reshape(shape), win[0], win[1])
+    writers.flush()
