@@ -1,4 +1,5 @@
-"""Layers and CRSs between QGIS and core's plain paths and WKT."""
+"""Layers and CRSs between QGIS and core's plain paths and WKT, and the one track of the
+one-track algorithms as core's ``TrackInput``."""
 
 import os
 import tempfile
@@ -7,6 +8,8 @@ from qgis.core import QgsCoordinateReferenceSystem, QgsProcessingException, QgsP
 
 from ..core.io.grid import raster_info, with_crs
 from ..core.plan.readout import file_crs_wkt
+from ..core.plan.tracks import TrackInput
+from . import names as n
 from .parameters import are_files
 
 
@@ -66,3 +69,22 @@ def layer_paths(alg, parameters: dict, name: str, context, label: str) -> list:
             raise QgsProcessingException(f"{label} {i + 1} ({layer.name()}): not a file GDAL can read")
         out.append((layer_file(alg, layer, f"{label} {i + 1}"), layer.name()))
     return out
+
+
+def input_track(alg, parameters: dict, context, default_band=1, with_sigma: bool = False) -> TrackInput:
+    """The track of a one-track algorithm: ``INPUT`` with ``BAND`` (``default_band`` when
+    empty), ``HEADING``, ``INCIDENCE``, ``LOOK_SIDE``, ``LOS_SIGN`` and, ``with_sigma``,
+    ``SIGMA``."""
+    path = layer_path(alg, parameters, n.INPUT, context, "track")
+    if path is None:
+        raise QgsProcessingException("track: no layer given")
+    given = parameters.get(n.BAND) not in (None, "")
+    band = alg.parameterAsInt(parameters, n.BAND, context) if given else default_band
+    return TrackInput(
+        name="track", path=path, band=band or default_band,
+        heading=alg.optional_number(parameters, n.HEADING, context),
+        incidence=alg.optional_number(parameters, n.INCIDENCE, context),
+        look_side=alg.look_side(parameters, n.LOOK_SIDE, context),
+        los_sign=alg.los_sign(parameters, context),
+        sigma=layer_path(alg, parameters, n.SIGMA, context, "standard deviation") if with_sigma else None,
+    )  # fmt: skip

@@ -13,7 +13,10 @@ from qgis.core import (
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterMapLayer,
     QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
 )
 
 from . import names as n
@@ -71,30 +74,63 @@ class TrackLayerParameter(_TakenAsIs, QgsProcessingParameterMapLayer):
     """A raster, a point layer or a point table file (a track given as points), taken as it is."""
 
 
+def number_parameter(name: str, label: str, **kwargs) -> QgsProcessingParameterNumber:
+    """A decimal number (``kwargs``: optional, defaultValue, minValue, maxValue)."""
+    return QgsProcessingParameterNumber(name, tr(label), QgsProcessingParameterNumber.Type.Double, **kwargs)
+
+
+def integer_parameter(name: str, label: str, **kwargs) -> QgsProcessingParameterNumber:
+    """A whole number (``kwargs`` as :func:`number_parameter`)."""
+    return QgsProcessingParameterNumber(name, tr(label), QgsProcessingParameterNumber.Type.Integer, **kwargs)
+
+
+def text_parameter(name: str, label: str, **kwargs) -> QgsProcessingParameterString:
+    """A string (``kwargs``: optional, defaultValue)."""
+    return QgsProcessingParameterString(name, tr(label), **kwargs)
+
+
+def enum_parameter(name: str, label: str, options, default: int) -> QgsProcessingParameterEnum:
+    """A choice among ``options`` (labels; the index is the value)."""
+    return QgsProcessingParameterEnum(name, tr(label), list(options), defaultValue=default)
+
+
+#: What the heading and incidence parameters of a track say when the layer may give them.
+HEADING_FROM_LAYER = "degrees clockwise from north; empty = from the layer"
+INCIDENCE_FROM_LAYER = "degrees from the vertical; empty = from the layer"
+
+
+def angle_parameters(heading: str = n.HEADING, incidence: str = n.INCIDENCE, heading_label: str = "",
+                     incidence_label: str = "") -> list:  # fmt: skip
+    """A track's optional heading and incidence (by default ``HEADING`` and ``INCIDENCE``, empty
+    = from the layer)."""
+    return [
+        number_parameter(heading, heading_label or f"Heading ({HEADING_FROM_LAYER})", optional=True),
+        number_parameter(incidence, incidence_label or f"Incidence ({INCIDENCE_FROM_LAYER})", optional=True),
+    ]
+
+
+def optional_raster_output(name: str, label: str) -> QgsProcessingParameterRasterDestination:
+    """A raster output written only when asked for."""
+    return QgsProcessingParameterRasterDestination(name, tr(label), optional=True, createByDefault=False)
+
+
 def los_sign_parameter() -> QgsProcessingParameterEnum:
     """``LOS_SIGN``, as every algorithm that reads LOS values offers it."""
-    return QgsProcessingParameterEnum(
-        n.LOS_SIGN, tr("LOS sign convention"), [o[0] for o in n.LOS_SIGN_OPTIONS], defaultValue=n.DEFAULT_LOS_SIGN
-    )
+    return enum_parameter(n.LOS_SIGN, "LOS sign convention", [o[0] for o in n.LOS_SIGN_OPTIONS], n.DEFAULT_LOS_SIGN)
 
 
 def look_side_parameter(name: str = n.LOOK_SIDE, label: str = "Look side") -> QgsProcessingParameterEnum:
     """A look-side choice (``LOOK_SIDE``, or a track's ``<prefix>_LOOK_SIDE``)."""
-    return QgsProcessingParameterEnum(
-        name, tr(label), [o[0] for o in n.LOOK_SIDE_OPTIONS], defaultValue=n.DEFAULT_LOOK_SIDE
-    )
+    return enum_parameter(name, label, [o[0] for o in n.LOOK_SIDE_OPTIONS], n.DEFAULT_LOOK_SIDE)
 
 
 def resampling_parameter() -> QgsProcessingParameterEnum:
     """``RESAMPLING``, as every algorithm that resamples offers it."""
-    return QgsProcessingParameterEnum(
-        n.RESAMPLING, tr("Resampling method"), list(n.RESAMPLING_OPTIONS), defaultValue=n.DEFAULT_RESAMPLING_INDEX
-    )
+    return enum_parameter(n.RESAMPLING, "Resampling method", n.RESAMPLING_OPTIONS, n.DEFAULT_RESAMPLING_INDEX)
 
 
 def compression_parameter() -> QgsProcessingParameterEnum:
     """``COMPRESSION``, as every algorithm that writes rasters offers it."""
-    return QgsProcessingParameterEnum(
-        n.COMPRESSION, tr("Output compression (lossless)"), list(n.COMPRESSION_OPTIONS),
-        defaultValue=n.DEFAULT_COMPRESSION_INDEX,
-    )  # fmt: skip
+    return enum_parameter(
+        n.COMPRESSION, "Output compression (lossless)", n.COMPRESSION_OPTIONS, n.DEFAULT_COMPRESSION_INDEX
+    )

@@ -5,16 +5,28 @@ import os
 from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
-from .decompose_algorithm import DecomposeAlgorithm
-from .decompose_timeseries_algorithm import DecomposeTimeSeriesAlgorithm
-from .fill_algorithm import FillGapsAlgorithm
-from .gnss_algorithms import CompareToGnssAlgorithm, GnssToLosAlgorithm, ReferenceToGnssAlgorithm
-from .import_licsbas_algorithm import ImportLicsbasAlgorithm
-from .import_mintpy_algorithm import ImportMintpyAlgorithm
+from .gnss.compare_to_gnss import CompareToGnssAlgorithm
+from .gnss.gnss_to_los import GnssToLosAlgorithm
+from .gnss.reference_to_gnss import ReferenceToGnssAlgorithm
+from .imports.import_licsbas import ImportLicsbasAlgorithm
+from .imports.import_mintpy import ImportMintpyAlgorithm
 from .names import PROVIDER_ID
-from .points_algorithms import DecomposePolygonsAlgorithm, GridPointsAlgorithm
-from .project_single_track_algorithm import ProjectSingleTrackAlgorithm
-from .velocity_algorithm import VelocityAlgorithm
+from .points.decompose_polygons import DecomposePolygonsAlgorithm
+from .points.grid_points import GridPointsAlgorithm
+from .time_series.decompose_timeseries import DecomposeTimeSeriesAlgorithm
+from .time_series.velocity import VelocityAlgorithm
+from .velocity_maps.decompose import DecomposeAlgorithm
+from .velocity_maps.fill_gaps import FillGapsAlgorithm
+from .velocity_maps.project_single_track import ProjectSingleTrackAlgorithm
+
+#: Every algorithm of the provider, by group (each group is a folder of provider/).
+ALGORITHMS = (
+    DecomposeAlgorithm, ProjectSingleTrackAlgorithm, FillGapsAlgorithm,  # velocity_maps
+    VelocityAlgorithm, DecomposeTimeSeriesAlgorithm,  # time_series
+    ImportMintpyAlgorithm, ImportLicsbasAlgorithm,  # imports
+    GnssToLosAlgorithm, ReferenceToGnssAlgorithm, CompareToGnssAlgorithm,  # gnss
+    GridPointsAlgorithm, DecomposePolygonsAlgorithm,  # points
+)  # fmt: skip
 
 ICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons", "icon.svg")
 
@@ -38,18 +50,8 @@ class LosDecompProvider(QgsProcessingProvider):
         return ICON
 
     def loadAlgorithms(self):  # noqa: N802 (QGIS's name)
-        self.addAlgorithm(DecomposeAlgorithm())
-        self.addAlgorithm(DecomposeTimeSeriesAlgorithm())
-        self.addAlgorithm(ImportMintpyAlgorithm())
-        self.addAlgorithm(ImportLicsbasAlgorithm())
-        self.addAlgorithm(ProjectSingleTrackAlgorithm())
-        self.addAlgorithm(VelocityAlgorithm())
-        self.addAlgorithm(GnssToLosAlgorithm())
-        self.addAlgorithm(ReferenceToGnssAlgorithm())
-        self.addAlgorithm(CompareToGnssAlgorithm())
-        self.addAlgorithm(GridPointsAlgorithm())
-        self.addAlgorithm(DecomposePolygonsAlgorithm())
-        self.addAlgorithm(FillGapsAlgorithm())
+        for cls in ALGORITHMS:
+            self.addAlgorithm(cls())
 
     def supportedOutputRasterLayerExtensions(self):  # noqa: N802 (QGIS's name)
         return ["tif"]

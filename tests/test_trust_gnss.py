@@ -266,8 +266,8 @@ def test_statistics_say_spread_and_every_rms_has_a_unit():
 def test_gnss_to_los_with_a_midas_file_says_propagated_and_leaves_unknown_sigmas_null(plugin, tracks, tmp_path):
     from qgis.core import QgsApplication, QgsFields
 
-    from insar_decomposition.provider import gnss_inputs
-    from insar_decomposition.provider.gnss_algorithms import GNSS_LOS_SIGMA_ALIAS as ALIAS
+    from insar_decomposition.provider import features as gnss_inputs
+    from insar_decomposition.provider.gnss.gnss_to_los import GNSS_LOS_SIGMA_ALIAS as ALIAS
 
     rows, cols = station_pixels(8, seed=36)
     path = write_midas(tmp_path / "midas.txt", rows, cols, drop_sigma_of=2)

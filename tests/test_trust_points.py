@@ -405,7 +405,7 @@ def test_polygon_fields_say_which_kind_of_number_they_hold(plugin, tmp_path):
     count = feature["asc_count"]
     assert feature["sigma_asc_los"] == pytest.approx(0.6 / math.sqrt(count), rel=1e-4)
     # GeoPackage written through the sink keeps no alias: the aliases the fields are given
-    from insar_decomposition.provider import points_algorithms
+    from insar_decomposition.provider.points import decompose_polygons as points_algorithms
 
     tracks = [polygons.PointTrack(n, points.CsvPoints(p)) for n, p in (("asc", asc), ("desc", desc))]
     result = polygons.decompose(polygons.PolygonsRequest([square(X0 + 100, Y0 + 100, 800)], laea(), tracks))

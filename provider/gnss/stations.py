@@ -1,38 +1,56 @@
-"""The GNSS stations parameter and the station outputs, shared by the GNSS algorithms: a
-point layer (any QGIS vector source) or the path of a delimited text table, of NGL's MIDAS
-velocity file or of a table without a header, read into core's ``Stations``; results
-written as points with the input's attributes."""
+"""What the GNSS algorithms share: the GNSS stations parameter (a point layer, any QGIS vector
+source, or the path of a delimited text table, of NGL's MIDAS velocity file or of a table
+without a header) read into core's ``Stations``, the track compared with them, and the help
+on both. The stations are written back by :mod:`..features`."""
 
 import os
 
 from qgis.core import (
-    Qgis,
     QgsCoordinateReferenceSystem,
-    QgsFeature,
-    QgsFeatureSink,
     QgsField,
     QgsFields,
     QgsGeometry,
     QgsPointXY,
     QgsProcessing,
     QgsProcessingException,
-    QgsProcessingParameterEnum,
+    QgsProcessingParameterBand,
     QgsProcessingParameterField,
-    QgsProcessingParameterNumber,
-    QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QMetaType, QVariant
 
-from ..core.io import gnss_stations
-from . import names as n
-from .base import advanced, tr
-from .layers import crs_wkt
-from .parameters import PointsOrTableParameter, is_table_file
+from ...core.io import gnss_stations
+from ...core.runs import gnss_run
+from .. import names as n
+from ..base import LosDecompAlgorithm, advanced, tr
+from ..features import DOUBLE, TEXT, StationInput
+from ..layers import crs_wkt, input_track
+from ..parameters import (
+    PointsOrTableParameter,
+    RasterFileParameter,
+    angle_parameters,
+    enum_parameter,
+    is_table_file,
+    look_side_parameter,
+    los_sign_parameter,
+    number_parameter,
+)
 
-if Qgis.versionInt() >= 33800:  # QgsField takes QMetaType from QGIS 3.38 (and only it in Qt6)
-    DOUBLE, INTEGER, TEXT = QMetaType.Type.Double, QMetaType.Type.Int, QMetaType.Type.QString
-else:
-    DOUBLE, INTEGER, TEXT = QVariant.Type.Double, QVariant.Type.Int, QVariant.Type.String
+COMMON_HELP = (
+    "GNSS stations: a point layer with east, north and up velocity fields (and optionally their a-priori "
+    "standard deviations and correlations corr_en, corr_eu, corr_nu), or the path of a delimited text file "
+    "with a header (longitude/latitude columns), or of a file without a header: NGL's MIDAS velocity file "
+    "(27 columns: site, MIDAS version, ..., ve vn vu in columns 9-11, their sigmas in 12-14, lat lon height in "
+    "25-27) or a table of the columns station lon lat ve vn vu se sn su. Both files without a header are in "
+    "metres per year whatever the track's unit (converted to it, as the log says). Fields are recognised from "
+    "their usual names (ve, vel_e, east, ...; se, sig_e, ...) unless named. GNSS_UNIT says the stations' unit; "
+    "its default is the track's unit for a layer or a table with a header (m/year for a file without one); the "
+    "track's unit is read from the layer. Stations outside the raster, on nodata or with missing values are "
+    "listed in the log and left out; with no station left there is an error and no output.\n\n"
+    "RADIUS: 0 takes the pixel holding each station; otherwise the median of the valid pixels whose centres "
+    "lie within the radius (in the raster's CRS units), with their count and spread (standard deviation of "
+    "those pixels, not a sigma of the median).\n\n"
+    "Residual statistics, in the track's unit (the log names it): bias (mean), RMS, spread (the standard "
+    "deviation of the residuals about their mean: a dispersion, not the sigma of any one residual) and median."
+)
 
 
 def gnss_parameters() -> list:
@@ -46,27 +64,13 @@ def gnss_parameters() -> list:
     for name, role in n.GNSS_FIELDS.items():
         label = tr(f"GNSS {gnss_stations.ROLE_NAMES[role]} field (empty = recognised)")
         params.append(advanced(QgsProcessingParameterField(name, label, None, n.GNSS, optional=True)))
-    params.append(
-        QgsProcessingParameterEnum(
-            n.GNSS_UNIT, tr("GNSS velocity unit"), list(n.GNSS_UNIT_OPTIONS), defaultValue=n.DEFAULT_GNSS_UNIT
-        )
-    )
+    params.append(enum_parameter(n.GNSS_UNIT, "GNSS velocity unit", n.GNSS_UNIT_OPTIONS, n.DEFAULT_GNSS_UNIT))
     return params
 
 
-def radius_parameter() -> QgsProcessingParameterNumber:
-    return QgsProcessingParameterNumber(
-        n.RADIUS, tr("Radius around each station, in the raster's CRS units (0 = the pixel holding it)"),
-        QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0,
-    )  # fmt: skip
-
-
-class StationInput:
-    """The stations for core, and what is needed to write them back as points."""
-
-    def __init__(self, stations, fields, attributes, geometries, crs):
-        self.stations, self.fields, self.attributes = stations, fields, attributes
-        self.geometries, self.crs = geometries, crs
+def radius_parameter():
+    return number_parameter(n.RADIUS, "Radius around each station, in the raster's CRS units (0 = the pixel "
+                            "holding it)", defaultValue=0.0, minValue=0.0)  # fmt: skip
 
 
 def read_stations(alg, parameters, context) -> StationInput:
@@ -118,42 +122,23 @@ def _stations_from_layer(source, given, unit):
     return StationInput(stations, source.fields(), attributes, geometries, source.sourceCrs())
 
 
-def output_fields(fields: QgsFields, extra: list) -> QgsFields:
-    """``fields`` and the ``extra`` fields [(name, type, values[, alias])]: the alias says
-    what a field holds (a propagated sigma, a spread) where the name cannot."""
-    fields = QgsFields(fields)
-    for item in extra:
-        f = QgsField(item[0], item[1])
-        if len(item) > 3 and item[3]:
-            f.setAlias(item[3])
-        fields.append(f)
-    return fields
+class TrackAndStations(LosDecompAlgorithm):
+    """A track as decompose takes it (geometry typed or from the layer) and the stations."""
 
+    def _track_parameters(self):
+        return [
+            RasterFileParameter(n.INPUT, tr("LOS velocity (a track)")),
+            QgsProcessingParameterBand(n.BAND, tr("Band"), 1, n.INPUT, optional=True),
+            *angle_parameters(),
+            los_sign_parameter(),
+            advanced(look_side_parameter()),
+        ]
 
-def write_features(alg, parameters, context, name, inp: StationInput, extra: list, wkb_type=None):
-    """The features (stations, polygons) with their attributes and ``extra`` [(field, type,
-    values[, alias])] as the sink ``name``; returns the sink's id."""
-    fields = output_fields(inp.fields, extra)
-    sink, dest = alg.parameterAsSink(parameters, name, context, fields, wkb_type or QgsWkbTypes.Type.Point, inp.crs)
-    if sink is None:
-        raise QgsProcessingException(f"{name}: the output cannot be created")
-    for i, (attrs, geom) in enumerate(zip(inp.attributes, inp.geometries)):
-        feature = QgsFeature(fields)
-        feature.setGeometry(geom)
-        values = list(attrs) + [_plain(item[2][i]) for item in extra]
-        feature.setAttributes(values)
-        sink.addFeature(feature, QgsFeatureSink.Flag.FastInsert)
-    return dest
+    def _add_inputs(self):
+        self.add_parameters(self._track_parameters() + gnss_parameters() + [radius_parameter()])
 
-
-def _plain(value):
-    """A Python value for an attribute: None for NaN."""
-    if isinstance(value, str):
-        return value
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
-    if v != v:
-        return None
-    return int(v) if float(v).is_integer() and not isinstance(value, float) else v
+    def _request(self, parameters, context, cls=gnss_run.GnssRequest, **extra):
+        track = input_track(self, parameters, context)
+        stations = read_stations(self, parameters, context)
+        radius = self.parameterAsDouble(parameters, n.RADIUS, context)
+        return stations, cls(track, stations.stations, radius, **extra)

@@ -1,20 +1,20 @@
 """``losdecomp:import_mintpy``: a MintPy HDF5 file to a georeferenced GeoTIFF with its geometry."""
 
-from qgis.core import QgsProcessingParameterFile, QgsProcessingParameterRasterDestination, QgsProcessingParameterString
+from qgis.core import QgsProcessingParameterFile
 
-from ..core.io.products import track_label
-from ..core.io.writer import check_writable
-from ..core.runs.mintpy_import import import_file
-from . import names as n
-from .base import LosDecompAlgorithm, tr
-from .styling import register_product
+from ...core.runs.mintpy_import import import_file
+from .. import names as n
+from ..base import tr
+from . import IMPORTS
+from .importer import ImportAlgorithm
 
 
-class ImportMintpyAlgorithm(LosDecompAlgorithm):
+class ImportMintpyAlgorithm(ImportAlgorithm):
     """``losdecomp:import_mintpy``."""
 
     NAME = "import_mintpy"
     DISPLAY_NAME = "Import MintPy HDF5 (velocity or time series)"
+    GROUP = IMPORTS
     HELP = (
         "Writes a dataset of a geocoded MintPy HDF5 file (velocity.h5 by default) as a GeoTIFF "
         "georeferenced from X_FIRST/Y_FIRST/X_STEP/Y_STEP, with its standard deviation band when the "
@@ -30,28 +30,13 @@ class ImportMintpyAlgorithm(LosDecompAlgorithm):
         "a time series'. Pixels that are 0 at every acquisition lie outside MintPy's data and become nodata."
     )
 
-    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
-        self.addParameter(QgsProcessingParameterFile(n.INPUT, tr("MintPy file"), extension="h5"))
-        self.addParameter(QgsProcessingParameterString(n.DATASET, tr("Dataset"), defaultValue=n.DEFAULT_DATASET))
-        self.addParameter(
-            QgsProcessingParameterFile(
-                n.GEOMETRY, tr("MintPy geometry file (geometryGeo.h5)"), extension="h5", optional=True
-            )
-        )
-        self.addParameter(QgsProcessingParameterRasterDestination(n.OUTPUT, tr("Imported velocity or time series")))
+    INPUT_LABEL, OUTPUT_LABEL = "MintPy file", "Imported velocity or time series"
+    DEFAULT_DATASET = n.DEFAULT_DATASET
 
-    def process(self, parameters, context, feedback):
-        path = self.parameterAsFile(parameters, n.INPUT, context)
-        dataset = self.parameterAsString(parameters, n.DATASET, context) or n.DEFAULT_DATASET
+    def _more_parameters(self):
+        return [QgsProcessingParameterFile(n.GEOMETRY, tr("MintPy geometry file (geometryGeo.h5)"), extension="h5",
+                                           optional=True)]  # fmt: skip
+
+    def writer(self, parameters, context, path, out, dataset, log):
         geometry_path = self.parameterAsFile(parameters, n.GEOMETRY, context) or None
-        out = self.parameterAsOutputLayer(parameters, n.OUTPUT, context)
-        check_writable(out, n.OUTPUT)
-        done = self.run_with_log(
-            [], [], [out], lambda p, c: import_file(path, out, dataset, geometry_path, feedback.pushInfo, p, c),
-            context, feedback,
-        )  # fmt: skip
-        if done is None:
-            return {n.OUTPUT: None}
-        register_product(context, out, "LOS velocity" if dataset.lower().startswith("vel") else "LOS displacement",
-                         [track_label(path)])  # fmt: skip
-        return {n.OUTPUT: out}
+        return lambda p, c: import_file(path, out, dataset, geometry_path, log, p, c)

@@ -4,31 +4,27 @@ those of ``losdecomp:decompose``, with the same names and defaults)."""
 
 import dataclasses
 
-from qgis.core import (
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterString,
-)
+from qgis.core import QgsProcessingParameterString
 
-from ..core.io.products import track_label
-from ..core.plan.naming import layer_name
-from ..core.runs import timeseries_decomp_run as run_ts
-from ..core.solve.velocity import parse_date
-from . import names as n
-from .base import advanced, tr
-from .decompose_algorithm import LOAD_ORDER, DecomposeAlgorithm
-from .styling import register_outputs
-
-#: decompose's parameters that a time series has no use for (a band: the stack is read whole).
-_NOT_HERE = {t.band for t in n.TRACKS}
+from ...core.io.products import track_label
+from ...core.plan.naming import layer_name
+from ...core.runs import timeseries_decomp_run as run_ts
+from ...core.solve.velocity import parse_date
+from .. import names as n
+from ..base import PlannedAlgorithm, tr
+from ..parameters import enum_parameter, integer_parameter, number_parameter
+from ..styling import register_outputs
+from ..velocity_maps.decompose import LOAD_ORDER, DecomposeAlgorithm
+from . import TIME_SERIES
 
 
-class DecomposeTimeSeriesAlgorithm(DecomposeAlgorithm):
-    """``losdecomp:decompose_timeseries``."""
+class DecomposeTimeSeriesAlgorithm(PlannedAlgorithm, DecomposeAlgorithm):
+    """``losdecomp:decompose_timeseries``: decompose's parameters (less the bands) and the
+    time's, run as a planned core job."""
 
     NAME = "decompose_timeseries"
-    OUTPUTS = n.TS_OUTPUTS
     DISPLAY_NAME = "Decompose LOS time series into east and vertical time series"
+    GROUP = TIME_SERIES
     HELP = (
         "East and vertical displacement time series from two or more LOS time series (one band per "
         "acquisition, dated by INSAR_DATE or a YYYYMMDD description; imports of MintPy and LiCSBAS write "
@@ -65,36 +61,26 @@ class DecomposeTimeSeriesAlgorithm(DecomposeAlgorithm):
         "the assumption is in the log, the metadata (INSAR_ASSUMPTION) and the layer names."
     )
 
-    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
-        for p in self._track_parameters() + self._grid_parameters():
-            if p.name() not in _NOT_HERE:
-                self.addParameter(p)
-        for p in self._time_parameters():
-            self.addParameter(p)
-        for p in self._advanced_track_parameters() + self._advanced_options():
-            if p.name() not in _NOT_HERE:
-                self.addParameter(advanced(p))
-        for p in self._output_parameters():
-            self.addParameter(p)
+    CORE = run_ts
+    #: A band: the stack is read whole.
+    LEFT_OUT = frozenset(t.band for t in n.TRACKS)
+    OUTPUTS = n.TS_OUTPUTS
 
-    def _time_parameters(self):
-        integer = QgsProcessingParameterNumber.Type.Integer
-        double = QgsProcessingParameterNumber.Type.Double
+    def _more_parameters(self):
         return [
-            QgsProcessingParameterEnum(n.DATES, tr("Output dates"), list(n.DATES_OPTIONS),
-                                       defaultValue=n.DEFAULT_DATES),
-            QgsProcessingParameterNumber(n.INTERVAL_DAYS, tr("Interval of the regular dates (days)"), integer,
-                                         defaultValue=n.DEFAULT_INTERVAL_DAYS),
-            QgsProcessingParameterNumber(n.MAX_GAP_DAYS, tr("Largest gap interpolated across (days)"), double,
-                                         defaultValue=n.DEFAULT_MAX_GAP_DAYS),
+            enum_parameter(n.DATES, "Output dates", n.DATES_OPTIONS, n.DEFAULT_DATES),
+            integer_parameter(n.INTERVAL_DAYS, "Interval of the regular dates (days)",
+                              defaultValue=n.DEFAULT_INTERVAL_DAYS),
+            number_parameter(n.MAX_GAP_DAYS, "Largest gap interpolated across (days)",
+                             defaultValue=n.DEFAULT_MAX_GAP_DAYS),
             QgsProcessingParameterString(n.REFERENCE_DATE, tr("Reference date (YYYY-MM-DD; empty = the first "
                                          "output date)"), optional=True),
-            QgsProcessingParameterEnum(n.METHOD, tr("Method"), list(n.METHOD_OPTIONS), defaultValue=n.DEFAULT_METHOD),
-            QgsProcessingParameterNumber(n.REGULARIZATION, tr("Temporal smoothing weight (method 1)"), double,
-                                         defaultValue=n.DEFAULT_REGULARIZATION, minValue=0.0),
+            enum_parameter(n.METHOD, "Method", n.METHOD_OPTIONS, n.DEFAULT_METHOD),
+            number_parameter(n.REGULARIZATION, "Temporal smoothing weight (method 1)",
+                             defaultValue=n.DEFAULT_REGULARIZATION, minValue=0.0),
         ]  # fmt: skip
 
-    def _ts_request(self, parameters, context):
+    def request(self, parameters, context):
         base = self._request(parameters, context)
         base.tracks = [dataclasses.replace(t, band=1, time_series=True) for t in base.tracks]
         return run_ts.TimeSeriesRequest(
@@ -107,14 +93,7 @@ class DecomposeTimeSeriesAlgorithm(DecomposeAlgorithm):
             regularization=self.parameterAsDouble(parameters, n.REGULARIZATION, context),
         )
 
-    def check(self, parameters, context):
-        run_ts.plan(self._ts_request(parameters, context))
-
-    def process(self, parameters, context, feedback):
-        job = run_ts.plan(self._ts_request(parameters, context))
-        result = self.run_job(job, run_ts.run, context, feedback)
-        if result is None:
-            return {key: None for key in self.OUTPUTS}
+    def results(self, job, result, parameters, context, feedback):
         feedback.pushInfo(f"resolved {result['resolved']} pixel-dates over {len(job.dates)} dates")
         results, layers = {}, {}
         short = "interpolated in time" if job.req.method == 0 else "joint inversion in time"

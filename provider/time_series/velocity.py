@@ -1,28 +1,31 @@
 """``losdecomp:velocity``: velocity over a window of a time series (a thin adapter to
 ``core.velocity_run``)."""
 
-from qgis.core import (
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterString,
+from qgis.core import QgsProcessingParameterRasterDestination
+
+from ...core.io.products import track_label
+from ...core.runs import velocity_run
+from ...core.solve import velocity
+from .. import names as n
+from ..base import PlannedAlgorithm, report, tr
+from ..layers import layer_path
+from ..parameters import (
+    RasterFileParameter,
+    compression_parameter,
+    enum_parameter,
+    optional_raster_output,
+    text_parameter,
 )
-
-from ..core.io.products import track_label
-from ..core.io.writer import COMPRESSIONS
-from ..core.runs import velocity_run
-from ..core.solve import velocity
-from . import names as n
-from .base import LosDecompAlgorithm, tr
-from .layers import layer_path
-from .parameters import RasterFileParameter, compression_parameter
-from .styling import MAGNITUDE, register_product
+from ..styling import MAGNITUDE, register_product
+from . import TIME_SERIES
 
 
-class VelocityAlgorithm(LosDecompAlgorithm):
+class VelocityAlgorithm(PlannedAlgorithm):
     """``losdecomp:velocity``."""
 
     NAME = "velocity"
     DISPLAY_NAME = "Velocity over a window of a time series"
+    GROUP = TIME_SERIES
     HELP = (
         "Fits, pixel by pixel, the displacement time series (one band per acquisition, dated by INSAR_DATE "
         "or a YYYYMMDD / YYYY-MM-DD band description) between START_DATE and END_DATE (inclusive; empty = "
@@ -39,35 +42,24 @@ class VelocityAlgorithm(LosDecompAlgorithm):
         "typed. The window and the acquisitions used are in the log and the metadata."
     )
 
-    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
-        self.addParameter(RasterFileParameter(n.INPUT, tr("Time series (one band per acquisition)")))
-        self.addParameter(
-            QgsProcessingParameterString(n.START_DATE, tr("Start date (YYYY-MM-DD; empty = first)"), optional=True)
-        )
-        self.addParameter(
-            QgsProcessingParameterString(n.END_DATE, tr("End date (YYYY-MM-DD; empty = last)"), optional=True)
-        )
-        self.addParameter(
-            QgsProcessingParameterEnum(n.MODEL, tr("Model"), list(n.MODEL_OPTIONS), defaultValue=n.DEFAULT_MODEL)
-        )
-        self.addParameter(
-            QgsProcessingParameterString(
-                n.STEP_DATES, tr("Step dates (comma-separated YYYY-MM-DD; an offset from each)"), optional=True
-            )
-        )
-        self.addParameter(compression_parameter())
-        self.addParameter(QgsProcessingParameterRasterDestination(n.OUTPUT, tr("Velocity")))
-        self.addParameter(
-            QgsProcessingParameterRasterDestination(
-                n.OUTPUT_SIGMA, tr("Standard deviation of the velocity"), optional=True, createByDefault=False
-            )
-        )
+    CORE = velocity_run
 
-    def _request(self, parameters, context):
+    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
+        self.add_parameters([
+            RasterFileParameter(n.INPUT, tr("Time series (one band per acquisition)")),
+            text_parameter(n.START_DATE, "Start date (YYYY-MM-DD; empty = first)", optional=True),
+            text_parameter(n.END_DATE, "End date (YYYY-MM-DD; empty = last)", optional=True),
+            enum_parameter(n.MODEL, "Model", n.MODEL_OPTIONS, n.DEFAULT_MODEL),
+            text_parameter(n.STEP_DATES, "Step dates (comma-separated YYYY-MM-DD; an offset from each)", optional=True),
+            compression_parameter(),
+            QgsProcessingParameterRasterDestination(n.OUTPUT, tr("Velocity")),
+            optional_raster_output(n.OUTPUT_SIGMA, "Standard deviation of the velocity"),
+        ])  # fmt: skip
+
+    def request(self, parameters, context):
         path = layer_path(self, parameters, n.INPUT, context, "time series")
         outputs = {velocity_run.VELOCITY: self.parameterAsOutputLayer(parameters, n.OUTPUT, context)}
-        if parameters.get(n.OUTPUT_SIGMA) is not None:
-            outputs[velocity_run.SIGMA] = self.parameterAsOutputLayer(parameters, n.OUTPUT_SIGMA, context)
+        outputs.update(self.asked_outputs(parameters, context, {n.OUTPUT_SIGMA: velocity_run.SIGMA}))
         return velocity_run.VelocityRequest(
             path=path,
             start=velocity.parse_date(self.parameterAsString(parameters, n.START_DATE, context), n.START_DATE),
@@ -75,20 +67,11 @@ class VelocityAlgorithm(LosDecompAlgorithm):
             model=self.parameterAsEnum(parameters, n.MODEL, context),
             steps=velocity.parse_dates(self.parameterAsString(parameters, n.STEP_DATES, context), n.STEP_DATES),
             outputs=outputs,
-            compression=COMPRESSIONS[self.parameterAsEnum(parameters, n.COMPRESSION, context)][0],
+            compression=self.compression(parameters, context),
         )
 
-    def check(self, parameters, context):
-        velocity_run.plan(self._request(parameters, context))
-
-    def process(self, parameters, context, feedback):
-        job = velocity_run.plan(self._request(parameters, context))
-        result = self.run_job(job, velocity_run.run, context, feedback)
-        if result is None:
-            return {n.OUTPUT: None, n.OUTPUT_SIGMA: None}
-        feedback.pushInfo(f"velocity: {result['resolved']} pixels resolved")
-        for line in result["log"]:
-            feedback.pushInfo(line)
+    def results(self, job, result, parameters, context, feedback):
+        report(feedback, [f"velocity: {result['resolved']} pixels resolved"] + list(result["log"]))
         first, last = job.bands[0][1], job.bands[-1][1]
         what = f"LOS velocity {first} to {last} ({n.MODEL_OPTIONS[self.parameterAsEnum(parameters, n.MODEL, context)]})"
         tracks = [track_label(job.path)]

@@ -9,50 +9,45 @@ from qgis.core import (
     QgsProcessingParameterCrs,
     QgsProcessingParameterExtent,
     QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterNumber,
     QgsProcessingParameterPoint,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterString,
 )
 
-from ..core.conventions import geometry
-from ..core.io.model import HORIZONTAL, QUALITY, SIGMA_HORIZONTAL, UP, horizontal_label
-from ..core.io.products import track_label
-from ..core.io.reader import RESAMPLING_METHODS
-from ..core.io.writer import COMPRESSIONS
-from ..core.plan.decompose import Request, check, plan
-from ..core.plan.naming import layer_name, quality_names
-from ..core.plan.tracks import TrackInput
-from ..core.runs import engine
-from . import names as n
-from .base import LosDecompAlgorithm, advanced, tr
-from .layers import crs_wkt, file_crs, layer_path, layer_paths
-from .parameters import (
+from ...core.conventions import geometry
+from ...core.io.model import HORIZONTAL, QUALITY, SIGMA_HORIZONTAL, UP, horizontal_label
+from ...core.io.products import track_label
+from ...core.plan.decompose import Request, check, plan
+from ...core.plan.naming import layer_name, quality_names
+from ...core.plan.tracks import TrackInput
+from ...core.runs import engine
+from .. import names as n
+from ..base import LosDecompAlgorithm, tr
+from ..layers import crs_wkt, file_crs, layer_path, layer_paths
+from ..parameters import (
+    INCIDENCE_FROM_LAYER,
     RasterFileParameter,
     RasterFilesParameter,
+    angle_parameters,
     compression_parameter,
     look_side_parameter,
     los_sign_parameter,
+    number_parameter,
     resampling_parameter,
 )
-from .styling import register_outputs
+from ..styling import register_outputs
+from . import VELOCITY_MAPS
 
-DOUBLE = QgsProcessingParameterNumber.Type.Double
 #: Outputs in the order they sit in the result group: vertical on top.
 LOAD_ORDER = (n.OUTPUT_UP, n.OUTPUT_EAST, n.OUTPUT_SIGMA_UP, n.OUTPUT_SIGMA_EAST, n.OUTPUT_QUALITY)
-
-
-def _number(name, label, **kwargs):
-    return QgsProcessingParameterNumber(name, label, DOUBLE, **kwargs)
 
 
 class DecomposeAlgorithm(LosDecompAlgorithm):
     """``losdecomp:decompose``."""
 
     NAME = "decompose"
-    #: output parameter -> (core product, layer name)
-    OUTPUTS = n.OUTPUTS
     DISPLAY_NAME = "Decompose LOS velocities into east and vertical"
+    GROUP = VELOCITY_MAPS
     HELP = (
         "Inverts line-of-sight (LOS) velocities from an ascending and a descending track (and "
         "optionally more tracks) for east-west and vertical velocity, pixel by pixel, by weighted "
@@ -75,13 +70,21 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
         "direction than east (e.g. a fault-parallel direction)."
     )
 
+    #: output parameter -> (core product, layer name)
+    OUTPUTS = n.OUTPUTS
+    #: Parameters of decompose that a subclass has no use for.
+    LEFT_OUT = frozenset()
+
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
-        for p in self._track_parameters() + self._grid_parameters():
-            self.addParameter(p)
-        for p in self._advanced_track_parameters() + self._advanced_options():
-            self.addParameter(advanced(p))
-        for p in self._output_parameters():
-            self.addParameter(p)
+        basic = self._track_parameters() + self._grid_parameters() + self._more_parameters()
+        self.add_parameters([p for p in basic if p.name() not in self.LEFT_OUT])
+        more = self._advanced_track_parameters() + self._advanced_options()
+        self.add_parameters([p for p in more if p.name() not in self.LEFT_OUT], is_advanced=True)
+        self.add_parameters(self._output_parameters())
+
+    def _more_parameters(self):
+        """A subclass's own parameters, after the grid's and before the advanced ones."""
+        return []
 
     def _output_parameters(self):
         """East and up are required; the others are written only when asked for."""
@@ -100,25 +103,19 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
             # optional so that qgis_process and the modeler fall back to the default band 1
             params.append(QgsProcessingParameterBand(t.band, f"{t.label.capitalize()} band", 1, t.layer, optional=True))
         for t in n.TRACKS:
-            for name, what, help_text in (
-                (t.heading, "heading", "flight direction, degrees clockwise from north"),
-                (t.incidence, "incidence", "degrees from the vertical"),
-            ):
-                params.append(
-                    _number(name, f"{t.label.capitalize()} {what} ({help_text}; empty = from the layer)", optional=True)
-                )
+            track = t.label.capitalize()
+            params += angle_parameters(
+                t.heading, t.incidence, f"{track} heading (flight direction, degrees clockwise from north; empty = "
+                "from the layer)", f"{track} incidence ({INCIDENCE_FROM_LAYER})",
+            )  # fmt: skip
         params.append(los_sign_parameter())
         return params
 
     def _grid_parameters(self):
         return [
             QgsProcessingParameterCrs(n.TARGET_CRS, tr("Target CRS (empty = the ascending layer's)"), optional=True),
-            _number(
-                n.RESOLUTION,
-                tr("Resolution in target CRS units (0 = the coarsest input pixel)"),
-                defaultValue=0.0,
-                minValue=0.0,
-            ),  # fmt: skip
+            number_parameter(n.RESOLUTION, "Resolution in target CRS units (0 = the coarsest input pixel)",
+                             defaultValue=0.0, minValue=0.0),  # fmt: skip
             QgsProcessingParameterExtent(n.EXTENT, tr("Extent (empty = the overlap of the inputs)"), optional=True),
             resampling_parameter(),
         ]
@@ -155,34 +152,23 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
                 tr("Known north velocity raster (e.g. interpolated GNSS; same unit as the tracks)"),
                 optional=True,
             ),  # fmt: skip
-            _number(n.NORTH_VELOCITY_CONSTANT, tr("Known north velocity, constant"), optional=True),
-            _number(n.NORTH_SIGMA, tr("Standard deviation of the north velocity"), optional=True, minValue=0.0),
-            _number(
-                n.HORIZONTAL_AZIMUTH,
-                tr("Solve the horizontal along this azimuth (degrees clockwise from north; empty = east)"),
-                optional=True,
-            ),
+            number_parameter(n.NORTH_VELOCITY_CONSTANT, "Known north velocity, constant", optional=True),
+            number_parameter(n.NORTH_SIGMA, "Standard deviation of the north velocity", optional=True, minValue=0.0),
+            number_parameter(n.HORIZONTAL_AZIMUTH, "Solve the horizontal along this azimuth (degrees clockwise "
+                             "from north; empty = east)", optional=True),  # fmt: skip
             QgsProcessingParameterPoint(
                 n.REFERENCE_POINT, tr("Common reference point (each track's median there is subtracted)"), optional=True
             ),
-            _number(
-                n.REFERENCE_RADIUS,
-                tr("Radius around the reference point (target CRS units; 0 = its pixel)"),
-                defaultValue=0.0,
-                minValue=0.0,
-            ),  # fmt: skip
+            number_parameter(n.REFERENCE_RADIUS, "Radius around the reference point (target CRS units; 0 = its "
+                             "pixel)", defaultValue=0.0, minValue=0.0),  # fmt: skip
             QgsProcessingParameterFeatureSource(
                 n.REFERENCE_AREA,
                 tr("Common reference area (polygons; each track's median there is subtracted)"),
                 [QgsProcessing.SourceType.TypeVectorPolygon],
                 optional=True,
             ),
-            _number(
-                n.MAX_CONDITION,
-                tr("Largest condition number of the geometry (ill-conditioned pixels become nodata)"),
-                defaultValue=n.DEFAULT_MAX_CONDITION,
-                minValue=1.0,
-            ),
+            number_parameter(n.MAX_CONDITION, "Largest condition number of the geometry (ill-conditioned pixels "
+                             "become nodata)", defaultValue=n.DEFAULT_MAX_CONDITION, minValue=1.0),  # fmt: skip
             compression_parameter(),
         ]
 
@@ -215,11 +201,11 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
             raise QgsProcessingException("north velocity: give a raster or a constant, not both")
         return Request(
             tracks=tracks,
-            outputs=self._outputs(parameters, context),
+            outputs=self.asked_outputs(parameters, context, {key: out[0] for key, out in self.OUTPUTS.items()}),
             target_crs_wkt=crs_wkt(crs),
             resolution=self.parameterAsDouble(parameters, n.RESOLUTION, context),
             extent=self._extent(parameters, context, grid_crs),
-            resampling=RESAMPLING_METHODS[self.parameterAsEnum(parameters, n.RESAMPLING, context)][0],
+            resampling=self.resampling(parameters, context),
             north_velocity=north if north is not None else north_const,
             north_sigma=self.optional_number(parameters, n.NORTH_SIGMA, context),
             horizontal_azimuth=self.optional_number(parameters, n.HORIZONTAL_AZIMUTH, context),
@@ -227,17 +213,8 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
             reference_point=self._reference_point(parameters, context, grid_crs),
             reference_radius=self.parameterAsDouble(parameters, n.REFERENCE_RADIUS, context),
             reference_polygon_wkt=self._reference_polygon(parameters, context, grid_crs),
-            compression=COMPRESSIONS[self.parameterAsEnum(parameters, n.COMPRESSION, context)][0],
+            compression=self.compression(parameters, context),
         )
-
-    def _outputs(self, parameters, context):
-        outputs = {}
-        for key, (product, _) in self.OUTPUTS.items():
-            if parameters.get(key) is not None:
-                path = self.parameterAsOutputLayer(parameters, key, context)
-                if path:
-                    outputs[product] = path
-        return outputs
 
     def _extent(self, parameters, context, grid_crs):
         if not parameters.get(n.EXTENT):

@@ -1,16 +1,16 @@
 """``losdecomp:fill_gaps``: gaps filled in one band, the raster's names, units and metadata
 kept (a thin adapter to ``core.fill``)."""
 
-from qgis.core import QgsProcessingParameterBand, QgsProcessingParameterNumber, QgsProcessingParameterRasterDestination
+from qgis.core import QgsProcessingParameterBand, QgsProcessingParameterRasterDestination
 
-from ..core.io.products import track_label
-from ..core.io.writer import COMPRESSIONS, check_writable
-from ..core.runs import fill
-from . import names as n
-from .base import LosDecompAlgorithm, advanced, tr
-from .layers import layer_path
-from .parameters import RasterFileParameter, compression_parameter
-from .styling import register_product
+from ...core.io.products import track_label
+from ...core.runs import fill
+from .. import names as n
+from ..base import LosDecompAlgorithm, advanced, tr
+from ..layers import layer_path
+from ..parameters import RasterFileParameter, compression_parameter, integer_parameter, number_parameter
+from ..styling import register_product
+from . import VELOCITY_MAPS
 
 
 class FillGapsAlgorithm(LosDecompAlgorithm):
@@ -18,6 +18,7 @@ class FillGapsAlgorithm(LosDecompAlgorithm):
 
     NAME = "fill_gaps"
     DISPLAY_NAME = "Fill gaps, keeping band names and units"
+    GROUP = VELOCITY_MAPS
     HELP = (
         "Interpolates the nodata pixels of one band that lie within DISTANCE pixels of valid data "
         "(inverse-distance weighting, GDAL FillNodata), optionally smoothed. Unlike the generic fill tools, "
@@ -27,35 +28,29 @@ class FillGapsAlgorithm(LosDecompAlgorithm):
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
-        integer = QgsProcessingParameterNumber.Type.Integer
-        double = QgsProcessingParameterNumber.Type.Double
-        self.addParameter(RasterFileParameter(n.INPUT, tr("Raster with gaps")))
-        # optional so that qgis_process and the modeler fall back to the default band 1
-        self.addParameter(QgsProcessingParameterBand(n.BAND, tr("Band to fill"), 1, n.INPUT, optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            n.DISTANCE, tr("Largest distance from valid data (pixels)"), double,
-            defaultValue=fill.DEFAULT_MAX_DISTANCE, minValue=0.0,
-        ))  # fmt: skip
-        self.addParameter(QgsProcessingParameterNumber(
-            n.ITERATIONS, tr("Smoothing iterations"), integer, defaultValue=0, minValue=0
-        ))  # fmt: skip
-        self.addParameter(advanced(compression_parameter()))
-        self.addParameter(QgsProcessingParameterRasterDestination(n.OUTPUT, tr("Filled raster")))
+        self.add_parameters([
+            RasterFileParameter(n.INPUT, tr("Raster with gaps")),
+            # optional so that qgis_process and the modeler fall back to the default band 1
+            QgsProcessingParameterBand(n.BAND, tr("Band to fill"), 1, n.INPUT, optional=True),
+            number_parameter(n.DISTANCE, "Largest distance from valid data (pixels)",
+                             defaultValue=fill.DEFAULT_MAX_DISTANCE, minValue=0.0),
+            integer_parameter(n.ITERATIONS, "Smoothing iterations", defaultValue=0, minValue=0),
+            advanced(compression_parameter()),
+            QgsProcessingParameterRasterDestination(n.OUTPUT, tr("Filled raster")),
+        ])  # fmt: skip
 
     def process(self, parameters, context, feedback):
         path = layer_path(self, parameters, n.INPUT, context, "raster with gaps")
         band = self.parameterAsInt(parameters, n.BAND, context) or 1
         distance = self.parameterAsDouble(parameters, n.DISTANCE, context)
+        iterations = self.parameterAsInt(parameters, n.ITERATIONS, context)
+        compression = self.compression(parameters, context)
         out = self.parameterAsOutputLayer(parameters, n.OUTPUT, context)
-        check_writable(out, n.OUTPUT)
-        filled = self.run_with_log(
-            [], [], [out],
-            lambda p, c: fill.fill_gaps(
-                path, out, band, distance, self.parameterAsInt(parameters, n.ITERATIONS, context),
-                COMPRESSIONS[self.parameterAsEnum(parameters, n.COMPRESSION, context)][0], p, c,
-            ),
-            context, feedback,
-        )  # fmt: skip
+
+        def write(progress, is_cancelled):
+            return fill.fill_gaps(path, out, band, distance, iterations, compression, progress, is_cancelled)
+
+        filled = self.write_file(out, write, context, feedback)
         if filled is None:
             return {n.OUTPUT: None}
         feedback.pushInfo(f"{filled} pixels filled (band {band}, up to {distance:g} pixels from data)")

@@ -1,43 +1,37 @@
 """``losdecomp:project_single_track``: one track projected onto a direction, with its
 assumption stated (a thin adapter to ``core.single_track``)."""
 
-from qgis.core import (
-    QgsProcessingException,
-    QgsProcessingParameterBand,
-    QgsProcessingParameterCrs,
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterDestination,
-)
+from qgis.core import QgsProcessingParameterBand, QgsProcessingParameterCrs, QgsProcessingParameterRasterDestination
 
-from ..core.conventions.uncertainty import PROPAGATED, label
-from ..core.io.products import track_label
-from ..core.io.reader import RESAMPLING_METHODS
-from ..core.io.writer import COMPRESSIONS
-from ..core.plan.naming import layer_name
-from ..core.plan.tracks import TrackInput
-from ..core.runs import single_track
-from ..core.solve.projection import DEFAULT_MIN_SENSITIVITY
-from . import names as n
-from .base import LosDecompAlgorithm, advanced, tr, warn
-from .layers import crs_wkt, layer_path
-from .parameters import (
+from ...core.conventions.uncertainty import PROPAGATED, label
+from ...core.io.products import track_label
+from ...core.plan.naming import layer_name
+from ...core.runs import single_track
+from ...core.solve.projection import DEFAULT_MIN_SENSITIVITY
+from .. import names as n
+from ..base import PlannedAlgorithm, report, tr
+from ..layers import crs_wkt, input_track, layer_path
+from ..parameters import (
     RasterFileParameter,
+    angle_parameters,
     compression_parameter,
+    enum_parameter,
     look_side_parameter,
     los_sign_parameter,
+    number_parameter,
+    optional_raster_output,
     resampling_parameter,
 )
-from .styling import MAGNITUDE, SIGNED, register_outputs
+from ..styling import MAGNITUDE, SIGNED, register_outputs
+from . import VELOCITY_MAPS
 
-DOUBLE = QgsProcessingParameterNumber.Type.Double
 
-
-class ProjectSingleTrackAlgorithm(LosDecompAlgorithm):
+class ProjectSingleTrackAlgorithm(PlannedAlgorithm):
     """``losdecomp:project_single_track``."""
 
     NAME = "project_single_track"
     DISPLAY_NAME = "Project one track onto a direction (vertical, horizontal or downslope)"
+    GROUP = VELOCITY_MAPS
     HELP = (
         "With one track only, the line-of-sight (LOS) value d of a motion m along a unit direction u is "
         "d = (s . u) m, s being the ground-to-satellite unit vector: m = d / (s . u), under an assumption "
@@ -55,88 +49,43 @@ class ProjectSingleTrackAlgorithm(LosDecompAlgorithm):
         "the assumption on the direction."
     )
 
-    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
-        self.addParameter(RasterFileParameter(n.INPUT, tr("LOS velocity or time series")))
-        self.addParameter(
-            QgsProcessingParameterBand(
-                n.BAND, tr("Band (empty = band 1, or every dated band)"), None, n.INPUT, optional=True
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterEnum(
-                n.DIRECTION, tr("Direction of the motion"), list(n.DIRECTION_OPTIONS), defaultValue=n.DEFAULT_DIRECTION
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                n.HORIZONTAL_AZIMUTH, tr("Azimuth of horizontal motion (degrees clockwise from north)"), DOUBLE,
-                optional=True,
-            )
-        )  # fmt: skip
-        self.addParameter(RasterFileParameter(n.DEM, tr("DEM (for the downslope direction)"), optional=True))
-        self.addParameter(
-            QgsProcessingParameterNumber(
-                n.MIN_SENSITIVITY, tr("Minimum sensitivity |s . u| (smaller is nodata)"), DOUBLE,
-                defaultValue=DEFAULT_MIN_SENSITIVITY, minValue=0.0, maxValue=1.0,
-            )
-        )  # fmt: skip
-        for p in self._geometry_parameters():
-            self.addParameter(p)
-        for p in self._advanced_parameters():
-            self.addParameter(advanced(p))
-        self.addParameter(QgsProcessingParameterRasterDestination(n.OUTPUT, tr("Projected motion")))
-        self.addParameter(
-            QgsProcessingParameterRasterDestination(
-                n.OUTPUT_SIGMA,
-                tr("Propagated standard deviation of the projected motion"),
-                optional=True,
-                createByDefault=False,
-            )
-        )
+    CORE = single_track
 
-    def _geometry_parameters(self):
-        return [
-            QgsProcessingParameterNumber(
-                n.HEADING, tr("Heading (degrees clockwise from north; empty = from the layer)"), DOUBLE, optional=True
-            ),
-            QgsProcessingParameterNumber(
-                n.INCIDENCE, tr("Incidence (degrees from the vertical; empty = from the layer)"), DOUBLE, optional=True
-            ),
+    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
+        self.add_parameters([
+            RasterFileParameter(n.INPUT, tr("LOS velocity or time series")),
+            QgsProcessingParameterBand(n.BAND, tr("Band (empty = band 1, or every dated band)"), None, n.INPUT,
+                                       optional=True),
+            enum_parameter(n.DIRECTION, "Direction of the motion", n.DIRECTION_OPTIONS, n.DEFAULT_DIRECTION),
+            number_parameter(n.HORIZONTAL_AZIMUTH, "Azimuth of horizontal motion (degrees clockwise from north)",
+                             optional=True),
+            RasterFileParameter(n.DEM, tr("DEM (for the downslope direction)"), optional=True),
+            number_parameter(n.MIN_SENSITIVITY, "Minimum sensitivity |s . u| (smaller is nodata)",
+                             defaultValue=DEFAULT_MIN_SENSITIVITY, minValue=0.0, maxValue=1.0),
+            *angle_parameters(),
             los_sign_parameter(),
-        ]
+        ])  # fmt: skip
+        self.add_parameters(self._advanced_parameters(), is_advanced=True)
+        self.add_parameters([
+            QgsProcessingParameterRasterDestination(n.OUTPUT, tr("Projected motion")),
+            optional_raster_output(n.OUTPUT_SIGMA, "Propagated standard deviation of the projected motion"),
+        ])  # fmt: skip
 
     def _advanced_parameters(self):
         return [
             look_side_parameter(),
             RasterFileParameter(n.SIGMA, tr("LOS standard deviation (empty = from the product)"), optional=True),
             QgsProcessingParameterCrs(n.TARGET_CRS, tr("Target CRS (empty = the input's grid)"), optional=True),
-            QgsProcessingParameterNumber(
-                n.RESOLUTION,
-                tr("Resolution in target CRS units (0 = the input's)"),
-                DOUBLE,
-                defaultValue=0.0,
-                minValue=0.0,
-            ),
+            number_parameter(n.RESOLUTION, "Resolution in target CRS units (0 = the input's)", defaultValue=0.0,
+                             minValue=0.0),  # fmt: skip
             resampling_parameter(),
             compression_parameter(),
         ]
 
-    def _request(self, parameters, context):
-        path = layer_path(self, parameters, n.INPUT, context, "track")
-        if path is None:
-            raise QgsProcessingException("track: no layer given")
-        band = self.parameterAsInt(parameters, n.BAND, context) if parameters.get(n.BAND) not in (None, "") else None
-        track = TrackInput(
-            name="track", path=path, band=band or None,
-            heading=self.optional_number(parameters, n.HEADING, context),
-            incidence=self.optional_number(parameters, n.INCIDENCE, context),
-            look_side=self.look_side(parameters, n.LOOK_SIDE, context),
-            los_sign=self.los_sign(parameters, context),
-            sigma=layer_path(self, parameters, n.SIGMA, context, "standard deviation"),
-        )  # fmt: skip
+    def request(self, parameters, context):
+        track = input_track(self, parameters, context, default_band=None, with_sigma=True)
         outputs = {single_track.MOTION: self.parameterAsOutputLayer(parameters, n.OUTPUT, context)}
-        if parameters.get(n.OUTPUT_SIGMA) is not None:
-            outputs[single_track.SIGMA] = self.parameterAsOutputLayer(parameters, n.OUTPUT_SIGMA, context)
+        outputs.update(self.asked_outputs(parameters, context, {n.OUTPUT_SIGMA: single_track.SIGMA}))
         return single_track.ProjectionRequest(
             track=track,
             direction=self.parameterAsEnum(parameters, n.DIRECTION, context),
@@ -146,22 +95,16 @@ class ProjectSingleTrackAlgorithm(LosDecompAlgorithm):
             min_sensitivity=self.parameterAsDouble(parameters, n.MIN_SENSITIVITY, context),
             target_crs_wkt=crs_wkt(self.parameterAsCrs(parameters, n.TARGET_CRS, context)),
             resolution=self.parameterAsDouble(parameters, n.RESOLUTION, context),
-            resampling=RESAMPLING_METHODS[self.parameterAsEnum(parameters, n.RESAMPLING, context)][0],
-            compression=COMPRESSIONS[self.parameterAsEnum(parameters, n.COMPRESSION, context)][0],
+            resampling=self.resampling(parameters, context),
+            compression=self.compression(parameters, context),
         )
 
     def check(self, parameters, context):
-        single_track.check(self._request(parameters, context))
+        single_track.check(self.request(parameters, context))
 
-    def process(self, parameters, context, feedback):
-        job = single_track.plan(self._request(parameters, context))
-        summary = self.run_job(job, single_track.run, context, feedback)
-        if summary is None:
-            return {n.OUTPUT: None, n.OUTPUT_SIGMA: None}
+    def results(self, job, summary, parameters, context, feedback):
         share = 100.0 * summary.resolved / max(summary.pixels, 1)
-        feedback.pushInfo(f"projected {summary.resolved} of {summary.pixels} pixels ({share:.1f} %)")
-        for line in summary.messages:
-            warn(feedback, line)
+        report(feedback, [f"projected {summary.resolved} of {summary.pixels} pixels ({share:.1f} %)"], summary.messages)
         what, note = single_track.quantity(job), single_track.assumption_of(job)
         tracks = [track_label(job.spec.velocity.path)]
         name = layer_name(what, job.unit, tracks, note)

@@ -1,0 +1,6 @@
+"""Processing group "Time series": stacks of dated bands in (``losdecomp:velocity``,
+``losdecomp:decompose_timeseries``)."""
+
+from ..base import Group
+
+TIME_SERIES = Group("time_series", "Time series")
