@@ -167,7 +167,7 @@ def test_a_mintpy_file_can_be_added_directly(plugin, shared_data, qgis_iface, qg
                                              monkeypatch):  # fmt: skip
     """Imports are kept beside the .h5 (never over a file), else where the user says; the
     read-out keeps the product's name; the dialog never holds one layer in both slots."""
-    from insar_decomposition.ui import dialog as dialog_module
+    from insar_decomposition.ui import mintpy_panel
 
     dlg = DecompositionDialog(qgis_iface, parent=qgis_parent)
     assert dlg.ascLayer.currentLayer() is None and dlg.descLayer.currentLayer() is None
@@ -178,9 +178,9 @@ def test_a_mintpy_file_can_be_added_directly(plugin, shared_data, qgis_iface, qg
     assert dlg.ascLayer.currentLayer().source() == str(tmp_path / "a064_velocity_2.tif")
     assert dlg.descLayer.currentLayer() is None and "Cannot run" not in dlg.summary.text()
     # a read-only folder: the user is asked
-    monkeypatch.setattr(dialog_module, "folder_is_writable", lambda folder: False)
+    monkeypatch.setattr(mintpy_panel, "folder_is_writable", lambda folder: False)
     asked = str(tmp_path / "chosen.tif")
-    monkeypatch.setattr(dialog_module.QFileDialog, "getSaveFileName", lambda *a, **k: (asked, ""))
+    monkeypatch.setattr(mintpy_panel.QFileDialog, "getSaveFileName", lambda *a, **k: (asked, ""))
     dlg.add_mintpy_file(str(tmp_path / "d071_velocity.h5"))
     assert dlg.ascLayer.currentLayer().name() == "a064_velocity"
     assert dlg.descLayer.currentLayer().name() == "d071_velocity"

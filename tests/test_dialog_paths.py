@@ -37,7 +37,7 @@ def test_stacks_give_a_velocity_over_one_window_for_both_tracks(fresh, ts_pair, 
     dlg.timeSeries.mode.setCurrentIndex(0)
     dlg.upOutput.setFilePath(str(tmp_path / "up.tif"))
     dlg.run()
-    assert len(dlg._chain) == 3  # velocity per track, then decompose
+    assert len(dlg.chain.steps) == 3  # velocity per track, then decompose
     wait_for(lambda: dlg.task is None and (dlg.summary.text().startswith("<b>Done") or "Cannot" in dlg.summary.text()))
     assert "Done" in dlg.summary.text(), dlg.summary.text()
     up = read_band(str(tmp_path / "up.tif"))
@@ -54,7 +54,7 @@ def test_stacks_give_east_and_up_time_series_on_common_dates(fresh, ts_pair, tmp
     dlg.timeSeries.mode.setCurrentIndex(1)
     assert not dlg.timeSeries.start.isEnabled() and dlg.timeSeries.max_gap.isEnabled()
     dlg.run()
-    assert len(dlg._chain) == 1
+    assert len(dlg.chain.steps) == 1
     wait_for(lambda: dlg.task is None and ("Done" in dlg.summary.text() or "Cannot" in dlg.summary.text()))
     assert "east and vertical time series" in dlg.summary.text(), dlg.summary.text()
     name, layers = _group_layers()
@@ -73,7 +73,7 @@ def test_gnss_references_each_track_and_the_summary_gives_the_rms(fresh, tracks,
     dlg = fresh()
     dlg.gnssLayer.setLayer(gnss)
     dlg.run()
-    assert [step[1] for step in dlg._chain] == ["losdecomp:reference_to_gnss"] * 2 + [
+    assert [step[1] for step in dlg.chain.steps] == ["losdecomp:reference_to_gnss"] * 2 + [
         "losdecomp:decompose", "losdecomp:compare_to_gnss"]  # fmt: skip
     wait_for(lambda: dlg.task is None and ("GNSS:" in dlg.summary.text() or "Cannot" in dlg.summary.text()))
     assert "GNSS: 30 stations, east RMS" in dlg.summary.text(), dlg.summary.text()
@@ -123,7 +123,7 @@ def test_stacks_with_gnss_chain_velocity_then_reference_then_decompose(fresh, tr
     dlg.timeSeries.mode.setCurrentIndex(0)
     dlg.gnssLayer.setLayer(gnss)
     dlg.run()
-    assert [step[1] for step in dlg._chain] == ["losdecomp:velocity"] * 2 + ["losdecomp:reference_to_gnss"] * 2 + [
+    assert [step[1] for step in dlg.chain.steps] == ["losdecomp:velocity"] * 2 + ["losdecomp:reference_to_gnss"] * 2 + [
         "losdecomp:decompose", "losdecomp:compare_to_gnss"]  # fmt: skip
     wait_for(lambda: dlg.task is None and ("GNSS:" in dlg.summary.text() or "Cannot" in dlg.summary.text()))
     assert "GNSS: 30 stations, east RMS" in dlg.summary.text(), dlg.summary.text()

@@ -20,6 +20,10 @@ EXPLANATION = (
 class SingleTrackPanel(QGroupBox):
     """The one-track options; ``parameters()`` gives the algorithm's direction parameters."""
 
+    direction: QComboBox
+    dem: QgsMapLayerComboBox
+    min_sensitivity: QgsDoubleSpinBox
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setTitle(self.tr("One track only: projection"))

@@ -5,6 +5,7 @@ and the choice between a velocity over the window (``losdecomp:velocity`` per tr
 (``losdecomp:decompose_timeseries``)."""
 
 import datetime
+from typing import Optional
 
 from qgis.gui import QgsDoubleSpinBox
 from qgis.PyQt.QtCore import QPointF
@@ -83,6 +84,16 @@ class TimeSeriesPanel(QGroupBox):
     """The time-series options; ``velocity_parameters`` and ``timeseries_parameters`` give the
     algorithms' parameters."""
 
+    timeline: Timeline
+    note: QLabel
+    mode: QComboBox
+    start: QLineEdit
+    end: QLineEdit
+    steps: QLineEdit
+    model: QComboBox
+    dates: QComboBox
+    max_gap: QgsDoubleSpinBox
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setTitle(self.tr("Time series: the picked layers are stacks"))
@@ -134,6 +145,13 @@ class TimeSeriesPanel(QGroupBox):
         except ValueError:
             window = (None, None)
         self.timeline.set_window(*window)
+
+    def show_tracks(self, tracks: Optional[dict]):
+        """Shown with ``tracks`` (see ``set_tracks``) when the picked layers are stacks,
+        hidden when ``tracks`` is None."""
+        self.setVisible(tracks is not None)
+        if tracks is not None:
+            self.set_tracks(tracks)
 
     def set_tracks(self, tracks: dict):
         """``tracks``: name -> list of acquisition dates. Says the common span and each

@@ -1,0 +1,140 @@
+"""From what the dialog's panels hold to Processing parameters: the algorithm the dialog
+stands for (decompose, or the one-track projection), its parameters, and the chain of runs
+a time series or a GNSS layer adds (``run_chain.Step``)."""
+
+import functools
+
+from qgis.core import QgsProcessingOutputLayerDefinition, QgsProject
+
+from ..provider import names as n
+from .gnss_panel import GnssPanel, compare_parameters
+from .grid_panel import GridPanel
+from .options_panel import OptionsPanel, output
+from .run_chain import Step
+from .single_track_panel import SingleTrackPanel
+from .time_series_panel import COMMON_DATES, TimeSeriesPanel
+from .tracks_panel import TracksPanel
+
+ALGORITHM = n.DECOMPOSE_ID
+
+
+def _set(params):
+    """The parameters that were given (None = left empty)."""
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def _after(params, results, step):
+    """``params`` reading the output of the earlier ``step`` (None: the layer itself), whose
+    velocity band is the first."""
+    if step is None:
+        return params
+    return dict(params, **{n.INPUT: results[step][n.OUTPUT], n.BAND: 1})
+
+
+def _given(params, results):
+    return params
+
+
+def _decompose_after(params, last, results):
+    """The decomposition reading each track from the last step that made it."""
+    out = dict(params)
+    for t in n.TRACKS:
+        out[t.layer], out[t.band] = results[last[t.layer]][n.OUTPUT], 1
+    return out
+
+
+def _reference_to_gnss(params, previous, results):
+    return _set(_after(params, results, previous))
+
+
+class Parameters:
+    """The dialog's state read from its panels, as Processing parameters."""
+
+    def __init__(self, tracks: TracksPanel, grid: GridPanel, options: OptionsPanel, single_track: SingleTrackPanel,
+                 time_series: TimeSeriesPanel, gnss: GnssPanel):  # fmt: skip
+        self.tracks = tracks
+        self.grid = grid
+        self.options = options
+        self.single_track = single_track
+        self.time_series = time_series
+        self.gnss = gnss
+
+    def algorithm_id(self) -> str:
+        return n.PROJECT_SINGLE_TRACK_ID if self.tracks.single_track_mode() else ALGORITHM
+
+    def parameters(self) -> dict:
+        """The parameters of the algorithm the dialog stands for (decompose, or the
+        one-track projection when only the first track is picked)."""
+        if self.tracks.single_track_mode():
+            return self.single_track_parameters()
+        params = {**self.tracks.parameters(), **self.grid.parameters(), **self.options.parameters()}
+        crs = self.grid.target_crs()
+        asc = self.tracks.ascLayer.currentLayer()
+        if not crs.isValid() and asc is not None:
+            crs = asc.crs()
+        params.update(self.options.reference_parameters(crs))
+        extra = self.options.extra_tracks((params[n.ASC.layer], params[n.DESC.layer]))
+        if extra:
+            params[n.EXTRA_TRACKS] = extra
+        return _set(params)
+
+    def single_track_parameters(self) -> dict:
+        """The parameters of losdecomp:project_single_track this dialog stands for."""
+        params = {
+            **self.tracks.single_track_parameters(),
+            n.HORIZONTAL_AZIMUTH: self.options.azimuth_value(),
+            n.OUTPUT: output(self.options.upOutput),
+            **self.single_track.parameters(),
+        }
+        if self.options.sigmaOutputs.isChecked():
+            params[n.OUTPUT_SIGMA] = QgsProcessingOutputLayerDefinition("TEMPORARY_OUTPUT", QgsProject.instance())
+        return _set(params)
+
+    def steps(self) -> list:
+        """The runs this dialog stands for, in order (``Step``: name, algorithm id,
+        parameters from the earlier steps' results, whether its layers are loaded)."""
+        params = self.parameters()
+        stacks = self.tracks.stacks_mode()
+        gnss = self.gnss.stations() if not self.tracks.single_track_mode() else None
+        if stacks and self.time_series.mode.currentIndex() == COMMON_DATES:
+            return self._common_dates_steps(params, gnss)
+        last = {t.layer: None for t in n.TRACKS}  # the step whose output a track's velocity is
+        before = self._velocity_steps(params, last) if stacks else []
+        if gnss is not None:
+            before += self._gnss_steps(params, gnss, last)
+        if not before:
+            return [Step("main", self.algorithm_id(), functools.partial(_given, params), True)]
+        steps = before + [Step("main", n.DECOMPOSE_ID, functools.partial(_decompose_after, params, last), True)]
+        if gnss is not None:
+            steps.append(Step("compare", n.COMPARE_TO_GNSS_ID, functools.partial(compare_parameters, gnss), True))
+        return steps
+
+    def _common_dates_steps(self, params, gnss) -> list:
+        if gnss is not None:
+            raise ValueError(
+                "GNSS referencing applies to velocities: choose 'velocity over the window, then decompose', or "
+                "leave the GNSS layer empty"
+            )
+        ts = {k: v for k, v in params.items() if k != n.OUTPUT_QUALITY}
+        ts.update(self.time_series.timeseries_parameters())
+        return [Step("main", n.DECOMPOSE_TIMESERIES_ID, functools.partial(_given, ts), True)]
+
+    def _velocity_steps(self, params, last) -> list:
+        """losdecomp:velocity over the window for each track (``last`` records them)."""
+        window = self.time_series.velocity_parameters()
+        steps = []
+        for t in n.TRACKS:
+            p = {n.INPUT: params[t.layer], n.OUTPUT: "TEMPORARY_OUTPUT", **window}
+            steps.append(Step(t.layer, n.VELOCITY_ID, functools.partial(_given, p), False))
+            last[t.layer] = t.layer
+        return steps
+
+    def _gnss_steps(self, params, gnss, last) -> list:
+        """losdecomp:reference_to_gnss for each track, on its velocity when there is one."""
+        steps = []
+        for t in n.TRACKS:
+            p = self.gnss.reference_parameters(params, t, gnss)
+            steps.append(Step(f"{t.layer} GNSS", n.REFERENCE_TO_GNSS_ID,
+                              functools.partial(_reference_to_gnss, p, last[t.layer]), False))  # fmt: skip
+            last[t.layer] = f"{t.layer} GNSS"
+        return steps
