@@ -23,20 +23,22 @@ _ALIGN_TOL = 1e-6
 
 
 
-@raises
-def srs_from_wkt(wkt: str) -> osr.SpatialReference:
+def _srs(fill) -> osr.SpatialReference:
+    """A spatial reference filled by ``fill(srs)``, x = easting or longitude."""
     srs = osr.SpatialReference()
-    srs.ImportFromWkt(wkt)
+    fill(srs)
     srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
     return srs
+
+
+@raises
+def srs_from_wkt(wkt: str) -> osr.SpatialReference:
+    return _srs(lambda srs: srs.ImportFromWkt(wkt))
 
 
 @raises
 def srs_from_user_input(text: str) -> osr.SpatialReference:
-    srs = osr.SpatialReference()
-    srs.SetFromUserInput(text)
-    srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    return srs
+    return _srs(lambda srs: srs.SetFromUserInput(text))
 
 
 @raises
