@@ -30,7 +30,7 @@ from ..io.model import DEFAULT_BLOCK_PIXELS, ConstantGeometry, RasterGeometry, R
 from ..io.reader import DEFAULT_RESAMPLING, GeometryReader, GridReader
 from ..io.writer import DEFAULT_COMPRESSION, AtomicGeoTiff, BandSpec
 from ..plan.tracks import ResolvedTrack, TrackInput, look_side_of, resolve
-from ..samplers.reference import from_point
+from ..samplers.area import MEDIAN, around_point, on_grid, sample_areas
 from ..solve import gnss
 from .engine import Cancelled, check_outputs_paths, windows
 
@@ -45,9 +45,9 @@ NAMES_SHOWN = 10
 
 @dataclass
 class Samples:
-    """A raster at the stations: the median of the valid pixels within the radius (the
-    pixel holding the station when the radius is 0), their count and spread (standard
-    deviation of those pixels; 0 for one pixel), and the status of each station."""
+    """A raster at the stations (samplers/area.py): the median of the valid pixels within the
+    radius (the pixel holding the station when the radius is 0), their count and spread
+    (standard deviation of those pixels; 0 for one pixel), and the status of each station."""
 
     value: np.ndarray
     count: np.ndarray
@@ -78,24 +78,13 @@ def _own_grid(path: str, label: str) -> Grid:
     return info.grid()
 
 
-def _inside(grid: Grid, x, y):
-    x0, dx, _, y0, _, dy = grid.geotransform
-    col, row = (x - x0) / dx, (y - y0) / dy
-    with np.errstate(invalid="ignore"):
-        return np.isfinite(col) & np.isfinite(row) & (col >= 0) & (col < grid.width) & (row >= 0) & (row < grid.height)
-
-
 @raises
 def sample(ref: RasterRef, grid: Grid, x: np.ndarray, y: np.ndarray, radius: float, geom: object = None) -> Samples:
-    """``ref`` (on ``grid``, its own) at the points (x, y) in the grid's CRS; with ``geom``
-    (a track's geometry) also the unit vector: the median of each component over the
-    pixels used (over the whole disc when none is valid)."""
-    n = len(x)
-    value, spread = np.full(n, np.nan), np.full(n, np.nan)
-    count = np.zeros(n, dtype=np.int64)
-    s = tuple(np.full(n, np.nan) for _ in range(3)) if geom is not None else None
-    status = [OUTSIDE] * n
-    inside = _inside(grid, x, y)
+    """``ref`` (on ``grid``, its own) at the points (x, y) in the grid's CRS, by the area
+    sampler (``area.sample_areas``, the median); with ``geom`` (a track's geometry) also the
+    unit vector: the mean of the pixels' unit vectors renormalised (over the whole disc when
+    no pixel is valid)."""
+    inside = on_grid(grid, x, y)
     readers = []
 
     def open_reader(r: RasterRef) -> GridReader:
@@ -105,36 +94,15 @@ def sample(ref: RasterRef, grid: Grid, x: np.ndarray, y: np.ndarray, radius: flo
     try:
         data = open_reader(ref)
         geo = GeometryReader(geom, open_reader) if geom is not None else None
-        for i in np.flatnonzero(inside):
-            area = from_point(grid, float(x[i]), float(y[i]), radius)
-            v = data.read(*area.window)
-            valid = area.mask & np.isfinite(v)
-            count[i] = int(valid.sum())
-            status[i] = OK if count[i] else NO_DATA
-            if count[i]:
-                value[i] = float(np.median(v[valid]))
-                spread[i] = float(v[valid].std())
-            if geo is not None:
-                _unit_vector_at(geo, area, valid, s, i)
-                if status[i] == OK and not np.isfinite(s[2][i]):
-                    status[i] = NO_GEOMETRY
+        areas = (around_point(grid, float(x[i]), float(y[i]), radius) if inside[i] else None for i in range(len(x)))
+        got = sample_areas(areas, data, MEDIAN, look=geo)
     finally:
         for r in readers:
             r.close()
-    return Samples(value, count, spread, status, s)
-
-
-def _unit_vector_at(geo, area, valid, s, i):
-    comps = geo.read(*area.window)
-    use = valid if valid.any() else area.mask
-    vec = []
-    for c in comps:
-        c = np.broadcast_to(np.asarray(c, dtype=np.float64), area.mask.shape)[use]
-        c = c[np.isfinite(c)]
-        vec.append(float(np.median(c)) if c.size else math.nan)
-    norm = math.sqrt(sum(v * v for v in vec))
-    for k in range(3):
-        s[k][i] = vec[k] / norm if norm > 0 else math.nan
+    status = [OUTSIDE if not inside[i] else OK if got.count[i] else NO_DATA for i in range(len(x))]
+    if got.s is not None:
+        status = [NO_GEOMETRY if st == OK and not np.isfinite(got.s[2][i]) else st for i, st in enumerate(status)]
+    return Samples(got.value, got.count, got.spread, status, got.s)
 
 
 def report(names: list, status: list, label: str) -> list:

@@ -10,9 +10,13 @@ latitude, so that it is square on the ground at the grid's centre latitude. Only
 cells are held while streaming: memory follows the cells, not the points (the median also
 keeps 12 bytes per point: it cannot be streamed).
 
-A cell's (and a polygon's, core/polygons.py) uncertainty, one rule: the value is the mean or
+A cell's uncertainty is the rule of every area (samplers/area.py): the value is the mean or
 median of its valid members; the spread is their standard deviation; the a-priori sigma, the
-one a decomposition weighs with, is :func:`aggregate_sigma` (``uncertainty.sigma_of_mean``)."""
+one a decomposition weighs with, is ``uncertainty.aggregate_sigma``; the look vector the mean
+of the points' unit vectors renormalised (``area.unit_vector``). Cells are streamed sums, not
+windows of a raster, so they take that rule's parts rather than ``area.sample``.
+``MEAN``, ``MEDIAN``, ``STATISTICS``, ``aggregate_sigma``, ``median_factor``, ``aggregate_how``
+and ``AGGREGATE_OMITS`` live in conventions/uncertainty.py and keep their names here."""
 
 import json
 import math
@@ -24,7 +28,19 @@ from osgeo import osr
 
 from ..conventions import geometry
 from ..conventions.schema import ROLE_ENU, ROLE_STD, ROLE_VELOCITY, TAG_DATE, TAG_ROLE, TAG_SOURCE, track_tags
-from ..conventions.uncertainty import APRIORI, SPREAD, TAG_SIGMA_KIND, label, sigma_of_mean
+from ..conventions.uncertainty import (  # noqa: F401 (MEAN ... median_factor re-exported: this module's names)
+    AGGREGATE_OMITS,
+    APRIORI,
+    MEAN,
+    MEDIAN,
+    SPREAD,
+    STATISTICS,
+    TAG_SIGMA_KIND,
+    aggregate_how,
+    aggregate_sigma,
+    label,
+    median_factor,
+)
 from ..conventions.version import SOFTWARE, created
 from ..io.gdal_mode import raises
 from ..io.grid import MAX_GRID_PIXELS, Grid, srs_from_wkt, transformer
@@ -32,44 +48,14 @@ from ..io.model import COLOUR_PERCENTILE
 from ..io.points import LOOK, SIGMA, VELOCITY, PointError, PointFields, PointSource, resolve_fields
 from ..io.writer import DEFAULT_COMPRESSION, BandSpec, OutputSet
 from ..plan.tracks import check_angles
+from ..samplers.area import SPREAD_HOW, unit_vector
 from .engine import Cancelled, check_outputs_paths
 
-MEAN, MEDIAN = 0, 1
-STATISTICS = {MEAN: "mean", MEDIAN: "median"}
 DEFAULT_RESOLUTION_M = 100.0
 METRES_PER_DEGREE = 111_320.0  # nominal (the equator's degree of longitude); cells use the CRS's ellipsoid
 MAX_LATITUDE = 85.0  # beyond, a cell square on the ground would span too many degrees of longitude
 ROLE_COUNT, ROLE_SPREAD = "point_count", "velocity_spread"
 _OFFSET = 1 << 30  # cell indices within +-2^30: keys stay below 2^62 (no int64 overflow)
-
-#: What the a-priori sigma of an aggregate leaves out (said beside every such output).
-AGGREGATE_OMITS = ("the members are assumed independent: it omits the spatially correlated noise they share "
-                   "(atmosphere, reference), so it is a lower bound where that noise dominates")  # fmt: skip
-
-
-def aggregate_how(members: str, statistic: int) -> str:
-    """How :func:`aggregate_sigma` is made, in words (``members``: 'points', 'pixels or points')."""
-    how = f"RMS of the sigmas of its {members} / sqrt(n), {members} without one taken at that RMS"
-    return how + (", x sqrt(pi n / (2 (n + c))) for the median" if statistic == MEDIAN else "")
-
-
-def median_factor(n: object) -> object:
-    """sigma(median) / sigma(mean) of ``n`` independent normal values of one sigma: 1 up to
-    n = 2 (the median is the mean), then sqrt(pi n / (2 (n + c))) with c = 0.5 for odd n and
-    1.4 for even n (within 1.5 % of simulation from n = 3), tending to sqrt(pi / 2) = 1.2533."""
-    n = np.asarray(n, dtype=float)
-    c = np.where(n % 2 == 1, 0.5, 1.4)
-    with np.errstate(invalid="ignore"):
-        return np.where(n > 2, np.sqrt(np.pi * n / (2.0 * (n + c))), 1.0)
-
-
-def aggregate_sigma(sum_squares: object, n_with_sigma: object, n: object, statistic: int = MEAN) -> object:
-    """The a-priori standard deviation of the mean (or median) of ``n`` members of which
-    ``n_with_sigma`` have a finite sigma, ``sum_squares`` the sum of their squares: the one rule
-    of cells and polygons (``uncertainty.sigma_of_mean``; times :func:`median_factor` for the
-    median). NaN where no member has a sigma; see :data:`AGGREGATE_OMITS`."""
-    sigma = sigma_of_mean(sum_squares, n_with_sigma, n)
-    return sigma * median_factor(n) if statistic == MEDIAN else sigma
 
 
 @dataclass
@@ -386,9 +372,7 @@ def _cell_values(job, sums, medians):
     if "s2" in s:
         out["sigma"] = aggregate_sigma(s["s2"], s["ns"], n, req.statistic)
     if "e" in s:
-        e, nn, u = s["e"] / n, s["nn"] / n, s["u"] / n
-        norm = np.sqrt(e * e + nn * nn + u * u)
-        out["look"] = (e / norm, nn / norm, u / norm)
+        out["look"] = unit_vector(s["e"] / n, s["nn"] / n, s["u"] / n)
     out["dates"] = [
         np.where(s[f"c{i}"] > 0, s[f"d{i}"] / np.maximum(s[f"c{i}"], 1), np.nan)
         for i in range(len(job.fields.dates) if req.output_timeseries else 0)
@@ -426,7 +410,7 @@ def _bands(job, cells, unit):
         bands += [(r, BandSpec(f"LOS unit vector {r[4:]} (mean of the cell's points)", "", {TAG_ROLE: r}))
                   for r in ROLE_ENU]  # fmt: skip
     bands.append(("count", BandSpec("Number of points", "", {TAG_ROLE: ROLE_COUNT})))
-    spread = label(SPREAD, "the cell's points' LOS velocities", "standard deviation")
+    spread = label(SPREAD, "the cell's points' LOS velocities", SPREAD_HOW)
     bands.append(("spread", BandSpec(spread, unit, {TAG_ROLE: ROLE_SPREAD, TAG_SIGMA_KIND: SPREAD})))
     return bands
 

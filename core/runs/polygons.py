@@ -2,30 +2,30 @@
 over the polygon's pixels or points, with their mean look vector, then one inversion per
 polygon (DESIGN.md section 3) through ``inversion.invert``.
 
-A track over a polygon follows the rule of a gridded cell (core/point_grid.py): its value is
-the mean or median of the valid pixels or points, its spread their standard deviation, and
-its a-priori sigma, the weight, ``point_grid.aggregate_sigma`` of their sigmas. The spread is
-never a weight: a track without any sigma makes every polygon equal-weighted, with no
-sigma_east / sigma_up, as losdecomp:decompose does."""
+A track over a polygon follows the rule of every area (samplers/area.py, as a gridded cell):
+its value is the mean or median of the valid pixels or points, its spread their standard
+deviation, its a-priori sigma, the weight, ``uncertainty.aggregate_sigma`` of their sigmas,
+and its look vector the mean of their unit vectors renormalised. The spread is never a
+weight: a track without any sigma makes every polygon equal-weighted, with no sigma_east /
+sigma_up, as losdecomp:decompose does."""
 
-import math
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 import numpy as np
-from osgeo import ogr
 
 from ..conventions import geometry, units
+from ..conventions.errors import ReferenceAreaError
+from ..conventions.uncertainty import AGGREGATE_OMITS, MEDIAN, STATISTICS, aggregate_how
 from ..io.gdal_mode import raises
 from ..io.grid import raster_info, transformer
 from ..io.model import RasterGeometry, RasterRef
 from ..io.points import LOOK, SIGMA, VELOCITY, PointError, PointSource, resolve_fields
 from ..io.reader import GeometryReader, GridReader
 from ..plan.tracks import TrackInput, resolve
-from ..samplers.reference import ReferenceAreaError, from_polygon_wkt
+from ..samplers.area import in_polygon, mean_unit_vector, points_in_polygons, polygon_shape, sample_areas, summarise
 from ..solve.inversion import DEFAULT_MAX_CONDITION, TrackBlock, invert
 from ..solve.resolvable import UNRESOLVED, nothing_resolved
-from .point_grid import AGGREGATE_OMITS, MEDIAN, STATISTICS, aggregate_how, aggregate_sigma
 
 
 @dataclass
@@ -56,8 +56,8 @@ class PolygonsRequest:
 @dataclass
 class TrackStats:
     """One track over every polygon: statistic, count, spread (standard deviation), a-priori
-    sigma of the statistic (``point_grid.aggregate_sigma``; NaN where no member has one) and
-    look vector; ``has_sigma``: whether the track gives a sigma at all."""
+    sigma of the statistic (``uncertainty.aggregate_sigma``; NaN where no member has one) and
+    look vector (samplers/area.py); ``has_sigma``: whether the track gives a sigma at all."""
 
     name: str
     value: np.ndarray
@@ -85,39 +85,21 @@ class PolygonsResult:
     warnings: list
 
 
-def _statistic(values: np.ndarray, statistic: int) -> float:
-    return float(np.median(values) if statistic == MEDIAN else values.mean())
-
-
-def _empty(n):
-    return (np.full(n, np.nan), np.zeros(n, dtype=np.int64), np.full(n, np.nan), np.full(n, np.nan),
-            tuple(np.full(n, np.nan) for _ in range(3)))  # fmt: skip
-
-
-def _store(out, i, values, sigmas, look, statistic):
-    value, count, spread, sigma, s = out
-    count[i] = values.size
-    if values.size:
-        value[i] = _statistic(values, statistic)
-        spread[i] = float(values.std())
-        if sigmas is not None:
-            ok = np.isfinite(sigmas)
-            sigma[i] = float(aggregate_sigma(np.sum(np.square(sigmas[ok])), ok.sum(), values.size, statistic))
-        vec = [float(np.nanmean(c)) for c in look]
-        norm = math.sqrt(sum(c * c for c in vec))
-        for k in range(3):
-            s[k][i] = vec[k] / norm if norm > 0 else math.nan
+def _area(grid, wkt, ct):
+    """The polygon's pixels on the track's grid, None when it holds none (or is empty)."""
+    try:
+        return in_polygon(grid, wkt, ct)
+    except ReferenceAreaError:
+        return None
 
 
 @raises
 def raster_stats(inp: TrackInput, polygons: list, crs_wkt: str, statistic: int) -> tuple:
     """(TrackStats, log, warnings) of a raster track: each polygon's pixels (centres inside; every
-    touched pixel when it holds no centre)."""
+    touched pixel when it holds no centre), sampled by ``area.sample_areas``."""
     r = resolve(inp)
-    info = raster_info(inp.path, f"{inp.name} track")
-    grid = info.grid()
+    grid = raster_info(inp.path, f"{inp.name} track").grid()
     ct = transformer(crs_wkt, grid.crs_wkt)
-    out = _empty(len(polygons))
     readers = []
 
     def open_reader(ref):
@@ -128,80 +110,18 @@ def raster_stats(inp: TrackInput, polygons: list, crs_wkt: str, statistic: int) 
         data = open_reader(r.spec.velocity)
         sig = open_reader(r.spec.sigma) if isinstance(r.spec.sigma, RasterRef) else r.spec.sigma
         geo = GeometryReader(r.spec.geometry, open_reader)
-        for i, wkt in enumerate(polygons):
-            geom = ogr.CreateGeometryFromWkt(wkt)
-            if ct is not None:
-                geom.Transform(ct)
-            try:
-                area = from_polygon_wkt(grid, geom.ExportToWkt())
-            except ReferenceAreaError:
-                continue  # outside the raster: no pixel
-            v = data.read(*area.window)
-            use = area.mask & np.isfinite(v)
-            comps = [np.broadcast_to(np.asarray(c, dtype=np.float64), v.shape)[use] for c in geo.read(*area.window)]
-            sigmas = None
-            if isinstance(sig, GridReader):
-                sigmas = sig.read(*area.window)[use].astype(np.float64)
-            elif sig is not None:
-                sigmas = np.full(int(use.sum()), float(sig))
-            _store(out, i, v[use].astype(np.float64), sigmas, comps, statistic)
+        got = sample_areas((_area(grid, w, ct) for w in polygons), data, statistic, sig, geo)
     finally:
         for rd in readers:
             rd.close()
     sign = geometry.sign_factor(r.spec.los_sign)
-    stats = TrackStats(inp.name, *out[:4], out[4], r.unit, sign, sig is not None)
+    stats = TrackStats(inp.name, got.value, got.count, got.spread, got.sigma, got.s, r.unit, sign, sig is not None)
     return stats, list(r.log) + [f"{inp.name} track: {_explain(r.spec.geometry)}"], list(r.warnings)
 
 
 def _explain(geom):
     return "look vector per pixel, averaged over each polygon" if isinstance(geom, RasterGeometry) else (
         "single-valued geometry")  # fmt: skip
-
-
-def _rings(wkt, ct):
-    geom = ogr.CreateGeometryFromWkt(wkt)
-    if geom is None:
-        raise PointError("a polygon cannot be read")
-    if ct is not None:
-        geom.Transform(ct)
-    rings = []
-
-    def walk(g):
-        if g.GetGeometryCount() == 0 and g.GetPointCount() > 0:
-            pts = np.array(g.GetPoints(), dtype=np.float64)[:, :2]
-            rings.append(pts)
-        for k in range(g.GetGeometryCount()):
-            walk(g.GetGeometryRef(k))
-
-    walk(geom)
-    env = geom.GetEnvelope()
-    return rings, env
-
-
-def _inside(rings, x, y):
-    """Even-odd rule over every ring (exterior rings, holes and parts) at once."""
-    inside = np.zeros(x.size, dtype=bool)
-    for ring in rings:
-        xa, ya = ring[:-1, 0], ring[:-1, 1]
-        xb, yb = ring[1:, 0], ring[1:, 1]
-        for x1, y1, x2, y2 in zip(xa, ya, xb, yb):
-            if y1 == y2:
-                continue
-            crosses = (y1 > y) != (y2 > y)
-            xint = x1 + (y - y1) * (x2 - x1) / (y2 - y1)
-            inside ^= crosses & (x < xint)
-    return inside
-
-
-def _in_polygons(shapes, x, y):
-    """(polygon index, indices of the points inside it) of points sorted by x: each polygon
-    looks only at the points within its bounding box."""
-    for i, (rings, env) in enumerate(shapes):
-        a, b = np.searchsorted(x, env[0], "left"), np.searchsorted(x, env[1], "right")
-        if a == b:
-            continue
-        sel = np.arange(a, b)[(y[a:b] >= env[2]) & (y[a:b] <= env[3])]
-        yield i, sel[_inside(rings, x[sel], y[sel])]
 
 
 def _joined(parts, empty):
@@ -224,7 +144,8 @@ def point_stats(track: PointTrack, polygons: list, crs_wkt: str, statistic: int,
     src = track.source
     pf, log = resolve_fields(list(src.names), track.fields, f"{track.name} track")
     fixed = _fixed_look(track, pf)
-    shapes = [_rings(w, transformer(crs_wkt, src.crs_wkt)) for w in polygons]
+    ct = transformer(crs_wkt, src.crs_wkt)
+    shapes = [polygon_shape(w, ct) for w in polygons]
     n = len(polygons)
     vel, sig = pf.names[VELOCITY], pf.names[SIGMA]
     look = [pf.names[r] for r in LOOK] if fixed is None else []
@@ -232,26 +153,39 @@ def point_stats(track: PointTrack, polygons: list, crs_wkt: str, statistic: int,
     for batch in src.batches([vel] + ([sig] if sig else []) + look, progress):
         order = np.argsort(batch.x, kind="stable")
         cols = {k: v[order] for k, v in batch.columns.items()}
-        for i, sel in _in_polygons(shapes, batch.x[order], batch.y[order]):
+        for i, sel in points_in_polygons(shapes, batch.x[order], batch.y[order]):
             sel = sel[np.isfinite(cols[vel][sel])]
             members["v"][i].append(cols[vel][sel])
             if sig:
                 members["s"][i].append(cols[sig][sel])
             if look:
                 members["look"][i].append(np.stack([cols[c][sel] for c in look]))
-    out = _empty(n)
+    stats = _empty_stats(track.name, n, src.unit, geometry.sign_factor(track.los_sign), bool(sig))
     for i in range(n):
-        _store(out, i, *_members_of(members, i, bool(sig), fixed), statistic)
-    sign = geometry.sign_factor(track.los_sign)
-    return TrackStats(track.name, *out[:4], out[4], src.unit, sign, bool(sig)), log, []
+        _store(stats, i, *_members_of(members, i, bool(sig), fixed), statistic)
+    return stats, log, []
+
+
+def _empty_stats(name, n, unit, sign, has_sigma):
+    nan = [np.full(n, np.nan) for _ in range(6)]
+    return TrackStats(name, nan[0], np.zeros(n, dtype=np.int64), nan[1], nan[2], tuple(nan[3:]), unit, sign, has_sigma)
 
 
 def _members_of(members, i, with_sigma, fixed):
-    """(values, sigmas or None, look vector components) of polygon ``i``'s points."""
+    """(values, sigmas or None, look vector components) of polygon ``i``'s points; a
+    single-valued look vector is its own mean."""
     v = _joined(members["v"][i], np.empty(0))
     s = _joined(members["s"][i], np.empty(0)) if with_sigma else None
-    look = _joined(members["look"][i], np.empty((3, 0))) if fixed is None else [np.full(v.size, c) for c in fixed]
+    look = _joined(members["look"][i], np.empty((3, 0))) if fixed is None else [float(c) for c in fixed]
     return v, s, look
+
+
+def _store(stats, i, values, sigmas, look, statistic):
+    """Polygon ``i``'s numbers of a point track, by the rule of every area (``area.summarise``)."""
+    got = summarise(values, statistic, sigmas)
+    stats.value[i], stats.count[i], stats.spread[i], stats.sigma[i] = got.value, got.count, got.spread, got.sigma
+    for k, c in enumerate(mean_unit_vector(look)):
+        stats.s[k][i] = c
 
 
 @raises
