@@ -152,6 +152,29 @@ def test_no_function_longer_than_60_lines():
     assert long == []
 
 
+def test_no_function_more_complex_than_15():
+    """Cyclomatic complexity as radon counts it (boolean operators and comprehensions too)."""
+    from radon.complexity import cc_visit
+
+    complex_ = []
+    for path in plugin_modules().values():
+        for block in cc_visit(path.read_text()):
+            for item in [block] + list(getattr(block, "methods", [])):
+                if item.complexity > MAX_COMPLEXITY:
+                    complex_.append(f"{path.relative_to(ROOT)}:{item.lineno} {item.name} ({item.complexity})")
+    assert complex_ == []
+
+
+def test_no_module_longer_than_500_lines_and_no_dialog_module_over_350():
+    long = []
+    for path in plugin_modules().values():
+        limit = MAX_DIALOG_MODULE_LINES if path.relative_to(ROOT).parts[0] == "ui" else MAX_MODULE_LINES
+        lines = len(path.read_text().splitlines())
+        if lines > limit:
+            long.append(f"{path.relative_to(ROOT)} ({lines} lines, limit {limit})")
+    assert long == []
+
+
 def _public_core_functions():
     for name, path in plugin_modules().items():
         if not name.startswith("core"):
