@@ -27,12 +27,13 @@ from ..io.gdal_mode import raises
 from ..io.gnss_stations import CEN, CEU, CNU, SE, SN, SU, VE, VN, VU, StationError, Stations, unit_factor
 from ..io.grid import Grid, GridError, raster_info, transformer
 from ..io.model import DEFAULT_BLOCK_PIXELS, ConstantGeometry, RasterGeometry, RasterRef
-from ..io.reader import DEFAULT_RESAMPLING, GeometryReader, GridReader
-from ..io.writer import DEFAULT_COMPRESSION, AtomicGeoTiff, BandSpec
+from ..io.reader import DEFAULT_RESAMPLING, GeometryReader
+from ..io.writer import DEFAULT_COMPRESSION, BandSpec
 from ..plan.tracks import ResolvedTrack, TrackInput, look_side_of, resolve
 from ..samplers.area import MEDIAN, around_point, on_grid, sample_areas
 from ..solve import gnss
-from .engine import Cancelled, check_outputs_paths, windows
+from .engine import check_outputs_paths
+from .lifecycle import Run, windows
 
 OK = "ok"
 MISSING = "missing GNSS values"
@@ -85,20 +86,11 @@ def sample(ref: RasterRef, grid: Grid, x: np.ndarray, y: np.ndarray, radius: flo
     unit vector: the mean of the pixels' unit vectors renormalised (over the whole disc when
     no pixel is valid)."""
     inside = on_grid(grid, x, y)
-    readers = []
-
-    def open_reader(r: RasterRef) -> GridReader:
-        readers.append(GridReader(r, grid, "nearest"))
-        return readers[-1]
-
-    try:
-        data = open_reader(ref)
-        geo = GeometryReader(geom, open_reader) if geom is not None else None
+    with Run(grid, "nearest") as run:
+        data = run.open(ref)
+        geo = GeometryReader(geom, run.open) if geom is not None else None
         areas = (around_point(grid, float(x[i]), float(y[i]), radius) if inside[i] else None for i in range(len(x)))
         got = sample_areas(areas, data, MEDIAN, look=geo)
-    finally:
-        for r in readers:
-            r.close()
     status = [OUTSIDE if not inside[i] else OK if got.count[i] else NO_DATA for i in range(len(x))]
     if got.s is not None:
         status = [NO_GEOMETRY if st == OK and not np.isfinite(got.s[2][i]) else st for i, st in enumerate(status)]
@@ -312,23 +304,13 @@ def run_reference(job: ReferenceJob, progress: Optional[Callable] = None,
     """Write the track minus the surface on its own grid; nothing is left on failure."""
     cmp_ = job.comparison
     spec, grid = cmp_.resolved.spec, cmp_.grid
-    readers = []
-
-    def open_reader(ref: RasterRef) -> GridReader:
-        readers.append(GridReader(ref, grid, DEFAULT_RESAMPLING))
-        return readers[-1]
-
-    writer = None
-    try:
-        velocity = open_reader(spec.velocity)
-        sigma = open_reader(spec.sigma) if isinstance(spec.sigma, RasterRef) else None
-        geo = GeometryReader(spec.geometry, open_reader) if isinstance(spec.geometry, RasterGeometry) else None
-        writer = AtomicGeoTiff(job.output, grid, job.specs, job.metadata, job.compression)
+    with Run(grid, DEFAULT_RESAMPLING, progress, is_cancelled) as run:
+        velocity = run.open(spec.velocity)
+        sigma = run.open(spec.sigma) if isinstance(spec.sigma, RasterRef) else None
+        geo = GeometryReader(spec.geometry, run.open) if isinstance(spec.geometry, RasterGeometry) else None
+        writer = run.output(job.output, job.specs, job.metadata, job.compression)
         x0, dx, _, y0, _, dy = grid.geotransform
-        wins = list(windows(grid, job.block_pixels))
-        for k, (col, row, nc, nr) in enumerate(wins):
-            if is_cancelled is not None and is_cancelled():
-                raise Cancelled("cancelled")
+        for col, row, nc, nr in run.each(windows(grid, job.block_pixels)):
             xs = x0 + (col + np.arange(nc) + 0.5) * dx
             ys = y0 + (row + np.arange(nr) + 0.5) * dy
             surface = job.surface(xs[None, :], ys[:, None]).astype(np.float32)
@@ -342,17 +324,7 @@ def run_reference(job: ReferenceJob, progress: Optional[Callable] = None,
                     writer.write(band, np.broadcast_to(np.asarray(comp, dtype=np.float32), (nr, nc)), col, row)
                     band += 1
             writer.flush()
-            if progress is not None:
-                progress((k + 1) / len(wins))
-        writer.commit()
-        return job.output
-    except BaseException:
-        if writer is not None:
-            writer.abort()
-        raise
-    finally:
-        for r in readers:
-            r.close()
+    return job.output
 
 
 @dataclass

@@ -44,12 +44,12 @@ from ..conventions.uncertainty import (  # noqa: F401 (MEAN ... median_factor re
 from ..conventions.version import SOFTWARE, created
 from ..io.gdal_mode import raises
 from ..io.grid import MAX_GRID_PIXELS, Grid, srs_from_wkt, transformer
-from ..io.model import COLOUR_PERCENTILE
 from ..io.points import LOOK, SIGMA, VELOCITY, PointError, PointFields, PointSource, resolve_fields
-from ..io.writer import DEFAULT_COMPRESSION, BandSpec, OutputSet
+from ..io.writer import DEFAULT_COMPRESSION, BandSpec
 from ..plan.tracks import check_angles
 from ..samplers.area import SPREAD_HOW, unit_vector
-from .engine import Cancelled, check_outputs_paths
+from .engine import check_outputs_paths
+from .lifecycle import Run
 
 DEFAULT_RESOLUTION_M = 100.0
 METRES_PER_DEGREE = 111_320.0  # nominal (the equator's degree of longitude); cells use the CRS's ellipsoid
@@ -301,11 +301,6 @@ def _settle_cell(job, log):
     job.cell = cell_steps(job.crs_wkt, job.req.resolution, latitude, log)
 
 
-def _cancel_check(is_cancelled):
-    if is_cancelled is not None and is_cancelled():
-        raise Cancelled("cancelled")
-
-
 @raises
 def run(job: GridPointsJob, progress: Optional[Callable] = None, is_cancelled: Optional[Callable] = None
         ) -> GridPointsSummary:  # fmt: skip
@@ -318,20 +313,21 @@ def run(job: GridPointsJob, progress: Optional[Callable] = None, is_cancelled: O
     sums = CellSums(cols.sums)
     medians = [] if req.statistic == MEDIAN else None
     ct = transformer(src.crs_wkt, job.crs_wkt)
-    for batch in src.batches(cols.wanted, (lambda f: progress(0.8 * f)) if progress else None):
-        _cancel_check(is_cancelled)
-        summary.points += batch.x.size
-        keys, values = _batch_cells(job, cols, batch, ct)
-        if keys.size == 0:
-            continue
-        sums.add(keys, values)
-        if medians is not None:
-            medians.append((keys, values["v"].astype(np.float32)))
-        summary.used += int(keys.size)
-    if summary.used == 0:
-        where = "inside the extent" if req.extent else "with coordinates and a velocity"
-        raise PointError(f"{src.label}: no points {where} (of {summary.points} read); nothing was written")
-    return _write(job, sums, medians, summary, progress, is_cancelled)
+    with Run(progress=progress, is_cancelled=is_cancelled) as run:
+        for batch in src.batches(cols.wanted, (lambda f: progress(0.8 * f)) if progress else None):
+            run.check()
+            summary.points += batch.x.size
+            keys, values = _batch_cells(job, cols, batch, ct)
+            if keys.size == 0:
+                continue
+            sums.add(keys, values)
+            if medians is not None:
+                medians.append((keys, values["v"].astype(np.float32)))
+            summary.used += int(keys.size)
+        if summary.used == 0:
+            where = "inside the extent" if req.extent else "with coordinates and a velocity"
+            raise PointError(f"{src.label}: no points {where} (of {summary.points} read); nothing was written")
+        return _write(run, job, sums, medians, summary)
 
 
 def _grid(job, keys):
@@ -415,7 +411,8 @@ def _bands(job, cells, unit):
     return bands
 
 
-def _write(job, sums, medians, summary, progress, is_cancelled):
+def _write(run, job, sums, medians, summary):
+    """The outputs, created, written and committed through ``run``."""
     req, src = job.req, job.req.source
     grid, cols, rows = _grid(job, sums.keys)
     cells = _cell_values(job, sums, medians)
@@ -435,37 +432,33 @@ def _write(job, sums, medians, summary, progress, is_cancelled):
         paths["time series"] = req.output_timeseries
         specs["time series"] = [BandSpec(d.strftime("%Y%m%d"), ts_unit, {TAG_DATE: d.strftime("%Y%m%d")})
                                 for _, d in job.fields.dates] + [b for _, b in look]  # fmt: skip
-    writers = OutputSet(paths, grid, specs, _tags(job, src.unit), req.compression)
-    try:
+    writers = run.create(paths, specs, _tags(job, src.unit), req.compression, grid=grid)
 
-        def dense(values):
-            a = np.full((grid.height, grid.width), np.nan, dtype=np.float32)
-            a[rows[keep], cols[keep]] = values[keep]
-            return a
+    def dense(values):
+        a = np.full((grid.height, grid.width), np.nan, dtype=np.float32)
+        a[rows[keep], cols[keep]] = values[keep]
+        return a
 
-        _write_all(writers, bands, cells, dense, summary, is_cancelled)
-        summary.outputs = writers.commit()
-    except BaseException:
-        writers.abort()
-        raise
-    if progress is not None:
-        progress(1.0)
+    _write_all(run, writers, bands, cells, dense)
+    summary.limit = run.limit("velocity")
+    summary.outputs = run.commit()
+    run.report(1.0)
     return summary
 
 
-def _write_all(writers, bands, cells, dense, summary, is_cancelled):
-    """Every band of the track (and of its time series, when asked) into ``writers``."""
+def _write_all(run, writers, bands, cells, dense):
+    """Every band of the track (and of its time series, when asked) into ``writers``; the
+    velocity sampled for its colour limit."""
     look_arrays = dict(zip(ROLE_ENU, cells.get("look", ())))
     for i, (key, _) in enumerate(bands, start=1):
         a = dense(look_arrays[key] if key in look_arrays else cells[key])
         if key == "velocity":
-            finite = np.abs(a[np.isfinite(a)])
-            summary.limit = float(np.percentile(finite, COLOUR_PERCENTILE)) if finite.size else float("nan")
+            run.sample("velocity", a, stride=1)
         writers["output"].write(i, a, 0, 0)
         writers["output"].flush()
     if cells["dates"]:
         for i, values in enumerate(cells["dates"] + [look_arrays[r] for r in ROLE_ENU if look_arrays], start=1):
-            _cancel_check(is_cancelled)
+            run.check()
             writers["time series"].write(i, dense(values), 0, 0)
             writers["time series"].flush()
-    _cancel_check(is_cancelled)
+    run.check()

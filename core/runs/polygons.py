@@ -21,11 +21,12 @@ from ..io.gdal_mode import raises
 from ..io.grid import raster_info, transformer
 from ..io.model import RasterGeometry, RasterRef
 from ..io.points import LOOK, SIGMA, VELOCITY, PointError, PointSource, resolve_fields
-from ..io.reader import GeometryReader, GridReader
+from ..io.reader import GeometryReader
 from ..plan.tracks import TrackInput, resolve
 from ..samplers.area import in_polygon, mean_unit_vector, points_in_polygons, polygon_shape, sample_areas, summarise
 from ..solve.inversion import DEFAULT_MAX_CONDITION, TrackBlock, invert
 from ..solve.resolvable import UNRESOLVED, nothing_resolved
+from .lifecycle import Run
 
 
 @dataclass
@@ -100,20 +101,11 @@ def raster_stats(inp: TrackInput, polygons: list, crs_wkt: str, statistic: int) 
     r = resolve(inp)
     grid = raster_info(inp.path, f"{inp.name} track").grid()
     ct = transformer(crs_wkt, grid.crs_wkt)
-    readers = []
-
-    def open_reader(ref):
-        readers.append(GridReader(ref, grid, "nearest"))
-        return readers[-1]
-
-    try:
-        data = open_reader(r.spec.velocity)
-        sig = open_reader(r.spec.sigma) if isinstance(r.spec.sigma, RasterRef) else r.spec.sigma
-        geo = GeometryReader(r.spec.geometry, open_reader)
+    with Run(grid, "nearest") as run:
+        data = run.open(r.spec.velocity)
+        sig = run.open(r.spec.sigma) if isinstance(r.spec.sigma, RasterRef) else r.spec.sigma
+        geo = GeometryReader(r.spec.geometry, run.open)
         got = sample_areas((_area(grid, w, ct) for w in polygons), data, statistic, sig, geo)
-    finally:
-        for rd in readers:
-            rd.close()
     sign = geometry.sign_factor(r.spec.los_sign)
     stats = TrackStats(inp.name, got.value, got.count, got.spread, got.sigma, got.s, r.unit, sign, sig is not None)
     return stats, list(r.log) + [f"{inp.name} track: {_explain(r.spec.geometry)}"], list(r.warnings)

@@ -303,8 +303,9 @@ def joint_solve(tracks: list, dates: np.ndarray, reference_days: float, regulari
     two acquisitions of the pixel's mean variance. ``regularization`` is in years: the
     caller turns the user's dimensionless REGULARIZATION into it once (times the median
     interval between output dates), so that a row is a displacement like an increment; the
-    weighting by the increment's variance here is the row's weight, not a second scaling. The sigmas propagate the acquisitions'
-    errors through the smoothed estimate (the smoothing's own bias is not in them). NaN
+    weighting by the increment's variance here is the row's weight, not a second scaling.
+    The sigmas propagate the acquisitions' errors through the smoothed estimate (the
+    smoothing's own bias is not in them). NaN
     where a pixel has no increment or its system is singular.
 
     With single-valued geometry and sigmas, pixels sharing their valid acquisitions share
