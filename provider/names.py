@@ -67,8 +67,8 @@ DEFAULT_COMPRESSION_INDEX = [c[0] for c in COMPRESSIONS].index(DEFAULT_COMPRESSI
 OUTPUTS = {
     OUTPUT_EAST: (HORIZONTAL, "East velocity"),
     OUTPUT_UP: (UP, "Vertical velocity"),
-    OUTPUT_SIGMA_EAST: (SIGMA_HORIZONTAL, "East velocity standard deviation"),
-    OUTPUT_SIGMA_UP: (SIGMA_UP, "Vertical velocity standard deviation"),
+    OUTPUT_SIGMA_EAST: (SIGMA_HORIZONTAL, "East velocity propagated standard deviation"),
+    OUTPUT_SIGMA_UP: (SIGMA_UP, "Vertical velocity propagated standard deviation"),
     OUTPUT_QUALITY: (QUALITY, "Decomposition quality"),
 }
 
@@ -119,8 +119,8 @@ DEFAULT_REGULARIZATION = 1.0
 TS_OUTPUTS = {
     OUTPUT_EAST: (HORIZONTAL, "East displacement"),
     OUTPUT_UP: (UP, "Vertical displacement"),
-    OUTPUT_SIGMA_EAST: (SIGMA_HORIZONTAL, "East displacement standard deviation"),
-    OUTPUT_SIGMA_UP: (SIGMA_UP, "Vertical displacement standard deviation"),
+    OUTPUT_SIGMA_EAST: (SIGMA_HORIZONTAL, "East displacement propagated standard deviation"),
+    OUTPUT_SIGMA_UP: (SIGMA_UP, "Vertical displacement propagated standard deviation"),
 }
 
 # losdecomp:gnss_to_los, losdecomp:reference_to_gnss, losdecomp:compare_to_gnss (INPUT, BAND,

@@ -163,7 +163,7 @@ def test_outputs_are_loaded_and_styled_symmetric_about_zero(plugin, scene_paths,
     )
     layers = {lyr.name(): lyr for lyr in QgsProject.instance().mapLayers().values()}
     east, up = "East velocity (mm/year) · asc + desc", "Vertical velocity (mm/year) · asc + desc"
-    sigma = "Vertical velocity standard deviation (mm/year) · asc + desc"
+    sigma = "Vertical velocity propagated standard deviation (mm/year) · asc + desc"
     quality = [
         f"Decomposition quality: {d[0].lower()}{d[1:]}{' (mm/year)' if u is None else ''} · asc + desc"
         for _, d, u in QUALITY_BANDS

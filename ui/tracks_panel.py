@@ -167,7 +167,7 @@ class TracksPanel(Panel):
         self.metadata.pop(prefix, None)
         self.warnings.pop(prefix, None)
         self._widget(prefix, "SigmaLabel").setText(
-            self.tr("{} LOS standard deviation").format("Ascending" if prefix == "asc" else "Descending")
+            self.tr("{} LOS a-priori standard deviation").format("Ascending" if prefix == "asc" else "Descending")
         )
         for edit in (self._widget(prefix, "Heading"), self._widget(prefix, "Incidence")):
             self.auto.pop(edit.objectName(), None)

@@ -53,7 +53,7 @@ class VelocityAlgorithm(PlannedAlgorithm):
             text_parameter(n.STEP_DATES, "Step dates (comma-separated YYYY-MM-DD; an offset from each)", optional=True),
             compression_parameter(),
             QgsProcessingParameterRasterDestination(n.OUTPUT, tr("Velocity")),
-            optional_raster_output(n.OUTPUT_SIGMA, "Standard deviation of the velocity"),
+            optional_raster_output(n.OUTPUT_SIGMA, "Fit standard deviation of the velocity"),
         ])  # fmt: skip
 
     def request(self, parameters, context):
@@ -78,6 +78,6 @@ class VelocityAlgorithm(PlannedAlgorithm):
         register_product(context, result[velocity_run.VELOCITY], what, tracks)
         if result.get(velocity_run.SIGMA):
             register_product(
-                context, result[velocity_run.SIGMA], f"Standard deviation of the {what}", tracks, MAGNITUDE
+                context, result[velocity_run.SIGMA], f"Fit standard deviation of the {what}", tracks, MAGNITUDE
             )
         return {n.OUTPUT: result[velocity_run.VELOCITY], n.OUTPUT_SIGMA: result.get(velocity_run.SIGMA)}
