@@ -162,6 +162,16 @@ class LosDecompAlgorithm(QgsProcessingAlgorithm):
     def process(self, parameters, context, feedback):
         raise NotImplementedError
 
+    def unknown_parameters(self, parameters: dict) -> list:
+        """A warning per parameter name this algorithm does not define: qgis_process and
+        scripts pass a misspelt or foreign name (another algorithm's option) silently, and
+        the user would believe it applied."""
+        known = {p.name() for p in self.parameterDefinitions()}
+        return [
+            f"{name}: not a parameter of {self.id() or 'losdecomp:' + self.NAME}; it was ignored"
+            for name in sorted(set(parameters) - known)
+        ]
+
     def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS's name)
         ok, msg = super().checkParameterValues(parameters, context)
         if not ok:
@@ -174,6 +184,8 @@ class LosDecompAlgorithm(QgsProcessingAlgorithm):
         return True, ""
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS's name)
+        for line in self.unknown_parameters(parameters):
+            warn(feedback, line)
         try:
             with gdal_mode.raising():
                 return self.process(parameters, context, feedback)
