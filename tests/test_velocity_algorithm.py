@@ -174,3 +174,31 @@ def test_the_core_fit_matches_the_algorithm(plugin, stacks):
     y = np.stack([read_band(asc, i).ravel() for i in range(1, 61)])
     vel, _, _ = v.fit(y, v.design_matrix(epochs, v.LINEAR, []))
     np.testing.assert_allclose(read_band(res["OUTPUT"]).ravel(), vel, atol=1e-5)
+
+
+def test_a_velocity_carries_its_sigma_into_decompose(plugin, stacks):
+    """velocity -> decompose chains (models, qgis_process) give sigmas without ASC_SIGMA /
+    DESC_SIGMA: the velocity names its OUTPUT_SIGMA file (INSAR_SIGMA_FILE), each its own,
+    though both tracks' files share a folder; without one, the refusal says how to get it."""
+    from qgis.core import QgsProcessingException
+
+    asc, desc, _, _, tmp = stacks
+    outs = {}
+    for name, path in (("asc", asc), ("desc", desc)):
+        res, _ = run_logged("losdecomp:velocity", {"INPUT": path, "OUTPUT": str(tmp / f"v_{name}.tif"),
+                            "OUTPUT_SIGMA": str(tmp / f"sigma_{name}.tif")})  # fmt: skip
+        outs[name] = res["OUTPUT"]
+        ds = gdal.Open(res["OUTPUT"])
+        assert ds.GetMetadataItem("INSAR_SIGMA_FILE") == f"sigma_{name}.tif"
+        ds = None
+    res, log = run_logged("losdecomp:decompose", {"ASCENDING": outs["asc"], "DESCENDING": outs["desc"],
+                          "OUTPUT_EAST": str(tmp / "e.tif"), "OUTPUT_UP": str(tmp / "u.tif"),
+                          "OUTPUT_SIGMA_UP": str(tmp / "su.tif")})  # fmt: skip
+    assert "sigma_asc.tif" in log and "sigma_desc.tif" in log
+    sigma_up = read_band(res["OUTPUT_SIGMA_UP"])
+    assert np.isfinite(sigma_up).any() and (sigma_up[np.isfinite(sigma_up)] > 0).all()
+    res, _ = run_logged("losdecomp:velocity", {"INPUT": asc, "OUTPUT": str(tmp / "v_plain.tif")})
+    with pytest.raises(QgsProcessingException, match="make its velocity with losdecomp:velocity and OUTPUT_SIGMA"):
+        run_logged("losdecomp:decompose", {"ASCENDING": res["OUTPUT"], "DESCENDING": outs["desc"],
+                   "OUTPUT_EAST": str(tmp / "e2.tif"), "OUTPUT_UP": str(tmp / "u2.tif"),
+                   "OUTPUT_SIGMA_UP": str(tmp / "su2.tif")})  # fmt: skip

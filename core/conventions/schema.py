@@ -20,6 +20,10 @@ TAG_PREFIX = "INSAR_"
 # dataset level, written by losdecomp:velocity and the imports: first/last acquisition used
 # (YYYY-MM-DD/YYYY-MM-DD) and the median interval between acquisitions, in days
 TAG_WINDOW, TAG_REPEAT_DAYS = "LOSDECOMP_WINDOW", "LOSDECOMP_REPEAT_DAYS"
+# dataset level: the file that holds this raster's standard deviation (band 1), relative to
+# the raster's folder; written by losdecomp:velocity beside OUTPUT_SIGMA, so that a velocity
+# carries its sigma into losdecomp:decompose (named, never guessed from the folder)
+TAG_SIGMA_FILE = "INSAR_SIGMA_FILE"
 
 ROLE_VELOCITY, ROLE_STD = "velocity", "velocity_std"
 ROLE_ENU = ("los_east", "los_north", "los_up")

@@ -24,7 +24,9 @@ def check_outputs(job: Job) -> None:
     if (SIGMA_HORIZONTAL in wanted or SIGMA_UP in wanted) and any(t.sigma is None for t in job.tracks):
         missing = ", ".join(t.name for t in job.tracks if t.sigma is None)
         raise ValueError(
-            f"the standard-deviation outputs need a standard deviation for every track ({missing} has none)"
+            f"the standard-deviation outputs need a standard deviation for every track ({missing} has none): give "
+            "its sigma raster (ASC_SIGMA, DESC_SIGMA, EXTRA_SIGMAS), or make its velocity with losdecomp:velocity "
+            "and OUTPUT_SIGMA (the velocity then names its sigma file)"
         )
     check_outputs_paths(wanted, input_refs(job))
 

@@ -4,6 +4,7 @@ decomposition reads it with no angle typed."""
 
 import datetime
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -11,7 +12,7 @@ import numpy as np
 from osgeo import gdal
 
 from ..conventions import units
-from ..conventions.schema import ROLE_ENU, ROLE_STD, ROLE_VELOCITY, TAG_ROLE, TAG_UNIT, track_tags
+from ..conventions.schema import ROLE_ENU, ROLE_STD, ROLE_VELOCITY, TAG_ROLE, TAG_SIGMA_FILE, TAG_UNIT, track_tags
 from ..conventions.uncertainty import FIT, OMITS, TAG_SIGMA_KIND, label
 from ..conventions.version import SOFTWARE
 from ..io import products
@@ -144,6 +145,9 @@ def _tags(md, job):
     )
     if not job.unit:
         tags.pop(TAG_UNIT, None)
+    sigma, velocity = job.outputs.get(SIGMA), job.outputs.get(VELOCITY)
+    if sigma and velocity:  # the velocity names its sigma file, so decompose weighs with it
+        tags[TAG_SIGMA_FILE] = os.path.relpath(os.path.abspath(sigma), os.path.dirname(os.path.abspath(velocity)))
     return tags
 
 

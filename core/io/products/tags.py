@@ -1,6 +1,8 @@
 """The plugin's own GeoTIFF tags (``schema``): written by its imports and outputs, or by
 anyone who tags a raster by hand."""
 
+import os
+
 from osgeo import gdal
 
 from ...conventions import dates, geometry
@@ -16,6 +18,7 @@ from ...conventions.schema import (
     TAG_REF_Y,
     TAG_REPEAT_DAYS,
     TAG_ROLE,
+    TAG_SIGMA_FILE,
     TAG_UNIT,
     TAG_WINDOW,
 )
@@ -54,7 +57,19 @@ def read(src: Source, md: TrackMetadata) -> None:
     if x is not None and y is not None:
         md.reference = Found((x, y), f"{where} {TAG_REF_X}/{TAG_REF_Y}")
     _read_band_roles(src, md)
+    _read_sigma_file(src, md)
     _read_window(src, md)
+
+
+def _read_sigma_file(src, md):
+    """The sigma raster a velocity names (``INSAR_SIGMA_FILE``), when no band holds one and
+    the file is there (it is not the raster itself)."""
+    name = (src.tags.get(TAG_SIGMA_FILE) or "").strip()
+    if not name or md.sigma is not None:
+        return
+    path = os.path.join(os.path.dirname(os.path.abspath(src.path)), name)
+    if os.path.isfile(path) and os.path.realpath(path) != os.path.realpath(src.path):
+        md.sigma = Found(RasterRef(path, 1, src.ref_label("std")), f"{src.name} metadata {TAG_SIGMA_FILE} ({name})")
 
 
 def _read_window(src, md):
