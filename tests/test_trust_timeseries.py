@@ -321,3 +321,49 @@ def test_the_spatial_options_reach_the_algorithm_with_their_values(plugin, tmp_p
                                                              "OUTPUT_EAST": str(tmp_path / "e2.tif"),
                                                              "OUTPUT_UP": str(tmp_path / "u2.tif")})  # fmt: skip
     assert "known north velocity removed from every track (constant 12.99" in log, log[-3000:]
+
+
+# --- found in review --------------------------------------------------------------------
+
+
+def test_method1_does_without_a_track_where_its_geometry_is_nodata():
+    """Three tracks, the third's per-pixel geometry nodata on some pixels: method 1 solved
+    none of those pixels (a NaN geometry poisoned the guard), though the other two resolve
+    them, as invert (method 0) does."""
+    days = np.arange(0.0, 240.0, 12.0)
+    p = 20
+    s3 = [np.full(p, c) for c in geometry.from_heading_incidence(350.0, 44.0)]
+    s3[0][:5] = np.nan
+    s3[2][:5] = np.nan
+    truth_e, truth_u = 4.0, -7.0
+    tracks = []
+    for s, shift in ((S_ASC, 0.0), (S_DESC, 4.0), (s3, 8.0)):
+        t = (days + shift)[:, None] / 365.25
+        y = (np.asarray(s[0]) * truth_e + np.asarray(s[2]) * truth_u) * t * np.ones((1, p))
+        tracks.append((days + shift, np.nan_to_num(y, nan=1.0), s[0], s[2], None))
+    east, up, _, _ = tsd.joint_solve(tracks, days, 0.0, 0.01)
+    np.testing.assert_allclose(up[1:], np.broadcast_to(truth_u * days[1:, None] / 365.25, up[1:].shape), atol=1e-3)
+    np.testing.assert_allclose(east[1:], np.broadcast_to(truth_e * days[1:, None] / 365.25, up[1:].shape), atol=1e-3)
+
+
+def test_a_north_raster_in_the_tracks_unit_per_year_is_taken_beside_displacement_stacks(moving_north):
+    """The tracks are displacements (mm): a north velocity raster in mm/year was refused as
+    not convertible to mm, and one mislabelled mm was taken as it was."""
+    tracks, (ve, vn, vu), tmp = moving_north
+    for unit, scale in (("mm/year", 1.0), ("m/year", 1e-3)):
+        path = str(tmp / f"north_{unit.replace('/', '_')}.tif")
+        scene.write_raster(path, np.full(SHAPE, vn * scale, np.float32), 32611, GT, float("nan"), None, unit)
+        job, out = run(tmp, tracks, method=tsd.INTERPOLATE, north_velocity=path)
+        t = np.array([(d - job.reference).days / 365.25 for d in job.dates])[:, None, None]
+        np.testing.assert_allclose(out["up"], np.broadcast_to(vu * t, out["up"].shape), atol=2e-3)
+
+
+@pytest.mark.parametrize("method", [tsd.INTERPOLATE, tsd.JOINT])
+def test_a_north_sigma_alone_is_the_assumed_zeros_uncertainty_not_dropped(moving_north, method):
+    """NORTH_SIGMA without a north velocity was ignored in silence: it is now north 0 +/- sigma."""
+    tracks, _, tmp = moving_north
+    outputs = ("up", "sigma_up")
+    job, with_sigma = run(tmp, tracks, outputs, method=method, north_sigma=20.0, regularization=0.01)
+    _, without = run(tmp, tracks, outputs, method=method, regularization=0.01)
+    assert any("assumed zero with NORTH_SIGMA 20" in line for line in job.log)
+    assert np.nanmax(with_sigma["sigma_up"][-1] - without["sigma_up"][-1]) > 0.1

@@ -1,6 +1,8 @@
 """The base of the dialog's panels that work on widgets of ``dialog.ui``: a panel declares
 the widgets it uses as annotated attributes and takes them from the form by name."""
 
+import inspect
+
 from qgis.PyQt.QtCore import QObject, pyqtSignal
 from qgis.PyQt.QtWidgets import QWidget
 
@@ -10,7 +12,9 @@ def declared_widgets(cls) -> list:
     names = []
     for klass in reversed(cls.__mro__):
         if issubclass(klass, Panel) and klass is not Panel:
-            names += [name for name in vars(klass).get("__annotations__", {}) if name not in names]
+            # not vars(klass)["__annotations__"]: from Python 3.14 a class's annotations are
+            # made on demand (PEP 649) and are not in its __dict__
+            names += [name for name in inspect.get_annotations(klass) if name not in names]
     return names
 
 

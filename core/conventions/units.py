@@ -52,3 +52,10 @@ def factor(from_unit: str, to_unit: str) -> Optional[float]:
     if a[1] is not None:
         f *= b[1] / a[1]
     return f
+
+
+def per_year(unit: str) -> str:
+    """The rate of a displacement unit (``mm`` -> ``mm/year``); a rate or an unknown unit
+    unchanged: a known north velocity beside displacement time series is a rate."""
+    parsed = parse(unit)
+    return f"{normalise(unit)}/year" if parsed is not None and parsed[1] is None else (unit or "")

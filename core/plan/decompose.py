@@ -90,7 +90,7 @@ def _check_options(req):
     if not (req.max_condition and req.max_condition >= 1):
         raise ValueError(f"the condition-number threshold must be at least 1, not {req.max_condition}")
     creation_options(req.compression)  # an unknown name fails here, before any work
-    if req.north_velocity is not None and req.horizontal_azimuth is not None:
+    if (req.north_velocity is not None or req.north_sigma is not None) and req.horizontal_azimuth is not None:
         raise ValueError(
             "a known north velocity and a horizontal azimuth cannot be combined: "
             "the azimuth option already fixes the horizontal direction"
@@ -203,14 +203,20 @@ def _north_raster(path, unit, log, warnings):
     return RasterRef(vpath, 1, f"north velocity {path}", scale or 1.0)
 
 
-def north_spec(req: Request, c: Checked, log: list, warnings: list) -> Optional[NorthSpec]:
-    """The known north velocity of ``req`` (None: assumed zero), said in the log."""
-    if req.north_velocity is None:
+def north_spec(req: Request, c: Checked, log: list, warnings: list, unit: Optional[str] = None) -> Optional[NorthSpec]:
+    """The known north velocity of ``req`` (None: assumed zero), said in the log; ``unit`` is
+    the unit it is expressed in (the tracks' unit by default; their unit per year beside
+    displacement time series). A NORTH_SIGMA without a north velocity is the assumed zero's
+    uncertainty: north 0 +/- that sigma, not dropped."""
+    unit = c.unit if unit is None else unit
+    if req.north_velocity is None and req.north_sigma is None:
         log.append("north: north velocity assumed zero (near-polar orbits do not resolve it)")
         return None
-    v = req.north_velocity
-    v = _north_raster(v, c.unit, log, warnings) if isinstance(v, str) else float(v)
-    log.append(f"north: known north velocity removed from every track ({_describe(v)}, unit {c.unit or 'as tracks'})")
+    v = 0.0 if req.north_velocity is None else req.north_velocity
+    if req.north_velocity is None:
+        log.append(f"north: assumed zero with NORTH_SIGMA {req.north_sigma:g} {unit} as its uncertainty")
+    v = _north_raster(v, unit, log, warnings) if isinstance(v, str) else float(v)
+    log.append(f"north: known north velocity removed from every track ({_describe(v)}, unit {unit or 'as tracks'})")
     typical = abs(v) if not isinstance(v, RasterRef) else float(np.nanmedian(np.abs(sample(v))))
     for r in c.resolved:
         sn = getattr(r.spec.geometry, "s_north", None)

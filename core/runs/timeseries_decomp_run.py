@@ -10,7 +10,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from ..conventions import dates as dates_
-from ..conventions import uncertainty
+from ..conventions import uncertainty, units
 from ..conventions.geometry import sign_factor
 from ..conventions.schema import TAG_ASSUMPTION, TAG_DATE
 from ..conventions.version import SOFTWARE
@@ -114,7 +114,7 @@ def plan(req: TimeSeriesRequest) -> TimeSeriesJob:
     outputs = {k: v for k, v in req.base.outputs.items() if k in (HORIZONTAL, UP, SIGMA_HORIZONTAL, SIGMA_UP)}
     job = TimeSeriesJob(req, tracks, checked.grid, checked.unit, checked.weighted, out_dates, reference, outputs,
                         log=list(checked.log), warnings=list(checked.warnings))  # fmt: skip
-    job.north = north_spec(req.base, checked, job.log, job.warnings)
+    job.north = north_spec(req.base, checked, job.log, job.warnings, units.per_year(checked.unit))
     job.area = reference_area(req.base, checked.grid, job.log)
     if job.area is not None:
         job.log[-1] += ", date by date (each date's median there subtracted from that date)"

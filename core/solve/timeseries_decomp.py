@@ -333,7 +333,8 @@ def joint_resolvable(tracks: list, dates: np.ndarray, max_condition: float = DEF
     guard = LookGuard((p,), max_condition)
     for epochs, values, s_h, s_up, _ in tracks:
         inside = (epochs >= dates[0]) & (epochs <= dates[-1])
-        guard.add(s_h, s_up, np.count_nonzero(np.isfinite(values[inside]), axis=0) >= 2)
+        seen = np.isfinite(np.asarray(s_h, dtype=float) + np.asarray(s_up, dtype=float))  # nodata geometry: absent
+        guard.add(s_h, s_up, (np.count_nonzero(np.isfinite(values[inside]), axis=0) >= 2) & seen)
     return guard.resolvable()
 
 
@@ -376,10 +377,13 @@ def _joint_terms(track, dates, p):
     epochs, values, s_east, s_up, sigma = track
     H = displacement_design(epochs, dates)
     inside = (epochs >= dates[0]) & (epochs <= dates[-1])
-    valid = np.isfinite(values) & inside[:, None]
     var = np.broadcast_to(np.square(sigma) if sigma is not None else 1.0, (p,)).astype(float)
     se = np.broadcast_to(np.asarray(s_east, dtype=float), (p,))
     su = np.broadcast_to(np.asarray(s_up, dtype=float), (p,))
+    # a pixel where the track's geometry is nodata does without the track, as in invert
+    usable = np.isfinite(se + su + var) & (var > 0)
+    valid = np.isfinite(values) & inside[:, None] & usable[None, :]
+    se, su, var = (np.where(usable, x, fill) for x, fill in ((se, 0.0), (su, 0.0), (var, 1.0)))
     return H, valid, var, valid / var[None, :], se, su
 
 
