@@ -19,7 +19,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..conventions.dates import DAYS_PER_YEAR
+from ..conventions.dates import DAYS_PER_YEAR, repeated
 from .patterns import large_groups
 from .resolvable import DEFAULT_MAX_CONDITION, LookGuard
 from .velocity import TimeSeriesError
@@ -34,7 +34,7 @@ def check_track_dates(name: str, epochs: list) -> None:
     no date twice."""
     if len(epochs) < 2:
         raise TimeSeriesError(f"{name} track: a time series needs at least two acquisitions, it has {len(epochs)}")
-    twice = sorted({a for a, b in zip(epochs, epochs[1:]) if a == b})
+    twice = repeated(epochs)
     if twice:
         raise TimeSeriesError(f"{name} track: the time series has the same date twice: {', '.join(map(str, twice))}")
 
