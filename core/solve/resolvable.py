@@ -4,10 +4,11 @@ directions resolve a horizontal and a vertical component.
 A pixel (or polygon, or cell) is resolvable when at least two tracks are valid there, at
 least one looks one way along the solved horizontal direction and one the other way, and
 cond(G) of their unit sensitivities (unweighted, as the quality band reports it) is at
-most ``max_condition``. The single-epoch decomposition (every solver of
-``inversion.invert``), both time-series methods, polygons and points all ask
-:class:`LookGuard`; a path that refuses before reading pixels uses :func:`refusal` for its
-words, so that every path says the same.
+most ``max_condition``. That rule is :func:`decide`: the solvers of ``inversion.invert``
+(the single-epoch decomposition, time-series method 0, polygons, points) call it on the
+sums they accumulate anyway, the joint method through :class:`LookGuard`; a path that
+refuses before reading pixels uses :func:`refusal` for its words, so that every path says
+the same.
 
 numpy only.
 """
