@@ -367,3 +367,20 @@ def test_a_north_sigma_alone_is_the_assumed_zeros_uncertainty_not_dropped(moving
     _, without = run(tmp, tracks, outputs, method=method, regularization=0.01)
     assert any("assumed zero with NORTH_SIGMA 20" in line for line in job.log)
     assert np.nanmax(with_sigma["sigma_up"][-1] - without["sigma_up"][-1]) > 0.1
+
+
+def test_a_date_without_a_valid_reference_pixel_is_said(plugin, tmp_path):
+    """With REFERENCE_POINT, a track's date with nodata at the reference was left out in
+    silence; it is right to leave it out, and now the run says which dates."""
+    from conftest import run_logged
+
+    stack = stack_of(S_ASC, ASC_DATES, 3, 0, -5)
+    stack[4, 20, 10] = np.nan  # the reference pixel on the fifth date
+    asc = write_stack(tmp_path / "asc.tif", stack, ASC_DATES, ASC_TAGS)
+    desc = write_stack(tmp_path / "desc.tif", stack_of(S_DESC, DESC_DATES, 3, 0, -5), DESC_DATES, DESC_TAGS)
+    point = f"{GT[0] + 10.5 * GT[1]},{GT[3] + 20.5 * GT[5]} [EPSG:32611]"
+    _, log = run_logged("losdecomp:decompose_timeseries", {"ASCENDING": asc, "DESCENDING": desc,
+                        "REFERENCE_POINT": point, "OUTPUT_EAST": str(tmp_path / "e.tif"),
+                        "OUTPUT_UP": str(tmp_path / "u.tif")})  # fmt: skip
+    assert f"WARNING: ascending track: no valid pixel in the reference area on 1 date(s) ({ASC_DATES[4]})" in log
+    assert "descending track: no valid pixel in the reference area" not in log

@@ -220,9 +220,10 @@ class _Reader:
         self.epochs = [d for _, d in track.bands]
         self.offsets = None
 
-    def reference(self, area, name):
+    def reference(self, area, name) -> list:
         """Each date's median over the reference area, subtracted from that date at every
-        read; a date with no valid pixel there is dropped (NaN) for this track."""
+        read; a date with no valid pixel there is dropped (NaN) for this track, and said
+        (the returned warnings)."""
         values = self.stack.read(*area.window).reshape(len(self.epochs), -1) * self.sign
         inside = values[:, area.mask.ravel()]
         with np.errstate(all="ignore"), warnings_.catch_warnings():
@@ -231,6 +232,10 @@ class _Reader:
         if np.isnan(self.offsets).all():
             raise ReferenceAreaError(f"{name} track: no valid pixel in the reference area ({area.description}) "
                                      "at any date")  # fmt: skip
+        lost = [d.isoformat() for d, off in zip(self.epochs, self.offsets[:, 0]) if np.isnan(off)]
+        shown = ", ".join(lost[:10]) + (f" and {len(lost) - 10} more" if len(lost) > 10 else "")
+        return [f"{name} track: no valid pixel in the reference area on {len(lost)} date(s) ({shown}): those "
+                "acquisitions are left out (interpolated across where the gap rule allows)"] if lost else []
 
     def read(self, win):
         values = self.stack.read(*win).reshape(len(self.epochs), -1)
@@ -335,9 +340,10 @@ def _pixels(block, part):
 @raises
 def run(job: TimeSeriesJob, progress: Optional[Callable] = None, is_cancelled: Optional[Callable] = None) -> dict:
     """Invert every window; outputs appear only when complete (nothing on failure).
-    Returns {product: path} and the count of resolved pixel-dates under ``resolved``."""
+    Returns {product: path}, the count of resolved pixel-dates under ``resolved`` and what
+    the run found to warn about (dates without a reference) under ``warnings``."""
     base = job.req.base
-    resolved = 0
+    resolved, said = 0, []
     with Run(job.grid, base.resampling, progress, is_cancelled) as run_:
 
         def open_reader(ref, bands=None):
@@ -346,7 +352,7 @@ def run(job: TimeSeriesJob, progress: Optional[Callable] = None, is_cancelled: O
         writers = run_.create(job.outputs, _band_specs(job), job.tags, base.compression)
         readers = [_Reader(t, open_reader, job.north) for t in job.tracks]
         for reader, track in zip(readers, job.tracks) if job.area is not None else ():
-            reader.reference(job.area, track.spec.name)
+            said += reader.reference(job.area, track.spec.name)
         solve = _solve_interpolated if job.req.method == tsd.INTERPOLATE else _solve_joint
 
         def compute(win, blocks):
@@ -364,4 +370,4 @@ def run(job: TimeSeriesJob, progress: Optional[Callable] = None, is_cancelled: O
         run_.stream(list(windows(job.grid, BLOCK_PIXELS)), lambda win: [r.read(win) for r in readers], compute, write)
         if resolved == 0:
             raise NoResult(nothing_resolved(when=" at any date"))
-        return dict(run_.commit(), resolved=resolved)
+        return dict(run_.commit(), resolved=resolved, warnings=said)

@@ -11,7 +11,7 @@ from ...core.plan.naming import layer_name
 from ...core.runs import timeseries_decomp_run as run_ts
 from ...core.solve.velocity import parse_date
 from .. import names as n
-from ..base import PlannedAlgorithm, tr
+from ..base import PlannedAlgorithm, tr, warn
 from ..parameters import enum_parameter, integer_parameter, number_parameter
 from ..styling import register_outputs
 from ..velocity_maps.decompose import LOAD_ORDER, DecomposeAlgorithm
@@ -95,6 +95,8 @@ class DecomposeTimeSeriesAlgorithm(PlannedAlgorithm, DecomposeAlgorithm):
 
     def results(self, job, result, parameters, context, feedback):
         feedback.pushInfo(f"resolved {result['resolved']} pixel-dates over {len(job.dates)} dates")
+        for line in result.get("warnings", []):
+            warn(feedback, line)
         results, layers = {}, {}
         short = "interpolated in time" if job.req.method == 0 else "joint inversion in time"
         note = f"since {job.reference}, {short}, {len(job.dates)} dates"
