@@ -3,7 +3,6 @@ up displacement time series on common dates, block by block across all their ban
 
 import datetime
 import json
-import warnings as warnings_
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -13,6 +12,7 @@ from ..conventions import dates as dates_
 from ..conventions import uncertainty, units
 from ..conventions.geometry import sign_factor
 from ..conventions.schema import TAG_ASSUMPTION, TAG_DATE
+from ..conventions.uncertainty import MEDIAN
 from ..conventions.version import SOFTWARE
 from ..io.gdal_mode import raises
 from ..io.model import (
@@ -29,6 +29,7 @@ from ..io.products.timeseries import band_dates
 from ..io.reader import GeometryReader, GridReader
 from ..io.writer import BandSpec
 from ..plan.decompose import Request, check, north_spec, reference_area
+from ..samplers.area import sample
 from ..samplers.reference import ReferenceAreaError
 from ..solve import timeseries_decomp as tsd
 from ..solve.inversion import TrackBlock, horizontal_sensitivity, invert
@@ -224,11 +225,8 @@ class _Reader:
         """Each date's median over the reference area, subtracted from that date at every
         read; a date with no valid pixel there is dropped (NaN) for this track, and said
         (the returned warnings)."""
-        values = self.stack.read(*area.window).reshape(len(self.epochs), -1) * self.sign
-        inside = values[:, area.mask.ravel()]
-        with np.errstate(all="ignore"), warnings_.catch_warnings():
-            warnings_.simplefilter("ignore", RuntimeWarning)
-            self.offsets = np.nanmedian(inside, axis=1).astype(values.dtype)[:, None]
+        medians = sample(area, self.stack, MEDIAN).value  # one per band, the window read once
+        self.offsets = (self.sign * np.asarray(medians)).astype(np.float32)[:, None]
         if np.isnan(self.offsets).all():
             raise ReferenceAreaError(f"{name} track: no valid pixel in the reference area ({area.description}) "
                                      "at any date")  # fmt: skip
