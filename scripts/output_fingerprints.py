@@ -65,15 +65,8 @@ D = datetime.date
 # --- small helpers ----------------------------------------------------------------------
 
 
-def srs(epsg):
-    s = osr.SpatialReference()
-    s.ImportFromEPSG(epsg)
-    s.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    return s
-
-
 def transform(xs, ys, src, dst):
-    ct = osr.CoordinateTransformation(srs(src), srs(dst))
+    ct = osr.CoordinateTransformation(scene.srs_of(src), scene.srs_of(dst))
     pts = np.array(ct.TransformPoints(np.column_stack([np.ravel(xs), np.ravel(ys)])))
     return pts[:, 0], pts[:, 1]
 
@@ -121,7 +114,7 @@ def write_stack(path, stack, dates, epsg, gt, metadata=None, unit="mm"):
 
 def write_polygons(path, epsg, rings, names):
     ds = ogr.GetDriverByName("GPKG").CreateDataSource(path)
-    layer = ds.CreateLayer("polygons", srs(epsg), ogr.wkbPolygon)
+    layer = ds.CreateLayer("polygons", scene.srs_of(epsg), ogr.wkbPolygon)
     layer.CreateField(ogr.FieldDefn("name", ogr.OFTString))
     for ring, name in zip(rings, names):
         f = ogr.Feature(layer.GetLayerDefn())

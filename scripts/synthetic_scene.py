@@ -36,7 +36,8 @@ def truth(x, y):
     return east, np.zeros_like(east), up
 
 
-def _srs(epsg):
+def srs_of(epsg: int) -> osr.SpatialReference:
+    """The spatial reference of an EPSG code, x = easting or longitude."""
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(epsg)
     srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
@@ -49,7 +50,7 @@ def pixel_centres_in_truth_crs(epsg, gt, width, height):
     y = gt[3] + rows * gt[5]
     if epsg == TRUTH_EPSG:
         return x, y
-    ct = osr.CoordinateTransformation(_srs(epsg), _srs(TRUTH_EPSG))
+    ct = osr.CoordinateTransformation(srs_of(epsg), srs_of(TRUTH_EPSG))
     pts = np.array(ct.TransformPoints(np.column_stack([x.ravel(), y.ravel()])))
     return pts[:, 0].reshape(x.shape), pts[:, 1].reshape(x.shape)
 
@@ -65,7 +66,7 @@ def write_raster(path, array, epsg, gt, nodata=None, metadata=None, unit="mm/yea
     dtype = gdal.GDT_Float32 if array.dtype.kind == "f" else gdal.GDT_Int16
     ds = gdal.GetDriverByName("GTiff").Create(path, width, height, len(bands), dtype, ["COMPRESS=DEFLATE", "TILED=YES"])
     ds.SetGeoTransform(gt)
-    ds.SetProjection(_srs(epsg).ExportToWkt())
+    ds.SetProjection(srs_of(epsg).ExportToWkt())
     if metadata:
         ds.SetMetadata(metadata)
     for i, b in enumerate(bands, start=1):
@@ -99,7 +100,7 @@ def make_scene(out_dir, size_km=20.0, asc_pixel_m=100.0, desc_pixel_deg=0.0012, 
     asc = track_los(TRUTH_EPSG, gt_asc, n_asc, n_asc, **ASC, noise=noise, seed=1)
 
     # The descending track: geographic, shifted north-east so the overlap is partial.
-    ct = osr.CoordinateTransformation(_srs(TRUTH_EPSG), _srs(4326))
+    ct = osr.CoordinateTransformation(srs_of(TRUTH_EPSG), srs_of(4326))
     lon0, lat0, _ = ct.TransformPoint(CENTRE[0] - half * 0.8, CENTRE[1] + half * 1.2)
     lon1, lat1, _ = ct.TransformPoint(CENTRE[0] + half * 1.2, CENTRE[1] - half * 0.8)
     nx = int(round((lon1 - lon0) / desc_pixel_deg))

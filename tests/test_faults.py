@@ -27,7 +27,7 @@ def write_track(folder, name, heading, incidence, tiled=False):
     path = str(folder / f"{name}.tif")
     ds = gdal.GetDriverByName("GTiff").Create(path, SHAPE[1], SHAPE[0], 1, gdal.GDT_Float32, ["TILED=YES"] * tiled)
     ds.SetGeoTransform(GT)
-    ds.SetProjection(scene._srs(32611).ExportToWkt())
+    ds.SetProjection(scene.srs_of(32611).ExportToWkt())
     ds.SetMetadata(tags)
     ds.GetRasterBand(1).WriteArray(los.astype(np.float32))
     ds.GetRasterBand(1).SetNoDataValue(float("nan"))

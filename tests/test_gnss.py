@@ -226,7 +226,7 @@ def test_stations_outside_on_nodata_or_incomplete_are_reported_not_fatal(field_t
     u = u.copy()
     columns = {"name": ["in", "strip", "away", "noup", "in2"], "east": e, "north": n,
                "up": [u[0], u[1], u[2], "", u[4]]}  # fmt: skip
-    stations = gnss_stations.from_columns(columns, sx, sy, scene._srs(EPSG).ExportToWkt(), {}, unit="mm/year")
+    stations = gnss_stations.from_columns(columns, sx, sy, scene.srs_of(EPSG).ExportToWkt(), {}, unit="mm/year")
     cmp_ = gnss_run.compare_los(gnss_run.GnssRequest(TrackInput("d", field_tracks["desc"]), stations))
     assert cmp_.status == [gnss_run.OK, gnss_run.NO_DATA, gnss_run.OUTSIDE, gnss_run.MISSING, gnss_run.OK]
     text = "\n".join(cmp_.log)
