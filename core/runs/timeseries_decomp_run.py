@@ -273,8 +273,8 @@ def _solve_interpolated(job, blocks):
     sol = invert(tracks, horizontal_azimuth=azimuth, max_condition=max_condition)  # every date at once
     out = {HORIZONTAL: sol.horizontal, UP: sol.up, SIGMA_HORIZONTAL: sol.sigma_horizontal, SIGMA_UP: sol.sigma_up}
     if _north_sigma(job) and sol.sigma_up is not None:
-        unit = invert(responses, max_condition=max_condition)  # east/up of a unit north velocity
-        _add_north_sigma(out, unit.horizontal, unit.up, _north_sigma(job))
+        per_north = invert(responses, max_condition=max_condition)  # east/up of a unit north velocity
+        _add_north_sigma(out, per_north.horizontal, per_north.up, _north_sigma(job))
     return out
 
 
