@@ -409,3 +409,47 @@ def test_station_los_series_is_the_reusable_projection(scene):
     dates, values, sigma = gr.station_los_series(series, s_vector(), 1.0, "mm")
     assert np.allclose(values, scene["written"]["S003"] @ np.array(s_vector()) * 1000, atol=1e-3)
     assert dates.dtype == np.dtype("datetime64[D]") and np.isfinite(sigma).all()
+
+
+# through Processing
+
+
+def test_the_algorithm_writes_stations_table_pairs_and_plots(plugin, scene, tmp_path):
+    from test_gnss_algorithms import features
+
+    from conftest import run_logged
+
+    out, table, pairs, plots = (tmp_path / f for f in ("st.gpkg", "table.csv", "pairs.csv", "plots"))
+    res, log = run_logged("losdecomp:compare_timeseries_to_gnss", {
+        "INPUT": scene["stack"], "COMPONENT": 0, "GNSS": scene["folder"], "STEPS_FILE": scene["steps"],
+        "REFERENCE_STATION": "S000", "OUTPUT": str(out), "OUTPUT_TABLE": str(table), "OUTPUT_PAIRS": str(pairs),
+        "OUTPUT_PLOT": str(plots), "BINS": 5, "MAX_DISTANCE_KM": 40.0})  # fmt: skip
+    core = run(scene, steps_file=scene["steps"], reference_station="S000", bins=5, max_distance_km=40.0)
+    assert res["STATIONS"] == 11 and res["RMSE"] == pytest.approx(core.rmse)
+    assert res["MEDIAN_STATION_RMSE"] == pytest.approx(core.median_station_rmse)
+    assert res["REQUIREMENT_BINS"] == int((core.bins.count > 0).sum())
+    assert res["REQUIREMENT_BINS_PASSED"] == int(core.bins.passed.sum())
+    values, names = features(out)
+    assert [x for x in names if x != "fid"] == ["site", "rmse", "bias", "correlation", "epochs", "velocity_difference"]
+    rows, tnames = features(table)
+    assert [x for x in tnames if x != "fid"] == ["site", "date", "gnss", "insar", "residual", "gnss_sigma"]
+    assert len(rows) == 11 * len(INSAR_DATES)
+    prow, pnames = features(pairs)
+    assert {"site_i", "site_j", "distance_km", "residual"} <= set(pnames) and len(prow) == core.pairs.residual.size
+    assert (plots / "stations.png").stat().st_size > 1000 and (plots / "pairs.png").stat().st_size > 1000
+    assert "reference station S000" in log and "pairwise test" in log
+
+
+def test_the_algorithm_refuses_nothing_usable_and_leaves_no_output(plugin, scene, tmp_path):
+    import processing
+    from qgis.core import QgsProcessingException
+
+    far = [tenv3_line("FAR1", GNSS_START + datetime.timedelta(days=k), (0, 0, 0), (0.001,) * 3, (0, 0, 0), 10.0,
+                      20.0) for k in range(10)]  # fmt: skip
+    path = tmp_path / "FAR1.tenv3"
+    path.write_text(HEADER + "\n" + "\n".join(far) + "\n")
+    out = tmp_path / "st.gpkg"
+    with pytest.raises(QgsProcessingException, match="no GNSS station has both"):
+        processing.run("losdecomp:compare_timeseries_to_gnss", {"INPUT": scene["stack"], "GNSS": str(path),
+                       "OUTPUT": str(out), "OUTPUT_TABLE": str(tmp_path / "t.csv")})  # fmt: skip
+    assert not out.exists()
