@@ -11,6 +11,7 @@ import os
 from qgis.core import (
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFile,
     QgsProcessingParameterMapLayer,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
@@ -52,6 +53,14 @@ class RasterFileParameter(_TakenAsIs, QgsProcessingParameterRasterLayer):
 
 class RasterFilesParameter(_TakenAsIs, QgsProcessingParameterMultipleLayers):
     """A multiple-layer parameter that takes a list of file paths without loading them."""
+
+
+class FileOrFolderParameter(_TakenAsIs, QgsProcessingParameterFile):
+    """A file, or a folder of files, by its path (a file widget; a folder's path may be typed)."""
+
+    @staticmethod
+    def accepts(value) -> bool:
+        return isinstance(value, str) and bool(value) and os.path.exists(value)
 
 
 #: Files the plugin reads as point tables itself (QGIS would load a CSV without geometry).

@@ -5,6 +5,7 @@ import os
 from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
+from .gnss.compare_timeseries_to_gnss import CompareTimeseriesToGnssAlgorithm
 from .gnss.compare_to_gnss import CompareToGnssAlgorithm
 from .gnss.gnss_to_los import GnssToLosAlgorithm
 from .gnss.reference_to_gnss import ReferenceToGnssAlgorithm
@@ -24,7 +25,7 @@ ALGORITHMS = (
     DecomposeAlgorithm, ProjectSingleTrackAlgorithm, FillGapsAlgorithm,  # velocity_maps
     VelocityAlgorithm, DecomposeTimeSeriesAlgorithm,  # time_series
     ImportMintpyAlgorithm, ImportLicsbasAlgorithm,  # imports
-    GnssToLosAlgorithm, ReferenceToGnssAlgorithm, CompareToGnssAlgorithm,  # gnss
+    GnssToLosAlgorithm, ReferenceToGnssAlgorithm, CompareToGnssAlgorithm, CompareTimeseriesToGnssAlgorithm,  # gnss
     GridPointsAlgorithm, DecomposePolygonsAlgorithm,  # points
 )  # fmt: skip
 

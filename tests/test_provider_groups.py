@@ -10,6 +10,7 @@ from conftest import ROOT
 
 #: Every algorithm id of the provider before it was grouped: none may change or disappear.
 IDS = {
+    "losdecomp:compare_timeseries_to_gnss",
     "losdecomp:compare_to_gnss",
     "losdecomp:decompose",
     "losdecomp:decompose_polygons",
@@ -29,7 +30,7 @@ LAYOUT = {
     "velocity_maps": {"decompose", "project_single_track", "fill_gaps"},
     "time_series": {"velocity", "decompose_timeseries"},
     "imports": {"import_mintpy", "import_licsbas"},
-    "gnss": {"gnss_to_los", "reference_to_gnss", "compare_to_gnss"},
+    "gnss": {"gnss_to_los", "reference_to_gnss", "compare_to_gnss", "compare_timeseries_to_gnss"},
     "points": {"grid_points", "decompose_polygons"},
 }
 

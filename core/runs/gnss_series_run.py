@@ -1,0 +1,400 @@
+"""``losdecomp:compare_timeseries_to_gnss`` in core: a dated InSAR stack (a track's line of
+sight, or a decomposition's east or up) beside GNSS daily positions at the stations, both
+referenced to a common date (and to a reference station when named), compared date by date,
+and the pairwise requirement test (NISAR/OPERA) on station pairs binned by distance."""
+
+import datetime
+import math
+import types
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
+
+import numpy as np
+
+from ..conventions import geometry, units
+from ..conventions.errors import StationError
+from ..io import products
+from ..io.gdal_mode import raises
+from ..io.gnss_series import Series, read_series
+from ..io.gnss_stations import WGS84_WKT
+from ..io.gnss_steps import read_steps
+from ..io.grid import raster_info
+from ..io.products.timeseries import band_dates
+from ..io.reader import GeometryReader, StackReader
+from ..plan.tracks import TrackInput, resolve
+from ..samplers.area import MEDIAN, around_point, on_grid, sample_areas
+from ..solve import gnss_series as gs
+from .gnss_run import NAMES_SHOWN, transform
+from .lifecycle import Run
+
+LOS, EAST, UP = 0, 1, 2
+COMPONENT_NAMES = {LOS: "line of sight", EAST: "east", UP: "up"}
+#: A station moving north faster than this (mm/year) is named beside an east or up stack.
+NORTH_NOTE_MM_PER_YEAR = 1.0
+
+
+@dataclass
+class SeriesRequest:
+    """The stack, the GNSS path and the options (the algorithm's parameters, in core words)."""
+
+    stack: str
+    gnss: str
+    component: int = LOS
+    track: Optional[TrackInput] = None  # LOS: the stack as a track (geometry, sign); None: from the layer
+    gnss_unit: str = ""  # CSV positions: '' = the stack's unit
+    steps_file: str = ""
+    reference_station: str = ""
+    reference_date: Optional[datetime.date] = None
+    radius: float = 0.0
+    average_days: int = 0
+    requirement: int = gs.TRANSIENT
+    bins: int = 10
+    max_distance_km: float = 50.0
+
+
+@dataclass
+class StationSeries:
+    """One compared station: the acquisition days, both referenced series, the residual
+    insar - gnss and the GNSS propagated sigma, in the stack's unit."""
+
+    site: str
+    lon: float
+    lat: float
+    dates: list
+    gnss: np.ndarray
+    insar: np.ndarray
+    residual: np.ndarray
+    gnss_sigma: np.ndarray
+    stats: gs.StationStatistics
+
+
+@dataclass
+class SeriesComparison:
+    """What the run found: the compared stations, the pairs, the bins and the results."""
+
+    stations: list  # StationSeries
+    unit: str
+    reference_date: datetime.date
+    reference_station: str
+    pairs: gs.Pairs
+    pair_dates: list
+    bins: Optional[gs.Bins]
+    rmse: float
+    median_station_rmse: float
+    log: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+
+    def table(self) -> dict:
+        """The long table: site, date (YYYY-MM-DD), gnss, insar, residual, gnss_sigma."""
+        out = {k: [] for k in ("site", "date", "gnss", "insar", "residual", "gnss_sigma")}
+        for st in self.stations:
+            for k, d in enumerate(st.dates):
+                if np.isfinite(st.residual[k]):
+                    for key, value in zip(out, (st.site, d.isoformat(), st.gnss[k], st.insar[k], st.residual[k],
+                                                st.gnss_sigma[k])):  # fmt: skip
+                        out[key].append(value)
+        return out
+
+    def pair_rows(self) -> dict:
+        """site_i, site_j, distance_km, residual (and the date for the transient test)."""
+        p, names = self.pairs, [s.site for s in self.stations]
+        return {
+            "site_i": [names[i] for i in p.i], "site_j": [names[j] for j in p.j],
+            "distance_km": p.distance_km.tolist(), "residual": p.residual.tolist(),
+            "date": [self.pair_dates[e].isoformat() if e >= 0 else "" for e in p.epoch],
+        }  # fmt: skip
+
+
+def _check(req: SeriesRequest) -> None:
+    if req.component not in COMPONENT_NAMES:
+        raise StationError(f"COMPONENT must be 0 (line of sight), 1 (east) or 2 (up), not {req.component}")
+    if not (math.isfinite(req.radius) and req.radius >= 0):
+        raise StationError(f"the radius must be 0 (the station's pixel) or a positive distance, not {req.radius}")
+    if req.average_days < 0:
+        raise StationError(f"AVERAGE_DAYS must be 0 or more, not {req.average_days}")
+    if req.bins < 1 or not (req.max_distance_km > (gs.SECULAR_MIN_KM if req.requirement else 0)):
+        raise StationError(f"the pairwise test needs BINS >= 1 and MAX_DISTANCE_KM > 0 (got {req.bins}, "
+                           f"{req.max_distance_km})")  # fmt: skip
+    if req.requirement not in gs.REQUIREMENT_NAMES:
+        raise StationError(f"REQUIREMENT must be 0 (transient) or 1 (secular), not {req.requirement}")
+
+
+def _stack(req: SeriesRequest) -> types.SimpleNamespace:
+    """The stack's dated bands (by date), grid, unit, geometry and sign; errors before work."""
+    label = f"InSAR stack {req.stack}"
+    info = raster_info(req.stack, label)
+    dated = sorted(band_dates(req.stack).items(), key=lambda item: item[1])
+    if len(dated) < 2:
+        raise StationError(f"{label}: not a time series (fewer than 2 bands carry a date: INSAR_DATE or YYYYMMDD)")
+    days = [d for _, d in dated]
+    if len(set(days)) < len(days):
+        raise StationError(f"{label}: a date is given twice")
+    log, warnings, geom, sign = [f"{label}: {len(days)} acquisitions, {days[0]} to {days[-1]}"], [], None, 1.0
+    if req.component == LOS:
+        r = resolve(req.track or TrackInput("InSAR", req.stack, time_series=True))
+        geom, sign, unit = r.spec.geometry, geometry.sign_factor(r.spec.los_sign), r.unit
+        log += r.log
+        warnings += r.warnings
+    else:
+        md = products.read(req.stack)
+        unit = md.unit.value if md.unit else ""
+    unit = units.normalise(unit)
+    if not unit:
+        warnings.append(f"{label}: states no unit; GNSS positions are compared as read (metres for .tenv3)")
+    if not info.north_up:
+        raise StationError(f"{label}: a rotated raster cannot be sampled at stations; warp it north-up first")
+    return types.SimpleNamespace(path=req.stack, bands=[b for b, _ in dated], dates=days, grid=info.grid(),
+                                 unit=unit, geometry=geom, sign=sign, log=log, warnings=warnings, label=label)
+
+
+def _sample(stack, lon: np.ndarray, lat: np.ndarray, radius: float) -> tuple:
+    """(values (stations, dates), unit vectors (3 arrays) or None, on the grid) at the stations."""
+    x, y = transform(types.SimpleNamespace(x=lon, y=lat, crs_wkt=WGS84_WKT), stack.grid.crs_wkt)
+    inside = on_grid(stack.grid, x, y)
+    with Run(stack.grid, "nearest") as run:
+        reader = run.keep(StackReader(stack.path, stack.bands, stack.grid, "nearest", 1.0, stack.label))
+        look = GeometryReader(stack.geometry, run.open) if stack.geometry is not None else None
+        areas = (around_point(stack.grid, float(x[i]), float(y[i]), radius) if inside[i] else None
+                 for i in range(len(x)))  # fmt: skip
+        got = sample_areas(areas, reader, MEDIAN, look=look)
+    return got.value, got.s, inside
+
+
+def unit_factor(series: Series, stack_unit: str) -> float:
+    """The factor from the series' unit to the stack's (1 when either is unknown)."""
+    f = units.factor(series.unit, stack_unit) if series.unit and stack_unit else None
+    if series.unit and stack_unit and f is None:
+        raise StationError(f"GNSS {series.source}: its unit {series.unit} cannot be converted to {stack_unit}")
+    return 1.0 if f is None else f
+
+
+def station_los_series(series: Series, s: Sequence[float], sign: float = 1.0, to_unit: str = "",
+                       step_dates: Sequence[datetime.date] = ()) -> tuple:  # fmt: skip
+    """One station's daily positions along the unit vector ``s`` (times ``sign``): (dates as
+    datetime64[D], values, propagated sigma sqrt(s' C s)) in ``to_unit`` ('' = as read),
+    equipment-step offsets at ``step_dates`` estimated and removed first. The one function
+    that puts a GNSS series in a line of sight (the inspector dock may reuse it)."""
+    days = series.dates.astype(np.int64)
+    step_days = [int(np.datetime64(d, "D").astype(np.int64)) for d in step_dates]
+    enu, _, _ = gs.remove_steps(days, series.enu, step_days)
+    f = unit_factor(series, to_unit)
+    values, sigma = gs.los_series(enu * f, series.sigma * f, series.corr, s, sign)
+    return series.dates, values, sigma
+
+
+def _day_numbers(dates: Sequence[datetime.date]) -> np.ndarray:
+    return np.array(dates, dtype="datetime64[D]").astype(np.int64)
+
+
+def _vector(stack, s, i):
+    if stack.geometry is None:
+        return (1.0, 0.0, 0.0) if stack.component == EAST else (0.0, 0.0, 1.0)
+    return (s[0][i], s[1][i], s[2][i])
+
+
+def _shown(names):
+    more = f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else ""
+    return ", ".join(names[:NAMES_SHOWN]) + more
+
+
+def _reference_index(series: list, name: str) -> Optional[int]:
+    if not name:
+        return None
+    hit = [i for i, s in enumerate(series) if s.site.upper() == name.strip().upper()]
+    if not hit:
+        raise StationError(f"REFERENCE_STATION {name}: no such station in the GNSS input (stations: "
+                           f"{_shown([s.site for s in series])})")  # fmt: skip
+    return hit[0]
+
+
+def _gnss_at_acquisitions(series: list, stack, s, inside, req: SeriesRequest, steps) -> tuple:
+    """(gnss (stations, dates), its propagated sigma, log lines): each station's positions,
+    equipment steps removed, projected and averaged over each acquisition day +/- n days."""
+    targets = _day_numbers(stack.dates)
+    gnss = np.full((len(series), len(targets)), np.nan)
+    sigma = np.full_like(gnss, np.nan)
+    log, removed = [], []
+    for i, st in enumerate(series):
+        if not inside[i]:
+            continue
+        vector = _vector(stack, s, i)
+        if not all(np.isfinite(vector)):
+            continue
+        step_dates = steps.equipment(st.site) if steps is not None else []
+        days, values, sig = station_los_series(st, vector, stack.sign, stack.unit, step_dates)
+        gnss[i], sigma[i], _ = gs.average_at(days.astype(np.int64), values, sig, targets, req.average_days)
+        used = gs.steps_inside(days.astype(np.int64), _day_numbers(step_dates))
+        if used:
+            removed.append(f"{st.site} ({len(used)})")
+    if steps is not None:
+        log.append(f"equipment-step offsets estimated (trend + annual terms) and removed at {len(removed)} "
+                   f"station(s): {_shown(removed) or 'none inside a series'}")  # fmt: skip
+    return gnss, sigma, log
+
+
+def _status(series, inside, insar, gnss) -> dict:
+    """{reason: [station indices]} of the stations that cannot be compared."""
+    out = {}
+    for i in range(len(series)):
+        if not inside[i]:
+            reason = "outside the raster"
+        elif not np.isfinite(insar[i]).any():
+            reason = "no InSAR value at the station (nodata)"
+        elif not np.isfinite(gnss[i]).any():
+            reason = "no GNSS epoch within the InSAR acquisitions (+/- AVERAGE_DAYS)"
+        else:
+            continue
+        out.setdefault(reason, []).append(i)
+    return out
+
+
+def _reference_date(req, stack, have: np.ndarray, ref: Optional[int]) -> int:
+    """The index of the reference date: the one asked for, else the first acquisition on which
+    every usable station (the reference station among them) has both series, else the first
+    on which the most have."""
+    if req.reference_date is not None:
+        if req.reference_date not in stack.dates:
+            raise StationError(f"REFERENCE_DATE {req.reference_date}: not an acquisition date of the stack "
+                               f"({stack.dates[0]} to {stack.dates[-1]})")  # fmt: skip
+        k = stack.dates.index(req.reference_date)
+    else:
+        candidates = have[ref] if ref is not None else np.ones(have.shape[1], bool)
+        counts = np.where(candidates, have.sum(axis=0), -1)
+        if counts.max() <= 0:
+            raise StationError("no acquisition date on which the stations have both GNSS and InSAR values")
+        k = int(np.argmax(counts))
+    if ref is not None and not have[ref, k]:
+        raise StationError(f"REFERENCE_STATION: has no GNSS or InSAR value on the reference date {stack.dates[k]}")
+    return k
+
+
+def _left_out(log: list, series: list, problems: dict) -> None:
+    for reason, idx in problems.items():
+        log.append(f"GNSS: {len(idx)} station(s) left out, {reason}: {_shown([series[i].site for i in idx])}")
+
+
+def _north_note(series: list, compared: list, stack) -> list:
+    """Beside an east or up stack: the stations whose GNSS moves north (the decomposition
+    assumed north = 0, so that motion leaks into its east and up)."""
+    mm = units.factor("mm", stack.unit) if stack.unit else None
+    limit = NORTH_NOTE_MM_PER_YEAR * (mm or 0.001)
+    moving = []
+    for i in compared:
+        st = series[i]
+        v = gs.rate(st.dates.astype(np.int64), st.enu[:, 1] * unit_factor(st, stack.unit))
+        if np.isfinite(v) and abs(v) > limit:
+            moving.append(f"{st.site} ({v:+.3g} {stack.unit or '(unit)'}/year)")
+    if not moving:
+        return []
+    return [f"GNSS north motion at {len(moving)} station(s): {_shown(moving)}; the {COMPONENT_NAMES[stack.component]} "
+            "stack assumed north = 0 (unless a north velocity was given to its decomposition), so part of that "
+            "motion appears in it and in these residuals"]  # fmt: skip
+
+
+def _referenced(insar, gnss, sigma, k: int, ref: Optional[int]) -> tuple:
+    """Both series set to zero on date k; then differenced to the reference station, whose
+    GNSS sigma enters in quadrature."""
+    insar, gnss = insar - insar[:, k:k + 1], gnss - gnss[:, k:k + 1]
+    if ref is not None:
+        insar, gnss, sigma = insar - insar[ref], gnss - gnss[ref], np.hypot(sigma, sigma[ref])
+    return insar, gnss, sigma
+
+
+def _pairs(req, stations: list, stack, use) -> tuple:
+    """(pairs, bins or None, log lines, warnings) of the pairwise requirement test."""
+    lon = np.array([s.lon for s in stations])
+    lat = np.array([s.lat for s in stations])
+    if req.requirement == gs.TRANSIENT:
+        pairs = gs.transient_pairs(lon, lat, np.array([s.residual for s in stations]), use)
+    else:
+        pairs = gs.secular_pairs(lon, lat, np.array([s.stats.velocity_difference for s in stations]))
+    mm = units.factor("mm", stack.unit) if stack.unit else None
+    if mm is None:
+        name = gs.REQUIREMENT_NAMES[req.requirement]
+        return pairs, None, [], [f"{stack.label}: no length unit, so the requirement ({name}) cannot be evaluated: "
+                                 "REQUIREMENT_BINS and REQUIREMENT_BINS_PASSED are empty"]  # fmt: skip
+    bins = gs.bin_pairs(pairs, req.requirement, req.bins, req.max_distance_km, mm)
+    log = [f"pairwise test ({gs.REQUIREMENT_NAMES[req.requirement]}): {pairs.residual.size} pair values, "
+           f"{int(bins.count.sum())} within the bins; a bin passes when more than {gs.PASS_FRACTION:.1%} lie under "
+           "the requirement"]  # fmt: skip
+    for b in range(req.bins):
+        if bins.count[b]:
+            log.append(f"  {bins.edges[b]:g}-{bins.edges[b + 1]:g} km: {bins.count[b]} pair values, "
+                       f"{bins.fraction[b]:.1%} under, {'pass' if bins.passed[b] else 'FAIL'}")  # fmt: skip
+    return pairs, bins, log, []
+
+
+def _station(series: Series, dates, insar, gnss, sigma, use) -> StationSeries:
+    days = _day_numbers(dates)
+    stats = gs.station_statistics(days, insar, gnss, use)
+    return StationSeries(series.site, series.lon, series.lat, list(dates), gnss, insar, insar - gnss, sigma, stats)
+
+
+@raises
+def compare(req: SeriesRequest) -> SeriesComparison:
+    """The comparison; StationError (and nothing written by anyone) when nothing is usable."""
+    _check(req)
+    stack = _stack(req)
+    stack.component = req.component
+    got = read_series(req.gnss, req.gnss_unit)
+    steps = read_steps(req.steps_file) if req.steps_file else None
+    log, warnings = stack.log + got.log + (steps.log if steps else []), list(stack.warnings)
+    series = got.series
+    ref = _reference_index(series, req.reference_station)
+    insar, s, inside = _sample(stack, np.array([x.lon for x in series]), np.array([x.lat for x in series]),
+                               req.radius)  # fmt: skip
+    gnss, sigma, more = _gnss_at_acquisitions(series, stack, s, inside, req, steps)
+    log += more
+    problems = _status(series, inside, insar, gnss)
+    bad, have = _usable(series, problems, insar, gnss, ref, log)
+    k = _reference_date(req, stack, have, ref)
+    compared = _compared(series, problems, bad, have, k, ref, stack)
+    _left_out(log, series, problems)
+    insar, gnss, sigma = _referenced(insar, gnss, sigma, k, ref)
+    use = np.arange(len(stack.dates)) != k
+    if not compared:
+        raise StationError("no GNSS station is left to compare (besides the reference station); nothing was written")
+    stations = [_station(series[i], stack.dates, insar[i], gnss[i], sigma[i], use) for i in compared]
+    return _result(req, stack, stations, k, series[ref].site if ref is not None else "", use, log, warnings, series,
+                   compared)  # fmt: skip
+
+
+def _compared(series, problems, bad, have, k, ref, stack) -> list:
+    """The stations compared: usable, with values on the reference date, not the reference."""
+    missing = [i for i in range(len(series)) if i not in bad and not have[i, k]]
+    if missing:
+        problems[f"no GNSS or InSAR value on the reference date {stack.dates[k]}"] = missing
+    return [i for i in range(len(series)) if i not in bad and i not in missing and i != ref]
+
+
+def _usable(series, problems, insar, gnss, ref, log) -> tuple:
+    """(indices left out, stations x dates with both values); errors when the reference
+    station cannot be used or no station has both."""
+    if ref is not None and any(ref in idx for idx in problems.values()):
+        why = next(reason for reason, idx in problems.items() if ref in idx)
+        raise StationError(f"REFERENCE_STATION {series[ref].site}: cannot be used ({why})")
+    bad = {i for idx in problems.values() for i in idx}
+    have = np.isfinite(insar) & np.isfinite(gnss)
+    have[sorted(bad)] = False
+    if not have.any():
+        _left_out(log, series, problems)
+        raise StationError(f"no GNSS station has both GNSS and InSAR values ({'; '.join(log[-3:])}); nothing was "
+                           "written")  # fmt: skip
+    return bad, have
+
+
+def _result(req, stack, stations, k, ref_site, use, log, warnings, series, compared) -> SeriesComparison:
+    residual = np.concatenate([st.residual[use] for st in stations])
+    residual = residual[np.isfinite(residual)]
+    rmse = float(np.sqrt(np.mean(residual**2))) if residual.size else math.nan
+    median = float(np.nanmedian([st.stats.rmse for st in stations]))
+    unit = stack.unit or "the stack's unit"
+    log.append(f"reference date {stack.dates[k]}" + (f", reference station {ref_site}" if ref_site else "")
+               + f"; {len(stations)} station(s) compared in the {COMPONENT_NAMES[req.component]}")  # fmt: skip
+    log.append(f"RMSE of all residuals (insar - gnss, the reference date left out): {rmse:.4g} {unit}; median "
+               f"per-station RMSE {median:.4g} {unit}")  # fmt: skip
+    if req.component != LOS:
+        warnings += _north_note(series, compared, stack)
+    pairs, bins, more, warn = _pairs(req, stations, stack, use)
+    return SeriesComparison(stations, stack.unit, stack.dates[k], ref_site, pairs, list(stack.dates), bins, rmse,
+                            median, log + more, warnings + warn)  # fmt: skip
