@@ -74,6 +74,10 @@ class MergeJob:
     warnings: list = field(default_factory=list)
     block_pixels: int = DEFAULT_BLOCK_PIXELS
 
+    @property
+    def outputs(self) -> dict:
+        return {MERGED: self.output}
+
 
 @dataclass
 class MergeSummary:
