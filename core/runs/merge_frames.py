@@ -12,7 +12,6 @@ is refused before anything is written.
 import json
 import math
 from dataclasses import dataclass, field
-from itertools import combinations
 from typing import Callable, Optional
 
 import numpy as np
@@ -243,18 +242,24 @@ def _overlap_windows(job):
 
 
 def _accumulate(job, frames, normals, win):
-    present = frames.present(win)
-    data = {k: frames.value(k, win) for k in present}
-    sig = {k: frames.sigma(k, win) for k in present} if job.weighted else {}
-    for i, j in combinations(present, 2):
-        both = np.isfinite(data[i]) & np.isfinite(data[j])
+    """The overlaps of the frames' pairs within ``win``, each read on its own box only."""
+    for i, j, box in pairs_of(job.boxes):
+        part = _intersect(box, (win[0], win[1], win[0] + win[2], win[1] + win[3]))
+        if part is None:
+            continue
+        sub = (part[0], part[1], part[2] - part[0], part[3] - part[1])
+        di, dj = frames.value(i, sub), frames.value(j, sub)
+        both = np.isfinite(di) & np.isfinite(dj)
+        w = None
         if job.weighted:
-            var = np.broadcast_to(np.asarray(sig[i], np.float64) ** 2 + np.asarray(sig[j], np.float64) ** 2, both.shape)
-            both &= np.isfinite(var) & (var > 0)
+            var = np.asarray(frames.sigma(i, sub), np.float64) ** 2 + np.asarray(frames.sigma(j, sub), np.float64) ** 2
+            var = np.broadcast_to(var, both.shape)
+            with np.errstate(invalid="ignore"):
+                both &= np.isfinite(var) & (var > 0)
+            w = 1.0 / var[both]
         rows, cols = np.nonzero(both)
-        x, y = _coords(job.grid, win, rows, cols)
-        w = 1.0 / var[both] if job.weighted else None
-        normals.add(i, j, x, y, data[i][both], data[j][both], w)
+        x, y = _coords(job.grid, sub, rows, cols)
+        normals.add(i, j, x, y, di[both], dj[both], w)
 
 
 def estimate(job: MergeJob, run_: Run, frames: "_Frames") -> solver.FrameFit:
@@ -281,20 +286,15 @@ def _band_specs(job):
 def _compute(job, fit, win, data):
     if not data:
         return [np.full((win[3], win[2]), np.nan, dtype=np.float32)] * (len(_band_specs(job)))
-    rows, cols = np.mgrid[0 : win[3], 0 : win[2]]
-    x, y = _coords(job.grid, win, rows, cols)
-    values, weights, units = [], [], []
+    x, y = _coords(job.grid, win, np.arange(win[3])[:, None], np.arange(win[2])[None, :])
+    values, weights, vectors = [], [], []
     for k, (v, w, s) in data.items():
-        values.append(v + solver.correction(fit.params[k], job.centres[k], x, y))
+        values.append(v + solver.correction(fit.params[k], job.centres[k], x, y).astype(np.float32))
         weights.append(w)
-        units.append((s, np.isfinite(v)))
-    mean, sigma = solver.merge(values, weights if job.weighted else None)
-    vector = []
-    for c in range(3):
-        comp = [np.where(ok, np.broadcast_to(s[c], ok.shape), np.nan) for s, ok in units]
-        vector.append(solver.merge(comp, weights if job.weighted else None)[0])
+        vectors.append(s)
+    mean, sigma, vector = solver.merge(values, weights if job.weighted else None, vectors)
     norm = np.sqrt(vector[0] ** 2 + vector[1] ** 2 + vector[2] ** 2)
-    vector = [np.where(np.isfinite(mean), v / norm, np.nan) for v in vector]
+    vector = [v / norm for v in vector]
     return [mean] + ([sigma] if job.weighted else []) + vector
 
 

@@ -147,17 +147,30 @@ def correction(params: np.ndarray, centre: tuple, x: np.ndarray, y: np.ndarray) 
     return out
 
 
-def merge(values: list, weights: Optional[list] = None) -> tuple:
-    """Per pixel, the weighted mean of the frames' values (NaN where none has one) and, with
-    weights 1/sigma^2, the propagated sigma 1/sqrt(sum of weights) (None without weights)."""
-    total = np.zeros(values[0].shape, dtype=np.float64)
-    wsum = np.zeros_like(total)
+def merge(values: list, weights: Optional[list] = None, extras: Optional[list] = None) -> tuple:
+    """Per pixel, the weighted mean of the frames' values (NaN where none has one); with
+    weights 1/sigma^2, the propagated sigma 1/sqrt(sum of weights) (else None); and the mean of
+    each frame's ``extras`` (a tuple of arrays or constants, e.g. its unit vector) with the same
+    weights, where the frame has a value. float32 throughout: one pass per frame."""
+    shape = values[0].shape
+    total, wsum = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
+    sums = [np.zeros(shape, np.float32) for _ in (extras[0] if extras else ())]
     for k, v in enumerate(values):
-        w = np.ones_like(total) if weights is None else np.broadcast_to(np.asarray(weights[k], np.float64), total.shape)
-        valid = np.isfinite(v) & np.isfinite(w) & (w > 0)
-        total[valid] += w[valid] * v[valid]
-        wsum[valid] += w[valid]
+        ok = np.isfinite(v)
+        if weights is not None and weights[k] is not None:
+            w = np.broadcast_to(np.asarray(weights[k], np.float32), shape)
+            with np.errstate(invalid="ignore"):
+                ok &= w > 0
+            w = np.where(ok, w, np.float32(0))
+        else:
+            w = ok.astype(np.float32)
+        total += w * np.where(ok, v, np.float32(0))
+        wsum += w
+        for c, extra in enumerate(extras[k] if extras else ()):
+            sums[c] += w * np.nan_to_num(np.asarray(extra, np.float32))
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(wsum > 0, total / wsum, np.nan)
-        sigma = None if weights is None else np.where(wsum > 0, 1.0 / np.sqrt(wsum), np.nan)
-    return mean, sigma
+        some = wsum > 0
+        mean = np.where(some, total / wsum, np.float32(np.nan))
+        sigma = None if weights is None else np.where(some, 1.0 / np.sqrt(wsum), np.float32(np.nan))
+        extra_means = [np.where(some, c / wsum, np.float32(np.nan)) for c in sums]
+    return mean, sigma, extra_means
