@@ -59,6 +59,8 @@ class PlateJob:
 
 @dataclass
 class PlateSummary:
+    """What a removal did: the outputs, the removed LOS velocity's mean and range, the colour limit."""
+
     outputs: dict
     mean_removed: float = float("nan")
     range_removed: tuple = (float("nan"), float("nan"))
