@@ -167,3 +167,14 @@ COMPONENT_OPTIONS = ("The track's line of sight", "East (a decomposition's)", "U
 SERIES_UNIT_OPTIONS = ("Same as the stack", "mm", "cm", "m")
 SERIES_UNIT_VALUES = ("", "mm", "cm", "m")
 REQUIREMENT_OPTIONS = ("Transient: 3 (1 + sqrt(L/km)) mm", "Secular: 5 mm/year over 0.1-50 km")
+
+# losdecomp:merge_frames (TARGET_CRS, RESOLUTION, RESAMPLING, COMPRESSION, OUTPUT as above; MODEL
+# as in losdecomp:velocity, with its own options) and losdecomp:remove_plate_motion (INPUT, BAND,
+# HEADING, INCIDENCE, LOOK_SIDE, LOS_SIGN, SIGMA, OUTPUT as above)
+MERGE_FRAMES_ID = f"{PROVIDER_ID}:merge_frames"
+REMOVE_PLATE_MOTION_ID = f"{PROVIDER_ID}:remove_plate_motion"
+INPUTS, FIXED_FRAME, OFFSETS = "INPUTS", "FIXED_FRAME", "OFFSETS"
+FRAME_MODEL_OPTIONS = ("Offset per frame", "Offset and plane per frame")
+DEFAULT_FRAME_MODEL = 1
+PLATE, EULER_POLE, OUTPUT_PLATE_LOS = "PLATE", "EULER_POLE", "OUTPUT_PLATE_LOS"
+OFFSET_SIGMAS, RMS_BEFORE, RMS_AFTER = "OFFSET_SIGMAS", "RMS_BEFORE", "RMS_AFTER"

@@ -18,11 +18,14 @@ from .time_series.decompose_timeseries import DecomposeTimeSeriesAlgorithm
 from .time_series.velocity import VelocityAlgorithm
 from .velocity_maps.decompose import DecomposeAlgorithm
 from .velocity_maps.fill_gaps import FillGapsAlgorithm
+from .velocity_maps.merge_frames import MergeFramesAlgorithm
 from .velocity_maps.project_single_track import ProjectSingleTrackAlgorithm
+from .velocity_maps.remove_plate_motion import RemovePlateMotionAlgorithm
 
 #: Every algorithm of the provider, by group (each group is a folder of provider/).
 ALGORITHMS = (
     DecomposeAlgorithm, ProjectSingleTrackAlgorithm, FillGapsAlgorithm,  # velocity_maps
+    MergeFramesAlgorithm, RemovePlateMotionAlgorithm,  # velocity_maps: regional maps
     VelocityAlgorithm, DecomposeTimeSeriesAlgorithm,  # time_series
     ImportMintpyAlgorithm, ImportLicsbasAlgorithm,  # imports
     GnssToLosAlgorithm, ReferenceToGnssAlgorithm, CompareToGnssAlgorithm, CompareTimeseriesToGnssAlgorithm,  # gnss

@@ -20,14 +20,16 @@ IDS = {
     "losdecomp:grid_points",
     "losdecomp:import_licsbas",
     "losdecomp:import_mintpy",
+    "losdecomp:merge_frames",
     "losdecomp:project_single_track",
     "losdecomp:reference_to_gnss",
+    "losdecomp:remove_plate_motion",
     "losdecomp:velocity",
 }
 
 #: The toolbox's layout: group id (= folder under provider/) -> its algorithms.
 LAYOUT = {
-    "velocity_maps": {"decompose", "project_single_track", "fill_gaps"},
+    "velocity_maps": {"decompose", "project_single_track", "fill_gaps", "merge_frames", "remove_plate_motion"},
     "time_series": {"velocity", "decompose_timeseries"},
     "imports": {"import_mintpy", "import_licsbas"},
     "gnss": {"gnss_to_los", "reference_to_gnss", "compare_to_gnss", "compare_timeseries_to_gnss"},

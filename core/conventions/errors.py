@@ -60,3 +60,11 @@ class ReadError(OSError):
 
 class OutputError(OSError):
     """An output cannot be written where asked."""
+
+
+class PlateError(ValueError):
+    """A plate name or an Euler pole that cannot be used; names the value and the valid ones."""
+
+
+class FrameError(ValueError):
+    """Frames that cannot be merged (one overlaps no other, signs or units differ); names the frame."""

@@ -1,0 +1,176 @@
+"""Frames of one viewing direction tied together (numpy only): each frame k gets a correction
+c_k(x, y) = a_k (MODEL 0, an offset) or a_k + b_k (x - x_k) + c_k (y - y_k) (MODEL 1, an
+offset and a plane), x, y the common grid's coordinates and (x_k, y_k) the frame's centre, so
+that a_k is the value added to the frame at its centre. Wherever frames i and j both have a
+value, (d_i + c_i) - (d_j + c_j) should vanish: the corrections are estimated from all
+overlaps jointly by weighted least squares (weights 1 / (sigma_i^2 + sigma_j^2) when the frames
+have a-priori sigmas), with the fixed frame's correction held at zero. The normal equations
+are accumulated window by window, so memory does not grow with the frames.
+"""
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+
+from ..conventions.errors import FrameError
+
+OFFSET, PLANE = 0, 1
+MODELS = {OFFSET: "an offset per frame", PLANE: "an offset and a plane per frame"}
+
+
+def n_params(model: int) -> int:
+    """Unknowns per frame."""
+    if model not in MODELS:
+        raise FrameError(f"MODEL {model} is unknown: 0 (offset) or 1 (offset and plane)")
+    return 1 if model == OFFSET else 3
+
+
+@dataclass
+class FrameFit:
+    """The corrections: ``params[k]`` = (a_k[, b_k, c_k]) with b, c per grid coordinate unit,
+    their fit sigmas, the pixels and RMS of the overlaps before and after."""
+
+    params: np.ndarray
+    sigmas: np.ndarray
+    overlap_pixels: int
+    rms_before: float
+    rms_after: float
+    pair_pixels: dict = field(default_factory=dict)
+
+
+class Normals:
+    """Normal equations of the overlap conditions, accumulated window by window.
+
+    ``centres[k]`` = (x_k, y_k); ``scale`` divides coordinate differences (conditioning only:
+    the results are given per coordinate unit)."""
+
+    def __init__(self, centres: list, model: int, scale: float = 1.0):
+        self.p = n_params(model)
+        self.centres = [tuple(map(float, c)) for c in centres]
+        self.scale = float(scale) or 1.0
+        size = len(centres) * self.p
+        self.weighted = np.zeros((size, size))
+        self.rhs = np.zeros(size)
+        self.rr = 0.0
+        self.plain = np.zeros((size, size))  # unweighted, for the RMS
+        self.plain_rhs = np.zeros(size)
+        self.plain_rr = 0.0
+        self.count = 0
+        self.pair_pixels: dict = {}
+
+    def basis(self, k: int, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """(n, p) columns of frame k's correction at the points (x, y)."""
+        one = np.ones_like(x, dtype=np.float64)
+        if self.p == 1:
+            return one[:, None]
+        xc, yc = self.centres[k]
+        return np.column_stack([one, (x - xc) / self.scale, (y - yc) / self.scale])
+
+    def add(self, i: int, j: int, x: np.ndarray, y: np.ndarray, di: np.ndarray, dj: np.ndarray,
+            weight: Optional[np.ndarray] = None) -> None:  # fmt: skip
+        """The overlap of frames i and j at the points (x, y), their values di, dj there."""
+        if x.size == 0:
+            return
+        a = np.hstack([self.basis(i, x, y), -self.basis(j, x, y)])
+        r = np.asarray(dj, dtype=np.float64) - np.asarray(di, dtype=np.float64)
+        w = np.ones_like(r) if weight is None else np.asarray(weight, dtype=np.float64)
+        cols = np.r_[i * self.p : (i + 1) * self.p, j * self.p : (j + 1) * self.p]
+        aw = a * w[:, None]
+        self.weighted[np.ix_(cols, cols)] += aw.T @ a
+        self.rhs[cols] += aw.T @ r
+        self.rr += float(np.sum(w * r * r))
+        self.plain[np.ix_(cols, cols)] += a.T @ a
+        self.plain_rhs[cols] += a.T @ r
+        self.plain_rr += float(r @ r)
+        self.count += int(x.size)
+        key = (min(i, j), max(i, j))
+        self.pair_pixels[key] = self.pair_pixels.get(key, 0) + int(x.size)
+
+
+def connected(n: int, pairs: list) -> list:
+    """The frames (0-based) in the same group as frame 0, given the overlapping pairs."""
+    seen, todo = {0}, [0]
+    while todo:
+        k = todo.pop()
+        for i, j in pairs:
+            for a, b in ((i, j), (j, i)):
+                if a == k and b not in seen:
+                    seen.add(b)
+                    todo.append(b)
+    return sorted(seen)
+
+
+def check_overlaps(n: int, pairs: list, names: list) -> None:
+    """FrameError naming a frame (1-based index and name) that overlaps no other, or the
+    frames cut off from the first when the overlaps form separate groups."""
+    touched = {k for pair in pairs for k in pair}
+    for k in range(n):
+        if k not in touched:
+            raise FrameError(f"frame {k + 1} ({names[k]}) overlaps no other frame: it cannot be tied to them")
+    group = connected(n, pairs)
+    if len(group) < n:
+        apart = ", ".join(f"{k + 1} ({names[k]})" for k in range(n) if k not in group)
+        raise FrameError(f"frames {apart} overlap none of the frames tied to frame 1: the frames form separate groups")
+
+
+def solve(normals: Normals, fixed: int, names: list) -> FrameFit:
+    """The corrections with frame ``fixed`` (0-based) held at zero; FrameError when the
+    overlaps do not determine them (a frame without overlap, or a plane on a line)."""
+    n, p = len(normals.centres), normals.p
+    check_overlaps(n, [k for k, c in normals.pair_pixels.items() if c > 0], names)
+    free = np.array([k for k in range(n * p) if k // p != fixed])
+    nf = normals.weighted[np.ix_(free, free)]
+    if np.linalg.cond(nf) > 1e12:
+        raise FrameError("the overlaps do not determine every frame's plane (overlaps too small or on a line): "
+                         "use MODEL 0 (offsets only)")  # fmt: skip
+    x = np.zeros(n * p)
+    x[free] = np.linalg.solve(nf, normals.rhs[free])
+    rss_w = normals.rr - 2 * x @ normals.rhs + x @ normals.weighted @ x
+    dof = max(normals.count - free.size, 1)
+    cov = np.zeros((n * p, n * p))
+    cov[np.ix_(free, free)] = np.linalg.inv(nf) * max(rss_w, 0.0) / dof
+    rss = normals.plain_rr - 2 * x @ normals.plain_rhs + x @ normals.plain @ x
+    unscale = np.array([1.0] + [1.0 / normals.scale] * (p - 1))
+    params = x.reshape(n, p) * unscale
+    sigmas = np.sqrt(np.clip(np.diag(cov), 0, None)).reshape(n, p) * unscale
+    count = max(normals.count, 1)
+    return FrameFit(params, sigmas, normals.count, float(np.sqrt(normals.plain_rr / count)),
+                    float(np.sqrt(max(rss, 0.0) / count)), dict(normals.pair_pixels))  # fmt: skip
+
+
+def correction(params: np.ndarray, centre: tuple, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """A frame's correction at the points (x, y) (broadcast), from its ``FrameFit.params`` row."""
+    out = params[0] + 0.0 * x + 0.0 * y
+    if params.size == 3:
+        out = out + params[1] * (x - centre[0]) + params[2] * (y - centre[1])
+    return out
+
+
+def merge(values: list, weights: Optional[list] = None, extras: Optional[list] = None) -> tuple:
+    """Per pixel, the weighted mean of the frames' values (NaN where none has one); with
+    weights 1/sigma^2, the propagated sigma 1/sqrt(sum of weights) (else None); and the mean of
+    each frame's ``extras`` (a tuple of arrays or constants, e.g. its unit vector) with the same
+    weights, where the frame has a value. float32 throughout: one pass per frame."""
+    shape = values[0].shape
+    total, wsum = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
+    sums = [np.zeros(shape, np.float32) for _ in (extras[0] if extras else ())]
+    for k, v in enumerate(values):
+        ok = np.isfinite(v)
+        if weights is not None and weights[k] is not None:
+            w = np.broadcast_to(np.asarray(weights[k], np.float32), shape)
+            with np.errstate(invalid="ignore"):
+                ok &= w > 0
+            w = np.where(ok, w, np.float32(0))
+        else:
+            w = ok.astype(np.float32)
+        total += w * np.where(ok, v, np.float32(0))
+        wsum += w
+        for c, extra in enumerate(extras[k] if extras else ()):
+            sums[c] += w * np.nan_to_num(np.asarray(extra, np.float32))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        some = wsum > 0
+        mean = np.where(some, total / wsum, np.float32(np.nan))
+        sigma = None if weights is None else np.where(some, 1.0 / np.sqrt(wsum), np.float32(np.nan))
+        extra_means = [np.where(some, c / wsum, np.float32(np.nan)) for c in sums]
+    return mean, sigma, extra_means

@@ -1,0 +1,112 @@
+"""``losdecomp:merge_frames``: frames of one viewing direction tied by their overlaps and
+merged on one grid (a thin adapter to ``core.runs.merge_frames``)."""
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingOutputString,
+    QgsProcessingParameterCrs,
+    QgsProcessingParameterRasterDestination,
+)
+
+from ...core.plan.naming import layer_name
+from ...core.plan.tracks import TrackInput
+from ...core.runs import merge_frames
+from .. import names as n
+from ..base import PlannedAlgorithm, report, tr
+from ..layers import crs_wkt, layer_paths
+from ..parameters import (
+    RasterFilesParameter,
+    compression_parameter,
+    enum_parameter,
+    integer_parameter,
+    los_sign_parameter,
+    number_parameter,
+    resampling_parameter,
+)
+from ..styling import SIGNED, register_outputs
+from . import VELOCITY_MAPS
+
+
+class MergeFramesAlgorithm(PlannedAlgorithm):
+    """``losdecomp:merge_frames``."""
+
+    NAME = "merge_frames"
+    DISPLAY_NAME = "Merge adjacent frames of one track (offsets and ramps from the overlaps)"
+    GROUP = VELOCITY_MAPS
+    HELP = (
+        "Frames of one viewing direction (INPUTS: LOS velocity rasters, each with its geometry as bands or tags "
+        "and its standard deviation when it has one) are tied together where they overlap and written as one "
+        "raster, ready for losdecomp:decompose.\n\n"
+        "MODEL 0 adds an offset to each frame, MODEL 1 an offset and a plane; the planes are in the common "
+        "grid's coordinates (x, y of its CRS). They are estimated from all overlaps jointly by least squares "
+        "(weights 1/(sigma_i^2 + sigma_j^2) when every frame has an a-priori sigma). FIXED_FRAME (1-based, "
+        "default 1) is held fixed: both its offset and its plane are zero, and the merged frame is on its "
+        "reference.\n\n"
+        "Results: OFFSETS, the value added to each frame at its centre (comma-separated, one per frame, also "
+        "one line per frame in the log with the plane), OFFSET_SIGMAS (fit standard deviations, from the "
+        "overlap residuals taken as independent: they omit spatially correlated noise, so they are "
+        "optimistic), RMS_BEFORE and RMS_AFTER of the differences in the overlaps.\n\n"
+        "The output lies on the first frame's lattice extended to the union of the frames, unless TARGET_CRS "
+        "or RESOLUTION is given. Overlaps are averaged with weights 1/sigma^2 (equal weights without sigmas). "
+        "The geometry is carried per pixel as role bands (INSAR_ROLE los_east/los_north/los_up, as "
+        "losdecomp:import_licsbas writes them), with the band of the propagated standard deviation of the "
+        "weighted mean when the frames have sigmas (it omits the corrections' own error). Every frame is "
+        "converted to the first frame's unit and LOS sign.\n\n"
+        "A frame that overlaps no other is refused, named by its index and path (LiCSBAS frames all load as "
+        "'vel.geo': the path tells them apart). Frames looking east and west (ascending and descending) are "
+        "refused: merge each direction on its own. Time-series stacks are not merged yet (velocities only)."
+    )
+
+    CORE = merge_frames
+
+    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
+        self.add_parameters([
+            RasterFilesParameter(n.INPUTS, tr("Frames of one viewing direction (LOS velocity rasters)"),
+                                 QgsProcessing.SourceType.TypeRaster),
+            enum_parameter(n.MODEL, "Correction per frame", n.FRAME_MODEL_OPTIONS, n.DEFAULT_FRAME_MODEL),
+            integer_parameter(n.FIXED_FRAME, "Frame held fixed (1-based)", defaultValue=1, minValue=1),
+            los_sign_parameter(),
+        ])  # fmt: skip
+        self.add_parameters([
+            QgsProcessingParameterCrs(n.TARGET_CRS, tr("Target CRS (empty = the first frame's)"), optional=True),
+            number_parameter(n.RESOLUTION, "Resolution in target CRS units (0 = the coarsest frame's)",
+                             defaultValue=0.0, minValue=0.0),
+            resampling_parameter(),
+            compression_parameter(),
+        ], is_advanced=True)  # fmt: skip
+        self.addParameter(QgsProcessingParameterRasterDestination(n.OUTPUT, tr("Merged frames")))
+        self.addOutput(QgsProcessingOutputString(n.OFFSETS, tr("Offsets added at each frame's centre")))
+        self.addOutput(QgsProcessingOutputString(n.OFFSET_SIGMAS, tr("Fit standard deviations of the offsets")))
+        self.add_number_outputs([(n.RMS_BEFORE, "RMS of the overlap differences before"),
+                                 (n.RMS_AFTER, "RMS of the overlap differences after")])  # fmt: skip
+
+    def request(self, parameters, context):
+        sign = self.los_sign(parameters, context)
+        frames = [TrackInput(name, path, los_sign=sign)
+                  for path, name in layer_paths(self, parameters, n.INPUTS, context, "frame")]
+        return merge_frames.MergeRequest(
+            frames=frames,
+            output=self.parameterAsOutputLayer(parameters, n.OUTPUT, context),
+            model=self.parameterAsEnum(parameters, n.MODEL, context),
+            fixed_frame=self.parameterAsInt(parameters, n.FIXED_FRAME, context),
+            target_crs_wkt=crs_wkt(self.parameterAsCrs(parameters, n.TARGET_CRS, context)),
+            resolution=self.parameterAsDouble(parameters, n.RESOLUTION, context),
+            resampling=self.resampling(parameters, context),
+            compression=self.compression(parameters, context),
+        )  # fmt: skip
+
+    def check(self, parameters, context):
+        merge_frames.check(self.request(parameters, context))
+
+    def results(self, job, summary, parameters, context, feedback):
+        report(feedback, summary.lines)
+        path = summary.outputs[merge_frames.MERGED]
+        name = layer_name("LOS velocity, frames merged", job.unit, job.names, "")
+        register_outputs(context, {path: (name, SIGNED, summary.limit)})
+        return {
+            n.OUTPUT: path,
+            n.OFFSETS: ",".join(f"{v:.6g}" for v in summary.offsets),
+            n.OFFSET_SIGMAS: ",".join(f"{v:.6g}" for v in summary.offset_sigmas),
+            n.RMS_BEFORE: summary.fit.rms_before,
+            n.RMS_AFTER: summary.fit.rms_after,
+        }
