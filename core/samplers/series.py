@@ -42,6 +42,7 @@ from ..io.gdal_mode import raises
 from ..io.grid import Grid, raster_info, transformer
 from ..io.products.timeseries import band_dates
 from ..io.reader import StackReader
+from ..solve import velocity
 from .area import Area, around_point, in_polygon, members, summarise
 
 #: 1.4826 x the median absolute deviation: the standard deviation of a normal distribution.
@@ -52,7 +53,7 @@ SPREAD_HOW = "1.4826 x median absolute deviation"
 
 __all__ = ["MAD_FACTOR", "ENVELOPE", "SPREAD_HOW", "SeriesLayer", "Target", "Series", "open_layer", "pair_sigmas",
            "area_of", "sample_series", "reference_values", "referenced", "check_reference_date", "zeroed",
-           "robust_spread"]  # fmt: skip
+           "robust_spread", "Rate", "linear_rate"]  # fmt: skip
 
 
 @dataclass
@@ -279,3 +280,31 @@ def zeroed(series: Series, when: datetime.date) -> Optional[Series]:
     if not days[0] <= 0 <= days[-1]:
         return None
     return _shifted(series, float(np.interp(0.0, days, series.value[ok])))
+
+
+@dataclass
+class Rate:
+    """A least-squares line through a series' valid dates: the rate per year, its fit sigma
+    (``s^2 (A'A)^-1``, the residuals assumed independent; NaN below 4 dates), and the line at
+    every date (for a model curve)."""
+
+    rate: float
+    sigma: float
+    line: np.ndarray
+
+
+def linear_rate(series: Series) -> Optional[Rate]:
+    """The least-squares linear rate of the series (solve/velocity.py's fit, years of 365.25
+    days); None when fewer than 2 dates are valid."""
+    ok = series.valid
+    if ok.sum() < 2:
+        return None
+    when = [d for d, good in zip(series.dates, ok) if good]
+    a = velocity.design_matrix(when, velocity.LINEAR, [])
+    rate, sigma, _ = velocity.fit(series.value[ok][:, None], a)
+    if not np.isfinite(rate[0]):  # under 4 dates: the line without a sigma
+        coef = np.linalg.lstsq(a, series.value[ok], rcond=None)[0]
+        rate, sigma = [coef[1]], [np.nan]
+    t = np.array([dates_.years_between(when[0], d) for d in series.dates])
+    intercept = float(np.mean(series.value[ok] - float(rate[0]) * t[ok]))
+    return Rate(float(rate[0]), float(sigma[0]), intercept + float(rate[0]) * t)
