@@ -22,12 +22,14 @@ IDS = {
     "losdecomp:project_single_track",
     "losdecomp:reference_to_gnss",
     "losdecomp:velocity",
+    "losdecomp:sample_timeseries",
+    "losdecomp:export_points_timeseries",
 }
 
 #: The toolbox's layout: group id (= folder under provider/) -> its algorithms.
 LAYOUT = {
     "velocity_maps": {"decompose", "project_single_track", "fill_gaps"},
-    "time_series": {"velocity", "decompose_timeseries"},
+    "time_series": {"velocity", "decompose_timeseries", "sample_timeseries", "export_points_timeseries"},
     "imports": {"import_mintpy", "import_licsbas"},
     "gnss": {"gnss_to_los", "reference_to_gnss", "compare_to_gnss"},
     "points": {"grid_points", "decompose_polygons"},
