@@ -45,6 +45,26 @@ def _axis_label(series):
     return f"displacement ({', '.join(units)})" if units else "displacement (unit unknown)"
 
 
+def _dated(s, keep):
+    return [d for d, good in zip(s.dates, keep) if good]
+
+
+def _one(ax, s, colour):
+    """One series: its line, its sigma band and its envelope."""
+    ok = np.isfinite(s.value)
+    ax.plot(_dated(s, ok), s.value[ok], "o-", color=colour, markersize=3, linewidth=1.2, label=s.layer)
+    sigma = np.asarray(s.sigma, dtype=float)
+    band = ok & np.isfinite(sigma)
+    if band.any():
+        ax.fill_between(_dated(s, band), (s.value - sigma)[band], (s.value + sigma)[band], color=colour, alpha=0.2,
+                        linewidth=0, label=f"{s.layer} +/- 1 sigma")  # fmt: skip
+    low, high = getattr(s, "low", None), getattr(s, "high", None)
+    if low is not None and np.isfinite(low).any():
+        env = ok & np.isfinite(low)
+        ax.fill_between(_dated(s, env), low[env], high[env], color=colour, alpha=0.12, hatch="//", linewidth=0,
+                        label=f"{s.layer} 5-95 % of the pixels")  # fmt: skip
+
+
 def draw(figure: object, series: Sequence, title: str = "", curves: Sequence = (), note: str = "") -> None:
     """Each series against a date axis, one colour per series, its sigma band (value +/- sigma)
     where it has a sigma, its envelope where it has one, and the ``curves`` dashed."""
@@ -52,25 +72,11 @@ def draw(figure: object, series: Sequence, title: str = "", curves: Sequence = (
     ax = figure.add_subplot(1, 1, 1)
     colours = {}
     for k, s in enumerate(series):
-        colour = f"C{k % 10}"
-        colours[s.layer] = colour
-        ok = np.isfinite(s.value)
-        when = [d for d, good in zip(s.dates, ok) if good]
-        ax.plot(when, s.value[ok], "o-", color=colour, markersize=3, linewidth=1.2, label=s.layer)
-        sigma = np.asarray(s.sigma, dtype=float)
-        band = ok & np.isfinite(sigma)
-        if band.any():
-            w = [d for d, good in zip(s.dates, band) if good]
-            ax.fill_between(w, (s.value - sigma)[band], (s.value + sigma)[band], color=colour, alpha=0.2,
-                            linewidth=0, label=f"{s.layer} +/- 1 sigma")  # fmt: skip
-        if getattr(s, "low", None) is not None and np.isfinite(s.low).any():
-            env = ok & np.isfinite(s.low)
-            w = [d for d, good in zip(s.dates, env) if good]
-            ax.fill_between(w, s.low[env], s.high[env], color=colour, alpha=0.12, hatch="//", linewidth=0,
-                            label=f"{s.layer} 5-95 % of the pixels")  # fmt: skip
+        colours[s.layer] = f"C{k % 10}"
+        _one(ax, s, colours[s.layer])
     for label, when, values in curves:
-        layer = label.split(" ")[0]
-        ax.plot(when, values, "--", color=colours.get(layer, "k"), linewidth=1.0, label=label)
+        colour = next((c for name, c in colours.items() if label.startswith(name)), "k")
+        ax.plot(when, values, "--", color=colour, linewidth=1.0, label=label)
     ax.set_xlabel("date")
     ax.set_ylabel(_axis_label(series))
     ax.grid(True, alpha=0.3)

@@ -53,7 +53,7 @@ SPREAD_HOW = "1.4826 x median absolute deviation"
 
 __all__ = ["MAD_FACTOR", "ENVELOPE", "SPREAD_HOW", "SeriesLayer", "Target", "Series", "open_layer", "pair_sigmas",
            "area_of", "sample_series", "reference_values", "referenced", "check_reference_date", "zeroed",
-           "robust_spread", "Rate", "linear_rate"]  # fmt: skip
+           "robust_spread", "Rate", "linear_rate", "single_values"]  # fmt: skip
 
 
 @dataclass
@@ -308,3 +308,18 @@ def linear_rate(series: Series) -> Optional[Rate]:
     t = np.array([dates_.years_between(when[0], d) for d in series.dates])
     intercept = float(np.mean(series.value[ok] - float(rate[0]) * t[ok]))
     return Rate(float(rate[0]), float(sigma[0]), intercept + float(rate[0]) * t)
+
+
+@raises
+def single_values(path: str, target: Target) -> Optional[list]:
+    """[(band description, value)] of every band of a raster at the pixel under the target
+    (a read-out of single-epoch rasters: velocities, sigmas, quality); None off the raster."""
+    info = raster_info(path)
+    layer = SeriesLayer(path, "", info.grid(), [], list(range(1, info.band_count + 1)))
+    area = area_of(layer, replace(target, radius=0.0))
+    if area is None:
+        return None
+    values = _stack_members(path, layer.bands, layer.grid, area)[:, 0]
+    ds = gdal.Open(path)
+    names = [ds.GetRasterBand(b).GetDescription() or f"band {b}" for b in layer.bands]
+    return list(zip(names, (float(v) for v in values)))
