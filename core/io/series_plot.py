@@ -84,7 +84,7 @@ def draw(figure: object, series: Sequence, title: str = "", curves: Sequence = (
     if note:
         ax.text(0.01, 0.01, note, transform=ax.transAxes, fontsize=8, va="bottom", color="#444")
     if series or curves:
-        ax.legend(fontsize=7, loc="best")
+        ax.legend(fontsize=7, loc="upper left")  # "best" costs half a second on 200 dates
     figure.autofmt_xdate()
     figure.tight_layout()
 
