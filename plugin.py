@@ -21,6 +21,8 @@ class InsarDecompositionPlugin:
         self.action = None
         self.toolbar = None
         self.dialog = None
+        self.inspector_action = None
+        self.inspector = None  # (dock, map tool), made on first use
 
     def initProcessing(self):  # noqa: N802 (QGIS's name)
         if self.provider is not None:  # qgis_process calls this; the desktop calls initGui
@@ -39,6 +41,10 @@ class InsarDecompositionPlugin:
         self.toolbar.setObjectName("insarLosDecompositionToolbar")
         self.toolbar.addAction(self.action)
         self.iface.addPluginToRasterMenu(MENU, self.action)
+        self.inspector_action = QAction(QIcon(ICON), "Inspect time series (click the map)", self.iface.mainWindow())
+        self.inspector_action.setObjectName("insarTimeSeriesInspectorAction")
+        self.inspector_action.triggered.connect(self.open_inspector)
+        self.toolbar.addAction(self.inspector_action)
 
     def open_dialog(self):
         from .ui.dialog import DecompositionDialog
@@ -49,7 +55,29 @@ class InsarDecompositionPlugin:
         self.dialog.raise_()
         self.dialog.activateWindow()
 
+    def open_inspector(self):
+        from .ui.inspector.dock import InspectorDock
+        from .ui.inspector.tool import InspectorTool
+
+        if self.inspector is None:
+            from qgis.PyQt.QtCore import Qt
+
+            dock, tool = InspectorDock(self.iface.mainWindow()), InspectorTool(self.iface.mapCanvas())
+            dock.connect_tool(tool)
+            self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            self.inspector = (dock, tool)
+        self.inspector[0].show()
+        self.iface.mapCanvas().setMapTool(self.inspector[1])
+
     def unload(self):
+        if self.inspector is not None:
+            self.iface.mapCanvas().unsetMapTool(self.inspector[1])
+            self.iface.removeDockWidget(self.inspector[0])
+            self.inspector[0].deleteLater()
+            self.inspector = None
+        if self.inspector_action is not None:
+            self.inspector_action.deleteLater()
+            self.inspector_action = None
         if self.action is not None:
             if self.toolbar is not None:
                 self.toolbar.deleteLater()

@@ -15,6 +15,8 @@ from .names import PROVIDER_ID
 from .points.decompose_polygons import DecomposePolygonsAlgorithm
 from .points.grid_points import GridPointsAlgorithm
 from .time_series.decompose_timeseries import DecomposeTimeSeriesAlgorithm
+from .time_series.export_points_timeseries import ExportPointsTimeSeriesAlgorithm
+from .time_series.sample_timeseries import SampleTimeSeriesAlgorithm
 from .time_series.velocity import VelocityAlgorithm
 from .velocity_maps.decompose import DecomposeAlgorithm
 from .velocity_maps.fill_gaps import FillGapsAlgorithm
@@ -27,6 +29,7 @@ ALGORITHMS = (
     DecomposeAlgorithm, ProjectSingleTrackAlgorithm, FillGapsAlgorithm,  # velocity_maps
     MergeFramesAlgorithm, RemovePlateMotionAlgorithm,  # velocity_maps: regional maps
     VelocityAlgorithm, DecomposeTimeSeriesAlgorithm,  # time_series
+    SampleTimeSeriesAlgorithm, ExportPointsTimeSeriesAlgorithm,  # time_series: the inspector's engine
     ImportMintpyAlgorithm, ImportLicsbasAlgorithm,  # imports
     GnssToLosAlgorithm, ReferenceToGnssAlgorithm, CompareToGnssAlgorithm, CompareTimeseriesToGnssAlgorithm,  # gnss
     GridPointsAlgorithm, DecomposePolygonsAlgorithm,  # points

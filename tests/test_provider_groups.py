@@ -25,12 +25,14 @@ IDS = {
     "losdecomp:reference_to_gnss",
     "losdecomp:remove_plate_motion",
     "losdecomp:velocity",
+    "losdecomp:sample_timeseries",
+    "losdecomp:export_points_timeseries",
 }
 
 #: The toolbox's layout: group id (= folder under provider/) -> its algorithms.
 LAYOUT = {
     "velocity_maps": {"decompose", "project_single_track", "fill_gaps", "merge_frames", "remove_plate_motion"},
-    "time_series": {"velocity", "decompose_timeseries"},
+    "time_series": {"velocity", "decompose_timeseries", "sample_timeseries", "export_points_timeseries"},
     "imports": {"import_mintpy", "import_licsbas"},
     "gnss": {"gnss_to_los", "reference_to_gnss", "compare_to_gnss", "compare_timeseries_to_gnss"},
     "points": {"grid_points", "decompose_polygons"},

@@ -1,5 +1,6 @@
 """Processing group "Time series": stacks of dated bands in (``losdecomp:velocity``,
-``losdecomp:decompose_timeseries``)."""
+``losdecomp:decompose_timeseries``,
+``losdecomp:sample_timeseries``, ``losdecomp:export_points_timeseries``)."""
 
 from ..base import Group
 

@@ -1,0 +1,230 @@
+"""The runs of ``losdecomp:sample_timeseries`` (every layer's series at points, a long table
+and one picture per point) and ``losdecomp:export_points_timeseries`` (a stack's series at
+points or every n-th pixel, in the layout of MintPy's ``save_qgis`` and QGIS's InSAR
+time-series viewers). Both read only the windows they need (samplers/series.py)."""
+
+import datetime
+import os
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+
+from ..conventions import dates as dates_
+from ..conventions import units
+from ..conventions.errors import TimeSeriesError
+from ..io import series_plot
+from ..samplers import series as ts
+from ..solve import velocity
+from .lifecycle import Run
+
+
+@dataclass
+class SampleRequest:
+    """``inputs`` [(path, name)], ``points`` [(point_id, x, y)] in ``points_crs_wkt``."""
+
+    inputs: list
+    points: list
+    points_crs_wkt: str
+    radius: float = 0.0
+    reference: Optional[ts.Target] = None
+    reference_date: Optional[datetime.date] = None
+    plot_folder: str = ""
+    plot_format: str = "png"
+
+
+@dataclass
+class SampleResult:
+    """The long table's rows (point_id, layer, date, value, sigma, count, spread), the series
+    per point, the pictures written, and what the log says."""
+
+    rows: list = field(default_factory=list)
+    series: dict = field(default_factory=dict)
+    plots: list = field(default_factory=list)
+    log: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+
+
+def open_layers(inputs: list, reference_date: Optional[datetime.date] = None) -> list:
+    """Every input as a series layer (metadata only), sigma stacks paired with their values;
+    TimeSeriesError naming the layer without dates, or whose dates miss the reference date."""
+    if not inputs:
+        raise TimeSeriesError("INPUTS: give at least one time-series raster")
+    layers = ts.pair_sigmas([ts.open_layer(path, name) for path, name in inputs])
+    for layer in layers if reference_date else ():
+        ts.check_reference_date(layer, reference_date)
+    return layers
+
+
+def check(req: SampleRequest) -> list:
+    """The layers, checked before any pixel is read."""
+    if req.radius < 0:
+        raise TimeSeriesError(f"RADIUS must be zero or positive, not {req.radius}")
+    if req.plot_folder:
+        series_plot.require_matplotlib()
+        if req.plot_format not in series_plot.FORMATS:
+            raise TimeSeriesError(f"unknown picture format {req.plot_format!r}: png or svg")
+    return open_layers(req.inputs, req.reference_date)
+
+
+def layer_log(layers: list) -> list:
+    """One line per layer: its dates and where its sigma comes from."""
+    return [f"{la.name}: {len(la.dates)} dates, {la.dates[0]} to {la.dates[-1]}, unit {la.unit or 'unknown'}; "
+            f"sigma: {la.sigma_source or 'none'}" for la in layers]  # fmt: skip
+
+
+def series_at(layer: ts.SeriesLayer, target: ts.Target, reference: Optional[np.ndarray],
+              reference_date: Optional[datetime.date], envelope: bool = False) -> Optional[ts.Series]:  # fmt: skip
+    """The statistic series at the target, then referenced, then zeroed; None off the layer
+    or when the reference date lies outside the valid dates there."""
+    s = ts.sample_series(layer, target, envelope)
+    if s is not None and reference is not None:
+        s = ts.referenced(s, reference)
+    if s is not None and reference_date is not None:
+        s = ts.zeroed(s, reference_date)
+    return s
+
+
+def _rows(point_id, s):
+    return [(point_id, s.layer, d.isoformat(), float(s.value[k]), _num(s.sigma[k]), int(s.count[k]),
+             float(s.spread[k])) for k, d in enumerate(s.dates) if np.isfinite(s.value[k])]  # fmt: skip
+
+
+def _num(v):
+    return float(v) if np.isfinite(v) else None
+
+
+def sample(req: SampleRequest, progress: Optional[Callable] = None, is_cancelled: Optional[Callable] = None
+           ) -> SampleResult:  # fmt: skip
+    """Every layer's series at every point (see samplers/series.py for the definitions)."""
+    layers = check(req)
+    out = SampleResult(log=layer_log(layers))
+    refs = {la.name: ts.reference_values(la, req.reference) for la in layers} if req.reference else {}
+    with Run(None, progress=progress, is_cancelled=is_cancelled) as run:
+        for point_id, x, y in run.each(req.points):
+            target = ts.Target(req.points_crs_wkt, x, y, req.radius)
+            got = [series_at(la, target, refs.get(la.name), req.reference_date) for la in layers]
+            got = [s for s in got if s is not None]
+            if not got:
+                out.warnings.append(f"point {point_id} ({x:.6g}, {y:.6g}) is outside every layer: skipped")
+                continue
+            out.series[point_id] = got
+            out.rows += [r for s in got for r in _rows(point_id, s)]
+            if req.plot_folder:
+                out.plots.append(_plot(run, req, point_id, target, got))
+    out.log.append(f"{len(out.rows)} rows for {len(out.series)} of {len(req.points)} points")
+    return out
+
+
+def _plot(run, req, point_id, target, got):
+    figure = series_plot.new_figure()
+    series_plot.draw(figure, got, f"point {point_id}: {target.text}")
+    path = os.path.join(req.plot_folder, f"point_{point_id}.{req.plot_format}")
+    os.makedirs(req.plot_folder, exist_ok=True)
+    return run.add(path, series_plot.PlotFile(path, figure)).path
+
+
+# --- export_points_timeseries ------------------------------------------------------------------
+
+
+@dataclass
+class ExportRequest:
+    """One stack; ``points`` [(x, y)] in ``points_crs_wkt``, or every ``step``-th pixel."""
+
+    path: str
+    name: str = ""
+    points: Optional[list] = None
+    points_crs_wkt: str = ""
+    step: int = 1
+
+
+@dataclass
+class ExportResult:
+    """Features at pixel centres (layer CRS): ``index`` the input point of each (None with
+    STEP), ``x``/``y``, ``vel``/``v_stdev`` (mm/yr), ``values`` (features, dates) in mm."""
+
+    crs_wkt: str
+    date_fields: list
+    index: list
+    x: np.ndarray
+    y: np.ndarray
+    vel: np.ndarray
+    v_stdev: np.ndarray
+    values: np.ndarray
+    log: list
+    warnings: list
+
+
+def date_field(d: datetime.date) -> str:
+    """``DYYYYMMDD``, the field of one date."""
+    return "D" + dates_.compact(d)
+
+
+def _to_mm(layer):
+    f = units.factor(layer.unit, "mm") if layer.unit else None
+    if f is None:
+        raise TimeSeriesError(f"{layer.name}: its unit ({layer.unit or 'none found'}) is not a length: cannot "
+                              "convert to mm (set INSAR_UNIT, e.g. m or mm)")  # fmt: skip
+    return f
+
+
+def _pixels_at(layer, req, warnings):
+    index, cols, rows = [], [], []
+    for i, (x, y) in enumerate(req.points):
+        area = ts.area_of(layer, ts.Target(req.points_crs_wkt, x, y))
+        if area is None:
+            warnings.append(f"point {i + 1} ({x:.6g}, {y:.6g}) is outside {layer.name}: skipped")
+            continue
+        index.append(i)
+        cols.append(area.window[0])
+        rows.append(area.window[1])
+    return index, cols, rows
+
+
+def export(req: ExportRequest, progress: Optional[Callable] = None, is_cancelled: Optional[Callable] = None
+           ) -> ExportResult:  # fmt: skip
+    """The stack's series at the points (the pixel under each) or every ``step``-th pixel
+    from the first row and column, nodata pixels skipped; values in mm, VEL the
+    least-squares linear rate (mm/yr) over the valid dates and V_STDEV its fit sigma."""
+    layer = ts.open_layer(req.path, req.name)
+    factor = _to_mm(layer)
+    if req.points is None and req.step < 1:
+        raise TimeSeriesError(f"STEP must be 1 or more, not {req.step}")
+    warnings = []
+    with Run(layer.grid, progress=progress, is_cancelled=is_cancelled) as run:
+        stack = run.open_stack(layer.path, layer.bands, factor, layer.name)
+        if req.points is not None:
+            index, cols, rows = _pixels_at(layer, req, warnings)
+            values = [stack.read(c, r, 1, 1)[:, 0, 0] for c, r in run.each(list(zip(cols, rows)))]
+            values = np.array(values, dtype=np.float64).reshape(len(cols), len(layer.dates))
+        else:
+            index, cols, rows, values = _every_nth(layer, stack, req.step, run)
+    keep = np.isfinite(values).any(axis=1)
+    if req.points is not None and not keep.all():
+        warnings += [f"point {index[k] + 1} is on nodata: skipped" for k in np.flatnonzero(~keep)]
+    index = [i for i, k in zip(index, keep) if k] if req.points is not None else [None] * int(keep.sum())
+    cols, rows, values = np.asarray(cols)[keep], np.asarray(rows)[keep], values[keep]
+    a = velocity.design_matrix(layer.dates, velocity.LINEAR, [])
+    vel, sig, _ = velocity.fit(values.T, a)
+    x0, dx, _, y0, _, dy = layer.grid.geotransform
+    log = [f"{layer.name}: {len(layer.dates)} dates, {layer.unit} x {factor:g} -> mm; {len(index)} features"]
+    fields = [date_field(d) for d in layer.dates]
+    x, y = x0 + (cols + 0.5) * dx, y0 + (rows + 0.5) * dy
+    return ExportResult(layer.grid.crs_wkt, fields, index, x, y, vel.astype(float), sig.astype(float), values, log,
+                        warnings)  # fmt: skip
+
+
+def _every_nth(layer, stack, step, run):
+    """(None, cols, rows, values) of every ``step``-th pixel of every ``step``-th row, one
+    row of the raster read at a time."""
+    cols, rows, values = [], [], []
+    width = layer.grid.width
+    picked = np.arange(0, width, step)
+    for row in run.each(range(0, layer.grid.height, step)):
+        block = stack.read(0, row, width, 1)[:, 0, picked]  # (dates, picked)
+        ok = np.isfinite(block).any(axis=0)
+        cols += list(picked[ok])
+        rows += [row] * int(ok.sum())
+        values.append(block[:, ok].T.astype(np.float64))
+    values = np.concatenate(values) if values else np.zeros((0, len(layer.dates)))
+    return [], cols, rows, values

@@ -1,0 +1,43 @@
+"""The definitions said in the help of losdecomp:sample_timeseries and
+losdecomp:export_points_timeseries (one text, the issue's definitions)."""
+
+SAMPLE_HELP = (
+    "Every INPUTS time-series raster (track LOS stacks, decomposed east/up stacks, their sigma stacks; one band "
+    "per date, dated by the band item INSAR_DATE or a YYYYMMDD band description) sampled at each of POINTS (or "
+    "at POINT), as a table in long form: point_id (the point's feature id; POINT gives 1), layer (the layer's "
+    "name: a file's base name), date (YYYY-MM-DD), value, sigma, count, spread. Only the pixels needed are "
+    "read (one window around each point, every band at once), never the whole rasters.\n\n"
+    "RADIUS (layer CRS units): 0 = the pixel under the point (a point on the edge between two pixels belongs "
+    "to the one right of it and below it); else the median of the valid pixels within the radius: pixels "
+    "within the radius are those whose centres are. count is the number of valid pixels used (1 at radius "
+    "0); spread is 1.4826 x their median absolute deviation (a spread, never a weight); sigma comes from the "
+    "input's own sigma (a sigma band or a sidecar named in its metadata, as the readers find it, or the sigma "
+    "stack among INPUTS written by the same run for the same product), aggregated as the a-priori sigma of "
+    "the median, else empty. A sigma stack that no layer takes is sampled as a layer of its own.\n\n"
+    "REFERENCE_POINT is sampled with REFERENCE_RADIUS as in decompose, REFERENCE_AREA by the median of its "
+    "valid pixels, date by date: every series is then relative to the reference's series. REFERENCE_DATE "
+    "(YYYY-MM-DD): every series is zero there; a layer without that date is interpolated linearly between "
+    "its neighbouring dates (a date outside a layer's dates is refused). With a radius the statistic series "
+    "is formed first, then referenced, then zeroed; sigma stays the target's own (it leaves out the "
+    "reference's uncertainty).\n\n"
+    "Nodata gives no row; a point outside every layer is skipped and named in the log; points (and the "
+    "reference) are reprojected to each layer's CRS, so layers in different CRSs are sampled at the same "
+    "place. A layer without dates is refused by name before anything is read.\n\n"
+    "OUTPUT_PLOT is a folder: one picture per point (point_<id>.png or .svg, PLOT_FORMAT), every layer against "
+    "a date axis with its sigma band; drawn with matplotlib when it is installed (it ships with QGIS), else "
+    "refused with a message."
+)
+
+EXPORT_HELP = (
+    "A point layer in the layout MintPy's save_qgis and QGIS's InSAR time-series viewer plugins use: VEL "
+    "(velocity, mm/yr), V_STDEV (its standard deviation, mm/yr) and one DYYYYMMDD field per date (mm), so "
+    "that users of those viewers open east/up (or track) series with what they know.\n\n"
+    "INPUT: any time-series raster (one band per date, INSAR_DATE); its unit (INSAR_UNIT or the band unit) "
+    "must be a length: values are converted to mm. VEL is the least-squares linear rate in mm/yr over the "
+    "valid dates (years of 365.25 days), V_STDEV its formal fit sigma sqrt(s^2 (A'A)^-1) with s^2 = RSS/(n - 2) "
+    "(residuals assumed independent; empty with fewer than 4 valid dates).\n\n"
+    "POINTS (optional): one feature per point, at the centre of the pixel under it, the input points' "
+    "attributes copied; a point outside the raster or on nodata is skipped and named in the log. Without "
+    "POINTS: every STEP-th pixel, counting from the first row and column, nodata pixels skipped. Features are "
+    "at pixel centres in the layer's CRS."
+)

@@ -1,0 +1,99 @@
+"""losdecomp:sample_timeseries and losdecomp:export_points_timeseries through Processing:
+the table and the point layer hold the rasters' known values; bad input is refused by name."""
+
+import numpy as np
+import pytest
+from osgeo import gdal, ogr, osr
+from series_stacks import DATES, HOLE, centre, decomposed_pair, truth, write_stack
+
+from conftest import run_logged
+
+gdal.UseExceptions()
+F32 = truth().astype(np.float32).astype(np.float64)
+
+
+def points_file(path, xy, epsg=32611):
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(epsg)
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    layer = ds.CreateLayer("points", srs, ogr.wkbPoint)
+    layer.CreateField(ogr.FieldDefn("name", ogr.OFTString))
+    for i, (x, y) in enumerate(xy):
+        f = ogr.Feature(layer.GetLayerDefn())
+        f.SetField("name", f"p{i}")
+        f.SetGeometry(ogr.CreateGeometryFromWkt(f"POINT ({x} {y})"))
+        layer.CreateFeature(f)
+    ds = None
+    return str(path)
+
+
+def rows_of(path):
+    ds = ogr.Open(str(path))
+    layer = ds.GetLayer(0)
+    return [{k: f.GetField(k) for k in f.keys()} for f in layer]
+
+
+def test_sample_at_a_point_relative_to_a_reference_point(plugin, tmp_path):
+    up, sigma = decomposed_pair(tmp_path)
+    asc = write_stack(tmp_path / "asc.tif", truth(offset=2.0))
+    x, y = centre(2, 6)
+    rx, ry = centre(0, 0)
+    params = {"INPUTS": [asc, up, sigma], "POINT": f"{x},{y} [EPSG:32611]",
+              "REFERENCE_POINT": f"{rx},{ry} [EPSG:32611]", "OUTPUT": str(tmp_path / "t.gpkg")}  # fmt: skip
+    res, log = run_logged("losdecomp:sample_timeseries", params)
+    rows = rows_of(res["OUTPUT"])
+    assert {r["layer"] for r in rows} == {"asc", "up"} and {r["point_id"] for r in rows} == {1}
+    up_rows = sorted((r for r in rows if r["layer"] == "up"), key=lambda r: r["date"])
+    assert [r["date"] for r in up_rows] == [d.isoformat() for d in DATES]
+    np.testing.assert_allclose([r["value"] for r in up_rows], F32[:, 2, 6] - F32[:, 0, 0], atol=1e-5)
+    np.testing.assert_allclose([r["sigma"] for r in up_rows], 0.5 + 0.1 * np.arange(6), rtol=1e-6)
+    assert all(r["count"] == 1 and r["spread"] == 0 for r in up_rows)
+    assert "sigma: sigma_up (the same run's sigma)" in log
+
+
+def test_sample_points_skips_nodata_and_names_a_point_outside_every_layer(plugin, tmp_path):
+    pytest.importorskip("matplotlib")
+    asc = write_stack(tmp_path / "asc.tif", truth())
+    pts = points_file(tmp_path / "p.gpkg", [centre(1, 1), centre(*HOLE), (0.0, 0.0)])
+    params = {"INPUTS": [asc], "POINTS": pts, "RADIUS": 0, "OUTPUT": str(tmp_path / "t.gpkg"),
+              "OUTPUT_PLOT": str(tmp_path / "plots")}  # fmt: skip
+    res, log = run_logged("losdecomp:sample_timeseries", params)
+    rows = rows_of(res["OUTPUT"])
+    assert {r["point_id"] for r in rows} == {1}
+    assert "WARNING: point 3 (0, 0) is outside every layer: skipped" in log
+    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == ["point_1.png", "point_2.png"]
+
+
+def test_a_layer_without_dates_is_refused_by_name(plugin, tmp_path):
+    asc = write_stack(tmp_path / "asc.tif", truth())
+    flat = write_stack(tmp_path / "vel.tif", truth(), dated=False)
+    x, y = centre(1, 1)
+    params = {"INPUTS": [asc, flat], "POINT": f"{x},{y} [EPSG:32611]", "OUTPUT": str(tmp_path / "t.gpkg")}
+    from qgis.core import QgsProcessingException
+
+    with pytest.raises(QgsProcessingException, match="vel: has no dated band"):
+        run_logged("losdecomp:sample_timeseries", params)
+    assert not (tmp_path / "t.gpkg").exists()
+
+
+def test_export_every_nth_pixel_in_the_save_qgis_layout(plugin, tmp_path):
+    up = write_stack(tmp_path / "up.tif", truth() / 10.0, unit="cm")
+    res, log = run_logged(
+        "losdecomp:export_points_timeseries", {"INPUT": up, "STEP": 4, "OUTPUT": str(tmp_path / "e.gpkg")}
+    )
+    rows = rows_of(res["OUTPUT"])
+    assert len(rows) == 2 * 3  # rows 0, 4 x cols 0, 4, 8
+    first = rows[0]
+    assert list(first)[:3] == ["VEL", "V_STDEV", "D20200101"]
+    np.testing.assert_allclose([first["D" + d.strftime("%Y%m%d")] for d in DATES], truth()[:, 0, 0], rtol=1e-5)
+    np.testing.assert_allclose(first["VEL"], 1.5 * 365.25 / 12, rtol=1e-4)
+
+
+def test_export_at_points_copies_their_attributes(plugin, tmp_path):
+    up = write_stack(tmp_path / "up.tif", truth())
+    pts = points_file(tmp_path / "p.gpkg", [centre(5, 5), centre(*HOLE)])
+    res, log = run_logged("losdecomp:export_points_timeseries", {"INPUT": up, "POINTS": pts,
+                                                                 "OUTPUT": str(tmp_path / "e.gpkg")})  # fmt: skip
+    rows = rows_of(res["OUTPUT"])
+    assert [r["name"] for r in rows] == ["p0"] and "point 2 is on nodata" in log
+    np.testing.assert_allclose(rows[0]["D20200113"], F32[1, 5, 5], rtol=1e-6)

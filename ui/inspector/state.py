@@ -1,0 +1,106 @@
+"""What the inspector shows, without widgets: the loaded layers (time series, and
+single-epoch rasters for the read-out), the places clicked or drawn, the reference, and the
+series at each place from the core sampler (core/runs/series_run.series_at, the same code as
+losdecomp:sample_timeseries)."""
+
+import csv
+from dataclasses import replace
+from typing import Optional
+
+from ...core.conventions.errors import TimeSeriesError
+from ...core.runs.series_run import series_at
+from ...core.samplers import series as ts
+
+#: Places compared at once (a click, then a shift-click).
+MAX_PLACES = 2
+PLACE_NAMES = ("A", "B")
+
+
+class InspectorState:
+    """Layers, places (targets), the reference (a target or None) and the series drawn."""
+
+    def __init__(self):
+        self.layers: list = []  # ts.SeriesLayer
+        self.single: list = []  # (path, name) of single-epoch rasters
+        self.places: list = []  # ts.Target
+        self.reference: Optional[ts.Target] = None
+        self.fit = False
+        self.data: list = []  # (place name, ts.Series) drawn
+        self.notes: list = []
+        self._key = None
+
+    def set_layers(self, entries: list) -> None:
+        """(path, name) of every raster loaded: dated stacks become series layers (their
+        sigma stacks paired), the others go to the read-out. Opened once per set of files."""
+        key = tuple(entries)
+        if key == self._key:
+            return
+        self._key, layers, self.single = key, [], []
+        for path, name in entries:
+            try:
+                layers.append(ts.open_layer(path, name))
+            except (TimeSeriesError, ValueError, RuntimeError):
+                self.single.append((path, name))
+        self.layers = ts.pair_sigmas(layers)
+
+    def place(self, target: ts.Target, add: bool = False) -> None:
+        """A new place (replacing the others), or a second one (``add``: shift-click)."""
+        self.places = (self.places + [target])[-MAX_PLACES:] if add and self.places else [target]
+
+    def compute(self) -> list:
+        """The series at every place, relative to the reference; notes say what is missing."""
+        self.data, self.notes = [], []
+        refs = {}
+        for layer in self.layers if self.reference else ():
+            try:
+                refs[layer.name] = ts.reference_values(layer, self.reference)
+            except ValueError as exc:
+                self.notes.append(str(exc))
+        for name, target in zip(PLACE_NAMES, self.places):
+            for layer in self.layers:
+                if self.reference is not None and layer.name not in refs:
+                    continue
+                s = series_at(layer, target, refs.get(layer.name), None, envelope=bool(target.polygon_wkt))
+                if s is not None and s.valid.any():
+                    label = s.layer if len(self.places) == 1 else f"{s.layer} ({name})"
+                    self.data.append((name, replace(s, layer=label)))
+        return self.data
+
+    def curves(self) -> list:
+        """A fitted line per series when the fit is ticked: (label with the rate, dates, line).
+        A time-function model (a later algorithm) adds its curve the same way."""
+        out = []
+        for _, s in self.data if self.fit else ():
+            rate = ts.linear_rate(s)
+            if rate is not None:
+                unit = f" {s.unit}/yr" if s.unit else "/yr"
+                out.append((f"{s.layer} line: {rate.rate:.3g} +/- {rate.sigma:.2g}{unit}", s.dates, rate.line))
+        return out
+
+    def readout(self) -> list:
+        """(layer, band, value) of every single-epoch raster at the first place's pixel."""
+        if not self.places or self.places[0].polygon_wkt:
+            return []
+        rows = []
+        for path, name in self.single:
+            try:
+                values = ts.single_values(path, self.places[0])
+            except (ValueError, RuntimeError):
+                continue
+            rows += [(name, band, value) for band, value in values or ()]
+        return rows
+
+    def write_csv(self, path: str) -> None:
+        """The series drawn, one row per place, layer and date (the table's fields)."""
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            out = csv.writer(f)
+            out.writerow(["place", "layer", "date", "value", "sigma", "count", "spread", "unit"])
+            for place, s in self.data:
+                for k, d in enumerate(s.dates):
+                    if s.valid[k]:
+                        out.writerow([place, s.layer, d.isoformat(), repr(float(s.value[k])), _text(s.sigma[k]),
+                                      int(s.count[k]), repr(float(s.spread[k])), s.unit])  # fmt: skip
+
+
+def _text(v):
+    return repr(float(v)) if v == v else ""
