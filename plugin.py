@@ -21,6 +21,8 @@ class InsarDecompositionPlugin:
         self.action = None
         self.toolbar = None
         self.dialog = None
+        self.date_action = None
+        self.date_slider = None
 
     def initProcessing(self):  # noqa: N802 (QGIS's name)
         if self.provider is not None:  # qgis_process calls this; the desktop calls initGui
@@ -39,6 +41,25 @@ class InsarDecompositionPlugin:
         self.toolbar.setObjectName("insarLosDecompositionToolbar")
         self.toolbar.addAction(self.action)
         self.iface.addPluginToRasterMenu(MENU, self.action)
+        self._init_date_slider()
+
+    def _init_date_slider(self):
+        """The date slider of dated stacks: a toolbar button and a Raster menu entry."""
+        self.date_action = QAction(QIcon(ICON), "InSAR dates (time-series slider)...", self.iface.mainWindow())
+        self.date_action.setObjectName("insarDateSliderAction")
+        self.date_action.setToolTip("Step through the dates of the selected time-series layer")
+        self.date_action.triggered.connect(self.open_date_slider)
+        self.toolbar.addAction(self.date_action)
+        self.iface.addPluginToRasterMenu(MENU, self.date_action)
+
+    def open_date_slider(self):
+        from .ui.date_slider import DateSlider
+
+        if self.date_slider is None:
+            self.date_slider = DateSlider(self.iface, parent=self.iface.mainWindow())
+        self.date_slider.set_layer(self.iface.activeLayer())
+        self.date_slider.show()
+        self.date_slider.raise_()
 
     def open_dialog(self):
         from .ui.dialog import DecompositionDialog
@@ -50,6 +71,15 @@ class InsarDecompositionPlugin:
         self.dialog.activateWindow()
 
     def unload(self):
+        if self.date_slider is not None:
+            self.date_slider.detach()
+            self.date_slider.close()
+            self.date_slider.deleteLater()
+            self.date_slider = None
+        if self.date_action is not None:
+            self.iface.removePluginRasterMenu(MENU, self.date_action)
+            self.date_action.deleteLater()
+            self.date_action = None
         if self.action is not None:
             if self.toolbar is not None:
                 self.toolbar.deleteLater()
