@@ -45,7 +45,8 @@ class InsarDecompositionPlugin:
 
     def _init_date_slider(self):
         """The date slider of dated stacks: a toolbar button and a Raster menu entry."""
-        self.date_action = QAction(QIcon(ICON), "InSAR dates (time-series slider)...", self.iface.mainWindow())
+        icon = QgsApplication.getThemeIcon("/propertyicons/temporal.svg")  # QGIS's own clock (3.14+)
+        self.date_action = QAction(icon, "InSAR dates (time-series slider)...", self.iface.mainWindow())
         self.date_action.setObjectName("insarDateSliderAction")
         self.date_action.setToolTip("Step through the dates of the selected time-series layer")
         self.date_action.triggered.connect(self.open_date_slider)

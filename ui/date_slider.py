@@ -23,6 +23,7 @@ class DateSlider(QWidget):
         self.layer = None
         self.bands = []  # (band, date) in date order
         self.title = QLabel()
+        self.title.setWordWrap(True)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setObjectName("dateSlider")
         self.slider.setPageStep(1)
@@ -36,7 +37,7 @@ class DateSlider(QWidget):
         self.slider.valueChanged.connect(self.show_index)
         if iface is not None:
             iface.currentLayerChanged.connect(self.set_layer)
-        self.resize(420, self.sizeHint().height())
+        self.setFixedWidth(440)
 
     def set_layer(self, layer) -> bool:
         """Drive ``layer`` when it is a dated stack (True); otherwise say so and wait."""
