@@ -1,5 +1,6 @@
 # Two commands set everything up on a fresh Debian bookworm machine:
 #   make demo   the decomposition on bundled synthetic data, through QGIS's qgis_process
+#               (velocity pair, GNSS referencing, time series; a quick-look PNG)
 #   make test   the whole test suite (lint included)
 # Both install what is missing (Debian packages, a venv) and are safe to re-run.
 
@@ -18,7 +19,7 @@ PROFILE_PLUGINS := $(HOME)/.local/share/QGIS/QGIS3/profiles/default/python/plugi
 export QT_QPA_PLATFORM := offscreen
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: all demo test test-matrix lint system-deps venv plugin-path install-plugin package e2e bench clean
+.PHONY: all demo screenshots test test-matrix lint system-deps venv plugin-path install-plugin package e2e bench clean
 
 all: test
 
@@ -53,13 +54,18 @@ test: venv plugin-path lint
 test-matrix:
 	bash $(ROOT)/scripts/test_matrix.sh
 
+# Links this checkout into the default profile; an older real plugin folder there is moved
+# aside (out of the plugin folder) with a message, never left to run instead (see the script).
 install-plugin: system-deps plugin-path
-	@mkdir -p $(PROFILE_PLUGINS)
-	@ln -sfn $(ROOT) $(PROFILE_PLUGINS)/$(PLUGIN)
+	@/usr/bin/python3 $(ROOT)/scripts/install_plugin.py --source $(ROOT) --plugins $(PROFILE_PLUGINS)
 	@/usr/bin/qgis_process.bin plugins enable $(PLUGIN) >/dev/null 2>&1 || true
 
 demo: venv install-plugin
-	$(PY) $(ROOT)/scripts/demo.py --out $(BUILD)/demo
+	$(PY) $(ROOT)/scripts/demo.py --out $(BUILD)/demo --plugin-path $(PLUGIN_PATH)
+
+# Screenshots for docs/img/ from the real desktop (Xvfb, 1366 x 768, a fresh profile).
+screenshots: venv package
+	$(PY) $(ROOT)/scripts/screenshots.py --zip $(BUILD)/$(PLUGIN).zip --out $(ROOT)/docs/img
 
 package: venv
 	$(PY) $(ROOT)/scripts/package.py --out $(BUILD)/$(PLUGIN).zip

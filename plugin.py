@@ -24,6 +24,9 @@ class InsarDecompositionPlugin:
         self.inspector_action = None
         self.inspector = None  # (dock, map tool), made on first use
 
+        self.date_action = None
+        self.date_slider = None
+
     def initProcessing(self):  # noqa: N802 (QGIS's name)
         if self.provider is not None:  # qgis_process calls this; the desktop calls initGui
             return
@@ -45,6 +48,27 @@ class InsarDecompositionPlugin:
         self.inspector_action.setObjectName("insarTimeSeriesInspectorAction")
         self.inspector_action.triggered.connect(self.open_inspector)
         self.toolbar.addAction(self.inspector_action)
+
+        self._init_date_slider()
+
+    def _init_date_slider(self):
+        """The date slider of dated stacks: a toolbar button and a Raster menu entry."""
+        icon = QgsApplication.getThemeIcon("/propertyicons/temporal.svg")  # QGIS's own clock (3.14+)
+        self.date_action = QAction(icon, "InSAR dates (time-series slider)...", self.iface.mainWindow())
+        self.date_action.setObjectName("insarDateSliderAction")
+        self.date_action.setToolTip("Step through the dates of the selected time-series layer")
+        self.date_action.triggered.connect(self.open_date_slider)
+        self.toolbar.addAction(self.date_action)
+        self.iface.addPluginToRasterMenu(MENU, self.date_action)
+
+    def open_date_slider(self):
+        from .ui.date_slider import DateSlider
+
+        if self.date_slider is None:
+            self.date_slider = DateSlider(self.iface, parent=self.iface.mainWindow())
+        self.date_slider.set_layer(self.iface.activeLayer())
+        self.date_slider.show()
+        self.date_slider.raise_()
 
     def open_dialog(self):
         from .ui.dialog import DecompositionDialog
@@ -78,6 +102,16 @@ class InsarDecompositionPlugin:
         if self.inspector_action is not None:
             self.inspector_action.deleteLater()
             self.inspector_action = None
+
+        if self.date_slider is not None:
+            self.date_slider.detach()
+            self.date_slider.close()
+            self.date_slider.deleteLater()
+            self.date_slider = None
+        if self.date_action is not None:
+            self.iface.removePluginRasterMenu(MENU, self.date_action)
+            self.date_action.deleteLater()
+            self.date_action = None
         if self.action is not None:
             if self.toolbar is not None:
                 self.toolbar.deleteLater()

@@ -7,6 +7,7 @@ import tempfile
 from qgis.core import QgsCoordinateReferenceSystem, QgsProcessingException, QgsProcessingUtils
 
 from ..core.io.grid import raster_info, with_crs
+from ..core.io.products import track_label
 from ..core.plan.readout import file_crs_wkt
 from ..core.plan.tracks import TrackInput
 from . import names as n
@@ -71,6 +72,17 @@ def layer_paths(alg, parameters: dict, name: str, context, label: str) -> list:
     return out
 
 
+def _track_name(alg, parameters: dict, context, path: str) -> str:
+    """What the one track is called in messages ("<name> track: ..."): its layer's name, or
+    a short name from its file (never the word "track", which read "track track:")."""
+    value = parameters.get(n.INPUT)
+    if not (isinstance(value, str) and are_files(value)):
+        layer = alg.parameterAsRasterLayer(parameters, n.INPUT, context)
+        if layer is not None and layer.name():
+            return layer.name()
+    return track_label(value if isinstance(value, str) and are_files(value) else path)
+
+
 def input_track(alg, parameters: dict, context, default_band=1, with_sigma: bool = False) -> TrackInput:
     """The track of a one-track algorithm: ``INPUT`` with ``BAND`` (``default_band`` when
     empty), ``HEADING``, ``INCIDENCE``, ``LOOK_SIDE``, ``LOS_SIGN`` and, ``with_sigma``,
@@ -81,7 +93,7 @@ def input_track(alg, parameters: dict, context, default_band=1, with_sigma: bool
     given = parameters.get(n.BAND) not in (None, "")
     band = alg.parameterAsInt(parameters, n.BAND, context) if given else default_band
     return TrackInput(
-        name="track", path=path, band=band or default_band,
+        name=_track_name(alg, parameters, context, path), path=path, band=band or default_band,
         heading=alg.optional_number(parameters, n.HEADING, context),
         incidence=alg.optional_number(parameters, n.INCIDENCE, context),
         look_side=alg.look_side(parameters, n.LOOK_SIDE, context),

@@ -30,6 +30,7 @@ from ..core.io.model import (
     SIGMA_UP,
     UP,
 )
+from .temporal import band_dates, by_date, set_band_ranges
 
 DIVERGING, SEQUENTIAL = "diverging", "sequential"
 RAMPS = {DIVERGING: ("RdBu",), SEQUENTIAL: ("Viridis", "Reds")}  # RdBu: red = west/down/away
@@ -67,8 +68,27 @@ def _cut(layer, band, lower, upper):
     return provider.cumulativeCut(band, lower, upper, layer.extent(), SAMPLE)
 
 
+def round_out(value: float, up: bool, digits: int = 2) -> float:
+    """``value`` rounded away from the data to ``digits`` significant figures (up: towards
+    +inf, else towards -inf), so a legend reads +/-80, not +/-79.187412."""
+    if not math.isfinite(value) or value == 0:
+        return value
+    step = 10 ** (math.floor(math.log10(abs(value))) - digits + 1)
+    scaled = value / step
+    scaled = round(scaled, 6)  # 0.3 / 0.01 is 29.999999999999996: no spurious step
+    return (math.ceil(scaled) if up else math.floor(scaled)) * step
+
+
 def _limits(layer, style):
-    """(low, high) of the ramp: symmetric about zero for diverging quantities."""
+    """(low, high) of the ramp, rounded out to two significant figures: symmetric about zero
+    for diverging quantities."""
+    lo, hi = _data_limits(layer, style)
+    lo, hi = round_out(lo, up=False), round_out(hi, up=True)
+    # float noise of the step (0.1 * 3) is not a figure of the limit
+    return float(f"{lo:.12g}"), float(f"{hi:.12g}")
+
+
+def _data_limits(layer, style):
     if style.kind == DIVERGING:
         limit = style.high
         if limit is None or not math.isfinite(limit) or limit <= 0:
@@ -134,6 +154,35 @@ def _band_unit(layer, band):
         return ""
 
 
+def style_stack(layer) -> bool:
+    """Draw a dated stack (one band per acquisition) as a single-band pseudocolour of its
+    last date (displacement since the first; band 1 of a stack is often all zero, and QGIS's
+    default RGB of bands 1-3 means nothing here), with per-band temporal ranges where QGIS
+    has them. False, and nothing changed, for a layer that is not a dated stack."""
+    dates = band_dates(layer)
+    if not dates:
+        return False
+    last = by_date(dates)[-1][0]
+    apply_style(layer, BandStyle(last, DIVERGING, layer.name()))
+    set_band_ranges(layer, dates)
+    return True
+
+
+def show_band(layer, band: int) -> None:
+    """Draw ``band`` of the layer with its present colours: a single-band pseudocolour
+    renderer keeps its ramp and limits (so two dates compare), anything else is replaced by
+    the plugin's diverging pseudocolour."""
+    renderer = layer.renderer()
+    if renderer is not None and renderer.type() == "singlebandpseudocolor":
+        if hasattr(renderer, "setInputBand"):  # 3.38 and later
+            renderer.setInputBand(band)
+        else:
+            renderer.setBand(band)
+        layer.triggerRepaint()
+    else:
+        apply_style(layer, BandStyle(band, DIVERGING, layer.name()))
+
+
 def band_styles(name, product: str, limit=None, band: int = 1) -> list:
     """The styles of one output: one per quality band (``name``: one name per band), else
     one on ``band``."""
@@ -196,6 +245,9 @@ class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
             first, *rest = self.styles
             layer.setName(first.name)
             lo, hi = apply_style(layer, first)
+            if set_band_ranges(layer):
+                feedback.pushInfo(f"{layer.name()}: one temporal range per band (QGIS's temporal controller steps "
+                                  "through the dates)")
             feedback.pushInfo(f"{layer.name()}: drawn from {lo:.3g} to {hi:.3g}")
             project = context.project() or QgsProject.instance()
             layers = [layer]

@@ -309,11 +309,11 @@ def _die_with_parent():
         pass
 
 
-def start_xvfb(log):
+def start_xvfb(log, screen="1280x800x24"):
     """An Xvfb of its own on a free display (``-displayfd``: no xvfb-run, no xauth, no race
     for a display number); returns the process and the DISPLAY."""
     read, write = os.pipe()
-    cmd = ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"]
+    cmd = ["Xvfb", "-displayfd", str(write), "-screen", "0", screen, "-nolisten", "tcp"]
     proc = subprocess.Popen(cmd, pass_fds=(write,), stdout=log, stderr=log, preexec_fn=_die_with_parent)
     os.close(write)
     with os.fdopen(read) as f:
@@ -346,16 +346,16 @@ def stop(proc, group=False):
     proc.wait()
 
 
-def run_qgis(args, work, out, runs):
-    """QGIS with the --code script on a fresh Xvfb; the result the script wrote, or exits
-    naming why there is none (with a screenshot when QGIS hung)."""
+def run_qgis(args, work, out, runs, code=IN_QGIS, screen="1280x800x24"):
+    """QGIS with the --code script (``code``) on a fresh Xvfb of ``screen``; the result the
+    script wrote, or exits naming why there is none (with a screenshot when QGIS hung)."""
     script = os.path.join(work, "e2e_in_qgis.py")
     with open(script, "w") as f:
-        f.write(IN_QGIS)
+        f.write(code)
     log_path = os.path.join(out, "qgis.log")
     result_file = os.path.join(out, "result.json")
     with open(log_path, "w") as log:
-        xvfb, display = start_xvfb(log)
+        xvfb, display = start_xvfb(log, screen)
         env = dict(os.environ, E2E_OUT=out, E2E_SCENARIOS=json.dumps(runs), HOME=work, DISPLAY=display)
         env["QT_QPA_PLATFORM"] = "xcb"  # a real (virtual) screen, whatever the caller exports (offscreen)
         for var, sub in (("XDG_DATA_HOME", "data-home"), ("XDG_CONFIG_HOME", "config-home"),

@@ -135,3 +135,75 @@ def truth_on_grid(path):
     x, y = pixel_centres_in_truth_crs(epsg, ds.GetGeoTransform(), ds.RasterXSize, ds.RasterYSize)
     e, _, u = truth(x, y)
     return e, u
+
+
+# --- a stack pair and GNSS stations (make demo, screenshots) ------------------------------
+
+#: Seasonal vertical motion of the stacks (mm, amplitude of an annual sine).
+SEASONAL_MM = 3.0
+
+
+def truth_displacement(x, y, years):
+    """(east, up) displacement in mm after ``years``: the velocity field times time, and an
+    annual vertical term (zero at t = 0)."""
+    e, _, u = truth(x, y)
+    return e * years, u * years + SEASONAL_MM * np.sin(2 * np.pi * years)
+
+
+def _dates(start, count, step_days):
+    import datetime
+
+    first = datetime.date.fromisoformat(start)
+    return [first + datetime.timedelta(days=step_days * k) for k in range(count)]
+
+
+def make_stacks(out_dir, size_km=16.0, asc_dates=31, desc_dates=29, pixel_m=200.0):
+    """Write ``asc_stack.tif`` and ``desc_stack.tif``: LOS displacement (mm, toward the
+    satellite) since each track's first date, one band per acquisition dated by
+    ``INSAR_DATE`` (ascending every 12 days from 2021-01-03, descending from 2021-01-06, on a
+    grid shifted by half a pixel). Returns {"asc", "desc": path, "asc_dates", "desc_dates"}."""
+    os.makedirs(out_dir, exist_ok=True)
+    half = size_km * 500.0
+    n = int(round(2 * half / pixel_m))
+    origin = _dates("2021-01-03", 1, 1)[0]
+    out = {}
+    for key, geom, start, count, shift in (("asc", ASC, "2021-01-03", asc_dates, 0.0),
+                                           ("desc", DESC, "2021-01-06", desc_dates, 0.5)):  # fmt: skip
+        gt = (CENTRE[0] - half + shift * pixel_m, pixel_m, 0.0, CENTRE[1] + half - shift * pixel_m, 0.0, -pixel_m)
+        x, y = pixel_centres_in_truth_crs(TRUTH_EPSG, gt, n, n)
+        s = los_unit_vector(geom["heading"], geom["incidence"])
+        dates = _dates(start, count, 12)
+        t0 = (dates[0] - origin).days / 365.25
+        bands = []
+        for d in dates:
+            t = (d - origin).days / 365.25
+            e1, u1 = truth_displacement(x, y, t)
+            e0, u0 = truth_displacement(x, y, t0)
+            bands.append(s[0] * (e1 - e0) + s[2] * (u1 - u0))  # since the track's first date
+        tags = {"INSAR_HEADING": str(geom["heading"]), "INSAR_INCIDENCE": str(geom["incidence"]),
+                "INSAR_LOS_SIGN": "toward"}  # fmt: skip
+        path = write_raster(os.path.join(out_dir, f"{key}_stack.tif"), np.array(bands, np.float32), TRUTH_EPSG, gt,
+                            float("nan"), tags, unit="mm")  # fmt: skip
+        ds = gdal.Open(path, gdal.GA_Update)
+        for i, d in enumerate(dates, start=1):
+            ds.GetRasterBand(i).SetMetadataItem("INSAR_DATE", d.strftime("%Y%m%d"))
+        ds = None
+        out[key], out[f"{key}_dates"] = path, dates
+    return out
+
+
+def make_gnss(path, count=25, seed=7, noise=0.3, margin_km=6.0):
+    """A GNSS velocity table (CSV: site, lon, lat, vel_e, vel_n, vel_u, sig_e, sig_n, sig_u in
+    mm/year) of ``count`` stations inside the middle of the scene, the truth plus noise."""
+    rng = np.random.default_rng(seed)
+    x = CENTRE[0] + rng.uniform(-margin_km, margin_km, count) * 1000.0
+    y = CENTRE[1] + rng.uniform(-margin_km, margin_km, count) * 1000.0
+    e, n, u = (c + rng.normal(0.0, noise, count) for c in truth(x, y))
+    ct = osr.CoordinateTransformation(srs_of(TRUTH_EPSG), srs_of(4326))
+    lines = ["site,lon,lat,vel_e,vel_n,vel_u,sig_e,sig_n,sig_u"]
+    for k in range(count):
+        lon, lat, _ = ct.TransformPoint(float(x[k]), float(y[k]))
+        lines.append(f"G{k:02d},{lon:.7f},{lat:.7f},{e[k]:.3f},{n[k]:.3f},{u[k]:.3f},0.5,0.5,1.0")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path

@@ -130,6 +130,10 @@ def test_units_and_the_away_sign_convention(field_tracks, tmp_path):
     got = gnss_run.compare_los(gnss_run.GnssRequest(TrackInput("d", field_tracks["desc"]), in_metres))
     assert np.allclose(got.gnss_los, ref.gnss_los, atol=1e-9)
     assert any("converted from m/year to mm/year" in line for line in got.log)
+    same = true_stations(rows, cols, unit="mm/year")
+    assert gnss_stations.unit_factor(same, "mm/year") == (1.0, "GNSS: velocities in mm/year, as the track")
+    assert not any("converted" in line for line in gnss_run.compare_los(
+        gnss_run.GnssRequest(TrackInput("d", field_tracks["desc"]), same)).log)  # fmt: skip
     # the same data stored as range increase: GNSS is projected with the track's sign
     away = write(
         tmp_path / "away.tif", -read_band(field_tracks["desc"]), track_tags(DESC_HEADING, 38.0, "right", "away")

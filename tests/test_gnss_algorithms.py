@@ -99,6 +99,9 @@ def test_gnss_to_los_from_a_table_writes_stations_statistics_and_a_plot(plugin, 
     assert "1 station(s) left out, outside the raster: FAR" in log
     text = plot.read_text()
     assert "<svg" in text and text.count("<circle") == 19 and "RMS" in text
+    # names written beside the points (not only on hover), +/-1 sigma bars of GNSS in the LOS
+    assert text.count('class="station"') == 19 and ">S00</text>" in text
+    assert text.count("<line") == 1 + 19 and "propagated standard deviation" in text.lower()  # 1:1 line + 19 bars
 
 
 def test_a_point_layer_in_another_crs_with_named_fields_in_metres(plugin, tracks, tmp_path):
@@ -136,8 +139,18 @@ def test_reference_then_decompose_then_compare(plugin, tracks, tmp_path):
                                                    "OUTPUT_EAST": str(tmp_path / "e.tif"),
                                                    "OUTPUT_UP": str(tmp_path / "u.tif")})  # fmt: skip
     assert "geometry per pixel" in log
+    plot = tmp_path / "compare.html"
     res, log = run_logged("losdecomp:compare_to_gnss", {"EAST": dec["OUTPUT_EAST"], "UP": dec["OUTPUT_UP"],
-                                                         "GNSS": csv, "OUTPUT": str(tmp_path / "c.gpkg")})  # fmt: skip
+                                                         "GNSS": csv, "OUTPUT": str(tmp_path / "c.gpkg"),
+                                                         "OUTPUT_PLOT": str(plot)})  # fmt: skip
+    assert res["OUTPUT_PLOT"] == str(plot)
+    page = plot.read_text()
+    # two scatters (east, up), every station named beside its point in each, bars from the
+    # stations' a-priori sigmas (0.5 east, 1.0 up: 30 of each), the residual statistics with units
+    assert page.count("<svg") == 2 and page.count("<circle") == 60 and page.count('class="station"') == 60
+    assert page.count(">S07</text>") == 2 and page.count("<line") - page.count("stroke-dasharray") == 60
+    assert "East: decomposition against GNSS" in page and "Up residual (decomposition - GNSS)" in page
+    assert "RMS" in page and "mm/year" in page and "a-priori" in page.lower()
     values, names = features(tmp_path / "c.gpkg")
     assert {"east_gnss", "east_insar", "east_residual", "up_gnss", "up_insar", "up_residual"} <= set(names)
     assert res["COUNT"] == 30
@@ -166,9 +179,11 @@ def test_no_station_inside_is_refused_with_no_output(plugin, tracks, tmp_path):
     far.write_text("A 10.0 45.0 1 1 1\nB 11.0 46.0 1 1 1\n")
     out = tmp_path / "out"
     out.mkdir()
-    with pytest.raises(QgsProcessingException, match="no station has both GNSS and track track values"):
+    with pytest.raises(QgsProcessingException, match=r"no station has both GNSS and (\S+) track values") as caught:
         run_logged("losdecomp:reference_to_gnss", {"INPUT": tracks["desc"], "GNSS": str(far),
                                                    "OUTPUT": str(out / "r.tif")})  # fmt: skip
+    named = os.path.splitext(os.path.basename(tracks["desc"]))[0]
+    assert f"{named} track values" in str(caught.value) and "track track" not in str(caught.value)
     with pytest.raises(QgsProcessingException, match="no field recognised for the up velocity"):
         bad = tmp_path / "bad.csv"
         bad.write_text("lon,lat,ve,vn\n-117,37,1,2\n")

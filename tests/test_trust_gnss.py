@@ -319,3 +319,13 @@ def test_north_motion_is_not_judged_against_a_zero_sigma_when_sigma_and_unit_are
     assert not any("GNSS shows north motion" in w for w in cmp_.warnings), cmp_.warnings
     assert any("cannot be judged at 6 station(s)" in w for w in cmp_.warnings), cmp_.warnings
     assert "unit unknown" in "\n".join(cmp_.log)
+
+
+def test_a_crowded_scatter_names_the_largest_residuals_and_says_so():
+    n = gnss_plot.NAMED_MAX + 10
+    g = np.arange(n, dtype=float)
+    i = g + np.arange(n) * 0.01  # station k's residual grows with k
+    page = gnss_plot.scatter_html(g, i, [f"K{k}" for k in range(n)], "t", "mm/year", [], gnss_sigma=np.ones(n))
+    assert page.count('class="station"') == gnss_plot.NAMED_MAX and f">K{n - 1}</text>" in page
+    assert ">K0</text>" not in page and f"the {gnss_plot.NAMED_MAX} largest" in page
+    assert page.count("<circle") == n and page.count("<line") == 1 + n  # every point, every bar

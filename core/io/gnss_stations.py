@@ -328,4 +328,6 @@ def unit_factor(stations: Stations, track_unit: str) -> tuple:
         raise StationError(
             f"{stations.label}: its unit {stations.unit} cannot be converted to the track's {track_unit}"
         )
+    if f == 1.0:
+        return f, f"{stations.label}: velocities in {stations.unit}, as the track"
     return f, f"{stations.label}: converted from {stations.unit} to {track_unit} (x{f:g})"

@@ -355,6 +355,11 @@ class ComponentsComparison:
     azimuth: Optional[float]
     log: list
     warnings: list
+    #: GNSS's standard deviations beside ``gnss_horizontal`` and ``gnss_up``: a-priori for
+    #: east and up, propagated for a horizontal along an azimuth (with the east-north
+    #: correlation where given); NaN where unknown.
+    gnss_horizontal_sigma: Optional[np.ndarray] = None
+    gnss_up_sigma: Optional[np.ndarray] = None
 
 
 def _decomposition_info(path: str, label: str) -> tuple:
@@ -408,8 +413,22 @@ def compare_components(req: ComponentsRequest) -> ComponentsComparison:
     log.append(f"east residual (decomposition - GNSS): {gnss.describe(stats_e, unit)}")
     log.append(f"up residual (decomposition - GNSS): {gnss.describe(stats_u, unit)}")
     warnings = _north_caveat(vn, st.velocity[SN] * factor, np.isfinite(res_e) | np.isfinite(res_u), unit, north_zero)
+    s_h, s_u = _component_sigmas(st, factor, azimuth)
     return ComponentsComparison(xy[0], xy[1], g_h, vu, out["east"], out["up"], res_e, res_u, stats_e, stats_u,
-                                unit, azimuth, log, warnings)  # fmt: skip
+                                unit, azimuth, log, warnings, s_h, s_u)  # fmt: skip
+
+
+def _component_sigmas(st: Stations, factor: float, azimuth: Optional[float]) -> tuple:
+    """GNSS's sigma of the compared horizontal (east, or along ``azimuth``) and of up, in
+    the decomposition's unit; NaN where unknown."""
+    se, sn, su = (np.abs(st.velocity[k] * factor) for k in (SE, SN, SU))
+    if azimuth is None:
+        return se, su
+    a = math.radians(azimuth)
+    rho = st.correlation.get(CEN, np.zeros_like(se))
+    var = (math.sin(a) * se) ** 2 + (math.cos(a) * sn) ** 2 + 2 * math.sin(a) * math.cos(a) * rho * se * sn
+    with np.errstate(invalid="ignore"):
+        return np.sqrt(np.where(var >= 0, var, np.nan)), su
 
 
 def _north_caveat(vn, sn, used, unit, north_zero) -> list:

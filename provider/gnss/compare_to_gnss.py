@@ -1,9 +1,11 @@
 """``losdecomp:compare_to_gnss``: a decomposition's east and up checked against GNSS (a thin
 adapter to ``core.gnss_run``)."""
 
-from qgis.core import QgsProcessingException, QgsProcessingParameterFeatureSink
+from qgis.core import QgsProcessingException, QgsProcessingParameterFeatureSink, QgsProcessingParameterFileDestination
 
+from ...core.io.gnss_plot import Panel, page_html
 from ...core.runs import gnss_run
+from ...core.solve import gnss
 from .. import names as n
 from ..base import LosDecompAlgorithm, report, tr
 from ..features import DOUBLE, TEXT, write_features
@@ -23,7 +25,10 @@ class CompareToGnssAlgorithm(LosDecompAlgorithm):
         "Samples decomposed EAST (or horizontal along the azimuth the decomposition used, read from its metadata) "
         "and UP rasters at the GNSS stations and writes the stations with east_gnss, east_insar, east_residual, "
         "up_gnss, up_insar, up_residual (decomposition - GNSS) and status; results RMS_EAST, RMS_UP (in the "
-        "decomposition's unit, named in the log) and COUNT.\n\n"
+        "decomposition's unit, named in the log) and COUNT; optionally OUTPUT_PLOT, an HTML page with two scatters "
+        "(east or horizontal, and up: decomposition against GNSS, the 1:1 line, each station named beside its point, "
+        "+/-1 sigma bars: horizontal GNSS's a-priori sigma (propagated onto the azimuth for a horizontal), vertical "
+        "the spread of the decomposition within the radius).\n\n"
         "A decomposition of two tracks assumes north = 0 unless a north velocity was given: where the stations "
         "move north, part of that motion appears in east and up, and the log says so. For calibration, compare "
         "each track in its line of sight instead (losdecomp:gnss_to_los).\n\n" + COMMON_HELP
@@ -34,6 +39,10 @@ class CompareToGnssAlgorithm(LosDecompAlgorithm):
         self.addParameter(RasterFileParameter(n.UP, tr("Vertical velocity of a decomposition")))
         self.add_parameters(gnss_parameters() + [radius_parameter()])
         self.addParameter(QgsProcessingParameterFeatureSink(n.OUTPUT, tr("Stations with decomposition residuals")))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            n.OUTPUT_PLOT, tr("Scatter plots (east and up)"), tr("HTML files (*.html)"), optional=True,
+            createByDefault=False,
+        ))  # fmt: skip
         self.add_number_outputs([
             (n.RMS_EAST, "RMS of the east residuals (in the decomposition's unit)"),
             (n.RMS_UP, "RMS of the up residuals (in the decomposition's unit)"),
@@ -58,4 +67,26 @@ class CompareToGnssAlgorithm(LosDecompAlgorithm):
         ]  # fmt: skip
         dest = write_features(self, parameters, context, n.OUTPUT, inp, extra)
         count = int(sum(s == gnss_run.OK for s in status))
-        return {n.OUTPUT: dest, n.RMS_EAST: result.stats_east["rms"], n.RMS_UP: result.stats_up["rms"], n.COUNT: count}
+        plot = self.parameterAsFileOutput(parameters, n.OUTPUT_PLOT, context) if parameters.get(n.OUTPUT_PLOT) else ""
+        if plot:
+            with open(plot, "w", encoding="utf-8") as f:
+                f.write(plot_page(result, inp.stations.names))
+        return {n.OUTPUT: dest, n.RMS_EAST: result.stats_east["rms"], n.RMS_UP: result.stats_up["rms"], n.COUNT: count,
+                n.OUTPUT_PLOT: plot or None}  # fmt: skip
+
+
+def plot_page(result, names: list) -> str:
+    """The two scatters of a comparison (east or horizontal, and up) as one HTML page."""
+    horizontal = "East" if result.azimuth is None else f"Horizontal (azimuth {result.azimuth:g})"
+    unit = result.unit
+    panels = [
+        Panel(result.gnss_horizontal, result.east.value, names, f"{horizontal}: decomposition against GNSS", unit,
+              result.gnss_horizontal_sigma, result.east.spread),
+        Panel(result.gnss_up, result.up.value, names, "Up: decomposition against GNSS", unit,
+              result.gnss_up_sigma, result.up.spread),
+    ]  # fmt: skip
+    lines = [f"{horizontal} residual (decomposition - GNSS): {gnss.describe(result.stats_east, unit)}",
+             f"Up residual (decomposition - GNSS): {gnss.describe(result.stats_up, unit)}"] + list(result.warnings)
+    bars = ("Bars: +/-1 sigma; horizontal: GNSS's a-priori standard deviation (propagated onto the azimuth for a "
+            "horizontal); vertical: the spread of the decomposition within the radius (none for one pixel).")
+    return page_html("A decomposition against GNSS", panels, lines, bars)

@@ -16,6 +16,9 @@ from .stations import COMMON_HELP, TrackAndStations
 #: What the field ``gnss_los_sigma`` holds (its alias, where the output format keeps one).
 GNSS_LOS_SIGMA_ALIAS = uncertainty.label(uncertainty.PROPAGATED, "GNSS in the line of sight", "sqrt(s' C s)")
 INSAR_SPREAD_ALIAS = uncertainty.label(uncertainty.SPREAD, "InSAR within the radius", "standard deviation")
+#: What the scatter's bars are.
+PLOT_BARS = (f"Bars: +/-1 sigma; horizontal: the {GNSS_LOS_SIGMA_ALIAS}; vertical: the {INSAR_SPREAD_ALIAS} "
+             "(none when the radius takes one pixel).")  # fmt: skip
 
 
 class GnssToLosAlgorithm(TrackAndStations):
@@ -36,7 +39,8 @@ class GnssToLosAlgorithm(TrackAndStations):
         "Output: the stations with gnss_los, gnss_los_sigma (propagated), insar_los, insar_count, insar_spread "
         "(spread), residual = insar_los - gnss_los and status; results BIAS (mean residual), RMS and COUNT, "
         "BIAS and RMS in the track's unit; optionally OUTPUT_PLOT, an HTML scatter of InSAR against GNSS with the "
-        "1:1 line.\n\n" + COMMON_HELP
+        "1:1 line, each station named beside its point, +/-1 sigma bars: horizontal the propagated GNSS LOS sigma, "
+        "vertical the spread of InSAR within the radius.\n\n" + COMMON_HELP
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
@@ -72,6 +76,7 @@ class GnssToLosAlgorithm(TrackAndStations):
             lines = [f"{req.track.path} band {req.track.band}: {gnss.describe(stats, unit)}"] + result.warnings
             with open(plot, "w", encoding="utf-8") as f:
                 f.write(scatter_html(result.gnss_los, smp.value, inp.stations.names,
-                                     "InSAR against GNSS in the line of sight", unit, lines))  # fmt: skip
+                                     "InSAR against GNSS in the line of sight", unit, lines,
+                                     result.gnss_sigma, smp.spread, PLOT_BARS))  # fmt: skip
             out[n.OUTPUT_PLOT] = plot
         return out
