@@ -44,12 +44,17 @@ class InsarDecompositionPlugin:
         self.toolbar.setObjectName("insarLosDecompositionToolbar")
         self.toolbar.addAction(self.action)
         self.iface.addPluginToRasterMenu(MENU, self.action)
-        self.inspector_action = QAction(QIcon(ICON), "Inspect time series (click the map)", self.iface.mainWindow())
+        self._init_inspector()
+        self._init_date_slider()
+
+    def _init_inspector(self):
+        """The time-series inspector: click the map, see every dated layer's series."""
+        icon = QgsApplication.getThemeIcon("/mActionIdentify.svg")
+        self.inspector_action = QAction(icon, "Inspect time series (click the map)", self.iface.mainWindow())
         self.inspector_action.setObjectName("insarTimeSeriesInspectorAction")
         self.inspector_action.triggered.connect(self.open_inspector)
         self.toolbar.addAction(self.inspector_action)
-
-        self._init_date_slider()
+        self.iface.addPluginToRasterMenu(MENU, self.inspector_action)
 
     def _init_date_slider(self):
         """The date slider of dated stacks: a toolbar button and a Raster menu entry."""
@@ -100,6 +105,7 @@ class InsarDecompositionPlugin:
             self.inspector[0].deleteLater()
             self.inspector = None
         if self.inspector_action is not None:
+            self.iface.removePluginRasterMenu(MENU, self.inspector_action)
             self.inspector_action.deleteLater()
             self.inspector_action = None
 
