@@ -20,6 +20,7 @@ from typing import Optional
 import numpy as np
 
 from ..conventions.dates import DAYS_PER_YEAR, repeated
+from .joint_banded import solve_pixels
 from .patterns import large_groups
 from .resolvable import DEFAULT_MAX_CONDITION, LookGuard
 from .velocity import TimeSeriesError
@@ -286,7 +287,8 @@ JOINT_CHUNK_BYTES = 64 << 20
 
 
 def joint_solve(tracks: list, dates: np.ndarray, reference_days: float, regularization: float,
-                with_sigma: bool = False, max_condition: float = DEFAULT_MAX_CONDITION) -> tuple:  # fmt: skip
+                with_sigma: bool = False, max_condition: float = DEFAULT_MAX_CONDITION,
+                batched: bool = True) -> tuple:  # fmt: skip
     """Method 1 for one block of P pixels: (east, up, sigma east, sigma up), each (m, P)
     at ``dates`` relative to ``reference_days``; the sigmas are None unless asked for
     and every track has one.
@@ -309,18 +311,21 @@ def joint_solve(tracks: list, dates: np.ndarray, reference_days: float, regulari
     where a pixel has no increment or its system is singular.
 
     With single-valued geometry and sigmas, pixels sharing their valid acquisitions share
-    their normal matrix: it is factored once per large group; the rest (and per-pixel
-    geometry) go pixel by pixel, a few at a time.
+    their normal matrix: it is factored once per large group. The rest (and per-pixel
+    geometry or weights) are solved many pixels at once as banded systems
+    (``joint_banded``; ``batched=False``: pixel by pixel with dense normal matrices, the
+    reference); near-singular pixels, and the sigmas of per-pixel systems, still go pixel
+    by pixel.
     """
     p = tracks[0][1].shape[1]
     weighted = with_sigma and all(t[4] is not None for t in tracks)
     keep = joint_resolvable(tracks, dates, max_condition)
     if keep.all():
-        return _joint_solve(tracks, dates, reference_days, regularization, weighted)
+        return _joint_solve(tracks, dates, reference_days, regularization, weighted, batched)
     out = [np.full((len(dates), p), np.nan) for _ in range(4 if weighted else 2)]
     if keep.any():
         sub = [(e, v[:, keep], _part(se, keep), _part(su, keep), _part(sg, keep)) for e, v, se, su, sg in tracks]
-        for a, b in zip(out, _joint_solve(sub, dates, reference_days, regularization, weighted)):
+        for a, b in zip(out, _joint_solve(sub, dates, reference_days, regularization, weighted, batched)):
             if b is not None:
                 a[:, keep] = b
     return tuple(out) if weighted else (out[0], out[1], None, None)
@@ -338,7 +343,7 @@ def joint_resolvable(tracks: list, dates: np.ndarray, max_condition: float = DEF
     return guard.resolvable()
 
 
-def _joint_solve(tracks, dates, reference_days, regularization, weighted):
+def _joint_solve(tracks, dates, reference_days, regularization, weighted, batched=True):
     p = tracks[0][1].shape[1]
     m = len(dates) - 1
     out = [np.full((m + 1, p), np.nan) for _ in range(4 if weighted else 2)]
@@ -346,13 +351,30 @@ def _joint_solve(tracks, dates, reference_days, regularization, weighted):
     if all(np.ndim(x) == 0 for _, _, *xs in tracks for x in xs if x is not None):
         rest = _joint_shared(tracks, dates, reference_days, regularization, weighted, out)
     left = np.flatnonzero(rest)
+    if batched and not weighted and left.size:  # estimates only: batched banded systems
+        left = _joint_batched(tracks, left, dates, reference_days, regularization, out)
     chunk = max(1, JOINT_CHUNK_BYTES // (8 * 5 * (2 * m + len(tracks)) ** 2))
     for lo in range(0, left.size, chunk):
         part = left[lo : lo + chunk]
-        sub = [(e, v[:, part], _part(se, part), _part(su, part), _part(sg, part)) for e, v, se, su, sg in tracks]
-        for a, b in zip(out, _joint_solution(sub, sub, dates, reference_days, regularization, weighted)):
+        for a, b in zip(out, _joint_solution(_sub(tracks, part), _sub(tracks, part), dates, reference_days,
+                                             regularization, weighted)):  # fmt: skip
             a[:, part] = b
     return tuple(out) if weighted else (out[0], out[1], None, None)
+
+
+def _sub(tracks, part):
+    return [(e, v[:, part], _part(se, part), _part(su, part), _part(sg, part)) for e, v, se, su, sg in tracks]
+
+
+def _joint_batched(tracks, pixels, dates, reference_days, regularization, out):
+    """The pixels ``pixels`` solved many at a time (``joint_banded``), into ``out``; the
+    pixels handed back (near singular there), for the per-pixel normal matrices."""
+
+    def terms(part):
+        return [(e, sub[1], *_joint_terms(sub, dates, part.size)[1:]) for e, sub in
+                zip((t[0] for t in tracks), _sub(tracks, part))]  # fmt: skip
+
+    return solve_pixels(terms, pixels, dates, reference_days, regularization, out)
 
 
 def _joint_shared(tracks, dates, reference_days, regularization, weighted, out):
