@@ -228,7 +228,8 @@ def check_steps(used: list, steps: list) -> None:
         )
 
 
-def amplitude_and_peak(c, s, var_c, var_s, cov_cs, period: float, reference: datetime.date) -> tuple:
+def amplitude_and_peak(c: np.ndarray, s: np.ndarray, var_c: np.ndarray, var_s: np.ndarray, cov_cs: np.ndarray,
+                       period: float, reference: datetime.date) -> tuple:  # fmt: skip
     """(amplitude, its sigma, peak day, its sigma) of ``c cos(w t) + s sin(w t)``, w = 2 pi /
     P, propagated to first order from the (co)variances. The peak day is 1-based, counted
     from 1 January of the reference date's year, modulo the period: for P = 1 year the day
