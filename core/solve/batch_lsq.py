@@ -232,7 +232,7 @@ def _estimate(y0, a, Q, used, n_params, out, idx, terms, options):
         r = y0 - a @ m
         r = compact(r, used)
         if options.method == CORRELATED:
-            factor = ar1_factor(r)
+            factor = ar1_factor(r, count)
             var, cov = var * factor, cov * factor
         else:
             var, cov = _bootstrap(r, a, Q, count, n_params, terms, options, used)
@@ -250,11 +250,14 @@ def compact(r: np.ndarray, used: Optional[np.ndarray]) -> np.ndarray:
     return np.take_along_axis(np.where(used, r, 0.0), order, axis=0)
 
 
-def ar1_factor(r: np.ndarray) -> np.ndarray:
-    """(1 + rho) / (1 - rho) per column of compacted residuals ``r`` (zeros after the used
-    ones), rho their lag-1 autocorrelation clipped to [0, RHO_MAX]."""
+def ar1_factor(r: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """(1 + rho) / (1 - rho) per column of compacted residuals ``r`` (zeros after the
+    ``count`` used ones), rho their lag-1 autocorrelation with the first-order small-sample
+    bias of a fitted series taken back, ``+ (1 + 3 rho) / n`` (Marriott and Pope 1954),
+    clipped to [0, RHO_MAX]."""
     with np.errstate(divide="ignore", invalid="ignore"):
         rho = np.einsum("ij,ij->j", r[:-1], r[1:]) / np.einsum("ij,ij->j", r, r)
+        rho = rho + (1.0 + 3.0 * rho) / count
     rho = np.clip(np.nan_to_num(rho), 0.0, RHO_MAX)
     return (1.0 + rho) / (1.0 - rho)
 
