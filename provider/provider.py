@@ -14,6 +14,7 @@ from .names import PROVIDER_ID
 from .points.decompose_polygons import DecomposePolygonsAlgorithm
 from .points.grid_points import GridPointsAlgorithm
 from .time_series.decompose_timeseries import DecomposeTimeSeriesAlgorithm
+from .time_series.fit_time_functions import FitTimeFunctionsAlgorithm
 from .time_series.velocity import VelocityAlgorithm
 from .velocity_maps.decompose import DecomposeAlgorithm
 from .velocity_maps.fill_gaps import FillGapsAlgorithm
@@ -22,7 +23,7 @@ from .velocity_maps.project_single_track import ProjectSingleTrackAlgorithm
 #: Every algorithm of the provider, by group (each group is a folder of provider/).
 ALGORITHMS = (
     DecomposeAlgorithm, ProjectSingleTrackAlgorithm, FillGapsAlgorithm,  # velocity_maps
-    VelocityAlgorithm, DecomposeTimeSeriesAlgorithm,  # time_series
+    VelocityAlgorithm, DecomposeTimeSeriesAlgorithm, FitTimeFunctionsAlgorithm,  # time_series
     ImportMintpyAlgorithm, ImportLicsbasAlgorithm,  # imports
     GnssToLosAlgorithm, ReferenceToGnssAlgorithm, CompareToGnssAlgorithm,  # gnss
     GridPointsAlgorithm, DecomposePolygonsAlgorithm,  # points

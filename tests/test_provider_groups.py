@@ -15,6 +15,7 @@ IDS = {
     "losdecomp:decompose_polygons",
     "losdecomp:decompose_timeseries",
     "losdecomp:fill_gaps",
+    "losdecomp:fit_time_functions",
     "losdecomp:gnss_to_los",
     "losdecomp:grid_points",
     "losdecomp:import_licsbas",
@@ -27,7 +28,7 @@ IDS = {
 #: The toolbox's layout: group id (= folder under provider/) -> its algorithms.
 LAYOUT = {
     "velocity_maps": {"decompose", "project_single_track", "fill_gaps"},
-    "time_series": {"velocity", "decompose_timeseries"},
+    "time_series": {"velocity", "decompose_timeseries", "fit_time_functions"},
     "imports": {"import_mintpy", "import_licsbas"},
     "gnss": {"gnss_to_los", "reference_to_gnss", "compare_to_gnss"},
     "points": {"grid_points", "decompose_polygons"},

@@ -21,7 +21,7 @@ from ..io.model import RasterRef
 from ..io.writer import DEFAULT_COMPRESSION, BandSpec
 from ..plan.outputs import check_outputs_paths
 from ..solve import time_functions as tf
-from ..solve.batch_lsq import BOOTSTRAP, CORRELATED, FORMAL, METHODS, Options, Terms, fit_terms
+from ..solve.batch_lsq import BOOTSTRAP, CORRELATED, FORMAL, METHODS, Fit, Options, Terms, fit_terms
 from ..solve.velocity import LINEAR, TimeSeriesError, window
 from .engine import NoResult
 from .lifecycle import Run, windows
@@ -207,7 +207,7 @@ def _band_specs(job):
     }
 
 
-def values(job: FitJob, fit) -> list:
+def values(job: FitJob, fit: Fit) -> list:
     """The parameters output's bands (1-D arrays, band order of :func:`parameter_bands`)."""
     m, out = job.model, []
     for k in range(m.polynomial + 1):
