@@ -148,7 +148,7 @@ def fit_terms(y: np.ndarray, A: np.ndarray, terms: Optional[Terms] = None, optio
     groups, rest = large_groups(np.isfinite(y), group_pixels)
     for rows, members in groups:
         used, keep = (a[:, 0] for a in term_rule(rows[:, None], terms, p))
-        _solve_group(y, A, used, keep, np.arange(y.shape[1])[members], out, terms, options)
+        _solve_group(y, A, used, keep, members, out, terms, options)
     others = np.flatnonzero(rest)
     for k in range(0, others.size, CHUNK):
         _solve_pixels(y, A, others[k : k + CHUNK], out, terms, options)
@@ -156,7 +156,9 @@ def fit_terms(y: np.ndarray, A: np.ndarray, terms: Optional[Terms] = None, optio
 
 
 def _solve_group(y, A, used, keep, members, out, terms, options):
-    """Pixels valid at the same epochs: one inverse, on the rows used and the terms kept."""
+    """Pixels valid at the same epochs: one inverse, on the rows used and the terms kept.
+    ``members``: their indices, or slice(None) for every pixel (then taken in slices: a
+    column gather of a large block cost more than the fit)."""
     rows, cols = np.flatnonzero(used), np.flatnonzero(keep)
     out.count[members], out.kept[:, members], out.used[:, members] = rows.size, keep[:, None], used[:, None]
     if rows.size < cols.size + 2:
@@ -168,10 +170,13 @@ def _solve_group(y, A, used, keep, members, out, terms, options):
     Q = np.zeros((A.shape[1], A.shape[1]))
     Q[np.ix_(cols, cols)] = np.linalg.inv(normal)
     whole = rows.size == A.shape[0]
-    for k in range(0, members.size, CHUNK):
-        chunk = members[k : k + CHUNK]
-        data = (y[:, chunk] if whole else y[np.ix_(rows, chunk)]).astype(np.float64)
-        _estimate(data, A[rows], Q, None, np.full(chunk.size, cols.size), out, chunk, terms, options)
+    size = y.shape[1] if isinstance(members, slice) else members.size
+    for k in range(0, size, CHUNK):
+        chunk = slice(k, min(k + CHUNK, size)) if isinstance(members, slice) else members[k : k + CHUNK]
+        picked = (slice(None) if whole else rows, chunk) if isinstance(chunk, slice) else np.ix_(rows, chunk)
+        data = y[picked].astype(np.float64)
+        n_chunk = data.shape[1]
+        _estimate(data, A[rows], Q, None, np.full(n_chunk, cols.size), out, chunk, terms, options)
 
 
 def _solve_pixels(y, A, idx, out, terms, options):
