@@ -77,6 +77,7 @@ bench: venv install-plugin
 	$(PY) $(ROOT)/bench/bench.py $(BENCH_ARGS)
 	$(PY) $(ROOT)/bench/bench_timeseries.py $(BENCH_TS_ARGS)
 	$(PY) $(ROOT)/bench/bench_points.py $(BENCH_POINTS_ARGS)
+	$(PY) $(ROOT)/bench/bench_time_functions.py $(BENCH_TF_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(VENV)

@@ -16,6 +16,7 @@ from .points.decompose_polygons import DecomposePolygonsAlgorithm
 from .points.grid_points import GridPointsAlgorithm
 from .time_series.decompose_timeseries import DecomposeTimeSeriesAlgorithm
 from .time_series.export_points_timeseries import ExportPointsTimeSeriesAlgorithm
+from .time_series.fit_time_functions import FitTimeFunctionsAlgorithm
 from .time_series.sample_timeseries import SampleTimeSeriesAlgorithm
 from .time_series.velocity import VelocityAlgorithm
 from .velocity_maps.decompose import DecomposeAlgorithm
@@ -28,7 +29,7 @@ from .velocity_maps.remove_plate_motion import RemovePlateMotionAlgorithm
 ALGORITHMS = (
     DecomposeAlgorithm, ProjectSingleTrackAlgorithm, FillGapsAlgorithm,  # velocity_maps
     MergeFramesAlgorithm, RemovePlateMotionAlgorithm,  # velocity_maps: regional maps
-    VelocityAlgorithm, DecomposeTimeSeriesAlgorithm,  # time_series
+    VelocityAlgorithm, DecomposeTimeSeriesAlgorithm, FitTimeFunctionsAlgorithm,  # time_series
     SampleTimeSeriesAlgorithm, ExportPointsTimeSeriesAlgorithm,  # time_series: the inspector's engine
     ImportMintpyAlgorithm, ImportLicsbasAlgorithm,  # imports
     GnssToLosAlgorithm, ReferenceToGnssAlgorithm, CompareToGnssAlgorithm, CompareTimeseriesToGnssAlgorithm,  # gnss

@@ -1,0 +1,290 @@
+"""``losdecomp:fit_time_functions`` in core: a dated stack (a track, or east or up from
+``losdecomp:decompose_timeseries``) to one band per time-function parameter and its fit
+sigma, block by block across all its bands (memory bounded by the block), through the
+velocity's own batched solve (solve/batch_lsq.py)."""
+
+import datetime
+import json
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+
+from ..conventions import dates, units
+from ..conventions.schema import TAG_UNIT
+from ..conventions.uncertainty import FIT, OMITS, TAG_SIGMA_KIND, label
+from ..conventions.version import SOFTWARE
+from ..io import products
+from ..io.gdal_mode import raises
+from ..io.grid import Grid, raster_info
+from ..io.model import RasterRef
+from ..io.writer import DEFAULT_COMPRESSION, BandSpec
+from ..plan.outputs import check_outputs_paths
+from ..solve import time_functions as tf
+from ..solve.batch_lsq import BOOTSTRAP, CORRELATED, FORMAL, METHODS, Fit, Options, Terms, fit_terms
+from ..solve.velocity import LINEAR, TimeSeriesError, window
+from .engine import NoResult
+from .lifecycle import Run, windows
+from .velocity_run import _dated_bands
+
+PARAMETERS, RESIDUAL_RMS, MODEL, RESIDUALS = "parameters", "residual_rms", "model", "residuals"
+UNCERTAINTY_OPTIONS = {FORMAL: "formal", BOOTSTRAP: "bootstrap", CORRELATED: "formal, inflated for AR(1) residuals"}
+DEFAULT_BOOTSTRAP_COUNT = 100
+#: The bootstrap's seed (with each window's origin): the same input gives the same sigmas.
+BOOTSTRAP_SEED = 20230206
+BLOCK_PIXELS = 1 << 16
+CONVENTIONS = (
+    "t in years = days since the reference date / 365.25 (MintPy: year + (day of year - 1) / 365.25); an "
+    "acquisition on a step date counts as after the step (MintPy: before); exp/log are 0 up to their onset; "
+    "decay times are given, not estimated"
+)
+
+
+@dataclass
+class FitRequest:
+    """What the user asked for; ``clock`` is an internal hook (MintPy's clock in the
+    side-by-side test), not a parameter of the algorithm."""
+
+    path: str
+    start: Optional[datetime.date]
+    end: Optional[datetime.date]
+    model: tf.Model
+    outputs: dict  # PARAMETERS / RESIDUAL_RMS / MODEL / RESIDUALS -> path
+    reference: Optional[datetime.date] = None
+    uncertainty: int = FORMAL
+    bootstrap_count: int = DEFAULT_BOOTSTRAP_COUNT
+    compression: str = DEFAULT_COMPRESSION
+    clock: Callable = tf.day_clock
+
+
+@dataclass
+class FitJob:
+    """A validated run: the bands and dates of the window, the design and its terms."""
+
+    path: str
+    bands: list
+    model: tf.Model
+    reference: datetime.date
+    design: np.ndarray
+    terms: Terms
+    grid: Grid
+    unit: str
+    outputs: dict
+    uncertainty: int = FORMAL
+    bootstrap_count: int = DEFAULT_BOOTSTRAP_COUNT
+    tags: dict = field(default_factory=dict)
+    log: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    compression: str = DEFAULT_COMPRESSION
+
+
+def _unit(md, path, warnings):
+    unit = md.unit.value if md.unit else ""
+    parsed = units.parse(unit)
+    if parsed is None:
+        warnings.append(f"{path}: the time series does not state its unit; the parameters are in its unit")
+        return ""
+    if parsed[1] is not None:
+        raise TimeSeriesError(f"{path}: its unit {unit} is a velocity; a time series holds displacements")
+    return units.normalise(unit)
+
+
+@raises
+def plan(req: FitRequest) -> FitJob:
+    """Validate the request (before any output exists) and build the job with its log."""
+    if req.uncertainty not in METHODS:
+        raise TimeSeriesError(f"UNCERTAINTY: {req.uncertainty} is not 0 (formal), 1 (bootstrap) or 2 (correlated)")
+    if req.uncertainty == BOOTSTRAP and not 10 <= req.bootstrap_count <= 100000:
+        raise TimeSeriesError(f"BOOTSTRAP_COUNT: {req.bootstrap_count} draws; give 10 to 100000")
+    md = products.read(req.path)
+    bands = _dated_bands(req.path, md)
+    inside = window([d for _, d in bands], req.start, req.end, [], LINEAR)
+    used = [bands[i] for i in inside]
+    epochs = [d for _, d in used]
+    tf.check_model(epochs, req.model)
+    reference = req.reference or epochs[0]
+    warnings = []
+    job = FitJob(
+        path=req.path, bands=used, model=req.model, reference=reference,
+        design=tf.design(epochs, req.model, reference, req.clock), terms=tf.terms(epochs, req.model),
+        grid=raster_info(req.path, "time series").grid(), unit=_unit(md, req.path, warnings),
+        outputs=dict(req.outputs), uncertainty=req.uncertainty, bootstrap_count=req.bootstrap_count,
+        warnings=warnings, compression=req.compression,
+    )  # fmt: skip
+    check_outputs_paths(job.outputs, [RasterRef(req.path)])
+    job.tags = _tags(job)
+    job.log += [
+        f"time series: {req.path}, {len(bands)} acquisitions {bands[0][1]} to {bands[-1][1]}",
+        f"window: {len(used)} acquisitions used, {epochs[0]} to {epochs[-1]}; reference date (t = 0) {reference}",
+        f"model: {describe(req.model)} ({req.model.n_parameters} parameters)",
+        f"conventions: {CONVENTIONS}",
+        f"uncertainty: {method_words(job)}; it omits {_omits(job.uncertainty)}",
+        "a step with fewer than 2 valid acquisitions on one side (up to the next step), or an exp/log term with fewer "
+        "than 3 after its onset, is dropped at that pixel (its band nodata there, the rest fitted without it); "
+        "pixels with fewer valid acquisitions than the parameters left + 2 are nodata",
+    ]
+    return job
+
+
+def describe(model: tf.Model) -> str:
+    """The model in words."""
+    parts = [f"polynomial of degree {model.polynomial}"]
+    parts += [f"period {p:g} year(s)" for p in model.periods]
+    parts += [f"step {d}" for d in model.steps]
+    parts += [f"exp onset {d} tau {tau:g} days" for d, tau in model.exps]
+    parts += [f"log onset {d} tau {tau:g} days" for d, tau in model.logs]
+    return ", ".join(parts)
+
+
+def method_words(job: FitJob) -> str:
+    """The uncertainty method in words, with the draws and seed of the bootstrap."""
+    words = METHODS[job.uncertainty]
+    if job.uncertainty == BOOTSTRAP:
+        words += f", {job.bootstrap_count} draws, seed {BOOTSTRAP_SEED} with each block's origin"
+    return words
+
+
+def _omits(method):
+    if method == CORRELATED:
+        return ("correlation beyond AR(1) (seasonal, power-law noise) and model error; it overstates the sigma of "
+                "periodic terms")
+    return OMITS[FIT]
+
+
+def _tags(job):
+    tags = dict(
+        LOSDECOMP_SOFTWARE=SOFTWARE, LOSDECOMP_SOURCE=job.path,
+        LOSDECOMP_WINDOW=f"{job.bands[0][1].isoformat()}/{job.bands[-1][1].isoformat()}",
+        LOSDECOMP_EPOCHS=str(len(job.bands)), LOSDECOMP_REFERENCE_DATE=job.reference.isoformat(),
+        LOSDECOMP_MODEL=describe(job.model), LOSDECOMP_CONVENTIONS=CONVENTIONS,
+        LOSDECOMP_UNCERTAINTY=method_words(job),
+        LOSDECOMP_DESIGN=json.dumps({"columns": tf.column_names(job.model)}),
+    )  # fmt: skip
+    if job.unit:
+        tags[TAG_UNIT] = job.unit
+    return tags
+
+
+def _rate(unit, power):
+    if not unit or power == 0:
+        return unit
+    return f"{unit}/year" if power == 1 else f"{unit}/year^{power}"
+
+
+def parameter_bands(job: FitJob) -> list:
+    """(name, unit, meaning) of every band of the parameters output, each value followed by
+    its sigma ``<name>Std``."""
+    m, unit, out = job.model, job.unit, []
+    meaning = {0: "value at the reference date", 1: "rate at the reference date", 2: "acceleration (d2/dt2)"}
+    for k in range(m.polynomial + 1):
+        out.append((tf.column_names(m)[k], _rate(unit, k), meaning.get(k, f"d{k}/dt{k} at the reference date")))
+    for p in m.periods:
+        name = tf.period_name(p)
+        out.append((f"{name}Amplitude", unit, f"amplitude sqrt(c^2 + s^2) of the {p:g}-year term"))
+        out.append((f"{name}PeakDay", "day", f"day of the maximum of the {p:g}-year term, 1-based from 1 January "
+                                              "(day of year for 1 year; MintPy gives a phase in radians)"))  # fmt: skip
+    for name in tf.column_names(m)[m.polynomial + 1 + 2 * len(m.periods) :]:
+        kind = {"s": "offset from the step date on", "e": "amplitude of 1 - exp(-(t - T) / tau)"}.get(
+            name[0], "amplitude of ln(1 + (t - T) / tau)")
+        out.append((name, unit, kind))
+    return out
+
+
+def _band_specs(job):
+    how = method_words(job).split(":")[0]
+    specs = []
+    for name, unit, meaning in parameter_bands(job):
+        specs.append(BandSpec(f"{name} ({unit or 'input unit'}): {meaning}", unit, {"LOSDECOMP_PARAMETER": name}))
+        sigma = label(FIT, name, how)
+        specs.append(BandSpec(f"{name}Std ({unit or 'input unit'}): {sigma}", unit,
+                              {"LOSDECOMP_PARAMETER": f"{name}Std", TAG_SIGMA_KIND: FIT}))  # fmt: skip
+    dated = [BandSpec(dates.compact(d), job.unit, {"INSAR_DATE": dates.compact(d)}) for _, d in job.bands]
+    return {
+        PARAMETERS: specs,
+        RESIDUAL_RMS: [BandSpec(f"residual RMS sqrt(RSS / n) ({job.unit or 'input unit'})", job.unit)],
+        MODEL: dated,
+        RESIDUALS: [BandSpec(s.description, s.unit, dict(s.metadata)) for s in dated],
+    }
+
+
+def values(job: FitJob, fit: Fit) -> list:
+    """The parameters output's bands (1-D arrays, band order of :func:`parameter_bands`)."""
+    m, out = job.model, []
+    for k in range(m.polynomial + 1):
+        out += [fit.params[k], fit.sigma[k]]
+    base = m.polynomial + 1
+    for i, period in enumerate(m.periods):
+        c, s = base + 2 * i, base + 2 * i + 1
+        amp, sig_amp, peak, sig_peak = tf.amplitude_and_peak(
+            fit.params[c], fit.params[s], fit.sigma[c] ** 2, fit.sigma[s] ** 2, fit.cov[i], period, job.reference
+        )
+        out += [amp, sig_amp, peak, sig_peak]
+    for k in range(base + 2 * len(m.periods), job.design.shape[1]):
+        out += [fit.params[k], fit.sigma[k]]
+    return out
+
+
+@raises
+def run(job: FitJob, progress: Optional[Callable] = None, is_cancelled: Optional[Callable] = None) -> dict:
+    """Fit every window; outputs appear only when complete (nothing on failure). Returns
+    {output: path}, ``resolved`` (pixels with parameters), ``dropped`` ({band name: pixels
+    where that term was dropped}) and ``log`` (lines to log after the run)."""
+    names = tf.column_names(job.model)
+    dropped = np.zeros(len(names), dtype=np.int64)
+    state = {"resolved": 0, "factor": []}
+    n = len(job.bands)
+    with Run(job.grid, progress=progress, is_cancelled=is_cancelled) as run_:
+        writers = run_.create(job.outputs, _band_specs(job), job.tags, job.compression)
+        stack = run_.open_stack(job.path, [b for b, _ in job.bands], label="time series")
+
+        def compute(win, data):
+            y = data.reshape(n, -1)
+            rng = np.random.default_rng([BOOTSTRAP_SEED, win[0], win[1]])
+            fit = fit_terms(y, job.design, job.terms, Options(job.uncertainty, job.bootstrap_count, rng))
+            ok = np.isfinite(fit.params[0])
+            state["resolved"] += int(np.count_nonzero(ok))
+            dropped[:] += np.count_nonzero(~fit.kept & ok, axis=1)
+            if job.uncertainty == CORRELATED and ok.any():
+                state["factor"].append(fit.factor[ok][:: max(1, ok.sum() // 1000)])
+            return _outputs(job, fit, y, ok, writers)
+
+        run_.stream(list(windows(job.grid, BLOCK_PIXELS)), lambda win: stack.read(*win), compute,
+                    lambda win, result: _write(writers, win, result))  # fmt: skip
+        if state["resolved"] == 0:
+            raise NoResult("no pixel has enough valid acquisitions in the window for the model")
+        return dict(run_.commit(), resolved=state["resolved"], **_after(job, names, dropped, state))
+
+
+def _after(job, names, dropped, state):
+    first = job.model.polynomial + 1 + 2 * len(job.model.periods)  # steps, exp, log: the terms that may drop
+    counts = {name: int(dropped[k]) for k, name in enumerate(names) if k >= first}
+    log = [f"{name}: dropped at {c} of the {state['resolved']} pixels fitted" for name, c in counts.items()]
+    if state["factor"]:
+        factor = np.concatenate(state["factor"])
+        log.append(f"AR(1) variance factor (1 + rho) / (1 - rho): median {np.median(factor):.2f}, "
+                   f"95th percentile {np.percentile(factor, 95):.2f}")  # fmt: skip
+    return {"dropped": counts, "log": log}
+
+
+def _outputs(job, fit, y, ok, writers):
+    result = {}
+    if PARAMETERS in writers:
+        result[PARAMETERS] = [v.astype(np.float32) for v in values(job, fit)]
+    if RESIDUAL_RMS in writers:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            result[RESIDUAL_RMS] = [np.where(ok, np.sqrt(fit.rss / fit.count), np.nan).astype(np.float32)]
+    if MODEL in writers or RESIDUALS in writers:
+        model = job.design @ np.where(fit.kept, np.nan_to_num(fit.params), 0.0)
+        model[:, ~ok] = np.nan
+        result[MODEL] = model.astype(np.float32)
+        result[RESIDUALS] = np.where(fit.used, y - model, np.nan).astype(np.float32)
+    return result
+
+
+def _write(writers, win, result):
+    shape = (win[3], win[2])
+    for key, bands in result.items():
+        if key in writers:
+            for k, band in enumerate(bands, start=1):
+                writers[key].write(k, band.reshape(shape), win[0], win[1])
+    writers.flush()

@@ -1,0 +1,317 @@
+"""Per-pixel least squares of a stack on one design matrix, batched: the one solve of
+``losdecomp:velocity`` and ``losdecomp:fit_time_functions``.
+
+Pixels that share their pattern of valid epochs share their normal matrix (and the terms
+their data constrain): a large group is solved with one inverse; the rest pixel by pixel,
+each normal matrix built by matrix products. Every path ends in :func:`_estimate`, which
+turns a pixel's inverse ``Q`` (its dropped terms' rows and columns zero) and its data into
+parameters, their fit sigmas and the covariances asked for.
+
+Terms a pixel's data do not constrain are dropped at that pixel (:func:`term_rule`): a step
+with fewer than 2 valid epochs on one side (:func:`step_rule`, up to the next step), an
+onset term (exponential, logarithmic) with fewer than 3 valid epochs after its onset. A
+pixel needs at least (terms left + 2) epochs, and a normal matrix with condition < 1e12.
+
+Uncertainty (all "fit" sigmas, core/conventions/uncertainty.py):
+
+- :data:`FORMAL`: ``sqrt(s^2 (A'A)^-1)`` with ``s^2 = RSS / (n - p)`` (MintPy's).
+- :data:`BOOTSTRAP`: residual resampling: ``draws`` refits of ``A m + r*``, r* drawn with
+  replacement from the pixel's residuals scaled by ``sqrt(n / (n - p))``; the sigma is the
+  standard deviation of the refitted parameters. The generator is the caller's (seeded:
+  the same input gives the same sigmas).
+- :data:`CORRELATED`: the formal covariance times ``(1 + rho) / (1 - rho)``, rho the lag-1
+  autocorrelation of the pixel's residuals (consecutive valid epochs) clipped to
+  [0, :data:`RHO_MAX`]: the variance of a mean under AR(1) noise, equivalently an
+  effective sample size ``n (1 - rho) / (1 + rho)``. Exact for the intercept and close for
+  the rate; it overstates the sigma of periodic terms (AR(1) noise has less power at their
+  frequencies).
+"""
+
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
+
+import numpy as np
+
+from .patterns import large_groups
+
+FORMAL, BOOTSTRAP, CORRELATED = 0, 1, 2
+METHODS = {
+    FORMAL: "formal: sqrt(s^2 (A'A)^-1) with s^2 = RSS / (n - p), residuals assumed independent",
+    BOOTSTRAP: "bootstrap: residual resampling (residuals scaled by sqrt(n / (n - p)), drawn with replacement, "
+    "the fit repeated; a seeded generator, reproducible)",
+    CORRELATED: "formal inflated for temporally correlated residuals: s^2 (A'A)^-1 x (1 + rho) / (1 - rho), rho the "
+    "lag-1 autocorrelation of the residuals (AR(1), effective sample size n (1 - rho) / (1 + rho))",
+}
+#: The largest lag-1 autocorrelation used by :data:`CORRELATED` (a factor of 39 on the variance).
+RHO_MAX = 0.95
+#: Largest condition number of a normal matrix solved.
+MAX_COND = 1e12
+#: Pixels per chunk: 100 epochs of float64 in about 12 MB.
+CHUNK = 16384
+
+
+@dataclass
+class Terms:
+    """What the solve needs to know of the design's columns besides their values."""
+
+    steps: Sequence = ()  # (column, index of the first epoch on or after the step date)
+    onsets: Sequence = ()  # (column, index of the first epoch after the onset)
+    pairs: Sequence = ()  # (column, column): covariances wanted
+
+
+@dataclass
+class Fit:
+    """Per pixel (N): ``params`` and ``sigma`` (p x N, NaN where nodata or the term was
+    dropped), ``cov`` (one row per pair), ``count`` (epochs used), ``kept`` (p x N),
+    ``used`` (n x N), ``rss`` and ``factor`` (the variance factor of :data:`CORRELATED`)."""
+
+    params: np.ndarray
+    sigma: np.ndarray
+    cov: np.ndarray
+    count: np.ndarray
+    kept: np.ndarray
+    used: np.ndarray
+    rss: np.ndarray
+    factor: np.ndarray = field(default=None)
+
+    @classmethod
+    def empty(cls, n: int, p: int, pixels: int, pairs: int) -> "Fit":
+        nan = np.full((p, pixels), np.nan)
+        return cls(nan, nan.copy(), np.full((pairs, pixels), np.nan), np.zeros(pixels, dtype=int),
+                   np.ones((p, pixels), dtype=bool), np.zeros((n, pixels), dtype=bool), np.full(pixels, np.nan),
+                   np.full(pixels, np.nan))  # fmt: skip
+
+
+@dataclass
+class Options:
+    """How the sigmas are made: ``method`` (FORMAL, BOOTSTRAP, CORRELATED), ``draws`` and
+    the generator ``rng`` of the bootstrap."""
+
+    method: int = FORMAL
+    draws: int = 0
+    rng: Optional[np.random.Generator] = None
+
+
+def step_rule(valid: np.ndarray, starts: Sequence[int]) -> tuple:
+    """Which epochs and steps a pixel's data constrain: the rule for every fit with steps.
+
+    ``valid`` (epochs x pixels, bool, epochs sorted); ``starts``: per step, the index of
+    the first epoch on or after its date. The epochs between consecutive steps (or the
+    window's ends) form a segment. A segment with fewer than 2 valid epochs is not used at
+    that pixel: a lone acquisition there could only fit its own offset (keeping it would
+    put the jump into the velocity). A step is kept where the segment after it is used and
+    some segment before it is; else it is dropped there (its column would be zero, constant,
+    or the same as the next step's). Returns (epochs used, steps kept (steps x pixels))."""
+    n, pixels = valid.shape
+    if len(starts) == 0:
+        return valid, np.zeros((0, pixels), dtype=bool)
+    edges = np.unique([s for s in starts if 0 < s < n]).astype(int)
+    bounds = np.concatenate([[0], edges, [n]])
+    # per segment: a count over rows (np.add.reduceat along axis 0 cost 80 times more)
+    enough = np.stack([np.count_nonzero(valid[a:b], axis=0) >= 2 for a, b in zip(bounds[:-1], bounds[1:])])
+    used = valid & np.repeat(enough, np.diff(bounds), axis=0)
+    before = np.logical_or.accumulate(enough, axis=0)
+    kept = np.zeros((len(starts), pixels), dtype=bool)
+    for k, start in enumerate(starts):
+        if 0 < start < n and start not in starts[:k]:  # a repeated step: its first column only
+            i = int(np.searchsorted(edges, start))
+            kept[k] = enough[i + 1] & before[i]
+    return used, kept
+
+
+#: Valid epochs an onset term (exponential, logarithmic) needs after its onset.
+ONSET_EPOCHS = 3
+
+
+def term_rule(valid: np.ndarray, terms: Terms, p: int) -> tuple:
+    """(epochs used (n x pixels), terms kept (p x pixels)): :func:`step_rule` for the steps,
+    then an onset term is kept where at least :data:`ONSET_EPOCHS` epochs used follow its
+    onset."""
+    used, kept_steps = step_rule(valid, [s for _, s in terms.steps])
+    keep = np.ones((p, valid.shape[1]), dtype=bool)
+    for (column, _), row in zip(terms.steps, kept_steps):
+        keep[column] = row
+    for column, start in terms.onsets:
+        keep[column] = np.count_nonzero(used[start:], axis=0) >= ONSET_EPOCHS
+    return used, keep
+
+
+def fit_terms(y: np.ndarray, A: np.ndarray, terms: Optional[Terms] = None, options: Optional[Options] = None,
+              group_pixels: int = 1024) -> Fit:  # fmt: skip
+    """Per-pixel least squares of ``y`` (epochs x pixels, NaN = missing) on ``A`` (epochs x
+    p): see the module. Patterns of at least ``group_pixels`` pixels are solved as groups."""
+    terms, options = terms or Terms(), options or Options()
+    n, p = A.shape
+    out = Fit.empty(n, p, y.shape[1], len(terms.pairs))
+    if y.shape[1] == 0:
+        return out
+    groups, rest = large_groups(np.isfinite(y), group_pixels)
+    for rows, members in groups:
+        used, keep = (a[:, 0] for a in term_rule(rows[:, None], terms, p))
+        _solve_group(y, A, used, keep, members, out, terms, options)
+    others = np.flatnonzero(rest)
+    for k in range(0, others.size, CHUNK):
+        _solve_pixels(y, A, others[k : k + CHUNK], out, terms, options)
+    return out
+
+
+def _solve_group(y, A, used, keep, members, out, terms, options):
+    """Pixels valid at the same epochs: one inverse, on the rows used and the terms kept.
+    ``members``: their indices, or slice(None) for every pixel (then taken in slices: a
+    column gather of a large block cost more than the fit)."""
+    rows, cols = np.flatnonzero(used), np.flatnonzero(keep)
+    out.count[members], out.kept[:, members], out.used[:, members] = rows.size, keep[:, None], used[:, None]
+    if rows.size < cols.size + 2:
+        return
+    a = A[np.ix_(rows, cols)]
+    normal = a.T @ a
+    if not np.linalg.cond(normal) < MAX_COND:
+        return
+    Q = np.zeros((A.shape[1], A.shape[1]))
+    Q[np.ix_(cols, cols)] = np.linalg.inv(normal)
+    whole = rows.size == A.shape[0]
+    size = y.shape[1] if isinstance(members, slice) else members.size
+    for k in range(0, size, CHUNK):
+        chunk = slice(k, min(k + CHUNK, size)) if isinstance(members, slice) else members[k : k + CHUNK]
+        picked = (slice(None) if whole else rows, chunk) if isinstance(chunk, slice) else np.ix_(rows, chunk)
+        data = y[picked].astype(np.float64)
+        n_chunk = data.shape[1]
+        _estimate(data, A[rows], Q, None, np.full(n_chunk, cols.size), out, chunk, terms, options)
+
+
+def _solve_pixels(y, A, idx, out, terms, options):
+    """Each pixel its own normal matrix, all built by one matrix product: the products of
+    pairs of columns of A times the epochs used."""
+    n, p = A.shape
+    data = y[:, idx].astype(np.float64)
+    used, keep = term_rule(np.isfinite(data), terms, p)
+    out.count[idx], out.kept[:, idx], out.used[:, idx] = used.sum(axis=0), keep, used
+    pairs = (A[:, :, None] * A[:, None, :]).reshape(n, p * p)
+    normal = (pairs.T @ used.astype(np.float64)).T.reshape(-1, p, p)
+    n_params = keep.sum(axis=0)
+    if not keep.all():
+        normal = without_dropped(normal, keep)
+    Q = np.full(normal.shape, np.nan)
+    ok = np.flatnonzero(used.sum(axis=0) >= n_params + 2)
+    if ok.size:
+        inverse, cond = inverse_and_condition(normal[ok])
+        good = np.isfinite(cond) & (cond < MAX_COND)
+        both = keep[:, ok].T[:, :, None] & keep[:, ok].T[:, None, :]
+        Q[ok] = np.where(good[:, None, None], np.where(both, inverse, 0.0), np.nan)
+    _estimate(np.where(used, data, 0.0), A, Q, used, n_params, out, idx, terms, options)
+
+
+def without_dropped(normal: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Normal matrices (k, p, p) with each pixel's dropped terms (``keep`` p x k False)
+    taken out: row and column zeroed and the diagonal set to the mean of the kept diagonal.
+    The inverse is then the reduced system's, block-diagonal with the dropped terms apart
+    (their rows of the inverse are zeroed after), and the condition number is the reduced
+    matrix's (a diagonal entry of a symmetric matrix lies between its extreme eigenvalues,
+    and so does their mean)."""
+    p = normal.shape[1]
+    kept = keep.T
+    normal = np.where(kept[:, :, None] & kept[:, None, :], normal, 0.0)
+    fill = np.einsum("kii->k", normal) / kept.sum(axis=1)
+    diagonal = np.arange(p)
+    normal[:, diagonal, diagonal] += np.where(kept, 0.0, fill[:, None])
+    return normal
+
+
+def _estimate(y0, a, Q, used, n_params, out, idx, terms, options):
+    """Parameters and sigmas of pixels ``idx`` from their data ``y0`` (rows of ``a``, zero
+    where ``used`` is False; ``used`` None: every row) and inverses ``Q`` ((p, p) shared or
+    (k, p, p)). The residual sum of squares is ``y'y - m'A'y`` (no residual matrix for the
+    formal sigma: forming it cost twice the fit); its cancellation error is about 1e-14 y'y
+    in float64, below the rounding of float32 input, and it is floored at zero."""
+    b = a.T @ y0
+    m = Q @ b if Q.ndim == 2 else np.einsum("kij,jk->ik", Q, b)
+    count = np.full(y0.shape[1], y0.shape[0]) if used is None else used.sum(axis=0)
+    rss = np.maximum(np.einsum("ij,ij->j", y0, y0) - np.einsum("ij,ij->j", m, b), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s2 = rss / (count - n_params)
+    diag = np.diag(Q)[:, None] if Q.ndim == 2 else np.einsum("kii->ik", Q)
+    var = s2 * diag
+    cov = np.array([s2 * (Q[i, j] if Q.ndim == 2 else Q[:, i, j]) for i, j in terms.pairs]).reshape(-1, y0.shape[1])
+    factor = np.ones(y0.shape[1])
+    if options.method != FORMAL:
+        r = y0 - a @ m
+        r = compact(r, used)
+        if options.method == CORRELATED:
+            factor = ar1_factor(r, count)
+            var, cov = var * factor, cov * factor
+        else:
+            var, cov = _bootstrap(r, a, Q, count, n_params, terms, options, used)
+    kept = out.kept[:, idx]
+    out.params[:, idx] = np.where(kept, m, np.nan)
+    out.sigma[:, idx] = np.where(kept, np.sqrt(var), np.nan)
+    out.cov[:, idx], out.rss[idx], out.factor[idx] = cov, rss + 0.0 * m[0], factor + 0.0 * m[0]
+
+
+def compact(r: np.ndarray, used: Optional[np.ndarray]) -> np.ndarray:
+    """Each column's residuals at its used epochs first, in epoch order, then zeros."""
+    if used is None:
+        return r
+    order = np.argsort(~used, axis=0, kind="stable")
+    return np.take_along_axis(np.where(used, r, 0.0), order, axis=0)
+
+
+def ar1_factor(r: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """(1 + rho) / (1 - rho) per column of compacted residuals ``r`` (zeros after the
+    ``count`` used ones), rho their lag-1 autocorrelation with the first-order small-sample
+    bias of a fitted series taken back, ``+ (1 + 3 rho) / n`` (Marriott and Pope 1954),
+    clipped to [0, RHO_MAX]."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rho = np.einsum("ij,ij->j", r[:-1], r[1:]) / np.einsum("ij,ij->j", r, r)
+        rho = rho + (1.0 + 3.0 * rho) / count
+    rho = np.clip(np.nan_to_num(rho), 0.0, RHO_MAX)
+    return (1.0 + rho) / (1.0 - rho)
+
+
+def _bootstrap(r, a, Q, count, n_params, terms, options, used):
+    """Variances and pair covariances of the parameters over ``options.draws`` refits of
+    the model plus resampled residuals (only the change of the parameters is computed: the
+    fit is linear)."""
+    rng = options.rng if options.rng is not None else np.random.default_rng(0)
+    draws = max(2, int(options.draws))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.sqrt(count / (count - n_params))
+    n, k = r.shape
+    total, squares = np.zeros((a.shape[1], k)), np.zeros((a.shape[1], k))
+    cross = np.zeros((len(terms.pairs), k))
+    size = np.maximum(count, 1)
+    for _ in range(draws):
+        pick = np.minimum((rng.random((n, k)) * size).astype(np.int64), size - 1)
+        drawn = np.take_along_axis(r, pick, axis=0) * scale
+        if used is not None:
+            drawn = np.where(used, drawn, 0.0)
+        b = a.T @ drawn
+        delta = Q @ b if Q.ndim == 2 else np.einsum("kij,jk->ik", Q, b)
+        total += delta
+        squares += delta * delta
+        for row, (i, j) in enumerate(terms.pairs):
+            cross[row] += delta[i] * delta[j]
+    mean = total / draws
+    var = (squares - draws * mean * mean) / (draws - 1)
+    cov = np.array([(cross[row] - draws * mean[i] * mean[j]) / (draws - 1)
+                    for row, (i, j) in enumerate(terms.pairs)]).reshape(-1, k)  # fmt: skip
+    return np.maximum(var, 0.0), cov
+
+
+def inverse_and_condition(normal: np.ndarray) -> tuple:
+    """Inverses and 2-norm condition numbers of symmetric positive (semi-)definite
+    matrices (k, p, p): in closed form for 2 x 2 (the linear model: LAPACK's per-matrix
+    overhead cost three times the rest of the fit), by LAPACK otherwise."""
+    if normal.shape[1:] != (2, 2):
+        cond = np.linalg.cond(normal) if len(normal) else np.zeros(0)
+        ok = np.isfinite(cond) & (cond < MAX_COND)
+        inverse = np.full_like(normal, np.nan)
+        inverse[ok] = np.linalg.inv(normal[ok])
+        return inverse, cond
+    a, b, c = normal[:, 0, 0], normal[:, 0, 1], normal[:, 1, 1]
+    det = a * c - b * b
+    half = 0.5 * (a + c)
+    root = np.sqrt(np.maximum(half * half - det, 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cond = np.where(det > 0, (half + root) / (half - root), np.inf)
+        inverse = np.stack([np.stack([c, -b], axis=-1), np.stack([-b, a], axis=-1)], axis=-2) / det[:, None, None]
+    return inverse, cond
