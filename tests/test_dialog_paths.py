@@ -52,7 +52,7 @@ def test_stacks_give_east_and_up_time_series_on_common_dates(fresh, ts_pair, tmp
     _layers([paths["asc"], paths["desc"]], ["asc stack", "desc stack"])
     dlg = fresh()
     dlg.timeSeries.mode.setCurrentIndex(1)
-    assert not dlg.timeSeries.start.isEnabled() and dlg.timeSeries.max_gap.isEnabled()
+    assert not dlg.timeSeries.start.isVisibleTo(dlg) and dlg.timeSeries.max_gap.isVisibleTo(dlg)
     dlg.run()
     assert len(dlg.chain.steps) == 1
     wait_for(lambda: dlg.task is None and ("Done" in dlg.summary.text() or "Cannot" in dlg.summary.text()))

@@ -10,7 +10,7 @@ from qgis.core import Qgis, QgsProject
 from qgis.gui import QgsMessageBar
 from qgis.PyQt import uic
 from qgis.PyQt.QtGui import QGuiApplication
-from qgis.PyQt.QtWidgets import QDialog, QGroupBox, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from qgis.PyQt.QtWidgets import QComboBox, QDialog, QGroupBox, QLabel, QProgressBar, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from ..provider import names as n
 from . import readout_html, settings
@@ -29,6 +29,8 @@ from .tracks_panel import TracksPanel, name_by_frame
 
 FORM_CLASS, _ = uic.loadUiType(os.path.join(os.path.dirname(__file__), "dialog.ui"))
 __all__ = ["ALGORITHM", "SETTINGS", "DecompositionDialog"]
+#: The width of a combo box when closed, in characters.
+COMBO_CHARACTERS = 10
 
 
 class DecompositionDialog(QDialog, FORM_CLASS):
@@ -37,8 +39,10 @@ class DecompositionDialog(QDialog, FORM_CLASS):
     panels below declare the ones they work on."""
 
     # widgets of dialog.ui the dialog works on itself
+    scrollArea: QScrollArea
     scrollContents: QWidget
-    contentsLayout: QVBoxLayout
+    leftColumn: QVBoxLayout
+    rightColumn: QVBoxLayout
     geometryGroup: QGroupBox
     messageBar: QgsMessageBar
     summary: QLabel
@@ -84,11 +88,12 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         self.options = OptionsPanel(self)
         self.gnss = GnssPanel(self)
         self.tracks = TracksPanel(self)
+        # two columns: the tracks and what they resolve on the left, the time and the options on the right
         self.timeSeries = TimeSeriesPanel(self.scrollContents)
-        self.contentsLayout.insertWidget(self.contentsLayout.indexOf(self.geometryGroup), self.timeSeries)
+        self.rightColumn.insertWidget(0, self.timeSeries)
         self.timeSeries.setVisible(False)
         self.singleTrack = SingleTrackPanel(self.scrollContents)
-        self.contentsLayout.insertWidget(self.contentsLayout.indexOf(self.geometryGroup) + 1, self.singleTrack)
+        self.leftColumn.insertWidget(self.leftColumn.indexOf(self.geometryGroup) + 1, self.singleTrack)
         self.readout = GeometryReadout(self, self.tracks, self.singleTrack)
         self.grid = GridPanel(self, self.tracks)
         self.mintpy = MintPyImport(self)
@@ -110,7 +115,12 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         self.chain.finished.connect(self._finished)
 
     def _fit_screen(self):
-        """At 1366 x 768 the whole main path fits without scrolling the window off screen."""
+        """At 1366 x 768 the whole main path fits without scrolling the window off screen:
+        combos as narrow as a few words (their long choices show when opened), the window no
+        larger than the screen."""
+        for combo in self.scrollContents.findChildren(QComboBox):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(COMBO_CHARACTERS)
         screen = QGuiApplication.primaryScreen()
         if screen is not None:
             avail = screen.availableGeometry()

@@ -17,7 +17,7 @@ def form_html(rows, warnings=()) -> str:
         for field, value, source in rows
     )
     notes = "".join(f"<p style='{WARNING_STYLE}'>⚠ {escape(w)}</p>" for w in warnings)
-    return f"<table cellspacing='0' cellpadding='1'>{cells}</table>{notes}"
+    return f"<div style='font-size:small'><table cellspacing='0' cellpadding='1'>{cells}</table>{notes}</div>"
 
 
 def summary_html(title: str, log, warnings) -> str:
