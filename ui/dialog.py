@@ -10,7 +10,17 @@ from qgis.core import Qgis, QgsProject
 from qgis.gui import QgsMessageBar
 from qgis.PyQt import uic
 from qgis.PyQt.QtGui import QGuiApplication
-from qgis.PyQt.QtWidgets import QComboBox, QDialog, QGroupBox, QLabel, QProgressBar, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from qgis.PyQt.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QGroupBox,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..provider import names as n
 from . import readout_html, settings

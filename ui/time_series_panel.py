@@ -152,13 +152,18 @@ class TimeSeriesPanel(QGroupBox):
         self.regularization.setRange(0.0, 1000.0)
         self.regularization.setValue(n.DEFAULT_REGULARIZATION)
         self.regularization.setClearValue(n.DEFAULT_REGULARIZATION)
-        self.regularization.setToolTip(self.tr("The joint method's temporal smoothing weight (1 = as strong as one "
-                                               "increment spanning the median interval)"))
+        self.regularization.setToolTip(
+            self.tr(
+                "The joint method's temporal smoothing weight (1 = as strong as one "
+                "increment spanning the median interval)"
+            )
+        )
         self._row(6, ("Method", self.method), ("smoothing", self.regularization))
         self.reference_date = QLineEdit(self)
         self.reference_date.setPlaceholderText(self.tr("YYYY-MM-DD (empty = first)"))
-        self.reference_date.setToolTip(self.tr("The reference date: every track is zero there, the outputs are "
-                                               "displacements since it"))
+        self.reference_date.setToolTip(
+            self.tr("The reference date: every track is zero there, the outputs are " "displacements since it")
+        )
         self.max_gap = QgsDoubleSpinBox(self)
         self.max_gap.setRange(1.0, 3650.0)
         self.max_gap.setDecimals(0)
@@ -225,7 +230,9 @@ class TimeSeriesPanel(QGroupBox):
             return
         first = max(s[0] for s in spans.values())
         last = min(s[1] for s in spans.values())
-        self.note.setToolTip("<br>".join(f"{k}: {len(tracks[k])} acquisitions, {a} to {b}" for k, (a, b) in spans.items()))
+        self.note.setToolTip(
+            "<br>".join(f"{k}: {len(tracks[k])} acquisitions, {a} to {b}" for k, (a, b) in spans.items())
+        )
         if first < last:
             self.note.setText(self.tr("Common span: {} to {}").format(first, last))
             if not self.start.text().strip() and not self.end.text().strip():
