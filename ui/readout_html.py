@@ -4,8 +4,6 @@ from html import escape
 
 WARNING_STYLE = "color:#b35806"
 ERROR_STYLE = "color:#b2182b"
-#: Log lines that make a run's story, by their start.
-SUMMARY_PREFIXES = ("common grid", "resolved", "projected", "reference:", "output dates", "velocity:", "GNSS")
 
 
 def form_html(rows, warnings=()) -> str:
@@ -21,8 +19,9 @@ def form_html(rows, warnings=()) -> str:
 
 
 def summary_html(title: str, log, warnings) -> str:
-    """A run's summary: the title, the log lines that tell its story, and every warning."""
-    lines = [escape(line) for line in log if line.startswith(SUMMARY_PREFIXES)]
+    """A run's summary: the title, the log lines that tell its story (``run_summary.story``),
+    and every warning."""
+    lines = [escape(line) for line in log]
     parts = [f"<b>{escape(title)}</b>"]
     if lines:
         parts.append("<br>".join(lines))
