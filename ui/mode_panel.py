@@ -3,7 +3,7 @@ window, or east/up displacement time series on common dates), or one track. Labe
 displacement for stacks, the bands (ignored for stacks) are hidden, and an option that
 depends on another is enabled only with it."""
 
-from qgis.gui import QgsDoubleSpinBox, QgsFileWidget, QgsMapLayerComboBox, QgsRasterBandComboBox
+from qgis.gui import QgsCollapsibleGroupBox, QgsDoubleSpinBox, QgsFileWidget, QgsMapLayerComboBox, QgsRasterBandComboBox
 from qgis.PyQt.QtWidgets import QComboBox, QGroupBox, QLabel, QLineEdit
 
 from .panel import Panel
@@ -42,9 +42,13 @@ class ModePanel(Panel):
     referenceRadius: QgsDoubleSpinBox
     gnssLayer: QgsMapLayerComboBox
     gnssSurface: QComboBox
+    outputGroup: QgsCollapsibleGroupBox
 
     def __init__(self, form):
         super().__init__(form)
+        self.mode = "pair"
+        # a collapsible group shows all its widgets when opened: the mode hides some again
+        self.outputGroup.collapsedStateChanged.connect(self._reshow)
         self.referencePoint.textChanged.connect(self._dependent)
         self.gnssLayer.layerChanged.connect(self._dependent)
         self._dependent()
@@ -53,9 +57,14 @@ class ModePanel(Panel):
         self.referenceRadius.setEnabled(bool(self.referencePoint.text().strip()))
         self.gnssSurface.setEnabled(self.gnssLayer.currentLayer() is not None)
 
+    def _reshow(self, collapsed):
+        if not collapsed:
+            self.show_mode(self.mode)
+
     def show_mode(self, mode: str):
         """``mode``: "pair", "velocity" (stacks, velocity over the window), "dates" (stacks,
         time series on common dates) or "single"."""
+        self.mode = mode
         title, east, up = TITLES[mode]
         self.tracksGroup.setTitle(self.tr(title))
         stacks, single = mode in ("velocity", "dates"), mode == "single"
