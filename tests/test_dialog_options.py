@@ -330,3 +330,20 @@ def test_the_mintpy_import_sends_its_file(fresh, monkeypatch, tmp_path):  # noqa
     assert dlg.add_mintpy_file(str(h5)) is None
     assert sent == [("losdecomp:import_mintpy", {"INPUT": str(h5), "OUTPUT": str(tmp_path / "velocity.tif")})]
     assert errors == ["stopped here by the test"]
+
+
+def test_the_processing_dialog_of_decompose_timeseries_asks_for_two_stacks(plugin, ts_pair):  # noqa: F811
+    """Its inputs say displacement stacks and neither defaults to a layer (the Processing
+    dialog filled both with the same first layer); one left empty is refused by name."""
+    import processing
+    from qgis.core import QgsApplication, QgsProcessingException, QgsProcessingParameterDefinition
+
+    alg = QgsApplication.processingRegistry().algorithmById("losdecomp:decompose_timeseries")
+    for name, label in (("ASCENDING", "Ascending"), ("DESCENDING", "Descending")):
+        p = alg.parameterDefinition(name)
+        assert p.description().startswith(f"{label} LOS time series (displacement stack")
+        assert p.flags() & QgsProcessingParameterDefinition.Flag.FlagOptional and p.defaultValue() is None
+    paths, _, _, tmp = ts_pair
+    with pytest.raises(QgsProcessingException, match="descending track: no layer given"):
+        processing.run("losdecomp:decompose_timeseries", {"ASCENDING": paths["asc"], "OUTPUT_EAST": str(tmp / "e.tif"),
+                                                          "OUTPUT_UP": str(tmp / "u.tif")})  # fmt: skip
