@@ -35,16 +35,33 @@ def test_stacks_give_a_velocity_over_one_window_for_both_tracks(fresh, ts_pair, 
     assert (dlg.timeSeries.start.text(), dlg.timeSeries.end.text()) == tuple(str(d) for d in common)
     assert "Common span" in dlg.timeSeries.note.text()
     dlg.timeSeries.mode.setCurrentIndex(0)
+    assert not dlg.ascBand.isVisibleTo(dlg) and "displacement" in dlg.tracksGroup.title()
     dlg.upOutput.setFilePath(str(tmp_path / "up.tif"))
+    dlg.sigmaOutputs.setChecked(True)  # the velocities' fit sigmas carry to decompose
     dlg.run()
-    assert len(dlg.chain.steps) == 3  # velocity per track, then decompose
+    assert [s.algorithm for s in dlg.chain.steps] == ["losdecomp:velocity"] * 2 + ["losdecomp:decompose"]
     wait_for(lambda: dlg.task is None and (dlg.summary.text().startswith("<b>Done") or "Cannot" in dlg.summary.text()))
     assert "Done" in dlg.summary.text(), dlg.summary.text()
+    assert all(dlg.chain.results[t]["OUTPUT_SIGMA"] for t in ("ASCENDING", "DESCENDING"))
     up = read_band(str(tmp_path / "up.tif"))
     ok = np.isfinite(up)
-    assert ok.mean() > 0.9 and np.allclose(up[ok], vu[ok], atol=1e-3)  # linear motion: the velocity exactly
+    # linear motion: the velocity exactly; noise-free stacks fit some pixels exactly, and a zero fit sigma is no
+    # weight (those pixels are nodata with sigmas asked for, see test_velocity_algorithm)
+    assert ok.mean() > 0.5 and np.allclose(up[ok], vu[ok], atol=1e-3)
+    window = f"{common[0]} to {common[1]}"
     name, layers = _group_layers()
-    assert name.startswith("East and vertical velocity") and layers[0].name().startswith("Vertical velocity")
+    assert name == f"East and vertical velocity · asc stack + desc stack · {window}"
+    assert [lyr.name() for lyr in layers] == [
+        f"{what} (mm/year) · asc stack + desc stack · {window}"
+        for what in ("Vertical velocity", "East velocity", "Vertical velocity propagated standard deviation",
+                     "East velocity propagated standard deviation")
+    ]  # fmt: skip
+    assert len(QgsProject.instance().mapLayers()) == 2 + 4  # the stacks and the results, nothing else
+    summary = dlg.summary.text()
+    for line in (f"asc stack: window: {window}", f"desc stack: window: {window}", "model: linear"):
+        assert summary.count(line) == 1, summary
+    lines = summary.split("<br>")
+    assert len(lines) == len(set(lines)), summary
 
 
 def test_stacks_give_east_and_up_time_series_on_common_dates(fresh, ts_pair, tmp_path):  # noqa: F811
@@ -52,7 +69,7 @@ def test_stacks_give_east_and_up_time_series_on_common_dates(fresh, ts_pair, tmp
     _layers([paths["asc"], paths["desc"]], ["asc stack", "desc stack"])
     dlg = fresh()
     dlg.timeSeries.mode.setCurrentIndex(1)
-    assert not dlg.timeSeries.start.isEnabled() and dlg.timeSeries.max_gap.isEnabled()
+    assert not dlg.timeSeries.start.isVisibleTo(dlg) and dlg.timeSeries.max_gap.isVisibleTo(dlg)
     dlg.run()
     assert len(dlg.chain.steps) == 1
     wait_for(lambda: dlg.task is None and ("Done" in dlg.summary.text() or "Cannot" in dlg.summary.text()))
@@ -77,8 +94,20 @@ def test_gnss_references_each_track_and_the_summary_gives_the_rms(fresh, tracks,
         "losdecomp:decompose", "losdecomp:compare_to_gnss"]  # fmt: skip
     wait_for(lambda: dlg.task is None and ("GNSS:" in dlg.summary.text() or "Cannot" in dlg.summary.text()))
     assert "GNSS: 30 stations, east RMS" in dlg.summary.text(), dlg.summary.text()
-    names = [lyr.name() for lyr in QgsProject.instance().mapLayers().values()]
-    assert any(n.startswith("Vertical velocity") for n in names)
+    assert "up RMS" in dlg.summary.text() and " mm/year, up RMS" in dlg.summary.text(), dlg.summary.text()
+    names = sorted(lyr.name() for lyr in QgsProject.instance().mapLayers().values())
+    assert names == sorted(
+        [
+            "asc",
+            "desc",
+            "stations",
+            "Vertical velocity (mm/year) · asc + desc",
+            "East velocity (mm/year) · asc + desc",
+            "GNSS stations: east and up residuals (decomposition - GNSS) · asc + desc",
+        ]
+    ), names
+    residuals = QgsProject.instance().mapLayersByName(next(n for n in names if n.startswith("GNSS")))
+    assert residuals and residuals[0].featureCount() == 30 and "up_residual" in residuals[0].fields().names()
 
 
 def _stack_of(velocity_path, out_path, start, days=12, count=25):

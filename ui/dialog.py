@@ -10,14 +10,25 @@ from qgis.core import Qgis, QgsProject
 from qgis.gui import QgsMessageBar
 from qgis.PyQt import uic
 from qgis.PyQt.QtGui import QGuiApplication
-from qgis.PyQt.QtWidgets import QDialog, QGroupBox, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from qgis.PyQt.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QGroupBox,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..provider import names as n
-from . import readout_html, settings
+from . import readout_html, run_summary, settings
 from .feedback import reported
 from .gnss_panel import GnssPanel
 from .grid_panel import GridPanel
 from .mintpy_panel import MintPyImport
+from .mode_panel import ModePanel
 from .options_panel import OptionsPanel
 from .parameters import ALGORITHM, Parameters
 from .readout_panel import GeometryReadout
@@ -29,6 +40,8 @@ from .tracks_panel import TracksPanel, name_by_frame
 
 FORM_CLASS, _ = uic.loadUiType(os.path.join(os.path.dirname(__file__), "dialog.ui"))
 __all__ = ["ALGORITHM", "SETTINGS", "DecompositionDialog"]
+#: The width of a combo box when closed, in characters.
+COMBO_CHARACTERS = 10
 
 
 class DecompositionDialog(QDialog, FORM_CLASS):
@@ -37,8 +50,10 @@ class DecompositionDialog(QDialog, FORM_CLASS):
     panels below declare the ones they work on."""
 
     # widgets of dialog.ui the dialog works on itself
+    scrollArea: QScrollArea
     scrollContents: QWidget
-    contentsLayout: QVBoxLayout
+    leftColumn: QVBoxLayout
+    rightColumn: QVBoxLayout
     geometryGroup: QGroupBox
     messageBar: QgsMessageBar
     summary: QLabel
@@ -54,6 +69,7 @@ class DecompositionDialog(QDialog, FORM_CLASS):
     options: OptionsPanel
     gnss: GnssPanel
     mintpy: MintPyImport
+    modes: ModePanel
     timeSeries: TimeSeriesPanel
     singleTrack: SingleTrackPanel
     builder: Parameters
@@ -84,12 +100,14 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         self.options = OptionsPanel(self)
         self.gnss = GnssPanel(self)
         self.tracks = TracksPanel(self)
+        # two columns: the tracks and what they resolve on the left, the time and the options on the right
         self.timeSeries = TimeSeriesPanel(self.scrollContents)
-        self.contentsLayout.insertWidget(self.contentsLayout.indexOf(self.geometryGroup), self.timeSeries)
+        self.rightColumn.insertWidget(0, self.timeSeries)
         self.timeSeries.setVisible(False)
         self.singleTrack = SingleTrackPanel(self.scrollContents)
-        self.contentsLayout.insertWidget(self.contentsLayout.indexOf(self.geometryGroup) + 1, self.singleTrack)
+        self.leftColumn.insertWidget(self.leftColumn.indexOf(self.geometryGroup) + 1, self.singleTrack)
         self.readout = GeometryReadout(self, self.tracks, self.singleTrack)
+        self.modes = ModePanel(self)
         self.grid = GridPanel(self, self.tracks)
         self.mintpy = MintPyImport(self)
         self.builder = Parameters(self.tracks, self.grid, self.options, self.singleTrack, self.timeSeries, self.gnss)
@@ -99,6 +117,7 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         for panel in (self.tracks, self.readout, self.grid, self.options, self.gnss, self.mintpy):
             panel.error.connect(self.show_error)
         self.tracks.layersChanged.connect(self._layer_changed)
+        self.timeSeries.modeChanged.connect(self._show_mode)
         self.tracks.geometryChanged.connect(self.readout.update_readout)
         self.readout.blockingChanged.connect(self._blocking_changed)
         self.mintpy.imported.connect(self.tracks.set_track)
@@ -110,7 +129,12 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         self.chain.finished.connect(self._finished)
 
     def _fit_screen(self):
-        """At 1366 x 768 the whole main path fits without scrolling the window off screen."""
+        """At 1366 x 768 the whole main path fits without scrolling the window off screen:
+        combos as narrow as a few words (their long choices show when opened), the window no
+        larger than the screen."""
+        for combo in self.scrollContents.findChildren(QComboBox):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(COMBO_CHARACTERS)
         screen = QGuiApplication.primaryScreen()
         if screen is not None:
             avail = screen.availableGeometry()
@@ -127,8 +151,15 @@ class DecompositionDialog(QDialog, FORM_CLASS):
     def _layer_changed(self):
         """A track was picked and read: the time series, the read-out and the grid follow."""
         self.timeSeries.show_tracks(self.tracks.acquisitions())
+        self._show_mode()
         self.readout.update_readout()
         self.grid.update_grid_info()
+
+    def _show_mode(self):
+        if self.tracks.stacks_mode():
+            self.modes.show_mode("dates" if self.timeSeries.common_dates() else "velocity")
+        else:
+            self.modes.show_mode("single" if self.tracks.single_track_mode() else "pair")
 
     def _blocking_changed(self, blocking):
         self._blocking = blocking
@@ -224,13 +255,11 @@ class DecompositionDialog(QDialog, FORM_CLASS):
             self.tr("Done"), self.tr("{} added to the map").format(what), Qgis.MessageLevel.Success, 5
         )
         title = self.tr("Done: {} added to the map, in a group of their own.").format(what)
-        feedback = self.chain.feedback
-        infos = list(feedback.infos)
+        lines = run_summary.story(self.chain.steps, self.chain.logs)
         if "compare" in results:
-            c = results["compare"]
-            infos.append(f"GNSS: {c[n.COUNT]} stations, east RMS {c[n.RMS_EAST]:.3g}, up RMS {c[n.RMS_UP]:.3g} "
-                         "(residuals in the stations layer)")  # fmt: skip
-        self.summary.setText(readout_html.summary_html(title, infos, feedback.warnings))
+            lines.append(run_summary.gnss_line(results))
+        warnings = list(dict.fromkeys(self.chain.feedback.warnings))  # each once
+        self.summary.setText(readout_html.summary_html(title, lines, warnings))
         self.last_results = results["main"]
 
     @reported

@@ -2,7 +2,7 @@
 before decomposing) and to compare east/up with (``compare_to_gnss`` after), and the
 surface removed in the fit."""
 
-from qgis.core import QgsMapLayerProxyModel
+from qgis.core import QgsMapLayerProxyModel, QgsProcessingOutputLayerDefinition, QgsProject
 from qgis.gui import QgsMapLayerComboBox
 from qgis.PyQt.QtWidgets import QComboBox
 
@@ -37,7 +37,10 @@ class GnssPanel(Panel):
                 n.INCIDENCE: params.get(track.incidence), n.OUTPUT: "TEMPORARY_OUTPUT"}  # fmt: skip
 
 
-def compare_parameters(gnss, results: dict) -> dict:
-    """losdecomp:compare_to_gnss of the decomposition's outputs (step "main" of ``results``)."""
+def compare_parameters(gnss, name: str, results: dict) -> dict:
+    """losdecomp:compare_to_gnss of the decomposition's outputs (step "main" of ``results``);
+    its stations with their residuals are loaded as the layer ``name``."""
+    stations = QgsProcessingOutputLayerDefinition("TEMPORARY_OUTPUT", QgsProject.instance())
+    stations.destinationName = name
     return {n.EAST: results["main"][n.OUTPUT_EAST], n.UP: results["main"][n.OUTPUT_UP], n.GNSS: gnss,
-            n.OUTPUT: "TEMPORARY_OUTPUT"}  # fmt: skip
+            n.OUTPUT: stations}  # fmt: skip

@@ -75,7 +75,7 @@ class GridPanel(Panel):
             except ValueError as exc:
                 lines.append(f"<b>{exc}</b>")
                 self.suggested = None
-        self.gridInfo.setText("<br>".join(lines))
+        self.gridInfo.setText("<div style='font-size:small'>" + "<br>".join(lines) + "</div>")
         self.resolutionMetres.setText(
             readout.resolution_metres_text(paths, self._target_wkt(), self.resolution.value())
         )

@@ -106,6 +106,14 @@ class OptionsPanel(Panel):
         point = f"{x},{y} [{crs.authid()}]" if crs.isValid() and crs.authid() else f"{x},{y}"
         return {n.REFERENCE_POINT: point, n.REFERENCE_RADIUS: self.referenceRadius.value()}
 
+    def unused_with_one_track(self) -> list:
+        """The options given that a one-track projection cannot use, in words."""
+        given = {"a common reference point": self.referencePoint.text().strip(),
+                 "a known north velocity": self.northVelocity.currentLayer() is not None,
+                 "extra tracks": self.extraTracks.checkedItemsData(),
+                 "the quality layer": self.qualityOutput.isChecked()}  # fmt: skip
+        return [what for what, value in given.items() if value]
+
     def extra_tracks(self, picked) -> list:
         """The checked extra tracks still in the project, except the ``picked`` layers."""
         extra = [QgsProject.instance().mapLayer(i) for i in self.extraTracks.checkedItemsData()]

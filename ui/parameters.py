@@ -1,21 +1,23 @@
 """From what the dialog's panels hold to Processing parameters: the algorithm the dialog
 stands for (decompose, or the one-track projection), its parameters, and the chain of runs
-a time series or a GNSS layer adds (``run_chain.Step``)."""
+a time series or a GNSS layer adds (``run_chain.Step``). An option a path cannot use is
+refused here in words, never dropped."""
 
 import functools
 
-from qgis.core import QgsProcessingOutputLayerDefinition, QgsProject
-
 from ..provider import names as n
+from . import result_names
 from .gnss_panel import GnssPanel, compare_parameters
 from .grid_panel import GridPanel
 from .options_panel import OptionsPanel, output
 from .run_chain import Step
 from .single_track_panel import SingleTrackPanel
-from .time_series_panel import COMMON_DATES, TimeSeriesPanel
+from .time_series_panel import TimeSeriesPanel
 from .tracks_panel import TracksPanel
 
 ALGORITHM = n.DECOMPOSE_ID
+#: decompose's parameters decompose_timeseries does not define (it reads each stack whole).
+NOT_IN_TIMESERIES = tuple(t.band for t in n.TRACKS) + (n.OUTPUT_QUALITY,)
 
 
 def _set(params):
@@ -36,11 +38,24 @@ def _given(params, results):
 
 
 def _decompose_after(params, last, results):
-    """The decomposition reading each track from the last step that made it."""
+    """The decomposition reading each track from the last step that made it (``last``: track
+    parameter -> step name; ``EXTRA_TRACKS`` -> the extra tracks' step names); a velocity's fit
+    sigma (``sigma_from``: track parameter -> its velocity step) is the track's sigma when none
+    was given, as a GNSS step's output does not carry it."""
     out = dict(params)
     for t in n.TRACKS:
         out[t.layer], out[t.band] = results[last[t.layer]][n.OUTPUT], 1
+        made = results.get(last.get(("sigma", t.layer)), {}).get(n.OUTPUT_SIGMA)
+        if made and out.get(t.sigma) is None:
+            out[t.sigma] = made
+    if last.get(n.EXTRA_TRACKS):
+        out[n.EXTRA_TRACKS] = [results[step][n.OUTPUT] for step in last[n.EXTRA_TRACKS]]
     return out
+
+
+def _track_names(params) -> list:
+    """The layer names of the tracks (the picked two, then the extra ones)."""
+    return [params[t.layer].name() for t in n.TRACKS] + [lyr.name() for lyr in params.get(n.EXTRA_TRACKS, ())]
 
 
 def _reference_to_gnss(params, previous, results):
@@ -79,15 +94,21 @@ class Parameters:
         return _set(params)
 
     def single_track_parameters(self) -> dict:
-        """The parameters of losdecomp:project_single_track this dialog stands for."""
+        """The parameters of losdecomp:project_single_track this dialog stands for; the
+        options one track cannot use are refused in words."""
+        unused = self.options.unused_with_one_track() + (["the GNSS stations"] if self.gnss.stations() else [])
+        if unused:
+            raise ValueError(f"one track is projected, not decomposed: {', '.join(unused)} cannot be used; clear "
+                             "them, or pick a second track")  # fmt: skip
         params = {
             **self.tracks.single_track_parameters(),
             n.HORIZONTAL_AZIMUTH: self.options.azimuth_value(),
             n.OUTPUT: output(self.options.upOutput),
             **self.single_track.parameters(),
+            **self.grid.parameters(),
         }
         if self.options.sigmaOutputs.isChecked():
-            params[n.OUTPUT_SIGMA] = QgsProcessingOutputLayerDefinition("TEMPORARY_OUTPUT", QgsProject.instance())
+            params[n.OUTPUT_SIGMA] = output(self.options.sigmaUpOutput)
         return _set(params)
 
     def steps(self) -> list:
@@ -96,17 +117,23 @@ class Parameters:
         params = self.parameters()
         stacks = self.tracks.stacks_mode()
         gnss = self.gnss.stations() if not self.tracks.single_track_mode() else None
-        if stacks and self.time_series.mode.currentIndex() == COMMON_DATES:
+        if stacks and self.time_series.common_dates():
             return self._common_dates_steps(params, gnss)
+        if gnss is not None and params.get(n.EXTRA_TRACKS):
+            raise ValueError("GNSS referencing applies to the ascending and descending tracks only: leave the extra "
+                             "tracks empty, or reference each to GNSS first (losdecomp:reference_to_gnss)")  # fmt: skip
         last = {t.layer: None for t in n.TRACKS}  # the step whose output a track's velocity is
         before = self._velocity_steps(params, last) if stacks else []
         if gnss is not None:
             before += self._gnss_steps(params, gnss, last)
         if not before:
             return [Step("main", self.algorithm_id(), functools.partial(_given, params), True)]
-        steps = before + [Step("main", n.DECOMPOSE_ID, functools.partial(_decompose_after, params, last), True)]
+        names = result_names.Names(_track_names(params), self.time_series.window_text() if stacks else "")
+        main = functools.partial(_decompose_after, params, last)
+        steps = before + [Step("main", n.DECOMPOSE_ID, main, True, rename=names.renamer(main))]
         if gnss is not None:
-            steps.append(Step("compare", n.COMPARE_TO_GNSS_ID, functools.partial(compare_parameters, gnss), True))
+            compare = functools.partial(compare_parameters, gnss, names.residuals())
+            steps.append(Step("compare", n.COMPARE_TO_GNSS_ID, compare, True))
         return steps
 
     def _common_dates_steps(self, params, gnss) -> list:
@@ -115,18 +142,28 @@ class Parameters:
                 "GNSS referencing applies to velocities: choose 'velocity over the window, then decompose', or "
                 "leave the GNSS layer empty"
             )
-        ts = {k: v for k, v in params.items() if k != n.OUTPUT_QUALITY}
+        if n.OUTPUT_QUALITY in params:
+            raise ValueError("time series on common dates have no quality layer: untick 'Also write the quality "
+                             "layer', or choose 'velocity over the window, then decompose'")  # fmt: skip
+        ts = {k: v for k, v in params.items() if k not in NOT_IN_TIMESERIES}
         ts.update(self.time_series.timeseries_parameters())
         return [Step("main", n.DECOMPOSE_TIMESERIES_ID, functools.partial(_given, ts), True)]
 
     def _velocity_steps(self, params, last) -> list:
-        """losdecomp:velocity over the window for each track (``last`` records them)."""
+        """losdecomp:velocity over the window for each track and extra track (``last``
+        records them), with its fit sigma when standard deviations are asked for."""
         window = self.time_series.velocity_parameters()
+        if self.options.sigmaOutputs.isChecked():
+            window[n.OUTPUT_SIGMA] = "TEMPORARY_OUTPUT"
+        inputs = [(t.layer, params[t.layer]) for t in n.TRACKS]
+        inputs += [(f"extra track {i}", layer) for i, layer in enumerate(params.get(n.EXTRA_TRACKS, ()), start=1)]
         steps = []
-        for t in n.TRACKS:
-            p = {n.INPUT: params[t.layer], n.OUTPUT: "TEMPORARY_OUTPUT", **window}
-            steps.append(Step(t.layer, n.VELOCITY_ID, functools.partial(_given, p), False))
-            last[t.layer] = t.layer
+        for name, layer in inputs:
+            p = {n.INPUT: layer, n.OUTPUT: "TEMPORARY_OUTPUT", **window}
+            steps.append(Step(name, n.VELOCITY_ID, functools.partial(_given, p), False, label=layer.name()))
+            last[name] = last[("sigma", name)] = name
+        if len(inputs) > len(n.TRACKS):
+            last[n.EXTRA_TRACKS] = [name for name, _ in inputs[len(n.TRACKS) :]]
         return steps
 
     def _gnss_steps(self, params, gnss, last) -> list:
@@ -135,6 +172,7 @@ class Parameters:
         for t in n.TRACKS:
             p = self.gnss.reference_parameters(params, t, gnss)
             steps.append(Step(f"{t.layer} GNSS", n.REFERENCE_TO_GNSS_ID,
-                              functools.partial(_reference_to_gnss, p, last[t.layer]), False))  # fmt: skip
+                              functools.partial(_reference_to_gnss, p, last[t.layer]), False,
+                              label=params[t.layer].name()))  # fmt: skip
             last[t.layer] = f"{t.layer} GNSS"
         return steps

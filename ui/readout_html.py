@@ -4,8 +4,6 @@ from html import escape
 
 WARNING_STYLE = "color:#b35806"
 ERROR_STYLE = "color:#b2182b"
-#: Log lines that make a run's story, by their start.
-SUMMARY_PREFIXES = ("common grid", "resolved", "projected", "reference:", "output dates", "velocity:", "GNSS")
 
 
 def form_html(rows, warnings=()) -> str:
@@ -17,12 +15,13 @@ def form_html(rows, warnings=()) -> str:
         for field, value, source in rows
     )
     notes = "".join(f"<p style='{WARNING_STYLE}'>⚠ {escape(w)}</p>" for w in warnings)
-    return f"<table cellspacing='0' cellpadding='1'>{cells}</table>{notes}"
+    return f"<div style='font-size:small'><table cellspacing='0' cellpadding='1'>{cells}</table>{notes}</div>"
 
 
 def summary_html(title: str, log, warnings) -> str:
-    """A run's summary: the title, the log lines that tell its story, and every warning."""
-    lines = [escape(line) for line in log if line.startswith(SUMMARY_PREFIXES)]
+    """A run's summary: the title, the log lines that tell its story (``run_summary.story``),
+    and every warning."""
+    lines = [escape(line) for line in log]
     parts = [f"<b>{escape(title)}</b>"]
     if lines:
         parts.append("<br>".join(lines))

@@ -2,23 +2,26 @@
 to GNSS, the decomposition, the comparison with GNSS), each a background Processing task
 started when the one before has ended. It reports back by signals only."""
 
-from typing import Callable, NamedTuple
+from typing import Callable, NamedTuple, Optional
 
 from qgis.core import QgsApplication, QgsProcessingAlgRunnerTask, QgsProcessingContext, QgsProject
 from qgis.PyQt.QtCore import QObject, pyqtSignal, pyqtSlot
 
+from . import result_names
 from .feedback import Feedback, reported
 
 
 class Step(NamedTuple):
     """One run of the chain: its name (the later steps find its results by it), the
-    algorithm, its parameters from the results of the steps before, and whether the layers
-    it writes are loaded."""
+    algorithm, its parameters from the results of the steps before, whether the layers it
+    writes are loaded, the track it works on, and how its loaded layers are renamed."""
 
     name: str
     algorithm: str
     make: Callable[[dict], dict]
     load: bool
+    label: str = ""  # the track a per-track step works on, as the summary names it
+    rename: Optional[Callable[[dict], dict]] = None  # results -> {old part of a name: new}, for its layers
 
 
 class RunChain(QObject):
@@ -42,6 +45,8 @@ class RunChain(QObject):
         self.alg = None
         self.feedback = None
         self.context = None
+        self.logs: dict = {}  # step name -> what it logged
+        self._logged = 0
 
     def show_error(self, text: str):
         """What a ``reported`` slot caught, passed on."""
@@ -49,7 +54,7 @@ class RunChain(QObject):
 
     def start(self, steps: list):
         """Run ``steps`` (``Step``) in order; the first is started now."""
-        self.steps, self.results, self.step = steps, {}, -1
+        self.steps, self.results, self.step, self.logs, self._logged = steps, {}, -1, {}, 0
         self.feedback = Feedback()
         # a bound slot, not a lambda: the task reports from its own thread and Qt must queue
         # the call to the dialog's thread
@@ -103,10 +108,14 @@ class RunChain(QObject):
             return
         step = self.steps[self.step]
         self.results[step.name] = results
+        self.logs[step.name] = self.feedback.infos[self._logged :]
         if step.load:
             from processing.gui.Postprocessing import handleAlgorithmResults
 
             handleAlgorithmResults(self.alg, self.context, self.feedback, False)
+            if step.rename is not None:
+                result_names.rename_loaded(QgsProject.instance(), results, step.rename(self.results))
+        self._logged = len(self.feedback.infos)  # what loading said is no step's story
         if self.step + 1 < len(self.steps):
             self._start_next()
             return

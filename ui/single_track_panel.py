@@ -1,6 +1,8 @@
 """The dialog's one-track panel: shown when only the first track is picked, it offers
 ``losdecomp:project_single_track`` (direction, azimuth, DEM, minimum sensitivity)."""
 
+import inspect
+
 from qgis.core import QgsMapLayerProxyModel
 from qgis.gui import QgsDoubleSpinBox, QgsMapLayerComboBox
 from qgis.PyQt.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel
@@ -44,6 +46,8 @@ class SingleTrackPanel(QGroupBox):
         self.min_sensitivity.setSingleStep(0.05)
         self.min_sensitivity.setValue(DEFAULT_MIN_SENSITIVITY)
         form.addRow(self.tr("Minimum sensitivity |s·u|"), self.min_sensitivity)
+        for name in inspect.get_annotations(SingleTrackPanel):  # the tests find the controls by name
+            getattr(self, name).setObjectName(name)
         self.direction.currentIndexChanged.connect(self._enable)
         self._enable()
 

@@ -1,21 +1,29 @@
 """The dialog's time-series path: shown when the picked layers are stacks (one band per
 date). Each track's acquisitions on one timeline, one window (and step dates) for all tracks,
 and the choice between a velocity over the window (``losdecomp:velocity`` per track, then
-``losdecomp:decompose``) and east/up time series on common dates
-(``losdecomp:decompose_timeseries``)."""
+``losdecomp:decompose``: window, model, step dates) and east/up time series on common dates
+(``losdecomp:decompose_timeseries``: output dates, interval, method, smoothing, reference
+date, largest gap). Only the rows of the chosen result are shown."""
 
 import datetime
+import inspect
 from typing import Optional
 
 from qgis.gui import QgsDoubleSpinBox
-from qgis.PyQt.QtCore import QPointF
+from qgis.PyQt.QtCore import QPointF, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QColor, QPainter, QPen
-from qgis.PyQt.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QLineEdit, QWidget
+from qgis.PyQt.QtWidgets import QComboBox, QGridLayout, QGroupBox, QLabel, QLineEdit, QSpinBox, QWidget
 
 from ..provider import names as n
 
+#: The width of a closed combo box, in characters (their long choices show when opened).
+COMBO_CHARACTERS = 10
+
 VELOCITY, COMMON_DATES = 0, 1
+#: DATES and METHOD choices that need more input: a regular interval, the joint method's smoothing
+REGULAR, JOINT = 1, 1
 MODES = ("Velocity over the window, then decompose", "Time series on common dates (interpolated in time)")
+ROW = 14  # the timeline's height per track, pixels
 COLOURS = ("#2166ac", "#b2182b", "#1b7837", "#762a83")
 
 
@@ -30,7 +38,7 @@ class Timeline(QWidget):
 
     def set_tracks(self, tracks: dict):
         self.tracks = {k: sorted(v) for k, v in tracks.items() if v}
-        self.setMinimumHeight(18 * max(len(self.tracks), 1) + 20)
+        self.setMinimumHeight(ROW * max(len(self.tracks), 1) + 16)
         self.update()
 
     def set_window(self, start, end):
@@ -57,12 +65,12 @@ class Timeline(QWidget):
             painter.fillRect(int(x(max(start, first))), 0, int(x(min(end, last)) - x(max(start, first))) + 1,
                              self.height() - 14, QColor(255, 230, 150))  # fmt: skip
         for row, (name, dates) in enumerate(self.tracks.items()):
-            y = 10 + 18 * row
+            y = 8 + ROW * row
             painter.setPen(QPen(QColor("#333")))
-            painter.drawText(2, y + 4, name[:22])
+            painter.drawText(2, y + 4, f"{name[:17]} ({len(dates)})")
             painter.setPen(QPen(QColor(COLOURS[row % len(COLOURS)]), 1))
             for d in dates:
-                painter.drawLine(QPointF(x(d), y - 6), QPointF(x(d), y + 6))
+                painter.drawLine(QPointF(x(d), y - 5), QPointF(x(d), y + 5))
         painter.setPen(QPen(QColor("#333")))
         bottom = self.height() - 2
         painter.drawText(left, bottom, str(first))
@@ -82,7 +90,9 @@ def _date(text: str, label: str):
 
 class TimeSeriesPanel(QGroupBox):
     """The time-series options; ``velocity_parameters`` and ``timeseries_parameters`` give the
-    algorithms' parameters."""
+    algorithms' parameters (under their names). Each control's object name is its attribute's."""
+
+    modeChanged = pyqtSignal()
 
     timeline: Timeline
     note: QLabel
@@ -92,59 +102,116 @@ class TimeSeriesPanel(QGroupBox):
     steps: QLineEdit
     model: QComboBox
     dates: QComboBox
+    interval: QSpinBox
+    method: QComboBox
+    regularization: QgsDoubleSpinBox
+    reference_date: QLineEdit
     max_gap: QgsDoubleSpinBox
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setTitle(self.tr("Time series: the picked layers are stacks"))
-        form = QFormLayout(self)
+        self.setObjectName("timeSeries")
+        self.setTitle(self.tr("Time series: the picked layers are displacement stacks"))
+        self.grid = QGridLayout(self)
+        self.rows = {}  # row -> its widgets, to show a mode's rows only
         self.timeline = Timeline(self)
-        form.addRow(self.timeline)
+        self.grid.addWidget(self.timeline, 0, 0, 1, 4)
+        self.mode = self._combo(MODES)
+        self._row(2, ("Result", self.mode))
         self.note = QLabel(self)
         self.note.setWordWrap(True)
-        form.addRow(self.note)
-        self.mode = QComboBox(self)
-        self.mode.addItems(list(MODES))
-        form.addRow(self.tr("Result"), self.mode)
+        self.grid.addWidget(self.note, 2, 2, 1, 2)
         self.start, self.end = QLineEdit(self), QLineEdit(self)
-        self.start.setPlaceholderText(self.tr("YYYY-MM-DD (empty = first acquisition)"))
-        self.end.setPlaceholderText(self.tr("YYYY-MM-DD (empty = last acquisition)"))
-        form.addRow(self.tr("Window start"), self.start)
-        form.addRow(self.tr("Window end"), self.end)
+        self.start.setPlaceholderText(self.tr("YYYY-MM-DD (empty = first)"))
+        self.end.setPlaceholderText(self.tr("YYYY-MM-DD (empty = last)"))
+        self._row(3, ("Window from", self.start), ("to", self.end))
+        self.model = self._combo(n.MODEL_OPTIONS)
         self.steps = QLineEdit(self)
-        self.steps.setPlaceholderText(self.tr("YYYY-MM-DD, ... (an offset is estimated at each: co-event jumps)"))
-        form.addRow(self.tr("Step dates"), self.steps)
-        self.model = QComboBox(self)
-        self.model.addItems(list(n.MODEL_OPTIONS))
-        form.addRow(self.tr("Model"), self.model)
-        self.dates = QComboBox(self)
-        self.dates.addItems(list(n.DATES_OPTIONS))
-        form.addRow(self.tr("Output dates"), self.dates)
+        self.steps.setPlaceholderText(self.tr("YYYY-MM-DD, … (an offset at each)"))
+        self.steps.setToolTip(self.tr("An offset is estimated at each step date: co-event jumps"))
+        self._row(4, ("Model", self.model), ("Steps", self.steps))
+        self._common_dates_rows()
+        for name in inspect.get_annotations(TimeSeriesPanel):  # the tests find the controls by name
+            getattr(self, name).setObjectName(name)
+        self.mode.currentIndexChanged.connect(self._enable)
+        self.dates.currentIndexChanged.connect(self._enable)
+        self.method.currentIndexChanged.connect(self._enable)
+        self.start.textChanged.connect(self._window_changed)
+        self.end.textChanged.connect(self._window_changed)
+        self._enable()
+
+    def _common_dates_rows(self):
+        self.dates = self._combo(n.DATES_OPTIONS)
+        self.interval = QSpinBox(self)
+        self.interval.setRange(1, 3650)
+        self.interval.setValue(n.DEFAULT_INTERVAL_DAYS)
+        self.interval.setToolTip(self.tr("The interval of the regular output dates, in days"))
+        self._row(5, ("Dates", self.dates), ("every (days)", self.interval))
+        self.method = self._combo(n.METHOD_OPTIONS)
+        self.regularization = QgsDoubleSpinBox(self)
+        self.regularization.setRange(0.0, 1000.0)
+        self.regularization.setValue(n.DEFAULT_REGULARIZATION)
+        self.regularization.setClearValue(n.DEFAULT_REGULARIZATION)
+        self.regularization.setToolTip(
+            self.tr(
+                "The joint method's temporal smoothing weight (1 = as strong as one "
+                "increment spanning the median interval)"
+            )
+        )
+        self._row(6, ("Method", self.method), ("smoothing", self.regularization))
+        self.reference_date = QLineEdit(self)
+        self.reference_date.setPlaceholderText(self.tr("YYYY-MM-DD (empty = first)"))
+        self.reference_date.setToolTip(
+            self.tr("The reference date: every track is zero there, the outputs are " "displacements since it")
+        )
         self.max_gap = QgsDoubleSpinBox(self)
         self.max_gap.setRange(1.0, 3650.0)
         self.max_gap.setDecimals(0)
         self.max_gap.setValue(n.DEFAULT_MAX_GAP_DAYS)
         self.max_gap.setClearValue(n.DEFAULT_MAX_GAP_DAYS)
-        form.addRow(self.tr("Largest gap interpolated across (days)"), self.max_gap)
-        self.mode.currentIndexChanged.connect(self._enable)
-        self.start.textChanged.connect(self._window_changed)
-        self.end.textChanged.connect(self._window_changed)
-        self._enable()
+        self.max_gap.setToolTip(self.tr("Largest gap between two acquisitions interpolated across (method 0)"))
+        self._row(7, ("Zero at", self.reference_date), ("max gap (days)", self.max_gap))
+
+    def _combo(self, options) -> QComboBox:
+        """A combo box as narrow as a few words (set before any size is asked: Qt keeps the first)."""
+        combo = QComboBox(self)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(COMBO_CHARACTERS)
+        combo.addItems(list(options))
+        for i, text in enumerate(options):
+            combo.setItemData(i, text, Qt.ItemDataRole.ToolTipRole)
+        return combo
+
+    def _row(self, row, *fields):
+        widgets = []
+        for k, (label, widget) in enumerate(fields):
+            text = QLabel(self.tr(label), self)
+            self.grid.addWidget(text, row, 2 * k)
+            self.grid.addWidget(widget, row, 2 * k + 1)
+            widgets += [text, widget]
+        self.rows[row] = widgets
+
+    def common_dates(self) -> bool:
+        """East/up time series on common dates (else a velocity over the window)."""
+        return self.mode.currentIndex() == COMMON_DATES
 
     def _enable(self):
-        velocity = self.mode.currentIndex() == VELOCITY
-        for w in (self.steps, self.model, self.start, self.end):
-            w.setEnabled(velocity)
-        for w in (self.dates, self.max_gap):
-            w.setEnabled(not velocity)
+        common = self.common_dates()
+        for row, widgets in self.rows.items():
+            for w in widgets:
+                w.setVisible(row == 2 or (row >= 5) == common)
+        self.interval.setEnabled(self.dates.currentIndex() == REGULAR)
+        self.regularization.setEnabled(self.method.currentIndex() == JOINT)
+        self.max_gap.setEnabled(self.method.currentIndex() != JOINT)
         self._window_changed()
+        self.modeChanged.emit()
 
     def _window_changed(self):
         try:
             window = (_date(self.start.text(), "window start"), _date(self.end.text(), "window end"))
         except ValueError:
             window = (None, None)
-        self.timeline.set_window(*window)
+        self.timeline.set_window(*window if not self.common_dates() else (None, None))
 
     def show_tracks(self, tracks: Optional[dict]):
         """Shown with ``tracks`` (see ``set_tracks``) when the picked layers are stacks,
@@ -154,8 +221,8 @@ class TimeSeriesPanel(QGroupBox):
             self.set_tracks(tracks)
 
     def set_tracks(self, tracks: dict):
-        """``tracks``: name -> list of acquisition dates. Says the common span and each
-        track's repeat; the window defaults to the common span."""
+        """``tracks``: name -> list of acquisition dates. Says the common span (each track's
+        acquisitions in a tooltip); the window defaults to the common span."""
         self.timeline.set_tracks(tracks)
         spans = {k: (min(v), max(v)) for k, v in tracks.items() if v}
         if not spans:
@@ -163,15 +230,20 @@ class TimeSeriesPanel(QGroupBox):
             return
         first = max(s[0] for s in spans.values())
         last = min(s[1] for s in spans.values())
-        lines = [f"{k}: {len(tracks[k])} acquisitions, {a} to {b}" for k, (a, b) in spans.items()]
+        self.note.setToolTip(
+            "<br>".join(f"{k}: {len(tracks[k])} acquisitions, {a} to {b}" for k, (a, b) in spans.items())
+        )
         if first < last:
-            lines.append(self.tr("Common span: {} to {} (the window shown in yellow)").format(first, last))
+            self.note.setText(self.tr("Common span: {} to {}").format(first, last))
             if not self.start.text().strip() and not self.end.text().strip():
                 self.start.setText(str(first))
                 self.end.setText(str(last))
         else:
-            lines.append(self.tr("<b>The tracks share no time span.</b>"))
-        self.note.setText("<br>".join(lines))
+            self.note.setText(self.tr("<b>The tracks share no time span.</b>"))
+
+    def window_text(self) -> str:
+        """The window as the result names say it (``2020-01-03 to 2021-12-29``)."""
+        return f"{self.start.text().strip() or 'first'} to {self.end.text().strip() or 'last'}"
 
     def velocity_parameters(self) -> dict:
         """losdecomp:velocity's options (the same window for every track)."""
@@ -180,6 +252,9 @@ class TimeSeriesPanel(QGroupBox):
                 n.MODEL: self.model.currentIndex(), n.STEP_DATES: self.steps.text().strip()}  # fmt: skip
 
     def timeseries_parameters(self) -> dict:
-        """losdecomp:decompose_timeseries's time options: the output dates span the tracks'
-        common span, displacement since its first date."""
-        return {n.DATES: self.dates.currentIndex(), n.MAX_GAP_DAYS: self.max_gap.value()}
+        """losdecomp:decompose_timeseries's time options: output dates (and their interval),
+        method (and its smoothing), reference date, largest gap."""
+        _date(self.reference_date.text(), "reference date")
+        return {n.DATES: self.dates.currentIndex(), n.INTERVAL_DAYS: self.interval.value(),
+                n.METHOD: self.method.currentIndex(), n.REGULARIZATION: self.regularization.value(),
+                n.REFERENCE_DATE: self.reference_date.text().strip(), n.MAX_GAP_DAYS: self.max_gap.value()}  # fmt: skip

@@ -12,7 +12,7 @@ from ...core.runs import timeseries_decomp_run as run_ts
 from ...core.solve.velocity import parse_date
 from .. import names as n
 from ..base import PlannedAlgorithm, tr, warn
-from ..parameters import enum_parameter, integer_parameter, number_parameter
+from ..parameters import RasterFileParameter, enum_parameter, integer_parameter, number_parameter
 from ..styling import register_outputs
 from ..velocity_maps.decompose import LOAD_ORDER, DecomposeAlgorithm
 from . import TIME_SERIES
@@ -65,6 +65,17 @@ class DecomposeTimeSeriesAlgorithm(PlannedAlgorithm, DecomposeAlgorithm):
     #: A band: the stack is read whole.
     LEFT_OUT = frozenset(t.band for t in n.TRACKS)
     OUTPUTS = n.TS_OUTPUTS
+
+    def _track_parameters(self):
+        """decompose's, the two inputs said to be displacement stacks; neither is filled in
+        by default (the Processing dialog would pick the same first layer for both): an
+        empty one is refused by name when the algorithm checks its parameters."""
+        params = super()._track_parameters()
+        for t in n.TRACKS:
+            i = next(k for k, p in enumerate(params) if p.name() == t.layer)
+            params[i] = RasterFileParameter(t.layer, tr(f"{t.label.capitalize()} LOS time series (displacement "
+                                                        "stack, one band per date)"), optional=True)  # fmt: skip
+        return params
 
     def _more_parameters(self):
         return [
