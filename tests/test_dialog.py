@@ -151,14 +151,19 @@ def test_plugin_menu_and_toolbar(plugin, qgis_iface, monkeypatch):
     plugin.initGui()
     assert plugin.action.text() == "InSAR LOS Decomposition..."
     qgis_iface.addToolBar.assert_called_once()  # its own toolbar, shown even in a fresh profile
-    plugin.toolbar.addAction.assert_called_once_with(plugin.action)
-    qgis_iface.addPluginToRasterMenu.assert_called_once()
+    # three actions, each on the toolbar and in the Raster menu: the dialog, the time-series
+    # inspector and the date slider
+    actions = [plugin.action, plugin.inspector_action, plugin.date_action]
+    assert [c.args[0] for c in plugin.toolbar.addAction.call_args_list] == actions
+    assert [c.args[1] for c in qgis_iface.addPluginToRasterMenu.call_args_list] == actions
     assert QgsApplication.processingRegistry().providerById("losdecomp") is not None
     plugin.open_dialog()
     assert plugin.dialog.isVisible()
     plugin.unload()
     assert plugin.action is None and plugin.dialog is None
-    qgis_iface.removePluginRasterMenu.assert_called_once()
+    assert plugin.inspector_action is None and plugin.date_action is None
+    assert sorted(map(id, (c.args[1] for c in qgis_iface.removePluginRasterMenu.call_args_list))) == sorted(
+        map(id, actions))
     assert QgsApplication.processingRegistry().providerById("losdecomp") is None
     plugin.initProcessing()  # leave the provider registered for the other tests
 
