@@ -7,7 +7,7 @@ import datetime
 import math
 import types
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
+from typing import Optional
 
 import numpy as np
 
@@ -24,13 +24,20 @@ from ..io.reader import GeometryReader, StackReader
 from ..plan.tracks import TrackInput, resolve
 from ..samplers.area import MEDIAN, around_point, on_grid, sample_areas
 from ..solve import gnss_series as gs
-from .gnss_run import NAMES_SHOWN, transform
+from .gnss_run import transform
+from .gnss_series_gnss import (  # noqa: F401  (station_los_series, unit_factor: public here too)
+    COMPONENT_NAMES,
+    EAST,
+    LOS,
+    UP,
+    day_numbers,
+    gnss_at_acquisitions,
+    north_note,
+    shown,
+    station_los_series,
+    unit_factor,
+)  # fmt: skip
 from .lifecycle import Run
-
-LOS, EAST, UP = 0, 1, 2
-COMPONENT_NAMES = {LOS: "line of sight", EAST: "east", UP: "up"}
-#: A station moving north faster than this (mm/year) is named beside an east or up stack.
-NORTH_NOTE_MM_PER_YEAR = 1.0
 
 
 @dataclass
@@ -160,76 +167,14 @@ def _sample(stack, lon: np.ndarray, lat: np.ndarray, radius: float) -> tuple:
     return got.value, got.s, inside
 
 
-def unit_factor(series: Series, stack_unit: str) -> float:
-    """The factor from the series' unit to the stack's (1 when either is unknown)."""
-    f = units.factor(series.unit, stack_unit) if series.unit and stack_unit else None
-    if series.unit and stack_unit and f is None:
-        raise StationError(f"GNSS {series.source}: its unit {series.unit} cannot be converted to {stack_unit}")
-    return 1.0 if f is None else f
-
-
-def station_los_series(series: Series, s: Sequence[float], sign: float = 1.0, to_unit: str = "",
-                       step_dates: Sequence[datetime.date] = ()) -> tuple:  # fmt: skip
-    """One station's daily positions along the unit vector ``s`` (times ``sign``): (dates as
-    datetime64[D], values, propagated sigma sqrt(s' C s)) in ``to_unit`` ('' = as read),
-    equipment-step offsets at ``step_dates`` estimated and removed first. The one function
-    that puts a GNSS series in a line of sight (the inspector dock may reuse it)."""
-    days = series.dates.astype(np.int64)
-    step_days = [int(np.datetime64(d, "D").astype(np.int64)) for d in step_dates]
-    enu, _, _ = gs.remove_steps(days, series.enu, step_days)
-    f = unit_factor(series, to_unit)
-    values, sigma = gs.los_series(enu * f, series.sigma * f, series.corr, s, sign)
-    return series.dates, values, sigma
-
-
-def _day_numbers(dates: Sequence[datetime.date]) -> np.ndarray:
-    return np.array(dates, dtype="datetime64[D]").astype(np.int64)
-
-
-def _vector(stack, s, i):
-    if stack.geometry is None:
-        return (1.0, 0.0, 0.0) if stack.component == EAST else (0.0, 0.0, 1.0)
-    return (s[0][i], s[1][i], s[2][i])
-
-
-def _shown(names):
-    more = f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else ""
-    return ", ".join(names[:NAMES_SHOWN]) + more
-
-
 def _reference_index(series: list, name: str) -> Optional[int]:
     if not name:
         return None
     hit = [i for i, s in enumerate(series) if s.site.upper() == name.strip().upper()]
     if not hit:
         raise StationError(f"REFERENCE_STATION {name}: no such station in the GNSS input (stations: "
-                           f"{_shown([s.site for s in series])})")  # fmt: skip
+                           f"{shown([s.site for s in series])})")  # fmt: skip
     return hit[0]
-
-
-def _gnss_at_acquisitions(series: list, stack, s, inside, req: SeriesRequest, steps) -> tuple:
-    """(gnss (stations, dates), its propagated sigma, log lines): each station's positions,
-    equipment steps removed, projected and averaged over each acquisition day +/- n days."""
-    targets = _day_numbers(stack.dates)
-    gnss = np.full((len(series), len(targets)), np.nan)
-    sigma = np.full_like(gnss, np.nan)
-    log, removed = [], []
-    for i, st in enumerate(series):
-        if not inside[i]:
-            continue
-        vector = _vector(stack, s, i)
-        if not all(np.isfinite(vector)):
-            continue
-        step_dates = steps.equipment(st.site) if steps is not None else []
-        days, values, sig = station_los_series(st, vector, stack.sign, stack.unit, step_dates)
-        gnss[i], sigma[i], _ = gs.average_at(days.astype(np.int64), values, sig, targets, req.average_days)
-        used = gs.steps_inside(days.astype(np.int64), _day_numbers(step_dates))
-        if used:
-            removed.append(f"{st.site} ({len(used)})")
-    if steps is not None:
-        log.append(f"equipment-step offsets estimated (trend + annual terms) and removed at {len(removed)} "
-                   f"station(s): {_shown(removed) or 'none inside a series'}")  # fmt: skip
-    return gnss, sigma, log
 
 
 def _status(series, inside, insar, gnss) -> dict:
@@ -270,25 +215,7 @@ def _reference_date(req, stack, have: np.ndarray, ref: Optional[int]) -> int:
 
 def _left_out(log: list, series: list, problems: dict) -> None:
     for reason, idx in problems.items():
-        log.append(f"GNSS: {len(idx)} station(s) left out, {reason}: {_shown([series[i].site for i in idx])}")
-
-
-def _north_note(series: list, compared: list, stack) -> list:
-    """Beside an east or up stack: the stations whose GNSS moves north (the decomposition
-    assumed north = 0, so that motion leaks into its east and up)."""
-    mm = units.factor("mm", stack.unit) if stack.unit else None
-    limit = NORTH_NOTE_MM_PER_YEAR * (mm or 0.001)
-    moving = []
-    for i in compared:
-        st = series[i]
-        v = gs.rate(st.dates.astype(np.int64), st.enu[:, 1] * unit_factor(st, stack.unit))
-        if np.isfinite(v) and abs(v) > limit:
-            moving.append(f"{st.site} ({v:+.3g} {stack.unit or '(unit)'}/year)")
-    if not moving:
-        return []
-    return [f"GNSS north motion at {len(moving)} station(s): {_shown(moving)}; the {COMPONENT_NAMES[stack.component]} "
-            "stack assumed north = 0 (unless a north velocity was given to its decomposition), so part of that "
-            "motion appears in it and in these residuals"]  # fmt: skip
+        log.append(f"GNSS: {len(idx)} station(s) left out, {reason}: {shown([series[i].site for i in idx])}")
 
 
 def _referenced(insar, gnss, sigma, k: int, ref: Optional[int]) -> tuple:
@@ -325,7 +252,7 @@ def _pairs(req, stations: list, stack, use) -> tuple:
 
 
 def _station(series: Series, dates, insar, gnss, sigma, use) -> StationSeries:
-    days = _day_numbers(dates)
+    days = day_numbers(dates)
     stats = gs.station_statistics(days, insar, gnss, use)
     return StationSeries(series.site, series.lon, series.lat, list(dates), gnss, insar, insar - gnss, sigma, stats)
 
@@ -343,8 +270,10 @@ def compare(req: SeriesRequest) -> SeriesComparison:
     ref = _reference_index(series, req.reference_station)
     insar, s, inside = _sample(stack, np.array([x.lon for x in series]), np.array([x.lat for x in series]),
                                req.radius)  # fmt: skip
-    gnss, sigma, more = _gnss_at_acquisitions(series, stack, s, inside, req, steps)
-    log += more
+    g = gnss_at_acquisitions(series, stack, s, inside, req.average_days, steps)
+    gnss, sigma, stack.north_rate = g.gnss, g.sigma, g.north_rate
+    log += g.log
+    warnings += g.warnings
     problems = _status(series, inside, insar, gnss)
     bad, have = _usable(series, problems, insar, gnss, ref, log)
     k = _reference_date(req, stack, have, ref)
@@ -394,7 +323,7 @@ def _result(req, stack, stations, k, ref_site, use, log, warnings, series, compa
     log.append(f"RMSE of all residuals (insar - gnss, the reference date left out): {rmse:.4g} {unit}; median "
                f"per-station RMSE {median:.4g} {unit}")  # fmt: skip
     if req.component != LOS:
-        warnings += _north_note(series, compared, stack)
+        warnings += north_note(series, compared, stack.north_rate, stack)
     pairs, bins, more, warn = _pairs(req, stations, stack, use)
     return SeriesComparison(stations, stack.unit, stack.dates[k], ref_site, pairs, list(stack.dates), bins, rmse,
                             median, log + more, warnings + warn)  # fmt: skip
