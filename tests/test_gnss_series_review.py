@@ -162,3 +162,12 @@ def test_fit_steps_merges_steps_without_data_between_and_keeps_a_quake_among_the
     same, fit = gs.fit_steps(days, y, [105, 200], [110])
     assert [(g.days, g.removed) for g in fit.groups] == [([105, 110], False), ([200], True)]
     assert np.ptp(same[days >= 120]) == pytest.approx(0.0, abs=1e-9)  # only the 200 offset removed
+
+
+def test_an_unknown_sigma_blanks_only_the_acquisitions_that_use_it():
+    sigma = np.ones(10)
+    sigma[2] = np.nan
+    mean, sig, count = gs.average_at(np.arange(10), np.arange(10.0), sigma, np.array([1, 5, 8]), 0)
+    assert mean.tolist() == [1.0, 5.0, 8.0] and sig.tolist() == [1.0, 1.0, 1.0]
+    _, sig, _ = gs.average_at(np.arange(10), np.arange(10.0), sigma, np.array([1, 5, 8]), 1)
+    assert math.isnan(sig[0]) and sig[1:] == pytest.approx([math.sqrt(3) / 3] * 2)

@@ -131,16 +131,22 @@ def average_at(days: np.ndarray, values: np.ndarray, sigma: np.ndarray, targets:
     """(mean, its propagated sigma, count) of the values whose day lies within
     ``half_width`` days of each target day (``days`` sorted); NaN and 0 where none does.
     The sigma is sqrt(sum sigma^2) / n (the days' errors taken as independent); NaN when
-    any of them is unknown."""
+    one of those days' sigma is unknown (only those targets: an unknown sigma elsewhere in
+    the series does not matter). Sums are taken about the median (no loss of precision on
+    large coordinates)."""
     days, targets = np.asarray(days, dtype=np.int64), np.asarray(targets, dtype=np.int64)
+    values, sigma = np.asarray(values, dtype=np.float64), np.asarray(sigma, dtype=np.float64)
     lo = np.searchsorted(days, targets - half_width, side="left")
     hi = np.searchsorted(days, targets + half_width, side="right")
     count = hi - lo
-    csum = np.concatenate([[0.0], np.cumsum(values)])
-    cvar = np.concatenate([[0.0], np.cumsum(np.asarray(sigma, dtype=np.float64) ** 2)])
+    centre = float(np.median(values)) if values.size else 0.0
+    csum = np.concatenate([[0.0], np.cumsum(values - centre)])
+    unknown = ~np.isfinite(sigma)
+    cvar = np.concatenate([[0.0], np.cumsum(np.where(unknown, 0.0, sigma) ** 2)])
+    cbad = np.concatenate([[0], np.cumsum(unknown)])
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(count > 0, (csum[hi] - csum[lo]) / count, np.nan)
-        sig = np.where(count > 0, np.sqrt(cvar[hi] - cvar[lo]) / count, np.nan)
+        mean = np.where(count > 0, centre + (csum[hi] - csum[lo]) / count, np.nan)
+        sig = np.where((count > 0) & (cbad[hi] == cbad[lo]), np.sqrt(cvar[hi] - cvar[lo]) / count, np.nan)
     return mean, sig, count
 
 
