@@ -171,3 +171,29 @@ def test_an_unknown_sigma_blanks_only_the_acquisitions_that_use_it():
     assert mean.tolist() == [1.0, 5.0, 8.0] and sig.tolist() == [1.0, 1.0, 1.0]
     _, sig, _ = gs.average_at(np.arange(10), np.arange(10.0), sigma, np.array([1, 5, 8]), 1)
     assert math.isnan(sig[0]) and sig[1:] == pytest.approx([math.sqrt(3) / 3] * 2)
+
+
+def test_a_station_with_only_the_reference_date_is_skipped_and_does_not_move_it(tmp_path):
+    days = np.arange(300)
+    insar_days = np.arange(9, 250, 12)
+    moving = np.outer(days / 365.25, [0.01, 0.0, -0.02])
+    one = np.array([insar_days[5]])
+    folder, cube, dates = scene(tmp_path, [(days, moving), (days, 2 * moving), (one, np.zeros((1, 3)))], insar_days)
+    out = gr.compare(gr.SeriesRequest(write_stack(tmp_path / "st.tif", cube, dates), str(folder)))
+    assert [s.site for s in out.stations] == ["S0", "S1"] and out.reference_date == dates[0]
+    assert all(s.stats.epochs == len(dates) - 1 for s in out.stations)
+    assert any("left out" in ln and "S2" in ln and "fewer than two acquisitions" in ln for ln in out.log)
+
+
+def test_a_station_left_without_residuals_by_the_reference_station_is_named(tmp_path):
+    days = np.arange(300)
+    insar_days = np.arange(9, 250, 12)
+    moving = np.outer(days / 365.25, [0.01, 0.0, -0.02])
+    early = days[days <= insar_days[5]]  # the reference station: the first six acquisitions only
+    late = np.r_[insar_days[0], days[days >= insar_days[10]]]  # S2: the first one, then from the eleventh
+    motions = [(days, moving), (early, moving[: early.size]), (late, 2 * moving[late])]
+    folder, cube, dates = scene(tmp_path, motions, insar_days)
+    out = gr.compare(gr.SeriesRequest(write_stack(tmp_path / "st.tif", cube, dates), str(folder),
+                                      reference_station="S1"))  # fmt: skip
+    assert [s.site for s in out.stations] == ["S0"] and out.reference_date == dates[0]
+    assert any("no residual besides the reference date" in ln and "S2" in ln for ln in out.log)

@@ -187,6 +187,8 @@ def _status(series, inside, insar, gnss) -> dict:
             reason = "no InSAR value at the station (nodata)"
         elif not np.isfinite(gnss[i]).any():
             reason = "no GNSS epoch within the InSAR acquisitions (+/- AVERAGE_DAYS)"
+        elif (np.isfinite(insar[i]) & np.isfinite(gnss[i])).sum() < 2:
+            reason = "fewer than two acquisitions with both GNSS and InSAR (nothing left once referenced)"
         else:
             continue
         out.setdefault(reason, []).append(i)
@@ -284,6 +286,7 @@ def compare(req: SeriesRequest) -> SeriesComparison:
     if not compared:
         raise StationError("no GNSS station is left to compare (besides the reference station); nothing was written")
     stations = [_station(series[i], stack.dates, insar[i], gnss[i], sigma[i], use) for i in compared]
+    stations, compared = _with_epochs(stations, compared, log)
     return _result(req, stack, stations, k, series[ref].site if ref is not None else "", use, log, warnings, series,
                    compared)  # fmt: skip
 
@@ -294,6 +297,19 @@ def _compared(series, problems, bad, have, k, ref, stack) -> list:
     if missing:
         problems[f"no GNSS or InSAR value on the reference date {stack.dates[k]}"] = missing
     return [i for i in range(len(series)) if i not in bad and i not in missing and i != ref]
+
+
+def _with_epochs(stations: list, compared: list, log: list) -> tuple:
+    """(stations, indices) keeping those with a residual besides the reference date (the
+    reference station's gaps can leave none); the others named. Errors when none is left."""
+    empty = [st.site for st in stations if st.stats.epochs == 0]
+    if empty:
+        log.append(f"GNSS: {len(empty)} station(s) left out, no residual besides the reference date (the reference "
+                   f"station has no value on their other dates): {shown(empty)}")  # fmt: skip
+    keep = [k for k, st in enumerate(stations) if st.stats.epochs > 0]
+    if not keep:
+        raise StationError("no GNSS station is left to compare (besides the reference station); nothing was written")
+    return [stations[k] for k in keep], [compared[k] for k in keep]
 
 
 def _usable(series, problems, insar, gnss, ref, log) -> tuple:
