@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 from osgeo import gdal, osr
 
+from insar_decomposition.core.conventions.errors import StationError
+from insar_decomposition.core.io import gnss_series
 from insar_decomposition.core.runs import gnss_series_run as gr
 from insar_decomposition.core.solve import gnss_series as gs
 
@@ -197,3 +199,25 @@ def test_a_station_left_without_residuals_by_the_reference_station_is_named(tmp_
                                       reference_station="S1"))  # fmt: skip
     assert [s.site for s in out.stations] == ["S0"] and out.reference_date == dates[0]
     assert any("no residual besides the reference date" in ln and "S2" in ln for ln in out.log)
+
+
+def test_tenv3_columns_are_found_by_their_header_names(tmp_path):
+    """A header in another order is read by name; NGL's loading layout (no latitude or
+    longitude) is refused naming the file, not read as a station at (0, 0)."""
+    cols = HEADER.split()
+    order = cols[:7] + cols[20:23] + cols[7:20]  # latitude, longitude, height moved forward
+    d = datetime.date(2019, 3, 4)
+    values = line("ABCD", d, (1.5, 2.25, 3.125), (0.001, 0.002, 0.003), 36.05, -117.55).split()
+    path = tmp_path / "ABCD.tenv3"
+    path.write_text(" ".join(order) + "\n" + " ".join(values[cols.index(c)] for c in order) + "\n")
+    s = gnss_series.read_tenv3(str(path))
+    assert (s.lon, s.lat) == pytest.approx((-117.55, 36.05)) and s.enu[0] == pytest.approx([1.5, 2.25, 3.125])
+    assert s.sigma[0] == pytest.approx([0.001, 0.002, 0.003]) and str(s.dates[0]) == "2019-03-04"
+    load = ("site YYMMMDD yyyy.yyyy __MJD week d reflon _e0(m) __east(m) ____n0(m) _north(m) u0(m) ____up(m) _ant(m) "
+            "sig_e(m) sig_n(m) sig_u(m) __corr_en __corr_eu __corr_nu __ee_ntal __nn_ntal __uu_ntal __ee_ntol "
+            "__nn_ntol __uu_ntol")  # fmt: skip
+    data = ("ANKR 95JUN25 1995.4798 49893  807 0   32.8  -3552 -0.235481   4417023  0.323651   976  0.045141  0.0600 "
+            "0.000771 0.001002 0.003364 -0.017130  0.014898 -0.175585 0.0004 -0.0002 0.0011 0.0001 0.0002 0.0003")
+    (tmp_path / "ANKR.load.txt").write_text(load + "\n" + data + "\n")
+    with pytest.raises(StationError, match=r"ANKR\.load\.txt.*latitude, longitude"):
+        gnss_series.read_series(str(tmp_path / "ANKR.load.txt"))
