@@ -221,3 +221,12 @@ def test_tenv3_columns_are_found_by_their_header_names(tmp_path):
     (tmp_path / "ANKR.load.txt").write_text(load + "\n" + data + "\n")
     with pytest.raises(StationError, match=r"ANKR\.load\.txt.*latitude, longitude"):
         gnss_series.read_series(str(tmp_path / "ANKR.load.txt"))
+
+
+def test_two_digit_years_before_1994_are_the_1900s_and_the_mjd_decides(tmp_path):
+    assert gnss_series.yymmmdd("93DEC31") == datetime.date(1993, 12, 31)
+    assert gnss_series.yymmmdd("17JAN01") == datetime.date(2017, 1, 1)
+    d = datetime.date(1992, 5, 6)
+    path = tmp_path / "OLD1.tenv3"
+    path.write_text(HEADER + "\n" + line("OLD1", d, (1.0, 2.0, 3.0), (0.001,) * 3, 36.0, -117.5) + "\n")
+    assert str(gnss_series.read_tenv3(str(path)).dates[0]) == "1992-05-06"

@@ -90,13 +90,14 @@ class SeriesSet:
 
 
 def yymmmdd(text: str) -> Optional[datetime.date]:
-    """NGL's ``17JAN01`` as a date (years 94-99 are 1994-1999, others 20xx); None if not one."""
+    """NGL's ``17JAN01`` as a date (years 80-99 are 1980-1999, 00-79 are 2000-2079: GPS began
+    in 1980); None if not one. A .tenv3 line's MJD column decides when it is given."""
     t = text.strip().upper()
     if len(t) != 7 or t[2:5] not in MONTHS or not (t[:2].isdigit() and t[5:].isdigit()):
         return None
     year = int(t[:2])
     try:
-        return datetime.date(1900 + year if year >= 94 else 2000 + year, MONTHS.index(t[2:5]) + 1, int(t[5:]))
+        return datetime.date(1900 + year if year >= 80 else 2000 + year, MONTHS.index(t[2:5]) + 1, int(t[5:]))
     except ValueError:
         return None
 
@@ -135,7 +136,7 @@ def _tenv3_row(tokens, cols):
     needed = ("e0", "east", "n0", "north", "u0", "up", "latitude", "longitude")
     if not all(np.isfinite(v[r]) for r in needed):
         return None
-    day = yymmmdd(tokens[cols["yymmmdd"]]) or (mjd_date(v["mjd"]) if np.isfinite(v["mjd"]) else None)
+    day = mjd_date(v["mjd"]) if np.isfinite(v["mjd"]) else yymmmdd(tokens[cols["yymmmdd"]])
     if day is None:
         return None
     enu = (v["e0"] + v["east"], v["n0"] + v["north"], v["u0"] + v["up"])
