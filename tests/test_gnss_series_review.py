@@ -230,3 +230,21 @@ def test_two_digit_years_before_1994_are_the_1900s_and_the_mjd_decides(tmp_path)
     path = tmp_path / "OLD1.tenv3"
     path.write_text(HEADER + "\n" + line("OLD1", d, (1.0, 2.0, 3.0), (0.001,) * 3, 36.0, -117.5) + "\n")
     assert str(gnss_series.read_tenv3(str(path)).dates[0]) == "1992-05-06"
+
+
+def test_a_raster_in_0_to_360_longitudes_holds_the_stations(tmp_path):
+    """Stations at 180.05 and 180.10 E (read as -179.95, -179.90) on a raster from 179.9 E."""
+    x0 = 179.9
+    days = np.arange(200)
+    insar_days = np.arange(9, 190, 12)
+    moving = np.outer(days / 365.25, [0.0, 0.0, 0.02])
+    folder = tmp_path / "g"
+    folder.mkdir()
+    cube = np.zeros((insar_days.size, SIZE, SIZE))
+    for i, (r, c) in enumerate(CELLS[:2]):
+        lon, lat = lonlat(r, c, x0)
+        write_tenv3(folder / f"S{i}.tenv3", f"S{i}", days, (i + 1) * moving, lat, lon)
+        cube[:, r, c] = ((i + 1) * moving[insar_days] @ s_vector()) * 1000
+    dates = [START + datetime.timedelta(days=int(d)) for d in insar_days]
+    out = gr.compare(gr.SeriesRequest(write_stack(tmp_path / "st.tif", cube, dates, x0=x0), str(folder)))
+    assert [s.site for s in out.stations] == ["S0", "S1"] and out.rmse < 0.01

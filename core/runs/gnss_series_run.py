@@ -18,7 +18,7 @@ from ..io.gdal_mode import raises
 from ..io.gnss_series import Series, read_series
 from ..io.gnss_stations import WGS84_WKT
 from ..io.gnss_steps import read_steps
-from ..io.grid import raster_info
+from ..io.grid import raster_info, srs_from_wkt
 from ..io.products.timeseries import band_dates
 from ..io.reader import GeometryReader, StackReader
 from ..plan.tracks import TrackInput, resolve
@@ -154,10 +154,24 @@ def _stack(req: SeriesRequest) -> types.SimpleNamespace:
                                  unit=unit, geometry=geom, sign=sign, log=log, warnings=warnings, label=label)
 
 
+def _wrapped(grid, x: np.ndarray, y) -> tuple:
+    """(x, on the grid): on a geographic grid, a station off it is tried at x +/- 360 (a raster
+    in 0-360 longitudes, or one crossing the antimeridian)."""
+    inside = np.asarray(on_grid(grid, x, y), dtype=bool)
+    if inside.all() or not srs_from_wkt(grid.crs_wkt).IsGeographic():
+        return x, inside
+    x = x.copy()
+    for shift in (360.0, -360.0):
+        moved = ~inside & np.asarray(on_grid(grid, x + shift, y), dtype=bool)
+        x[moved] += shift
+        inside |= moved
+    return x, inside
+
+
 def _sample(stack, lon: np.ndarray, lat: np.ndarray, radius: float) -> tuple:
     """(values (stations, dates), unit vectors (3 arrays) or None, on the grid) at the stations."""
     x, y = transform(types.SimpleNamespace(x=lon, y=lat, crs_wkt=WGS84_WKT), stack.grid.crs_wkt)
-    inside = on_grid(stack.grid, x, y)
+    x, inside = _wrapped(stack.grid, np.asarray(x, dtype=np.float64), y)
     with Run(stack.grid, "nearest") as run:
         reader = run.keep(StackReader(stack.path, stack.bands, stack.grid, "nearest", 1.0, stack.label))
         look = GeometryReader(stack.geometry, run.open) if stack.geometry is not None else None
