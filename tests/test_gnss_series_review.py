@@ -248,3 +248,12 @@ def test_a_raster_in_0_to_360_longitudes_holds_the_stations(tmp_path):
     dates = [START + datetime.timedelta(days=int(d)) for d in insar_days]
     out = gr.compare(gr.SeriesRequest(write_stack(tmp_path / "st.tif", cube, dates, x0=x0), str(folder)))
     assert [s.site for s in out.stations] == ["S0", "S1"] and out.rmse < 0.01
+
+
+def test_the_layer_los_sign_wins_when_no_track_is_given(tmp_path):
+    days = np.arange(300)
+    insar_days = np.arange(9, 250, 12)
+    moving = np.outer(days / 365.25, [0.03, 0.05, -0.02])
+    folder, cube, dates = scene(tmp_path, [(days, moving), (days, 2 * moving)], insar_days, sign=-1.0)
+    out = gr.compare(gr.SeriesRequest(write_stack(tmp_path / "st.tif", cube, dates, sign="away"), str(folder)))
+    assert out.rmse < 0.01 and not any("was chosen" in w for w in out.warnings)

@@ -126,6 +126,14 @@ def _check(req: SeriesRequest) -> None:
         raise StationError(f"REQUIREMENT must be 0 (transient) or 1 (secular), not {req.requirement}")
 
 
+def _layer_track(path: str) -> TrackInput:
+    """The stack as a track when no sign was chosen: the layer's LOS sign tag wins (toward
+    the satellite when it has none), as decompose reads a tagged layer."""
+    md = products.read(path)
+    sign = md.los_sign.value if md.los_sign else geometry.TOWARD
+    return TrackInput("InSAR", path, los_sign=sign, time_series=True)
+
+
 def _stack(req: SeriesRequest) -> types.SimpleNamespace:
     """The stack's dated bands (by date), grid, unit, geometry and sign; errors before work."""
     label = f"InSAR stack {req.stack}"
@@ -138,7 +146,7 @@ def _stack(req: SeriesRequest) -> types.SimpleNamespace:
         raise StationError(f"{label}: a date is given twice")
     log, warnings, geom, sign = [f"{label}: {len(days)} acquisitions, {days[0]} to {days[-1]}"], [], None, 1.0
     if req.component == LOS:
-        r = resolve(req.track or TrackInput("InSAR", req.stack, time_series=True))
+        r = resolve(req.track or _layer_track(req.stack))
         geom, sign, unit = r.spec.geometry, geometry.sign_factor(r.spec.los_sign), r.unit
         log += r.log
         warnings += r.warnings
