@@ -257,3 +257,18 @@ def test_the_layer_los_sign_wins_when_no_track_is_given(tmp_path):
     folder, cube, dates = scene(tmp_path, [(days, moving), (days, 2 * moving)], insar_days, sign=-1.0)
     out = gr.compare(gr.SeriesRequest(write_stack(tmp_path / "st.tif", cube, dates, sign="away"), str(folder)))
     assert out.rmse < 0.01 and not any("was chosen" in w for w in out.warnings)
+
+
+def test_the_north_note_looks_at_the_series_after_the_equipment_steps(tmp_path):
+    days = np.arange(600)
+    insar_days = np.arange(9, 590, 12)
+    still = np.zeros((days.size, 3))
+    jumped = heaviside(days, 300, [0.0, 0.030, 0.0])  # a 30 mm north equipment offset, no motion
+    folder, _, dates = scene(tmp_path, [(days, jumped), (days, still)], insar_days)
+    up = write_stack(tmp_path / "up.tif", np.zeros((insar_days.size, SIZE, SIZE)), dates, tags=False)
+    steps = tmp_path / "steps.txt"
+    steps.write_text(f"S0 {ngl(START + datetime.timedelta(days=300))} 1 Antenna_Code_Changed\n")
+    out = gr.compare(gr.SeriesRequest(up, str(folder), component=gr.UP, steps_file=str(steps)))
+    assert out.rmse < 0.01 and not any("north motion" in w for w in out.warnings)
+    raw = gr.compare(gr.SeriesRequest(up, str(folder), component=gr.UP))
+    assert any("north motion at 1 station(s): S0" in w for w in raw.warnings)
