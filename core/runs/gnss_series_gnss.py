@@ -12,6 +12,7 @@ import numpy as np
 from ..conventions import units
 from ..conventions.errors import StationError
 from ..io.gnss_series import Series
+from ..io.gnss_steps import Steps
 from ..solve import gnss_series as gs
 from .gnss_run import NAMES_SHOWN
 
@@ -103,7 +104,8 @@ def _step_lines(notes: dict) -> tuple:
     return log, warnings
 
 
-def gnss_at_acquisitions(series: list, stack, s, inside, average_days: int, steps) -> types.SimpleNamespace:
+def gnss_at_acquisitions(series: list, stack: types.SimpleNamespace, s: Optional[tuple], inside: np.ndarray,
+                         average_days: int, steps: Optional[Steps]) -> types.SimpleNamespace:  # fmt: skip
     """gnss (stations, dates) and its propagated sigma: each station's positions, equipment
     steps removed, projected and averaged over each acquisition day +/- n days; the north
     rate of the cleaned positions over the fitted days (the stack's unit per year), the log
@@ -133,7 +135,7 @@ def gnss_at_acquisitions(series: list, stack, s, inside, average_days: int, step
     return out
 
 
-def north_note(series: list, compared: list, north_rate: np.ndarray, stack) -> list:
+def north_note(series: list, compared: list, north_rate: np.ndarray, stack: types.SimpleNamespace) -> list:
     """Beside an east or up stack: the stations whose GNSS (steps removed) moves north (the
     decomposition assumed north = 0, so that motion leaks into its east and up)."""
     mm = units.factor("mm", stack.unit) if stack.unit else None
