@@ -90,13 +90,14 @@ class SeriesSet:
 
 
 def yymmmdd(text: str) -> Optional[datetime.date]:
-    """NGL's ``17JAN01`` as a date (years 94-99 are 1994-1999, others 20xx); None if not one."""
+    """NGL's ``17JAN01`` as a date (years 80-99 are 1980-1999, 00-79 are 2000-2079: GPS began
+    in 1980); None if not one. A .tenv3 line's MJD column decides when it is given."""
     t = text.strip().upper()
     if len(t) != 7 or t[2:5] not in MONTHS or not (t[:2].isdigit() and t[5:].isdigit()):
         return None
     year = int(t[:2])
     try:
-        return datetime.date(1900 + year if year >= 94 else 2000 + year, MONTHS.index(t[2:5]) + 1, int(t[5:]))
+        return datetime.date(1900 + year if year >= 80 else 2000 + year, MONTHS.index(t[2:5]) + 1, int(t[5:]))
     except ValueError:
         return None
 
@@ -120,19 +121,41 @@ def _finish(site, days, enu, sigma, corr, lon, lat, unit, source, log):
     return Series(site, d[keep], arr[0], arr[1], arr[2], float(lon_), float(lat_), unit, source, log)
 
 
-def _tenv3_row(tokens):
-    """(day, enu, sigma, corr, lon, lat) of a .tenv3 line, None when it is not one."""
-    if len(tokens) < len(TENV3_COLUMNS):
+#: The .tenv3 columns read, by their normalised header name.
+TENV3_ROLES = ("yymmmdd", "mjd", "e0", "east", "n0", "north", "u0", "up", "sige", "sign", "sigu", "corren",
+               "correu", "corrnu", "latitude", "longitude")  # fmt: skip
+_TENV3_DEFAULT = {normalise_name(c): k for k, c in enumerate(TENV3_COLUMNS)}
+
+
+def _tenv3_row(tokens, cols):
+    """(day, enu, sigma, corr, lon, lat) of a .tenv3 line (``cols``: role -> column), None
+    when it is not one."""
+    if len(tokens) <= max(cols.values()):
         return None
-    v = [to_number(t) for t in tokens[2:23]]
-    if not all(np.isfinite(v[i]) for i in (5, 6, 7, 8, 9, 10, 18, 19)):
+    v = {role: to_number(tokens[cols[role]]) for role in TENV3_ROLES if role != "yymmmdd"}
+    needed = ("e0", "east", "n0", "north", "u0", "up", "latitude", "longitude")
+    if not all(np.isfinite(v[r]) for r in needed):
         return None
-    day = yymmmdd(tokens[1]) or (mjd_date(v[1]) if np.isfinite(v[1]) else None)
+    day = mjd_date(v["mjd"]) if np.isfinite(v["mjd"]) else yymmmdd(tokens[cols["yymmmdd"]])
     if day is None:
         return None
-    enu = (v[5] + v[6], v[7] + v[8], v[9] + v[10])
-    corr = tuple(0.0 if not np.isfinite(c) else c for c in v[15:18])
-    return day, enu, tuple(v[12:15]), corr, v[19], v[18]
+    enu = (v["e0"] + v["east"], v["n0"] + v["north"], v["u0"] + v["up"])
+    corr = tuple(0.0 if not np.isfinite(v[c]) else v[c] for c in ("corren", "correu", "corrnu"))
+    return day, enu, (v["sige"], v["sign"], v["sigu"]), corr, v["longitude"], v["latitude"]
+
+
+def _tenv3_header(tokens, name):
+    """({role: column}, log lines) from a header line: the columns are found by name (NGL
+    writes other layouts too, e.g. loading columns without latitude and longitude);
+    GnssSeriesError naming the file when a needed column is missing."""
+    norm = [normalise_name(t) for t in tokens]
+    missing = [r for r in TENV3_ROLES if r not in norm]
+    if missing:
+        raise GnssSeriesError(f"GNSS {name}: the header has no {', '.join(missing)} column(s) (the .tenv3 layout "
+                              "with latitude and longitude is needed to place the station)")  # fmt: skip
+    unknown = [t for t, n in zip(tokens, norm) if n not in _TENV3_KNOWN]
+    log = [f"{name}: {len(unknown)} unknown column(s) in the header, ignored: {', '.join(unknown)}"] if unknown else []
+    return {r: norm.index(r) for r in TENV3_ROLES}, log
 
 
 def _read_lines(path):
@@ -147,17 +170,15 @@ def read_tenv3(path: str) -> Series:
     """One ``.tenv3`` file (metres); GnssSeriesError naming the file when no line is usable."""
     name = os.path.basename(path)
     lines = _read_lines(path)
-    log, rows, bad, site = [], [], 0, ""
-    start = 0
+    rows, bad, site = [], 0, ""
+    start, cols, log = 0, {r: _TENV3_DEFAULT[r] for r in TENV3_ROLES}, []
     first = lines[0].split() if lines else []
     if first and (len(first) < 2 or yymmmdd(first[1]) is None):
-        unknown = [t for t in lines[0].split() if normalise_name(t) not in _TENV3_KNOWN]
-        if unknown:
-            log.append(f"{name}: {len(unknown)} unknown column(s) in the header, ignored: {', '.join(unknown)}")
+        cols, log = _tenv3_header(first, name)
         start = 1
     for line in lines[start:]:
         tokens = line.split()
-        row = _tenv3_row(tokens)
+        row = _tenv3_row(tokens, cols)
         if row is None:
             bad += 1
             continue

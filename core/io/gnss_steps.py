@@ -5,8 +5,9 @@ Two kinds of line, whitespace separated:
 - code 1, an equipment change: ``site YYMMMDD 1 type`` (e.g. ``Antenna_Code_Changed``);
 - code 2, a possible earthquake: ``site YYMMMDD 2 [threshold_km] distance_km magnitude event_id``.
 
-Only code 1 offsets are estimated and removed before comparing (code-2 jumps are ground
-motion and stay). A line that cannot be read is counted, never fatal."""
+Only code 1 offsets are removed before comparing; code-2 jumps are ground motion and stay
+(they are estimated beside the equipment offsets so that a quake does not bias them). A line
+that cannot be read is counted, never fatal."""
 
 import datetime
 import os
@@ -43,6 +44,11 @@ class Steps:
     def equipment(self, site: str) -> list:
         """The sorted equipment-change (code 1) dates of ``site``."""
         return sorted({s.date for s in self.steps if s.site == site and s.code == EQUIPMENT})
+
+    def earthquakes(self, site: str) -> list:
+        """The sorted possible-earthquake (code 2) dates of ``site``: jumps that are ground
+        motion, estimated beside the equipment offsets but never removed."""
+        return sorted({s.date for s in self.steps if s.site == site and s.code == EARTHQUAKE})
 
 
 def _step(tokens: list) -> Optional[Step]:

@@ -7,7 +7,7 @@ import datetime
 import math
 import types
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
+from typing import Optional
 
 import numpy as np
 
@@ -18,19 +18,26 @@ from ..io.gdal_mode import raises
 from ..io.gnss_series import Series, read_series
 from ..io.gnss_stations import WGS84_WKT
 from ..io.gnss_steps import read_steps
-from ..io.grid import raster_info
+from ..io.grid import raster_info, srs_from_wkt
 from ..io.products.timeseries import band_dates
 from ..io.reader import GeometryReader, StackReader
 from ..plan.tracks import TrackInput, resolve
 from ..samplers.area import MEDIAN, around_point, on_grid, sample_areas
 from ..solve import gnss_series as gs
-from .gnss_run import NAMES_SHOWN, transform
+from .gnss_run import transform
+from .gnss_series_gnss import (  # noqa: F401  (station_los_series, unit_factor: public here too)
+    COMPONENT_NAMES,
+    EAST,
+    LOS,
+    UP,
+    day_numbers,
+    gnss_at_acquisitions,
+    north_note,
+    shown,
+    station_los_series,
+    unit_factor,
+)  # fmt: skip
 from .lifecycle import Run
-
-LOS, EAST, UP = 0, 1, 2
-COMPONENT_NAMES = {LOS: "line of sight", EAST: "east", UP: "up"}
-#: A station moving north faster than this (mm/year) is named beside an east or up stack.
-NORTH_NOTE_MM_PER_YEAR = 1.0
 
 
 @dataclass
@@ -119,6 +126,14 @@ def _check(req: SeriesRequest) -> None:
         raise StationError(f"REQUIREMENT must be 0 (transient) or 1 (secular), not {req.requirement}")
 
 
+def _layer_track(path: str) -> TrackInput:
+    """The stack as a track when no sign was chosen: the layer's LOS sign tag wins (toward
+    the satellite when it has none), as decompose reads a tagged layer."""
+    md = products.read(path)
+    sign = md.los_sign.value if md.los_sign else geometry.TOWARD
+    return TrackInput("InSAR", path, los_sign=sign, time_series=True)
+
+
 def _stack(req: SeriesRequest) -> types.SimpleNamespace:
     """The stack's dated bands (by date), grid, unit, geometry and sign; errors before work."""
     label = f"InSAR stack {req.stack}"
@@ -131,7 +146,7 @@ def _stack(req: SeriesRequest) -> types.SimpleNamespace:
         raise StationError(f"{label}: a date is given twice")
     log, warnings, geom, sign = [f"{label}: {len(days)} acquisitions, {days[0]} to {days[-1]}"], [], None, 1.0
     if req.component == LOS:
-        r = resolve(req.track or TrackInput("InSAR", req.stack, time_series=True))
+        r = resolve(req.track or _layer_track(req.stack))
         geom, sign, unit = r.spec.geometry, geometry.sign_factor(r.spec.los_sign), r.unit
         log += r.log
         warnings += r.warnings
@@ -147,10 +162,24 @@ def _stack(req: SeriesRequest) -> types.SimpleNamespace:
                                  unit=unit, geometry=geom, sign=sign, log=log, warnings=warnings, label=label)
 
 
+def _wrapped(grid, x: np.ndarray, y) -> tuple:
+    """(x, on the grid): on a geographic grid, a station off it is tried at x +/- 360 (a raster
+    in 0-360 longitudes, or one crossing the antimeridian)."""
+    inside = np.asarray(on_grid(grid, x, y), dtype=bool)
+    if inside.all() or not srs_from_wkt(grid.crs_wkt).IsGeographic():
+        return x, inside
+    x = x.copy()
+    for shift in (360.0, -360.0):
+        moved = ~inside & np.asarray(on_grid(grid, x + shift, y), dtype=bool)
+        x[moved] += shift
+        inside |= moved
+    return x, inside
+
+
 def _sample(stack, lon: np.ndarray, lat: np.ndarray, radius: float) -> tuple:
     """(values (stations, dates), unit vectors (3 arrays) or None, on the grid) at the stations."""
     x, y = transform(types.SimpleNamespace(x=lon, y=lat, crs_wkt=WGS84_WKT), stack.grid.crs_wkt)
-    inside = on_grid(stack.grid, x, y)
+    x, inside = _wrapped(stack.grid, np.asarray(x, dtype=np.float64), y)
     with Run(stack.grid, "nearest") as run:
         reader = run.keep(StackReader(stack.path, stack.bands, stack.grid, "nearest", 1.0, stack.label))
         look = GeometryReader(stack.geometry, run.open) if stack.geometry is not None else None
@@ -160,76 +189,14 @@ def _sample(stack, lon: np.ndarray, lat: np.ndarray, radius: float) -> tuple:
     return got.value, got.s, inside
 
 
-def unit_factor(series: Series, stack_unit: str) -> float:
-    """The factor from the series' unit to the stack's (1 when either is unknown)."""
-    f = units.factor(series.unit, stack_unit) if series.unit and stack_unit else None
-    if series.unit and stack_unit and f is None:
-        raise StationError(f"GNSS {series.source}: its unit {series.unit} cannot be converted to {stack_unit}")
-    return 1.0 if f is None else f
-
-
-def station_los_series(series: Series, s: Sequence[float], sign: float = 1.0, to_unit: str = "",
-                       step_dates: Sequence[datetime.date] = ()) -> tuple:  # fmt: skip
-    """One station's daily positions along the unit vector ``s`` (times ``sign``): (dates as
-    datetime64[D], values, propagated sigma sqrt(s' C s)) in ``to_unit`` ('' = as read),
-    equipment-step offsets at ``step_dates`` estimated and removed first. The one function
-    that puts a GNSS series in a line of sight (the inspector dock may reuse it)."""
-    days = series.dates.astype(np.int64)
-    step_days = [int(np.datetime64(d, "D").astype(np.int64)) for d in step_dates]
-    enu, _, _ = gs.remove_steps(days, series.enu, step_days)
-    f = unit_factor(series, to_unit)
-    values, sigma = gs.los_series(enu * f, series.sigma * f, series.corr, s, sign)
-    return series.dates, values, sigma
-
-
-def _day_numbers(dates: Sequence[datetime.date]) -> np.ndarray:
-    return np.array(dates, dtype="datetime64[D]").astype(np.int64)
-
-
-def _vector(stack, s, i):
-    if stack.geometry is None:
-        return (1.0, 0.0, 0.0) if stack.component == EAST else (0.0, 0.0, 1.0)
-    return (s[0][i], s[1][i], s[2][i])
-
-
-def _shown(names):
-    more = f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else ""
-    return ", ".join(names[:NAMES_SHOWN]) + more
-
-
 def _reference_index(series: list, name: str) -> Optional[int]:
     if not name:
         return None
     hit = [i for i, s in enumerate(series) if s.site.upper() == name.strip().upper()]
     if not hit:
         raise StationError(f"REFERENCE_STATION {name}: no such station in the GNSS input (stations: "
-                           f"{_shown([s.site for s in series])})")  # fmt: skip
+                           f"{shown([s.site for s in series])})")  # fmt: skip
     return hit[0]
-
-
-def _gnss_at_acquisitions(series: list, stack, s, inside, req: SeriesRequest, steps) -> tuple:
-    """(gnss (stations, dates), its propagated sigma, log lines): each station's positions,
-    equipment steps removed, projected and averaged over each acquisition day +/- n days."""
-    targets = _day_numbers(stack.dates)
-    gnss = np.full((len(series), len(targets)), np.nan)
-    sigma = np.full_like(gnss, np.nan)
-    log, removed = [], []
-    for i, st in enumerate(series):
-        if not inside[i]:
-            continue
-        vector = _vector(stack, s, i)
-        if not all(np.isfinite(vector)):
-            continue
-        step_dates = steps.equipment(st.site) if steps is not None else []
-        days, values, sig = station_los_series(st, vector, stack.sign, stack.unit, step_dates)
-        gnss[i], sigma[i], _ = gs.average_at(days.astype(np.int64), values, sig, targets, req.average_days)
-        used = gs.steps_inside(days.astype(np.int64), _day_numbers(step_dates))
-        if used:
-            removed.append(f"{st.site} ({len(used)})")
-    if steps is not None:
-        log.append(f"equipment-step offsets estimated (trend + annual terms) and removed at {len(removed)} "
-                   f"station(s): {_shown(removed) or 'none inside a series'}")  # fmt: skip
-    return gnss, sigma, log
 
 
 def _status(series, inside, insar, gnss) -> dict:
@@ -242,6 +209,8 @@ def _status(series, inside, insar, gnss) -> dict:
             reason = "no InSAR value at the station (nodata)"
         elif not np.isfinite(gnss[i]).any():
             reason = "no GNSS epoch within the InSAR acquisitions (+/- AVERAGE_DAYS)"
+        elif (np.isfinite(insar[i]) & np.isfinite(gnss[i])).sum() < 2:
+            reason = "fewer than two acquisitions with both GNSS and InSAR (nothing left once referenced)"
         else:
             continue
         out.setdefault(reason, []).append(i)
@@ -270,25 +239,7 @@ def _reference_date(req, stack, have: np.ndarray, ref: Optional[int]) -> int:
 
 def _left_out(log: list, series: list, problems: dict) -> None:
     for reason, idx in problems.items():
-        log.append(f"GNSS: {len(idx)} station(s) left out, {reason}: {_shown([series[i].site for i in idx])}")
-
-
-def _north_note(series: list, compared: list, stack) -> list:
-    """Beside an east or up stack: the stations whose GNSS moves north (the decomposition
-    assumed north = 0, so that motion leaks into its east and up)."""
-    mm = units.factor("mm", stack.unit) if stack.unit else None
-    limit = NORTH_NOTE_MM_PER_YEAR * (mm or 0.001)
-    moving = []
-    for i in compared:
-        st = series[i]
-        v = gs.rate(st.dates.astype(np.int64), st.enu[:, 1] * unit_factor(st, stack.unit))
-        if np.isfinite(v) and abs(v) > limit:
-            moving.append(f"{st.site} ({v:+.3g} {stack.unit or '(unit)'}/year)")
-    if not moving:
-        return []
-    return [f"GNSS north motion at {len(moving)} station(s): {_shown(moving)}; the {COMPONENT_NAMES[stack.component]} "
-            "stack assumed north = 0 (unless a north velocity was given to its decomposition), so part of that "
-            "motion appears in it and in these residuals"]  # fmt: skip
+        log.append(f"GNSS: {len(idx)} station(s) left out, {reason}: {shown([series[i].site for i in idx])}")
 
 
 def _referenced(insar, gnss, sigma, k: int, ref: Optional[int]) -> tuple:
@@ -325,7 +276,7 @@ def _pairs(req, stations: list, stack, use) -> tuple:
 
 
 def _station(series: Series, dates, insar, gnss, sigma, use) -> StationSeries:
-    days = _day_numbers(dates)
+    days = day_numbers(dates)
     stats = gs.station_statistics(days, insar, gnss, use)
     return StationSeries(series.site, series.lon, series.lat, list(dates), gnss, insar, insar - gnss, sigma, stats)
 
@@ -343,8 +294,10 @@ def compare(req: SeriesRequest) -> SeriesComparison:
     ref = _reference_index(series, req.reference_station)
     insar, s, inside = _sample(stack, np.array([x.lon for x in series]), np.array([x.lat for x in series]),
                                req.radius)  # fmt: skip
-    gnss, sigma, more = _gnss_at_acquisitions(series, stack, s, inside, req, steps)
-    log += more
+    g = gnss_at_acquisitions(series, stack, s, inside, req.average_days, steps)
+    gnss, sigma, stack.north_rate = g.gnss, g.sigma, g.north_rate
+    log += g.log
+    warnings += g.warnings
     problems = _status(series, inside, insar, gnss)
     bad, have = _usable(series, problems, insar, gnss, ref, log)
     k = _reference_date(req, stack, have, ref)
@@ -355,6 +308,7 @@ def compare(req: SeriesRequest) -> SeriesComparison:
     if not compared:
         raise StationError("no GNSS station is left to compare (besides the reference station); nothing was written")
     stations = [_station(series[i], stack.dates, insar[i], gnss[i], sigma[i], use) for i in compared]
+    stations, compared = _with_epochs(stations, compared, log)
     return _result(req, stack, stations, k, series[ref].site if ref is not None else "", use, log, warnings, series,
                    compared)  # fmt: skip
 
@@ -365,6 +319,19 @@ def _compared(series, problems, bad, have, k, ref, stack) -> list:
     if missing:
         problems[f"no GNSS or InSAR value on the reference date {stack.dates[k]}"] = missing
     return [i for i in range(len(series)) if i not in bad and i not in missing and i != ref]
+
+
+def _with_epochs(stations: list, compared: list, log: list) -> tuple:
+    """(stations, indices) keeping those with a residual besides the reference date (the
+    reference station's gaps can leave none); the others named. Errors when none is left."""
+    empty = [st.site for st in stations if st.stats.epochs == 0]
+    if empty:
+        log.append(f"GNSS: {len(empty)} station(s) left out, no residual besides the reference date (the reference "
+                   f"station has no value on their other dates): {shown(empty)}")  # fmt: skip
+    keep = [k for k, st in enumerate(stations) if st.stats.epochs > 0]
+    if not keep:
+        raise StationError("no GNSS station is left to compare (besides the reference station); nothing was written")
+    return [stations[k] for k in keep], [compared[k] for k in keep]
 
 
 def _usable(series, problems, insar, gnss, ref, log) -> tuple:
@@ -394,7 +361,7 @@ def _result(req, stack, stations, k, ref_site, use, log, warnings, series, compa
     log.append(f"RMSE of all residuals (insar - gnss, the reference date left out): {rmse:.4g} {unit}; median "
                f"per-station RMSE {median:.4g} {unit}")  # fmt: skip
     if req.component != LOS:
-        warnings += _north_note(series, compared, stack)
+        warnings += north_note(series, compared, stack.north_rate, stack)
     pairs, bins, more, warn = _pairs(req, stations, stack, use)
     return SeriesComparison(stations, stack.unit, stack.dates[k], ref_site, pairs, list(stack.dates), bins, rmse,
                             median, log + more, warnings + warn)  # fmt: skip

@@ -7,7 +7,7 @@ Time is in days (integers, calendar days) and years of 365.25 days."""
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 
@@ -49,21 +49,81 @@ def step_design(days: np.ndarray, step_days: Sequence[int]) -> np.ndarray:
     return np.column_stack(cols)
 
 
-def remove_steps(days: np.ndarray, values: np.ndarray, step_days: Sequence[int]) -> tuple:
-    """(values with the offsets removed, offsets (steps, columns), steps used): the offsets
-    at ``step_days`` estimated by least squares with a linear trend and annual terms, on
-    every column of ``values`` (n, k) at once; steps outside the series are ignored, and
-    so are all when there are too few days to estimate them."""
-    used = steps_inside(days, step_days)
+@dataclass
+class StepGroup:
+    """Steps with no day of data between them (one Heaviside column: they cannot be told
+    apart): their days, and whether the group is removed (equipment changes only) or kept
+    (an earthquake jump among them: ground motion, estimated but not removed)."""
+
+    days: list
+    removed: bool
+
+
+def step_groups(days: np.ndarray, step_days: Sequence[int], jump_days: Sequence[int] = ()) -> list:
+    """The StepGroups of the equipment steps ``step_days`` and earthquake jumps ``jump_days``
+    inside the series (``days`` sorted), in time order."""
+    days = np.asarray(days, dtype=np.int64)
+    quakes = set(steps_inside(days, jump_days))
+    events = sorted(set(steps_inside(days, step_days)) | quakes)
+    groups, first_after = [], -1
+    for d in events:
+        k = int(np.searchsorted(days, d, side="left"))  # the first day of data on or after d
+        if groups and k == first_after:
+            groups[-1].days.append(d)
+            groups[-1].removed = groups[-1].removed and d not in quakes
+        else:
+            groups.append(StepGroup([d], d not in quakes))
+        first_after = k
+    return groups
+
+
+@dataclass
+class StepFit:
+    """What remove_steps did: the groups estimated, the offsets of the removed ones (one row
+    each, per column of the values) and the equipment step days it could not estimate."""
+
+    groups: list
+    offsets: np.ndarray
+    not_estimated: list
+
+    @property
+    def removed(self) -> list:
+        """The equipment step days whose offsets were removed, sorted."""
+        return sorted(d for g in self.groups if g.removed for d in g.days)
+
+
+def fit_steps(days: np.ndarray, values: np.ndarray, step_days: Sequence[int], jump_days: Sequence[int] = (),
+              window: Optional[tuple] = None) -> tuple:  # fmt: skip
+    """(values with the equipment offsets removed, StepFit). One least-squares fit with a
+    linear trend, annual terms and a Heaviside per StepGroup (equipment steps and earthquake
+    jumps), on every column of ``values`` (n, k) at once, over the days within ``window``
+    (first, last day; None: all); only the groups of equipment steps alone are removed (from
+    every day). Steps outside the fitted days are ignored; with too few days nothing is
+    removed and the steps are listed as not estimated."""
+    days = np.asarray(days, dtype=np.int64)
     values = np.asarray(values, dtype=np.float64)
-    if not used:
-        return values.copy(), np.zeros((0,) + values.shape[1:]), []
-    A = step_design(days, used)
+    sel = np.ones(days.size, bool) if window is None else (days >= window[0]) & (days <= window[1])
+    fd = days[sel]
+    groups = step_groups(fd, step_days, jump_days)
+    empty = np.zeros((0,) + values.shape[1:])
+    if not groups:
+        return values.copy(), StepFit([], empty, [])
+    A = step_design(fd, [g.days[0] for g in groups])
     if A.shape[0] <= A.shape[1] or np.linalg.matrix_rank(A) < A.shape[1]:
-        return values.copy(), np.zeros((0,) + values.shape[1:]), []
-    coef, *_ = np.linalg.lstsq(A, values, rcond=None)
-    offsets = coef[4:]
-    return values - A[:, 4:] @ offsets, offsets, used
+        wanted = sorted(d for g in groups if g.removed for d in g.days)
+        return values.copy(), StepFit([], empty, wanted)
+    coef, *_ = np.linalg.lstsq(A, values[sel], rcond=None)
+    keep = [4 + k for k, g in enumerate(groups) if g.removed]
+    offsets = coef[keep]
+    full = step_design(days, [groups[k - 4].days[0] for k in keep])[:, 4:]
+    return values - full @ offsets, StepFit(groups, offsets, [])
+
+
+def remove_steps(days: np.ndarray, values: np.ndarray, step_days: Sequence[int]) -> tuple:
+    """(values with the offsets removed, offsets (groups, columns), steps removed): fit_steps
+    with equipment steps only, over the whole series."""
+    clean, fit = fit_steps(days, values, step_days)
+    return clean, fit.offsets, fit.removed
 
 
 def average_at(days: np.ndarray, values: np.ndarray, sigma: np.ndarray, targets: np.ndarray,
@@ -71,16 +131,22 @@ def average_at(days: np.ndarray, values: np.ndarray, sigma: np.ndarray, targets:
     """(mean, its propagated sigma, count) of the values whose day lies within
     ``half_width`` days of each target day (``days`` sorted); NaN and 0 where none does.
     The sigma is sqrt(sum sigma^2) / n (the days' errors taken as independent); NaN when
-    any of them is unknown."""
+    one of those days' sigma is unknown (only those targets: an unknown sigma elsewhere in
+    the series does not matter). Sums are taken about the median (no loss of precision on
+    large coordinates)."""
     days, targets = np.asarray(days, dtype=np.int64), np.asarray(targets, dtype=np.int64)
+    values, sigma = np.asarray(values, dtype=np.float64), np.asarray(sigma, dtype=np.float64)
     lo = np.searchsorted(days, targets - half_width, side="left")
     hi = np.searchsorted(days, targets + half_width, side="right")
     count = hi - lo
-    csum = np.concatenate([[0.0], np.cumsum(values)])
-    cvar = np.concatenate([[0.0], np.cumsum(np.asarray(sigma, dtype=np.float64) ** 2)])
+    centre = float(np.median(values)) if values.size else 0.0
+    csum = np.concatenate([[0.0], np.cumsum(values - centre)])
+    unknown = ~np.isfinite(sigma)
+    cvar = np.concatenate([[0.0], np.cumsum(np.where(unknown, 0.0, sigma) ** 2)])
+    cbad = np.concatenate([[0], np.cumsum(unknown)])
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(count > 0, (csum[hi] - csum[lo]) / count, np.nan)
-        sig = np.where(count > 0, np.sqrt(cvar[hi] - cvar[lo]) / count, np.nan)
+        mean = np.where(count > 0, centre + (csum[hi] - csum[lo]) / count, np.nan)
+        sig = np.where((count > 0) & (cbad[hi] == cbad[lo]), np.sqrt(cvar[hi] - cvar[lo]) / count, np.nan)
     return mean, sig, count
 
 
