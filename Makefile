@@ -71,6 +71,7 @@ bench: venv install-plugin
 	$(PY) $(ROOT)/bench/bench.py $(BENCH_ARGS)
 	$(PY) $(ROOT)/bench/bench_timeseries.py $(BENCH_TS_ARGS)
 	$(PY) $(ROOT)/bench/bench_points.py $(BENCH_POINTS_ARGS)
+	$(PY) $(ROOT)/bench/bench_merge_frames.py $(BENCH_MERGE_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(VENV)

@@ -25,14 +25,15 @@ from ..conventions.uncertainty import APRIORI, FIT, PROPAGATED, TAG_SIGMA_KIND, 
 from ..conventions.version import SOFTWARE, created
 from ..io.gdal_mode import raises
 from ..io.grid import Grid, common_grid, footprint, raster_info
-from ..io.model import DEFAULT_BLOCK_PIXELS, ConstantGeometry, RasterRef
-from ..io.reader import DEFAULT_RESAMPLING, GeometryReader, GridReader, sampled_unit_vector
+from ..io.model import DEFAULT_BLOCK_PIXELS, RasterRef
+from ..io.reader import DEFAULT_RESAMPLING, GeometryReader, GridReader
 from ..io.stack_import import band_specs as stack_band_specs
 from ..io.writer import DEFAULT_COMPRESSION, BandSpec
 from ..plan import frame_dates
 from ..plan.outputs import check_outputs_paths
 from ..plan.tracks import apply_weights_policy, harmonise_units, resolve
 from ..solve import frames as solver
+from . import frame_reader
 from .lifecycle import Run, windows
 
 MERGED = "merged"
@@ -117,14 +118,8 @@ def _check_request(req):
     check_outputs_paths({MERGED: req.output}, [RasterRef(f.path) for f in req.frames])
 
 
-def _east_sign(spec):
-    g = spec.geometry
-    s_east = g.s_east if isinstance(g, ConstantGeometry) else float(np.nanmedian(sampled_unit_vector(g)[0]))
-    return math.copysign(1.0, s_east)
-
-
 def _same_direction(resolved, names):
-    signs = [_east_sign(r.spec) for r in resolved]
+    signs = [frame_reader.east_sign(r.spec) for r in resolved]
     for k, s in enumerate(signs):
         if s != signs[0]:
             raise FrameError(
@@ -259,6 +254,9 @@ class _Frames:
         self.values = [self._open(run_, k, s.velocity) for k, s in enumerate(job.specs)]
         self.sigmas = [run_.open(s.sigma) if isinstance(s.sigma, RasterRef) else s.sigma for s in job.specs]
         self.geometry = [GeometryReader(s.geometry, run_.open) for s in job.specs]
+        # the merge pass reads a velocity frame's bands in one call (the overlap pass, two bands
+        # of small boxes, keeps the readers above)
+        self.bundles = [None if job.dates else frame_reader.bundle(s, run_.open_stack) for s in job.specs]
 
     def present(self, win):
         return [k for k, box in enumerate(self.job.boxes) if _meets(box, win)]
@@ -277,12 +275,19 @@ class _Frames:
         s = self.sigmas[k]
         return s.read(*win) if isinstance(s, GridReader) else s
 
-    def weight(self, k, win):
+    def weight(self, k, win, sigma=None):
         if not self.job.weighted:
             return None
-        s = np.asarray(self.sigma(k, win), dtype=np.float64)
+        s = np.asarray(self.sigma(k, win) if sigma is None else sigma, dtype=np.float32)
         with np.errstate(divide="ignore"):
             return 1.0 / (s * s)
+
+    def all(self, k, win):
+        """(values by layer, weight, unit vector) of frame k in the window."""
+        if self.bundles[k] is None:
+            return self.value(k, win), self.weight(k, win), self.geometry[k].read(*win)
+        v, sigma, s = self.bundles[k].read(win)
+        return v[None], self.weight(k, win, sigma), s
 
 
 def _overlap_windows(job):
@@ -367,8 +372,7 @@ def _compute(job, fits, win, data):
 
 def _read(job, frames):
     def read(win):
-        return {k: (frames.value(k, win), frames.weight(k, win), frames.geometry[k].read(*win))
-                for k in frames.present(win)}  # fmt: skip
+        return {k: frames.all(k, win) for k in frames.present(win)}
 
     return read
 
