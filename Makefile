@@ -79,5 +79,7 @@ bench: venv install-plugin
 	$(PY) $(ROOT)/bench/bench_points.py $(BENCH_POINTS_ARGS)
 	$(PY) $(ROOT)/bench/bench_time_functions.py $(BENCH_TF_ARGS)
 
+	$(PY) $(ROOT)/bench/bench_merge_frames.py $(BENCH_MERGE_ARGS)
+
 clean:
 	rm -rf $(BUILD) $(VENV)

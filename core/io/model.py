@@ -101,6 +101,7 @@ class Job:
     block_pixels: int = DEFAULT_BLOCK_PIXELS
     reference: object = None  # a reference.ReferenceArea: each track's median there is subtracted
     compression: str = DEFAULT_COMPRESSION
+    plate: object = None  # a solve.plate.Pole whose LOS velocity is removed from every track (None: none)
 
 
 @dataclass

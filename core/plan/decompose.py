@@ -20,6 +20,7 @@ from osgeo import gdal
 from ..conventions import units
 from ..conventions.version import SOFTWARE, created
 from ..io.gdal_mode import raises
+from ..io.geographic import LatLon
 from ..io.grid import (
     Grid,
     common_grid,
@@ -33,6 +34,7 @@ from ..io.model import ConstantGeometry, Job, NorthSpec, RasterRef
 from ..io.reader import DEFAULT_RESAMPLING, RESAMPLING_METHODS, has_valid_data, sample
 from ..io.writer import DEFAULT_COMPRESSION, creation_options
 from ..samplers import reference
+from ..solve import plate
 from ..solve.inversion import DEFAULT_MAX_CONDITION, horizontal_sensitivity
 from ..solve.resolvable import LOOK_EPS, UNRESOLVED, any_subset_resolvable, refusal
 from ..solve.velocity import window_mismatch
@@ -58,6 +60,8 @@ class Request:
     reference_radius: float = 0.0  # target CRS units
     reference_polygon_wkt: str = ""  # in the target CRS
     compression: str = DEFAULT_COMPRESSION
+    plate: str = ""  # MODEL:Plate whose LOS velocity is removed from every track (solve.plate)
+    euler_pole: str = ""  # or an Euler pole ('lat,lon,rate' or 'wx,wy,wz mas/yr')
 
 
 @dataclass
@@ -119,6 +123,9 @@ def check(req: Request) -> Checked:
         given = ", ".join(f"{b:.6f}" for b in req.extent)
         log.append(f"extent: the given extent ({given}) was snapped outward to whole pixels of the grid")
     _check_geometry_resolves(resolved, req.horizontal_azimuth, req.max_condition)
+    if req.plate.strip() or req.euler_pole.strip():
+        plate.pole_of(req.plate.strip(), req.euler_pole.strip())
+        plate.unit_factor(unit, "the tracks")
     warnings += _reference_warnings(resolved, infos, grid)
     windows = [(r.spec.name, r.metadata.window.value) for r in resolved if r.metadata.window is not None]
     log += [f"{name} track: velocity over {w[0]} to {w[1]}" for name, w in windows]
@@ -164,12 +171,31 @@ def plan(req: Request) -> Plan:
         reference=area,
         compression=req.compression,
     )
+    if req.plate.strip() or req.euler_pole.strip():
+        job.plate = plate.pole_of(req.plate.strip(), req.euler_pole.strip())
+        log += plate_lines(job.plate, c.grid, c.unit)
     job.metadata = provenance(job, c.resolved, req)
     log.append(
         "conventions: ENU; LOS positive toward the satellite after sign conversion; heading clockwise "
         "from north; incidence from the vertical; outputs positive east (or along the azimuth) and up"
     )
     return Plan(job, log, warnings)
+
+
+def plate_lines(pole: plate.Pole, grid: Grid, unit: str) -> list:
+    """What removing the plate ``pole`` from every track does, with its velocity at the grid's centre."""
+    lat, lon = (float(a[0, 0]) for a in LatLon(grid).read(grid.width // 2, grid.height // 2, 1, 1))
+    f = plate.unit_factor(unit, "the tracks")
+    east, north, up = (float(c) * f for c in plate.velocity_enu(pole, lat, lon))
+    return [
+        f"plate motion: {pole.description} removed from every track before the inversion: the plate's velocity "
+        "(omega x r on the WGS84 ellipsoid at zero height) projected on each track's own unit vector, pixel by "
+        "pixel on the common grid, as losdecomp:remove_plate_motion does; plate boundaries are not checked",
+        f"plate motion: at the grid's centre ({lat:.4f} N, {lon:.4f} E) the plate moves east {east:.4g}, north "
+        f"{north:.4g}, up {up:.3g} {unit}: the east output is relative to the plate; the up output changes only "
+        "by the plate's own vertical on the ellipsoid (this small up value); north (assumed zero, or the known "
+        "north minus the plate's north) is relative to the plate too",
+    ]
 
 
 def reference_area(req: Request, grid: Grid, log: list) -> Optional[reference.ReferenceArea]:
@@ -296,8 +322,11 @@ def provenance(job: Job, resolved: list, req: Request) -> dict:
         "horizontal_azimuth": req.horizontal_azimuth,
         "north_velocity": _describe(job.north.velocity) if job.north else "assumed zero",
         "north_sigma": req.north_sigma,
+        "plate": job.plate.description if job.plate is not None else "",
     }
+    extra = {plate.TAG_PLATE_MODEL: plate.metadata(job.plate)} if job.plate is not None else {}
     return {
+        **extra,
         "LOSDECOMP_SOFTWARE": SOFTWARE,
         "LOSDECOMP_CREATED": created(),
         "LOSDECOMP_TRACKS": json.dumps(tracks),
@@ -306,5 +335,6 @@ def provenance(job: Job, resolved: list, req: Request) -> dict:
         "LOSDECOMP_CONVENTIONS": (
             "ENU velocity; LOS positive toward the satellite; heading clockwise from north; "
             + ("north assumed zero" if job.north is None else "known north removed")
+            + ("; relative to the plate (its LOS velocity removed from every track)" if job.plate is not None else "")
         ),
     }

@@ -12,7 +12,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from ..conventions import geometry
+from ..conventions import geometry, units
 from ..conventions.errors import NoResult  # noqa: F401 (re-exported: raised here)
 from ..io.gdal_mode import raises
 from ..io.model import (
@@ -33,6 +33,7 @@ from ..samplers.reference import ReferenceAreaError, median_in
 from ..solve.inversion import TrackBlock, invert
 from ..solve.resolvable import nothing_resolved
 from .lifecycle import STYLE_SAMPLE, Run, windows  # noqa: F401 (engine.windows and STYLE_SAMPLE stay public)
+from .plate_motion import PlateField
 
 STYLED_PRODUCTS = (HORIZONTAL, UP)
 
@@ -48,17 +49,22 @@ class _TrackReaders:
         self.sigma = open_reader(spec.sigma) if isinstance(spec.sigma, RasterRef) else spec.sigma
         self.geometry = GeometryReader(spec.geometry, open_reader)
 
-    def los(self, window):
-        """LOS toward the satellite, in the common unit, before any re-referencing."""
+    def los(self, window, plate=None, s=None):
+        """LOS toward the satellite, in the common unit, before any re-referencing; minus the
+        plate's velocity ``plate`` (east, north, up) projected on the track's unit vector ``s``."""
         los = self.velocity.read(*window)
-        return -los if self.sign != 1.0 else los
+        los = -los if self.sign != 1.0 else los
+        if plate is not None:
+            s = self.geometry.read(*window) if s is None else s
+            los = los - (s[0] * plate[0] + s[1] * plate[1] + s[2] * plate[2]).astype(np.float32)
+        return los
 
-    def block(self, window):
-        los = self.los(window)
+    def block(self, window, plate=None):
+        s = self.geometry.read(*window)
+        los = self.los(window, plate, s)
         if self.offset:
             los = los - np.float32(self.offset)
         sigma = self.sigma.read(*window) if isinstance(self.sigma, GridReader) else self.sigma
-        s = self.geometry.read(*window)
         return TrackBlock(los=los, s_east=s[0], s_north=s[1], s_up=s[2], sigma=sigma)
 
 
@@ -78,6 +84,11 @@ class _Decomposition:
         self.north_v = self._open_or_value(north.velocity) if north else None
         self.north_s = self._open_or_value(north.sigma) if north else None
         self.summary = Summary(outputs={}, warped_inputs=run_.warped())
+        # the plate's velocity on the common grid (computed once per window, in the reading thread)
+        self.plate = PlateField(job.plate, job.grid, units.factor("m/year", job.unit)) if job.plate else None
+
+    def plate_enu(self, win):
+        return self.plate.enu(win) if self.plate is not None else None
 
     def _open_or_value(self, x):
         return self.run.open(x) if isinstance(x, RasterRef) else x
@@ -87,7 +98,7 @@ class _Decomposition:
         if area is None:
             return
         for t in self.tracks:
-            t.offset = median_in(t.los(area.window), area)
+            t.offset = median_in(t.los(area.window, self.plate_enu(area.window)), area)
             if t.offset is None:
                 raise ReferenceAreaError(
                     f"{t.spec.name} track: no valid pixel in the reference area ({area.description})"
@@ -95,8 +106,12 @@ class _Decomposition:
             self.summary.reference_offsets[t.spec.name] = t.offset
 
     def read_window(self, pool, win):
-        blocks = list(pool.map(lambda t: t.block(win), self.tracks))
-        return blocks, _value(self.north_v, win), _value(self.north_s, win)
+        plate = self.plate_enu(win)
+        blocks = list(pool.map(lambda t: t.block(win, plate), self.tracks))
+        north = _value(self.north_v, win)
+        if plate is not None and north is not None:
+            north = north - plate[1]  # a known north is in the tracks' frame: relative to the plate too
+        return blocks, north, _value(self.north_s, win)
 
     def invert(self, blocks, nv, ns, win):
         job = self.job

@@ -9,6 +9,7 @@ written). No output exists before the corrections are known: a frame that overla
 is refused before anything is written.
 """
 
+import dataclasses
 import json
 import math
 from dataclasses import dataclass, field
@@ -17,18 +18,22 @@ from typing import Callable, Optional
 import numpy as np
 
 from ..conventions import geometry
+from ..conventions.dates import compact
 from ..conventions.errors import FrameError
 from ..conventions.schema import ROLE_ENU, ROLE_STD, ROLE_VELOCITY, TAG_LOS_SIGN, TAG_ROLE, TAG_UNIT
 from ..conventions.uncertainty import APRIORI, FIT, PROPAGATED, TAG_SIGMA_KIND, label
 from ..conventions.version import SOFTWARE, created
 from ..io.gdal_mode import raises
 from ..io.grid import Grid, common_grid, footprint, raster_info
-from ..io.model import DEFAULT_BLOCK_PIXELS, ConstantGeometry, RasterRef
-from ..io.reader import DEFAULT_RESAMPLING, GeometryReader, GridReader, sampled_unit_vector
+from ..io.model import DEFAULT_BLOCK_PIXELS, RasterRef
+from ..io.reader import DEFAULT_RESAMPLING, GeometryReader, GridReader
+from ..io.stack_import import band_specs as stack_band_specs
 from ..io.writer import DEFAULT_COMPRESSION, BandSpec
+from ..plan import frame_dates
 from ..plan.outputs import check_outputs_paths
 from ..plan.tracks import apply_weights_policy, harmonise_units, resolve
 from ..solve import frames as solver
+from . import frame_reader
 from .lifecycle import Run, windows
 
 MERGED = "merged"
@@ -72,18 +77,29 @@ class MergeJob:
     log: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
     block_pixels: int = DEFAULT_BLOCK_PIXELS
+    dates: list = field(default_factory=list)  # time-series stacks: the common dates (empty: velocities)
+    bands: list = field(default_factory=list)  # time-series stacks: each frame's bands of those dates
 
     @property
     def outputs(self) -> dict:
         return {MERGED: self.output}
 
+    @property
+    def layers(self) -> int:
+        """Values per pixel and frame: the common dates of stacks, one velocity otherwise."""
+        return max(len(self.dates), 1)
+
 
 @dataclass
 class MergeSummary:
-    """What a merge did: the output, the fit, one line per frame."""
+    """What a merge did: the output, the fit (velocities) or one fit per date (``fits``,
+    stacks; ``offsets`` and ``offset_sigmas`` then hold one list per date), one line per frame."""
 
     outputs: dict
     fit: Optional[solver.FrameFit] = None
+    fits: list = field(default_factory=list)
+    rms_before: float = float("nan")
+    rms_after: float = float("nan")
     lines: list = field(default_factory=list)
     offsets: list = field(default_factory=list)
     offset_sigmas: list = field(default_factory=list)
@@ -102,14 +118,8 @@ def _check_request(req):
     check_outputs_paths({MERGED: req.output}, [RasterRef(f.path) for f in req.frames])
 
 
-def _east_sign(spec):
-    g = spec.geometry
-    s_east = g.s_east if isinstance(g, ConstantGeometry) else float(np.nanmedian(sampled_unit_vector(g)[0]))
-    return math.copysign(1.0, s_east)
-
-
 def _same_direction(resolved, names):
-    signs = [_east_sign(r.spec) for r in resolved]
+    signs = [frame_reader.east_sign(r.spec) for r in resolved]
     for k, s in enumerate(signs):
         if s != signs[0]:
             raise FrameError(
@@ -161,22 +171,45 @@ def pairs_of(boxes: list) -> list:
     return out
 
 
+def _stacks(req, labels, warnings):
+    """Each frame's {date: band} (None: velocities), the common dates, and the frames to resolve
+    (a stack by its first common date's band, read whole)."""
+    found = frame_dates.of_frames([f.path for f in req.frames], labels)
+    if not found:
+        return None, [], list(req.frames)
+    common = frame_dates.common(found, labels, warnings)
+    frames = [dataclasses.replace(f, band=found[k][common[0]], time_series=True) for k, f in enumerate(req.frames)]
+    return found, common, frames
+
+
+def _stack_job(job, found, common, warnings):
+    job.warnings += warnings
+    if common:
+        job.dates, job.bands = common, [[f[d] for d in common] for f in found]
+        job.block_pixels = max(job.block_pixels // len(common), 1 << 14)
+
+
 @raises
 def check(req: MergeRequest) -> MergeJob:
     """Everything known from headers and metadata: the frames resolved, one direction, one unit
     and sign, the common grid, and every frame overlapping another (by footprint)."""
     _check_request(req)
     names = [f"{f.name}" for f in req.frames]
-    resolved = [resolve(f) for f in req.frames]
+    labels = [f"{n}: {f.path}" for n, f in zip(names, req.frames)]
+    warnings = []
+    found, common, frames = _stacks(req, labels, warnings)
+    resolved = [resolve(f) for f in frames]
     _same_direction(resolved, names)
     unit, log = harmonise_units(resolved)
     sign = _to_first_sign(resolved)
     weighted = apply_weights_policy(resolved, log)
+    if common and weighted:
+        weighted = False
+        log.append("time-series stacks: equal weights (a sigma beside a stack is not one per date)")
     infos = [raster_info(f.path, n) for f, n in zip(req.frames, names)]
     grid, footprints = _union_grid(req, infos)
     boxes = [_pixel_box(grid, b) for b in footprints]
-    solver.check_overlaps(len(boxes), [(i, j) for i, j, _ in pairs_of(boxes)],
-                          [f"{n}: {f.path}" for n, f in zip(names, req.frames)])  # fmt: skip
+    solver.check_overlaps(len(boxes), [(i, j) for i, j, _ in pairs_of(boxes)], labels)
     centres = [(0.5 * (b[0] + b[2]), 0.5 * (b[1] + b[3])) for b in footprints]
     job = MergeJob([r.spec for r in resolved], names, grid, boxes, centres, req.model, req.fixed_frame - 1,
                    req.output, unit, sign, weighted, req.resampling, req.compression)  # fmt: skip
@@ -184,6 +217,7 @@ def check(req: MergeRequest) -> MergeJob:
         job.log += r.log
         job.warnings += r.warnings
     job.log += log
+    _stack_job(job, found, common, warnings)
     return job
 
 
@@ -196,6 +230,10 @@ def plan(req: MergeRequest) -> MergeJob:
         f"fixed; common grid {job.grid.width} x {job.grid.height} pixels (the first frame's lattice extended to "
         "the union of the frames unless a CRS or resolution was given)"
     )
+    if job.dates:
+        job.log.append(f"time-series stacks: {len(job.dates)} common dates, {compact(job.dates[0])} to "
+                       f"{compact(job.dates[-1])}; every frame re-referenced to the first common date, then one "
+                       "correction per frame and date (each frame's reference differs date by date)")  # fmt: skip
     return job
 
 
@@ -213,26 +251,43 @@ class _Frames:
 
     def __init__(self, job, run_):
         self.job = job
-        self.values = [run_.open(s.velocity) for s in job.specs]
+        self.values = [self._open(run_, k, s.velocity) for k, s in enumerate(job.specs)]
         self.sigmas = [run_.open(s.sigma) if isinstance(s.sigma, RasterRef) else s.sigma for s in job.specs]
         self.geometry = [GeometryReader(s.geometry, run_.open) for s in job.specs]
+        # the merge pass reads a velocity frame's bands in one call (the overlap pass, two bands
+        # of small boxes, keeps the readers above)
+        self.bundles = [None if job.dates else frame_reader.bundle(s, run_.open_stack) for s in job.specs]
 
     def present(self, win):
         return [k for k, box in enumerate(self.job.boxes) if _meets(box, win)]
 
+    def _open(self, run_, k, ref):
+        if not self.job.dates:
+            return run_.open(ref)
+        return run_.open_stack(ref.path, self.job.bands[k], ref.scale, ref.label)
+
     def value(self, k, win):
-        return self.values[k].read(*win)
+        """(layers, rows, columns): the velocity, or each common date minus the first."""
+        v = self.values[k].read(*win)
+        return v - v[0] if self.job.dates else v[None]
 
     def sigma(self, k, win):
         s = self.sigmas[k]
         return s.read(*win) if isinstance(s, GridReader) else s
 
-    def weight(self, k, win):
+    def weight(self, k, win, sigma=None):
         if not self.job.weighted:
             return None
-        s = np.asarray(self.sigma(k, win), dtype=np.float64)
+        s = np.asarray(self.sigma(k, win) if sigma is None else sigma, dtype=np.float32)
         with np.errstate(divide="ignore"):
             return 1.0 / (s * s)
+
+    def all(self, k, win):
+        """(values by layer, weight, unit vector) of frame k in the window."""
+        if self.bundles[k] is None:
+            return self.value(k, win), self.weight(k, win), self.geometry[k].read(*win)
+        v, sigma, s = self.bundles[k].read(win)
+        return v[None], self.weight(k, win, sigma), s
 
 
 def _overlap_windows(job):
@@ -241,39 +296,53 @@ def _overlap_windows(job):
     return [w for w in windows(job.grid, job.block_pixels) if any(_meets(b, w) for b in boxes)]
 
 
+def _pair_variance(frames, i, j, sub):
+    return np.asarray(frames.sigma(i, sub), np.float64) ** 2 + np.asarray(frames.sigma(j, sub), np.float64) ** 2
+
+
 def _accumulate(job, frames, normals, win):
-    """The overlaps of the frames' pairs within ``win``, each read on its own box only."""
+    """The overlaps of the frames' pairs within ``win``, each read on its own box only
+    (``normals``: one per layer, a date of stacks or the velocity)."""
     for i, j, box in pairs_of(job.boxes):
         part = _intersect(box, (win[0], win[1], win[0] + win[2], win[1] + win[3]))
         if part is None:
             continue
         sub = (part[0], part[1], part[2] - part[0], part[3] - part[1])
         di, dj = frames.value(i, sub), frames.value(j, sub)
-        both = np.isfinite(di) & np.isfinite(dj)
-        w = None
-        if job.weighted:
-            var = np.asarray(frames.sigma(i, sub), np.float64) ** 2 + np.asarray(frames.sigma(j, sub), np.float64) ** 2
-            var = np.broadcast_to(var, both.shape)
-            with np.errstate(invalid="ignore"):
-                both &= np.isfinite(var) & (var > 0)
-            w = 1.0 / var[both]
-        rows, cols = np.nonzero(both)
-        x, y = _coords(job.grid, sub, rows, cols)
-        normals.add(i, j, x, y, di[both], dj[both], w)
+        var = np.broadcast_to(_pair_variance(frames, i, j, sub), di.shape[1:]) if job.weighted else None
+        for d, normal in enumerate(normals):
+            both = np.isfinite(di[d]) & np.isfinite(dj[d])
+            w = None
+            if var is not None:
+                with np.errstate(invalid="ignore"):
+                    both &= np.isfinite(var) & (var > 0)
+                w = 1.0 / var[both]
+            rows, cols = np.nonzero(both)
+            x, y = _coords(job.grid, sub, rows, cols)
+            normal.add(i, j, x, y, di[d][both], dj[d][both], w)
 
 
-def estimate(job: MergeJob, run_: Run, frames: "_Frames") -> solver.FrameFit:
-    """The first pass: the overlaps' normal equations, window by window, and their solution."""
+def estimate(job: MergeJob, run_: Run, frames: "_Frames") -> list:
+    """The first pass: the overlaps' normal equations, window by window, and their solutions
+    (one FrameFit per layer: per date of stacks, else one)."""
     scale = 0.5 * max(job.grid.width * job.grid.pixel_size[0], job.grid.height * job.grid.pixel_size[1])
-    normals = solver.Normals(job.centres, job.model, scale)
+    normals = [solver.Normals(job.centres, job.model, scale) for _ in range(job.layers)]
     for win in run_.each(_overlap_windows(job)):
         _accumulate(job, frames, normals, win)
     labels = [f"{n}: {s.velocity.path}" for n, s in zip(job.names, job.specs)]
-    return solver.solve(normals, job.fixed, labels)
+    fits = []
+    for d, normal in enumerate(normals):
+        try:
+            fits.append(solver.solve(normal, job.fixed, labels))
+        except FrameError as exc:
+            raise FrameError(f"date {compact(job.dates[d])}: {exc}" if job.dates else str(exc)) from None
+    return fits
 
 
 def _band_specs(job):
     unit = job.unit
+    if job.dates:
+        return stack_band_specs(job.dates, unit, True)
     specs = [BandSpec("LOS velocity, frames merged", unit, {TAG_ROLE: ROLE_VELOCITY})]
     if job.weighted:
         how = "of the overlap's weighted mean, from the frames' a-priori sigmas; omits the corrections' own error"
@@ -283,56 +352,102 @@ def _band_specs(job):
     return specs
 
 
-def _compute(job, fit, win, data):
+def _compute(job, fits, win, data):
     if not data:
         return [np.full((win[3], win[2]), np.nan, dtype=np.float32)] * (len(_band_specs(job)))
     x, y = _coords(job.grid, win, np.arange(win[3])[:, None], np.arange(win[2])[None, :])
-    values, weights, vectors = [], [], []
-    for k, (v, w, s) in data.items():
-        values.append(v + solver.correction(fit.params[k], job.centres[k], x, y).astype(np.float32))
-        weights.append(w)
-        vectors.append(s)
-    mean, sigma, vector = solver.merge(values, weights if job.weighted else None, vectors)
+    weights = [w for _, w, _ in data.values()] if job.weighted else None
+    vectors = [s for _, _, s in data.values()]
+    means, sigma, vector = [], None, None
+    for d, fit in enumerate(fits):
+        values = [v[d] + solver.correction(fit.params[k], job.centres[k], x, y).astype(np.float32)
+                  for k, (v, _, _) in data.items()]  # fmt: skip
+        mean, sig, vec = solver.merge(values, weights, vectors if d == 0 else None)
+        means.append(mean)
+        sigma, vector = (sig, vec) if d == 0 else (sigma, vector)
     norm = np.sqrt(vector[0] ** 2 + vector[1] ** 2 + vector[2] ** 2)
     vector = [v / norm for v in vector]
-    return [mean] + ([sigma] if job.weighted else []) + vector
+    return means + ([sigma] if job.weighted else []) + vector
 
 
 def _read(job, frames):
     def read(win):
-        return {k: (frames.value(k, win), frames.weight(k, win), frames.geometry[k].read(*win))
-                for k in frames.present(win)}  # fmt: skip
+        return {k: frames.all(k, win) for k in frames.present(win)}
 
     return read
 
 
-def _lines(job, fit):
+def _frame_lines(job, fit, prefix=""):
     unit, lines = job.unit or "(unit unknown)", []
     for k, name in enumerate(job.names):
         p, s = fit.params[k], fit.sigmas[k]
-        text = f"frame {k + 1} ({name}): offset {p[0]:+.4g} +/- {s[0]:.2g} {unit} at its centre"
+        text = f"{prefix}frame {k + 1} ({name}): offset {p[0]:+.4g} +/- {s[0]:.2g} {unit} at its centre"
         if p.size == 3:
             text += f", plane {p[1]:+.4g} +/- {s[1]:.2g} per x unit, {p[2]:+.4g} +/- {s[2]:.2g} per y unit"
         lines.append(text + (" (fixed)" if k == job.fixed else ""))
+    return lines
+
+
+def _pooled(fits):
+    """(overlap pixels, RMS before, RMS after) over every layer's overlaps."""
+    count = sum(f.overlap_pixels for f in fits)
+    before = sum(f.overlap_pixels * f.rms_before**2 for f in fits)
+    after = sum(f.overlap_pixels * f.rms_after**2 for f in fits)
+    return count, math.sqrt(before / max(count, 1)), math.sqrt(after / max(count, 1))
+
+
+def _lines(job, fits):
+    unit = job.unit or "(unit unknown)"
+    if not job.dates:
+        lines = _frame_lines(job, fits[0])
+    else:  # the first date after the reference and the last here, every date in the metadata
+        ends = sorted({min(1, len(fits) - 1), len(fits) - 1})
+        lines = [f"{compact(job.dates[0])}: the first common date, every frame's reference: no correction"]
+        lines += [line for d in ends for line in _frame_lines(job, fits[d], f"{compact(job.dates[d])}: ")]
+        lines.append(f"{len(fits)} dates: each frame's correction on every date in the metadata {TAG_FRAMES}")
+    count, before, after = _pooled(fits)
     lines.append(
-        f"overlaps: {fit.overlap_pixels} pixels, RMS of the differences {fit.rms_before:.4g} before and "
-        f"{fit.rms_after:.4g} {unit} after (sigmas: {FIT} kind, from the overlap residuals taken as independent)"
+        f"overlaps: {count} pixels{' (all dates)' if job.dates else ''}, RMS of the differences {before:.4g} before "
+        f"and {after:.4g} {unit} after (sigmas: {FIT} kind, from the overlap residuals taken as independent)"
     )
     return lines
 
 
-def _metadata(job, fit):
-    frames = [{"frame": k + 1, "name": n, "input": s.velocity.path, "params": [float(v) for v in fit.params[k]],
-               "sigmas": [float(v) for v in fit.sigmas[k]], "centre": list(job.centres[k])}
+def _fit_info(fit):
+    return {"params": [[float(v) for v in row] for row in fit.params],
+            "sigmas": [[float(v) for v in row] for row in fit.sigmas],
+            "rms_before": fit.rms_before, "rms_after": fit.rms_after}  # fmt: skip
+
+
+def _metadata(job, fits):
+    frames = [{"frame": k + 1, "name": n, "input": s.velocity.path, "centre": list(job.centres[k])}
               for k, (n, s) in enumerate(zip(job.names, job.specs))]  # fmt: skip
+    if not job.dates:
+        for k, f in enumerate(frames):
+            f.update({"params": _fit_info(fits[0])["params"][k], "sigmas": _fit_info(fits[0])["sigmas"][k]})
+    _, before, after = _pooled(fits)
     info = {"model": solver.MODELS[job.model], "fixed_frame": job.fixed + 1, "frames": frames,
-            "rms_before": fit.rms_before, "rms_after": fit.rms_after, "sigma_kind": FIT,
+            "rms_before": before, "rms_after": after, "sigma_kind": FIT,
             "weights": f"1/sigma^2 of the frames' {APRIORI} sigmas" if job.weighted else "equal"}  # fmt: skip
+    if job.dates:
+        info["dates"] = [{"date": compact(d), **_fit_info(f)} for d, f in zip(job.dates, fits)]
     md = {TAG_FRAMES: json.dumps(info), TAG_LOS_SIGN: job.los_sign, "LOSDECOMP_SOFTWARE": SOFTWARE,
           "LOSDECOMP_CREATED": created()}  # fmt: skip
     if job.unit:
         md[TAG_UNIT] = job.unit
     return md
+
+
+def _summarise(job, fits, summary):
+    summary.fits, summary.lines = fits, _lines(job, fits)
+    _, summary.rms_before, summary.rms_after = _pooled(fits)
+    offsets = [[float(p[0]) for p in f.params] for f in fits]
+    sigmas = [[float(s[0]) for s in f.sigmas] for f in fits]
+    if job.dates:
+        summary.offsets, summary.offset_sigmas = offsets, sigmas
+    else:
+        summary.fit, summary.offsets, summary.offset_sigmas = fits[0], offsets[0], sigmas[0]
+    summary.pixels = job.grid.width * job.grid.height
 
 
 @raises
@@ -343,21 +458,18 @@ def run(job: MergeJob, progress: Optional[Callable] = None, is_cancelled: Option
     first = (lambda f: progress(0.2 * f)) if progress else None
     with Run(job.grid, job.resampling, first, is_cancelled) as run_:
         frames = _Frames(job, run_)
-        fit = estimate(job, run_, frames)
+        fits = estimate(job, run_, frames)
         run_.progress = (lambda f: progress(0.2 + 0.8 * f)) if progress else None
-        writers = run_.create({MERGED: job.output}, {MERGED: _band_specs(job)}, _metadata(job, fit), job.compression)
+        writers = run_.create({MERGED: job.output}, {MERGED: _band_specs(job)}, _metadata(job, fits), job.compression)
 
         def write(win, bands):
             for b, values in enumerate(bands, start=1):
                 writers[MERGED].write(b, values, win[0], win[1])
-            run_.sample(MERGED, bands[0])
+            run_.sample(MERGED, bands[job.layers - 1])
 
         run_.stream(list(windows(job.grid, job.block_pixels)), _read(job, frames),
-                    lambda win, data: _compute(job, fit, win, data), write)  # fmt: skip
-        summary.fit, summary.lines = fit, _lines(job, fit)
-        summary.offsets = [float(p[0]) for p in fit.params]
-        summary.offset_sigmas = [float(s[0]) for s in fit.sigmas]
-        summary.pixels = job.grid.width * job.grid.height
+                    lambda win, data: _compute(job, fits, win, data), write)  # fmt: skip
+        _summarise(job, fits, summary)
         summary.limit = run_.limit(MERGED)
         summary.outputs.update(run_.commit())
     return summary

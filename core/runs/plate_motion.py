@@ -9,7 +9,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from ..conventions import geometry, units
+from ..conventions import geometry
 from ..conventions.errors import PlateError
 from ..conventions.schema import ROLE_ENU, ROLE_STD, ROLE_VELOCITY, TAG_LOS_SIGN, TAG_ROLE, TAG_UNIT
 from ..conventions.uncertainty import APRIORI, TAG_SIGMA_KIND, label
@@ -27,7 +27,7 @@ from .lifecycle import Run, windows
 
 CORRECTED, PLATE_LOS = "corrected", "plate_los"
 #: Metadata item naming the plate model (or pole) removed, with its rotation rates.
-TAG_PLATE_MODEL = "LOSDECOMP_PLATE_MODEL"
+TAG_PLATE_MODEL = plate.TAG_PLATE_MODEL
 
 
 @dataclass
@@ -67,34 +67,8 @@ class PlateSummary:
     limit: float = float("nan")
 
 
-def pole_of(plate_name: str, euler_pole: str) -> plate.Pole:
-    """The pole of ``PLATE`` or ``EULER_POLE`` (exactly one of them)."""
-    if plate_name and euler_pole:
-        raise PlateError("give PLATE or EULER_POLE, not both")
-    if plate_name:
-        return plate.plate_pole(plate_name)
-    if euler_pole:
-        return plate.parse_pole(euler_pole)
-    raise PlateError("give a PLATE (MODEL:Plate, e.g. ITRF2014-PMM:Eurasia) or an EULER_POLE")
-
-
-def plate_metadata(pole: plate.Pole) -> str:
-    """The value of ``LOSDECOMP_PLATE_MODEL``: the model or pole in words and its numbers."""
-    lat, lon, rate = pole.geographic
-    return json.dumps({"model": pole.description, "wx_wy_wz_mas_per_yr": [pole.wx, pole.wy, pole.wz],
-                       "pole_lat_lon_deg_rate_deg_per_myr": [lat, lon, rate], "origin_rate_bias_mm_per_yr": pole.orb,
-                       "velocity": "omega x r on the WGS84 ellipsoid at zero height, vertical kept; "
-                                   "plate boundaries not checked"})  # fmt: skip
-
-
-def _unit_factor(unit, name):
-    if not unit:
-        raise PlateError(f"{name}: its unit is unknown (no INSAR_UNIT or band unit): the plate velocity cannot be "
-                         "expressed in it; tag the layer's unit (e.g. mm/year)")  # fmt: skip
-    f = units.factor("m/year", unit)
-    if f is None:
-        raise PlateError(f"{name}: its unit {unit} is not a velocity: plate motion is removed from velocities only")
-    return f
+#: The pole of PLATE or EULER_POLE, the metadata value and the unit factor (``solve.plate``).
+pole_of, plate_metadata, _unit_factor = plate.pole_of, plate.metadata, plate.unit_factor
 
 
 @raises
@@ -139,6 +113,18 @@ class _Readers:
     def read(self, win):
         sigma = self.sigma.read(*win) if isinstance(self.sigma, GridReader) else self.sigma
         return self.velocity.read(*win), sigma, self.geometry.read(*win), self.latlon.read(*win)
+
+
+class PlateField:
+    """The plate's (east, north, up) velocity in a unit (``per_metre_year``: that unit per m/yr)
+    at the pixel centres of windows of ``grid``: what decompose removes from each track."""
+
+    def __init__(self, pole: plate.Pole, grid: Grid, per_metre_year: float):
+        self.pole, self.factor, self.latlon = pole, per_metre_year, LatLon(grid)
+
+    def enu(self, win: tuple) -> tuple:
+        lat, lon = self.latlon.read(*win)
+        return tuple(c * self.factor for c in plate.velocity_enu(self.pole, lat, lon))
 
 
 def plate_los(job: PlateJob, s: tuple, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:

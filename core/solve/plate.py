@@ -9,6 +9,7 @@ anticlockwise seen from above the pole) or as ``wx,wy,wz mas/yr`` (Cartesian rot
 about the ITRF X, Y, Z axes, milli-arcseconds per year).
 """
 
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -16,11 +17,15 @@ from typing import Optional, Union
 
 import numpy as np
 
+from ..conventions import units
 from ..conventions.errors import PlateError
 from . import plate_tables
 
 #: A scalar or an array (the functions broadcast).
 Values = Union[float, np.ndarray]
+
+#: Metadata item naming the plate model (or pole) removed, with its rotation rates.
+TAG_PLATE_MODEL = "LOSDECOMP_PLATE_MODEL"
 
 #: WGS84 semi-major axis (m) and first eccentricity squared.
 WGS84_A = 6378137.0
@@ -142,3 +147,35 @@ def los(pole: Pole, lat: Values, lon: Values, s: tuple, sign: float = 1.0, horiz
     if horizontal_only:
         up = 0.0
     return sign * (s[0] * east + s[1] * north + s[2] * up)
+
+
+def pole_of(plate_name: str, euler_pole: str) -> Pole:
+    """The pole of ``PLATE`` or ``EULER_POLE`` (exactly one of them)."""
+    if plate_name and euler_pole:
+        raise PlateError("give PLATE or EULER_POLE, not both")
+    if plate_name:
+        return plate_pole(plate_name)
+    if euler_pole:
+        return parse_pole(euler_pole)
+    raise PlateError("give a PLATE (MODEL:Plate, e.g. ITRF2014-PMM:Eurasia) or an EULER_POLE")
+
+
+def metadata(pole: Pole) -> str:
+    """The value of ``LOSDECOMP_PLATE_MODEL``: the model or pole in words and its numbers."""
+    lat, lon, rate = pole.geographic
+    return json.dumps({"model": pole.description, "wx_wy_wz_mas_per_yr": [pole.wx, pole.wy, pole.wz],
+                       "pole_lat_lon_deg_rate_deg_per_myr": [lat, lon, rate], "origin_rate_bias_mm_per_yr": pole.orb,
+                       "velocity": "omega x r on the WGS84 ellipsoid at zero height, vertical kept; "
+                                   "plate boundaries not checked"})  # fmt: skip
+
+
+def unit_factor(unit: str, name: str) -> float:
+    """The factor from metres per year to ``unit`` (a velocity unit); PlateError naming
+    ``name`` when the unit is unknown or not a velocity."""
+    if not unit:
+        raise PlateError(f"{name}: its unit is unknown (no INSAR_UNIT or band unit): the plate velocity cannot be "
+                         "expressed in it; tag the layer's unit (e.g. mm/year)")  # fmt: skip
+    f = units.factor("m/year", unit)
+    if f is None:
+        raise PlateError(f"{name}: its unit {unit} is not a velocity: plate motion is removed from velocities only")
+    return f

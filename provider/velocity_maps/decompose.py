@@ -34,9 +34,11 @@ from ..parameters import (
     los_sign_parameter,
     number_parameter,
     resampling_parameter,
+    text_parameter,
 )
 from ..styling import register_outputs
 from . import VELOCITY_MAPS
+from .remove_plate_motion import PLATE_HELP
 
 #: Outputs in the order they sit in the result group: vertical on top.
 LOAD_ORDER = (n.OUTPUT_UP, n.OUTPUT_EAST, n.OUTPUT_SIGMA_UP, n.OUTPUT_SIGMA_EAST, n.OUTPUT_QUALITY)
@@ -67,7 +69,17 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
         "deviation) is removed from every track instead. Extra tracks: more LOS rasters (other frames or "
         "satellites) join the least squares; their angles come from the layers or from 'heading,incidence"
         "[,left|right]' entries separated by ';'. Horizontal azimuth: solve the horizontal along another "
-        "direction than east (e.g. a fault-parallel direction)."
+        "direction than east (e.g. a fault-parallel direction).\n\n"
+        "Plate motion (PLATE or EULER_POLE, optional, at most one): the plate's velocity projected on each "
+        "track's own unit vector, pixel by pixel on the common grid, is removed from every track before the "
+        "inversion; this equals running losdecomp:remove_plate_motion on each track first. East (or the "
+        "horizontal along the azimuth) is then relative to the plate. Removing the plate's east from the east "
+        "output alone would leave its north motion in the tracks (|sN| times several mm/yr), leaking into east "
+        "and up: the LOS removal avoids it. In effect the removal is horizontal: the up output changes only by "
+        "the plate's own vertical on the ellipsoid (tens of micrometres per year, kept as MintPy keeps it). "
+        "North, assumed zero, is zero relative to the plate; a known north velocity is taken in the tracks' "
+        "frame and the plate's north is subtracted from it too. The tracks need a velocity unit. The outputs' "
+        "metadata LOSDECOMP_PLATE_MODEL names the model and pole.\n\n" + PLATE_HELP
     )
 
     #: output parameter -> (core product, layer name)
@@ -83,8 +95,20 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
         self.add_parameters(self._output_parameters())
 
     def _more_parameters(self):
-        """A subclass's own parameters, after the grid's and before the advanced ones."""
-        return []
+        """Parameters after the grid's and before the advanced ones: decompose's plate (a
+        subclass puts its own here instead)."""
+        return [
+            text_parameter(n.PLATE, "Remove the plate motion of (MODEL:Plate, e.g. ITRF2014-PMM:Eurasia; empty = "
+                           "none)", optional=True),
+            text_parameter(n.EULER_POLE, "or of the Euler pole ('lat,lon,rate' deg, deg/Myr; or 'wx,wy,wz mas/yr')",
+                           optional=True),
+        ]  # fmt: skip
+
+    def _text(self, parameters, name, context):
+        """A text parameter's value ('' when empty or when this algorithm has no such parameter)."""
+        if self.parameterDefinition(name) is None:
+            return ""
+        return (self.parameterAsString(parameters, name, context) or "").strip()
 
     def _output_parameters(self):
         """East and up are required; the others are written only when asked for."""
@@ -214,6 +238,8 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
             reference_radius=self.parameterAsDouble(parameters, n.REFERENCE_RADIUS, context),
             reference_polygon_wkt=self._reference_polygon(parameters, context, grid_crs),
             compression=self.compression(parameters, context),
+            plate=self._text(parameters, n.PLATE, context),
+            euler_pole=self._text(parameters, n.EULER_POLE, context),
         )
 
     def _extent(self, parameters, context, grid_crs):

@@ -54,14 +54,25 @@ class MergeFramesAlgorithm(PlannedAlgorithm):
         "converted to the first frame's unit and LOS sign.\n\n"
         "A frame that overlaps no other is refused, named by its index and path (LiCSBAS frames all load as "
         "'vel.geo': the path tells them apart). Frames looking east and west (ascending and descending) are "
-        "refused: merge each direction on its own. Time-series stacks are not merged yet (velocities only)."
+        "refused: merge each direction on its own.\n\n"
+        "Time-series stacks (one band per acquisition, dated by INSAR_DATE or a YYYYMMDD description, as the "
+        "imports write them): every frame must be a stack. They are merged on the dates every frame has; the "
+        "dates missing from some frame are left out with a warning naming the frame and the dates (no common "
+        "date is an error). Each frame is first re-referenced to the first common date (that date minus, "
+        "pixel by pixel), then corrected date by date: one offset (and plane) per frame and per date, since "
+        "each frame's reference differs from date to date. Stacks are merged with equal weights. The log "
+        "gives each frame's correction on the first and the last date, the metadata LOSDECOMP_FRAMES on every "
+        "date; OFFSETS (and OFFSET_SIGMAS) then hold one comma-separated group per date, in date order, "
+        "separated by ';'; RMS_BEFORE and RMS_AFTER pool every date's overlaps. The output is a stack on the "
+        "common dates (INSAR_DATE per band) followed by the geometry role bands."
     )
 
     CORE = merge_frames
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         self.add_parameters([
-            RasterFilesParameter(n.INPUTS, tr("Frames of one viewing direction (LOS velocity rasters)"),
+            RasterFilesParameter(n.INPUTS, tr("Frames of one viewing direction (LOS velocity rasters or time-series "
+                                                         "stacks)"),
                                  QgsProcessing.SourceType.TypeRaster),
             enum_parameter(n.MODEL, "Correction per frame", n.FRAME_MODEL_OPTIONS, n.DEFAULT_FRAME_MODEL),
             integer_parameter(n.FIXED_FRAME, "Frame held fixed (1-based)", defaultValue=1, minValue=1),
@@ -105,8 +116,15 @@ class MergeFramesAlgorithm(PlannedAlgorithm):
         register_outputs(context, {path: (name, SIGNED, summary.limit)})
         return {
             n.OUTPUT: path,
-            n.OFFSETS: ",".join(f"{v:.6g}" for v in summary.offsets),
-            n.OFFSET_SIGMAS: ",".join(f"{v:.6g}" for v in summary.offset_sigmas),
-            n.RMS_BEFORE: summary.fit.rms_before,
-            n.RMS_AFTER: summary.fit.rms_after,
+            n.OFFSETS: _joined(summary.offsets),
+            n.OFFSET_SIGMAS: _joined(summary.offset_sigmas),
+            n.RMS_BEFORE: summary.rms_before,
+            n.RMS_AFTER: summary.rms_after,
         }
+
+
+def _joined(values):
+    """One value per frame comma-separated; for stacks, one such group per date, ';' between."""
+    if values and isinstance(values[0], list):
+        return ";".join(_joined(v) for v in values)
+    return ",".join(f"{v:.6g}" for v in values)

@@ -1,6 +1,6 @@
 """Bench: merging four overlapping frames (losdecomp:merge_frames in core) against reading every
 input band once, the ratio printed. Not a test: run it by hand,
-    .venv/bin/python scripts/bench_merge_frames.py [SIZE]
+    .venv/bin/python bench/bench_merge_frames.py [SIZE]   (also in `make bench`)
 SIZE is each frame's width and height in pixels (default 2000; the issue's target is 5000)."""
 
 import os
@@ -11,10 +11,10 @@ import time
 import numpy as np
 from osgeo import gdal
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import synthetic_scene as scene  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(ROOT))
 PACKAGE = os.path.basename(ROOT)
 merge_frames = __import__(f"{PACKAGE}.core.runs.merge_frames", fromlist=["x"])
