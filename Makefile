@@ -78,8 +78,8 @@ bench: venv install-plugin
 	$(PY) $(ROOT)/bench/bench_timeseries.py $(BENCH_TS_ARGS)
 	$(PY) $(ROOT)/bench/bench_points.py $(BENCH_POINTS_ARGS)
 	$(PY) $(ROOT)/bench/bench_time_functions.py $(BENCH_TF_ARGS)
-
 	$(PY) $(ROOT)/bench/bench_merge_frames.py $(BENCH_MERGE_ARGS)
+	$(PY) $(ROOT)/bench/bench_inspector.py $(BENCH_INSPECTOR_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(VENV)
