@@ -162,3 +162,48 @@ def test_stacks_with_gnss_chain_velocity_then_reference_then_decompose(fresh, tr
     dlg.timeSeries.mode.setCurrentIndex(1)
     dlg.run()
     assert "GNSS referencing applies to velocities" in dlg.summary.text()
+
+
+def test_gnss_keeps_the_sigma_found_beside_a_velocity(fresh, tracks, tmp_path):  # noqa: F811
+    """A velocity pair with a sigma found beside the layer (LiCSBAS vstd.geo.tif) or picked in
+    the dialog, referenced to GNSS: the decomposition still has each track's a-priori sigma and
+    writes the propagated standard deviations."""
+    import shutil
+
+    from osgeo import gdal
+
+    rows, cols = station_pixels(30, seed=6)
+    csv = write_csv(tmp_path / "g.csv", rows, cols)
+    uri = f"file://{csv}?type=csv&xField=lon&yField=lat&crs=EPSG:4326&detectTypes=yes&geomType=point"
+    gnss = QgsVectorLayer(uri, "stations", "delimitedtext")
+    QgsProject.instance().addMapLayer(gnss)
+    frame = tmp_path / "asc"
+    shutil.copytree(tracks["root"] / "asc", frame)
+    v = read_band(str(frame / "vel.geo.tif"))
+    sigma_path = scene.write_raster(str(frame / "vstd.geo.tif"), np.full(v.shape, 2.0, np.float32), EPSG, GT,
+                                    float("nan"), None, "mm/year")  # fmt: skip
+    desc_sigma = scene.write_raster(str(tmp_path / "desc_sigma.tif"), np.full(v.shape, 3.0, np.float32), EPSG, GT,
+                                    float("nan"), None, "mm/year")  # fmt: skip
+    asc, desc, dsig = _layers([frame / "vel.geo.tif", tracks["desc"], desc_sigma], ["asc", "desc", "desc sigma"])
+    dlg = fresh()
+    dlg.ascLayer.setLayer(asc)
+    dlg.descLayer.setLayer(desc)
+    dlg.descSigma.setLayer(dsig)
+    dlg.gnssLayer.setLayer(gnss)
+    dlg.sigmaOutputs.setChecked(True)
+    dlg.sigmaUpOutput.setFilePath(str(tmp_path / "su.tif"))
+    dlg.run()
+    wait_for(lambda: dlg.task is None and ("GNSS:" in dlg.summary.text() or "Cannot" in dlg.summary.text()))
+    assert "GNSS:" in dlg.summary.text(), dlg.summary.text()
+    su = read_band(str(tmp_path / "su.tif"))
+    assert np.isfinite(su).mean() > 0.5
+    assert gdal.Info(str(tmp_path / "su.tif")).count("propagated") >= 1
+    # reference_to_gnss carried the vstd as its a-priori band 2, and says so; the descending
+    # track had none beside it (its sigma is the dialog's layer, given to decompose)
+    ds = gdal.Open(dlg.chain.results["ASCENDING GNSS"]["OUTPUT"])
+    band = ds.GetRasterBand(2)
+    assert band.GetMetadataItem("INSAR_SIGMA_KIND") == "a-priori" and "vstd.geo.tif" in band.GetDescription()
+    assert np.allclose(band.ReadAsArray()[np.isfinite(v)], 2.0)
+    assert any("carried unchanged as band 2" in line for line in dlg.chain.logs["ASCENDING GNSS"])
+    assert any("none carried" in line for line in dlg.chain.logs["DESCENDING GNSS"])
+    assert sigma_path
