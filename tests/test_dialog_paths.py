@@ -36,6 +36,7 @@ def test_stacks_give_a_velocity_over_one_window_for_both_tracks(fresh, ts_pair, 
     assert "Common span" in dlg.timeSeries.note.text()
     dlg.timeSeries.mode.setCurrentIndex(0)
     assert not dlg.ascBand.isVisibleTo(dlg) and "displacement" in dlg.tracksGroup.title()
+    assert dlg.ascSigmaLabel.text().startswith("Ascending LOS velocity over the window: a-priori standard deviation")
     dlg.upOutput.setFilePath(str(tmp_path / "up.tif"))
     dlg.sigmaOutputs.setChecked(True)  # the velocities' fit sigmas carry to decompose
     dlg.run()
@@ -64,19 +65,34 @@ def test_stacks_give_a_velocity_over_one_window_for_both_tracks(fresh, ts_pair, 
     assert len(lines) == len(set(lines)), summary
 
 
-def test_stacks_give_east_and_up_time_series_on_common_dates(fresh, ts_pair, tmp_path):  # noqa: F811
+def test_stacks_give_east_and_up_time_series_on_common_dates(fresh, ts_pair, tmp_path, monkeypatch):  # noqa: F811
+    """Named by the layers (not the files) and the dates they span; each dated output loaded
+    as Processing loads one: its last date drawn, per-band temporal ranges asked for."""
+    from insar_decomposition.provider import styling, temporal
+
+    ranged = []
+    monkeypatch.setattr(styling, "set_band_ranges", lambda layer, dates=None: ranged.append(layer.source()))
     paths, _, _, _ = ts_pair
     _layers([paths["asc"], paths["desc"]], ["asc stack", "desc stack"])
     dlg = fresh()
     dlg.timeSeries.mode.setCurrentIndex(1)
     assert not dlg.timeSeries.start.isVisibleTo(dlg) and dlg.timeSeries.max_gap.isVisibleTo(dlg)
+    for label, side in ((dlg.ascSigmaLabel, "Ascending"), (dlg.descSigmaLabel, "Descending")):
+        assert label.text() == f"{side} LOS displacement stack: a-priori standard deviation of each date's value"
     dlg.run()
     assert len(dlg.chain.steps) == 1
     wait_for(lambda: dlg.task is None and ("Done" in dlg.summary.text() or "Cannot" in dlg.summary.text()))
     assert "east and vertical time series" in dlg.summary.text(), dlg.summary.text()
     name, layers = _group_layers()
-    assert name.startswith("East and vertical displacement") and "interpolated in time" in name
-    assert layers[0].name().startswith("Vertical displacement") and layers[0].bandCount() > 10
+    dates = sorted(temporal.band_dates(layers[0]).values())
+    span = f"asc stack + desc stack, {dates[0]} to {dates[-1]}, interpolated in time, {len(dates)} dates"
+    assert name == f"East and vertical displacement · {span}"
+    assert [lyr.name() for lyr in layers] == [f"{what} (mm) · {span}" for what in ("Vertical displacement",
+                                                                                   "East displacement")]
+    assert layers[0].bandCount() > 10 and len(QgsProject.instance().mapLayers()) == 2 + 2
+    for layer in layers:
+        assert temporal.rendered_band(layer) == max(temporal.band_dates(layer).items(), key=lambda b: b[1])[0]
+    assert sorted(ranged) == sorted(lyr.source() for lyr in layers)
 
 
 def test_gnss_references_each_track_and_the_summary_gives_the_rms(fresh, tracks, tmp_path):  # noqa: F811

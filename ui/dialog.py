@@ -107,7 +107,7 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         self.singleTrack = SingleTrackPanel(self.scrollContents)
         self.leftColumn.insertWidget(self.leftColumn.indexOf(self.geometryGroup) + 1, self.singleTrack)
         self.readout = GeometryReadout(self, self.tracks, self.singleTrack)
-        self.modes = ModePanel(self)
+        self.modes = ModePanel(self, self.tracks)
         self.grid = GridPanel(self, self.tracks)
         self.mintpy = MintPyImport(self)
         self.builder = Parameters(self.tracks, self.grid, self.options, self.singleTrack, self.timeSeries, self.gnss)

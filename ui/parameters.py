@@ -147,7 +147,10 @@ class Parameters:
                              "layer', or choose 'velocity over the window, then decompose'")  # fmt: skip
         ts = {k: v for k, v in params.items() if k not in NOT_IN_TIMESERIES}
         ts.update(self.time_series.timeseries_parameters())
-        return [Step("main", n.DECOMPOSE_TIMESERIES_ID, functools.partial(_given, ts), True)]
+        make = functools.partial(_given, ts)
+        # named by the layers; the algorithm's names already say the dates and the method
+        rename = result_names.Names(_track_names(params)).renamer(make)
+        return [Step("main", n.DECOMPOSE_TIMESERIES_ID, make, True, rename=rename)]
 
     def _velocity_steps(self, params, last) -> list:
         """losdecomp:velocity over the window for each track and extra track (``last``
