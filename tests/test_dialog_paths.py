@@ -223,3 +223,38 @@ def test_gnss_keeps_the_sigma_found_beside_a_velocity(fresh, tracks, tmp_path): 
     assert any("carried unchanged as band 2" in line for line in dlg.chain.logs["ASCENDING GNSS"])
     assert any("none carried" in line for line in dlg.chain.logs["DESCENDING GNSS"])
     assert sigma_path
+
+
+def test_stacks_give_a_time_function_model_of_east_and_up(fresh, ts_pair, tmp_path):  # noqa: F811
+    """The third result: the stacks decomposed on common dates, then fit_time_functions on the
+    east and on the up stack over the window; the parameters named by component, tracks, model
+    and window; linear motion gives back the true east/up velocities."""
+    paths, _, (ve, vu), _ = ts_pair
+    _layers([paths["asc"], paths["desc"]], ["asc stack", "desc stack"])
+    dlg = fresh()
+    dlg.timeSeries.mode.setCurrentIndex(2)
+    ts = dlg.timeSeries
+    assert ts.start.isVisibleTo(dlg) and ts.functions.polynomial.isVisibleTo(dlg) and ts.max_gap.isVisibleTo(dlg)
+    from qgis.PyQt.QtCore import Qt
+
+    assert not ts.model.isVisibleTo(dlg)
+    assert "not fitted to each track" in ts.mode.itemData(2, Qt.ItemDataRole.ToolTipRole)
+    ts.functions.periods.setText("1")
+    dlg.run()
+    assert [s.algorithm for s in dlg.chain.steps] == ["losdecomp:decompose_timeseries"] + [
+        "losdecomp:fit_time_functions"] * 2  # fmt: skip
+    wait_for(lambda: dlg.task is None and ("Done" in dlg.summary.text() or "Cannot" in dlg.summary.text()))
+    assert "time-function models" in dlg.summary.text(), dlg.summary.text()
+    assert "time functions:" in dlg.summary.text() and "model: " in dlg.summary.text(), dlg.summary.text()
+    window = f"{ts.start.text()} to {ts.end.text()}"
+    names = {lyr.name(): lyr for lyr in QgsProject.instance().mapLayers().values()}
+    assert len(names) == 2 + 2 + 2, sorted(names)  # the stacks, east/up stacks, east/up parameters
+    for component, truth in (("east", ve), ("up", vu)):
+        fitted = [k for k in names if k.startswith("Time functions") and f"· {component} of asc stack + desc stack"
+                  in k]  # fmt: skip
+        assert len(fitted) == 1, sorted(names)
+        assert "(degree 1 + periods 1)" in fitted[0] and fitted[0].count("20") >= 2, fitted[0]
+        velocity = read_band(names[fitted[0]].source(), 3)
+        ok = np.isfinite(velocity)
+        assert ok.mean() > 0.5 and np.allclose(velocity[ok], truth[ok], atol=1e-2)
+    assert window

@@ -251,6 +251,8 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         what = {n.PROJECT_SINGLE_TRACK_ID: self.tr("the projected track"),
                 n.DECOMPOSE_TIMESERIES_ID: self.tr("east and vertical time series")}.get(
             main_id, self.tr("east and vertical velocity"))  # fmt: skip
+        if "fit up" in results:
+            what = self.tr("east and vertical time series and their time-function models")
         self.messageBar.pushMessage(
             self.tr("Done"), self.tr("{} added to the map").format(what), Qgis.MessageLevel.Success, 5
         )
