@@ -3,9 +3,11 @@
 Installs the plugin from the ZIP built by `make package` into a fresh profile and, for the
 synthetic scene and the shared NAF (LiCSBAS) and Coso (MintPy) products, opens the dialog from
 the plugin's own toolbar action, runs it and checks what a user sees: no error on opening,
-Run enabled, a run summary, the result group with the vertical velocity on top, every layer a
-single-band pseudocolour. Screenshots to ``--out``: ``<scenario>_1_opened``, ``_2_picked``,
-``_3_summary`` and ``_4_map``; QGIS's output to ``qgis.log``.
+Run enabled, a run summary, the result group with the vertical velocity on top, the loaded
+layers by exact name and count (the group's, in order, and the whole project's: nothing
+missing, nothing extra), every layer a single-band pseudocolour. Screenshots to ``--out``:
+``<scenario>_1_opened``, ``_2_picked``, ``_3_summary`` and ``_4_map``; QGIS's output to
+``qgis.log``.
 
 Nobody is there to click, so nothing may wait for a click. QGIS 3.22 shows a Python error
 that happens while it starts (a plugin that cannot be imported, for one) in a *blocking*
@@ -208,6 +210,7 @@ def summary_shot():
     rep["groups"] = [g.name() for g in groups]
     rep["group_layers"] = [c.layer().name() for c in groups[0].children()] if groups else []
     rep["renderers"] = {c.layer().name(): c.layer().renderer().type() for c in groups[0].children()} if groups else {}
+    rep["project_layers"] = sorted(layer.name() for layer in QgsProject.instance().mapLayers().values())
     if groups:
         up = groups[0].children()[0].layer()
         for child in root.children():
@@ -258,26 +261,60 @@ def scenarios(work, shared):
     frames, picked from the project) and Coso (two MintPy files, added from the dialog).
     Real products are copied: QGIS writes statistics beside the layers it loads."""
     paths = scene.make_scene(os.path.join(work, "data"))
-    out = [{"name": "scene", "layers": [[paths["asc"], "asc"], [paths["desc"], "desc"]]}]
+    out = [{"name": "scene", "layers": [[paths["asc"], "asc"], [paths["desc"], "desc"]],
+            "inputs": ["asc", "desc"], "tracks": "asc + desc", "unit": "mm/year"}]
     naf = os.path.join(shared, "naf_licsbas")
     if os.path.isdir(naf):
         frames = []
         for frame in NAF_FRAMES:
             shutil.copytree(os.path.join(naf, frame), os.path.join(work, "naf", frame))
             frames.append([os.path.join(work, "naf", frame, "vel.geo.tif"), "vel.geo"])
-        out.append({"name": "naf", "layers": frames})
+        out.append({"name": "naf", "layers": frames, "inputs": [f"{f} vel.geo" for f in NAF_FRAMES],
+                    "tracks": " + ".join(NAF_FRAMES), "unit": "mm/year"})
     coso = os.path.join(shared, "coso_mintpy")
     if os.path.isdir(coso):
         os.makedirs(os.path.join(work, "coso"))
         files = []
         for track in ("a064", "d071"):
             files.append(shutil.copy(os.path.join(coso, f"{track}_velocity.h5"), os.path.join(work, "coso")))
-        out.append({"name": "coso", "mintpy": files})
+        out.append({"name": "coso", "mintpy": files, "inputs": ["a064_velocity", "d071_velocity"],
+                    "tracks": "a064_velocity + d071_velocity", "unit": "m/year"})
     return out
 
 
-def check(result, names):
-    """The failures an end-to-end run shows, as sentences."""
+#: What each run loads, in the group's order (the quality layer is asked for): (what, with the unit).
+RESULTS = (("Vertical velocity", True), ("East velocity", True),
+           ("Decomposition quality: condition number of G (geometry only)", False),
+           ("Decomposition quality: number of tracks used", False),
+           ("Decomposition quality: residual RMS of the LOS fit (3 or more tracks)", True),
+           ("Decomposition quality: correlation of the horizontal and vertical estimates", False))  # fmt: skip
+
+
+def expected_layers(sc) -> list:
+    """The result group's layers of scenario ``sc``, by exact name, in order."""
+    return [f"{what} ({sc['unit']}) · {sc['tracks']}" if unit else f"{what} · {sc['tracks']}" for what, unit in RESULTS]
+
+
+def _layer_problems(name, rep, sc) -> list:
+    """The result group and the whole project by exact names and counts: nothing missing,
+    nothing extra (a layer loaded twice, a stray intermediate), in the group's order."""
+    problems = []
+    want = expected_layers(sc)
+    if rep.get("groups") != [f"East and vertical velocity · {sc['tracks']}"]:
+        problems.append(f"{name}: result groups {rep.get('groups')}")
+    if rep.get("group_layers") != want:
+        problems.append(f"{name}: the result group holds {rep.get('group_layers')}, not {want}")
+    everything = sorted(want + sc["inputs"])
+    if rep.get("project_layers") != everything:
+        problems.append(f"{name}: the project holds {len(rep.get('project_layers', []))} layers "
+                        f"{rep.get('project_layers')}, not the {len(everything)} {everything}")  # fmt: skip
+    return problems
+
+
+def check(result, names, runs=None):
+    """The failures an end-to-end run shows, as sentences (``runs``: the scenarios, for the
+    layers each must load)."""
+    runs = {r["name"]: r for r in runs or []}
     if result.get("exit") != 0:  # the rest would only repeat that the run stopped early
         return [f"QGIS script failed: {result.get('error', '')}"]
     problems = []
@@ -294,6 +331,8 @@ def check(result, names):
         layers = rep.get("group_layers", [])
         if not layers or not layers[0].startswith("Vertical velocity ("):
             problems.append(f"{name}: the result group does not have the vertical velocity on top: {layers}")
+        if name in runs:
+            problems += _layer_problems(name, rep, runs[name])
         odd = {k: v for k, v in rep.get("renderers", {}).items() if v != "singlebandpseudocolor"}
         if odd:
             problems.append(f"{name}: layers not drawn as single-band pseudocolour: {odd}")
@@ -429,7 +468,7 @@ def main():
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(result, indent=1))
-    problems = check(result, [r["name"] for r in runs])
+    problems = check(result, [r["name"] for r in runs], runs)
     if problems:
         hint = missing_from_zip(result.get("error", ""), args.zip)
         sys.exit("end-to-end check failed:\n" + "\n".join(problems) + hint)

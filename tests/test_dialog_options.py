@@ -1,6 +1,6 @@
 """Every option of the dialog down every path: on each path (a velocity pair, stacks as a
-velocity over a window or as time series on common dates, one track, GNSS, the MintPy
-import) each option the form offers is given a value other than its default, and the
+velocity over a window, as time series on common dates or those fitted by a time-function
+model, one track, GNSS, the MintPy import) each option the form offers is given a value other than its default, and the
 parameters the dialog builds carry it under the algorithm's parameter name, or the dialog
 refuses in words, or the form disables it on that path. An option the table below does not
 know fails the test: a new widget must say where it goes."""
@@ -22,7 +22,7 @@ from test_decompose_timeseries import ts_pair  # noqa: F401 (a fixture)
 from test_dialog_desktop import fresh  # noqa: F401 (a fixture)
 
 INPUTS = (QLineEdit, QComboBox, QAbstractSpinBox, QCheckBox, QgsFileWidget, QgsProjectionSelectionWidget)
-PATHS = ("pair", "velocity", "dates", "single", "gnss")
+PATHS = ("pair", "velocity", "dates", "functions", "single", "gnss")
 
 
 class Option(NamedTuple):
@@ -111,12 +111,12 @@ OPTIONS = {
     "qualityOutput": Option(
         ("OUTPUT_QUALITY",),
         lambda d, e: _checked(d.qualityOutput, ""),
-        {"dates": "no quality layer", "single": REFUSED_ONE_TRACK},
+        {"dates": "no quality layer", "functions": "no quality layer", "single": REFUSED_ONE_TRACK},
     ),  # fmt: skip
     "qualityFile": Option(
         ("OUTPUT_QUALITY",),
         lambda d, e: _then(d.qualityOutput.setChecked(True), _file(d.qualityFile, e, "q.tif")),
-        {"dates": "no quality layer", "single": REFUSED_ONE_TRACK},
+        {"dates": "no quality layer", "functions": "no quality layer", "single": REFUSED_ONE_TRACK},
     ),  # fmt: skip
     "eastOutput": Option(("OUTPUT_EAST",), lambda d, e: _file(d.eastOutput, e, "e.tif")),
     "upOutput": Option(("OUTPUT_UP", "OUTPUT"), lambda d, e: _file(d.upOutput, e, "u.tif")),
@@ -145,12 +145,14 @@ OPTIONS = {
     "gnssLayer": Option(
         ("GNSS",),
         lambda d, e: _layer(d.gnssLayer, e["stations"]),
-        {"dates": "GNSS referencing applies to velocities", "single": "GNSS stations"},
+        {"dates": "GNSS referencing applies to velocities", "functions": "GNSS referencing applies to velocities",
+         "single": "GNSS stations"},
     ),  # fmt: skip
     "gnssSurface": Option(
         ("MODEL",),
         lambda d, e: _then(d.gnssLayer.setLayer(e["stations"]), _index(d.gnssSurface, 0)),
-        {"dates": "GNSS referencing applies to velocities", "single": "GNSS stations"},
+        {"dates": "GNSS referencing applies to velocities", "functions": "GNSS referencing applies to velocities",
+         "single": "GNSS stations"},
     ),  # fmt: skip
     "start": Option(("START_DATE",), lambda d, e: _text(d.timeSeries.start, "2020-02-01")),
     "end": Option(("END_DATE",), lambda d, e: _text(d.timeSeries.end, "2021-03-01")),
@@ -170,6 +172,17 @@ OPTIONS = {
         ("MAX_GAP_DAYS",),
         lambda d, e: _then(d.timeSeries.method.setCurrentIndex(0), _value(d.timeSeries.max_gap, 60.0)),
     ),  # fmt: skip
+    # the time-function model (the functions path: fit_time_functions on east and on up)
+    "polynomial": Option(("POLYNOMIAL",), lambda d, e: _value(d.timeSeries.functions.polynomial, 2)),
+    "periods": Option(("PERIODS",), lambda d, e: _text(d.timeSeries.functions.periods, "1,0.5")),
+    "exp": Option(("EXP",), lambda d, e: _text(d.timeSeries.functions.exp, "2020-06-01:60")),
+    "log": Option(("LOG",), lambda d, e: _text(d.timeSeries.functions.log, "2020-06-01:30")),
+    "uncertainty": Option(("UNCERTAINTY",), lambda d, e: _index(d.timeSeries.functions.uncertainty, 2)),
+    "bootstrap_count": Option(
+        ("BOOTSTRAP_COUNT",),
+        lambda d, e: _then(d.timeSeries.functions.uncertainty.setCurrentIndex(1),
+                           _value(d.timeSeries.functions.bootstrap_count, 250)),
+    ),  # fmt: skip
     "direction": Option(("DIRECTION",), lambda d, e: _index(d.singleTrack.direction, 2)),
     "dem": Option(
         ("DEM",), lambda d, e: _then(d.singleTrack.direction.setCurrentIndex(2), _layer(d.singleTrack.dem, e["extra"]))
@@ -178,7 +191,8 @@ OPTIONS = {
 }
 #: The options that choose the path itself (checked by the algorithms a path runs).
 PATH_CHOICES = {
-    "mode": {"velocity": "losdecomp:velocity", "dates": "losdecomp:decompose_timeseries"},
+    "mode": {"velocity": "losdecomp:velocity", "dates": "losdecomp:decompose_timeseries",
+             "functions": "losdecomp:fit_time_functions"},
     "descLayer": {"single": "losdecomp:project_single_track"},  # left empty: one track
 }
 
@@ -284,13 +298,13 @@ def env(fresh, ts_pair, scene_paths, tmp_path):  # noqa: F811
 
 def _open(env, path) -> Optional[object]:
     dlg = env["fresh"]()
-    stacks = path in ("velocity", "dates")
+    stacks = path in ("velocity", "dates", "functions")
     dlg.ascLayer.setLayer(env["asc_stack" if stacks else "asc"])
     dlg.descLayer.setLayer(None if path == "single" else env["desc_stack" if stacks else "desc"])
     dlg.sigmaOutputs.setChecked(False)
     dlg.qualityOutput.setChecked(False)
     if stacks:
-        dlg.timeSeries.mode.setCurrentIndex(1 if path == "dates" else 0)
+        dlg.timeSeries.mode.setCurrentIndex({"velocity": 0, "dates": 1, "functions": 2}[path])
     if path == "gnss":
         dlg.gnssLayer.setLayer(env["stations"])
     dlg.show()
@@ -300,7 +314,8 @@ def _open(env, path) -> Optional[object]:
 @pytest.mark.parametrize("path", PATHS)
 def test_every_option_reaches_its_algorithm_or_is_refused(env, path):
     dlg = _open(env, path)
-    assert dlg.stacks_mode() == (path in ("velocity", "dates")) and dlg.single_track_mode() == (path == "single")
+    stacks = path in ("velocity", "dates", "functions")
+    assert dlg.stacks_mode() == stacks and dlg.single_track_mode() == (path == "single")
     widgets = _offered(dlg)
     assert len(widgets) > 20
     for widget in widgets:

@@ -125,3 +125,27 @@ def test_per_band_temporal_ranges_let_the_controller_step_through_the_dates(stac
 def test_before_3_38_no_temporal_ranges_are_set_and_nothing_changes(stack_layer):
     assert not temporal.set_band_ranges(stack_layer)
     assert not stack_layer.temporalProperties().isActive()
+
+
+def test_a_stack_imported_by_the_dialog_draws_its_last_date_with_temporal_ranges(plugin, qgis_new_project, qgis_iface,
+                                                                                  qgis_parent, monkeypatch, tmp_path):
+    """The dialog's MintPy button loads a dated stack (a timeseries.h5) as Processing loads
+    the other dated outputs: its last date in pseudocolour, per-band temporal ranges asked for
+    (set where QGIS has them), not band 1 (all zero in a displacement stack)."""
+    import processing
+
+    from insar_decomposition.ui.dialog import DecompositionDialog
+
+    def run(alg, params, **kwargs):
+        return {"OUTPUT": write_dated(params["OUTPUT"])}
+
+    monkeypatch.setattr(processing, "run", run)
+    ranged = []
+    monkeypatch.setattr(styling, "set_band_ranges", lambda layer, dates=None: ranged.append((layer.name(), dates)))
+    h5 = tmp_path / "timeseries.h5"
+    h5.write_bytes(b"")
+    dlg = DecompositionDialog(qgis_iface, parent=qgis_parent)
+    layer = dlg.add_mintpy_file(str(h5))
+    assert layer.renderer().type() == "singlebandpseudocolor" and temporal.rendered_band(layer) == LAST_BAND
+    assert ranged == [("timeseries", dict(enumerate(DATES, start=1)))]
+    dlg.close()

@@ -107,7 +107,7 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         self.singleTrack = SingleTrackPanel(self.scrollContents)
         self.leftColumn.insertWidget(self.leftColumn.indexOf(self.geometryGroup) + 1, self.singleTrack)
         self.readout = GeometryReadout(self, self.tracks, self.singleTrack)
-        self.modes = ModePanel(self)
+        self.modes = ModePanel(self, self.tracks)
         self.grid = GridPanel(self, self.tracks)
         self.mintpy = MintPyImport(self)
         self.builder = Parameters(self.tracks, self.grid, self.options, self.singleTrack, self.timeSeries, self.gnss)
@@ -251,6 +251,8 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         what = {n.PROJECT_SINGLE_TRACK_ID: self.tr("the projected track"),
                 n.DECOMPOSE_TIMESERIES_ID: self.tr("east and vertical time series")}.get(
             main_id, self.tr("east and vertical velocity"))  # fmt: skip
+        if "fit up" in results:
+            what = self.tr("east and vertical time series and their time-function models")
         self.messageBar.pushMessage(
             self.tr("Done"), self.tr("{} added to the map").format(what), Qgis.MessageLevel.Success, 5
         )

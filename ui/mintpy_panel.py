@@ -1,5 +1,6 @@
-"""A MintPy velocity file as a track: ``losdecomp:import_mintpy`` writes it as a GeoTIFF (kept
-beside the .h5, never over a file), the layer is styled and added to the project."""
+"""A MintPy file as a track: ``losdecomp:import_mintpy`` writes it as a GeoTIFF (kept beside
+the .h5, never over a file), the layer is styled (a velocity by its band, a dated stack by its
+last date with per-band temporal ranges: ``styling.style_stack``) and added to the project."""
 
 import os
 
@@ -9,7 +10,7 @@ from qgis.PyQt.QtWidgets import QFileDialog, QPushButton
 
 from ..core.plan import readout
 from ..provider import names as n
-from ..provider.styling import DIVERGING, BandStyle, apply_style
+from ..provider.styling import DIVERGING, BandStyle, apply_style, style_stack
 from .feedback import Feedback, reported
 from .panel import Panel
 
@@ -54,7 +55,10 @@ class MintPyImport(Panel):
             self.show_error(str(exc))
             return None
         layer = QgsRasterLayer(result[n.OUTPUT], os.path.splitext(os.path.basename(path))[0])
-        apply_style(layer, BandStyle(1, DIVERGING, layer.name()))
+        # a dated stack (timeseries.h5): its last date, per-band temporal ranges where QGIS
+        # has them (as Processing's loading gives the dialog's other dated outputs)
+        if not style_stack(layer):
+            apply_style(layer, BandStyle(1, DIVERGING, layer.name()))
         QgsProject.instance().addMapLayer(layer)
         descending = readout.pass_direction_of(result[n.OUTPUT]) == "descending"
         self.imported.emit(layer, descending)

@@ -17,6 +17,13 @@ TITLES = {
               "Vertical displacement (time series)"),
     "single": ("Track (LOS velocity; no second track: a projection)", "", "Projected motion"),
 }  # fmt: skip
+#: mode -> what a track's sigma layer is the sigma of (the tracks panel adds what was found beside it)
+SIGMA_OF = {
+    "pair": "LOS velocity: a-priori standard deviation",
+    "velocity": "LOS velocity over the window: a-priori standard deviation (none: the window fit's sigma)",
+    "dates": "LOS displacement stack: a-priori standard deviation of each date's value",
+    "single": "LOS velocity: a-priori standard deviation",
+}
 
 
 class ModePanel(Panel):
@@ -34,6 +41,8 @@ class ModePanel(Panel):
     maxCondition: QgsDoubleSpinBox
     eastLabel: QLabel
     upLabel: QLabel
+    ascSigmaLabel: QLabel
+    descSigmaLabel: QLabel
     sigmaEastLabel: QLabel
     sigmaUpLabel: QLabel
     eastOutput: QgsFileWidget
@@ -44,8 +53,9 @@ class ModePanel(Panel):
     gnssSurface: QComboBox
     outputGroup: QgsCollapsibleGroupBox
 
-    def __init__(self, form):
+    def __init__(self, form, tracks=None):
         super().__init__(form)
+        self.tracks = tracks  # the tracks panel: what was found beside each layer
         self.mode = "pair"
         # a collapsible group shows all its widgets when opened: the mode hides some again
         self.outputGroup.collapsedStateChanged.connect(self._reshow)
@@ -79,3 +89,15 @@ class ModePanel(Panel):
         self.upLabel.setText(self.tr(up))
         self.sigmaEastLabel.setText(self.tr("{}: propagated standard deviation").format(east))
         self.sigmaUpLabel.setText(self.tr("{}: propagated standard deviation").format(up))
+        self._sigma_labels(mode)
+
+    def _sigma_labels(self, mode):
+        """Each track's sigma label says what it is the sigma of in ``mode``; what the tracks
+        panel found beside the layer is kept, except for a velocity over the window (its
+        sigma is the fit's, not the stack's)."""
+        labels = (("asc", "Ascending", self.ascSigmaLabel), ("desc", "Descending", self.descSigmaLabel))
+        for prefix, side, label in labels:
+            md = self.tracks.metadata.get(prefix) if self.tracks is not None else None
+            found = md.sigma.source if md is not None and md.sigma is not None and mode != "velocity" else ""
+            text = self.tr("{} {}").format(side, SIGMA_OF[mode])
+            label.setText(text + (self.tr(" (empty = {})").format(found) if found else ""))

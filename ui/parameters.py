@@ -5,8 +5,11 @@ refused here in words, never dropped."""
 
 import functools
 
+from qgis.core import QgsProcessingOutputLayerDefinition, QgsProject
+
+from ..core.io.products import track_label
 from ..provider import names as n
-from . import result_names
+from . import result_names, time_functions_panel
 from .gnss_panel import GnssPanel, compare_parameters
 from .grid_panel import GridPanel
 from .options_panel import OptionsPanel, output
@@ -56,6 +59,17 @@ def _decompose_after(params, last, results):
 def _track_names(params) -> list:
     """The layer names of the tracks (the picked two, then the extra ones)."""
     return [params[t.layer].name() for t in n.TRACKS] + [lyr.name() for lyr in params.get(n.EXTRA_TRACKS, ())]
+
+
+def _fit(fit, output_name, results):
+    """fit_time_functions of the decomposition's ``output_name`` (east or up)."""
+    loaded = QgsProcessingOutputLayerDefinition("TEMPORARY_OUTPUT", QgsProject.instance())
+    return dict(fit, **{n.INPUT: results["main"][output_name], n.OUTPUT: loaded})
+
+
+def _fit_rename(make, new, results) -> dict:
+    """The fit's names say the stack by its file: say the component, the tracks and the model."""
+    return {f"{result_names.PART}{track_label(make(results)[n.INPUT])}": f"{result_names.PART}{new}"}
 
 
 def _reference_to_gnss(params, previous, results):
@@ -147,7 +161,26 @@ class Parameters:
                              "layer', or choose 'velocity over the window, then decompose'")  # fmt: skip
         ts = {k: v for k, v in params.items() if k not in NOT_IN_TIMESERIES}
         ts.update(self.time_series.timeseries_parameters())
-        return [Step("main", n.DECOMPOSE_TIMESERIES_ID, functools.partial(_given, ts), True)]
+        make = functools.partial(_given, ts)
+        # named by the layers; the algorithm's names already say the dates and the method
+        rename = result_names.Names(_track_names(params)).renamer(make)
+        steps = [Step("main", n.DECOMPOSE_TIMESERIES_ID, make, True, rename=rename)]
+        if self.time_series.time_functions():
+            steps += self._fit_steps(_track_names(params))
+        return steps
+
+    def _fit_steps(self, tracks) -> list:
+        """losdecomp:fit_time_functions on the decomposed east and on the up stack (see
+        time_functions_panel for why not on each track), named by component, tracks and model."""
+        fit = self.time_series.fit_parameters()
+        model = self.time_series.model_text()
+        steps = []
+        for component, output_name in time_functions_panel.COMPONENTS:
+            make = functools.partial(_fit, fit, output_name)
+            rename = functools.partial(_fit_rename, make, f"{component} of {' + '.join(tracks)} ({model})")
+            steps.append(Step(f"fit {component}", n.FIT_TIME_FUNCTIONS_ID, make, True, label=component,
+                              rename=rename))  # fmt: skip
+        return steps
 
     def _velocity_steps(self, params, last) -> list:
         """losdecomp:velocity over the window for each track and extra track (``last``

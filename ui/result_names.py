@@ -28,16 +28,22 @@ class Names:
         return f"GNSS stations: east and up residuals (decomposition - GNSS){PART}{self.suffix()}"
 
     def renamer(self, make):
-        """A ``Step.rename`` for the decomposition whose parameters ``make`` gives from the
-        results: the tracks its names were made of (the files' labels) -> ``suffix``."""
+        """A ``Step.rename`` for the decomposition (of velocities, or of stacks on common
+        dates) whose parameters ``make`` gives from the results: the tracks its names were
+        made of (the files' labels) -> ``suffix``."""
 
         def rename(results: dict) -> dict:
             params = make(results)
             paths = [params[t.layer] for t in n.TRACKS] + list(params.get(n.EXTRA_TRACKS) or [])
-            old = " + ".join(track_label(str(p)) for p in paths)
+            old = " + ".join(track_label(_source(p)) for p in paths)
             return {f"{PART}{old}": f"{PART}{self.suffix()}"}
 
         return rename
+
+
+def _source(track) -> str:
+    """The file of a track given as a path or as a layer."""
+    return track.source() if hasattr(track, "source") else str(track)
 
 
 def _renamed(name: str, substitutions: dict) -> str:

@@ -1,9 +1,11 @@
 """The dialog's time-series path: shown when the picked layers are stacks (one band per
 date). Each track's acquisitions on one timeline, one window (and step dates) for all tracks,
 and the choice between a velocity over the window (``losdecomp:velocity`` per track, then
-``losdecomp:decompose``: window, model, step dates) and east/up time series on common dates
+``losdecomp:decompose``: window, model, step dates), east/up time series on common dates
 (``losdecomp:decompose_timeseries``: output dates, interval, method, smoothing, reference
-date, largest gap). Only the rows of the chosen result are shown."""
+date, largest gap), and those fitted by a time-function model over the window
+(``losdecomp:fit_time_functions`` on east and on up: time_functions_panel). Only the rows of
+the chosen result are shown."""
 
 import datetime
 import inspect
@@ -15,14 +17,18 @@ from qgis.PyQt.QtGui import QColor, QPainter, QPen
 from qgis.PyQt.QtWidgets import QComboBox, QGridLayout, QGroupBox, QLabel, QLineEdit, QSpinBox, QWidget
 
 from ..provider import names as n
+from .time_functions_panel import WHY, TimeFunctionRows
 
 #: The width of a closed combo box, in characters (their long choices show when opened).
 COMBO_CHARACTERS = 10
 
-VELOCITY, COMMON_DATES = 0, 1
+VELOCITY, COMMON_DATES, FUNCTIONS = 0, 1, 2
 #: DATES and METHOD choices that need more input: a regular interval, the joint method's smoothing
 REGULAR, JOINT = 1, 1
-MODES = ("Velocity over the window, then decompose", "Time series on common dates (interpolated in time)")
+MODES = ("Velocity over the window, then decompose", "Time series on common dates (interpolated in time)",
+         "Time-function model of east and up over the window (steps, seasons, relaxation)")  # fmt: skip
+#: The rows each result shows (2: the result itself; 3-4 window, model and steps; 5-7 common dates; 8-10 time functions)
+SHOWN = {VELOCITY: {2, 3, 4}, COMMON_DATES: {2, 5, 6, 7}, FUNCTIONS: {2, 3, 4, 5, 6, 7, 8, 9, 10}}
 ROW = 14  # the timeline's height per track, pixels
 COLOURS = ("#2166ac", "#b2182b", "#1b7837", "#762a83")
 
@@ -131,6 +137,8 @@ class TimeSeriesPanel(QGroupBox):
         self.steps.setToolTip(self.tr("An offset is estimated at each step date: co-event jumps"))
         self._row(4, ("Model", self.model), ("Steps", self.steps))
         self._common_dates_rows()
+        self.functions = TimeFunctionRows(self, 8)
+        self.mode.setItemData(FUNCTIONS, self.tr(WHY), Qt.ItemDataRole.ToolTipRole)
         for name in inspect.get_annotations(TimeSeriesPanel):  # the tests find the controls by name
             getattr(self, name).setObjectName(name)
         self.mode.currentIndexChanged.connect(self._enable)
@@ -192,14 +200,21 @@ class TimeSeriesPanel(QGroupBox):
         self.rows[row] = widgets
 
     def common_dates(self) -> bool:
-        """East/up time series on common dates (else a velocity over the window)."""
-        return self.mode.currentIndex() == COMMON_DATES
+        """East/up time series on common dates, alone or fitted by time functions (else a
+        velocity over the window)."""
+        return self.mode.currentIndex() in (COMMON_DATES, FUNCTIONS)
+
+    def time_functions(self) -> bool:
+        """The east/up time series fitted by a time-function model over the window."""
+        return self.mode.currentIndex() == FUNCTIONS
 
     def _enable(self):
-        common = self.common_dates()
+        shown = SHOWN[self.mode.currentIndex()]
         for row, widgets in self.rows.items():
             for w in widgets:
-                w.setVisible(row == 2 or (row >= 5) == common)
+                w.setVisible(row in shown)
+        for w in self.rows[4][:2]:  # the velocity's model: the time functions have their own
+            w.setVisible(self.mode.currentIndex() == VELOCITY)
         self.interval.setEnabled(self.dates.currentIndex() == REGULAR)
         self.regularization.setEnabled(self.method.currentIndex() == JOINT)
         self.max_gap.setEnabled(self.method.currentIndex() != JOINT)
@@ -211,7 +226,7 @@ class TimeSeriesPanel(QGroupBox):
             window = (_date(self.start.text(), "window start"), _date(self.end.text(), "window end"))
         except ValueError:
             window = (None, None)
-        self.timeline.set_window(*window if not self.common_dates() else (None, None))
+        self.timeline.set_window(*window if 3 in SHOWN[self.mode.currentIndex()] else (None, None))
 
     def show_tracks(self, tracks: Optional[dict]):
         """Shown with ``tracks`` (see ``set_tracks``) when the picked layers are stacks,
@@ -250,6 +265,18 @@ class TimeSeriesPanel(QGroupBox):
         _date(self.start.text(), "window start"), _date(self.end.text(), "window end")
         return {n.START_DATE: self.start.text().strip(), n.END_DATE: self.end.text().strip(),
                 n.MODEL: self.model.currentIndex(), n.STEP_DATES: self.steps.text().strip()}  # fmt: skip
+
+    def fit_parameters(self) -> dict:
+        """losdecomp:fit_time_functions' options: the window, the step dates, the model, the
+        reference date (t = 0, the zero of the decomposed stacks) and the uncertainty."""
+        _date(self.start.text(), "window start"), _date(self.end.text(), "window end")
+        return {n.START_DATE: self.start.text().strip(), n.END_DATE: self.end.text().strip(),
+                n.STEP_DATES: self.steps.text().strip(), n.REFERENCE_DATE: self.reference_date.text().strip(),
+                **self.functions.parameters()}  # fmt: skip
+
+    def model_text(self) -> str:
+        """The time-function model as result names say it."""
+        return self.functions.model_text(self.steps.text())
 
     def timeseries_parameters(self) -> dict:
         """losdecomp:decompose_timeseries's time options: output dates (and their interval),

@@ -22,6 +22,7 @@ from ..conventions.schema import (
     TAG_WINDOW,
     track_tags,
 )
+from ..conventions.uncertainty import APRIORI, TAG_SIGMA_KIND, label
 from ..conventions.version import SOFTWARE, created
 from ..io.gdal_mode import raises
 from ..io.gnss_stations import CEN, CEU, CNU, SE, SN, SU, VE, VN, VU, StationError, Stations, unit_factor
@@ -247,6 +248,7 @@ def plan_reference(req: ReferenceRequest) -> ReferenceJob:
     log = list(cmp_.log)
     log.append(f"{spec.name} track: fitted {surface.describe()}")
     log.append(f"{spec.name} track: residual after removing it: {gnss.describe(after, cmp_.unit)}")
+    log.append(_sigma_line(cmp_))
     warnings = list(cmp_.warnings)
     if req.model and after["count"] <= gnss.TERMS[req.model] + 1:
         warnings.append(
@@ -258,11 +260,24 @@ def plan_reference(req: ReferenceRequest) -> ReferenceJob:
                         log, warnings)  # fmt: skip
 
 
+def _sigma_line(cmp_) -> str:
+    """What becomes of the track's standard deviation: carried as band 2, or none to carry."""
+    spec = cmp_.resolved.spec
+    if isinstance(spec.sigma, RasterRef):
+        return (f"{spec.name} track: its a-priori standard deviation ({cmp_.resolved.sigma_source}) is carried "
+                "unchanged as band 2: losdecomp:decompose finds it there")  # fmt: skip
+    return (f"{spec.name} track: no standard deviation found beside it, none carried: give decompose the "
+            "track's sigma (ASC_SIGMA, DESC_SIGMA) for weights and standard deviations")  # fmt: skip
+
+
 def _reference_bands(cmp_):
     spec, unit = cmp_.resolved.spec, cmp_.unit
     bands = [BandSpec("LOS velocity referenced to GNSS", unit, {TAG_ROLE: ROLE_VELOCITY})]
     if isinstance(spec.sigma, RasterRef):
-        bands.append(BandSpec("LOS velocity standard deviation", unit, {TAG_ROLE: ROLE_STD}))
+        # the track's own sigma, unchanged: the surface removed is exact, so decompose weighs the
+        # referenced track as it would the original
+        text = label(APRIORI, "the LOS velocity", f"the track's, carried: {cmp_.resolved.sigma_source}")
+        bands.append(BandSpec(text, unit, {TAG_ROLE: ROLE_STD, TAG_SIGMA_KIND: APRIORI}))
     if isinstance(spec.geometry, RasterGeometry):
         bands += [BandSpec(f"LOS unit vector {r[4:]} (ground to satellite)", "", {TAG_ROLE: r}) for r in ROLE_ENU]
     return bands

@@ -110,7 +110,9 @@ class DecomposeTimeSeriesAlgorithm(PlannedAlgorithm, DecomposeAlgorithm):
             warn(feedback, line)
         results, layers = {}, {}
         short = "interpolated in time" if job.req.method == 0 else "joint inversion in time"
-        note = f"since {job.reference}, {short}, {len(job.dates)} dates"
+        first, last = job.dates[0], job.dates[-1]
+        zero = "" if job.reference == first else f", zero at {job.reference}"
+        note = f"{first} to {last}{zero}, {short}, {len(job.dates)} dates"
         tracks = [track_label(t.spec.velocity.path) for t in job.tracks]
         for key in (k for k in LOAD_ORDER if k in self.OUTPUTS):
             product, label = self.OUTPUTS[key]
