@@ -28,6 +28,8 @@ def test_east_and_up_name_their_sigma_outputs_and_the_sampler_finds_them(plugin,
     assert tag == {"OUTPUT_UP": os.path.join("sig", "su.tif"), "OUTPUT_EAST": "se.tif"}
     for k in ("OUTPUT_SIGMA_UP", "OUTPUT_SIGMA_EAST"):  # a sigma stack names nothing
         assert gdal.Open(res[k]).GetMetadataItem("INSAR_SIGMA_FILE") is None
+    loaded = ts.pair_sigmas([ts.open_layer(res[k], k) for k in ("OUTPUT_UP", "OUTPUT_SIGMA_UP", "OUTPUT_EAST")])
+    assert [la.name for la in loaded] == ["OUTPUT_UP", "OUTPUT_EAST"]  # the named sigma is not drawn apart
     up = ts.open_layer(res["OUTPUT_UP"], "up")  # alone: no sigma layer loaded beside it
     assert os.path.samefile(up.sigma_path, res["OUTPUT_SIGMA_UP"]) and "INSAR_SIGMA_FILE" in up.sigma_source
     target = ts.Target(up.grid.crs_wkt, *_centre(up.grid, 1, 2))
