@@ -135,3 +135,21 @@ def test_export_csv_and_pictures(dock, tmp_path):
     d.export_picture(str(tmp_path / "s.png"))
     d.export_picture(str(tmp_path / "s.svg"))
     assert (tmp_path / "s.png").stat().st_size > 1000 and "<svg" in (tmp_path / "s.svg").read_text()[:500]
+
+
+def test_a_second_click_updates_the_same_axes_in_place(dock):
+    import matplotlib.dates as mdates
+
+    d, tool = dock
+    click(tool, *centre(1, 1))
+    ax, lines = d.plot.drawing.ax, list(d.plot.drawing.lines)
+    click(tool, *centre(5, 8))
+    assert d.plot.figure.axes == [ax] and d.plot.drawing.lines[: len(lines)] == lines
+    shown = {line.get_label(): line for line in ax.get_lines() if line.get_visible()}
+    assert set(shown) == {"asc", "up"}
+    x, y = shown["up"].get_data()
+    np.testing.assert_allclose(y, F32[:, 5, 8], rtol=1e-6)
+    assert [mdates.num2date(v).date() for v in mdates.date2num(x)] == DATES
+    assert len(ax.collections) == 1  # up's sigma band, the first click's band removed
+    click(tool, *centre(*HOLE))
+    assert not [line for line in ax.get_lines() if line.get_visible()] and not ax.collections
