@@ -153,3 +153,17 @@ def test_a_second_click_updates_the_same_axes_in_place(dock):
     assert len(ax.collections) == 1  # up's sigma band, the first click's band removed
     click(tool, *centre(*HOLE))
     assert not [line for line in ax.get_lines() if line.get_visible()] and not ax.collections
+
+
+def test_the_map_marks_the_places_and_the_reference(dock):
+    d, tool = dock
+    click(tool, *centre(1, 1))
+    assert len(tool.markers) == 1
+    click(tool, *centre(2, 2), shift=True)
+    d.reference_button.click()
+    click(tool, *centre(0, 0))
+    assert len(tool.markers) == 3
+    (x, y), marked = centre(0, 0), tool.markers[-1].center()
+    assert (marked.x(), marked.y()) == (x, y)
+    tool.deactivate()
+    assert tool.markers == []

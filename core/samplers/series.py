@@ -94,7 +94,12 @@ class Target:
     def text(self) -> str:
         if self.polygon_wkt:
             return "the polygon"
-        return f"point {self.x:.6g}, {self.y:.6g}" + (f" within {self.radius:g}" if self.radius > 0 else "")
+        return f"point {_coord(self.x)}, {_coord(self.y)}" + (f" within {self.radius:g}" if self.radius > 0 else "")
+
+
+def _coord(v):
+    """A coordinate as read on a map: metres to the metre, degrees to 6 digits."""
+    return f"{v:.0f}" if abs(v) >= 1e4 else f"{v:.6g}"
 
 
 @dataclass

@@ -138,6 +138,15 @@ class InspectorDock(QDockWidget):
         self.message.setText(note)
         self.plot.show_series([s for _, s in data], self._title(), self.state.curves(), note if not data else "")
         self._fill_table(self.state.readout())
+        self._mark()
+
+    def _mark(self):
+        """The clicked places and the reference on the map (points only)."""
+        if self.tool is None:
+            return
+        ref = self.state.reference
+        self.tool.mark([(t.x, t.y) for t in self.state.places if not t.polygon_wkt],
+                       (ref.x, ref.y) if ref is not None and not ref.polygon_wkt else None)  # fmt: skip
 
     def _title(self):
         places = ", ".join(f"{name}: {t.text}" for name, t in zip("AB", self.state.places))
