@@ -167,3 +167,42 @@ def test_the_map_marks_the_places_and_the_reference(dock):
     assert (marked.x(), marked.y()) == (x, y)
     tool.deactivate()
     assert tool.markers == []
+
+
+def test_a_reference_date_zeroes_every_series_and_outside_a_span_is_said(dock):
+    d, tool = dock
+    click(tool, *centre(4, 2))
+    d.set_reference_date(DATES[2])
+    np.testing.assert_allclose(by_layer(d)["up"].value, F32[:, 4, 2] - F32[2, 4, 2], atol=1e-5)
+    assert "zero at 2020-01-25" in d.plot.drawing.ax.get_title()
+    d.set_reference_date(DATES[-1] + (DATES[1] - DATES[0]))  # after every layer's last date
+    assert d.state.data == [] and "no value on both sides of" in d.message.text()
+    d.set_reference_date(None)
+    np.testing.assert_allclose(by_layer(d)["up"].value, F32[:, 4, 2], rtol=1e-6)
+
+
+def test_a_gnss_file_draws_the_nearest_station_beside_the_series(dock, tmp_path):
+    from osgeo import osr
+    from series_stacks import utm_wkt
+    from test_series_gnss import RATE, START, write_station
+
+    d, tool = dock
+    x, y = centre(2, 6)
+    utm, geo = osr.SpatialReference(), osr.SpatialReference()
+    utm.ImportFromWkt(utm_wkt())
+    geo.ImportFromEPSG(4326)
+    geo.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    lon, lat, _ = osr.CoordinateTransformation(utm, geo).TransformPoint(x + 30.0, y)
+    d.set_gnss(write_station(tmp_path / "NEAR.tenv3", "NEAR", lon, lat))
+    assert d.gnss_label.text() == "NEAR.tenv3: 1 station(s)"
+    d.gnss_radius.setValue(50.0)
+    click(tool, x, y)
+    (curve,) = d.state.gnss  # asc states no geometry: no line of sight, no GNSS for it
+    assert curve.label.startswith("up GNSS NEAR (up, 30 away)")
+    days = np.array([(when - START).days for when in curve.dates])
+    np.testing.assert_allclose(curve.values, 1000 * RATE[2] * days / 365.25, atol=2e-3)
+    assert curve.label in [line.get_label() for line in d.plot.drawing.ax.get_lines() if line.get_visible()]
+    d.gnss_radius.setValue(10.0)
+    assert d.state.gnss == [] and "no GNSS station within 10" in d.message.text()
+    d.set_gnss(str(tmp_path / "missing.tenv3"))
+    assert d.gnss_label.text() == "no GNSS" and "missing.tenv3" in d.message.text()

@@ -32,9 +32,9 @@ class InspectorTool(QgsMapTool):
         for marker in self.markers:
             self.canvas().scene().removeItem(marker)
         self.markers = []
-        kinds = [(p, QgsVertexMarker.ICON_CROSS, QColor(220, 30, 30)) for p in places]
+        kinds = [(p, QgsVertexMarker.IconType.ICON_CROSS, QColor(220, 30, 30)) for p in places]
         if reference is not None:
-            kinds.append((reference, QgsVertexMarker.ICON_BOX, QColor(30, 60, 220)))
+            kinds.append((reference, QgsVertexMarker.IconType.ICON_BOX, QColor(30, 60, 220)))
         for (x, y), icon, colour in kinds:
             marker = QgsVertexMarker(self.canvas())
             marker.setCenter(QgsPointXY(x, y))
