@@ -206,3 +206,11 @@ def test_a_gnss_file_draws_the_nearest_station_beside_the_series(dock, tmp_path)
     assert d.state.gnss == [] and "no GNSS station within 10" in d.message.text()
     d.set_gnss(str(tmp_path / "missing.tenv3"))
     assert d.gnss_label.text() == "no GNSS" and "missing.tenv3" in d.message.text()
+
+
+def test_the_zero_date_offers_the_layers_first_date(dock):
+    d, tool = dock
+    click(tool, *centre(1, 1))
+    got = d.zero_date.date()
+    assert (got.year(), got.month(), got.day()) == (DATES[0].year, DATES[0].month, DATES[0].day)
+    assert not d.zero_box.isChecked() and d.state.reference_date is None

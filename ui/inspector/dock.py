@@ -103,7 +103,8 @@ class InspectorDock(QDockWidget):
         self.zero_date.setDisplayFormat("yyyy-MM-dd")
         self.zero_date.setCalendarPopup(True)
         self.zero_box.toggled.connect(self._zero_changed)
-        self.zero_date.dateChanged.connect(self._zero_changed)
+        self.zero_date.dateChanged.connect(self._date_changed)
+        self.date_touched = False  # until the user picks a date, the layers' first is offered
         self.gnss_button = QPushButton("GNSS...", body)
         self.gnss_button.setToolTip("A GNSS series file (.tenv3 or CSV, or a folder): the station nearest the "
                                     "place within the radius, drawn in each layer's line of sight (east/up for "
@@ -124,9 +125,18 @@ class InspectorDock(QDockWidget):
 
     def set_reference_date(self, when) -> None:
         """Every series zero at ``when`` (a datetime.date), or not (None)."""
-        if when is not None:
-            self.zero_date.setDate(QDate(when.year, when.month, when.day))
+        self.zero_box.blockSignals(True)
         self.zero_box.setChecked(when is not None)
+        self.zero_box.blockSignals(False)
+        if when is not None:
+            self.zero_date.blockSignals(True)
+            self.zero_date.setDate(QDate(when.year, when.month, when.day))
+            self.zero_date.blockSignals(False)
+            self.date_touched = True
+        self._zero_changed()
+
+    def _date_changed(self, *_):
+        self.date_touched = True
         self._zero_changed()
 
     def _zero_changed(self, *_):
@@ -200,6 +210,11 @@ class InspectorDock(QDockWidget):
     def refresh(self) -> None:
         """Sample every loaded layer at the places and draw."""
         self.state.set_layers(loaded_rasters(self.project))
+        if self.state.layers and not self.date_touched:  # offer the layers' first date
+            first = min(la.dates[0] for la in self.state.layers)
+            self.zero_date.blockSignals(True)
+            self.zero_date.setDate(QDate(first.year, first.month, first.day))
+            self.zero_date.blockSignals(False)
         if not self.state.places:
             return
         data = self.state.compute()
