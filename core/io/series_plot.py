@@ -51,7 +51,7 @@ def _dated(s, keep):
 
 #: The axes' place in the figure (fractions), fixed: matplotlib's tight layout measures every
 #: text on each draw (about a third of a click's time on 200 dates).
-MARGINS = {"left": 0.13, "right": 0.98, "bottom": 0.12, "top": 0.9}
+MARGINS = {"left": 0.13, "right": 0.98, "bottom": 0.15, "top": 0.9}
 
 
 def _bands(ax, s, colour):
