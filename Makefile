@@ -63,9 +63,11 @@ install-plugin: system-deps plugin-path
 demo: venv install-plugin
 	$(PY) $(ROOT)/scripts/demo.py --out $(BUILD)/demo --plugin-path $(PLUGIN_PATH)
 
-# Screenshots for docs/img/ from the real desktop (Xvfb, 1366 x 768, a fresh profile).
+# Screenshots for docs/img/ from the real desktop (Xvfb, 1366 x 768, a fresh profile): the dialog,
+# and the inspector (its dock's data checked against the rasters).
 screenshots: venv package
 	$(PY) $(ROOT)/scripts/screenshots.py --zip $(BUILD)/$(PLUGIN).zip --out $(ROOT)/docs/img
+	$(PY) $(ROOT)/scripts/inspector_screenshot.py --zip $(BUILD)/$(PLUGIN).zip --out $(ROOT)/docs/img
 
 package: venv
 	$(PY) $(ROOT)/scripts/package.py --out $(BUILD)/$(PLUGIN).zip

@@ -135,3 +135,82 @@ def test_export_csv_and_pictures(dock, tmp_path):
     d.export_picture(str(tmp_path / "s.png"))
     d.export_picture(str(tmp_path / "s.svg"))
     assert (tmp_path / "s.png").stat().st_size > 1000 and "<svg" in (tmp_path / "s.svg").read_text()[:500]
+
+
+def test_a_second_click_updates_the_same_axes_in_place(dock):
+    import matplotlib.dates as mdates
+
+    d, tool = dock
+    click(tool, *centre(1, 1))
+    ax, lines = d.plot.drawing.ax, list(d.plot.drawing.lines)
+    click(tool, *centre(5, 8))
+    assert d.plot.figure.axes == [ax] and d.plot.drawing.lines[: len(lines)] == lines
+    shown = {line.get_label(): line for line in ax.get_lines() if line.get_visible()}
+    assert set(shown) == {"asc", "up"}
+    x, y = shown["up"].get_data()
+    np.testing.assert_allclose(y, F32[:, 5, 8], rtol=1e-6)
+    assert [mdates.num2date(v).date() for v in mdates.date2num(x)] == DATES
+    assert len(ax.collections) == 1  # up's sigma band, the first click's band removed
+    click(tool, *centre(*HOLE))
+    assert not [line for line in ax.get_lines() if line.get_visible()] and not ax.collections
+
+
+def test_the_map_marks_the_places_and_the_reference(dock):
+    d, tool = dock
+    click(tool, *centre(1, 1))
+    assert len(tool.markers) == 1
+    click(tool, *centre(2, 2), shift=True)
+    d.reference_button.click()
+    click(tool, *centre(0, 0))
+    assert len(tool.markers) == 3
+    (x, y), marked = centre(0, 0), tool.markers[-1].center()
+    assert (marked.x(), marked.y()) == (x, y)
+    tool.deactivate()
+    assert tool.markers == []
+
+
+def test_a_reference_date_zeroes_every_series_and_outside_a_span_is_said(dock):
+    d, tool = dock
+    click(tool, *centre(4, 2))
+    d.set_reference_date(DATES[2])
+    np.testing.assert_allclose(by_layer(d)["up"].value, F32[:, 4, 2] - F32[2, 4, 2], atol=1e-5)
+    assert "zero at 2020-01-25" in d.plot.drawing.ax.get_title()
+    d.set_reference_date(DATES[-1] + (DATES[1] - DATES[0]))  # after every layer's last date
+    assert d.state.data == [] and "no value on both sides of" in d.message.text()
+    d.set_reference_date(None)
+    np.testing.assert_allclose(by_layer(d)["up"].value, F32[:, 4, 2], rtol=1e-6)
+
+
+def test_a_gnss_file_draws_the_nearest_station_beside_the_series(dock, tmp_path):
+    from osgeo import osr
+    from series_stacks import utm_wkt
+    from test_series_gnss import RATE, START, write_station
+
+    d, tool = dock
+    x, y = centre(2, 6)
+    utm, geo = osr.SpatialReference(), osr.SpatialReference()
+    utm.ImportFromWkt(utm_wkt())
+    geo.ImportFromEPSG(4326)
+    geo.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    lon, lat, _ = osr.CoordinateTransformation(utm, geo).TransformPoint(x + 30.0, y)
+    d.set_gnss(write_station(tmp_path / "NEAR.tenv3", "NEAR", lon, lat))
+    assert d.gnss_label.text() == "NEAR.tenv3: 1 station(s)"
+    d.gnss_radius.setValue(50.0)
+    click(tool, x, y)
+    (curve,) = d.state.gnss  # asc states no geometry: no line of sight, no GNSS for it
+    assert curve.label.startswith("up GNSS NEAR (up, 30 away)")
+    days = np.array([(when - START).days for when in curve.dates])
+    np.testing.assert_allclose(curve.values, 1000 * RATE[2] * days / 365.25, atol=2e-3)
+    assert curve.label in [line.get_label() for line in d.plot.drawing.ax.get_lines() if line.get_visible()]
+    d.gnss_radius.setValue(10.0)
+    assert d.state.gnss == [] and "no GNSS station within 10" in d.message.text()
+    d.set_gnss(str(tmp_path / "missing.tenv3"))
+    assert d.gnss_label.text() == "no GNSS" and "missing.tenv3" in d.message.text()
+
+
+def test_the_zero_date_offers_the_layers_first_date(dock):
+    d, tool = dock
+    click(tool, *centre(1, 1))
+    got = d.zero_date.date()
+    assert (got.year(), got.month(), got.day()) == (DATES[0].year, DATES[0].month, DATES[0].day)
+    assert not d.zero_box.isChecked() and d.state.reference_date is None

@@ -49,10 +49,14 @@ def _dated(s, keep):
     return [d for d, good in zip(s.dates, keep) if good]
 
 
-def _one(ax, s, colour):
-    """One series: its line, its sigma band and its envelope."""
+#: The axes' place in the figure (fractions), fixed: matplotlib's tight layout measures every
+#: text on each draw (about a third of a click's time on 200 dates).
+MARGINS = {"left": 0.13, "right": 0.98, "bottom": 0.15, "top": 0.9}
+
+
+def _bands(ax, s, colour):
+    """A series' sigma band and its envelope (new artists: filled areas cannot be updated)."""
     ok = np.isfinite(s.value)
-    ax.plot(_dated(s, ok), s.value[ok], "o-", color=colour, markersize=3, linewidth=1.2, label=s.layer)
     sigma = np.asarray(s.sigma, dtype=float)
     band = ok & np.isfinite(sigma)
     if band.any():
@@ -65,28 +69,77 @@ def _one(ax, s, colour):
                         label=f"{s.layer} 5-95 % of the pixels")  # fmt: skip
 
 
+class SeriesPlot:
+    """One axes on ``figure``, laid out once, whose lines are reused from one :meth:`show` to
+    the next (``set_data``): a click redraws only what changed. Each series is drawn against
+    a date axis in its own colour, with its sigma band (value +/- sigma) where it has a sigma,
+    its envelope where it has one; ``curves`` are drawn dashed in their series' colour. A
+    series may say its ``style`` (a matplotlib format, default ``"o-"``)."""
+
+    def __init__(self, figure: object, fixed_layout: bool = True) -> None:
+        import matplotlib.dates as mdates
+
+        self.figure, self.fixed_layout = figure, fixed_layout
+        figure.clear()
+        self.ax = figure.add_subplot(1, 1, 1)
+        if fixed_layout:
+            figure.subplots_adjust(**MARGINS)
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=7)
+        self.ax.xaxis.set_major_locator(locator)
+        self.ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        self.ax.set_xlabel("date")
+        self.ax.grid(True, alpha=0.3)
+        self.lines: list = []
+        self.note = self.ax.text(0.01, 0.01, "", transform=self.ax.transAxes, fontsize=8, va="bottom", color="#444")
+
+    def _line(self, k):
+        while len(self.lines) <= k:
+            (line,) = self.ax.plot([], [])
+            self.lines.append(line)
+        line = self.lines[k]
+        line.set_visible(True)
+        return line
+
+    def _clear(self):
+        for artist in list(self.ax.collections):
+            artist.remove()
+        for line in self.lines:
+            line.set_visible(False)
+            line.set_label("_hidden")
+        if self.ax.get_legend() is not None:
+            self.ax.get_legend().remove()
+
+    def show(self, series: Sequence, title: str = "", curves: Sequence = (), note: str = "") -> None:
+        """Draw ``series`` and ``curves`` in place of what was drawn (no draw of the canvas)."""
+        self._clear()
+        colours = {}
+        for k, s in enumerate(series):
+            colours[s.layer] = colour = f"C{k % 10}"
+            ok = np.isfinite(s.value)
+            line = self._line(k)
+            line.set_data(_dated(s, ok), s.value[ok])
+            fmt = getattr(s, "style", "o-")
+            line.set(color=colour, marker="o" if "o" in fmt else "", markersize=3, linewidth=1.2,
+                     linestyle="-" if "-" in fmt else "", label=s.layer)  # fmt: skip
+            _bands(self.ax, s, colour)
+        for j, (label, when, values) in enumerate(curves, start=len(series)):
+            colour = next((c for name, c in colours.items() if label.startswith(name)), "k")
+            self._line(j).set(data=(when, values), color=colour, marker="", linestyle="--", linewidth=1.0, label=label)
+        self.ax.set_ylabel(_axis_label(series))
+        self.ax.set_title(title, fontsize=10)
+        self.note.set_text(note)
+        self.ax.relim(visible_only=True)
+        self.ax.autoscale_view()
+        if series or curves:
+            self.ax.legend(fontsize=7, loc="upper left")  # "best" costs half a second on 200 dates
+        if not self.fixed_layout:
+            self.figure.tight_layout()
+
+
 def draw(figure: object, series: Sequence, title: str = "", curves: Sequence = (), note: str = "") -> None:
-    """Each series against a date axis, one colour per series, its sigma band (value +/- sigma)
-    where it has a sigma, its envelope where it has one, and the ``curves`` dashed."""
-    figure.clear()
-    ax = figure.add_subplot(1, 1, 1)
-    colours = {}
-    for k, s in enumerate(series):
-        colours[s.layer] = f"C{k % 10}"
-        _one(ax, s, colours[s.layer])
-    for label, when, values in curves:
-        colour = next((c for name, c in colours.items() if label.startswith(name)), "k")
-        ax.plot(when, values, "--", color=colour, linewidth=1.0, label=label)
-    ax.set_xlabel("date")
-    ax.set_ylabel(_axis_label(series))
-    ax.grid(True, alpha=0.3)
-    ax.set_title(title, fontsize=10)
-    if note:
-        ax.text(0.01, 0.01, note, transform=ax.transAxes, fontsize=8, va="bottom", color="#444")
-    if series or curves:
-        ax.legend(fontsize=7, loc="upper left")  # "best" costs half a second on 200 dates
-    figure.autofmt_xdate()
-    figure.tight_layout()
+    """A picture of the series on a new axes of ``figure`` (:class:`SeriesPlot`), laid out to
+    fit its labels (a picture is drawn once: the layout is measured)."""
+    SeriesPlot(figure, fixed_layout=False).show(series, title, curves, note)
 
 
 class PlotFile:

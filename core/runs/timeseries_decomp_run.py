@@ -3,6 +3,7 @@ up displacement time series on common dates, block by block across all their ban
 
 import datetime
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -11,7 +12,7 @@ import numpy as np
 from ..conventions import dates as dates_
 from ..conventions import uncertainty, units
 from ..conventions.geometry import sign_factor
-from ..conventions.schema import TAG_ASSUMPTION, TAG_DATE
+from ..conventions.schema import TAG_ASSUMPTION, TAG_DATE, TAG_SIGMA_FILE
 from ..conventions.uncertainty import MEDIAN
 from ..conventions.version import SOFTWARE
 from ..io.gdal_mode import raises
@@ -195,6 +196,21 @@ def _tags(job):
     }
 
 
+#: The sigma output that goes with each value output.
+SIGMA_OF = {HORIZONTAL: SIGMA_HORIZONTAL, UP: SIGMA_UP}
+
+
+def _output_tags(job, key):
+    """The run's tags; a value output whose sigma output is written also names that file
+    (``INSAR_SIGMA_FILE``, relative to its own folder, as losdecomp:velocity does), so the
+    readers find the pair without guessing from ``LOSDECOMP_PRODUCT``."""
+    sigma, value = job.outputs.get(SIGMA_OF.get(key, "")), job.outputs.get(key)
+    if not (sigma and value):
+        return job.tags
+    return dict(job.tags, **{TAG_SIGMA_FILE: os.path.relpath(os.path.abspath(sigma),
+                                                              os.path.dirname(os.path.abspath(value)))})
+
+
 def _band_specs(job):
     def dated(what, extra=None):
         return [BandSpec(dates_.compact(d), job.unit, {TAG_DATE: dates_.compact(d), "QUANTITY": what, **(extra or {})})
@@ -347,7 +363,10 @@ def run(job: TimeSeriesJob, progress: Optional[Callable] = None, is_cancelled: O
         def open_reader(ref, bands=None):
             return run_.open(ref) if bands is None else run_.open_stack(ref.path, bands, ref.scale, ref.name)
 
-        writers = run_.create(job.outputs, _band_specs(job), job.tags, base.compression)
+        specs = _band_specs(job)
+        for key, path in job.outputs.items():  # one by one: a value output names its sigma output
+            run_.create({key: path}, specs, _output_tags(job, key), base.compression)
+        writers = run_.outputs
         readers = [_Reader(t, open_reader, job.north) for t in job.tracks]
         for reader, track in zip(readers, job.tracks) if job.area is not None else ():
             said += reader.reference(job.area, track.spec.name)

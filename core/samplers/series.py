@@ -15,7 +15,8 @@ Definitions (the help of ``losdecomp:sample_timeseries`` and the inspector say t
   own sigma stack (area.summarise's rule), NaN when the layer has none; for a polygon also
   the 5 and 95 percentiles of its valid pixels (the envelope);
 - sigma: a stack of the same dates that the product readers find for the layer (a sigma
-  band or a sidecar named in its metadata), else a sigma stack among the other layers made
+  band or a sidecar named in its metadata, ``INSAR_SIGMA_FILE``, as decompose_timeseries
+  names its sigma outputs), else a sigma stack among the other layers made
   by the same run for the same product (``LOSDECOMP_PRODUCT`` ``sigma_<product>``, same
   ``LOSDECOMP_TRACKS`` and dates), else none;
 - reference: the median of the reference area's valid pixels, date by date, subtracted
@@ -93,7 +94,12 @@ class Target:
     def text(self) -> str:
         if self.polygon_wkt:
             return "the polygon"
-        return f"point {self.x:.6g}, {self.y:.6g}" + (f" within {self.radius:g}" if self.radius > 0 else "")
+        return f"point {_coord(self.x)}, {_coord(self.y)}" + (f" within {self.radius:g}" if self.radius > 0 else "")
+
+
+def _coord(v):
+    """A coordinate as read on a map: metres to the metre, degrees to 6 digits."""
+    return f"{v:.0f}" if abs(v) >= 1e4 else f"{v:.6g}"
 
 
 @dataclass
@@ -161,8 +167,9 @@ def _attach_sigma(layer, path, source):
 def pair_sigmas(layers: Sequence) -> list:
     """Each value layer without a sigma gets the sigma stack among ``layers`` made by the
     same run for its product (``sigma_<product>``, the same tracks and dates); returns the
-    layers left to plot: the value layers, and the sigma stacks no value layer took."""
-    used = set()
+    layers left to plot: the value layers, and the sigma stacks no value layer took (one a
+    value layer names itself, ``INSAR_SIGMA_FILE``, is taken too)."""
+    used = {os.path.realpath(layer.sigma_path) for layer in layers if layer.sigma_path}
     for layer in layers:
         product = layer.tags.get("LOSDECOMP_PRODUCT", "")
         if layer.is_sigma or layer.sigma_path or not product:
@@ -171,9 +178,9 @@ def pair_sigmas(layers: Sequence) -> list:
             if (other.is_sigma and other.tags.get("LOSDECOMP_PRODUCT") == f"sigma_{product}"
                     and other.tags.get("LOSDECOMP_TRACKS") == layer.tags.get("LOSDECOMP_TRACKS")
                     and _attach_sigma(layer, other.path, f"{other.name} (the same run's sigma)")):  # fmt: skip
-                used.add(other.path)
+                used.add(os.path.realpath(other.path))
                 break
-    return [layer for layer in layers if layer.path not in used]
+    return [layer for layer in layers if os.path.realpath(layer.path) not in used]
 
 
 def _in_crs(target, grid):

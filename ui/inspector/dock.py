@@ -4,12 +4,16 @@ reference from a click or a drawn polygon, a polygon target (median and 5-95 % e
 fitted line with its rate, a read-out table of single-epoch rasters, CSV and picture export.
 The numbers come from the core sampler (state.py)."""
 
+import datetime
 import os
 
 from qgis.core import QgsProject, QgsRasterLayer
+from qgis.PyQt.QtCore import QDate
 from qgis.PyQt.QtWidgets import (
     QCheckBox,
+    QDateEdit,
     QDockWidget,
+    QDoubleSpinBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -60,6 +64,7 @@ class InspectorDock(QDockWidget):
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
         layout.addLayout(self._buttons(body))
+        layout.addLayout(self._second_row(body))
         self.table = QTableWidget(0, 3, body)
         self.table.setHorizontalHeaderLabels(["layer", "band", "value"])
         self.table.setMaximumHeight(140)
@@ -86,6 +91,82 @@ class InspectorDock(QDockWidget):
                   self.csv_button, self.picture_button):  # fmt: skip
             row.addWidget(w)
         return row
+
+    def _second_row(self, body):
+        row = QHBoxLayout()
+        self.zero_box = QCheckBox("Zero at", body)
+        self.zero_box.setToolTip(
+            "Every series zero at this date (REFERENCE_DATE): interpolated linearly between its neighbouring "
+            "dates; a layer without values on both sides is left out"
+        )
+        self.zero_date = QDateEdit(QDate.currentDate(), body)
+        self.zero_date.setDisplayFormat("yyyy-MM-dd")
+        self.zero_date.setCalendarPopup(True)
+        self.zero_box.toggled.connect(self._zero_changed)
+        self.zero_date.dateChanged.connect(self._date_changed)
+        self.date_touched = False  # until the user picks a date, the layers' first is offered
+        self.gnss_button = QPushButton("GNSS...", body)
+        self.gnss_button.setToolTip("A GNSS series file (.tenv3 or CSV, or a folder): the station nearest the "
+                                    "place within the radius, drawn in each layer's line of sight (east/up for "
+                                    "decomposed stacks), zero where the layer is zero")  # fmt: skip
+        self.gnss_button.clicked.connect(self._ask_gnss)
+        self.gnss_radius = QDoubleSpinBox(body)
+        self.gnss_radius.setRange(0.0, 1e9)
+        self.gnss_radius.setDecimals(4)
+        self.gnss_radius.setValue(self.state.gnss_radius)
+        self.gnss_radius.setPrefix("within ")
+        self.gnss_radius.setToolTip("The search radius for a GNSS station, in the map's units")
+        self.gnss_radius.valueChanged.connect(self._radius_changed)
+        self.gnss_label = QLabel("no GNSS", body)
+        for w in (self.zero_box, self.zero_date, self.gnss_button, self.gnss_radius, self.gnss_label):
+            row.addWidget(w)
+        row.addStretch(1)
+        return row
+
+    def set_reference_date(self, when) -> None:
+        """Every series zero at ``when`` (a datetime.date), or not (None)."""
+        self.zero_box.blockSignals(True)
+        self.zero_box.setChecked(when is not None)
+        self.zero_box.blockSignals(False)
+        if when is not None:
+            self.zero_date.blockSignals(True)
+            self.zero_date.setDate(QDate(when.year, when.month, when.day))
+            self.zero_date.blockSignals(False)
+            self.date_touched = True
+        self._zero_changed()
+
+    def _date_changed(self, *_):
+        self.date_touched = True
+        self._zero_changed()
+
+    def _zero_changed(self, *_):
+        d = self.zero_date.date()
+        on = self.zero_box.isChecked()
+        self.state.reference_date = datetime.date(d.year(), d.month(), d.day()) if on else None
+        self.refresh()
+
+    def set_gnss(self, path: str) -> None:
+        """Read a GNSS series file or folder ('' removes it); its problem is shown, not raised."""
+        try:
+            log = self.state.set_gnss(path)
+        except (ValueError, OSError) as exc:
+            self.state.set_gnss("")
+            self.gnss_label.setText("no GNSS")
+            self.message.setText(str(exc))
+            return
+        count = len(self.state.stations)
+        self.gnss_label.setText(f"{os.path.basename(path)}: {count} station(s)" if path else "no GNSS")
+        self.gnss_label.setToolTip("\n".join(log))
+        self.refresh()
+
+    def _radius_changed(self, value):
+        self.state.gnss_radius = float(value)
+        self.refresh()
+
+    def _ask_gnss(self):
+        path, _ = QFileDialog.getOpenFileName(self, "GNSS series", "", "GNSS series (*.tenv3 *.csv);;All files (*)")
+        if path:
+            self.set_gnss(path)
 
     # --- the map tool's reports ----------------------------------------------------------
 
@@ -129,6 +210,11 @@ class InspectorDock(QDockWidget):
     def refresh(self) -> None:
         """Sample every loaded layer at the places and draw."""
         self.state.set_layers(loaded_rasters(self.project))
+        if self.state.layers and not self.date_touched:  # offer the layers' first date
+            first = min(la.dates[0] for la in self.state.layers)
+            self.zero_date.blockSignals(True)
+            self.zero_date.setDate(QDate(first.year, first.month, first.day))
+            self.zero_date.blockSignals(False)
         if not self.state.places:
             return
         data = self.state.compute()
@@ -138,11 +224,21 @@ class InspectorDock(QDockWidget):
         self.message.setText(note)
         self.plot.show_series([s for _, s in data], self._title(), self.state.curves(), note if not data else "")
         self._fill_table(self.state.readout())
+        self._mark()
+
+    def _mark(self):
+        """The clicked places and the reference on the map (points only)."""
+        if self.tool is None:
+            return
+        ref = self.state.reference
+        self.tool.mark([(t.x, t.y) for t in self.state.places if not t.polygon_wkt],
+                       (ref.x, ref.y) if ref is not None and not ref.polygon_wkt else None)  # fmt: skip
 
     def _title(self):
         places = ", ".join(f"{name}: {t.text}" for name, t in zip("AB", self.state.places))
         ref = f"; relative to {self.state.reference.text}" if self.state.reference else ""
-        return places + ref
+        zero = f"; zero at {self.state.reference_date}" if self.state.reference_date else ""
+        return places + ref + zero
 
     def _fill_table(self, rows):
         self.table.setRowCount(len(rows))

@@ -1,7 +1,8 @@
 """The inspector's plot: a matplotlib Figure on matplotlib's Qt canvas (backend_qtagg,
 which works with Qt5 and Qt6), imported only when the dock is shown; a message in its place
-when matplotlib is missing. The drawing is core/io/series_plot.draw, the same as the
-pictures of losdecomp:sample_timeseries."""
+when matplotlib is missing. The drawing is core/io/series_plot.SeriesPlot, the same as the
+pictures of losdecomp:sample_timeseries; made once, laid out once, its lines updated in place
+at each click (a click redraws, it does not rebuild the figure)."""
 
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import QLabel, QVBoxLayout, QWidget
@@ -29,6 +30,7 @@ class PlotWidget(QWidget):
             return
         self.figure = series_plot.new_figure(6.0, 3.6)
         self.canvas = FigureCanvasQTAgg(self.figure)
+        self.drawing = series_plot.SeriesPlot(self.figure)
         self.canvas.setParent(self)
         layout.addWidget(self.canvas, 1)
         self.label.setText("Click a pixel on the map with the inspector tool")
@@ -37,7 +39,7 @@ class PlotWidget(QWidget):
         """Draw the series (none: clear, and say ``note``)."""
         if self.figure is None:
             return
-        series_plot.draw(self.figure, series, title, curves)
+        self.drawing.show(series, title, curves)
         self.label.setText(note)
         self.label.setVisible(bool(note))
         self.canvas.draw_idle()

@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Optional
 
 from ...core.conventions.errors import TimeSeriesError
+from ...core.runs import series_gnss
 from ...core.runs.series_run import series_at
 from ...core.samplers import series as ts
 
@@ -24,7 +25,11 @@ class InspectorState:
         self.single: list = []  # (path, name) of single-epoch rasters
         self.places: list = []  # ts.Target
         self.reference: Optional[ts.Target] = None
+        self.reference_date = None  # datetime.date: every series zero there (REFERENCE_DATE)
         self.fit = False
+        self.gnss_path, self.gnss_radius = "", 1000.0
+        self.stations: list = []  # io.gnss_series.Series of gnss_path
+        self.gnss: list = []  # series_gnss.GnssCurve drawn
         self.data: list = []  # (place name, ts.Series) drawn
         self.notes: list = []
         self._key = None
@@ -60,16 +65,54 @@ class InspectorState:
             for layer in self.layers:
                 if self.reference is not None and layer.name not in refs:
                     continue
-                s = series_at(layer, target, refs.get(layer.name), None, envelope=bool(target.polygon_wkt))
+                s = series_at(layer, target, refs.get(layer.name), self.reference_date,
+                              envelope=bool(target.polygon_wkt))  # fmt: skip
+                if s is None and self.reference_date is not None:
+                    self.notes.append(f"{layer.name}: no value on both sides of {self.reference_date} here")
                 if s is not None and s.valid.any():
                     label = s.layer if len(self.places) == 1 else f"{s.layer} ({name})"
                     self.data.append((name, replace(s, layer=label)))
+        self.gnss = self._gnss()
         return self.data
 
-    def curves(self) -> list:
-        """A fitted line per series when the fit is ticked: (label with the rate, dates, line).
-        A time-function model (a later algorithm) adds its curve the same way."""
+    def set_gnss(self, path: str) -> list:
+        """Read the stations of a GNSS file or folder (.tenv3 or CSV); '' removes them.
+        Returns what the reader said (ValueError when nothing is usable)."""
+        self.gnss_path, self.stations = "", []
+        if path:
+            found = series_gnss.read_stations(path)
+            self.gnss_path, self.stations = path, found.series
+            return found.log
+        return []
+
+    def _gnss(self) -> list:
+        """The station nearest the first place (within the radius) in each drawn layer's
+        direction, zero where the layer's series is zero (reference date, else its first)."""
+        place = self.places[0] if self.places and not self.places[0].polygon_wkt else None
+        if place is None or not self.stations:
+            return []
+        found = series_gnss.nearest_station(self.stations, place.crs_wkt, place.x, place.y, self.gnss_radius)
+        if found is None:
+            self.notes.append(f"no GNSS station within {self.gnss_radius:g} of the place")
+            return []
+        layers = {la.name: la for la in self.layers}
         out = []
+        for name, s in self.data:
+            layer = layers.get(s.layer.rsplit(" (", 1)[0] if len(self.places) > 1 else s.layer)
+            if name != PLACE_NAMES[0] or layer is None:
+                continue
+            zero = self.reference_date or s.dates[int(s.valid.argmax())]
+            curve = series_gnss.gnss_curve(found[0], found[1], layer, zero, s.layer)
+            if curve is not None:
+                out.append(curve)
+        if not out:
+            self.notes.append(f"GNSS {found[0].site}: no drawn layer has a direction there, or no position at its zero")
+        return out
+
+    def curves(self) -> list:
+        """The GNSS curves, and a fitted line per series when the fit is ticked: (label (with
+        the rate), dates, values). A time-function model adds its curve the same way."""
+        out = [(c.label, c.dates, c.values) for c in self.gnss]
         for _, s in self.data if self.fit else ():
             rate = ts.linear_rate(s)
             if rate is not None:

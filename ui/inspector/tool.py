@@ -3,7 +3,7 @@ mode left clicks add vertices and a right click closes the polygon. What a click
 (a target or the reference) is the dock's choice: the tool only reports."""
 
 from qgis.core import QgsGeometry, QgsPointXY, QgsWkbTypes
-from qgis.gui import QgsMapTool, QgsRubberBand
+from qgis.gui import QgsMapTool, QgsRubberBand, QgsVertexMarker
 from qgis.PyQt.QtCore import Qt, pyqtSignal
 from qgis.PyQt.QtGui import QColor
 
@@ -24,6 +24,25 @@ class InspectorTool(QgsMapTool):
         self.band = QgsRubberBand(canvas, QgsWkbTypes.GeometryType.PolygonGeometry)
         self.band.setColor(QColor(220, 60, 30, 90))
         self.setCursor(Qt.CursorShape.CrossCursor)
+        self.markers: list = []
+
+    def mark(self, places: list, reference=None) -> None:
+        """Markers on the map at the places ((x, y) in the canvas's CRS; A, B...) and the
+        reference (a square), in place of the previous ones."""
+        for marker in self.markers:
+            self.canvas().scene().removeItem(marker)
+        self.markers = []
+        kinds = [(p, QgsVertexMarker.IconType.ICON_CROSS, QColor(220, 30, 30)) for p in places]
+        if reference is not None:
+            kinds.append((reference, QgsVertexMarker.IconType.ICON_BOX, QColor(30, 60, 220)))
+        for (x, y), icon, colour in kinds:
+            marker = QgsVertexMarker(self.canvas())
+            marker.setCenter(QgsPointXY(x, y))
+            marker.setIconType(icon)
+            marker.setColor(colour)
+            marker.setIconSize(14)
+            marker.setPenWidth(3)
+            self.markers.append(marker)
 
     def crs_wkt(self) -> str:
         return self.canvas().mapSettings().destinationCrs().toWkt()
@@ -59,4 +78,5 @@ class InspectorTool(QgsMapTool):
 
     def deactivate(self):
         self.reset()
+        self.mark([])  # another map tool: the places' markers go too
         super().deactivate()
