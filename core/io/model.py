@@ -75,6 +75,7 @@ class TrackSpec:
     geometry: Union[ConstantGeometry, RasterGeometry]
     los_sign: str = geometry.TOWARD
     sigma: Union[RasterRef, float, None] = None
+    kind: str = geometry.LINE_OF_SIGHT  # or geometry.ALONG_TRACK (DESIGN.md section 3c)
 
 
 @dataclass
