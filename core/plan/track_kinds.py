@@ -89,13 +89,17 @@ def _median_heading(found, look_side, md):
     return heading, f"mean of the layer's per-pixel look vectors ({found.source}), {side}-looking"
 
 
-def require_sigmas(resolved: list, along_track_sigma: Optional[float], log: list) -> None:
-    """Give every along-track track its standard deviation (its own, else ALONG_TRACK_SIGMA),
-    or refuse; with an along-track track, every LOS track needs one too (the weights are
-    what keep the noisy along-track data from swamping the LOS data)."""
+def require_sigmas(resolved: list, along_track_sigma: Optional[float], log: list) -> list:
+    """Give every along-track track its standard deviation (its own, else ALONG_TRACK_SIGMA,
+    in the tracks' common unit), or refuse; with an along-track track, every LOS track
+    needs one too (the weights are what keep the noisy along-track data from swamping the
+    LOS data). Returns warnings (ALONG_TRACK_SIGMA given with no along-track track)."""
     along = [r for r in resolved if r.spec.kind == geometry.ALONG_TRACK]
     if not along:
-        return
+        if along_track_sigma is not None:
+            return [f"ALONG_TRACK_SIGMA {along_track_sigma:g} not used: no track is along-track (ASC_KIND, DESC_KIND, "
+                    "EXTRA_GEOMETRY's 'along' or the layer tag INSAR_KIND=along-track say which are)"]  # fmt: skip
+        return []
     if along_track_sigma is not None and not (math.isfinite(along_track_sigma) and along_track_sigma > 0):
         raise TrackError(f"ALONG_TRACK_SIGMA must be a positive number, not {along_track_sigma}")
     for r in along:
@@ -114,3 +118,4 @@ def require_sigmas(resolved: list, along_track_sigma: Optional[float], log: list
             "has none (give its SIGMA raster or an EXTRA_SIGMAS raster)"
         )
     log.append("weights: along-track tracks present; every track weighted by its standard deviation")
+    return []

@@ -32,6 +32,7 @@ from ..plan.outputs import check_outputs, check_outputs_paths  # noqa: F401 (eng
 from ..samplers.reference import ReferenceAreaError, median_in
 from ..solve.inversion import TrackBlock, invert
 from ..solve.resolvable import nothing_resolved
+from . import components_run
 from .lifecycle import STYLE_SAMPLE, Run, windows  # noqa: F401 (engine.windows and STYLE_SAMPLE stay public)
 
 STYLED_PRODUCTS = (HORIZONTAL, UP)
@@ -78,6 +79,7 @@ class _Decomposition:
         self.north_v = self._open_or_value(north.velocity) if north else None
         self.north_s = self._open_or_value(north.sigma) if north else None
         self.summary = Summary(outputs={}, warped_inputs=run_.warped())
+        self.tilts = components_run.TiltSample()
 
     def _open_or_value(self, x):
         return self.run.open(x) if isinstance(x, RasterRef) else x
@@ -100,13 +102,17 @@ class _Decomposition:
 
     def invert(self, blocks, nv, ns, win):
         job = self.job
-        sol = invert(
-            blocks,
-            north_velocity=nv,
-            north_sigma=ns,
-            horizontal_azimuth=job.horizontal_azimuth,
-            max_condition=job.max_condition,
-        )
+        if job.components:
+            sol = components_run.solve(job, blocks, nv, ns)
+            self.tilts.add(sol)
+        else:
+            sol = invert(
+                blocks,
+                north_velocity=nv,
+                north_sigma=ns,
+                horizontal_azimuth=job.horizontal_azimuth,
+                max_condition=job.max_condition,
+            )
         self.summary.pixels += win[2] * win[3]
         self.summary.resolved += int(np.count_nonzero(np.isfinite(sol.up)))
         for key, values in ((HORIZONTAL, sol.horizontal), (UP, sol.up)):
@@ -115,8 +121,10 @@ class _Decomposition:
 
     def finish(self):
         if self.summary.resolved == 0:
-            raise NoResult(nothing_resolved())
+            raise NoResult(components_run.nothing_resolved_words(self.job.components) if self.job.components else
+                           nothing_resolved())  # fmt: skip
         self.summary.limits.update(self.run.limits(STYLED_PRODUCTS))
+        components_run.annotate(self.run.outputs, self.tilts.metadata())
         self.summary.outputs.update(self.run.commit())
         return self.summary
 
@@ -161,6 +169,7 @@ def _write_solution(writers, sol, win):
         SIGMA_UP: [sol.sigma_up],
         QUALITY: [sol.condition, sol.n_tracks, sol.residual_rms, sol.correlation],
     }
+    arrays.update(components_run.arrays(sol))
     for key, writer in writers.items():
         for band, a in enumerate(arrays[key], start=1):
             writer.write(band, full(a), col, row)
