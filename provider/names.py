@@ -110,7 +110,9 @@ DIRECTION_OPTIONS = (
     "Vertical (assumes no horizontal motion)",
     "Horizontal along HORIZONTAL_AZIMUTH (assumes no vertical motion)",
     "Downslope from the DEM (assumes motion parallel to the surface, down the slope)",
+    "North (along-track offsets: north-south motion, assumes no east motion)",
 )
+KIND = "KIND"  # losdecomp:project_single_track: the track's kind (KIND_OPTIONS; empty = the layer's tag)
 DEFAULT_DIRECTION = 0
 
 # losdecomp:velocity (INPUT, OUTPUT, OUTPUT_SIGMA as above)

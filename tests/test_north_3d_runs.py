@@ -176,3 +176,26 @@ def test_along_track_refusals_and_options(tmp_path):
     assert spec.los_sign == g.TOWARD and spec.geometry.s_up == 0.0
     assert any("incidence angle 30 is ignored" in w for w in c.warnings)
     assert any("LOS_SIGN (away) does not apply" in line for line in c.log)
+
+
+def test_single_track_north_from_along_track_offsets(tmp_path):
+    """project_single_track, DIRECTION 3: north = d / cos h from azimuth offsets alone,
+    assuming no east motion (stated); the east motion leaks in as tan h x east."""
+    from insar_decomposition.core.runs import single_track
+    from insar_decomposition.core.solve.projection import NORTH as DIRECTION_NORTH
+
+    e, n, u = truth()
+    path = raster(tmp_path / "az.tif", g.forward(g.along_track_unit_vector(192.0), 0.0 * e, n, u),
+                  {"INSAR_HEADING": "192", "INSAR_KIND": "along-track"})  # fmt: skip
+    req = single_track.ProjectionRequest(TrackInput("az", path, band=1), DIRECTION_NORTH,
+                                         {single_track.MOTION: str(tmp_path / "north.tif")})  # fmt: skip
+    job = single_track.plan(req)
+    assert "assuming no east motion" in job.metadata["INSAR_ASSUMPTION"]
+    assert any("never up" in line for line in job.log)
+    single_track.run(job)
+    np.testing.assert_allclose(read(str(tmp_path / "north.tif")), n, atol=1e-4)
+    # a LOS track cannot give north alone: refused, nothing written
+    los = los_track(tmp_path, "asc", *ASC)
+    with pytest.raises(ValueError, match="sensitivity"):
+        single_track.plan(single_track.ProjectionRequest(los, DIRECTION_NORTH, {single_track.MOTION: str(tmp_path /
+                                                                                                         "n2.tif")}))
