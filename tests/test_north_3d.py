@@ -168,7 +168,8 @@ def cross_direction(s1, s2):
     n = np.cross(np.asarray(s1, dtype=float).T, np.asarray(s2, dtype=float).T).T
     d = np.array([np.zeros_like(n[0]), -n[2], n[1]])
     d = d / np.linalg.norm(d, axis=0)
-    return np.where(d[2] < 0, -d, d)
+    level = np.abs(d[2]) < 1e-12  # horizontal d (two along-track tracks): pointing north
+    return np.where((d[2] < 0) & ~level | level & (d[1] < 0), -d, d)
 
 
 @pytest.mark.parametrize("pair", [

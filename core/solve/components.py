@@ -181,7 +181,8 @@ def _solve_3d(sums, max_condition):
 def up_north_direction(g: dict) -> tuple:
     """(dN, dU) of the direction in the up-north plane the geometry resolves, from the
     unweighted G'G ``g`` (entries by ``PAIRS``): the largest eigenvector of the Schur
-    complement of east, pointing up (NaN where east is not seen at all)."""
+    complement of east, pointing up; pointing north when horizontal (two along-track
+    tracks); NaN where east is not seen at all."""
     with np.errstate(divide="ignore", invalid="ignore"):
         ee = np.where(g[(0, 0)] > 0, g[(0, 0)], np.nan)
         a = g[(1, 1)] - g[(0, 1)] ** 2 / ee
@@ -189,7 +190,9 @@ def up_north_direction(g: dict) -> tuple:
         c = g[(2, 2)] - g[(0, 2)] ** 2 / ee
     theta = 0.5 * np.arctan2(2 * b, a - c)
     d_n, d_u = np.cos(theta), np.sin(theta)
-    flip = (d_u < 0) | ((d_u == 0) & (d_n < 0))
+    level = np.abs(d_u) < 1e-12
+    d_u = np.where(level, 0.0, d_u)
+    flip = (d_u < 0) | (level & (d_n < 0))
     return np.where(flip, -d_n, d_n), np.where(flip, -d_u, d_u)
 
 
