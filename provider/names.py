@@ -3,7 +3,7 @@ the algorithms, the dialog and the tests use these constants. The names are a pu
 interface (scripts, models and ``qgis_process`` calls depend on them): never rename one."""
 
 from ..core.conventions import geometry
-from ..core.io.model import HORIZONTAL, QUALITY, SIGMA_HORIZONTAL, SIGMA_UP, UP
+from ..core.io.model import HORIZONTAL, NORTH, QUALITY, SIGMA_HORIZONTAL, SIGMA_NORTH, SIGMA_UP, UN_TILT, UP, UP_NORTH
 from ..core.io.reader import DEFAULT_RESAMPLING, RESAMPLING_METHODS
 from ..core.io.writer import COMPRESSIONS, DEFAULT_COMPRESSION
 from ..core.solve.inversion import DEFAULT_MAX_CONDITION  # noqa: F401 (part of this module's interface)
@@ -27,6 +27,20 @@ REFERENCE_POINT, REFERENCE_RADIUS, REFERENCE_AREA = "REFERENCE_POINT", "REFERENC
 MAX_CONDITION, COMPRESSION = "MAX_CONDITION", "COMPRESSION"
 OUTPUT_EAST, OUTPUT_UP = "OUTPUT_EAST", "OUTPUT_UP"
 OUTPUT_SIGMA_EAST, OUTPUT_SIGMA_UP, OUTPUT_QUALITY = "OUTPUT_SIGMA_EAST", "OUTPUT_SIGMA_UP", "OUTPUT_QUALITY"
+# north and full 3-D (issue 34): track kinds, COMPONENTS and their outputs
+EXTRA_SIGMAS, ALONG_TRACK_SIGMA, COMPONENTS = "EXTRA_SIGMAS", "ALONG_TRACK_SIGMA", "COMPONENTS"
+OUTPUT_NORTH, OUTPUT_SIGMA_NORTH = "OUTPUT_NORTH", "OUTPUT_SIGMA_NORTH"
+OUTPUT_UN, OUTPUT_UN_TILT = "OUTPUT_UN", "OUTPUT_UN_TILT"
+KIND_OPTIONS = (
+    "Line of sight (LOS)",
+    "Along-track (azimuth offsets, MAI, burst overlap; positive along the flight direction)",
+)
+COMPONENTS_OPTIONS = (
+    "East + up (north assumed zero or known)",
+    "East + north + up (3-D; where the tracks' look vectors span 3-D, else nodata)",
+    "East + up-north (v_UN along the direction d in the up-north plane the tracks resolve)",
+)
+DEFAULT_COMPONENTS = 0
 
 
 class TrackParams:
@@ -39,6 +53,7 @@ class TrackParams:
         self.incidence = f"{prefix}_INCIDENCE"
         self.sigma = f"{prefix}_SIGMA"
         self.look_side = f"{prefix}_LOOK_SIDE"
+        self.kind = f"{prefix}_KIND"
 
 
 ASC = TrackParams("ASC", ASCENDING, "ascending")
@@ -70,6 +85,10 @@ OUTPUTS = {
     OUTPUT_SIGMA_EAST: (SIGMA_HORIZONTAL, "East velocity propagated standard deviation"),
     OUTPUT_SIGMA_UP: (SIGMA_UP, "Vertical velocity propagated standard deviation"),
     OUTPUT_QUALITY: (QUALITY, "Decomposition quality"),
+    OUTPUT_NORTH: (NORTH, "North velocity"),
+    OUTPUT_SIGMA_NORTH: (SIGMA_NORTH, "North velocity propagated standard deviation"),
+    OUTPUT_UN: (UP_NORTH, "Up-north velocity v_UN"),
+    OUTPUT_UN_TILT: (UN_TILT, "Tilt of the up-north direction from vertical"),
 }
 
 # losdecomp:fill_gaps (INPUT, BAND, COMPRESSION, OUTPUT as below)
@@ -91,7 +110,9 @@ DIRECTION_OPTIONS = (
     "Vertical (assumes no horizontal motion)",
     "Horizontal along HORIZONTAL_AZIMUTH (assumes no vertical motion)",
     "Downslope from the DEM (assumes motion parallel to the surface, down the slope)",
+    "North (along-track offsets: north-south motion, assumes no east motion)",
 )
+KIND = "KIND"  # losdecomp:project_single_track: the track's kind (KIND_OPTIONS; empty = the layer's tag)
 DEFAULT_DIRECTION = 0
 
 # losdecomp:velocity (INPUT, OUTPUT, OUTPUT_SIGMA as above)

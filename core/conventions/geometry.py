@@ -148,3 +148,32 @@ def sign_factor(los_sign: str) -> float:
 def forward(s: tuple, east: Values, north: Values, up: Values) -> Values:
     """LOS velocity, positive toward the satellite, of an ENU velocity seen along ``s``."""
     return s[0] * east + s[1] * north + s[2] * up
+
+
+# -- track kinds (DESIGN.md section 3c) ---------------------------------------------------
+
+#: A track's kind: a line-of-sight measurement (interferometric phase, range offsets), or an
+#: along-track one (azimuth pixel offsets, multiple-aperture interferometry, burst-overlap
+#: interferometry) whose unit vector is the flight direction.
+LINE_OF_SIGHT = "los"
+ALONG_TRACK = "along-track"
+TRACK_KINDS = (LINE_OF_SIGHT, ALONG_TRACK)
+
+
+def track_kind(value: object) -> str:
+    """The kind named by ``value``: 0 / ``los`` / ``line of sight`` or 1 / ``along-track``
+    / ``along`` / ``azimuth`` (case and separators ignored); ValueError otherwise."""
+    text = str(value).strip().lower().replace("_", "-").replace(" ", "-")
+    if text in ("0", "los", "line-of-sight", "lineofsight"):
+        return LINE_OF_SIGHT
+    if text in ("1", "along-track", "alongtrack", "along", "azimuth"):
+        return ALONG_TRACK
+    raise ValueError(f"track kind must be 0 (line of sight) or 1 (along-track), not {value!r}")
+
+
+def along_track_unit_vector(heading: Values) -> tuple:
+    """Unit vector of an along-track measurement: the flight direction ``(sin h, cos h, 0)``
+    for heading ``h`` (clockwise from north); a value is positive when the ground moves
+    along the flight direction. Incidence, look side and LOS sign do not apply."""
+    h = np.radians(heading)
+    return (np.sin(h), np.cos(h), np.zeros_like(h) if np.ndim(h) else 0.0)

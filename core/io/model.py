@@ -18,13 +18,21 @@ COLOUR_PERCENTILE = 99.9
 DEFAULT_BLOCK_PIXELS = 1 << 19
 
 HORIZONTAL, UP, SIGMA_HORIZONTAL, SIGMA_UP, QUALITY = "horizontal", "up", "sigma_horizontal", "sigma_up", "quality"
-PRODUCTS = (HORIZONTAL, UP, SIGMA_HORIZONTAL, SIGMA_UP, QUALITY)
+#: Products of COMPONENTS 1 (north) and COMPONENTS 2 (v_UN and the tilt of its direction) (DESIGN.md section 3c).
+NORTH, SIGMA_NORTH, UP_NORTH, UN_TILT = "north", "sigma_north", "up_north", "up_north_tilt"
+PRODUCTS = (HORIZONTAL, UP, SIGMA_HORIZONTAL, SIGMA_UP, QUALITY, NORTH, SIGMA_NORTH, UP_NORTH, UN_TILT)
 #: The quality product's bands: (key, description, unit; None = the tracks' unit).
 QUALITY_BANDS = (
     ("condition", "Condition number of G (geometry only)", ""),
     ("n_tracks", "Number of tracks used", ""),
     ("residual_rms", "Residual RMS of the LOS fit (3 or more tracks)", None),
     ("correlation", "Correlation of the horizontal and vertical estimates", ""),
+)
+#: The quality bands of COMPONENTS 1 and 2: the four above, then these.
+QUALITY_BANDS_3D = QUALITY_BANDS + (
+    ("condition_3d", "Condition number of the unit vectors [sE sN sU] (3-D, geometry only; 3 or more tracks)", ""),
+    ("correlation_en", "Correlation of the east and north estimates (COMPONENTS 1)", ""),
+    ("correlation_nu", "Correlation of the north and up estimates (COMPONENTS 1)", ""),
 )
 
 
@@ -75,6 +83,7 @@ class TrackSpec:
     geometry: Union[ConstantGeometry, RasterGeometry]
     los_sign: str = geometry.TOWARD
     sigma: Union[RasterRef, float, None] = None
+    kind: str = geometry.LINE_OF_SIGHT  # or geometry.ALONG_TRACK (DESIGN.md section 3c)
 
 
 @dataclass
@@ -96,6 +105,7 @@ class Job:
     north: Optional[NorthSpec] = None
     horizontal_azimuth: Optional[float] = None
     max_condition: float = DEFAULT_MAX_CONDITION
+    components: int = 0  # 0 east + up, 1 east + north + up, 2 east + up-north (DESIGN.md section 3c)
     unit: str = ""
     metadata: dict = field(default_factory=dict)
     block_pixels: int = DEFAULT_BLOCK_PIXELS
@@ -144,10 +154,42 @@ def band_specs(job: Job) -> dict:
     """The bands of each product (description, unit, band metadata)."""
     h = horizontal_label(job.horizontal_azimuth)
     unit = job.unit
-    return {
+    specs = {
         HORIZONTAL: [BandSpec(h, unit)],
         UP: [BandSpec("Vertical (up) velocity", unit)],
         SIGMA_HORIZONTAL: [BandSpec(label(PROPAGATED, f"the {h[0].lower()}{h[1:]}"), unit, SIGMA_KIND)],
         SIGMA_UP: [BandSpec(label(PROPAGATED, "the vertical velocity"), unit, SIGMA_KIND)],
         QUALITY: [BandSpec(desc, unit if u is None else u, {"QUALITY": key}) for key, desc, u in QUALITY_BANDS],
     }
+    if job.components:
+        specs.update(_component_specs(job, unit))
+    return specs
+
+
+#: What OUTPUT_UP holds under COMPONENTS 2 without a known north.
+UP_NORTH_WORDS = ("Up-north velocity v_UN: the motion along the direction d in the up-north plane the tracks resolve "
+                  "(= the true velocity projected on d, whatever the north; d's tilt from vertical in up_north_tilt)")
+
+
+def _component_specs(job, unit):
+    """The bands that COMPONENTS 1 and 2 add or change."""
+    specs = {
+        NORTH: [BandSpec("North velocity", unit)],
+        SIGMA_NORTH: [BandSpec(label(PROPAGATED, "the north velocity"), unit, SIGMA_KIND)],
+        UP_NORTH: [BandSpec(UP_NORTH_WORDS, unit)],
+        UN_TILT: [BandSpec("Tilt of the up-north direction d from the vertical (degrees, positive toward north)",
+                           "degree")],  # fmt: skip
+        QUALITY: [BandSpec(desc, unit if u is None else u, {"QUALITY": key}) for key, desc, u in QUALITY_BANDS_3D],
+    }
+    specs[QUALITY][0] = BandSpec(
+        "Condition number of G (geometry only): the 3-D unit vectors" if job.components == 1 else
+        "Condition number of G (geometry only): columns sE and s.d", "", {"QUALITY": "condition"})  # fmt: skip
+    if job.components == 2:
+        specs[QUALITY][3] = BandSpec("Correlation of the east and v_UN estimates", "", {"QUALITY": "correlation"})
+        if job.north is None:
+            specs[UP] = [BandSpec(UP_NORTH_WORDS, unit)]
+            specs[SIGMA_UP] = [BandSpec(label(PROPAGATED, "the up-north velocity v_UN"), unit, SIGMA_KIND)]
+        else:
+            specs[UP] = [BandSpec("Vertical (up) velocity split from v_UN with the known north (Ou et al. 2022)",
+                                  unit)]  # fmt: skip
+    return specs

@@ -188,6 +188,12 @@ class AtomicGeoTiff(_Partial):
             raise OutputError(write_failure(self.path, detached(exc))) from None
 
     @raises
+    def annotate(self, items: dict) -> None:
+        """Add metadata items known only once the data are written (a median, a range)."""
+        for key, value in items.items():
+            self._ds.SetMetadataItem(key, str(value))
+
+    @raises
     def flush(self) -> None:
         """Write the blocks held in GDAL's cache and drop them: memory stays bounded
         without changing GDAL's process-wide cache size."""

@@ -35,9 +35,11 @@ from ..io.reader import DEFAULT_RESAMPLING, RESAMPLING_METHODS, has_valid_data, 
 from ..io.writer import DEFAULT_COMPRESSION, creation_options
 from ..samplers import reference
 from ..solve import plate
+from ..solve.components import COMPONENT_NAMES
 from ..solve.inversion import DEFAULT_MAX_CONDITION, horizontal_sensitivity
 from ..solve.resolvable import LOOK_EPS, UNRESOLVED, any_subset_resolvable, refusal
 from ..solve.velocity import window_mismatch
+from . import components_plan, track_kinds
 from .outputs import check_outputs
 from .tracks import TrackError, apply_weights_policy, harmonise_units, resolve
 
@@ -56,6 +58,8 @@ class Request:
     north_sigma: Optional[float] = None
     horizontal_azimuth: Optional[float] = None
     max_condition: float = DEFAULT_MAX_CONDITION
+    components: int = 0  # 0 east + up, 1 east + north + up, 2 east + up-north (components_plan)
+    along_track_sigma: Optional[float] = None  # the sigma of along-track tracks that have none, tracks' unit
     reference_point: Optional[tuple] = None  # x, y in the target CRS
     reference_radius: float = 0.0  # target CRS units
     reference_polygon_wkt: str = ""  # in the target CRS
@@ -108,6 +112,7 @@ def check(req: Request) -> Checked:
     """Validate ``req`` from headers and metadata only; raises ValueError (TrackError,
     GridError, OutputError...) with a message naming the layer and the problem."""
     _check_options(req)
+    components_plan.check_options(req)
     resolved = [resolve(t) for t in req.tracks]
     log, warnings = [], []
     for r in resolved:
@@ -115,6 +120,7 @@ def check(req: Request) -> Checked:
         warnings += r.warnings
     unit, unit_log = harmonise_units(resolved)
     log += unit_log
+    warnings += track_kinds.require_sigmas(resolved, req.along_track_sigma, log)
     weighted = apply_weights_policy(resolved, log)
     infos = [raster_info(r.spec.velocity.path, f"{r.spec.name} track") for r in resolved]
     grid = common_grid(infos, req.target_crs_wkt or None, req.resolution, req.extent)
@@ -122,7 +128,9 @@ def check(req: Request) -> Checked:
     if req.extent is not None and tuple(req.extent) != tuple(grid.bounds):
         given = ", ".join(f"{b:.6f}" for b in req.extent)
         log.append(f"extent: the given extent ({given}) was snapped outward to whole pixels of the grid")
-    _check_geometry_resolves(resolved, req.horizontal_azimuth, req.max_condition)
+    if not req.components:
+        _check_geometry_resolves(resolved, req.horizontal_azimuth, req.max_condition)
+    log += components_plan.check_geometry(resolved, req.components, req.max_condition)
     if req.plate.strip() or req.euler_pole.strip():
         plate.pole_of(req.plate.strip(), req.euler_pole.strip())
         plate.unit_factor(unit, "the tracks")
@@ -157,6 +165,9 @@ def plan(req: Request) -> Plan:
             raise TrackError(f"{r.spec.name} track: the layer holds no valid pixel (all nodata)")
     area = reference_area(req, c.grid, log)
     north = north_spec(req, c, log, warnings)
+    if north is not None and req.components == 2:
+        log.append("north: COMPONENTS 2: the known north is not removed from the tracks; up is split from v_UN with it "
+                   "after the solve, vU = (v_UN - dN vN) / dU, its sigma entering the up's (Ou et al. 2022)")
     if req.horizontal_azimuth is not None:
         log.append(f"horizontal component solved along azimuth {req.horizontal_azimuth:g} deg clockwise from north")
     job = Job(
@@ -167,6 +178,7 @@ def plan(req: Request) -> Plan:
         north=north,
         horizontal_azimuth=req.horizontal_azimuth,
         max_condition=req.max_condition,
+        components=req.components,
         unit=c.unit,
         reference=area,
         compression=req.compression,
@@ -312,6 +324,7 @@ def provenance(job: Job, resolved: list, req: Request) -> dict:
             "unit": r.unit,
             "scale": r.spec.velocity.scale,
             "sigma": r.sigma_source if r.spec.sigma is not None else "",
+            "kind": r.spec.kind,
         }
         for r in resolved
     ]
@@ -323,6 +336,7 @@ def provenance(job: Job, resolved: list, req: Request) -> dict:
         "north_velocity": _describe(job.north.velocity) if job.north else "assumed zero",
         "north_sigma": req.north_sigma,
         "plate": job.plate.description if job.plate is not None else "",
+        "components": req.components,
     }
     extra = {plate.TAG_PLATE_MODEL: plate.metadata(job.plate)} if job.plate is not None else {}
     return {
@@ -332,6 +346,7 @@ def provenance(job: Job, resolved: list, req: Request) -> dict:
         "LOSDECOMP_TRACKS": json.dumps(tracks),
         "LOSDECOMP_OPTIONS": json.dumps(options),
         "LOSDECOMP_UNIT": job.unit,
+        "LOSDECOMP_COMPONENTS": f"{req.components}: {COMPONENT_NAMES[req.components]}",
         "LOSDECOMP_CONVENTIONS": (
             "ENU velocity; LOS positive toward the satellite; heading clockwise from north; "
             + ("north assumed zero" if job.north is None else "known north removed")

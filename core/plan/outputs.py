@@ -2,7 +2,7 @@
 
 import os
 
-from ..io.model import HORIZONTAL, PRODUCTS, SIGMA_HORIZONTAL, SIGMA_UP, UP, Job, input_refs
+from ..io.model import HORIZONTAL, PRODUCTS, SIGMA_HORIZONTAL, SIGMA_NORTH, SIGMA_UP, UP, Job, input_refs
 from ..io.writer import OutputError, check_writable
 
 
@@ -21,7 +21,8 @@ def check_outputs(job: Job) -> None:
         raise ValueError(f"unknown output(s): {', '.join(sorted(unknown))}")
     if HORIZONTAL not in wanted and UP not in wanted:
         raise ValueError("no output requested")
-    if (SIGMA_HORIZONTAL in wanted or SIGMA_UP in wanted) and any(t.sigma is None for t in job.tracks):
+    sigmas_wanted = SIGMA_HORIZONTAL in wanted or SIGMA_UP in wanted or SIGMA_NORTH in wanted
+    if sigmas_wanted and any(t.sigma is None for t in job.tracks):
         missing = ", ".join(t.name for t in job.tracks if t.sigma is None)
         raise ValueError(
             f"the standard-deviation outputs need a standard deviation for every track ({missing} has none): give "

@@ -15,6 +15,7 @@ from ..io.gdal_mode import raises
 from ..io.grid import raster_info
 from ..io.model import ConstantGeometry, RasterGeometry, RasterRef, TrackSpec
 from ..io.products import TrackMetadata
+from . import track_kinds
 
 
 @dataclass
@@ -31,6 +32,7 @@ class TrackInput:
     sigma: Union[str, float, None] = None  # a raster path or a constant
     sigma_band: int = 1
     time_series: bool = False  # the raster is a time series read whole (no band is picked)
+    kind: Optional[str] = None  # line of sight or along-track (geometry.TRACK_KINDS); None = the layer's tag, else LOS
 
 
 @dataclass
@@ -132,6 +134,9 @@ def resolve(inp: TrackInput) -> ResolvedTrack:
         raise TrackError(f"{name} track: has no band {inp.band} (it has {info.band_count})")
     md = products.read(inp.path, inp.band, label=name)
     log, warnings = [f"{name} track: {inp.path} band {inp.band} ({md.product})"], list(md.notes)
+    kind, kind_src = track_kinds.kind_of(name, inp.kind, inp.path, inp.band)
+    if kind == geometry.ALONG_TRACK:
+        return _resolve_along_track(inp, md, log, warnings, kind_src)
     if md.los_sign and md.los_sign.value != inp.los_sign:
         warnings.append(
             f"{name} track: the layer says LOS positive {md.los_sign.value} the satellite "
@@ -150,6 +155,20 @@ def resolve(inp: TrackInput) -> ResolvedTrack:
     unit = md.unit.value if md.unit else ""
     spec = TrackSpec(name, RasterRef(inp.path, inp.band, f"{name} track"), choice.geometry, inp.los_sign, sigma)
     return ResolvedTrack(spec, unit, md, log, warnings, sigma_src)
+
+
+def _resolve_along_track(inp, md, log, warnings, kind_src):
+    """An along-track track (``track_kinds``): the flight direction as its unit vector, no
+    LOS sign (its values are positive along the flight direction)."""
+    geom, glog, gwarn = track_kinds.along_track_geometry(inp.name, inp.heading, inp.incidence, inp.look_side, md)
+    log += [f"{inp.name} track: kind along-track ({kind_src})"] + glog
+    if inp.los_sign != geometry.TOWARD:
+        log.append(f"{inp.name} track: LOS_SIGN ({inp.los_sign}) does not apply to an along-track track")
+    sigma, sigma_src = _sigma(inp, md)
+    unit = md.unit.value if md.unit else ""
+    velocity = RasterRef(inp.path, inp.band, f"{inp.name} track")
+    spec = TrackSpec(inp.name, velocity, geom, geometry.TOWARD, sigma, geometry.ALONG_TRACK)
+    return ResolvedTrack(spec, unit, md, log, warnings + gwarn, sigma_src)
 
 
 def _pick(typed, found):

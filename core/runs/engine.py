@@ -32,6 +32,7 @@ from ..plan.outputs import check_outputs, check_outputs_paths  # noqa: F401 (eng
 from ..samplers.reference import ReferenceAreaError, median_in
 from ..solve.inversion import TrackBlock, invert
 from ..solve.resolvable import nothing_resolved
+from . import components_run
 from .lifecycle import STYLE_SAMPLE, Run, windows  # noqa: F401 (engine.windows and STYLE_SAMPLE stay public)
 from .plate_motion import PlateField
 
@@ -86,6 +87,7 @@ class _Decomposition:
         self.summary = Summary(outputs={}, warped_inputs=run_.warped())
         # the plate's velocity on the common grid (computed once per window, in the reading thread)
         self.plate = PlateField(job.plate, job.grid, units.factor("m/year", job.unit)) if job.plate else None
+        self.tilts = components_run.TiltSample()
 
     def plate_enu(self, win):
         return self.plate.enu(win) if self.plate is not None else None
@@ -115,13 +117,17 @@ class _Decomposition:
 
     def invert(self, blocks, nv, ns, win):
         job = self.job
-        sol = invert(
-            blocks,
-            north_velocity=nv,
-            north_sigma=ns,
-            horizontal_azimuth=job.horizontal_azimuth,
-            max_condition=job.max_condition,
-        )
+        if job.components:
+            sol = components_run.solve(job, blocks, nv, ns)
+            self.tilts.add(sol)
+        else:
+            sol = invert(
+                blocks,
+                north_velocity=nv,
+                north_sigma=ns,
+                horizontal_azimuth=job.horizontal_azimuth,
+                max_condition=job.max_condition,
+            )
         self.summary.pixels += win[2] * win[3]
         self.summary.resolved += int(np.count_nonzero(np.isfinite(sol.up)))
         for key, values in ((HORIZONTAL, sol.horizontal), (UP, sol.up)):
@@ -130,8 +136,10 @@ class _Decomposition:
 
     def finish(self):
         if self.summary.resolved == 0:
-            raise NoResult(nothing_resolved())
+            raise NoResult(components_run.nothing_resolved_words(self.job.components) if self.job.components else
+                           nothing_resolved())  # fmt: skip
         self.summary.limits.update(self.run.limits(STYLED_PRODUCTS))
+        components_run.annotate(self.run.outputs, self.tilts.metadata())
         self.summary.outputs.update(self.run.commit())
         return self.summary
 
@@ -176,6 +184,7 @@ def _write_solution(writers, sol, win):
         SIGMA_UP: [sol.sigma_up],
         QUALITY: [sol.condition, sol.n_tracks, sol.residual_rms, sol.correlation],
     }
+    arrays.update(components_run.arrays(sol))
     for key, writer in writers.items():
         for band, a in enumerate(arrays[key], start=1):
             writer.write(band, full(a), col, row)

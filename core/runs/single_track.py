@@ -27,7 +27,7 @@ from ..solve.projection import (
     assumption,
     check_min_sensitivity,
     downslope_direction,
-    horizontal_direction,
+    fixed_direction,
     project,
     sensitivity,
     slope_aspect,
@@ -92,7 +92,7 @@ def check_request(req: ProjectionRequest) -> None:
     """The checks that need no file: sensitivity threshold, direction, azimuth, DEM."""
     check_min_sensitivity(req.min_sensitivity)
     if req.direction not in DIRECTION_NAMES:
-        raise ProjectionError(f"unknown direction {req.direction}: 0 vertical, 1 horizontal, 2 downslope")
+        raise ProjectionError(f"unknown direction {req.direction}: 0 vertical, 1 horizontal, 2 downslope, 3 north")
     if req.direction == HORIZONTAL and req.horizontal_azimuth is None:
         raise ProjectionError("horizontal projection: give the azimuth of the motion (degrees clockwise from north)")
     if req.direction == DOWNSLOPE and not req.dem:
@@ -172,7 +172,7 @@ def _check_sensitivity(job):
     g = job.spec.geometry
     if isinstance(g, RasterGeometry) or job.direction == DOWNSLOPE:
         return  # varies per pixel: masked pixel by pixel
-    u = (0.0, 0.0, 1.0) if job.direction == VERTICAL else horizontal_direction(job.horizontal_azimuth)
+    u = fixed_direction(job.direction, job.horizontal_azimuth)
     sens = abs(sensitivity((g.s_east, g.s_north, g.s_up), u))
     if sens < job.min_sensitivity:
         raise ProjectionError(
@@ -209,7 +209,7 @@ def _nominal_error_text(job):
             f"cos(incidence) varies {lo:.3f}..{hi:.3f} across the swath: a single {np.degrees(np.arccos(nominal)):.1f}"
             f" deg angle would be off by up to {worst:.1f} % of the true vertical motion"
         )
-    found = nominal_error(sensitivity(s, horizontal_direction(job.horizontal_azimuth)), job.min_sensitivity)
+    found = nominal_error(sensitivity(s, fixed_direction(job.direction, job.horizontal_azimuth)), job.min_sensitivity)
     if found is None:
         return "no geometry sample with |s.u| above the minimum sensitivity"
     lo, hi, nominal, worst = found
@@ -227,6 +227,10 @@ def _nominal_error_text(job):
 def _explain(job):
     words = assumption(job.direction, job.horizontal_azimuth)
     job.log.append(f"projection: {DIRECTION_NAMES[job.direction]}, {words}")
+    if job.spec.kind == geometry.ALONG_TRACK:
+        g = job.spec.geometry
+        job.log.append(f"projection: along-track track: it sees north x {g.s_north:.4f} and east x {g.s_east:.4f}, "
+                       "never up; north from it alone assumes no east motion")  # fmt: skip
     per_pixel = isinstance(job.spec.geometry, RasterGeometry)
     if per_pixel and job.direction != DOWNSLOPE:
         job.log.append(f"projection: {_nominal_error_text(job)}")
@@ -297,10 +301,8 @@ class _Readers:
 
     def direction(self, win):
         job = self.job
-        if job.direction == VERTICAL:
-            return (0.0, 0.0, 1.0)
-        if job.direction == HORIZONTAL:
-            return horizontal_direction(job.horizontal_azimuth)
+        if job.direction != DOWNSLOPE:
+            return fixed_direction(job.direction, job.horizontal_azimuth)
         dem = _read_with_halo(self.dem, job.grid, win)
         col, row, ncols, nrows = win
         gt = job.grid.geotransform

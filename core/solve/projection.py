@@ -16,8 +16,8 @@ import numpy as np
 
 from ..conventions.errors import ProjectionError  # noqa: F401 (re-exported: raised here)
 
-VERTICAL, HORIZONTAL, DOWNSLOPE = 0, 1, 2
-DIRECTION_NAMES = {VERTICAL: "vertical", HORIZONTAL: "horizontal", DOWNSLOPE: "downslope"}
+VERTICAL, HORIZONTAL, DOWNSLOPE, NORTH = 0, 1, 2, 3
+DIRECTION_NAMES = {VERTICAL: "vertical", HORIZONTAL: "horizontal", DOWNSLOPE: "downslope", NORTH: "north"}
 DEFAULT_MIN_SENSITIVITY = 0.3
 
 
@@ -28,7 +28,20 @@ def assumption(direction: int, azimuth: Optional[float] = None) -> str:
         return "assuming no horizontal motion"
     if direction == HORIZONTAL:
         return f"assuming no vertical motion, horizontal along azimuth {azimuth:g} deg"
+    if direction == NORTH:
+        return ("assuming no east motion (north-south motion from an along-track track, which does not see up; "
+                "a line-of-sight track would also need no vertical motion)")
     return "assuming motion parallel to the surface, down the slope"
+
+
+def fixed_direction(direction: int, azimuth: Optional[float] = None) -> tuple:
+    """The unit vector of a direction that needs no DEM: vertical, horizontal along
+    ``azimuth``, or north ``(0, 1, 0)`` (for along-track offsets)."""
+    if direction == VERTICAL:
+        return (0.0, 0.0, 1.0)
+    if direction == NORTH:
+        return (0.0, 1.0, 0.0)
+    return horizontal_direction(azimuth)
 
 
 def check_min_sensitivity(value: float) -> None:

@@ -10,6 +10,11 @@ sums they accumulate anyway, the joint method through :class:`LookGuard`; a path
 refuses before reading pixels uses :func:`refusal` for its words, so that every path says
 the same.
 
+East, north and up (COMPONENTS 1) and east + up-north (COMPONENTS 2) ask the same
+:func:`decide` with ``unknowns`` 3 or 2 and no look rule: at least that many valid tracks
+and cond(G) of the unit vectors at most ``max_condition`` (:func:`condition_number_3d` for
+three unknowns).
+
 numpy only.
 """
 
@@ -23,6 +28,15 @@ from ..conventions.limits import DEFAULT_MAX_CONDITION, LOOK_EPS
 UNRESOLVED = (
     "the valid tracks' look directions do not resolve horizontal and vertical motion "
     "(at least one must look east and one west along the solved direction, with cond(G) at most MAX_CONDITION)"
+)
+
+
+#: The words for a place where north is asked for (COMPONENTS 1) and not resolved.
+UNRESOLVED_3D = (
+    "the valid tracks' look vectors do not span 3-D (at least three tracks, with cond(G) of their unit vectors "
+    "[sE sN sU] at most MAX_CONDITION): east, north and up cannot all be resolved there; ascending and "
+    "descending line-of-sight tracks alone never resolve north (add along-track tracks or a differently "
+    "looking track, or use COMPONENTS 2, east + up-north)"
 )
 
 
@@ -87,12 +101,37 @@ class LookGuard:
         return decide(self.count, self.looks_pos, self.looks_neg, cond, self.max_condition)
 
 
-def decide(count: np.ndarray, looks_pos: np.ndarray, looks_neg: np.ndarray, cond: object,
-           max_condition: float) -> np.ndarray:  # fmt: skip
-    """The rule, in one place: at least two valid tracks, one looking each way along the
-    solved direction, cond(G) at most ``max_condition`` (NaN or inf fails)."""
+def decide(count: np.ndarray, looks_pos: Optional[np.ndarray], looks_neg: Optional[np.ndarray], cond: object,
+           max_condition: float, unknowns: int = 2) -> np.ndarray:  # fmt: skip
+    """The rule, in one place: at least ``unknowns`` valid tracks, cond(G) at most
+    ``max_condition`` (NaN or inf fails) and, for east and up (``looks_pos`` and
+    ``looks_neg`` given), one track looking each way along the solved direction. The 3-D
+    solve and the up-north combination pass None for the looks: there cond(G) of the
+    unit vectors alone decides (an along-track track and a LOS track may both look west
+    and still resolve their pair)."""
     with np.errstate(invalid="ignore"):
-        return looks_pos & looks_neg & (count >= 2) & (cond <= max_condition)
+        ok = (count >= unknowns) & (cond <= max_condition)
+        if looks_pos is not None:
+            ok &= looks_pos & looks_neg
+        return ok
+
+
+def condition_number_3d(g: tuple) -> np.ndarray:
+    """cond(G) = sqrt(lambda_max / lambda_min) of the 3x3 G'G given by its six entries
+    ``(ee, en, eu, nn, nu, uu)`` (arrays broadcastable together); inf where singular."""
+    ee, en, eu, nn, nu, uu = (np.asarray(x, dtype=np.float64) for x in g)
+    shape = np.broadcast_shapes(*(x.shape for x in (ee, en, eu, nn, nu, uu)))
+    m = np.empty(shape + (3, 3))
+    for (i, j), x in zip(((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)), (ee, en, eu, nn, nu, uu)):
+        m[..., i, j] = x
+        m[..., j, i] = x
+    finite = np.isfinite(m).all(axis=(-2, -1))
+    m[~finite] = 0.0
+    lam = np.linalg.eigvalsh(m)
+    scale = np.maximum(lam[..., 2], 1e-300)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cond = np.where(lam[..., 0] > 1e-12 * scale, np.sqrt(lam[..., 2] / lam[..., 0]), np.inf)
+    return np.where(finite, cond, np.nan)
 
 
 def mark_look_direction(looks_pos: np.ndarray, looks_neg: np.ndarray, valid: object, a: np.ndarray) -> None:
@@ -109,8 +148,15 @@ def mark_look_direction(looks_pos: np.ndarray, looks_neg: np.ndarray, valid: obj
             looks_neg |= valid & (a < -LOOK_EPS)
 
 
-def resolvable_tracks(a: list, u: list, max_condition: float = DEFAULT_MAX_CONDITION) -> tuple:
-    """(ok, cond) for single-valued geometries (one a and u per track, all valid)."""
+def resolvable_tracks(a: list, u: list, max_condition: float = DEFAULT_MAX_CONDITION,
+                      north: Optional[list] = None) -> tuple:  # fmt: skip
+    """(ok, cond) for single-valued geometries (one a and u per track, all valid); with
+    ``north`` (each track's sN, ``a`` then its sE), whether they resolve east, north and up."""
+    if north is not None:
+        s = np.array([a, north, u], dtype=np.float64)
+        g = tuple(float(s[i] @ s[j]) for i, j in ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)))
+        cond = float(condition_number_3d(g))
+        return bool(decide(np.int16(len(a)), None, None, cond, max_condition, unknowns=3)), cond
     guard = LookGuard((), max_condition)
     for ai, ui in zip(a, u):
         guard.add(float(ai), float(ui), True)
@@ -118,12 +164,17 @@ def resolvable_tracks(a: list, u: list, max_condition: float = DEFAULT_MAX_CONDI
     return bool(guard.resolvable(cond)), float(cond)
 
 
-def any_subset_resolvable(a: list, u: list, max_condition: float = DEFAULT_MAX_CONDITION) -> bool:
-    """Whether some two or more of the single-valued geometries pass the guard together
-    (a pixel sees any subset of the tracks, depending on which are valid there)."""
+def any_subset_resolvable(a: list, u: list, max_condition: float = DEFAULT_MAX_CONDITION,
+                          north: Optional[list] = None) -> bool:  # fmt: skip
+    """Whether some two (three with ``north``: east, north and up) or more of the
+    single-valued geometries pass the guard together (a pixel sees any subset of the
+    tracks, depending on which are valid there)."""
     n = len(a)
+    least = 2 if north is None else 3
     for mask in range(1, 1 << n):
         idx = [i for i in range(n) if (mask >> i) & 1]
-        if len(idx) >= 2 and resolvable_tracks([a[i] for i in idx], [u[i] for i in idx], max_condition)[0]:
+        sub_north = None if north is None else [north[i] for i in idx]
+        if len(idx) >= least and resolvable_tracks([a[i] for i in idx], [u[i] for i in idx], max_condition,
+                                                   sub_north)[0]:  # fmt: skip
             return True
     return False

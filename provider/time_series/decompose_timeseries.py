@@ -4,7 +4,7 @@ those of ``losdecomp:decompose``, with the same names and defaults)."""
 
 import dataclasses
 
-from qgis.core import QgsProcessingParameterString
+from qgis.core import QgsProcessingException, QgsProcessingParameterString
 
 from ...core.io.products import track_label
 from ...core.plan.naming import layer_name
@@ -93,6 +93,12 @@ class DecomposeTimeSeriesAlgorithm(PlannedAlgorithm, DecomposeAlgorithm):
 
     def request(self, parameters, context):
         base = self._request(parameters, context)
+        if base.components:
+            raise QgsProcessingException(
+                f"COMPONENTS {base.components} is not available for time series yet: decompose_timeseries solves "
+                "east + up (COMPONENTS 0; along-track tracks join it with north assumed zero or known); run "
+                "losdecomp:velocity on each track, then losdecomp:decompose with COMPONENTS 1 or 2"
+            )
         base.tracks = [dataclasses.replace(t, band=1, time_series=True) for t in base.tracks]
         return run_ts.TimeSeriesRequest(
             base=base,

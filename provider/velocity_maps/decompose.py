@@ -14,8 +14,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ...core.conventions import geometry
-from ...core.io.model import HORIZONTAL, QUALITY, SIGMA_HORIZONTAL, UP, horizontal_label
+from ...core.io.model import HORIZONTAL, QUALITY, SIGMA_HORIZONTAL, SIGMA_UP, UP, horizontal_label
 from ...core.io.products import track_label
 from ...core.plan.decompose import Request, check, plan
 from ...core.plan.naming import layer_name, quality_names
@@ -37,11 +36,12 @@ from ..parameters import (
     text_parameter,
 )
 from ..styling import register_outputs
-from . import VELOCITY_MAPS
+from . import VELOCITY_MAPS, north_3d
 from .remove_plate_motion import PLATE_HELP
 
 #: Outputs in the order they sit in the result group: vertical on top.
-LOAD_ORDER = (n.OUTPUT_UP, n.OUTPUT_EAST, n.OUTPUT_SIGMA_UP, n.OUTPUT_SIGMA_EAST, n.OUTPUT_QUALITY)
+LOAD_ORDER = (n.OUTPUT_UP, n.OUTPUT_EAST, n.OUTPUT_SIGMA_UP, n.OUTPUT_SIGMA_EAST, n.OUTPUT_QUALITY,
+              n.OUTPUT_NORTH, n.OUTPUT_SIGMA_NORTH, n.OUTPUT_UN, n.OUTPUT_UN_TILT)  # fmt: skip
 
 
 class DecomposeAlgorithm(LosDecompAlgorithm):
@@ -79,7 +79,7 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
         "the plate's own vertical on the ellipsoid (tens of micrometres per year, kept as MintPy keeps it). "
         "North, assumed zero, is zero relative to the plate; a known north velocity is taken in the tracks' "
         "frame and the plate's north is subtracted from it too. The tracks need a velocity unit. The outputs' "
-        "metadata LOSDECOMP_PLATE_MODEL names the model and pole.\n\n" + PLATE_HELP
+        "metadata LOSDECOMP_PLATE_MODEL names the model and pole.\n\n" + PLATE_HELP + "\n\n" + north_3d.HELP
     )
 
     #: output parameter -> (core product, layer name)
@@ -151,6 +151,7 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
             params.append(RasterFileParameter(t.sigma, label, optional=True))
         for t in n.TRACKS:
             params.append(look_side_parameter(t.look_side, f"{t.label.capitalize()} look side"))
+        params += north_3d.kind_parameters()
         params += [
             RasterFilesParameter(
                 n.EXTRA_TRACKS,
@@ -161,13 +162,13 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
             QgsProcessingParameterString(
                 n.EXTRA_GEOMETRY,
                 tr(
-                    "Extra tracks' geometry: 'heading,incidence[,left|right]' per extra track, separated by ';' "
-                    "(an empty entry = from the layer)"
+                    "Extra tracks' geometry: 'heading,incidence[,left|right][,along]' per extra track, separated by "
+                    "';' (an empty entry = from the layer; 'along': an along-track track)"
                 ),
                 optional=True,
             ),
         ]
-        return params
+        return params + north_3d.advanced_parameters()
 
     def _advanced_options(self):
         return [
@@ -211,6 +212,7 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
             look_side=self.look_side(parameters, t.look_side, context),
             los_sign=sign,
             sigma=layer_path(self, parameters, t.sigma, context, f"{t.label} standard deviation"),
+            kind=north_3d.track_kind(self, parameters, t.kind, context),
         )
 
     def _request(self, parameters, context):
@@ -240,6 +242,8 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
             compression=self.compression(parameters, context),
             plate=self._text(parameters, n.PLATE, context),
             euler_pole=self._text(parameters, n.EULER_POLE, context),
+            components=self.parameterAsEnum(parameters, n.COMPONENTS, context),
+            along_track_sigma=self.optional_number(parameters, n.ALONG_TRACK_SIGMA, context),
         )
 
     def _extent(self, parameters, context, grid_crs):
@@ -279,11 +283,15 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
             raise QgsProcessingException(
                 f"extra tracks: {len(entries)} geometry entries for {len(layers)} extra layer(s)"
             )
+        sigmas = layer_paths(self, parameters, n.EXTRA_SIGMAS, context, "extra track standard deviation")
+        if len(sigmas) > len(layers):
+            raise QgsProcessingException(f"EXTRA_SIGMAS: {len(sigmas)} rasters for {len(layers)} extra track(s)")
         out = []
         for i, (path, name) in enumerate(layers):
             label = f"extra track {i + 1} ({track_label(path, name)})"
-            heading, incidence, side = _parse_geometry(label, entries[i] if i < len(entries) else "")
-            out.append(TrackInput(label, path, 1, heading, incidence, side, sign))
+            heading, incidence, side, kind = north_3d.parse_entry(label, entries[i] if i < len(entries) else "")
+            out.append(TrackInput(label, path, 1, heading, incidence, side, sign, north_3d.extra_sigma(sigmas, i),
+                                  kind=kind))  # fmt: skip
         return out
 
     # -- checks and run --------------------------------------------------------------------
@@ -313,29 +321,14 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
             product, label = n.OUTPUTS[key]
             if job.horizontal_azimuth is not None and product in (HORIZONTAL, SIGMA_HORIZONTAL):
                 label = label.replace("East velocity", horizontal_label(job.horizontal_azimuth))
+            if job.components == 2 and job.north is None and product in (UP, SIGMA_UP):
+                label = label.replace("Vertical velocity", "Up-north velocity v_UN")
             results[key] = summary.outputs.get(product)
             if product in summary.outputs:
                 name = quality_names(job.unit, tracks) if product == QUALITY else layer_name(label, job.unit, tracks)
                 layers[summary.outputs[product]] = (name, product, summary.limits.get(product))
         register_outputs(context, layers, group=layer_name("East and vertical velocity", None, tracks))
         return results
-
-
-def _parse_geometry(label, entry):
-    """(heading, incidence, look side) of an EXTRA_GEOMETRY entry; Nones when empty."""
-    if not entry:
-        return None, None, None
-    parts = [p.strip() for p in entry.split(",")]
-    try:
-        heading, incidence = float(parts[0]), float(parts[1])
-    except (IndexError, ValueError):
-        raise QgsProcessingException(f"{label}: geometry '{entry}' is not 'heading,incidence[,left|right]'") from None
-    side = None
-    if len(parts) > 2:
-        side = parts[2].lower()
-        if side not in geometry.LOOK_SIDES:
-            raise QgsProcessingException(f"{label}: look side '{parts[2]}' is not 'left' or 'right'")
-    return heading, incidence, side
 
 
 def _report(feedback, job, summary):

@@ -1,7 +1,12 @@
 """``losdecomp:project_single_track``: one track projected onto a direction, with its
 assumption stated (a thin adapter to ``core.single_track``)."""
 
-from qgis.core import QgsProcessingParameterBand, QgsProcessingParameterCrs, QgsProcessingParameterRasterDestination
+from qgis.core import (
+    QgsProcessingParameterBand,
+    QgsProcessingParameterCrs,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterRasterDestination,
+)
 
 from ...core.conventions.uncertainty import PROPAGATED, label
 from ...core.io.products import track_label
@@ -24,6 +29,7 @@ from ..parameters import (
 )
 from ..styling import MAGNITUDE, SIGNED, register_outputs
 from . import VELOCITY_MAPS
+from .north_3d import track_kind
 
 
 class ProjectSingleTrackAlgorithm(PlannedAlgorithm):
@@ -46,7 +52,11 @@ class ProjectSingleTrackAlgorithm(PlannedAlgorithm):
         "band, dates kept, unless BAND picks one band.\n\n"
         "OUTPUT_SIGMA is a propagated standard deviation: the track's a-priori LOS standard deviation divided "
         "by |s . u|. It omits correlated noise the LOS standard deviation does not describe, and the error of "
-        "the assumption on the direction."
+        "the assumption on the direction.\n\n"
+        "Along-track tracks (KIND 1, or the layer tag INSAR_KIND=along-track: azimuth offsets, MAI, burst-overlap "
+        "interferometry): the unit vector is the flight direction (sin h, cos h, 0), values positive along the flight; "
+        "incidence and LOS_SIGN do not apply. DIRECTION 3 (north) gives the north-south motion from the azimuth "
+        "offsets alone, d / cos h, assuming no east motion (an along-track track never sees up)."
     )
 
     CORE = single_track
@@ -73,6 +83,8 @@ class ProjectSingleTrackAlgorithm(PlannedAlgorithm):
 
     def _advanced_parameters(self):
         return [
+            QgsProcessingParameterEnum(n.KIND, tr("Track kind (empty = the layer's INSAR_KIND tag, else line of "
+                                                  "sight)"), list(n.KIND_OPTIONS), optional=True),  # fmt: skip
             look_side_parameter(),
             RasterFileParameter(n.SIGMA, tr("LOS standard deviation (empty = from the product)"), optional=True),
             QgsProcessingParameterCrs(n.TARGET_CRS, tr("Target CRS (empty = the input's grid)"), optional=True),
@@ -84,6 +96,7 @@ class ProjectSingleTrackAlgorithm(PlannedAlgorithm):
 
     def request(self, parameters, context):
         track = input_track(self, parameters, context, default_band=None, with_sigma=True)
+        track.kind = track_kind(self, parameters, n.KIND, context)
         outputs = {single_track.MOTION: self.parameterAsOutputLayer(parameters, n.OUTPUT, context)}
         outputs.update(self.asked_outputs(parameters, context, {n.OUTPUT_SIGMA: single_track.SIGMA}))
         return single_track.ProjectionRequest(
