@@ -128,12 +128,7 @@ def check(req: Request) -> Checked:
     if req.extent is not None and tuple(req.extent) != tuple(grid.bounds):
         given = ", ".join(f"{b:.6f}" for b in req.extent)
         log.append(f"extent: the given extent ({given}) was snapped outward to whole pixels of the grid")
-    if not req.components:
-        _check_geometry_resolves(resolved, req.horizontal_azimuth, req.max_condition)
-    log += components_plan.check_geometry(resolved, req.components, req.max_condition)
-    if req.plate.strip() or req.euler_pole.strip():
-        plate.pole_of(req.plate.strip(), req.euler_pole.strip())
-        plate.unit_factor(unit, "the tracks")
+    log += _check_geometry_and_plate(req, resolved, unit)
     warnings += _reference_warnings(resolved, infos, grid)
     windows = [(r.spec.name, r.metadata.window.value) for r in resolved if r.metadata.window is not None]
     log += [f"{name} track: velocity over {w[0]} to {w[1]}" for name, w in windows]
@@ -143,6 +138,18 @@ def check(req: Request) -> Checked:
     outputs = Job(tracks=[r.spec for r in resolved], grid=grid, outputs=dict(req.outputs))
     check_outputs(outputs)
     return checked
+
+
+def _check_geometry_and_plate(req, resolved, unit):
+    """The geometry guard for the components asked for, and the plate (read, and the tracks'
+    unit a velocity); returns the log lines."""
+    if not req.components:
+        _check_geometry_resolves(resolved, req.horizontal_azimuth, req.max_condition)
+    log = components_plan.check_geometry(resolved, req.components, req.max_condition)
+    if req.plate.strip() or req.euler_pole.strip():
+        plate.pole_of(req.plate.strip(), req.euler_pole.strip())
+        plate.unit_factor(unit, "the tracks")
+    return log
 
 
 def _grid_line(grid, resampling):
