@@ -24,7 +24,7 @@ from ..conventions.schema import ROLE_ENU, ROLE_STD, ROLE_VELOCITY, TAG_LOS_SIGN
 from ..conventions.uncertainty import APRIORI, FIT, PROPAGATED, TAG_SIGMA_KIND, label
 from ..conventions.version import SOFTWARE, created
 from ..io.gdal_mode import raises
-from ..io.grid import Grid, common_grid, footprint, raster_info
+from ..io.grid import Grid, raster_info
 from ..io.model import DEFAULT_BLOCK_PIXELS, RasterRef
 from ..io.reader import DEFAULT_RESAMPLING, GeometryReader, GridReader
 from ..io.stack_import import band_specs as stack_band_specs
@@ -34,6 +34,9 @@ from ..plan.outputs import check_outputs_paths
 from ..plan.tracks import apply_weights_policy, harmonise_units, resolve
 from ..solve import frames as solver
 from . import frame_reader
+from .frame_grid import intersect as _intersect
+from .frame_grid import meets as _meets
+from .frame_grid import pairs_of, pixel_box, union_grid
 from .lifecycle import Run, windows
 
 MERGED = "merged"
@@ -138,39 +141,6 @@ def _to_first_sign(resolved):
     return resolved[0].spec.los_sign
 
 
-def _union_grid(req, infos):
-    target = req.target_crs_wkt or infos[0].crs_wkt
-    boxes = [footprint(i, target) for i in infos]
-    union = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-    grid = common_grid(infos, target, req.resolution, extent=union)
-    return grid, boxes
-
-
-def _pixel_box(grid, box):
-    x0, dx, _, y0, _, dy = grid.geotransform
-    col0 = max(int(math.floor((box[0] - x0) / dx + 1e-6)), 0)
-    col1 = min(int(math.ceil((box[2] - x0) / dx - 1e-6)), grid.width)
-    row0 = max(int(math.floor((box[3] - y0) / dy + 1e-6)), 0)
-    row1 = min(int(math.ceil((box[1] - y0) / dy - 1e-6)), grid.height)
-    return col0, row0, col1, row1
-
-
-def _intersect(a, b):
-    box = (max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3]))
-    return box if box[0] < box[2] and box[1] < box[3] else None
-
-
-def pairs_of(boxes: list) -> list:
-    """(i, j, box) of the frames whose boxes on the grid intersect."""
-    out = []
-    for i in range(len(boxes)):
-        for j in range(i + 1, len(boxes)):
-            box = _intersect(boxes[i], boxes[j])
-            if box is not None:
-                out.append((i, j, box))
-    return out
-
-
 def _stacks(req, labels, warnings):
     """Each frame's {date: band} (None: velocities), the common dates, and the frames to resolve
     (a stack by its first common date's band, read whole)."""
@@ -207,8 +177,8 @@ def check(req: MergeRequest) -> MergeJob:
         weighted = False
         log.append("time-series stacks: equal weights (a sigma beside a stack is not one per date)")
     infos = [raster_info(f.path, n) for f, n in zip(req.frames, names)]
-    grid, footprints = _union_grid(req, infos)
-    boxes = [_pixel_box(grid, b) for b in footprints]
+    grid, footprints = union_grid(infos, req.target_crs_wkt, req.resolution)
+    boxes = [pixel_box(grid, b) for b in footprints]
     solver.check_overlaps(len(boxes), [(i, j) for i, j, _ in pairs_of(boxes)], labels)
     centres = [(0.5 * (b[0] + b[2]), 0.5 * (b[1] + b[3])) for b in footprints]
     job = MergeJob([r.spec for r in resolved], names, grid, boxes, centres, req.model, req.fixed_frame - 1,
@@ -240,10 +210,6 @@ def plan(req: MergeRequest) -> MergeJob:
 def _coords(grid, win, rows, cols):
     x0, dx, _, y0, _, dy = grid.geotransform
     return x0 + (win[0] + cols + 0.5) * dx, y0 + (win[1] + rows + 0.5) * dy
-
-
-def _meets(box, win):
-    return _intersect(box, (win[0], win[1], win[0] + win[2], win[1] + win[3])) is not None
 
 
 class _Frames:

@@ -46,8 +46,10 @@ class MergeFramesAlgorithm(PlannedAlgorithm):
         "one line per frame in the log with the plane), OFFSET_SIGMAS (fit standard deviations, from the "
         "overlap residuals taken as independent: they omit spatially correlated noise, so they are "
         "optimistic), RMS_BEFORE and RMS_AFTER of the differences in the overlaps.\n\n"
-        "The output lies on the first frame's lattice extended to the union of the frames, unless TARGET_CRS "
-        "or RESOLUTION is given. Overlaps are averaged with weights 1/sigma^2 (equal weights without sigmas). "
+        "The output lies on the first frame's lattice extended to the union of the frames (its CRS, pixel size "
+        "and origin: the first frame is never resampled, the others are warped onto it), unless TARGET_CRS or "
+        "RESOLUTION is given (then that CRS, else the first frame's, and that resolution, else the coarsest "
+        "frame's pixel). Overlaps are averaged with weights 1/sigma^2 (equal weights without sigmas). "
         "The geometry is carried per pixel as role bands (INSAR_ROLE los_east/los_north/los_up, as "
         "losdecomp:import_licsbas writes them), with the band of the propagated standard deviation of the "
         "weighted mean when the frames have sigmas (it omits the corrections' own error). Every frame is "
@@ -80,7 +82,8 @@ class MergeFramesAlgorithm(PlannedAlgorithm):
         ])  # fmt: skip
         self.add_parameters([
             QgsProcessingParameterCrs(n.TARGET_CRS, tr("Target CRS (empty = the first frame's)"), optional=True),
-            number_parameter(n.RESOLUTION, "Resolution in target CRS units (0 = the coarsest frame's)",
+            number_parameter(n.RESOLUTION, "Resolution in target CRS units (0 = the first frame's pixel; "
+                             "with a TARGET_CRS the coarsest frame's)",
                              defaultValue=0.0, minValue=0.0),
             resampling_parameter(),
             compression_parameter(),
