@@ -262,8 +262,16 @@ def _overlap_windows(job):
     return [w for w in windows(job.grid, job.block_pixels) if any(_meets(b, w) for b in boxes)]
 
 
+def _known(sigma):
+    """A sigma with NaN where it is not a positive number (0 or NaN: unknown)."""
+    s = np.asarray(sigma, np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(s) & (s > 0), s, np.nan)
+
+
 def _pair_variance(frames, i, j, sub):
-    return np.asarray(frames.sigma(i, sub), np.float64) ** 2 + np.asarray(frames.sigma(j, sub), np.float64) ** 2
+    """sigma_i^2 + sigma_j^2, NaN where either sigma is unknown (the pixel is left out)."""
+    return _known(frames.sigma(i, sub)) ** 2 + _known(frames.sigma(j, sub)) ** 2
 
 
 def _accumulate(job, frames, normals, win):
