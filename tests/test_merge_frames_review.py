@@ -171,3 +171,9 @@ def test_frames_tagged_with_different_los_signs_are_refused(tmp_path):
     p2 = frame(tmp_path, "t2", 32611, (X0 + 40 * P, P, 0, Y0, 0, -P), -(field(x2, y2) + 5), sign="away")
     with pytest.raises(FrameError, match=r"frame 2 \(f2: .*t2.tif\) says LOS positive away.*frame 1"):
         merge(tmp_path, [p1, p2], model=solver.OFFSET)
+
+
+def test_the_frame_without_a_known_sigma_in_its_overlaps_is_named(tmp_path):
+    paths = _two_weighted(tmp_path, lambda shape: np.full(shape, 0.5), lambda shape: np.full(shape, np.nan))
+    with pytest.raises(FrameError, match=r"frame 2 \(f2: .*s2.tif\) has no valid pixel in its overlaps"):
+        merge(tmp_path, paths, model=solver.OFFSET)

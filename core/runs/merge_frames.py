@@ -269,28 +269,32 @@ def _known(sigma):
         return np.where(np.isfinite(s) & (s > 0), s, np.nan)
 
 
-def _pair_variance(frames, i, j, sub):
-    """sigma_i^2 + sigma_j^2, NaN where either sigma is unknown (the pixel is left out)."""
-    return _known(frames.sigma(i, sub)) ** 2 + _known(frames.sigma(j, sub)) ** 2
+def _sigma_masks(job, frames, i, j, sub, shape):
+    """(sigma_i, sigma_j) known (NaN where not a positive number), or (None, None) unweighted."""
+    if not job.weighted:
+        return None, None
+    return tuple(np.broadcast_to(_known(frames.sigma(k, sub)), shape) for k in (i, j))
 
 
 def _accumulate(job, frames, normals, win):
     """The overlaps of the frames' pairs within ``win``, each read on its own box only
-    (``normals``: one per layer, a date of stacks or the velocity)."""
+    (``normals``: one per layer, a date of stacks or the velocity). A pixel counts for a frame
+    when it has a value there (and a known sigma, weighted); for the pair when both have."""
     for i, j, box in pairs_of(job.boxes):
         part = _intersect(box, (win[0], win[1], win[0] + win[2], win[1] + win[3]))
         if part is None:
             continue
         sub = (part[0], part[1], part[2] - part[0], part[3] - part[1])
         di, dj = frames.value(i, sub), frames.value(j, sub)
-        var = np.broadcast_to(_pair_variance(frames, i, j, sub), di.shape[1:]) if job.weighted else None
+        si, sj = _sigma_masks(job, frames, i, j, sub, di.shape[1:])
         for d, normal in enumerate(normals):
-            both = np.isfinite(di[d]) & np.isfinite(dj[d])
-            w = None
-            if var is not None:
-                with np.errstate(invalid="ignore"):
-                    both &= np.isfinite(var) & (var > 0)
-                w = 1.0 / var[both]
+            fi, fj = np.isfinite(di[d]), np.isfinite(dj[d])
+            if si is not None:
+                fi, fj = fi & np.isfinite(si), fj & np.isfinite(sj)
+            normal.seen(i, int(np.count_nonzero(fi)))
+            normal.seen(j, int(np.count_nonzero(fj)))
+            both = fi & fj
+            w = None if si is None else 1.0 / (si[both] ** 2 + sj[both] ** 2)
             rows, cols = np.nonzero(both)
             x, y = _coords(job.grid, sub, rows, cols)
             normal.add(i, j, x, y, di[d][both], dj[d][both], w)

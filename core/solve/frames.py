@@ -58,6 +58,11 @@ class Normals:
         self.plain_rr = 0.0
         self.count = 0
         self.pair_pixels: dict = {}
+        self.frame_pixels: dict = {}  # valid pixels of each frame in its overlaps
+
+    def seen(self, k: int, count: int) -> None:
+        """``count`` more valid pixels of frame k in its overlaps (with or without a partner)."""
+        self.frame_pixels[k] = self.frame_pixels.get(k, 0) + count
 
     def basis(self, k: int, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """(n, p) columns of frame k's correction at the points (x, y)."""
@@ -101,24 +106,37 @@ def connected(n: int, pairs: list) -> list:
     return sorted(seen)
 
 
-def check_overlaps(n: int, pairs: list, names: list) -> None:
+def check_overlaps(n: int, pairs: list, names: list, where: str = "") -> None:
     """FrameError naming a frame (1-based index and name) that overlaps no other, or the
-    frames cut off from the first when the overlaps form separate groups."""
+    frames cut off from the first when the overlaps form separate groups (``where`` qualifies
+    the overlaps: by footprint when empty)."""
     touched = {k for pair in pairs for k in pair}
     for k in range(n):
         if k not in touched:
-            raise FrameError(f"frame {k + 1} ({names[k]}) overlaps no other frame: it cannot be tied to them")
+            raise FrameError(f"frame {k + 1} ({names[k]}) overlaps no other frame{where}: it cannot be tied to them")
     group = connected(n, pairs)
     if len(group) < n:
         apart = ", ".join(f"{k + 1} ({names[k]})" for k in range(n) if k not in group)
-        raise FrameError(f"frames {apart} overlap none of the frames tied to frame 1: the frames form separate groups")
+        raise FrameError(f"frames {apart} overlap none of the frames tied to frame 1{where}: the frames form "
+                         "separate groups")  # fmt: skip
+
+
+def check_valid(normals: Normals, names: list) -> None:
+    """FrameError naming the first frame with no valid pixel in any of its overlaps (nodata
+    there, or no known sigma): it, not its neighbours, is what cannot be tied. Frames never
+    ``seen`` (the solver used without counts) are not checked."""
+    for k in sorted(normals.frame_pixels):
+        if normals.frame_pixels[k] == 0:
+            raise FrameError(f"frame {k + 1} ({names[k]}) has no valid pixel in its overlaps (nodata there, or "
+                             "weighted, a sigma that is not a positive number): it cannot be tied to the others")
 
 
 def solve(normals: Normals, fixed: int, names: list) -> FrameFit:
     """The corrections with frame ``fixed`` (0-based) held at zero; FrameError when the
     overlaps do not determine them (a frame without overlap, or a plane on a line)."""
     n, p = len(normals.centres), normals.p
-    check_overlaps(n, [k for k, c in normals.pair_pixels.items() if c > 0], names)
+    check_valid(normals, names)
+    check_overlaps(n, [k for k, c in normals.pair_pixels.items() if c > 0], names, " where both have a value")
     free = np.array([k for k in range(n * p) if k // p != fixed])
     nf = normals.weighted[np.ix_(free, free)]
     if np.linalg.cond(nf) > 1e12:
