@@ -323,7 +323,9 @@ def _band_specs(job):
         return stack_band_specs(job.dates, unit, True)
     specs = [BandSpec("LOS velocity, frames merged", unit, {TAG_ROLE: ROLE_VELOCITY})]
     if job.weighted:
-        how = "of the overlap's weighted mean, from the frames' a-priori sigmas; omits the corrections' own error"
+        how = ("of the overlap's weighted mean, from the frames' a-priori sigmas taken as independent (frames of "
+               "one track sharing acquisitions are correlated: a lower bound in the overlaps); omits the "
+               "corrections' own error")
         specs.append(BandSpec(label(PROPAGATED, "the merged LOS velocity", how), unit,
                               {TAG_ROLE: ROLE_STD, TAG_SIGMA_KIND: PROPAGATED}))  # fmt: skip
     specs += [BandSpec(f"LOS unit vector {r[4:]} (ground to satellite)", "", {TAG_ROLE: r}) for r in ROLE_ENU]
