@@ -131,6 +131,20 @@ def _same_direction(resolved, names):
             )
 
 
+def _same_sign_tags(resolved, labels):
+    """FrameError when frames' own LOS sign tags differ: the one LOS_SIGN would read one of them
+    with the wrong sign (a 2 x offset error in the merge)."""
+    tags = [(k, r.metadata.los_sign) for k, r in enumerate(resolved) if r.metadata.los_sign]
+    for k, tag in tags[1:]:
+        first, ref = tags[0]
+        if tag.value != ref.value:
+            raise FrameError(
+                f"frame {k + 1} ({labels[k]}) says LOS positive {tag.value} the satellite ({tag.source}), frame "
+                f"{first + 1} ({labels[first]}) {ref.value}: one LOS_SIGN cannot read both: convert one "
+                "(the QGIS raster calculator, times -1) and set its INSAR_LOS_SIGN"
+            )
+
+
 def _to_first_sign(resolved):
     """Every frame's values in the first frame's LOS sign (a sign folded into the scale)."""
     first = geometry.sign_factor(resolved[0].spec.los_sign)
@@ -170,6 +184,7 @@ def check(req: MergeRequest) -> MergeJob:
     found, common, frames = _stacks(req, labels, warnings)
     resolved = [resolve(f) for f in frames]
     _same_direction(resolved, names)
+    _same_sign_tags(resolved, labels)
     unit, log = harmonise_units(resolved)
     sign = _to_first_sign(resolved)
     weighted = apply_weights_policy(resolved, log)
@@ -323,9 +338,11 @@ def _band_specs(job):
         return stack_band_specs(job.dates, unit, True)
     specs = [BandSpec("LOS velocity, frames merged", unit, {TAG_ROLE: ROLE_VELOCITY})]
     if job.weighted:
-        how = ("of the overlap's weighted mean, from the frames' a-priori sigmas taken as independent (frames of "
-               "one track sharing acquisitions are correlated: a lower bound in the overlaps); omits the "
-               "corrections' own error")
+        how = (
+            "of the overlap's weighted mean, from the frames' a-priori sigmas taken as independent (frames of "
+            "one track sharing acquisitions are correlated: a lower bound in the overlaps); omits the "
+            "corrections' own error"
+        )
         specs.append(BandSpec(label(PROPAGATED, "the merged LOS velocity", how), unit,
                               {TAG_ROLE: ROLE_STD, TAG_SIGMA_KIND: PROPAGATED}))  # fmt: skip
     specs += [BandSpec(f"LOS unit vector {r[4:]} (ground to satellite)", "", {TAG_ROLE: r}) for r in ROLE_ENU]

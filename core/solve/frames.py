@@ -127,8 +127,10 @@ def check_valid(normals: Normals, names: list) -> None:
     ``seen`` (the solver used without counts) are not checked."""
     for k in sorted(normals.frame_pixels):
         if normals.frame_pixels[k] == 0:
-            raise FrameError(f"frame {k + 1} ({names[k]}) has no valid pixel in its overlaps (nodata there, or "
-                             "weighted, a sigma that is not a positive number): it cannot be tied to the others")
+            raise FrameError(
+                f"frame {k + 1} ({names[k]}) has no valid pixel in its overlaps (nodata there, or "
+                "weighted, a sigma that is not a positive number): it cannot be tied to the others"
+            )
 
 
 def solve(normals: Normals, fixed: int, names: list) -> FrameFit:
