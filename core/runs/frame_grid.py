@@ -7,9 +7,10 @@ the given CRS, the given resolution or the coarsest frame's pixel).
 """
 
 import math
+from typing import Optional
 
 from ..conventions.errors import GridError
-from ..io.grid import MAX_GRID_PIXELS, Grid, common_grid, footprint
+from ..io.grid import MAX_GRID_PIXELS, Grid, RasterInfo, common_grid, footprint
 
 #: Tolerance (in pixels) on the union's edges landing on the lattice.
 _TOL = 1e-6
@@ -27,7 +28,7 @@ def union_grid(infos: list, target_crs_wkt: str = "", resolution: float = 0.0) -
     return first_lattice(infos[0], union), boxes
 
 
-def first_lattice(info, union: tuple, max_pixels: int = MAX_GRID_PIXELS) -> Grid:
+def first_lattice(info: RasterInfo, union: tuple, max_pixels: int = MAX_GRID_PIXELS) -> Grid:
     """The lattice of ``info`` (north-up) extended to cover ``union`` (xmin, ymin, xmax, ymax
     in its CRS): its own pixel size (not necessarily square) and origin."""
     x0, dx, _, y0, _, dy = info.geotransform
@@ -53,7 +54,7 @@ def pixel_box(grid: Grid, box: tuple) -> tuple:
     return col0, row0, col1, row1
 
 
-def intersect(a: tuple, b: tuple):
+def intersect(a: tuple, b: tuple) -> Optional[tuple]:
     """The intersection of two boxes, None when empty."""
     box = (max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3]))
     return box if box[0] < box[2] and box[1] < box[3] else None
