@@ -161,3 +161,21 @@ def test_plate_and_pole_together_or_neither_are_refused(tmp_path):
         with pytest.raises(PlateError, match=words):
             plate_motion.plan(plate_motion.PlateRequest(TrackInput("asc", path), out, **kw))
     assert not (tmp_path / "o.tif").exists()
+
+
+@pytest.mark.parametrize("text", ["Antartica", "ITRF2014-PMM:Antartica", "ITRF2020-PMM:antartica"])
+def test_mintpy_spelling_of_antarctica_is_accepted(text):
+    model = text.rpartition(":")[0] or "ITRF2014-PMM"
+    expected = plate.plate_pole(f"{model}:Antarctica")
+    assert (plate.plate_pole(text).wx, plate.plate_pole(text).wz) == (expected.wx, expected.wz)
+
+
+@pytest.mark.parametrize("text", ["-0.085, -0.531, 0.770", "1.510,1.182,1.215", "0,0,0.3"])
+def test_cartesian_rates_without_their_suffix_are_refused_with_a_hint(text):
+    with pytest.raises(PlateError, match="add ' mas/yr'"):
+        plate.parse_pole(text)
+
+
+def test_out_of_range_pole_says_how_three_numbers_are_read():
+    with pytest.raises(PlateError, match="without the 'mas/yr' suffix are read as lat,lon,rate"):
+        plate.parse_pole("95,10,0.3")

@@ -24,7 +24,7 @@ from ..conventions.schema import ROLE_ENU, ROLE_STD, ROLE_VELOCITY, TAG_LOS_SIGN
 from ..conventions.uncertainty import APRIORI, FIT, PROPAGATED, TAG_SIGMA_KIND, label
 from ..conventions.version import SOFTWARE, created
 from ..io.gdal_mode import raises
-from ..io.grid import Grid, common_grid, footprint, raster_info
+from ..io.grid import Grid, raster_info
 from ..io.model import DEFAULT_BLOCK_PIXELS, RasterRef
 from ..io.reader import DEFAULT_RESAMPLING, GeometryReader, GridReader
 from ..io.stack_import import band_specs as stack_band_specs
@@ -34,6 +34,9 @@ from ..plan.outputs import check_outputs_paths
 from ..plan.tracks import apply_weights_policy, harmonise_units, resolve
 from ..solve import frames as solver
 from . import frame_reader
+from .frame_grid import intersect as _intersect
+from .frame_grid import meets as _meets
+from .frame_grid import pairs_of, pixel_box, union_grid
 from .lifecycle import Run, windows
 
 MERGED = "merged"
@@ -128,6 +131,20 @@ def _same_direction(resolved, names):
             )
 
 
+def _same_sign_tags(resolved, labels):
+    """FrameError when frames' own LOS sign tags differ: the one LOS_SIGN would read one of them
+    with the wrong sign (a 2 x offset error in the merge)."""
+    tags = [(k, r.metadata.los_sign) for k, r in enumerate(resolved) if r.metadata.los_sign]
+    for k, tag in tags[1:]:
+        first, ref = tags[0]
+        if tag.value != ref.value:
+            raise FrameError(
+                f"frame {k + 1} ({labels[k]}) says LOS positive {tag.value} the satellite ({tag.source}), frame "
+                f"{first + 1} ({labels[first]}) {ref.value}: one LOS_SIGN cannot read both: convert one "
+                "(the QGIS raster calculator, times -1) and set its INSAR_LOS_SIGN"
+            )
+
+
 def _to_first_sign(resolved):
     """Every frame's values in the first frame's LOS sign (a sign folded into the scale)."""
     first = geometry.sign_factor(resolved[0].spec.los_sign)
@@ -136,39 +153,6 @@ def _to_first_sign(resolved):
         v = r.spec.velocity
         r.spec.velocity = RasterRef(v.path, v.band, v.label, v.scale * flip)
     return resolved[0].spec.los_sign
-
-
-def _union_grid(req, infos):
-    target = req.target_crs_wkt or infos[0].crs_wkt
-    boxes = [footprint(i, target) for i in infos]
-    union = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-    grid = common_grid(infos, target, req.resolution, extent=union)
-    return grid, boxes
-
-
-def _pixel_box(grid, box):
-    x0, dx, _, y0, _, dy = grid.geotransform
-    col0 = max(int(math.floor((box[0] - x0) / dx + 1e-6)), 0)
-    col1 = min(int(math.ceil((box[2] - x0) / dx - 1e-6)), grid.width)
-    row0 = max(int(math.floor((box[3] - y0) / dy + 1e-6)), 0)
-    row1 = min(int(math.ceil((box[1] - y0) / dy - 1e-6)), grid.height)
-    return col0, row0, col1, row1
-
-
-def _intersect(a, b):
-    box = (max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3]))
-    return box if box[0] < box[2] and box[1] < box[3] else None
-
-
-def pairs_of(boxes: list) -> list:
-    """(i, j, box) of the frames whose boxes on the grid intersect."""
-    out = []
-    for i in range(len(boxes)):
-        for j in range(i + 1, len(boxes)):
-            box = _intersect(boxes[i], boxes[j])
-            if box is not None:
-                out.append((i, j, box))
-    return out
 
 
 def _stacks(req, labels, warnings):
@@ -200,6 +184,7 @@ def check(req: MergeRequest) -> MergeJob:
     found, common, frames = _stacks(req, labels, warnings)
     resolved = [resolve(f) for f in frames]
     _same_direction(resolved, names)
+    _same_sign_tags(resolved, labels)
     unit, log = harmonise_units(resolved)
     sign = _to_first_sign(resolved)
     weighted = apply_weights_policy(resolved, log)
@@ -207,8 +192,8 @@ def check(req: MergeRequest) -> MergeJob:
         weighted = False
         log.append("time-series stacks: equal weights (a sigma beside a stack is not one per date)")
     infos = [raster_info(f.path, n) for f, n in zip(req.frames, names)]
-    grid, footprints = _union_grid(req, infos)
-    boxes = [_pixel_box(grid, b) for b in footprints]
+    grid, footprints = union_grid(infos, req.target_crs_wkt, req.resolution)
+    boxes = [pixel_box(grid, b) for b in footprints]
     solver.check_overlaps(len(boxes), [(i, j) for i, j, _ in pairs_of(boxes)], labels)
     centres = [(0.5 * (b[0] + b[2]), 0.5 * (b[1] + b[3])) for b in footprints]
     job = MergeJob([r.spec for r in resolved], names, grid, boxes, centres, req.model, req.fixed_frame - 1,
@@ -240,10 +225,6 @@ def plan(req: MergeRequest) -> MergeJob:
 def _coords(grid, win, rows, cols):
     x0, dx, _, y0, _, dy = grid.geotransform
     return x0 + (win[0] + cols + 0.5) * dx, y0 + (win[1] + rows + 0.5) * dy
-
-
-def _meets(box, win):
-    return _intersect(box, (win[0], win[1], win[0] + win[2], win[1] + win[3])) is not None
 
 
 class _Frames:
@@ -296,27 +277,39 @@ def _overlap_windows(job):
     return [w for w in windows(job.grid, job.block_pixels) if any(_meets(b, w) for b in boxes)]
 
 
-def _pair_variance(frames, i, j, sub):
-    return np.asarray(frames.sigma(i, sub), np.float64) ** 2 + np.asarray(frames.sigma(j, sub), np.float64) ** 2
+def _known(sigma):
+    """A sigma with NaN where it is not a positive number (0 or NaN: unknown)."""
+    s = np.asarray(sigma, np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(s) & (s > 0), s, np.nan)
+
+
+def _sigma_masks(job, frames, i, j, sub, shape):
+    """(sigma_i, sigma_j) known (NaN where not a positive number), or (None, None) unweighted."""
+    if not job.weighted:
+        return None, None
+    return tuple(np.broadcast_to(_known(frames.sigma(k, sub)), shape) for k in (i, j))
 
 
 def _accumulate(job, frames, normals, win):
     """The overlaps of the frames' pairs within ``win``, each read on its own box only
-    (``normals``: one per layer, a date of stacks or the velocity)."""
+    (``normals``: one per layer, a date of stacks or the velocity). A pixel counts for a frame
+    when it has a value there (and a known sigma, weighted); for the pair when both have."""
     for i, j, box in pairs_of(job.boxes):
         part = _intersect(box, (win[0], win[1], win[0] + win[2], win[1] + win[3]))
         if part is None:
             continue
         sub = (part[0], part[1], part[2] - part[0], part[3] - part[1])
         di, dj = frames.value(i, sub), frames.value(j, sub)
-        var = np.broadcast_to(_pair_variance(frames, i, j, sub), di.shape[1:]) if job.weighted else None
+        si, sj = _sigma_masks(job, frames, i, j, sub, di.shape[1:])
         for d, normal in enumerate(normals):
-            both = np.isfinite(di[d]) & np.isfinite(dj[d])
-            w = None
-            if var is not None:
-                with np.errstate(invalid="ignore"):
-                    both &= np.isfinite(var) & (var > 0)
-                w = 1.0 / var[both]
+            fi, fj = np.isfinite(di[d]), np.isfinite(dj[d])
+            if si is not None:
+                fi, fj = fi & np.isfinite(si), fj & np.isfinite(sj)
+            normal.seen(i, int(np.count_nonzero(fi)))
+            normal.seen(j, int(np.count_nonzero(fj)))
+            both = fi & fj
+            w = None if si is None else 1.0 / (si[both] ** 2 + sj[both] ** 2)
             rows, cols = np.nonzero(both)
             x, y = _coords(job.grid, sub, rows, cols)
             normal.add(i, j, x, y, di[d][both], dj[d][both], w)
@@ -345,7 +338,11 @@ def _band_specs(job):
         return stack_band_specs(job.dates, unit, True)
     specs = [BandSpec("LOS velocity, frames merged", unit, {TAG_ROLE: ROLE_VELOCITY})]
     if job.weighted:
-        how = "of the overlap's weighted mean, from the frames' a-priori sigmas; omits the corrections' own error"
+        how = (
+            "of the overlap's weighted mean, from the frames' a-priori sigmas taken as independent (frames of "
+            "one track sharing acquisitions are correlated: a lower bound in the overlaps); omits the "
+            "corrections' own error"
+        )
         specs.append(BandSpec(label(PROPAGATED, "the merged LOS velocity", how), unit,
                               {TAG_ROLE: ROLE_STD, TAG_SIGMA_KIND: PROPAGATED}))  # fmt: skip
     specs += [BandSpec(f"LOS unit vector {r[4:]} (ground to satellite)", "", {TAG_ROLE: r}) for r in ROLE_ENU]

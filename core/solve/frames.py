@@ -58,6 +58,11 @@ class Normals:
         self.plain_rr = 0.0
         self.count = 0
         self.pair_pixels: dict = {}
+        self.frame_pixels: dict = {}  # valid pixels of each frame in its overlaps
+
+    def seen(self, k: int, count: int) -> None:
+        """``count`` more valid pixels of frame k in its overlaps (with or without a partner)."""
+        self.frame_pixels[k] = self.frame_pixels.get(k, 0) + count
 
     def basis(self, k: int, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """(n, p) columns of frame k's correction at the points (x, y)."""
@@ -101,24 +106,39 @@ def connected(n: int, pairs: list) -> list:
     return sorted(seen)
 
 
-def check_overlaps(n: int, pairs: list, names: list) -> None:
+def check_overlaps(n: int, pairs: list, names: list, where: str = "") -> None:
     """FrameError naming a frame (1-based index and name) that overlaps no other, or the
-    frames cut off from the first when the overlaps form separate groups."""
+    frames cut off from the first when the overlaps form separate groups (``where`` qualifies
+    the overlaps: by footprint when empty)."""
     touched = {k for pair in pairs for k in pair}
     for k in range(n):
         if k not in touched:
-            raise FrameError(f"frame {k + 1} ({names[k]}) overlaps no other frame: it cannot be tied to them")
+            raise FrameError(f"frame {k + 1} ({names[k]}) overlaps no other frame{where}: it cannot be tied to them")
     group = connected(n, pairs)
     if len(group) < n:
         apart = ", ".join(f"{k + 1} ({names[k]})" for k in range(n) if k not in group)
-        raise FrameError(f"frames {apart} overlap none of the frames tied to frame 1: the frames form separate groups")
+        raise FrameError(f"frames {apart} overlap none of the frames tied to frame 1{where}: the frames form "
+                         "separate groups")  # fmt: skip
+
+
+def check_valid(normals: Normals, names: list) -> None:
+    """FrameError naming the first frame with no valid pixel in any of its overlaps (nodata
+    there, or no known sigma): it, not its neighbours, is what cannot be tied. Frames never
+    ``seen`` (the solver used without counts) are not checked."""
+    for k in sorted(normals.frame_pixels):
+        if normals.frame_pixels[k] == 0:
+            raise FrameError(
+                f"frame {k + 1} ({names[k]}) has no valid pixel in its overlaps (nodata there, or "
+                "weighted, a sigma that is not a positive number): it cannot be tied to the others"
+            )
 
 
 def solve(normals: Normals, fixed: int, names: list) -> FrameFit:
     """The corrections with frame ``fixed`` (0-based) held at zero; FrameError when the
     overlaps do not determine them (a frame without overlap, or a plane on a line)."""
     n, p = len(normals.centres), normals.p
-    check_overlaps(n, [k for k, c in normals.pair_pixels.items() if c > 0], names)
+    check_valid(normals, names)
+    check_overlaps(n, [k for k, c in normals.pair_pixels.items() if c > 0], names, " where both have a value")
     free = np.array([k for k in range(n * p) if k // p != fixed])
     nf = normals.weighted[np.ix_(free, free)]
     if np.linalg.cond(nf) > 1e12:
@@ -147,30 +167,48 @@ def correction(params: np.ndarray, centre: tuple, x: np.ndarray, y: np.ndarray) 
     return out
 
 
+def _valid_weight(v: np.ndarray, weight, shape: tuple) -> tuple:
+    """(weight where valid else 0, mask of values without a valid weight or None): a weight is
+    valid when finite and positive (a sigma of 0 or NaN is an unknown sigma, not an exact one)."""
+    ok = np.isfinite(v)
+    if weight is None:
+        return ok.astype(np.float32), None
+    w = np.broadcast_to(np.asarray(weight, np.float32), shape)
+    with np.errstate(invalid="ignore"):
+        good = ok & np.isfinite(w) & (w > 0)
+    return np.where(good, w, np.float32(0)), ok & ~good
+
+
 def merge(values: list, weights: Optional[list] = None, extras: Optional[list] = None) -> tuple:
     """Per pixel, the weighted mean of the frames' values (NaN where none has one); with
     weights 1/sigma^2, the propagated sigma 1/sqrt(sum of weights) (else None); and the mean of
     each frame's ``extras`` (a tuple of arrays or constants, e.g. its unit vector) with the same
-    weights, where the frame has a value. float32 throughout: one pass per frame."""
+    weights, where the frame has a value. A value whose weight is not finite and positive (its
+    sigma 0 or NaN: unknown) is left out where another frame has a valid weight, and kept where
+    none has (the plain mean of such values there, with a NaN sigma): no value is dropped.
+    float32 throughout: one pass per frame."""
     shape = values[0].shape
     total, wsum = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
-    sums = [np.zeros(shape, np.float32) for _ in (extras[0] if extras else ())]
+    plain, count = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
+    n_extra = len(extras[0]) if extras else 0
+    sums = [np.zeros(shape, np.float32) for _ in range(n_extra)]
+    plain_sums = [np.zeros(shape, np.float32) for _ in range(n_extra)]
     for k, v in enumerate(values):
-        ok = np.isfinite(v)
-        if weights is not None and weights[k] is not None:
-            w = np.broadcast_to(np.asarray(weights[k], np.float32), shape)
-            with np.errstate(invalid="ignore"):
-                ok &= w > 0
-            w = np.where(ok, w, np.float32(0))
-        else:
-            w = ok.astype(np.float32)
-        total += w * np.where(ok, v, np.float32(0))
+        w, unknown = _valid_weight(v, None if weights is None else weights[k], shape)
+        total += w * np.where(w > 0, v, np.float32(0))
         wsum += w
+        if unknown is not None:
+            plain += np.where(unknown, v, np.float32(0))
+            count += unknown
         for c, extra in enumerate(extras[k] if extras else ()):
-            sums[c] += w * np.nan_to_num(np.asarray(extra, np.float32))
+            e = np.nan_to_num(np.asarray(extra, np.float32))
+            sums[c] += w * e
+            if unknown is not None:
+                plain_sums[c] += unknown * e
     with np.errstate(invalid="ignore", divide="ignore"):
-        some = wsum > 0
-        mean = np.where(some, total / wsum, np.float32(np.nan))
+        some, rest = wsum > 0, count > 0
+        mean = np.where(some, total / wsum, np.where(rest, plain / count, np.float32(np.nan)))
         sigma = None if weights is None else np.where(some, 1.0 / np.sqrt(wsum), np.float32(np.nan))
-        extra_means = [np.where(some, c / wsum, np.float32(np.nan)) for c in sums]
+        extra_means = [np.where(some, c / wsum, np.where(rest, p / count, np.float32(np.nan)))
+                       for c, p in zip(sums, plain_sums)]  # fmt: skip
     return mean, sigma, extra_means

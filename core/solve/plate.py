@@ -65,8 +65,18 @@ def plate_names() -> list:
     return [f"{m}:{p}" for m in plate_tables.MODELS for p in model_plates(m)]
 
 
+#: Other spellings of the models' plate names: MintPy's ``plate_motion.py`` spells Antarctica
+#: "Antartica" (its ITRF2014 table), so a name copied from it is read as meant.
+ALIASES = {"antartica": "antarctica"}
+
+#: Three numbers all within this (degrees, deg/Myr) read as lat,lon,rate would put the pole
+#: within 2 degrees of (0, 0): far likelier Cartesian rates (mas/yr) without their suffix.
+CARTESIAN_LOOKALIKE = 2.0
+
+
 def _key(text):
-    return re.sub(r"[\s_\-]", "", text).lower()
+    key = re.sub(r"[\s_\-]", "", text).lower()
+    return ALIASES.get(key, key)
 
 
 def plate_pole(text: str) -> Pole:
@@ -102,8 +112,13 @@ def parse_pole(text: str) -> Pole:
     if not spherical:
         raise PlateError(f"Euler pole {text!r} cannot be read: {forms}")
     lat, lon, rate = (float(v) for v in spherical.groups())
+    suffix = "three numbers without the 'mas/yr' suffix are read as lat,lon,rate"
     if not (-90.0 <= lat <= 90.0 and -360.0 <= lon <= 360.0):
-        raise PlateError(f"Euler pole {text!r}: latitude {lat:g} or longitude {lon:g} out of range ({forms})")
+        raise PlateError(f"Euler pole {text!r}: latitude {lat:g} or longitude {lon:g} out of range ({suffix}; {forms})")
+    if max(abs(lat), abs(lon), abs(rate)) <= CARTESIAN_LOOKALIKE:
+        raise PlateError(f"Euler pole {text!r}: {suffix}, which puts the pole within {CARTESIAN_LOOKALIKE:g} "
+                         "degrees of (0, 0); these look like Cartesian rates: add ' mas/yr' (a pole that near "
+                         "(0, 0) is given in that form too)")  # fmt: skip
     w = rate * DEG_PER_MYR_IN_MAS_PER_YR
     phi, lam = math.radians(lat), math.radians(lon)
     wx, wy, wz = w * math.cos(phi) * math.cos(lam), w * math.cos(phi) * math.sin(lam), w * math.sin(phi)

@@ -46,14 +46,24 @@ class MergeFramesAlgorithm(PlannedAlgorithm):
         "one line per frame in the log with the plane), OFFSET_SIGMAS (fit standard deviations, from the "
         "overlap residuals taken as independent: they omit spatially correlated noise, so they are "
         "optimistic), RMS_BEFORE and RMS_AFTER of the differences in the overlaps.\n\n"
-        "The output lies on the first frame's lattice extended to the union of the frames, unless TARGET_CRS "
-        "or RESOLUTION is given. Overlaps are averaged with weights 1/sigma^2 (equal weights without sigmas). "
+        "The output lies on the first frame's lattice extended to the union of the frames (its CRS, pixel size "
+        "and origin: the first frame is never resampled, the others are warped onto it), unless TARGET_CRS or "
+        "RESOLUTION is given (then that CRS, else the first frame's, and that resolution, else the coarsest "
+        "frame's pixel). Overlaps are averaged with weights 1/sigma^2 (equal weights without sigmas). A sigma "
+        "that is not a positive number (0, as MintPy's velocityStd at its reference pixel, or NaN) is unknown: "
+        "the pixel is left out of the overlap fit, and out of the weighted mean where another frame has a "
+        "sigma; where none has, the plain mean of the values is kept, with a NaN sigma (no value is dropped). "
         "The geometry is carried per pixel as role bands (INSAR_ROLE los_east/los_north/los_up, as "
         "losdecomp:import_licsbas writes them), with the band of the propagated standard deviation of the "
-        "weighted mean when the frames have sigmas (it omits the corrections' own error). Every frame is "
-        "converted to the first frame's unit and LOS sign.\n\n"
+        "weighted mean when the frames have sigmas (it takes the frames as independent: frames of one track "
+        "share acquisitions, so in the overlaps it is a lower bound; it omits the corrections' own error). "
+        "Every frame is converted to the first frame's unit and LOS sign. LOS_SIGN applies to every frame "
+        "(a frame whose own tag says otherwise is read with LOS_SIGN, with a warning); frames whose own LOS "
+        "sign tags differ from one another are refused, named (one LOS_SIGN would read one of them with the "
+        "wrong sign).\n\n"
         "A frame that overlaps no other is refused, named by its index and path (LiCSBAS frames all load as "
-        "'vel.geo': the path tells them apart). Frames looking east and west (ascending and descending) are "
+        "'vel.geo': the path tells them apart); so is a frame with no valid pixel in its overlaps (nodata "
+        "there, or no known sigma), named the same way. Frames looking east and west (ascending and descending) are "
         "refused: merge each direction on its own.\n\n"
         "Time-series stacks (one band per acquisition, dated by INSAR_DATE or a YYYYMMDD description, as the "
         "imports write them): every frame must be a stack. They are merged on the dates every frame has; the "
@@ -80,7 +90,8 @@ class MergeFramesAlgorithm(PlannedAlgorithm):
         ])  # fmt: skip
         self.add_parameters([
             QgsProcessingParameterCrs(n.TARGET_CRS, tr("Target CRS (empty = the first frame's)"), optional=True),
-            number_parameter(n.RESOLUTION, "Resolution in target CRS units (0 = the coarsest frame's)",
+            number_parameter(n.RESOLUTION, "Resolution in target CRS units (0 = the first frame's pixel; "
+                             "with a TARGET_CRS the coarsest frame's)",
                              defaultValue=0.0, minValue=0.0),
             resampling_parameter(),
             compression_parameter(),

@@ -30,7 +30,10 @@ PLATE_HELP = (
     "Altamimi et al. (2023), GRL 50, e2023GL106373, Table 1; its origin rate bias (0.37, 0.35, 0.74) mm/yr "
     "along X, Y, Z is added to the horizontal velocities, as its authors prescribe. EULER_POLE instead: "
     "'lat,lon,rate' (degrees, degrees per million years, right-hand rule) or 'wx,wy,wz mas/yr' (Cartesian "
-    "rotation rates, with that suffix). The plate velocity is v = omega x r on the WGS84 ellipsoid at zero "
+    "rotation rates, with that suffix). Three numbers without the suffix are always lat,lon,rate: out-of-range "
+    "values are refused, and so are three numbers all within +/-2 (likely Cartesian rates without their suffix; "
+    "a pole within 2 degrees of (0, 0) is given in the Cartesian form). MintPy's spelling 'Antartica' is read "
+    "as Antarctica. The plate velocity is v = omega x r on the WGS84 ellipsoid at zero "
     "height, rotated to east/north/up (the vertical is kept, as MintPy keeps it). Plate boundaries are not "
     "checked: every pixel is moved with the plate given."
 )
