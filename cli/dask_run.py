@@ -12,6 +12,7 @@ Imports dask (the ``[dask]`` extra); the plugin never imports this module."""
 import contextlib
 import os
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator, Optional
 
@@ -52,7 +53,8 @@ def parse_chunks(text: Optional[str], kind: str) -> tuple:
 @contextlib.contextmanager
 def client_for(scheduler: str, timeout: float = 10.0) -> Iterator[object]:
     """A dask.distributed Client: ``local:N`` starts a LocalCluster of N single-threaded
-    worker processes listening on 127.0.0.1 only, without a dashboard; anything else is a
+    worker processes listening on 127.0.0.1 only (scheduler, workers, nannies and the
+    dashboard, on a free loopback port); anything else is a
     scheduler address used as written (``tls://`` with the certificates of dask's own
     configuration, ``distributed.comm.tls.*`` or its DASK_* environment variables)."""
     from distributed import Client, LocalCluster
@@ -65,7 +67,7 @@ def client_for(scheduler: str, timeout: float = 10.0) -> Iterator[object]:
             if n < 1:
                 raise SchedulerError(f"--scheduler {scheduler}: at least one worker")
             cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address=None, silence_logs=40)  # fmt: skip
+                                   dashboard_address="127.0.0.1:0", silence_logs=40)  # fmt: skip
             client = Client(cluster)
         else:
             client = Client(scheduler, timeout=f"{timeout}s")
@@ -79,6 +81,21 @@ def client_for(scheduler: str, timeout: float = 10.0) -> Iterator[object]:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def compute(client, items: list, settle_seconds: float = 60.0) -> list:
+    """``items`` computed on the cluster. On a failure the remaining tasks are cancelled and,
+    before the error is raised, the tasks still running are let end (at most
+    ``settle_seconds``): no worker writes into a temporary store after it is removed."""
+    futures = client.compute(items)
+    try:
+        return client.gather(futures)
+    except BaseException:
+        client.cancel(futures, force=True)
+        deadline = time.monotonic() + settle_seconds
+        while time.monotonic() < deadline and any(client.processing().values()):
+            time.sleep(0.2)
+        raise
 
 
 def _grid_chunks(grid, chunks: tuple) -> tuple:
@@ -164,7 +181,7 @@ def decompose(job, client, chunks: tuple) -> dict:
             first += n
         up = [k for k, (p, _) in enumerate(products) if p == UP]
         resolved = da.isfinite(result[sum(n for _, n in products[: up[0]])]).sum() if up else da.ones(1).sum()
-        _, resolved = client.compute([stores_, resolved], sync=True)
+        _, resolved = compute(client, [stores_, resolved])
         if int(resolved) == 0:
             raise NoResult(nothing_resolved())
         specs = band_specs(job)
@@ -237,7 +254,7 @@ def decompose_timeseries(job, client, chunks: tuple) -> dict:
             delayed.append(write)
         up = keys.index(UP) * nd if UP in keys else None
         count = da.isfinite(result[up : up + nd]).sum() if up is not None else da.ones(1).sum()
-        _, resolved = client.compute([delayed, count], sync=True)
+        _, resolved = compute(client, [delayed, count])
         if int(resolved) == 0:
             raise NoResult(nothing_resolved(when=" at any date"))
         done = {k: stores.finish_store(tmps.pop(k), job.outputs[k]) for k in keys}

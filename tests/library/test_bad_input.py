@@ -36,7 +36,8 @@ def test_a_missing_tile_of_a_vrt_mosaic_is_named(scene, tmp_path):
     vrt, missing = mosaic_with_a_missing_tile(scene["asc"], str(tiles))
     out = tmp_path / "out"
     out.mkdir()
-    status, _, err = run_cli("decompose", "--ascending", vrt, "--descending", scene["desc"], "--output-east",
+    status, _, err = run_cli("decompose", "--ascending", vrt, "--asc-heading", 348, "--asc-incidence", 34,
+                             "--descending", scene["desc"], "--output-east",
                              out / "e.tif", "--output-up", out / "u.tif", "--scheduler", "local:2",
                              "--chunks", "64")  # fmt: skip
     assert status == 1

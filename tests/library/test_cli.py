@@ -145,14 +145,22 @@ def test_velocity_in_process_writes_a_cog(stacks, tmp_path):
     assert np.isfinite(read(tmp_path / "s.tif")).any()
 
 
-def test_a_local_cluster_listens_on_loopback_only_without_a_dashboard():
+def test_a_local_cluster_listens_on_loopback_only():
+    import psutil
+
     from insar_decomposition.cli.dask_run import client_for
 
-    with client_for("local:1") as client:
+    with client_for("local:2") as client:
         info = client.scheduler_info()
         assert client.scheduler.address.startswith("tcp://127.0.0.1:")
+        assert len(info["workers"]) == 2
         assert all(addr.startswith("tcp://127.0.0.1:") for addr in info["workers"])
-        assert "dashboard" not in info.get("services", {})
+        assert client.dashboard_link.startswith("http://127.0.0.1:")
+        me = psutil.Process()
+        listening = [c.laddr for p in [me] + me.children(recursive=True) for c in p.net_connections("inet")
+                     if c.status == psutil.CONN_LISTEN]  # fmt: skip
+        assert len(listening) >= 5  # scheduler, dashboard, 2 workers and their nannies
+        assert {a.ip for a in listening} == {"127.0.0.1"}
 
 
 def test_written_metadata_holds_no_scheduler_address(scene, tmp_path):
