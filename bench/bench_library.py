@@ -4,12 +4,13 @@ the CLI process and, for Dask, of each worker, sampled every 0.2 s) and the rati
 in-process path. Also the seconds per chunk of the Dask path, for the cost model in
 docs/library.md.
 
-    build/lib-venv/bin/python bench/bench_library.py            # scaled sizes, under 2 minutes
+    build/lib-venv/bin/python bench/bench_library.py            # scaled sizes: 6 minutes here under load
     build/lib-venv/bin/python bench/bench_library.py --full     # the issue's 20000 x 20000 and
                                                                 # 100-date 4000 x 4000 pairs
 
-The pairs are two tiled float32 GeoTIFFs on different grids (UTM and geographic: the
-descending track is warped), with single-valued geometry in their tags."""
+The pairs are two tiled float32 GeoTIFFs whose grids differ by a fraction of a pixel (the
+descending track is resampled: warped by GDAL for single epochs), with single-valued
+geometry in their tags."""
 
 import argparse
 import datetime
@@ -132,6 +133,7 @@ def main():
     single = a.single_size or sizes["single"]
     series, ndates = a.series_size or sizes["series"][0], a.dates or sizes["series"][1]
     work = a.work or tempfile.mkdtemp(prefix="losdecomp-bench-")
+    os.makedirs(work, exist_ok=True)
     schedulers = (None, "local:1", "local:2")
     asc = _raster(os.path.join(work, "asc.tif"), single, 1, *ASC)
     desc = _raster(os.path.join(work, "desc.tif"), single, 1, *DESC, shift=7.0)
