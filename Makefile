@@ -19,7 +19,7 @@ PROFILE_PLUGINS := $(HOME)/.local/share/QGIS/QGIS3/profiles/default/python/plugi
 export QT_QPA_PLATFORM := offscreen
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: all demo screenshots test test-matrix lint system-deps venv plugin-path install-plugin package e2e bench clean
+.PHONY: all demo screenshots test test-library test-matrix lint system-deps venv plugin-path install-plugin package e2e bench clean
 
 all: test
 
@@ -49,6 +49,29 @@ lint: venv
 
 test: venv plugin-path lint
 	cd $(ROOT) && $(PY) -m pytest tests
+	$(MAKE) test-library
+
+# The core as a library and the losdecomp command line, outside QGIS (docs/library.md): a venv
+# of its own in build/lib-venv beside the system's GDAL bindings (--system-site-packages; QGIS
+# is hidden from its tests), `pip install -e .[dask]`, then tests/library. Re-run: the install is
+# skipped while pyproject.toml is unchanged. The system numpy's major version picks the
+# constraints (numpy<2 beside bookworm's GDAL). LIBRARY_TESTS=optional (scripts/test_matrix.sh)
+# turns a venv that cannot be made (no PyPI, no wheel for that Python) into a skip, said so.
+LIB_VENV := $(BUILD)/lib-venv
+LIBRARY_TESTS ?= required
+$(LIB_VENV)/.installed: pyproject.toml constraints/bookworm.txt
+	@rm -rf $(LIB_VENV) && /usr/bin/python3 -m venv --system-site-packages $(LIB_VENV)
+	@cons=""; /usr/bin/python3 -c "import numpy, sys; sys.exit(int(numpy.__version__.split('.')[0]) >= 2)" \
+	  && cons="-c $(ROOT)/constraints/bookworm.txt"; \
+	$(LIB_VENV)/bin/pip install -q --disable-pip-version-check $$cons -e "$(ROOT)[dask,test]" pytest-timeout
+	touch $@
+
+test-library: system-deps
+	@if $(MAKE) --no-print-directory $(LIB_VENV)/.installed; then \
+	  cd $(ROOT) && $(LIB_VENV)/bin/python -m pytest -p no:qgis -c tests/library/pytest.ini tests/library; \
+	elif [ "$(LIBRARY_TESTS)" = optional ]; then \
+	  echo "test-library: skipped: the library venv could not be made here (LIBRARY_TESTS=optional)"; \
+	else exit 1; fi
 
 # The same suite on QGIS 3.40 (Debian trixie) and 3.44 (sid), each in a chroot (root needed).
 test-matrix:

@@ -42,7 +42,7 @@ run_suite() {  # suite dir log
   local status=0
   chroot "$dir" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
     PIP_CERT=/etc/ssl/certs/ca-certificates.crt SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
-    bash -c "cd /work/insar_decomposition && make test" >"$log" 2>&1 || status=$?
+    bash -c "cd /work/insar_decomposition && make test LIBRARY_TESTS=optional" >"$log" 2>&1 || status=$?
   for m in dev sys proc; do umount -l "$dir/$m" 2>/dev/null || true; done
   return $status
 }

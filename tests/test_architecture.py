@@ -12,7 +12,8 @@ import pytest
 
 from conftest import IMPORT_PARENT, ROOT
 
-PLUGIN_FOLDERS = ("core", "provider", "ui")
+#: cli/ is the command line and Dask path (docs/library.md): not in the plugin ZIP, held to the same rules.
+PLUGIN_FOLDERS = ("core", "provider", "ui", "cli")
 MAX_FUNCTION_LINES = 60
 MAX_COMPLEXITY = 15
 MAX_MODULE_LINES, MAX_DIALOG_MODULE_LINES = 500, 350
@@ -128,6 +129,46 @@ def test_the_order_test_sees_an_upward_import():
     edges = imports_of("core.runs.engine", modules["core.runs.engine"], modules)
     floors = _floor_of()
     assert any(floors[e.split(".")[1]] < floors["runs"] for e in edges)
+
+
+def _absolute_imports(path):
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_cli_imports_core_only_and_core_never_imports_cli():
+    """The command line (cli/) may import the core, never provider/, ui/, the plugin, QGIS
+    or Qt; the core and the plugin never import cli/ (nor dask or xarray)."""
+    modules = plugin_modules()
+    wrong = []
+    for name, path in modules.items():
+        targets = imports_of(name, path, modules)
+        if name.startswith("cli"):
+            wrong += [f"{name} -> {t}" for t in targets if not t.startswith(("core", "cli"))]
+            wrong += [f"{name} -> {m}" for m in _absolute_imports(path) & {"qgis", "PyQt5", "PyQt6", "sip"}]
+        else:
+            wrong += [f"{name} -> {t}" for t in targets if t.startswith("cli")]
+            wrong += [f"{name} -> {m}" for m in _absolute_imports(path) & {"dask", "distributed", "xarray", "zarr"}]
+    assert wrong == []
+    assert any(t.startswith("core") for t in imports_of("cli.main", modules["cli.main"], modules))
+
+
+def test_the_distribution_lists_every_package_it_ships():
+    """pyproject.toml's explicit package list (the root mapped to insar_decomposition) holds
+    every package of core/ and cli/, and nothing that imports QGIS."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {"insar_decomposition"} | {
+        "insar_decomposition." + ".".join(p.parent.relative_to(ROOT).parts)
+        for folder in ("core", "cli") for p in (ROOT / folder).rglob("__init__.py")
+    }  # fmt: skip
+    assert listed == found
 
 
 def test_no_cycles_between_packages():

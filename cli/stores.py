@@ -1,0 +1,217 @@
+"""Outputs of the command line: cloud-optimised GeoTIFFs (single epochs) and Zarr v2 /
+NetCDF-CF stores (time series), each appearing under its final name only when complete.
+
+- A COG is made by GDAL's COG driver from a complete GeoTIFF (the core's, in process) or
+  from a VRT mosaic of the tiles the Dask workers wrote (one small GeoTIFF per chunk, in a
+  hidden folder beside the output: no two processes ever write one file).
+- A store is written under a hidden temporary name beside its final path and renamed into
+  place once every chunk is written (an atomic rename on one file system): a failure, a
+  cancel or a lost worker leaves no store that looks complete.
+
+GDAL only, except :func:`series_dataset` and :func:`write_series` (xarray, imported there:
+the Dask path's extra)."""
+
+import os
+import shutil
+import uuid
+from typing import Iterable, Optional
+
+import numpy as np
+from osgeo import gdal
+
+from ..core.io.gdal_mode import raises
+from ..core.io.writer import BandSpec
+
+#: Creation options of every COG written: float32 as the core writes it, lossless.
+COG_OPTIONS = ("COMPRESS=ZSTD", "LEVEL=1", "PREDICTOR=YES", "BLOCKSIZE=512", "BIGTIFF=IF_SAFER",
+               "NUM_THREADS=ALL_CPUS", "OVERVIEWS=NONE")  # fmt: skip
+#: Time-series formats by extension.
+SERIES_FORMATS = {".zarr": "zarr", ".nc": "netcdf"}
+
+
+def hidden_sibling(path: str, suffix: str) -> str:
+    """A unique hidden name beside ``path`` (same folder: the final rename is atomic)."""
+    folder, name = os.path.split(os.path.abspath(path))
+    return os.path.join(folder, f".{name}.{uuid.uuid4().hex[:8]}.{suffix}")
+
+
+def remove(path: Optional[str]) -> None:
+    """Remove a file or a folder if it exists; never raises."""
+    if not path:
+        return
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path, ignore_errors=True)
+        return
+    for p in (path, path + ".aux.xml"):
+        try:
+            os.remove(p)
+        except OSError:
+            pass
+
+
+def replace(tmp: str, final: str) -> None:
+    """Rename ``tmp`` to ``final``; a folder already at ``final`` (an older store) is
+    removed first, only once the new one is complete."""
+    if os.path.isdir(final) and not os.path.islink(final):
+        old = hidden_sibling(final, "old")
+        os.replace(final, old)
+        os.replace(tmp, final)
+        remove(old)
+    else:
+        os.replace(tmp, final)
+
+
+@raises
+def to_cog(src, path: str) -> str:
+    """``src`` (a path or an open dataset) copied as a COG to ``path``, atomically."""
+    tmp = hidden_sibling(path, "partial.tif")
+    try:
+        out = gdal.Translate(tmp, src, format="COG", creationOptions=list(COG_OPTIONS))
+        if out is None:
+            raise RuntimeError(gdal.GetLastErrorMsg() or "the COG driver failed")
+        out = None
+        replace(tmp, path)
+    except BaseException:
+        remove(tmp)
+        raise
+    return path
+
+
+@raises
+def geotiff_to_cog(path: str) -> str:
+    """A complete GeoTIFF (the core's output) rewritten as a COG in its place: the file at
+    ``path`` is always a complete raster, the GeoTIFF until the COG replaces it."""
+    return to_cog(path, path)
+
+
+def is_cog(path: str) -> bool:
+    """Whether GDAL says ``path`` has the COG layout."""
+    ds = gdal.Open(path)
+    return ds is not None and (ds.GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE") or "") == "COG"
+
+
+# --- tiles written by the workers, mosaicked into one COG ---------------------------------
+
+
+@raises
+def write_tile(folder: str, grid, col: int, row: int, block: np.ndarray) -> str:
+    """One chunk (bands, rows, cols) as a small GeoTIFF placed on ``grid`` at (col, row)."""
+    nb, nrows, ncols = block.shape
+    gt = grid.geotransform
+    path = os.path.join(folder, f"tile_{row}_{col}.tif")
+    ds = gdal.GetDriverByName("GTiff").Create(path, ncols, nrows, nb, gdal.GDT_Float32, ["COMPRESS=ZSTD", "TILED=YES"])
+    ds.SetGeoTransform((gt[0] + col * gt[1], gt[1], 0.0, gt[3] + row * gt[5], 0.0, gt[5]))
+    ds.SetProjection(grid.crs_wkt)
+    for i in range(nb):
+        band = ds.GetRasterBand(i + 1)
+        band.SetNoDataValue(float("nan"))
+        band.WriteArray(np.ascontiguousarray(block[i], dtype=np.float32))
+    ds = None
+    return path
+
+
+@raises
+def tiles_to_cog(tiles: Iterable[str], grid, bands: list, metadata: dict, path: str) -> str:
+    """The tiles mosaicked on ``grid`` (a VRT: nothing is read into Python), with the
+    core's band descriptions, units and metadata, copied as one COG to ``path``."""
+    tiles = sorted(tiles)
+    vrt_path = hidden_sibling(path, "vrt")
+    try:
+        xmin, ymin, xmax, ymax = grid.bounds
+        vrt = gdal.BuildVRT(vrt_path, tiles, outputBounds=(xmin, ymin, xmax, ymax), xRes=grid.pixel_size[0],
+                            yRes=grid.pixel_size[1], srcNodata="nan", VRTNodata="nan")  # fmt: skip
+        describe(vrt, bands, metadata)
+        vrt.FlushCache()
+        to_cog(vrt, path)
+        vrt = None
+    finally:
+        remove(vrt_path)
+    return path
+
+
+def describe(ds, bands: list, metadata: dict) -> None:
+    """Band descriptions, units, band metadata and dataset metadata as the core writes them."""
+    if metadata:
+        ds.SetMetadata({k: str(v) for k, v in metadata.items()})
+    for i, spec in enumerate(bands, start=1):
+        band = ds.GetRasterBand(i)
+        band.SetNoDataValue(float("nan"))
+        band.SetDescription(spec.description)
+        if spec.unit:
+            band.SetUnitType(spec.unit)
+        if spec.metadata:
+            band.SetMetadata({k: str(v) for k, v in spec.metadata.items()})
+
+
+# --- time-series stores (xarray) ----------------------------------------------------------
+
+
+def series_format(path: str) -> str:
+    """'zarr' or 'netcdf' from the extension; anything else is refused by name."""
+    ext = os.path.splitext(path.rstrip("/"))[1].lower()
+    if ext not in SERIES_FORMATS:
+        raise ValueError(f"{path}: a time-series output must end in .zarr (Zarr v2) or .nc (NetCDF-CF)")
+    return SERIES_FORMATS[ext]
+
+
+def series_dataset(name: str, data, dates: list, grid, bands: list, metadata: dict):
+    """An xarray Dataset of one variable ``name`` (time, y, x) on ``grid``: a CF time
+    coordinate, x/y pixel-centre coordinates and a CF grid mapping (``spatial_ref``, with
+    the CRS as WKT and the GeoTransform GDAL reads)."""
+    import xarray as xr
+
+    gt = grid.geotransform
+    x = gt[0] + (np.arange(grid.width) + 0.5) * gt[1]
+    y = gt[3] + (np.arange(grid.height) + 0.5) * gt[5]
+    time = np.array([np.datetime64(d.isoformat(), "ns") for d in dates])
+    spec: BandSpec = bands[0]
+    attrs = {"units": spec.unit or "", "long_name": spec.metadata.get("QUANTITY", spec.description),
+             "grid_mapping": "spatial_ref"}  # fmt: skip
+    attrs.update({k: v for k, v in spec.metadata.items() if k not in ("INSAR_DATE", "QUANTITY")})
+    var = xr.DataArray(data, dims=("time", "y", "x"), coords={"time": time, "y": y, "x": x}, attrs=attrs, name=name)
+    crs = xr.DataArray(0, attrs=_grid_mapping(grid))
+    ds = xr.Dataset({name: var, "spatial_ref": crs}, attrs={k: str(v) for k, v in metadata.items()})
+    ds["x"].attrs.update(standard_name="projection_x_coordinate", axis="X")
+    ds["y"].attrs.update(standard_name="projection_y_coordinate", axis="Y")
+    ds["time"].attrs.update(standard_name="time", axis="T")
+    ds.attrs["Conventions"] = "CF-1.8"
+    return ds
+
+
+def _grid_mapping(grid) -> dict:
+    from osgeo import osr
+
+    srs = osr.SpatialReference()
+    srs.ImportFromWkt(grid.crs_wkt)
+    attrs = {"crs_wkt": grid.crs_wkt, "spatial_ref": grid.crs_wkt,
+             "GeoTransform": " ".join(repr(float(v)) for v in grid.geotransform)}  # fmt: skip
+    name = srs.GetAttrValue("PROJECTION")
+    attrs["grid_mapping_name"] = "latitude_longitude" if srs.IsGeographic() else (name or "unknown").lower()
+    return attrs
+
+
+def store_delayed(ds, path: str):
+    """(delayed write of ``ds`` to a hidden temporary store beside ``path``, its path):
+    nothing is computed here; :func:`finish_store` renames it into place."""
+    tmp = hidden_sibling(path, "partial" + os.path.splitext(path.rstrip("/"))[1])
+    try:
+        return _store_delayed(ds, series_format(path), tmp), tmp
+    except BaseException:
+        remove(tmp)
+        raise
+
+
+def _store_delayed(ds, kind, tmp):
+    name = next(iter(ds.data_vars))
+    if kind == "zarr":
+        ds[name].attrs["_CRS"] = {"wkt": ds["spatial_ref"].attrs["crs_wkt"]}  # read by GDAL's Zarr driver (3.6)
+        encoding = {name: {"chunks": tuple(c[0] for c in ds[name].chunks)}} if ds[name].chunks else {}
+        return ds.to_zarr(tmp, mode="w", compute=False, consolidated=True, zarr_format=2, encoding=encoding)
+    encoding = {name: {"zlib": True, "complevel": 1, "_FillValue": np.float32("nan")}}
+    return ds.to_netcdf(tmp, engine="netcdf4", format="NETCDF4", compute=False, encoding=encoding)
+
+
+def finish_store(tmp: str, path: str) -> str:
+    """The complete temporary store renamed to ``path``."""
+    replace(tmp, path)
+    return path
