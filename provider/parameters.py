@@ -98,9 +98,11 @@ def text_parameter(name: str, label: str, **kwargs) -> QgsProcessingParameterStr
     return QgsProcessingParameterString(name, tr(label), **kwargs)
 
 
-def enum_parameter(name: str, label: str, options, default: int) -> QgsProcessingParameterEnum:
-    """A choice among ``options`` (labels; the index is the value)."""
-    return QgsProcessingParameterEnum(name, tr(label), list(options), defaultValue=default)
+def enum_parameter(name: str, label: str, options, default: int, optional: bool = False) -> QgsProcessingParameterEnum:
+    """A choice among ``options`` (labels; the index is the value). ``optional``: a parameter added
+    to an existing algorithm, so that models and scripts saved before it still validate (the
+    default applies when it is absent)."""
+    return QgsProcessingParameterEnum(name, tr(label), list(options), defaultValue=default, optional=optional)
 
 
 #: What the heading and incidence parameters of a track say when the layer may give them.

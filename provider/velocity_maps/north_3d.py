@@ -54,7 +54,7 @@ def advanced_parameters() -> list:
                              optional=True),  # fmt: skip
         number_parameter(n.ALONG_TRACK_SIGMA, "Standard deviation of along-track tracks that have none (tracks' "
                          "unit)", optional=True, minValue=0.0),  # fmt: skip
-        enum_parameter(n.COMPONENTS, "Components", n.COMPONENTS_OPTIONS, n.DEFAULT_COMPONENTS),
+        enum_parameter(n.COMPONENTS, "Components", n.COMPONENTS_OPTIONS, n.DEFAULT_COMPONENTS, optional=True),
     ]
 
 
