@@ -37,7 +37,9 @@ EXPORT_HELP = (
     "valid dates (years of 365.25 days), V_STDEV its formal fit sigma sqrt(s^2 (A'A)^-1) with s^2 = RSS/(n - 2) "
     "(residuals assumed independent; empty with fewer than 4 valid dates).\n\n"
     "POINTS (optional): one feature per point, at the centre of the pixel under it, the input points' "
-    "attributes copied; a point outside the raster or on nodata is skipped and named in the log. Without "
+    "attributes copied (a field named VEL, V_STDEV or one of the DYYYYMMDD fields, case aside, as in a "
+    "save_qgis file given as POINTS, is kept renamed NAME_in, and the log says so); a point outside the "
+    "raster or on nodata is skipped and named in the log. Without "
     "POINTS: every STEP-th pixel, counting from the first row and column, nodata pixels skipped. Features are "
     "at pixel centres in the layer's CRS."
 )
