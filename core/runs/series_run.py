@@ -50,7 +50,7 @@ def open_layers(inputs: list, reference_date: Optional[datetime.date] = None) ->
     TimeSeriesError naming the layer without dates, or whose dates miss the reference date."""
     if not inputs:
         raise TimeSeriesError("INPUTS: give at least one time-series raster")
-    layers = ts.pair_sigmas([ts.open_layer(path, name) for path, name in inputs])
+    layers = ts.pair_sigmas(ts.distinct_names([ts.open_layer(path, name) for path, name in inputs]))
     for layer in layers if reference_date else ():
         ts.check_reference_date(layer, reference_date)
     return layers
@@ -99,11 +99,11 @@ def sample(req: SampleRequest, progress: Optional[Callable] = None, is_cancelled
     """Every layer's series at every point (see samplers/series.py for the definitions)."""
     layers = check(req)
     out = SampleResult(log=layer_log(layers))
-    refs = {la.name: ts.reference_values(la, req.reference) for la in layers} if req.reference else {}
+    refs = [ts.reference_values(la, req.reference) if req.reference else None for la in layers]
     with Run(None, progress=progress, is_cancelled=is_cancelled) as run:
         for point_id, x, y in run.each(req.points):
             target = ts.Target(req.points_crs_wkt, x, y, req.radius)
-            got = [series_at(la, target, refs.get(la.name), req.reference_date) for la in layers]
+            got = [series_at(la, target, ref, req.reference_date) for la, ref in zip(layers, refs)]
             got = [s for s in got if s is not None]
             if not got:
                 out.warnings.append(f"point {point_id} ({x:.6g}, {y:.6g}) is outside every layer: skipped")

@@ -19,6 +19,8 @@ Definitions (the help of ``losdecomp:sample_timeseries`` and the inspector say t
   names its sigma outputs), else a sigma stack among the other layers made
   by the same run for the same product (``LOSDECOMP_PRODUCT`` ``sigma_<product>``, same
   ``LOSDECOMP_TRACKS`` and dates), else none;
+- names: the layer's name (a file's base name); layers whose names clash are named
+  ``<parent folder>/<name>``, or numbered (``up #2``) when that does not tell them apart;
 - reference: the median of the reference area's valid pixels, date by date, subtracted
   from the statistic series (a date where the reference has no valid pixel has no value);
 - reference date: the series interpolated linearly between its neighbouring valid dates at
@@ -52,7 +54,8 @@ MAD_FACTOR = 1.4826
 ENVELOPE = (5.0, 95.0)
 SPREAD_HOW = "1.4826 x median absolute deviation"
 
-__all__ = ["MAD_FACTOR", "ENVELOPE", "SPREAD_HOW", "SeriesLayer", "Target", "Series", "open_layer", "pair_sigmas",
+__all__ = ["MAD_FACTOR", "ENVELOPE", "SPREAD_HOW", "SeriesLayer", "Target", "Series", "open_layer", "distinct_names",
+           "pair_sigmas",
            "area_of", "sample_series", "reference_values", "referenced", "check_reference_date", "zeroed",
            "robust_spread", "Rate", "linear_rate", "single_values"]  # fmt: skip
 
@@ -162,6 +165,22 @@ def _attach_sigma(layer, path, source):
         return False
     layer.sigma_path, layer.sigma_bands, layer.sigma_source = path, [found[d] for d in layer.dates], source
     return True
+
+
+def distinct_names(layers: Sequence) -> list:
+    """The layers, renamed where names clash (the table's ``layer`` must tell them apart):
+    ``<parent folder>/<name>`` where that is unique, else the name numbered in order
+    (``up``, ``up #2``: the same file twice, or folders of the same name)."""
+    names = [la.name for la in layers]
+    qualified = [f"{os.path.basename(os.path.dirname(os.path.abspath(la.path)))}/{la.name}" for la in layers]
+    seen: dict = {}
+    for k, layer in enumerate(layers):
+        if names.count(layer.name) > 1 and qualified.count(qualified[k]) == 1:
+            layer.name = qualified[k]
+        seen[layer.name] = seen.get(layer.name, 0) + 1
+        if seen[layer.name] > 1:
+            layer.name = f"{layer.name} #{seen[layer.name]}"
+    return list(layers)
 
 
 def pair_sigmas(layers: Sequence) -> list:

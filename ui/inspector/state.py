@@ -46,7 +46,7 @@ class InspectorState:
                 layers.append(ts.open_layer(path, name))
             except (TimeSeriesError, ValueError, RuntimeError):
                 self.single.append((path, name))
-        self.layers = ts.pair_sigmas(layers)
+        self.layers = ts.pair_sigmas(ts.distinct_names(layers))
 
     def place(self, target: ts.Target, add: bool = False) -> None:
         """A new place (replacing the others), or a second one (``add``: shift-click)."""
@@ -55,17 +55,17 @@ class InspectorState:
     def compute(self) -> list:
         """The series at every place, relative to the reference; notes say what is missing."""
         self.data, self.notes = [], []
-        refs = {}
+        refs = {}  # by layer (id): names may clash
         for layer in self.layers if self.reference else ():
             try:
-                refs[layer.name] = ts.reference_values(layer, self.reference)
+                refs[id(layer)] = ts.reference_values(layer, self.reference)
             except ValueError as exc:
                 self.notes.append(str(exc))
         for name, target in zip(PLACE_NAMES, self.places):
             for layer in self.layers:
-                if self.reference is not None and layer.name not in refs:
+                if self.reference is not None and id(layer) not in refs:
                     continue
-                s = series_at(layer, target, refs.get(layer.name), self.reference_date,
+                s = series_at(layer, target, refs.get(id(layer)), self.reference_date,
                               envelope=bool(target.polygon_wkt))  # fmt: skip
                 if s is None and self.reference_date is not None:
                     self.notes.append(f"{layer.name}: no value on both sides of {self.reference_date} here")

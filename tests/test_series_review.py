@@ -1,0 +1,50 @@
+"""Defects found by the scientist's review of issue 31 (sample_timeseries,
+export_points_timeseries, the inspector's state), each as a known-answer test; no QGIS."""
+
+import numpy as np
+from osgeo import gdal
+from series_stacks import centre, truth, utm_wkt, write_stack
+
+from insar_decomposition.core.runs import series_run as sr
+from insar_decomposition.core.samplers import series as ts
+
+gdal.UseExceptions()
+F32 = truth().astype(np.float32).astype(np.float64)
+
+
+def test_layers_of_the_same_name_keep_their_own_reference_and_distinct_names(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    pa = write_stack(tmp_path / "a" / "up.tif", truth())
+    pb = write_stack(tmp_path / "b" / "up.tif", truth(offset=100.0))
+    ref = ts.Target(utm_wkt(), *centre(0, 0))
+    out = sr.sample(sr.SampleRequest([(pa, "up"), (pb, "up")], [(1, *centre(2, 6))], utm_wkt(), reference=ref))
+    names = sorted({r[1] for r in out.rows})
+    assert names == ["a/up", "b/up"]
+    expected = F32[:, 2, 6] - F32[:, 0, 0]
+    for name in names:
+        np.testing.assert_allclose([r[3] for r in out.rows if r[1] == name], expected, atol=1e-4)
+
+
+def test_the_same_file_twice_gets_a_numbered_name(tmp_path):
+    p = write_stack(tmp_path / "up.tif", truth())
+    layers = sr.open_layers([(p, "up"), (p, "up")])
+    assert [la.name for la in layers] == ["up", "up #2"]
+
+
+def test_the_inspector_keys_references_by_layer_not_by_name(tmp_path):
+    from insar_decomposition.ui.inspector.state import InspectorState
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    pa = write_stack(tmp_path / "a" / "up.tif", truth())
+    pb = write_stack(tmp_path / "b" / "up.tif", truth(offset=100.0))
+    st = InspectorState()
+    st.set_layers([(pa, "up"), (pb, "up")])
+    st.reference = ts.Target(utm_wkt(), *centre(0, 0))
+    st.place(ts.Target(utm_wkt(), *centre(2, 6)))
+    st.compute()
+    got = {s.layer: s.value for _, s in st.data}
+    assert sorted(got) == ["a/up", "b/up"]
+    for value in got.values():
+        np.testing.assert_allclose(value, F32[:, 2, 6] - F32[:, 0, 0], atol=1e-4)
