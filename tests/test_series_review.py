@@ -48,3 +48,33 @@ def test_the_inspector_keys_references_by_layer_not_by_name(tmp_path):
     assert sorted(got) == ["a/up", "b/up"]
     for value in got.values():
         np.testing.assert_allclose(value, F32[:, 2, 6] - F32[:, 0, 0], atol=1e-4)
+
+
+def _sigma_stack(path, value=7.0, gt=None):
+    from series_stacks import GT
+
+    tracks = '["asc.tif", "desc.tif"]'
+    return write_stack(path, value + 0.0 * truth(), gt=gt or GT,
+                       tags={"LOSDECOMP_PRODUCT": "sigma_up", "LOSDECOMP_TRACKS": tracks},
+                       band_tags={"INSAR_SIGMA_KIND": "propagated"})  # fmt: skip
+
+
+def test_a_sigma_stack_on_another_grid_or_from_another_folder_is_not_paired(tmp_path):
+    from series_stacks import GT, decomposed_pair
+
+    up, _ = decomposed_pair(tmp_path)
+    (tmp_path / "sigma_up.tif").unlink()
+    for folder, gt in (("shifted", (GT[0] + 5, GT[1], 0.0, GT[3] - 5, 0.0, GT[5])), ("other_run", GT)):
+        (tmp_path / folder).mkdir()
+        sigma = _sigma_stack(tmp_path / folder / "sigma_up.tif", gt=gt if folder == "shifted" else None)
+        layers = sr.open_layers([(up, "up"), (sigma, "sigma_up")])
+        assert [(la.name, la.sigma_path) for la in layers] == [("up", None), ("sigma_up", None)], folder
+
+
+def test_one_sigma_stack_goes_with_one_value_layer(tmp_path):
+    from series_stacks import decomposed_pair
+
+    up, sigma = decomposed_pair(tmp_path)
+    copy = write_stack(tmp_path / "up_again.tif", truth(), tags=dict(gdal.Open(up).GetMetadata()))
+    layers = sr.open_layers([(up, "up"), (copy, "up_again"), (sigma, "sigma_up")])
+    assert [(la.name, la.sigma_path) for la in layers] == [("up", sigma), ("up_again", None)]

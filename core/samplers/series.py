@@ -18,7 +18,8 @@ Definitions (the help of ``losdecomp:sample_timeseries`` and the inspector say t
   band or a sidecar named in its metadata, ``INSAR_SIGMA_FILE``, as decompose_timeseries
   names its sigma outputs), else a sigma stack among the other layers made
   by the same run for the same product (``LOSDECOMP_PRODUCT`` ``sigma_<product>``, same
-  ``LOSDECOMP_TRACKS`` and dates), else none;
+  ``LOSDECOMP_TRACKS`` and dates, the same folder and grid: never resampled; one sigma
+  stack to one value layer), else none;
 - names: the layer's name (a file's base name); layers whose names clash are named
   ``<parent folder>/<name>``, or numbered (``up #2``) when that does not tell them apart;
 - reference: the median of the reference area's valid pixels, date by date, subtracted
@@ -42,7 +43,7 @@ from ..conventions.errors import ReferenceAreaError, TimeSeriesError
 from ..conventions.uncertainty import MEDIAN, TAG_SIGMA_KIND
 from ..io import products
 from ..io.gdal_mode import raises
-from ..io.grid import Grid, raster_info, transformer
+from ..io.grid import Grid, raster_info, same_crs, transformer
 from ..io.products.timeseries import band_dates
 from ..io.reader import StackReader
 from ..solve import velocity
@@ -185,21 +186,34 @@ def distinct_names(layers: Sequence) -> list:
 
 def pair_sigmas(layers: Sequence) -> list:
     """Each value layer without a sigma gets the sigma stack among ``layers`` made by the
-    same run for its product (``sigma_<product>``, the same tracks and dates); returns the
-    layers left to plot: the value layers, and the sigma stacks no value layer took (one a
-    value layer names itself, ``INSAR_SIGMA_FILE``, is taken too)."""
+    same run for its product (``sigma_<product>``, the same tracks and dates, in the same
+    folder, on the same grid: never resampled), one sigma stack to one value layer; returns
+    the layers left to plot: the value layers, and the sigma stacks no value layer took (one
+    a value layer names itself, ``INSAR_SIGMA_FILE``, is taken too)."""
     used = {os.path.realpath(layer.sigma_path) for layer in layers if layer.sigma_path}
     for layer in layers:
         product = layer.tags.get("LOSDECOMP_PRODUCT", "")
         if layer.is_sigma or layer.sigma_path or not product:
             continue
         for other in layers:
-            if (other.is_sigma and other.tags.get("LOSDECOMP_PRODUCT") == f"sigma_{product}"
-                    and other.tags.get("LOSDECOMP_TRACKS") == layer.tags.get("LOSDECOMP_TRACKS")
+            if (other.is_sigma and os.path.realpath(other.path) not in used and _same_run(layer, other, product)
                     and _attach_sigma(layer, other.path, f"{other.name} (the same run's sigma)")):  # fmt: skip
                 used.add(os.path.realpath(other.path))
                 break
     return [layer for layer in layers if os.path.realpath(layer.path) not in used]
+
+
+def _same_run(layer, other, product):
+    """Whether ``other`` is the sigma stack of ``layer``'s run: its product's sigma, the same
+    tracks, the same folder and the same grid (size, geotransform, CRS)."""
+    a, b = layer.grid, other.grid
+    tol = 1e-6 * max(abs(a.geotransform[1]), abs(a.geotransform[5]))
+    return (other.tags.get("LOSDECOMP_PRODUCT") == f"sigma_{product}"
+            and other.tags.get("LOSDECOMP_TRACKS") == layer.tags.get("LOSDECOMP_TRACKS")
+            and os.path.dirname(os.path.realpath(other.path)) == os.path.dirname(os.path.realpath(layer.path))
+            and (a.width, a.height) == (b.width, b.height)
+            and np.allclose(a.geotransform, b.geotransform, rtol=0.0, atol=tol)
+            and same_crs(a.crs_wkt, b.crs_wkt))  # fmt: skip
 
 
 def _in_crs(target, grid):
