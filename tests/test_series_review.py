@@ -78,3 +78,23 @@ def test_one_sigma_stack_goes_with_one_value_layer(tmp_path):
     copy = write_stack(tmp_path / "up_again.tif", truth(), tags=dict(gdal.Open(up).GetMetadata()))
     layers = sr.open_layers([(up, "up"), (copy, "up_again"), (sigma, "sigma_up")])
     assert [(la.name, la.sigma_path) for la in layers] == [("up", sigma), ("up_again", None)]
+
+
+def test_a_sigma_stack_is_never_referenced_nor_zeroed(tmp_path):
+    from series_stacks import DATES
+
+    from insar_decomposition.ui.inspector.state import InspectorState
+
+    sigma = write_stack(tmp_path / "sigma_east.tif", 0.5 + 0.0 * truth() + 0.1 * np.arange(6)[:, None, None],
+                        tags={"LOSDECOMP_PRODUCT": "sigma_east", "LOSDECOMP_TRACKS": "[]"})  # fmt: skip
+    ref = ts.Target(utm_wkt(), *centre(0, 0))
+    req = sr.SampleRequest([(sigma, "")], [(1, *centre(2, 6))], utm_wkt(), reference=ref, reference_date=DATES[3])
+    out = sr.sample(req)
+    np.testing.assert_allclose([r[3] for r in out.rows], 0.5 + 0.1 * np.arange(6), rtol=1e-6)
+    assert any("sigma_east: a sigma stack: not referenced nor zeroed" in line for line in out.log)
+    st = InspectorState()
+    st.set_layers([(sigma, "sigma_east")])
+    st.reference, st.reference_date = ref, DATES[3]
+    st.place(ts.Target(utm_wkt(), *centre(2, 6)))
+    st.compute()
+    np.testing.assert_allclose(st.data[0][1].value, 0.5 + 0.1 * np.arange(6), rtol=1e-6)

@@ -52,7 +52,8 @@ def open_layers(inputs: list, reference_date: Optional[datetime.date] = None) ->
         raise TimeSeriesError("INPUTS: give at least one time-series raster")
     layers = ts.pair_sigmas(ts.distinct_names([ts.open_layer(path, name) for path, name in inputs]))
     for layer in layers if reference_date else ():
-        ts.check_reference_date(layer, reference_date)
+        if not layer.is_sigma:
+            ts.check_reference_date(layer, reference_date)
     return layers
 
 
@@ -75,9 +76,11 @@ def layer_log(layers: list) -> list:
 
 def series_at(layer: ts.SeriesLayer, target: ts.Target, reference: Optional[np.ndarray],
               reference_date: Optional[datetime.date], envelope: bool = False) -> Optional[ts.Series]:  # fmt: skip
-    """The statistic series at the target, then referenced, then zeroed; None off the layer
-    or when the reference date lies outside the valid dates there."""
+    """The statistic series at the target, then referenced, then zeroed (a sigma stack is
+    neither); None off the layer or when the reference date lies outside the valid dates there."""
     s = ts.sample_series(layer, target, envelope)
+    if s is None or layer.is_sigma:
+        return s
     if s is not None and reference is not None:
         s = ts.referenced(s, reference)
     if s is not None and reference_date is not None:
@@ -99,7 +102,9 @@ def sample(req: SampleRequest, progress: Optional[Callable] = None, is_cancelled
     """Every layer's series at every point (see samplers/series.py for the definitions)."""
     layers = check(req)
     out = SampleResult(log=layer_log(layers))
-    refs = [ts.reference_values(la, req.reference) if req.reference else None for la in layers]
+    refs = [ts.reference_values(la, req.reference) if req.reference and not la.is_sigma else None for la in layers]
+    if req.reference or req.reference_date:
+        out.log += [f"{la.name}: a sigma stack: not referenced nor zeroed" for la in layers if la.is_sigma]
     with Run(None, progress=progress, is_cancelled=is_cancelled) as run:
         for point_id, x, y in run.each(req.points):
             target = ts.Target(req.points_crs_wkt, x, y, req.radius)

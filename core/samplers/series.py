@@ -28,6 +28,8 @@ Definitions (the help of ``losdecomp:sample_timeseries`` and the inspector say t
   that date, and subtracted (zero there); a date outside the layer's dates is refused.
   The radius statistic is formed first, then referenced, then zeroed. The sigma is the
   target's own: it leaves out the reference's uncertainty.
+- a sigma stack sampled as a layer of its own (``is_sigma``) is never referenced nor
+  zeroed: a standard deviation relative to another one means nothing.
 """
 
 import datetime
@@ -80,8 +82,9 @@ class SeriesLayer:
 
     @property
     def is_sigma(self) -> bool:
-        """Whether the layer itself is a stack of standard deviations."""
-        return bool(self.sigma_kind)
+        """Whether the layer itself is a stack of standard deviations (its band's
+        ``INSAR_SIGMA_KIND``, or the product tag ``sigma_<product>`` of decompose_timeseries)."""
+        return bool(self.sigma_kind) or self.tags.get("LOSDECOMP_PRODUCT", "").startswith("sigma_")
 
 
 @dataclass

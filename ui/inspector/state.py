@@ -57,13 +57,15 @@ class InspectorState:
         self.data, self.notes = [], []
         refs = {}  # by layer (id): names may clash
         for layer in self.layers if self.reference else ():
+            if layer.is_sigma:  # never referenced
+                continue
             try:
                 refs[id(layer)] = ts.reference_values(layer, self.reference)
             except ValueError as exc:
                 self.notes.append(str(exc))
         for name, target in zip(PLACE_NAMES, self.places):
             for layer in self.layers:
-                if self.reference is not None and id(layer) not in refs:
+                if self.reference is not None and id(layer) not in refs and not layer.is_sigma:
                     continue
                 s = series_at(layer, target, refs.get(id(layer)), self.reference_date,
                               envelope=bool(target.polygon_wkt))  # fmt: skip
