@@ -98,3 +98,25 @@ def test_a_sigma_stack_is_never_referenced_nor_zeroed(tmp_path):
     st.place(ts.Target(utm_wkt(), *centre(2, 6)))
     st.compute()
     np.testing.assert_allclose(st.data[0][1].value, 0.5 + 0.1 * np.arange(6), rtol=1e-6)
+
+
+def test_a_zero_date_on_nodata_at_the_point_interpolates_inside_the_valid_span_else_says_why(tmp_path):
+    from series_stacks import DATES
+
+    first = truth()
+    first[0, 2, 6] = np.nan  # the first date is nodata at the point
+    inner = truth()
+    inner[2, 2, 6] = np.nan
+    p_first = write_stack(tmp_path / "first.tif", first)
+    p_inner = write_stack(tmp_path / "inner.tif", inner)
+    req = sr.SampleRequest([(p_first, ""), (p_inner, "")], [(1, *centre(2, 6))], utm_wkt(),
+                           reference_date=DATES[0])  # fmt: skip
+    out = sr.sample(req)
+    assert {r[1] for r in out.rows} == {"inner"}
+    np.testing.assert_allclose([r[3] for r in out.rows], (F32[:, 2, 6] - F32[0, 2, 6])[[0, 1, 3, 4, 5]], atol=1e-5)
+    assert not any("outside every layer" in w for w in out.warnings)
+    said = "point 1: first: no value on both sides of 2020-01-01 there (valid from 2020-01-13"
+    assert any(w.startswith(said) for w in out.warnings)
+    out = sr.sample(sr.SampleRequest([(p_inner, "")], [(1, *centre(2, 6))], utm_wkt(), reference_date=DATES[2]))
+    expected = F32[:, 2, 6] - 0.5 * (F32[1, 2, 6] + F32[3, 2, 6])
+    np.testing.assert_allclose([r[3] for r in out.rows], expected[[0, 1, 3, 4, 5]], atol=1e-5)

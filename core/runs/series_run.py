@@ -78,14 +78,27 @@ def series_at(layer: ts.SeriesLayer, target: ts.Target, reference: Optional[np.n
               reference_date: Optional[datetime.date], envelope: bool = False) -> Optional[ts.Series]:  # fmt: skip
     """The statistic series at the target, then referenced, then zeroed (a sigma stack is
     neither); None off the layer or when the reference date lies outside the valid dates there."""
+    return series_or_why(layer, target, reference, reference_date, envelope)[0]
+
+
+def series_or_why(layer: ts.SeriesLayer, target: ts.Target, reference: Optional[np.ndarray],
+                  reference_date: Optional[datetime.date], envelope: bool = False) -> tuple:  # fmt: skip
+    """(series, why): :func:`series_at`'s series, or None with why: "" off the layer, else
+    that the reference date lies outside the dates with a valid value there (a zero date on
+    a nodata date inside them is interpolated)."""
     s = ts.sample_series(layer, target, envelope)
     if s is None or layer.is_sigma:
-        return s
-    if s is not None and reference is not None:
+        return s, ""
+    if reference is not None:
         s = ts.referenced(s, reference)
-    if s is not None and reference_date is not None:
-        s = ts.zeroed(s, reference_date)
-    return s
+    if reference_date is None or not s.valid.any():
+        return s, ""
+    zeroed = ts.zeroed(s, reference_date)
+    if zeroed is None:
+        when = [d for d, ok in zip(s.dates, s.valid) if ok]
+        return None, (f"{layer.name}: no value on both sides of {reference_date} there (valid from {when[0]} "
+                      f"to {when[-1]}): left out")  # fmt: skip
+    return zeroed, ""
 
 
 def _rows(point_id, s):
@@ -108,10 +121,13 @@ def sample(req: SampleRequest, progress: Optional[Callable] = None, is_cancelled
     with Run(None, progress=progress, is_cancelled=is_cancelled) as run:
         for point_id, x, y in run.each(req.points):
             target = ts.Target(req.points_crs_wkt, x, y, req.radius)
-            got = [series_at(la, target, ref, req.reference_date) for la, ref in zip(layers, refs)]
-            got = [s for s in got if s is not None]
-            if not got:
+            found = [series_or_why(la, target, ref, req.reference_date) for la, ref in zip(layers, refs)]
+            got = [s for s, _ in found if s is not None]
+            if not got and not any(why for _, why in found):
                 out.warnings.append(f"point {point_id} ({x:.6g}, {y:.6g}) is outside every layer: skipped")
+                continue
+            out.warnings += [f"point {point_id}: {why}" for _, why in found if why]
+            if not got:
                 continue
             out.series[point_id] = got
             out.rows += [r for s in got for r in _rows(point_id, s)]

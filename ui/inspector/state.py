@@ -1,6 +1,6 @@
 """What the inspector shows, without widgets: the loaded layers (time series, and
 single-epoch rasters for the read-out), the places clicked or drawn, the reference, and the
-series at each place from the core sampler (core/runs/series_run.series_at, the same code as
+series at each place from the core sampler (core/runs/series_run.series_or_why, the same code as
 losdecomp:sample_timeseries)."""
 
 import csv
@@ -9,7 +9,7 @@ from typing import Optional
 
 from ...core.conventions.errors import TimeSeriesError
 from ...core.runs import series_gnss
-from ...core.runs.series_run import series_at
+from ...core.runs.series_run import series_or_why
 from ...core.samplers import series as ts
 
 #: Places compared at once (a click, then a shift-click).
@@ -67,10 +67,10 @@ class InspectorState:
             for layer in self.layers:
                 if self.reference is not None and id(layer) not in refs and not layer.is_sigma:
                     continue
-                s = series_at(layer, target, refs.get(id(layer)), self.reference_date,
-                              envelope=bool(target.polygon_wkt))  # fmt: skip
-                if s is None and self.reference_date is not None:
-                    self.notes.append(f"{layer.name}: no value on both sides of {self.reference_date} here")
+                s, why = series_or_why(layer, target, refs.get(id(layer)), self.reference_date,
+                                       envelope=bool(target.polygon_wkt))  # fmt: skip
+                if why:
+                    self.notes.append(why)
                 if s is not None and s.valid.any():
                     label = s.layer if len(self.places) == 1 else f"{s.layer} ({name})"
                     self.data.append((name, replace(s, layer=label)))
