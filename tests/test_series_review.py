@@ -120,3 +120,18 @@ def test_a_zero_date_on_nodata_at_the_point_interpolates_inside_the_valid_span_e
     out = sr.sample(sr.SampleRequest([(p_inner, "")], [(1, *centre(2, 6))], utm_wkt(), reference_date=DATES[2]))
     expected = F32[:, 2, 6] - 0.5 * (F32[1, 2, 6] + F32[3, 2, 6])
     np.testing.assert_allclose([r[3] for r in out.rows], expected[[0, 1, 3, 4, 5]], atol=1e-5)
+
+
+def test_a_reference_without_data_is_said_with_its_dates(tmp_path):
+    from series_stacks import HOLE
+
+    t = truth()
+    t[4, 0, 0] = np.nan
+    p = write_stack(tmp_path / "asc.tif", t)
+    point = [(1, *centre(2, 6))]
+    out = sr.sample(sr.SampleRequest([(p, "")], point, utm_wkt(), reference=ts.Target(utm_wkt(), *centre(*HOLE))))
+    assert out.rows == []
+    assert "asc: the reference (point 1045, 1965) has no data on any date: no value relative to it" in out.warnings
+    out = sr.sample(sr.SampleRequest([(p, "")], point, utm_wkt(), reference=ts.Target(utm_wkt(), *centre(0, 0))))
+    assert len(out.rows) == 5
+    assert "asc: the reference (point 1005, 1995) has no data on 2020-02-18: no value on that date" in out.warnings

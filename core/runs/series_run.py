@@ -101,6 +101,17 @@ def series_or_why(layer: ts.SeriesLayer, target: ts.Target, reference: Optional[
     return zeroed, ""
 
 
+def reference_gaps(layer: ts.SeriesLayer, values: Optional[np.ndarray], reference: Optional[ts.Target]) -> str:
+    """What the reference's series lacks on the layer: "" when it has a value on every date."""
+    if values is None or reference is None or np.isfinite(values).all():
+        return ""
+    said = f"{layer.name}: the reference ({reference.text}) has no data on"
+    if not np.isfinite(values).any():
+        return f"{said} any date: no value relative to it"
+    gaps = [d.isoformat() for d, v in zip(layer.dates, values) if not np.isfinite(v)]
+    return f"{said} {', '.join(gaps)}: no value on {'that date' if len(gaps) == 1 else 'those dates'}"
+
+
 def _rows(point_id, s):
     return [(point_id, s.layer, d.isoformat(), float(s.value[k]), _num(s.sigma[k]), int(s.count[k]),
              float(s.spread[k])) for k, d in enumerate(s.dates) if np.isfinite(s.value[k])]  # fmt: skip
@@ -115,26 +126,38 @@ def sample(req: SampleRequest, progress: Optional[Callable] = None, is_cancelled
     """Every layer's series at every point (see samplers/series.py for the definitions)."""
     layers = check(req)
     out = SampleResult(log=layer_log(layers))
-    refs = [ts.reference_values(la, req.reference) if req.reference and not la.is_sigma else None for la in layers]
-    if req.reference or req.reference_date:
-        out.log += [f"{la.name}: a sigma stack: not referenced nor zeroed" for la in layers if la.is_sigma]
+    refs = _references(req, layers, out)
     with Run(None, progress=progress, is_cancelled=is_cancelled) as run:
         for point_id, x, y in run.each(req.points):
             target = ts.Target(req.points_crs_wkt, x, y, req.radius)
-            found = [series_or_why(la, target, ref, req.reference_date) for la, ref in zip(layers, refs)]
-            got = [s for s, _ in found if s is not None]
-            if not got and not any(why for _, why in found):
-                out.warnings.append(f"point {point_id} ({x:.6g}, {y:.6g}) is outside every layer: skipped")
-                continue
-            out.warnings += [f"point {point_id}: {why}" for _, why in found if why]
-            if not got:
-                continue
-            out.series[point_id] = got
-            out.rows += [r for s in got for r in _rows(point_id, s)]
-            if req.plot_folder:
+            got = _at_point(req, layers, refs, point_id, target, out)
+            if got:
+                out.series[point_id] = got
+                out.rows += [r for s in got for r in _rows(point_id, s)]
+            if got and req.plot_folder:
                 out.plots.append(_plot(run, req, point_id, target, got))
     out.log.append(f"{len(out.rows)} rows for {len(out.series)} of {len(req.points)} points")
     return out
+
+
+def _references(req, layers, out):
+    """The reference's series on each layer (None for sigma stacks: never referenced); the
+    log says what is left as it is and where the reference has no data."""
+    refs = [ts.reference_values(la, req.reference) if req.reference and not la.is_sigma else None for la in layers]
+    if req.reference or req.reference_date:
+        out.log += [f"{la.name}: a sigma stack: not referenced nor zeroed" for la in layers if la.is_sigma]
+    out.warnings += [g for g in (reference_gaps(la, ref, req.reference) for la, ref in zip(layers, refs)) if g]
+    return refs
+
+
+def _at_point(req, layers, refs, point_id, target, out):
+    """The series of every layer at one point; the warnings say which layer is left out and
+    why, or that the point is outside every layer."""
+    found = [series_or_why(la, target, ref, req.reference_date) for la, ref in zip(layers, refs)]
+    if all(s is None and not why for s, why in found):
+        out.warnings.append(f"point {point_id} ({target.x:.6g}, {target.y:.6g}) is outside every layer: skipped")
+    out.warnings += [f"point {point_id}: {why}" for _, why in found if why]
+    return [s for s, _ in found if s is not None]
 
 
 def _plot(run, req, point_id, target, got):

@@ -218,9 +218,8 @@ class InspectorDock(QDockWidget):
         if not self.state.places:
             return
         data = self.state.compute()
-        note = "" if data else (NO_DATA if self.state.layers else NO_LAYERS)
-        if self.state.notes:
-            note = "; ".join([note] + self.state.notes) if note else "; ".join(self.state.notes)
+        empty = "" if data or self.state.reasons else (NO_DATA if self.state.layers else NO_LAYERS)
+        note = "; ".join(t for t in [empty] + self.state.notes if t)  # the reasons say why, not "no data here"
         self.message.setText(note)
         self.plot.show_series([s for _, s in data], self._title(), self.state.curves(), note if not data else "")
         self._fill_table(self.state.readout())

@@ -9,7 +9,7 @@ from typing import Optional
 
 from ...core.conventions.errors import TimeSeriesError
 from ...core.runs import series_gnss
-from ...core.runs.series_run import series_or_why
+from ...core.runs.series_run import reference_gaps, series_or_why
 from ...core.samplers import series as ts
 
 #: Places compared at once (a click, then a shift-click).
@@ -32,6 +32,7 @@ class InspectorState:
         self.gnss: list = []  # series_gnss.GnssCurve drawn
         self.data: list = []  # (place name, ts.Series) drawn
         self.notes: list = []
+        self.reasons: list = []  # the notes that say why a place with data shows none
         self._key = None
 
     def set_layers(self, entries: list) -> None:
@@ -55,6 +56,7 @@ class InspectorState:
     def compute(self) -> list:
         """The series at every place, relative to the reference; notes say what is missing."""
         self.data, self.notes = [], []
+        self.reasons: list = []  # why values are missing: the reference's gaps, the zero date
         refs = {}  # by layer (id): names may clash
         for layer in self.layers if self.reference else ():
             if layer.is_sigma:  # never referenced
@@ -63,17 +65,20 @@ class InspectorState:
                 refs[id(layer)] = ts.reference_values(layer, self.reference)
             except ValueError as exc:
                 self.notes.append(str(exc))
+                continue
+            self.reasons += [reference_gaps(layer, refs[id(layer)], self.reference)]
         for name, target in zip(PLACE_NAMES, self.places):
             for layer in self.layers:
                 if self.reference is not None and id(layer) not in refs and not layer.is_sigma:
                     continue
                 s, why = series_or_why(layer, target, refs.get(id(layer)), self.reference_date,
                                        envelope=bool(target.polygon_wkt))  # fmt: skip
-                if why:
-                    self.notes.append(why)
+                self.reasons.append(why)
                 if s is not None and s.valid.any():
                     label = s.layer if len(self.places) == 1 else f"{s.layer} ({name})"
                     self.data.append((name, replace(s, layer=label)))
+        self.reasons = [why for why in dict.fromkeys(self.reasons) if why]
+        self.notes += self.reasons
         self.gnss = self._gnss()
         return self.data
 
