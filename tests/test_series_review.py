@@ -135,3 +135,49 @@ def test_a_reference_without_data_is_said_with_its_dates(tmp_path):
     out = sr.sample(sr.SampleRequest([(p, "")], point, utm_wkt(), reference=ts.Target(utm_wkt(), *centre(0, 0))))
     assert len(out.rows) == 5
     assert "asc: the reference (point 1005, 1995) has no data on 2020-02-18: no value on that date" in out.warnings
+
+
+def _line(years, y):
+    a = np.c_[np.ones(len(y)), years]
+    coef, res, *_ = np.linalg.lstsq(a, y, rcond=None)
+    if len(y) < 3:
+        return coef[1], np.nan
+    return coef[1], float(np.sqrt(res[0] / (len(y) - 2) * np.linalg.inv(a.T @ a)[1, 1]))
+
+
+def test_vel_from_two_dates_and_v_stdev_from_three(tmp_path):
+    from series_stacks import DATES
+
+    rng = np.random.default_rng(1)
+    t = truth() + rng.normal(0, 0.3, truth().shape)
+    t[:4, 5, 6] = np.nan  # two valid dates
+    t[:3, 5, 7] = np.nan  # three
+    p = write_stack(tmp_path / "cm.tif", t / 10.0, unit="cm")
+    out = sr.export(sr.ExportRequest(p, step=1))
+    stored = np.asarray(t / 10.0, dtype=np.float32).astype(np.float64) * 10.0
+    years = np.array([(d - DATES[0]).days / 365.25 for d in DATES])
+    for col, valid in ((6, 2), (7, 3), (5, 6)):
+        k = int(np.flatnonzero(np.isclose(out.x, centre(5, col)[0]) & np.isclose(out.y, centre(5, col)[1]))[0])
+        ok = np.isfinite(stored[:, 5, col])
+        rate, sigma = _line(years[ok], stored[ok, 5, col])
+        assert ok.sum() == valid
+        np.testing.assert_allclose(out.vel[k], rate, rtol=1e-4)
+        np.testing.assert_allclose(out.v_stdev[k], sigma, rtol=1e-3)
+        series = ts.Series("x", DATES, stored[:, 5, col], np.ones(6), np.zeros(6), np.full(6, np.nan))
+        got = ts.linear_rate(series)
+        np.testing.assert_allclose([got.rate, got.sigma], [rate, sigma], rtol=1e-4)
+
+
+def test_the_fit_label_says_no_sigma_with_two_dates(tmp_path):
+    from insar_decomposition.ui.inspector.state import InspectorState
+
+    t = truth()
+    t[:4, 2, 6] = np.nan
+    p = write_stack(tmp_path / "few.tif", t)
+    st = InspectorState()
+    st.set_layers([(p, "few")])
+    st.place(ts.Target(utm_wkt(), *centre(2, 6)))
+    st.fit = True
+    st.compute()
+    label = st.curves()[0][0]
+    assert "nan" not in label and "no sigma: 2 dates" in label

@@ -250,12 +250,21 @@ def export(req: ExportRequest, progress: Optional[Callable] = None, is_cancelled
     cols, rows, values = np.asarray(cols)[keep], np.asarray(rows)[keep], values[keep]
     a = velocity.design_matrix(layer.dates, velocity.LINEAR, [])
     vel, sig, _ = velocity.fit(values.T, a)
+    vel, sig = _few_dates(layer.dates, values, vel.astype(float), sig.astype(float))
     x0, dx, _, y0, _, dy = layer.grid.geotransform
     log = [f"{layer.name}: {len(layer.dates)} dates, {layer.unit} x {factor:g} -> mm; {len(index)} features"]
     fields = [date_field(d) for d in layer.dates]
     x, y = x0 + (cols + 0.5) * dx, y0 + (rows + 0.5) * dy
-    return ExportResult(layer.grid.crs_wkt, fields, index, x, y, vel.astype(float), sig.astype(float), values, log,
-                        warnings)  # fmt: skip
+    return ExportResult(layer.grid.crs_wkt, fields, index, x, y, vel, sig, values, log, warnings)
+
+
+def _few_dates(dates, values, vel, sig):
+    """VEL from 2 valid dates and V_STDEV from 3 where the block fit (4 or more) gives none."""
+    valid = np.isfinite(values)
+    for k in np.flatnonzero(~np.isfinite(vel) & (valid.sum(axis=1) >= 2)):
+        when = [d for d, ok in zip(dates, valid[k]) if ok]
+        vel[k], sig[k] = ts.few_dates_fit(when, values[k, valid[k]])
+    return vel, sig
 
 
 def _every_nth(layer, stack, step, run):

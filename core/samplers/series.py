@@ -60,7 +60,7 @@ SPREAD_HOW = "1.4826 x median absolute deviation"
 __all__ = ["MAD_FACTOR", "ENVELOPE", "SPREAD_HOW", "SeriesLayer", "Target", "Series", "open_layer", "distinct_names",
            "pair_sigmas",
            "area_of", "sample_series", "reference_values", "referenced", "check_reference_date", "zeroed",
-           "robust_spread", "Rate", "linear_rate", "single_values"]  # fmt: skip
+           "robust_spread", "Rate", "few_dates_fit", "linear_rate", "single_values"]  # fmt: skip
 
 
 @dataclass
@@ -328,29 +328,40 @@ def zeroed(series: Series, when: datetime.date) -> Optional[Series]:
 @dataclass
 class Rate:
     """A least-squares line through a series' valid dates: the rate per year, its fit sigma
-    (``s^2 (A'A)^-1``, the residuals assumed independent; NaN below 4 dates), and the line at
-    every date (for a model curve)."""
+    (``s^2 (A'A)^-1`` with ``s^2 = RSS / (n - 2)``, the residuals assumed independent; NaN
+    with 2 dates), and the line at every date (for a model curve)."""
 
     rate: float
     sigma: float
     line: np.ndarray
 
 
+def few_dates_fit(when: list, values: np.ndarray) -> tuple:
+    """(rate per year, fit sigma) of a line through 2 or more dates: solve/velocity.py's fit
+    and time axis where it gives a rate (4 dates or more), the same least squares below it
+    (the sigma from 3 dates, n - 2 >= 1; NaN with 2)."""
+    a = velocity.design_matrix(when, velocity.LINEAR, [])
+    if len(when) >= 4:
+        rate, sigma, _ = velocity.fit(np.asarray(values, dtype=np.float64)[:, None], a)
+        return float(rate[0]), float(sigma[0])
+    coef, rss = np.linalg.lstsq(a, values, rcond=None)[:2]
+    if len(when) < 3:
+        return float(coef[1]), float("nan")
+    rss = float(rss[0]) if len(rss) else float(np.sum((values - a @ coef) ** 2))
+    return float(coef[1]), float(np.sqrt(rss / (len(when) - 2) * np.linalg.inv(a.T @ a)[1, 1]))
+
+
 def linear_rate(series: Series) -> Optional[Rate]:
-    """The least-squares linear rate of the series (solve/velocity.py's fit, years of 365.25
-    days); None when fewer than 2 dates are valid."""
+    """The least-squares linear rate of the series (years of 365.25 days); None when fewer
+    than 2 dates are valid."""
     ok = series.valid
     if ok.sum() < 2:
         return None
     when = [d for d, good in zip(series.dates, ok) if good]
-    a = velocity.design_matrix(when, velocity.LINEAR, [])
-    rate, sigma, _ = velocity.fit(series.value[ok][:, None], a)
-    if not np.isfinite(rate[0]):  # under 4 dates: the line without a sigma
-        coef = np.linalg.lstsq(a, series.value[ok], rcond=None)[0]
-        rate, sigma = [coef[1]], [np.nan]
+    rate, sigma = few_dates_fit(when, series.value[ok])
     t = np.array([dates_.years_between(when[0], d) for d in series.dates])
-    intercept = float(np.mean(series.value[ok] - float(rate[0]) * t[ok]))
-    return Rate(float(rate[0]), float(sigma[0]), intercept + float(rate[0]) * t)
+    intercept = float(np.mean(series.value[ok] - rate * t[ok]))
+    return Rate(rate, sigma, intercept + rate * t)
 
 
 @raises

@@ -124,7 +124,9 @@ class InspectorState:
             rate = ts.linear_rate(s)
             if rate is not None:
                 unit = f" {s.unit}/yr" if s.unit else "/yr"
-                out.append((f"{s.layer} line: {rate.rate:.3g} +/- {rate.sigma:.2g}{unit}", s.dates, rate.line))
+                sigma = f" +/- {rate.sigma:.2g}" if rate.sigma == rate.sigma else ""
+                tail = "" if sigma else f" (no sigma: {int(s.valid.sum())} dates)"
+                out.append((f"{s.layer} line: {rate.rate:.3g}{sigma}{unit}{tail}", s.dates, rate.line))
         return out
 
     def readout(self) -> list:
