@@ -181,3 +181,23 @@ def test_the_fit_label_says_no_sigma_with_two_dates(tmp_path):
     st.compute()
     label = st.curves()[0][0]
     assert "nan" not in label and "no sigma: 2 dates" in label
+
+
+def test_a_sigma_file_in_metres_is_converted_to_the_layers_unit(tmp_path):
+    from series_stacks import DATES
+
+    order = [5, 4, 3, 2, 1, 0]
+    sigma = (0.3 + 0.1 * np.arange(6))[:, None, None] + 0 * truth()
+    write_stack(tmp_path / "sig.tif", sigma[order], dates=[DATES[k] for k in order], unit="m")
+    p = write_stack(tmp_path / "asc.tif", truth(), tags={"INSAR_SIGMA_FILE": "sig.tif"}, unit="mm")
+    layer = ts.open_layer(p)
+    s = ts.sample_series(layer, ts.Target(utm_wkt(), *centre(2, 6)))
+    np.testing.assert_allclose(s.sigma, (0.3 + 0.1 * np.arange(6)) * 1000.0, rtol=1e-6)
+    assert "m -> mm" in layer.sigma_source
+
+
+def test_a_sigma_file_whose_unit_is_not_a_length_is_not_used_and_said(tmp_path):
+    write_stack(tmp_path / "sig.tif", 0.5 + 0 * truth(), unit="rad")
+    p = write_stack(tmp_path / "asc.tif", truth(), tags={"INSAR_SIGMA_FILE": "sig.tif"}, unit="mm")
+    layer = ts.open_layer(p)
+    assert layer.sigma_path is None and "rad" in layer.sigma_source and "not used" in layer.sigma_source

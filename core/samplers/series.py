@@ -19,7 +19,8 @@ Definitions (the help of ``losdecomp:sample_timeseries`` and the inspector say t
   names its sigma outputs), else a sigma stack among the other layers made
   by the same run for the same product (``LOSDECOMP_PRODUCT`` ``sigma_<product>``, same
   ``LOSDECOMP_TRACKS`` and dates, the same folder and grid: never resampled; one sigma
-  stack to one value layer), else none;
+  stack to one value layer), else none; its values converted to the layer's unit (one in a
+  unit of another kind is not used, and ``sigma_source`` says so);
 - names: the layer's name (a file's base name); layers whose names clash are named
   ``<parent folder>/<name>``, or numbered (``up #2``) when that does not tell them apart;
 - reference: the median of the reference area's valid pixels, date by date, subtracted
@@ -41,6 +42,7 @@ import numpy as np
 from osgeo import gdal
 
 from ..conventions import dates as dates_
+from ..conventions import units
 from ..conventions.errors import ReferenceAreaError, TimeSeriesError
 from ..conventions.uncertainty import MEDIAN, TAG_SIGMA_KIND
 from ..io import products
@@ -79,6 +81,7 @@ class SeriesLayer:
     sigma_source: str = ""
     tags: dict = field(default_factory=dict)
     sigma_kind: str = ""
+    sigma_scale: float = 1.0  # the sigma stack's unit to the layer's
 
     @property
     def is_sigma(self) -> bool:
@@ -160,15 +163,34 @@ def open_layer(path: str, name: str = "") -> SeriesLayer:
 
 
 def _attach_sigma(layer, path, source):
-    """Use ``path`` as the layer's sigma when it has a band for every date of the layer."""
+    """Use ``path`` as the layer's sigma when it has a band for every date of the layer, its
+    values converted to the layer's unit (a sigma in another length unit is scaled; one in a
+    unit that is not the layer's kind is not used, and ``sigma_source`` says so)."""
     try:
         found = {d: b for b, d in band_dates(path).items()}
     except RuntimeError:
         return False
     if not all(d in found for d in layer.dates):
         return False
+    scale, unit = 1.0, _unit_of(path, found[layer.dates[0]])
+    if unit and layer.unit and unit != layer.unit:
+        scale = units.factor(unit, layer.unit)
+        if scale is None:
+            layer.sigma_source = f"none ({os.path.basename(path)} is in {unit}, not {layer.unit}: not used)"
+            return False
+        source = f"{source}, {unit} -> {layer.unit}"
     layer.sigma_path, layer.sigma_bands, layer.sigma_source = path, [found[d] for d in layer.dates], source
+    layer.sigma_scale = scale
     return True
+
+
+def _unit_of(path, band):
+    """The raster's unit as the product readers find it ("" when none)."""
+    try:
+        md = products.read(path, band, os.path.basename(path))
+    except (ValueError, RuntimeError):
+        return ""
+    return md.unit.value if md.unit else ""
 
 
 def distinct_names(layers: Sequence) -> list:
@@ -271,7 +293,7 @@ def sample_series(layer: SeriesLayer, target: Target, envelope: bool = False) ->
     values = _stack_members(layer.path, layer.bands, layer.grid, area)
     sigmas = None
     if layer.sigma_path:
-        sigmas = _stack_members(layer.sigma_path, layer.sigma_bands, layer.grid, area)
+        sigmas = _stack_members(layer.sigma_path, layer.sigma_bands, layer.grid, area, layer.sigma_scale)
     stats = summarise(values, MEDIAN, sigmas)
     spread = robust_spread(values)
     out = Series(layer.name, list(layer.dates), stats.value, stats.count, spread, stats.sigma, layer.unit)
