@@ -201,3 +201,14 @@ def test_a_sigma_file_whose_unit_is_not_a_length_is_not_used_and_said(tmp_path):
     p = write_stack(tmp_path / "asc.tif", truth(), tags={"INSAR_SIGMA_FILE": "sig.tif"}, unit="mm")
     layer = ts.open_layer(p)
     assert layer.sigma_path is None and "rad" in layer.sigma_source and "not used" in layer.sigma_source
+
+
+def test_a_radius_over_layers_in_metres_and_degrees_is_warned(tmp_path):
+    asc = write_stack(tmp_path / "asc.tif", truth())
+    gdal.Warp(str(tmp_path / "geo.tif"), asc, dstSRS="EPSG:4326", resampleAlg="near").FlushCache()
+    inputs = [(asc, ""), (str(tmp_path / "geo.tif"), "")]
+    out = sr.sample(sr.SampleRequest(inputs, [(1, *centre(4, 6))], utm_wkt(), radius=15.0))
+    said = [w for w in out.warnings if "RADIUS" in w]
+    assert len(said) == 1 and "asc: metre" in said[0] and "geo: degree" in said[0]
+    out = sr.sample(sr.SampleRequest(inputs, [(1, *centre(4, 6))], utm_wkt(), radius=0.0))
+    assert not [w for w in out.warnings if "RADIUS" in w]

@@ -14,6 +14,7 @@ from ..conventions import dates as dates_
 from ..conventions import units
 from ..conventions.errors import TimeSeriesError
 from ..io import series_plot
+from ..io.grid import crs_units
 from ..samplers import series as ts
 from ..solve import velocity
 from .lifecycle import Run
@@ -127,6 +128,7 @@ def sample(req: SampleRequest, progress: Optional[Callable] = None, is_cancelled
     layers = check(req)
     out = SampleResult(log=layer_log(layers))
     refs = _references(req, layers, out)
+    out.warnings += radius_units(req, layers)
     with Run(None, progress=progress, is_cancelled=is_cancelled) as run:
         for point_id, x, y in run.each(req.points):
             target = ts.Target(req.points_crs_wkt, x, y, req.radius)
@@ -138,6 +140,20 @@ def sample(req: SampleRequest, progress: Optional[Callable] = None, is_cancelled
                 out.plots.append(_plot(run, req, point_id, target, got))
     out.log.append(f"{len(out.rows)} rows for {len(out.series)} of {len(req.points)} points")
     return out
+
+
+def radius_units(req: SampleRequest, layers: list) -> list:
+    """A warning when RADIUS (or the reference's radius) is used on layers whose CRSs have
+    different units: it is read in each layer's own units (metres on one, degrees on another)."""
+    used = [f"RADIUS {req.radius:g}"] if req.radius > 0 else []
+    if req.reference is not None and req.reference.radius > 0 and not req.reference.polygon_wkt:
+        used.append(f"REFERENCE_RADIUS {req.reference.radius:g}")
+    found = {la.name: crs_units(la.grid.crs_wkt) for la in layers}
+    if not used or len(set(found.values())) < 2:
+        return []
+    each = "; ".join(f"{name}: {unit}" for name, unit in found.items())
+    return [f"{' and '.join(used)} is read in each layer's own CRS units, and these differ ({each}): the same "
+            "number is not the same distance on every layer"]  # fmt: skip
 
 
 def _references(req, layers, out):
