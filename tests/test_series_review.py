@@ -212,3 +212,20 @@ def test_a_radius_over_layers_in_metres_and_degrees_is_warned(tmp_path):
     assert len(said) == 1 and "asc: metre" in said[0] and "geo: degree" in said[0]
     out = sr.sample(sr.SampleRequest(inputs, [(1, *centre(4, 6))], utm_wkt(), radius=0.0))
     assert not [w for w in out.warnings if "RADIUS" in w]
+
+
+def test_step_skips_pixels_nodata_on_every_date_and_keeps_those_with_some_and_says_so(tmp_path):
+    from series_stacks import HEIGHT, HOLE, WIDTH
+
+    from insar_decomposition.provider.time_series.series_help import EXPORT_HELP
+
+    t = truth()
+    t[2, 1, 1] = np.nan  # one nodata date
+    out = sr.export(sr.ExportRequest(write_stack(tmp_path / "up.tif", t), step=1))
+    assert len(out.index) == WIDTH * HEIGHT - 1  # only the hole (nodata on every date) is skipped
+    assert not (np.isclose(out.x, centre(*HOLE)[0]) & np.isclose(out.y, centre(*HOLE)[1])).any()
+    k = int(np.flatnonzero(np.isclose(out.x, centre(1, 1)[0]) & np.isclose(out.y, centre(1, 1)[1]))[0])
+    assert np.isnan(out.values[k, 2]) and np.isfinite(out.values[k]).sum() == 5
+    text = " ".join(EXPORT_HELP.split())
+    assert "pixels that are nodata on every date are skipped" in text
+    assert "a pixel with some nodata dates is kept, those date fields empty" in text

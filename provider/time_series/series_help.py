@@ -54,6 +54,7 @@ EXPORT_HELP = (
     "attributes copied (a field named VEL, V_STDEV or one of the DYYYYMMDD fields, case aside, as in a "
     "save_qgis file given as POINTS, is kept renamed NAME_in, and the log says so); a point outside the "
     "raster or on nodata is skipped and named in the log. Without "
-    "POINTS: every STEP-th pixel, counting from the first row and column, nodata pixels skipped. Features are "
+    "POINTS: every STEP-th pixel, counting from the first row and column. Either way pixels that are nodata on "
+    "every date are skipped, and a pixel with some nodata dates is kept, those date fields empty. Features are "
     "at pixel centres in the layer's CRS."
 )
