@@ -227,3 +227,12 @@ def test_a_reference_on_nodata_is_said_not_no_data_here(dock):
     text = d.message.text()
     assert d.state.data == [] and NO_DATA not in text
     assert "up: the reference (point 1045, 1965) has no data on any date" in text
+
+
+def test_the_hint_says_a_third_shift_click_drops_place_a(dock):
+    d, tool = dock
+    assert "a third shift-click drops place A" in d.message.text()
+    click(tool, *centre(1, 1))
+    for col in (2, 3):
+        click(tool, *centre(1, col), shift=True)
+    assert [(t.x, t.y) for t in d.state.places] == [centre(1, 2), centre(1, 3)]

@@ -31,6 +31,8 @@ from .tool import POINT, POLYGON
 
 NO_DATA = "No data here: no loaded time series has a valid value at this place."
 NO_LAYERS = "No time-series raster is loaded (one band per date, INSAR_DATE)."
+HINT = ("Click a place; shift-click a second place (B) to compare: a third shift-click drops place A. "
+        "Set reference, then click (or draw a polygon).")
 #: What the next click or polygon does.
 TARGET, REFERENCE = "target", "reference"
 
@@ -62,6 +64,7 @@ class InspectorDock(QDockWidget):
         layout.addWidget(self.plot, 1)
         self.message = QLabel(body)
         self.message.setWordWrap(True)
+        self.message.setText(HINT)
         layout.addWidget(self.message)
         layout.addLayout(self._buttons(body))
         layout.addLayout(self._second_row(body))

@@ -50,7 +50,8 @@ class InspectorState:
         self.layers = ts.pair_sigmas(ts.distinct_names(layers))
 
     def place(self, target: ts.Target, add: bool = False) -> None:
-        """A new place (replacing the others), or a second one (``add``: shift-click)."""
+        """A new place (replacing the others), or a second one (``add``: shift-click; a third
+        drops the first, place A)."""
         self.places = (self.places + [target])[-MAX_PLACES:] if add and self.places else [target]
 
     def compute(self) -> list:
