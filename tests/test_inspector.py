@@ -214,3 +214,25 @@ def test_the_zero_date_offers_the_layers_first_date(dock):
     got = d.zero_date.date()
     assert (got.year(), got.month(), got.day()) == (DATES[0].year, DATES[0].month, DATES[0].day)
     assert not d.zero_box.isChecked() and d.state.reference_date is None
+
+
+def test_a_reference_on_nodata_is_said_not_no_data_here(dock):
+    """Review 31, item 6: the clicked place has data; the reference has none."""
+    from insar_decomposition.ui.inspector.dock import NO_DATA
+
+    d, tool = dock
+    d.reference_button.click()
+    click(tool, *centre(*HOLE))
+    click(tool, *centre(4, 7))
+    text = d.message.text()
+    assert d.state.data == [] and NO_DATA not in text
+    assert "up: the reference (point 1045, 1965) has no data on any date" in text
+
+
+def test_the_hint_says_a_third_shift_click_drops_place_a(dock):
+    d, tool = dock
+    assert "a third shift-click drops place A" in d.message.text()
+    click(tool, *centre(1, 1))
+    for col in (2, 3):
+        click(tool, *centre(1, col), shift=True)
+    assert [(t.x, t.y) for t in d.state.places] == [centre(1, 2), centre(1, 3)]

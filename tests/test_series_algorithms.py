@@ -97,3 +97,33 @@ def test_export_at_points_copies_their_attributes(plugin, tmp_path):
     rows = rows_of(res["OUTPUT"])
     assert [r["name"] for r in rows] == ["p0"] and "point 2 is on nodata" in log
     np.testing.assert_allclose(rows[0]["D20200113"], F32[1, 5, 5], rtol=1e-6)
+
+
+def test_export_at_points_whose_fields_clash_renames_theirs_and_fills_ours_by_name(plugin, tmp_path):
+    """Points from a save_qgis file already have VEL, V_STDEV and DYYYYMMDD fields: theirs
+    are kept renamed NAME_in, ours hold this stack's numbers (review 31, item 1)."""
+    up = write_stack(tmp_path / "up.tif", truth())
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32611)
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(tmp_path / "p.gpkg"))
+    layer = ds.CreateLayer("points", srs, ogr.wkbPoint)
+    for name in ("VEL", "d20200101", "name"):
+        layer.CreateField(ogr.FieldDefn(name, ogr.OFTString if name == "name" else ogr.OFTReal))
+    f = ogr.Feature(layer.GetLayerDefn())
+    f.SetField("VEL", -1.0)
+    f.SetField("d20200101", -2.0)
+    f.SetField("name", "p0")
+    f.SetGeometry(ogr.CreateGeometryFromWkt("POINT ({} {})".format(*centre(5, 5))))
+    layer.CreateFeature(f)
+    ds = None
+    res, log = run_logged("losdecomp:export_points_timeseries", {"INPUT": up, "POINTS": str(tmp_path / "p.gpkg"),
+                                                                 "OUTPUT": str(tmp_path / "e.gpkg")})  # fmt: skip
+    (row,) = rows_of(res["OUTPUT"])
+    assert row["VEL_in"] == -1.0 and row["d20200101_in"] == -2.0 and row["name"] == "p0"
+    np.testing.assert_allclose(row["D20200101"], F32[0, 5, 5], rtol=1e-6)
+    np.testing.assert_allclose(row["D20200113"], F32[1, 5, 5], rtol=1e-6)
+    years = np.array([(d - DATES[0]).days / 365.25 for d in DATES])
+    rate = np.polyfit(years, F32[:, 5, 5], 1)[0]
+    np.testing.assert_allclose(row["VEL"], rate, rtol=1e-4)
+    assert row["V_STDEV"] is not None and row["V_STDEV"] < 1.0
+    assert "renamed" in log and "VEL -> VEL_in" in log

@@ -14,6 +14,7 @@ from ..conventions import dates as dates_
 from ..conventions import units
 from ..conventions.errors import TimeSeriesError
 from ..io import series_plot
+from ..io.grid import crs_units
 from ..samplers import series as ts
 from ..solve import velocity
 from .lifecycle import Run
@@ -50,9 +51,10 @@ def open_layers(inputs: list, reference_date: Optional[datetime.date] = None) ->
     TimeSeriesError naming the layer without dates, or whose dates miss the reference date."""
     if not inputs:
         raise TimeSeriesError("INPUTS: give at least one time-series raster")
-    layers = ts.pair_sigmas([ts.open_layer(path, name) for path, name in inputs])
+    layers = ts.pair_sigmas(ts.distinct_names([ts.open_layer(path, name) for path, name in inputs]))
     for layer in layers if reference_date else ():
-        ts.check_reference_date(layer, reference_date)
+        if not layer.is_sigma:
+            ts.check_reference_date(layer, reference_date)
     return layers
 
 
@@ -75,14 +77,40 @@ def layer_log(layers: list) -> list:
 
 def series_at(layer: ts.SeriesLayer, target: ts.Target, reference: Optional[np.ndarray],
               reference_date: Optional[datetime.date], envelope: bool = False) -> Optional[ts.Series]:  # fmt: skip
-    """The statistic series at the target, then referenced, then zeroed; None off the layer
-    or when the reference date lies outside the valid dates there."""
+    """The statistic series at the target, then referenced, then zeroed (a sigma stack is
+    neither); None off the layer or when the reference date lies outside the valid dates there."""
+    return series_or_why(layer, target, reference, reference_date, envelope)[0]
+
+
+def series_or_why(layer: ts.SeriesLayer, target: ts.Target, reference: Optional[np.ndarray],
+                  reference_date: Optional[datetime.date], envelope: bool = False) -> tuple:  # fmt: skip
+    """(series, why): :func:`series_at`'s series, or None with why: "" off the layer, else
+    that the reference date lies outside the dates with a valid value there (a zero date on
+    a nodata date inside them is interpolated)."""
     s = ts.sample_series(layer, target, envelope)
-    if s is not None and reference is not None:
+    if s is None or layer.is_sigma:
+        return s, ""
+    if reference is not None:
         s = ts.referenced(s, reference)
-    if s is not None and reference_date is not None:
-        s = ts.zeroed(s, reference_date)
-    return s
+    if reference_date is None or not s.valid.any():
+        return s, ""
+    zeroed = ts.zeroed(s, reference_date)
+    if zeroed is None:
+        when = [d for d, ok in zip(s.dates, s.valid) if ok]
+        return None, (f"{layer.name}: no value on both sides of {reference_date} there (valid from {when[0]} "
+                      f"to {when[-1]}): left out")  # fmt: skip
+    return zeroed, ""
+
+
+def reference_gaps(layer: ts.SeriesLayer, values: Optional[np.ndarray], reference: Optional[ts.Target]) -> str:
+    """What the reference's series lacks on the layer: "" when it has a value on every date."""
+    if values is None or reference is None or np.isfinite(values).all():
+        return ""
+    said = f"{layer.name}: the reference ({reference.text}) has no data on"
+    if not np.isfinite(values).any():
+        return f"{said} any date: no value relative to it"
+    gaps = [d.isoformat() for d, v in zip(layer.dates, values) if not np.isfinite(v)]
+    return f"{said} {', '.join(gaps)}: no value on {'that date' if len(gaps) == 1 else 'those dates'}"
 
 
 def _rows(point_id, s):
@@ -99,21 +127,53 @@ def sample(req: SampleRequest, progress: Optional[Callable] = None, is_cancelled
     """Every layer's series at every point (see samplers/series.py for the definitions)."""
     layers = check(req)
     out = SampleResult(log=layer_log(layers))
-    refs = {la.name: ts.reference_values(la, req.reference) for la in layers} if req.reference else {}
+    refs = _references(req, layers, out)
+    out.warnings += radius_units(req, layers)
     with Run(None, progress=progress, is_cancelled=is_cancelled) as run:
         for point_id, x, y in run.each(req.points):
             target = ts.Target(req.points_crs_wkt, x, y, req.radius)
-            got = [series_at(la, target, refs.get(la.name), req.reference_date) for la in layers]
-            got = [s for s in got if s is not None]
-            if not got:
-                out.warnings.append(f"point {point_id} ({x:.6g}, {y:.6g}) is outside every layer: skipped")
-                continue
-            out.series[point_id] = got
-            out.rows += [r for s in got for r in _rows(point_id, s)]
-            if req.plot_folder:
+            got = _at_point(req, layers, refs, point_id, target, out)
+            if got:
+                out.series[point_id] = got
+                out.rows += [r for s in got for r in _rows(point_id, s)]
+            if got and req.plot_folder:
                 out.plots.append(_plot(run, req, point_id, target, got))
     out.log.append(f"{len(out.rows)} rows for {len(out.series)} of {len(req.points)} points")
     return out
+
+
+def radius_units(req: SampleRequest, layers: list) -> list:
+    """A warning when RADIUS (or the reference's radius) is used on layers whose CRSs have
+    different units: it is read in each layer's own units (metres on one, degrees on another)."""
+    used = [f"RADIUS {req.radius:g}"] if req.radius > 0 else []
+    if req.reference is not None and req.reference.radius > 0 and not req.reference.polygon_wkt:
+        used.append(f"REFERENCE_RADIUS {req.reference.radius:g}")
+    found = {la.name: crs_units(la.grid.crs_wkt) for la in layers}
+    if not used or len(set(found.values())) < 2:
+        return []
+    each = "; ".join(f"{name}: {unit}" for name, unit in found.items())
+    return [f"{' and '.join(used)} is read in each layer's own CRS units, and these differ ({each}): the same "
+            "number is not the same distance on every layer"]  # fmt: skip
+
+
+def _references(req, layers, out):
+    """The reference's series on each layer (None for sigma stacks: never referenced); the
+    log says what is left as it is and where the reference has no data."""
+    refs = [ts.reference_values(la, req.reference) if req.reference and not la.is_sigma else None for la in layers]
+    if req.reference or req.reference_date:
+        out.log += [f"{la.name}: a sigma stack: not referenced nor zeroed" for la in layers if la.is_sigma]
+    out.warnings += [g for g in (reference_gaps(la, ref, req.reference) for la, ref in zip(layers, refs)) if g]
+    return refs
+
+
+def _at_point(req, layers, refs, point_id, target, out):
+    """The series of every layer at one point; the warnings say which layer is left out and
+    why, or that the point is outside every layer."""
+    found = [series_or_why(la, target, ref, req.reference_date) for la, ref in zip(layers, refs)]
+    if all(s is None and not why for s, why in found):
+        out.warnings.append(f"point {point_id} ({target.x:.6g}, {target.y:.6g}) is outside every layer: skipped")
+    out.warnings += [f"point {point_id}: {why}" for _, why in found if why]
+    return [s for s, _ in found if s is not None]
 
 
 def _plot(run, req, point_id, target, got):
@@ -206,12 +266,21 @@ def export(req: ExportRequest, progress: Optional[Callable] = None, is_cancelled
     cols, rows, values = np.asarray(cols)[keep], np.asarray(rows)[keep], values[keep]
     a = velocity.design_matrix(layer.dates, velocity.LINEAR, [])
     vel, sig, _ = velocity.fit(values.T, a)
+    vel, sig = _few_dates(layer.dates, values, vel.astype(float), sig.astype(float))
     x0, dx, _, y0, _, dy = layer.grid.geotransform
     log = [f"{layer.name}: {len(layer.dates)} dates, {layer.unit} x {factor:g} -> mm; {len(index)} features"]
     fields = [date_field(d) for d in layer.dates]
     x, y = x0 + (cols + 0.5) * dx, y0 + (rows + 0.5) * dy
-    return ExportResult(layer.grid.crs_wkt, fields, index, x, y, vel.astype(float), sig.astype(float), values, log,
-                        warnings)  # fmt: skip
+    return ExportResult(layer.grid.crs_wkt, fields, index, x, y, vel, sig, values, log, warnings)
+
+
+def _few_dates(dates, values, vel, sig):
+    """VEL from 2 valid dates and V_STDEV from 3 where the block fit (4 or more) gives none."""
+    valid = np.isfinite(values)
+    for k in np.flatnonzero(~np.isfinite(vel) & (valid.sum(axis=1) >= 2)):
+        when = [d for d, ok in zip(dates, valid[k]) if ok]
+        vel[k], sig[k] = ts.few_dates_fit(when, values[k, valid[k]])
+    return vel, sig
 
 
 def _every_nth(layer, stack, step, run):

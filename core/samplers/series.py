@@ -18,13 +18,19 @@ Definitions (the help of ``losdecomp:sample_timeseries`` and the inspector say t
   band or a sidecar named in its metadata, ``INSAR_SIGMA_FILE``, as decompose_timeseries
   names its sigma outputs), else a sigma stack among the other layers made
   by the same run for the same product (``LOSDECOMP_PRODUCT`` ``sigma_<product>``, same
-  ``LOSDECOMP_TRACKS`` and dates), else none;
+  ``LOSDECOMP_TRACKS`` and dates, the same folder and grid: never resampled; one sigma
+  stack to one value layer), else none; its values converted to the layer's unit (one in a
+  unit of another kind is not used, and ``sigma_source`` says so);
+- names: the layer's name (a file's base name); layers whose names clash are named
+  ``<parent folder>/<name>``, or numbered (``up #2``) when that does not tell them apart;
 - reference: the median of the reference area's valid pixels, date by date, subtracted
   from the statistic series (a date where the reference has no valid pixel has no value);
 - reference date: the series interpolated linearly between its neighbouring valid dates at
   that date, and subtracted (zero there); a date outside the layer's dates is refused.
   The radius statistic is formed first, then referenced, then zeroed. The sigma is the
   target's own: it leaves out the reference's uncertainty.
+- a sigma stack sampled as a layer of its own (``is_sigma``) is never referenced nor
+  zeroed: a standard deviation relative to another one means nothing.
 """
 
 import datetime
@@ -36,11 +42,12 @@ import numpy as np
 from osgeo import gdal
 
 from ..conventions import dates as dates_
+from ..conventions import units
 from ..conventions.errors import ReferenceAreaError, TimeSeriesError
 from ..conventions.uncertainty import MEDIAN, TAG_SIGMA_KIND
 from ..io import products
 from ..io.gdal_mode import raises
-from ..io.grid import Grid, raster_info, transformer
+from ..io.grid import Grid, raster_info, same_crs, transformer
 from ..io.products.timeseries import band_dates
 from ..io.reader import StackReader
 from ..solve import velocity
@@ -52,9 +59,10 @@ MAD_FACTOR = 1.4826
 ENVELOPE = (5.0, 95.0)
 SPREAD_HOW = "1.4826 x median absolute deviation"
 
-__all__ = ["MAD_FACTOR", "ENVELOPE", "SPREAD_HOW", "SeriesLayer", "Target", "Series", "open_layer", "pair_sigmas",
+__all__ = ["MAD_FACTOR", "ENVELOPE", "SPREAD_HOW", "SeriesLayer", "Target", "Series", "open_layer", "distinct_names",
+           "pair_sigmas",
            "area_of", "sample_series", "reference_values", "referenced", "check_reference_date", "zeroed",
-           "robust_spread", "Rate", "linear_rate", "single_values"]  # fmt: skip
+           "robust_spread", "Rate", "few_dates_fit", "linear_rate", "single_values"]  # fmt: skip
 
 
 @dataclass
@@ -73,11 +81,13 @@ class SeriesLayer:
     sigma_source: str = ""
     tags: dict = field(default_factory=dict)
     sigma_kind: str = ""
+    sigma_scale: float = 1.0  # the sigma stack's unit to the layer's
 
     @property
     def is_sigma(self) -> bool:
-        """Whether the layer itself is a stack of standard deviations."""
-        return bool(self.sigma_kind)
+        """Whether the layer itself is a stack of standard deviations (its band's
+        ``INSAR_SIGMA_KIND``, or the product tag ``sigma_<product>`` of decompose_timeseries)."""
+        return bool(self.sigma_kind) or self.tags.get("LOSDECOMP_PRODUCT", "").startswith("sigma_")
 
 
 @dataclass
@@ -153,34 +163,82 @@ def open_layer(path: str, name: str = "") -> SeriesLayer:
 
 
 def _attach_sigma(layer, path, source):
-    """Use ``path`` as the layer's sigma when it has a band for every date of the layer."""
+    """Use ``path`` as the layer's sigma when it has a band for every date of the layer, its
+    values converted to the layer's unit (a sigma in another length unit is scaled; one in a
+    unit that is not the layer's kind is not used, and ``sigma_source`` says so)."""
     try:
         found = {d: b for b, d in band_dates(path).items()}
     except RuntimeError:
         return False
     if not all(d in found for d in layer.dates):
         return False
+    scale, unit = 1.0, _unit_of(path, found[layer.dates[0]])
+    if unit and layer.unit and unit != layer.unit:
+        scale = units.factor(unit, layer.unit)
+        if scale is None:
+            layer.sigma_source = f"none ({os.path.basename(path)} is in {unit}, not {layer.unit}: not used)"
+            return False
+        source = f"{source}, {unit} -> {layer.unit}"
     layer.sigma_path, layer.sigma_bands, layer.sigma_source = path, [found[d] for d in layer.dates], source
+    layer.sigma_scale = scale
     return True
+
+
+def _unit_of(path, band):
+    """The raster's unit as the product readers find it ("" when none)."""
+    try:
+        md = products.read(path, band, os.path.basename(path))
+    except (ValueError, RuntimeError):
+        return ""
+    return md.unit.value if md.unit else ""
+
+
+def distinct_names(layers: Sequence) -> list:
+    """The layers, renamed where names clash (the table's ``layer`` must tell them apart):
+    ``<parent folder>/<name>`` where that is unique, else the name numbered in order
+    (``up``, ``up #2``: the same file twice, or folders of the same name)."""
+    names = [la.name for la in layers]
+    qualified = [f"{os.path.basename(os.path.dirname(os.path.abspath(la.path)))}/{la.name}" for la in layers]
+    seen: dict = {}
+    for k, layer in enumerate(layers):
+        if names.count(layer.name) > 1 and qualified.count(qualified[k]) == 1:
+            layer.name = qualified[k]
+        seen[layer.name] = seen.get(layer.name, 0) + 1
+        if seen[layer.name] > 1:
+            layer.name = f"{layer.name} #{seen[layer.name]}"
+    return list(layers)
 
 
 def pair_sigmas(layers: Sequence) -> list:
     """Each value layer without a sigma gets the sigma stack among ``layers`` made by the
-    same run for its product (``sigma_<product>``, the same tracks and dates); returns the
-    layers left to plot: the value layers, and the sigma stacks no value layer took (one a
-    value layer names itself, ``INSAR_SIGMA_FILE``, is taken too)."""
+    same run for its product (``sigma_<product>``, the same tracks and dates, in the same
+    folder, on the same grid: never resampled), one sigma stack to one value layer; returns
+    the layers left to plot: the value layers, and the sigma stacks no value layer took (one
+    a value layer names itself, ``INSAR_SIGMA_FILE``, is taken too)."""
     used = {os.path.realpath(layer.sigma_path) for layer in layers if layer.sigma_path}
     for layer in layers:
         product = layer.tags.get("LOSDECOMP_PRODUCT", "")
         if layer.is_sigma or layer.sigma_path or not product:
             continue
         for other in layers:
-            if (other.is_sigma and other.tags.get("LOSDECOMP_PRODUCT") == f"sigma_{product}"
-                    and other.tags.get("LOSDECOMP_TRACKS") == layer.tags.get("LOSDECOMP_TRACKS")
+            if (other.is_sigma and os.path.realpath(other.path) not in used and _same_run(layer, other, product)
                     and _attach_sigma(layer, other.path, f"{other.name} (the same run's sigma)")):  # fmt: skip
                 used.add(os.path.realpath(other.path))
                 break
     return [layer for layer in layers if os.path.realpath(layer.path) not in used]
+
+
+def _same_run(layer, other, product):
+    """Whether ``other`` is the sigma stack of ``layer``'s run: its product's sigma, the same
+    tracks, the same folder and the same grid (size, geotransform, CRS)."""
+    a, b = layer.grid, other.grid
+    tol = 1e-6 * max(abs(a.geotransform[1]), abs(a.geotransform[5]))
+    return (other.tags.get("LOSDECOMP_PRODUCT") == f"sigma_{product}"
+            and other.tags.get("LOSDECOMP_TRACKS") == layer.tags.get("LOSDECOMP_TRACKS")
+            and os.path.dirname(os.path.realpath(other.path)) == os.path.dirname(os.path.realpath(layer.path))
+            and (a.width, a.height) == (b.width, b.height)
+            and np.allclose(a.geotransform, b.geotransform, rtol=0.0, atol=tol)
+            and same_crs(a.crs_wkt, b.crs_wkt))  # fmt: skip
 
 
 def _in_crs(target, grid):
@@ -235,7 +293,7 @@ def sample_series(layer: SeriesLayer, target: Target, envelope: bool = False) ->
     values = _stack_members(layer.path, layer.bands, layer.grid, area)
     sigmas = None
     if layer.sigma_path:
-        sigmas = _stack_members(layer.sigma_path, layer.sigma_bands, layer.grid, area)
+        sigmas = _stack_members(layer.sigma_path, layer.sigma_bands, layer.grid, area, layer.sigma_scale)
     stats = summarise(values, MEDIAN, sigmas)
     spread = robust_spread(values)
     out = Series(layer.name, list(layer.dates), stats.value, stats.count, spread, stats.sigma, layer.unit)
@@ -292,29 +350,40 @@ def zeroed(series: Series, when: datetime.date) -> Optional[Series]:
 @dataclass
 class Rate:
     """A least-squares line through a series' valid dates: the rate per year, its fit sigma
-    (``s^2 (A'A)^-1``, the residuals assumed independent; NaN below 4 dates), and the line at
-    every date (for a model curve)."""
+    (``s^2 (A'A)^-1`` with ``s^2 = RSS / (n - 2)``, the residuals assumed independent; NaN
+    with 2 dates), and the line at every date (for a model curve)."""
 
     rate: float
     sigma: float
     line: np.ndarray
 
 
+def few_dates_fit(when: list, values: np.ndarray) -> tuple:
+    """(rate per year, fit sigma) of a line through 2 or more dates: solve/velocity.py's fit
+    and time axis where it gives a rate (4 dates or more), the same least squares below it
+    (the sigma from 3 dates, n - 2 >= 1; NaN with 2)."""
+    a = velocity.design_matrix(when, velocity.LINEAR, [])
+    if len(when) >= 4:
+        rate, sigma, _ = velocity.fit(np.asarray(values, dtype=np.float64)[:, None], a)
+        return float(rate[0]), float(sigma[0])
+    coef, rss = np.linalg.lstsq(a, values, rcond=None)[:2]
+    if len(when) < 3:
+        return float(coef[1]), float("nan")
+    rss = float(rss[0]) if len(rss) else float(np.sum((values - a @ coef) ** 2))
+    return float(coef[1]), float(np.sqrt(rss / (len(when) - 2) * np.linalg.inv(a.T @ a)[1, 1]))
+
+
 def linear_rate(series: Series) -> Optional[Rate]:
-    """The least-squares linear rate of the series (solve/velocity.py's fit, years of 365.25
-    days); None when fewer than 2 dates are valid."""
+    """The least-squares linear rate of the series (years of 365.25 days); None when fewer
+    than 2 dates are valid."""
     ok = series.valid
     if ok.sum() < 2:
         return None
     when = [d for d, good in zip(series.dates, ok) if good]
-    a = velocity.design_matrix(when, velocity.LINEAR, [])
-    rate, sigma, _ = velocity.fit(series.value[ok][:, None], a)
-    if not np.isfinite(rate[0]):  # under 4 dates: the line without a sigma
-        coef = np.linalg.lstsq(a, series.value[ok], rcond=None)[0]
-        rate, sigma = [coef[1]], [np.nan]
+    rate, sigma = few_dates_fit(when, series.value[ok])
     t = np.array([dates_.years_between(when[0], d) for d in series.dates])
-    intercept = float(np.mean(series.value[ok] - float(rate[0]) * t[ok]))
-    return Rate(float(rate[0]), float(sigma[0]), intercept + float(rate[0]) * t)
+    intercept = float(np.mean(series.value[ok] - rate * t[ok]))
+    return Rate(rate, sigma, intercept + rate * t)
 
 
 @raises

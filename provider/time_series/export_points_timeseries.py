@@ -6,6 +6,7 @@ from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsFeature,
     QgsFeatureSink,
+    QgsField,
     QgsFields,
     QgsGeometry,
     QgsPointXY,
@@ -67,7 +68,11 @@ class ExportPointsTimeSeriesAlgorithm(LosDecompAlgorithm):
             return {}
         report(feedback, result.log, result.warnings)
         extra = [("VEL", DOUBLE, None, "velocity, mm/yr"), ("V_STDEV", DOUBLE, None, "fit standard deviation, mm/yr")]
-        fields = output_fields(in_fields, extra + [(name, DOUBLE, None) for name in result.date_fields])
+        extra += [(name, DOUBLE, None) for name in result.date_fields]
+        own_fields, renamed = renamed_fields(in_fields, [item[0] for item in extra])
+        if renamed:
+            feedback.pushInfo("the points' fields that clash with the output's are renamed: " + ", ".join(renamed))
+        fields = output_fields(own_fields, extra)
         crs = QgsCoordinateReferenceSystem.fromWkt(result.crs_wkt)
         sink, dest = self.parameterAsSink(parameters, n.OUTPUT, context, fields, QgsWkbTypes.Type.Point, crs)
         if sink is None:
@@ -76,7 +81,29 @@ class ExportPointsTimeSeriesAlgorithm(LosDecompAlgorithm):
             feature = QgsFeature(fields)
             feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(result.x[k], result.y[k])))
             own = list(attrs[index]) if index is not None else []
+            feature.setAttributes(own + [None] * (fields.count() - len(own)))
             numbers = [result.vel[k], result.v_stdev[k]] + list(result.values[k])
-            feature.setAttributes(own + [_plain(float(v)) for v in numbers])
+            for item, value in zip(extra, numbers):  # by name: never shifted by the input's fields
+                feature.setAttribute(fields.indexFromName(item[0]), _plain(float(value)))
             sink.addFeature(feature, QgsFeatureSink.Flag.FastInsert)
         return {n.OUTPUT: dest}
+
+
+def renamed_fields(fields: QgsFields, ours: list) -> tuple:
+    """``fields`` with those whose names clash with ``ours`` (case aside, as GeoPackage and
+    shapefiles compare them) renamed NAME_in (NAME_in2, ... when that is taken too), and
+    the renamings said as "OLD -> NEW"."""
+    taken = {name.lower() for name in ours} | {f.name().lower() for f in fields}
+    out, said = QgsFields(), []
+    for f in fields:
+        f = QgsField(f)
+        if f.name().lower() in {name.lower() for name in ours}:
+            new, k = f"{f.name()}_in", 1
+            while new.lower() in taken:
+                k += 1
+                new = f"{f.name()}_in{k}"
+            taken.add(new.lower())
+            said.append(f"{f.name()} -> {new}")
+            f.setName(new)
+        out.append(f)
+    return out, said

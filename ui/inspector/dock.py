@@ -31,6 +31,8 @@ from .tool import POINT, POLYGON
 
 NO_DATA = "No data here: no loaded time series has a valid value at this place."
 NO_LAYERS = "No time-series raster is loaded (one band per date, INSAR_DATE)."
+HINT = ("Click a place; shift-click a second place (B) to compare: a third shift-click drops place A. "
+        "Set reference, then click (or draw a polygon).")
 #: What the next click or polygon does.
 TARGET, REFERENCE = "target", "reference"
 
@@ -62,6 +64,7 @@ class InspectorDock(QDockWidget):
         layout.addWidget(self.plot, 1)
         self.message = QLabel(body)
         self.message.setWordWrap(True)
+        self.message.setText(HINT)
         layout.addWidget(self.message)
         layout.addLayout(self._buttons(body))
         layout.addLayout(self._second_row(body))
@@ -218,9 +221,8 @@ class InspectorDock(QDockWidget):
         if not self.state.places:
             return
         data = self.state.compute()
-        note = "" if data else (NO_DATA if self.state.layers else NO_LAYERS)
-        if self.state.notes:
-            note = "; ".join([note] + self.state.notes) if note else "; ".join(self.state.notes)
+        empty = "" if data or self.state.reasons else (NO_DATA if self.state.layers else NO_LAYERS)
+        note = "; ".join(t for t in [empty] + self.state.notes if t)  # the reasons say why, not "no data here"
         self.message.setText(note)
         self.plot.show_series([s for _, s in data], self._title(), self.state.curves(), note if not data else "")
         self._fill_table(self.state.readout())

@@ -1,6 +1,6 @@
 """What the inspector shows, without widgets: the loaded layers (time series, and
 single-epoch rasters for the read-out), the places clicked or drawn, the reference, and the
-series at each place from the core sampler (core/runs/series_run.series_at, the same code as
+series at each place from the core sampler (core/runs/series_run.series_or_why, the same code as
 losdecomp:sample_timeseries)."""
 
 import csv
@@ -9,7 +9,7 @@ from typing import Optional
 
 from ...core.conventions.errors import TimeSeriesError
 from ...core.runs import series_gnss
-from ...core.runs.series_run import series_at
+from ...core.runs.series_run import reference_gaps, series_or_why
 from ...core.samplers import series as ts
 
 #: Places compared at once (a click, then a shift-click).
@@ -32,6 +32,7 @@ class InspectorState:
         self.gnss: list = []  # series_gnss.GnssCurve drawn
         self.data: list = []  # (place name, ts.Series) drawn
         self.notes: list = []
+        self.reasons: list = []  # the notes that say why a place with data shows none
         self._key = None
 
     def set_layers(self, entries: list) -> None:
@@ -46,32 +47,39 @@ class InspectorState:
                 layers.append(ts.open_layer(path, name))
             except (TimeSeriesError, ValueError, RuntimeError):
                 self.single.append((path, name))
-        self.layers = ts.pair_sigmas(layers)
+        self.layers = ts.pair_sigmas(ts.distinct_names(layers))
 
     def place(self, target: ts.Target, add: bool = False) -> None:
-        """A new place (replacing the others), or a second one (``add``: shift-click)."""
+        """A new place (replacing the others), or a second one (``add``: shift-click; a third
+        drops the first, place A)."""
         self.places = (self.places + [target])[-MAX_PLACES:] if add and self.places else [target]
 
     def compute(self) -> list:
         """The series at every place, relative to the reference; notes say what is missing."""
         self.data, self.notes = [], []
-        refs = {}
+        self.reasons: list = []  # why values are missing: the reference's gaps, the zero date
+        refs = {}  # by layer (id): names may clash
         for layer in self.layers if self.reference else ():
+            if layer.is_sigma:  # never referenced
+                continue
             try:
-                refs[layer.name] = ts.reference_values(layer, self.reference)
+                refs[id(layer)] = ts.reference_values(layer, self.reference)
             except ValueError as exc:
                 self.notes.append(str(exc))
+                continue
+            self.reasons += [reference_gaps(layer, refs[id(layer)], self.reference)]
         for name, target in zip(PLACE_NAMES, self.places):
             for layer in self.layers:
-                if self.reference is not None and layer.name not in refs:
+                if self.reference is not None and id(layer) not in refs and not layer.is_sigma:
                     continue
-                s = series_at(layer, target, refs.get(layer.name), self.reference_date,
-                              envelope=bool(target.polygon_wkt))  # fmt: skip
-                if s is None and self.reference_date is not None:
-                    self.notes.append(f"{layer.name}: no value on both sides of {self.reference_date} here")
+                s, why = series_or_why(layer, target, refs.get(id(layer)), self.reference_date,
+                                       envelope=bool(target.polygon_wkt))  # fmt: skip
+                self.reasons.append(why)
                 if s is not None and s.valid.any():
                     label = s.layer if len(self.places) == 1 else f"{s.layer} ({name})"
                     self.data.append((name, replace(s, layer=label)))
+        self.reasons = [why for why in dict.fromkeys(self.reasons) if why]
+        self.notes += self.reasons
         self.gnss = self._gnss()
         return self.data
 
@@ -117,7 +125,9 @@ class InspectorState:
             rate = ts.linear_rate(s)
             if rate is not None:
                 unit = f" {s.unit}/yr" if s.unit else "/yr"
-                out.append((f"{s.layer} line: {rate.rate:.3g} +/- {rate.sigma:.2g}{unit}", s.dates, rate.line))
+                sigma = f" +/- {rate.sigma:.2g}" if rate.sigma == rate.sigma else ""
+                tail = "" if sigma else f" (no sigma: {int(s.valid.sum())} dates)"
+                out.append((f"{s.layer} line: {rate.rate:.3g}{sigma}{unit}{tail}", s.dates, rate.line))
         return out
 
     def readout(self) -> list:
