@@ -115,6 +115,9 @@ DIRECTION_OPTIONS = (
 KIND = "KIND"  # losdecomp:project_single_track: the track's kind (KIND_OPTIONS; empty = the layer's tag)
 DEFAULT_DIRECTION = 0
 
+# losdecomp:export_timeseries (INPUT, OUTPUT as above)
+VARIABLE = "VARIABLE"
+
 # losdecomp:velocity (INPUT, OUTPUT, OUTPUT_SIGMA as above)
 START_DATE, END_DATE, MODEL, STEP_DATES = "START_DATE", "END_DATE", "MODEL", "STEP_DATES"
 MODEL_OPTIONS = ("Linear", "Linear + annual", "Linear + annual + semi-annual")

@@ -16,6 +16,7 @@ from .points.decompose_polygons import DecomposePolygonsAlgorithm
 from .points.grid_points import GridPointsAlgorithm
 from .time_series.decompose_timeseries import DecomposeTimeSeriesAlgorithm
 from .time_series.export_points_timeseries import ExportPointsTimeSeriesAlgorithm
+from .time_series.export_timeseries import ExportTimeSeriesAlgorithm
 from .time_series.fit_time_functions import FitTimeFunctionsAlgorithm
 from .time_series.sample_timeseries import SampleTimeSeriesAlgorithm
 from .time_series.velocity import VelocityAlgorithm
@@ -31,6 +32,7 @@ ALGORITHMS = (
     MergeFramesAlgorithm, RemovePlateMotionAlgorithm,  # velocity_maps: regional maps
     VelocityAlgorithm, DecomposeTimeSeriesAlgorithm, FitTimeFunctionsAlgorithm,  # time_series
     SampleTimeSeriesAlgorithm, ExportPointsTimeSeriesAlgorithm,  # time_series: the inspector's engine
+    ExportTimeSeriesAlgorithm,  # time_series: NetCDF-CF / Zarr stores
     ImportMintpyAlgorithm, ImportLicsbasAlgorithm,  # imports
     GnssToLosAlgorithm, ReferenceToGnssAlgorithm, CompareToGnssAlgorithm, CompareTimeseriesToGnssAlgorithm,  # gnss
     GridPointsAlgorithm, DecomposePolygonsAlgorithm,  # points

@@ -28,6 +28,7 @@ IDS = {
     "losdecomp:velocity",
     "losdecomp:sample_timeseries",
     "losdecomp:export_points_timeseries",
+    "losdecomp:export_timeseries",
 }
 
 #: The toolbox's layout: group id (= folder under provider/) -> its algorithms.
@@ -35,6 +36,7 @@ LAYOUT = {
     "velocity_maps": {"decompose", "project_single_track", "fill_gaps", "merge_frames", "remove_plate_motion"},
     "time_series": {
         "velocity", "decompose_timeseries", "fit_time_functions", "sample_timeseries", "export_points_timeseries",
+        "export_timeseries",
     },
     "imports": {"import_mintpy", "import_licsbas"},
     "gnss": {"gnss_to_los", "reference_to_gnss", "compare_to_gnss", "compare_timeseries_to_gnss"},
