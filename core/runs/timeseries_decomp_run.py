@@ -389,6 +389,6 @@ def run(job: TimeSeriesJob, progress: Optional[Callable] = None, is_cancelled: O
 
         run_.stream(list(windows(job.grid, BLOCK_PIXELS)), lambda win: [r.read(win) for r in readers], compute, write)
         if resolved == 0:
-            raise NoResult(nothing_resolved(when=" at any date"))
+            raise NoResult(nothing_resolved(when=" at any date", components=base.components))
         components_timeseries.annotate(solve, writers)
         return dict(run_.commit(), resolved=resolved, warnings=said)
