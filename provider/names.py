@@ -158,6 +158,9 @@ TS_OUTPUTS = {
     OUTPUT_UP: (UP, "Vertical displacement"),
     OUTPUT_SIGMA_EAST: (SIGMA_HORIZONTAL, "East displacement propagated standard deviation"),
     OUTPUT_SIGMA_UP: (SIGMA_UP, "Vertical displacement propagated standard deviation"),
+    OUTPUT_NORTH: (NORTH, "North displacement"),
+    OUTPUT_SIGMA_NORTH: (SIGMA_NORTH, "North displacement propagated standard deviation"),
+    OUTPUT_UN: (UP_NORTH, "Up-north displacement v_UN"),
 }
 
 # losdecomp:gnss_to_los, losdecomp:reference_to_gnss, losdecomp:compare_to_gnss (INPUT, BAND,

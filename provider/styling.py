@@ -24,11 +24,14 @@ from qgis.core import (
 from ..core.io.model import (
     COLOUR_PERCENTILE,
     HORIZONTAL,
+    NORTH,
     QUALITY,
-    QUALITY_BANDS,
+    QUALITY_BANDS_3D,
     SIGMA_HORIZONTAL,
+    SIGMA_NORTH,
     SIGMA_UP,
     UP,
+    UP_NORTH,
 )
 from .temporal import band_dates, by_date, set_band_ranges
 
@@ -41,14 +44,18 @@ DIVERGING_CUT = COLOUR_PERCENTILE / 100
 SEQUENTIAL_CUT = 0.98
 #: Generic product names that non-decomposition algorithms pass to :func:`register_outputs`.
 SIGNED, MAGNITUDE = "signed", "magnitude"
-KINDS = {HORIZONTAL: DIVERGING, UP: DIVERGING, SIGNED: DIVERGING,
-         SIGMA_HORIZONTAL: SEQUENTIAL, SIGMA_UP: SEQUENTIAL, MAGNITUDE: SEQUENTIAL}  # fmt: skip
+KINDS = {HORIZONTAL: DIVERGING, UP: DIVERGING, SIGNED: DIVERGING, NORTH: DIVERGING, UP_NORTH: DIVERGING,
+         SIGMA_HORIZONTAL: SEQUENTIAL, SIGMA_UP: SEQUENTIAL, SIGMA_NORTH: SEQUENTIAL,
+         MAGNITUDE: SEQUENTIAL}  # fmt: skip
 #: Quality band key -> (kind, fixed floor, fixed ceiling); None = from the data.
 QUALITY_STYLES = {
     "condition": (SEQUENTIAL, 1.0, None),
     "n_tracks": (SEQUENTIAL, 0.0, None),
     "residual_rms": (SEQUENTIAL, 0.0, None),
     "correlation": (DIVERGING, None, 1.0),
+    "condition_3d": (SEQUENTIAL, 1.0, None),
+    "correlation_en": (DIVERGING, None, 1.0),
+    "correlation_nu": (DIVERGING, None, 1.0),
 }
 
 
@@ -184,11 +191,11 @@ def show_band(layer, band: int) -> None:
 
 
 def band_styles(name, product: str, limit=None, band: int = 1) -> list:
-    """The styles of one output: one per quality band (``name``: one name per band), else
-    one on ``band``."""
+    """The styles of one output: one per quality band (``name``: one name per band: four, or
+    seven under COMPONENTS 1 and 2), else one on ``band``."""
     if product == QUALITY:
         styles = []
-        for i, ((key, _, _), band_name) in enumerate(zip(QUALITY_BANDS, name), start=1):
+        for i, ((key, _, _), band_name) in enumerate(zip(QUALITY_BANDS_3D, name), start=1):
             kind, low, high = QUALITY_STYLES[key]
             styles.append(BandStyle(i, kind, band_name, low, high))
         return styles
@@ -283,7 +290,7 @@ def _insert_below(project, anchor, layer, offset):
 
 
 #: Products drawn but not shown at first: they sit below the velocities without hiding them.
-AUXILIARY = (SIGMA_HORIZONTAL, SIGMA_UP, QUALITY, MAGNITUDE)
+AUXILIARY = (SIGMA_HORIZONTAL, SIGMA_UP, SIGMA_NORTH, QUALITY, MAGNITUDE)
 
 
 def register_outputs(context, names, band=1, group=None):

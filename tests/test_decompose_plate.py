@@ -131,3 +131,28 @@ def test_decompose_algorithm_takes_plate(plugin, tmp_path):
     _, log = run_logged("losdecomp:decompose", params)
     assert "removed from every track before the inversion" in log
     assert np.max(np.abs(read_band(out_e) - east)) < 1e-3 and np.max(np.abs(read_band(out_u) - up)) < 1e-3
+
+
+def test_plate_with_components_one_and_an_along_track_track(tmp_path):
+    """COMPONENTS 1 with a plate: the plate's 3-D velocity projected on each track's unit
+    vector (the along-track track's flight direction too) is removed; east, north and up come
+    back relative to the plate. A typed LOS_SIGN 'away' does not flip the along-track data."""
+    from insar_decomposition.core.io.model import NORTH
+
+    east, up, p = truth()
+    rows = np.mgrid[0:H, 0:W][0]
+    north = -3.0 + 2.0 * np.tanh((rows - H / 2) / 8.0)  # mm/yr, relative to the plate
+    paths = [write_track(tmp_path, tag, north=north) for tag in ("asc", "desc")]
+    s = geometry.along_track_unit_vector(348.0)
+    value = s[0] * (east + p[0]) + s[1] * (north + p[1])  # positive along the flight, plate included
+    along = str(tmp_path / "azimuth.tif")
+    scene.write_raster(along, value.astype(np.float32), 4326, GT, metadata={"INSAR_HEADING": "348"}, unit="mm/year")
+    tracks = [TrackInput("ascending", paths[0], sigma=2.0), TrackInput("descending", paths[1], sigma=2.0),
+              TrackInput("azimuth", along, los_sign=geometry.AWAY, kind=geometry.ALONG_TRACK, sigma=50.0)]  # fmt: skip
+    out = {HORIZONTAL: str(tmp_path / "e.tif"), UP: str(tmp_path / "u.tif"), NORTH: str(tmp_path / "n.tif")}
+    the_plan = decompose.plan(decompose.Request(tracks, out, plate=PLATE, components=1))
+    engine.run(the_plan.job)
+    np.testing.assert_allclose(read_band(out[NORTH]), north, atol=2e-3)
+    np.testing.assert_allclose(read_band(out[HORIZONTAL]), east, atol=2e-3)
+    np.testing.assert_allclose(read_band(out[UP]), up, atol=2e-3)
+    assert np.abs(p[1]).max() > 5  # the plate's north is large: left in, north would be far off

@@ -16,7 +16,13 @@ from qgis.core import (
     QgsRasterLayer,
     QgsVectorLayer,
 )
-from qgis.gui import QgsCheckableComboBox, QgsCollapsibleGroupBox, QgsFileWidget, QgsProjectionSelectionWidget
+from qgis.gui import (
+    QgsCheckableComboBox,
+    QgsCollapsibleGroupBox,
+    QgsFileWidget,
+    QgsMapLayerComboBox,
+    QgsProjectionSelectionWidget,
+)
 from qgis.PyQt.QtWidgets import QAbstractSpinBox, QCheckBox, QComboBox, QLineEdit
 from test_decompose_timeseries import ts_pair  # noqa: F401 (a fixture)
 from test_dialog_desktop import fresh  # noqa: F401 (a fixture)
@@ -183,6 +189,37 @@ OPTIONS = {
         lambda d, e: _then(d.timeSeries.functions.uncertainty.setCurrentIndex(1),
                            _value(d.timeSeries.functions.bootstrap_count, 250)),
     ),  # fmt: skip
+    # north and 3-D (issue 34): kinds, the extra tracks' geometry, the along-track sigma, COMPONENTS, its outputs
+    "ascKind": Option(("ASC_KIND", "KIND"), lambda d, e: _then(d.ascKind.setCurrentIndex(2), "1")),
+    "descKind": Option(("DESC_KIND",), lambda d, e: _then(d.descKind.setCurrentIndex(2), "1"), {"single": "disabled"}),
+    "extraGeometry": Option(
+        ("EXTRA_GEOMETRY",), lambda d, e: _text(d.extraGeometry, "348,,along"), {"single": REFUSED_ONE_TRACK}
+    ),  # fmt: skip
+    "alongTrackSigma": Option(
+        ("ALONG_TRACK_SIGMA",), lambda d, e: _value(d.alongTrackSigma, 40.0), {"single": REFUSED_ONE_TRACK}
+    ),  # fmt: skip
+    "components": Option(("COMPONENTS",), lambda d, e: _index(d.components, 2), {"single": REFUSED_ONE_TRACK}),
+    "northOutput": Option(
+        ("OUTPUT_NORTH",),
+        lambda d, e: _then(d.components.setCurrentIndex(1), _file(d.northOutput, e, "n.tif")),
+        {"single": "disabled"},
+    ),  # fmt: skip
+    "sigmaNorthOutput": Option(
+        ("OUTPUT_SIGMA_NORTH",),
+        lambda d, e: _then(d.components.setCurrentIndex(1), d.sigmaOutputs.setChecked(True),
+                           _file(d.sigmaNorthOutput, e, "sn.tif")),
+        {"single": "disabled"},
+    ),  # fmt: skip
+    "unOutput": Option(
+        ("OUTPUT_UN",),
+        lambda d, e: _then(d.components.setCurrentIndex(2), _file(d.unOutput, e, "un.tif")),
+        {"single": "disabled"},
+    ),  # fmt: skip
+    "unTiltOutput": Option(
+        ("OUTPUT_UN_TILT",),
+        lambda d, e: _then(d.components.setCurrentIndex(2), _file(d.unTiltOutput, e, "tilt.tif")),
+        {"single": "disabled", "dates": "no tilt layer", "functions": "no tilt layer"},
+    ),  # fmt: skip
     "direction": Option(("DIRECTION",), lambda d, e: _index(d.singleTrack.direction, 2)),
     "dem": Option(
         ("DEM",), lambda d, e: _then(d.singleTrack.direction.setCurrentIndex(2), _layer(d.singleTrack.dem, e["extra"]))
@@ -238,7 +275,8 @@ def _built(dlg) -> list:
 
 
 #: Options that change what else may be given (a path refuses some together): undone once checked.
-UNDONE = ("referencePoint", "qualityOutput", "gnssLayer", "extraTracks", "northVelocity")
+UNDONE = ("referencePoint", "qualityOutput", "gnssLayer", "extraTracks", "northVelocity", "components", "extraGeometry",
+          "alongTrackSigma", "ascKind", "descKind", "unTiltOutput")
 
 
 def _undo(dlg, path):
@@ -253,8 +291,14 @@ def _undo(dlg, path):
             widget.deselectAllOptions()
         elif isinstance(widget, QLineEdit):
             widget.clear()
-        else:
+        elif isinstance(widget, QAbstractSpinBox):
+            widget.setValue(0)
+        elif isinstance(widget, QgsFileWidget):
+            widget.setFilePath("")
+        elif isinstance(widget, QgsMapLayerComboBox):
             widget.setLayer(None)
+        else:
+            widget.setCurrentIndex(0)
 
 
 def _check(dlg, path, widget, env):

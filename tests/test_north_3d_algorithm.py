@@ -56,3 +56,35 @@ def test_along_track_without_sigma_is_refused_in_words(plugin, tmp_path):
         run({"ASCENDING": asc.path, "DESCENDING": az.path, "ASC_SIGMA": asc.sigma, "DESC_KIND": 1,
              "OUTPUT_EAST": str(tmp_path / "e.tif"), "OUTPUT_UP": str(tmp_path / "u.tif")})  # fmt: skip
     assert not list(tmp_path.glob("[eu].tif*"))
+
+
+def test_seven_quality_bands_load_as_seven_styled_layers(plugin, qgis_new_project, tmp_path):
+    """COMPONENTS 1: the 3-D cond and the east-north and north-up correlations (bands 5-7)
+    load and are drawn like bands 1-4; north diverges about zero, its sigma from its floor."""
+    import processing
+    from qgis.core import QgsProject
+
+    from insar_decomposition.core.io.model import QUALITY_BANDS_3D
+
+    asc, desc = los_track(tmp_path, "asc", *ASC, sigma=2.0), los_track(tmp_path, "desc", *DESC, sigma=2.0)
+    az = along_track(tmp_path, "az", 348.0)
+    processing.runAndLoadResults("losdecomp:decompose", {
+        "ASCENDING": asc.path, "DESCENDING": desc.path, "ASC_SIGMA": asc.sigma, "DESC_SIGMA": desc.sigma,
+        "EXTRA_TRACKS": [az.path], "EXTRA_GEOMETRY": "348,,along", "ALONG_TRACK_SIGMA": 50.0, "COMPONENTS": 1,
+        "OUTPUT_EAST": "TEMPORARY_OUTPUT", "OUTPUT_UP": "TEMPORARY_OUTPUT", "OUTPUT_QUALITY": "TEMPORARY_OUTPUT",
+        "OUTPUT_NORTH": "TEMPORARY_OUTPUT", "OUTPUT_SIGMA_NORTH": "TEMPORARY_OUTPUT",
+    })  # fmt: skip
+    layers = {lyr.name(): lyr for lyr in QgsProject.instance().mapLayers().values()}
+    quality = sorted((n for n in layers if n.startswith("Decomposition quality")),
+                     key=lambda n: layers[n].renderer().band())  # fmt: skip
+    assert len(quality) == 7 and [layers[n].renderer().band() for n in quality] == list(range(1, 8))
+    for name, (_, desc_, _) in zip(quality, QUALITY_BANDS_3D):
+        assert desc_[1:] in name
+    assert layers[quality[4]].renderer().classificationMin() == 1.0  # the 3-D cond's floor, as band 1's
+    for i in (5, 6):  # correlations: symmetric about zero, at most 1, as band 4
+        r = layers[quality[i]].renderer()
+        assert r.classificationMax() <= 1.0 and r.classificationMin() == pytest.approx(-r.classificationMax())
+    north = next(lyr for n, lyr in layers.items() if n.startswith("North velocity ("))
+    assert north.renderer().classificationMin() == pytest.approx(-north.renderer().classificationMax())
+    sigma = next(lyr for n, lyr in layers.items() if n.startswith("North velocity propagated"))
+    assert sigma.renderer().classificationMin() >= 0

@@ -146,6 +146,10 @@ def test_up_north_output_tilt_and_split_with_a_known_north(tmp_path):
     (tmp_path / "k").mkdir()
     engine.run(plan(Request(tracks, out2, components=2, north_velocity=north, north_sigma=2.0)).job)
     np.testing.assert_allclose(read(out2[UP]), u, atol=5e-4)
+    conventions = gdal.Open(out2[UP]).GetMetadataItem("LOSDECOMP_CONVENTIONS")
+    assert "known north used only to split up from v_UN (not removed from the tracks)" in conventions
+    assert "removed" not in conventions.replace("not removed", "")
+    assert "no north assumed" in md["LOSDECOMP_CONVENTIONS"] and "assumed zero" not in md["LOSDECOMP_CONVENTIONS"]
     np.testing.assert_allclose(read(out2[UP_NORTH]), vn * d[1] + u * d[2], atol=2e-4)
     sig_without = read(out[SIGMA_UP])
     expected = np.sqrt(sig_without**2 + (d[1] * 2.0) ** 2) / d[2]

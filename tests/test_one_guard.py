@@ -1,6 +1,8 @@
 """One guard for every inversion: each solve path, given tracks whose look directions do
 not resolve east and up (parallel look vectors), gives nodata or a refusal, and says so in
-the same words (``resolvable.UNRESOLVED``)."""
+the same words (``resolvable.UNRESOLVED``); COMPONENTS 1 and 2 (issue 34) likewise with
+their own words (``UNRESOLVED_3D``, ``UNRESOLVED_UN``) on every path, and a NaN sigma or
+too few valid tracks leave a pixel nodata on every solver, never a lesser answer."""
 
 import numpy as np
 import pytest
@@ -16,13 +18,15 @@ from insar_decomposition.core.plan.decompose import Request, plan
 from insar_decomposition.core.plan.tracks import TrackInput
 from insar_decomposition.core.runs import engine, polygons
 from insar_decomposition.core.runs import timeseries_decomp_run as tsr
-from insar_decomposition.core.solve import inversion, resolvable
+from insar_decomposition.core.solve import components, inversion, resolvable
 from insar_decomposition.core.solve import timeseries_decomp as tsd
 
 ASC = geometry.from_heading_incidence(348.0, 34.0)
 ASC2 = geometry.from_heading_incidence(350.0, 44.0)  # another ascending track: looks the same way
 TAGS = {"INSAR_HEADING": "348", "INSAR_INCIDENCE": "34"}
 TAGS2 = {"INSAR_HEADING": "350", "INSAR_INCIDENCE": "44"}
+ASC3 = geometry.from_heading_incidence(346.0, 39.0)  # a third ascending track
+TAGS3 = {"INSAR_HEADING": "346", "INSAR_INCIDENCE": "39"}
 
 
 def velocity_raster(path, s, tags=None):
@@ -42,16 +46,39 @@ def single_epoch(tmp, per_pixel):
     engine.run(plan(Request([a, b], out)).job)
 
 
-def time_series(tmp, per_pixel, method):
+def time_series(tmp, per_pixel, method, components=0):
     a = write_stack(tmp / "a.tif", stack_of(ASC, ASC_DATES, 3, 0, -5), ASC_DATES, TAGS)
+    second = ASC if components == 2 else ASC2  # COMPONENTS 2: the same look vector (two incidences resolve v_UN)
+    tags = TAGS if components == 2 else TAGS2
     if per_pixel:
-        frame = enu_frame(tmp / "014A_00002_000000", ASC2)
-        b = write_stack(frame / "cum.tif", stack_of(ASC2, DESC_DATES, 3, 0, -5), DESC_DATES)
+        frame = enu_frame(tmp / "014A_00002_000000", second)
+        b = write_stack(frame / "cum.tif", stack_of(second, DESC_DATES, 3, 0, -5), DESC_DATES)
     else:
-        b = write_stack(tmp / "b.tif", stack_of(ASC2, DESC_DATES, 3, 0, -5), DESC_DATES, TAGS2)
+        b = write_stack(tmp / "b.tif", stack_of(second, DESC_DATES, 3, 0, -5), DESC_DATES, tags)
     tracks = [TrackInput("ascending", a, time_series=True), TrackInput("second ascending", b, time_series=True)]
-    req = tsr.TimeSeriesRequest(Request(tracks=tracks, outputs={UP: str(tmp / "u.tif")}), method=method)
+    if components == 1:
+        c = write_stack(tmp / "c.tif", stack_of(ASC3, ASC_DATES, 3, 0, -5), ASC_DATES, TAGS3)
+        tracks.append(TrackInput("third ascending", c, time_series=True))
+    req = tsr.TimeSeriesRequest(Request(tracks=tracks, outputs={UP: str(tmp / "u.tif")}, components=components),
+                                method=method)  # fmt: skip
     tsr.run(tsr.plan(req))
+
+
+def components_epoch(tmp, per_pixel, components):
+    """COMPONENTS 1: three ascending LOS tracks (their look vectors nearly in one plane);
+    COMPONENTS 2: two tracks with the same look vector."""
+    second = ASC2 if components == 1 else ASC
+    a = TrackInput("ascending", velocity_raster(tmp / "a.tif", ASC, TAGS))
+    if per_pixel:
+        frame = enu_frame(tmp / "014A_00001_000000", second)
+        b = TrackInput("second ascending", velocity_raster(frame / "vel.geo.tif", second))
+    else:
+        b = TrackInput("second ascending", velocity_raster(tmp / "b.tif", second, TAGS2 if components == 1 else TAGS))
+    tracks = [a, b]
+    if components == 1:
+        tracks.append(TrackInput("third ascending", velocity_raster(tmp / "c.tif", ASC3, TAGS3)))
+    out = {HORIZONTAL: str(tmp / "e.tif"), UP: str(tmp / "u.tif")}
+    engine.run(plan(Request(tracks, out, components=components)).job)
 
 
 def polygon_points(tmp, per_pixel):
@@ -77,6 +104,16 @@ PATHS = {
     "decompose_timeseries method 1, per-pixel": lambda tmp: time_series(tmp, True, tsd.JOINT),
     "decompose_polygons, points": lambda tmp: polygon_points(tmp, True),
 }
+#: COMPONENTS 1 and 2 (issue 34): path -> (run, the words it must say)
+COMPONENT_PATHS = {
+    f"{name}, COMPONENTS {c}, {kind}": (run, resolvable.unresolved(c))
+    for c in (1, 2)
+    for kind, per_pixel in (("single-valued", False), ("per-pixel", True))
+    for name, run in (
+        ("decompose", lambda tmp, c=c, p=per_pixel: components_epoch(tmp, p, c)),
+        ("decompose_timeseries method 0", lambda tmp, c=c, p=per_pixel: time_series(tmp, p, tsd.INTERPOLATE, c)),
+    )
+}
 
 
 @pytest.mark.parametrize("path", list(PATHS))
@@ -85,6 +122,40 @@ def test_every_path_refuses_parallel_look_vectors_in_the_same_words(tmp_path, pa
         PATHS[path](tmp_path)
     assert resolvable.UNRESOLVED in str(info.value)
     assert not list(tmp_path.glob("[eu].tif*"))  # no output left
+
+
+@pytest.mark.parametrize("path", list(COMPONENT_PATHS))
+def test_components_paths_refuse_in_their_guards_words(tmp_path, path):
+    run, words = COMPONENT_PATHS[path]
+    with pytest.raises(ValueError) as info:
+        run(tmp_path)
+    assert words in str(info.value)
+    assert not list(tmp_path.glob("[eu].tif*"))  # no output left
+
+
+def test_nan_sigma_and_too_few_tracks_leave_nodata_on_every_solver():
+    """A track with a NaN sigma at a pixel does not count there, on every solver; with too
+    few tracks left the pixel is nodata: COMPONENTS 1 never answers in 2-D, COMPONENTS 0 and 2
+    never with one track."""
+    desc = geometry.from_heading_incidence(192.0, 39.0)
+    along = geometry.along_track_unit_vector(348.0)
+    v = (3.0, -12.0, -5.0)
+    sig = np.array([np.nan, 2.0, 2.0])  # pixel 0: this track's sigma unknown
+    los = np.array([1.0, np.nan, 1.0])  # pixel 1: this track's value missing
+
+    def tracks(*vectors, sigma_of_last=sig):
+        out = [inversion.TrackBlock(np.full(3, geometry.forward(s, *v)), *s, np.full(3, 2.0)) for s in vectors[:-1]]
+        s = vectors[-1]
+        return out + [inversion.TrackBlock(geometry.forward(s, *v) * los, *s, sigma_of_last)]
+
+    sol0 = inversion.invert(tracks(ASC, desc), max_condition=resolvable.DEFAULT_MAX_CONDITION)
+    sol1 = components.solve(tracks(ASC, desc, along), components.EAST_NORTH_UP)
+    sol2 = components.solve(tracks(ASC, desc), components.EAST_UP_NORTH)
+    for name, sol in (("COMPONENTS 0", sol0), ("COMPONENTS 1", sol1), ("COMPONENTS 2", sol2)):
+        for values in (sol.horizontal, sol.up):
+            assert np.isnan(values[:2]).all() and np.isfinite(values[2]), name
+    assert np.isnan(sol1.north[:2]).all() and sol1.north[2] == pytest.approx(v[1])
+    assert list(sol1.n_tracks) == [2, 2, 3]
 
 
 def test_every_solver_leaves_parallel_look_vectors_nodata():

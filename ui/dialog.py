@@ -29,6 +29,7 @@ from .gnss_panel import GnssPanel
 from .grid_panel import GridPanel
 from .mintpy_panel import MintPyImport
 from .mode_panel import ModePanel
+from .north_panel import NorthPanel
 from .options_panel import OptionsPanel
 from .parameters import ALGORITHM, Parameters
 from .readout_panel import GeometryReadout
@@ -68,6 +69,7 @@ class DecompositionDialog(QDialog, FORM_CLASS):
     grid: GridPanel
     options: OptionsPanel
     gnss: GnssPanel
+    north: NorthPanel
     mintpy: MintPyImport
     modes: ModePanel
     timeSeries: TimeSeriesPanel
@@ -106,15 +108,17 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         self.timeSeries.setVisible(False)
         self.singleTrack = SingleTrackPanel(self.scrollContents)
         self.leftColumn.insertWidget(self.leftColumn.indexOf(self.geometryGroup) + 1, self.singleTrack)
-        self.readout = GeometryReadout(self, self.tracks, self.singleTrack)
+        self.north = NorthPanel(self)
+        self.readout = GeometryReadout(self, self.tracks, self.singleTrack, self.north)
         self.modes = ModePanel(self, self.tracks)
         self.grid = GridPanel(self, self.tracks)
         self.mintpy = MintPyImport(self)
-        self.builder = Parameters(self.tracks, self.grid, self.options, self.singleTrack, self.timeSeries, self.gnss)
+        self.builder = Parameters(self.tracks, self.grid, self.options, self.singleTrack, self.timeSeries, self.gnss,
+                                  self.north)  # fmt: skip
         self.chain = RunChain(self)
 
     def _connect_panels(self):
-        for panel in (self.tracks, self.readout, self.grid, self.options, self.gnss, self.mintpy):
+        for panel in (self.tracks, self.readout, self.grid, self.options, self.gnss, self.mintpy, self.north):
             panel.error.connect(self.show_error)
         self.tracks.layersChanged.connect(self._layer_changed)
         self.timeSeries.modeChanged.connect(self._show_mode)

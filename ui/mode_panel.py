@@ -38,6 +38,7 @@ class ModePanel(Panel):
     descIncidence: QLineEdit
     descLookSide: QComboBox
     descSigma: QgsMapLayerComboBox
+    descKind: QComboBox
     maxCondition: QgsDoubleSpinBox
     eastLabel: QLabel
     upLabel: QLabel
@@ -81,7 +82,7 @@ class ModePanel(Panel):
         for w in (self.bandLabel, self.ascBand, self.descBand):
             w.setVisible(not stacks)
         for w in (self.descHeading, self.descIncidence, self.descLookSide, self.descBand, self.descSigma,
-                  self.maxCondition):  # fmt: skip
+                  self.maxCondition, self.descKind):  # fmt: skip
             w.setEnabled(not single)
         for w in (self.eastLabel, self.eastOutput, self.sigmaEastLabel, self.sigmaEastOutput):
             w.setVisible(not single)

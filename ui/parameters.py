@@ -12,6 +12,7 @@ from ..provider import names as n
 from . import result_names, time_functions_panel
 from .gnss_panel import GnssPanel, compare_parameters
 from .grid_panel import GridPanel
+from .north_panel import NorthPanel
 from .options_panel import OptionsPanel, output
 from .run_chain import Step
 from .single_track_panel import SingleTrackPanel
@@ -20,7 +21,7 @@ from .tracks_panel import TracksPanel
 
 ALGORITHM = n.DECOMPOSE_ID
 #: decompose's parameters decompose_timeseries does not define (it reads each stack whole).
-NOT_IN_TIMESERIES = tuple(t.band for t in n.TRACKS) + (n.OUTPUT_QUALITY,)
+NOT_IN_TIMESERIES = tuple(t.band for t in n.TRACKS) + (n.OUTPUT_QUALITY, n.OUTPUT_UN_TILT)
 
 
 def _set(params):
@@ -80,13 +81,14 @@ class Parameters:
     """The dialog's state read from its panels, as Processing parameters."""
 
     def __init__(self, tracks: TracksPanel, grid: GridPanel, options: OptionsPanel, single_track: SingleTrackPanel,
-                 time_series: TimeSeriesPanel, gnss: GnssPanel):  # fmt: skip
+                 time_series: TimeSeriesPanel, gnss: GnssPanel, north: NorthPanel):  # fmt: skip
         self.tracks = tracks
         self.grid = grid
         self.options = options
         self.single_track = single_track
         self.time_series = time_series
         self.gnss = gnss
+        self.north = north
 
     def algorithm_id(self) -> str:
         return n.PROJECT_SINGLE_TRACK_ID if self.tracks.single_track_mode() else ALGORITHM
@@ -96,7 +98,8 @@ class Parameters:
         one-track projection when only the first track is picked)."""
         if self.tracks.single_track_mode():
             return self.single_track_parameters()
-        params = {**self.tracks.parameters(), **self.grid.parameters(), **self.options.parameters()}
+        params = {**self.tracks.parameters(), **self.grid.parameters(), **self.options.parameters(),
+                  **self.north.parameters()}  # fmt: skip
         crs = self.grid.target_crs()
         asc = self.tracks.ascLayer.currentLayer()
         if not crs.isValid() and asc is not None:
@@ -110,7 +113,8 @@ class Parameters:
     def single_track_parameters(self) -> dict:
         """The parameters of losdecomp:project_single_track this dialog stands for; the
         options one track cannot use are refused in words."""
-        unused = self.options.unused_with_one_track() + (["the GNSS stations"] if self.gnss.stations() else [])
+        unused = self.options.unused_with_one_track() + self.north.unused_with_one_track()
+        unused += ["the GNSS stations"] if self.gnss.stations() else []
         if unused:
             raise ValueError(f"one track is projected, not decomposed: {', '.join(unused)} cannot be used; clear "
                              "them, or pick a second track")  # fmt: skip
@@ -159,6 +163,10 @@ class Parameters:
         if n.OUTPUT_QUALITY in params:
             raise ValueError("time series on common dates have no quality layer: untick 'Also write the quality "
                              "layer', or choose 'velocity over the window, then decompose'")  # fmt: skip
+        if self.north.tilt_file_typed():
+            raise ValueError("time series on common dates have no tilt layer (the tilt of d does not change with "
+                             "the date: it is in the log and the metadata): clear its file, or choose 'velocity over "
+                             "the window, then decompose'")  # fmt: skip
         ts = {k: v for k, v in params.items() if k not in NOT_IN_TIMESERIES}
         ts.update(self.time_series.timeseries_parameters())
         make = functools.partial(_given, ts)

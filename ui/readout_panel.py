@@ -9,6 +9,7 @@ from qgis.PyQt.QtWidgets import QLabel, QLineEdit
 from ..core.plan import readout
 from . import readout_html
 from .feedback import reported
+from .north_panel import EAST_UP, NorthPanel
 from .panel import Panel
 from .single_track_panel import SingleTrackPanel
 from .tracks_panel import PREFIXES, SLOT_NAMES, TracksPanel, typed_number
@@ -25,10 +26,12 @@ class GeometryReadout(Panel):
     maxCondition: QgsDoubleSpinBox
     referencePoint: QLineEdit
 
-    def __init__(self, form, tracks: TracksPanel, single_track: SingleTrackPanel):
+    def __init__(self, form, tracks: TracksPanel, single_track: SingleTrackPanel, north: NorthPanel):
         super().__init__(form)
         self.tracks: TracksPanel = tracks
         self.single_track: SingleTrackPanel = single_track
+        self.north: NorthPanel = north
+        north.changed.connect(self.update_readout)
         self.azimuth.textChanged.connect(self.update_readout)
         self.maxCondition.valueChanged.connect(self.update_readout)
         single_track.direction.currentIndexChanged.connect(self.update_readout)
@@ -66,32 +69,48 @@ class GeometryReadout(Panel):
         if self.tracks.ascLayer.currentLayer() is None:
             return (self.tr("Pick the tracks: an ascending and a descending velocity layer."),
                     self.tr("pick the ascending track"))  # fmt: skip
-        vectors, notes = [], []
+        vectors, notes, kinds = [], [], []
         for prefix in PREFIXES:
             v, note = self.tracks.vector(prefix)
             name = SLOT_NAMES[prefix]
             if v is None:
                 return self.tr("The {} track's geometry is not known yet: {}.").format(name, note), ""
             vectors.append(v)
+            kinds.append(self.tracks.kind(prefix))
             if note:
                 notes.append(f"{name}: {note}")
         try:
             az = typed_number(self.azimuth)
+            extra = self.north.extra_vectors(self.tracks.layers())
         except ValueError as exc:
             return readout_html.error_html(str(exc)), str(exc)
-        amp = readout.amplification(vectors, az, self.maxCondition.value())
-        if not amp.resolvable:
-            return (f"<b style='color:#b2182b'>These tracks cannot resolve east and up: {amp.reason}.</b>",
-                    self.tr("these tracks cannot resolve east and up: {}").format(amp.reason))  # fmt: skip
-        h = "east" if az is None else f"the {az:g}° direction"
-        text = (
-            f"1 unit of LOS noise becomes ±{amp.sigma_horizontal:.2f} {h} and ±{amp.sigma_up:.2f} up "
-            f"(cond(G) = {amp.condition:.2f})."
-        )
+        text, blocking = self._components_readout(vectors, kinds, extra)
+        if self.north.value() == EAST_UP:
+            amp = readout.amplification(vectors, az, self.maxCondition.value())
+            if not amp.resolvable:
+                return (f"<b style='color:#b2182b'>These tracks cannot resolve east and up: {amp.reason}.</b>",
+                        self.tr("these tracks cannot resolve east and up: {}").format(amp.reason))  # fmt: skip
+            h = "east" if az is None else f"the {az:g}° direction"
+            text = (f"1 unit of LOS noise becomes ±{amp.sigma_horizontal:.2f} {h} and ±{amp.sigma_up:.2f} up "
+                    f"(cond(G) = {amp.condition:.2f}).") + (f"<br>{text}" if text else "")  # fmt: skip
+        elif blocking:
+            text = f"<b style='color:#b2182b'>{text}</b>"
         if notes:
             text += " Geometry " + "; ".join(notes) + "."
         text += "".join(f"<br><span style='color:#b35806'>⚠ {w}</span>" for w in self._pair_warnings())
-        return text, ""
+        return text, blocking
+
+    def _components_readout(self, vectors, kinds, extra) -> tuple:
+        """(the read-out of north and 3-D, why Run cannot work): every track's unit vector
+        (the extra ones too), the expected sigmas for a stated noise (core's read-out)."""
+        known = [(v, k) for v, _, k in extra if v is not None]
+        vectors, kinds = vectors + [v for v, _ in known], kinds + [k for _, k in known]
+        along = self.north.along_sigma()
+        ro = readout.components_readout(vectors, kinds, self.maxCondition.value(), 2.0,
+                                        along if along is not None else 60.0)  # fmt: skip
+        self.north.offer_3d(ro.spans_3d)
+        lines, blocking = readout.components_text(ro, self.north.value())
+        return " ".join(lines), blocking
 
     def _pair_warnings(self) -> list:
         """Mistakes only the two tracks together show: different reference points."""

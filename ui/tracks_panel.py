@@ -9,6 +9,7 @@ from qgis.gui import QgsMapLayerComboBox, QgsRasterBandComboBox
 from qgis.PyQt.QtCore import pyqtSignal
 from qgis.PyQt.QtWidgets import QComboBox, QLabel, QLineEdit
 
+from ..core.conventions import geometry
 from ..core.io.products import GENERIC_STEMS, track_label
 from ..core.plan import readout
 from ..provider import names as n
@@ -19,6 +20,9 @@ from .panel import Panel
 PREFIXES = ("asc", "desc")
 TRACK_PARAMS = dict(zip(PREFIXES, n.TRACKS))
 SLOT_NAMES = {"asc": "ascending", "desc": "descending"}
+#: The kind choices: (label, kind or None = the layer's INSAR_KIND tag, else line of sight).
+KIND_CHOICES = (("From the layer (else line of sight)", None), ("Line of sight", geometry.LINE_OF_SIGHT),
+                ("Along-track (azimuth offsets, MAI)", geometry.ALONG_TRACK))  # fmt: skip
 
 #: What a number field is called in errors.
 FIELD_NAMES = {"ascHeading": "ascending heading", "ascIncidence": "ascending incidence",
@@ -93,6 +97,8 @@ class TracksPanel(Panel):
     ascSigmaLabel: QLabel
     descSigmaLabel: QLabel
     losSign: QComboBox
+    ascKind: QComboBox
+    descKind: QComboBox
 
     def __init__(self, form):
         super().__init__(form)
@@ -111,6 +117,9 @@ class TracksPanel(Panel):
             combo.addItems([o[0] for o in n.LOOK_SIDE_OPTIONS])
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.losSign.addItems([o[0] for o in n.LOS_SIGN_OPTIONS])
+        for combo in (self.ascKind, self.descKind):
+            combo.addItems([label for label, _ in KIND_CHOICES])
+            combo.currentIndexChanged.connect(self._geometry_edited)
         for edit in self._angle_edits():
             edit.setPlaceholderText(self.tr("from the layer"))
         # bound methods, not lambdas: Qt disconnects them when the panel is destroyed
@@ -222,7 +231,23 @@ class TracksPanel(Panel):
             t = self.typed_angle(self._widget(prefix, "Incidence"))
         except ValueError as exc:
             return None, str(exc)
-        return readout.track_vector(h, t, side, self.metadata.get(prefix))
+        return readout.track_vector(h, t, side, self.metadata.get(prefix), self.kind(prefix))
+
+    def kind(self, prefix: str) -> str:
+        """The track's kind as a run takes it: chosen, else its layer's tag, else line of sight."""
+        chosen = KIND_CHOICES[self._widget(prefix, "Kind").currentIndex()][1]
+        layer = self._widget(prefix, "Layer").currentLayer()
+        if layer is None or chosen:
+            return chosen or geometry.LINE_OF_SIGHT
+        try:
+            return readout.track_kind(None, layer.source(), max(self._widget(prefix, "Band").currentBand(), 1))
+        except (RuntimeError, ValueError, OSError):
+            return geometry.LINE_OF_SIGHT
+
+    def _kind_parameter(self, prefix):
+        """ASC_KIND / DESC_KIND (and KIND): 0 line of sight, 1 along-track; None = the layer's."""
+        index = self._widget(prefix, "Kind").currentIndex()
+        return None if index == 0 else index - 1
 
     def stacks_mode(self) -> bool:
         """Both picked layers are time series (one band per date): the time-series path."""
@@ -252,6 +277,7 @@ class TracksPanel(Panel):
             params[t.incidence] = self.typed_angle(self._widget(prefix, "Incidence"))
             params[t.look_side] = self._widget(prefix, "LookSide").currentIndex()
             params[t.sigma] = self._widget(prefix, "Sigma").currentLayer()
+            params[t.kind] = self._kind_parameter(prefix)
         params[n.LOS_SIGN] = self.losSign.currentIndex()
         return params
 
@@ -265,4 +291,5 @@ class TracksPanel(Panel):
             n.LOOK_SIDE: self.ascLookSide.currentIndex(),
             n.LOS_SIGN: self.losSign.currentIndex(),
             n.SIGMA: self.ascSigma.currentLayer(),
+            n.KIND: self._kind_parameter("asc"),
         }

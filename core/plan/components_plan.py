@@ -16,7 +16,7 @@ from ..conventions.errors import TrackError
 from ..io.model import NORTH, SIGMA_NORTH, UN_TILT, UP_NORTH, ConstantGeometry
 from ..solve import components as comp
 from ..solve.inversion import TrackBlock
-from ..solve.resolvable import UNRESOLVED_3D, any_subset_resolvable
+from ..solve.resolvable import UNRESOLVED_3D, UNRESOLVED_UN, any_subset_resolvable
 
 #: Output -> (its parameter name, the COMPONENTS it needs)
 COMPONENT_OUTPUTS = {NORTH: ("OUTPUT_NORTH", 1), SIGMA_NORTH: ("OUTPUT_SIGMA_NORTH", 1),
@@ -74,8 +74,8 @@ def check_geometry(resolved: list, components: int, max_condition: float) -> lis
 def _up_north_lines(vectors, max_condition, names):
     sol = comp.solve([TrackBlock(np.zeros(1), *v) for v in vectors], comp.EAST_UP_NORTH, max_condition)
     if not np.isfinite(sol.tilt[0]):
-        raise TrackError(f"the tracks ({names}) do not resolve east and an up-north direction: cond(G) "
-                         f"{sol.condition[0]:.3g} of their columns sE and s.d is above MAX_CONDITION {max_condition:g}")
+        raise TrackError(f"the tracks ({names}), cond(G) {sol.condition[0]:.3g} of their columns sE and s.d "
+                         f"(MAX_CONDITION {max_condition:g}): {UNRESOLVED_UN}")
     tilt, leak = float(sol.tilt[0]), float(sol.east_per_north[0])
     lines = [
         f"up-north: d = (0, {math.sin(math.radians(tilt)):.4f}, {math.cos(math.radians(tilt)):.4f}) (E, N, U), tilted "

@@ -90,6 +90,17 @@ class Plan:
     warnings: list = field(default_factory=list)
 
 
+def _north_convention(components, known):
+    """What the outputs assume about north, for LOSDECOMP_CONVENTIONS."""
+    if components == 1:
+        return "north solved (east + north + up)"
+    if components == 2:
+        return ("up-north v_UN along the direction d the tracks resolve, no north assumed; known north used only to "
+                "split up from v_UN (not removed from the tracks)" if known else
+                "up-north v_UN along the direction d the tracks resolve, no north assumed (east absorbs a north leak)")
+    return "north assumed zero" if not known else "known north removed"
+
+
 def _check_options(req):
     if len(req.tracks) < 2:
         raise TrackError("at least two tracks are needed")
@@ -356,7 +367,7 @@ def provenance(job: Job, resolved: list, req: Request) -> dict:
         "LOSDECOMP_COMPONENTS": f"{req.components}: {COMPONENT_NAMES[req.components]}",
         "LOSDECOMP_CONVENTIONS": (
             "ENU velocity; LOS positive toward the satellite; heading clockwise from north; "
-            + ("north assumed zero" if job.north is None else "known north removed")
+            + _north_convention(req.components, job.north is not None)
             + ("; relative to the plate (its LOS velocity removed from every track)" if job.plate is not None else "")
         ),
     }

@@ -2,7 +2,7 @@
 
 from typing import Optional, Sequence
 
-from ..io.model import QUALITY_BANDS
+from ..io.model import QUALITY_BANDS, QUALITY_BANDS_3D
 
 UNKNOWN_UNIT = "unit not stated"
 
@@ -18,9 +18,13 @@ def layer_name(what: str, unit: Optional[str], tracks: Sequence[str] = (), note:
     return f"{name}, {note}" if note else name
 
 
-def quality_names(unit: str, tracks: Sequence[str] = ()) -> list:
-    """One name per band of the quality product, each with its own unit."""
+def quality_names(unit: str, tracks: Sequence[str] = (), components: int = 0) -> list:
+    """One name per band of the quality product, each with its own unit: four bands, seven
+    under COMPONENTS 1 and 2 (the 3-D cond, the east-north and north-up correlations)."""
+    bands = list(QUALITY_BANDS_3D if components else QUALITY_BANDS)
+    if components == 2:  # band 4 correlates east with v_UN
+        bands[3] = (bands[3][0], "Correlation of the east and v_UN estimates", bands[3][2])
     return [
         layer_name(f"Decomposition quality: {desc[0].lower()}{desc[1:]}", unit if u is None else (u or None), tracks)
-        for _, desc, u in QUALITY_BANDS
+        for _, desc, u in bands
     ]

@@ -17,7 +17,10 @@ from ..io.grid import common_grid, crs_units, raster_info, resolution_in_metres,
 from ..io.model import ConstantGeometry, RasterGeometry
 from ..io.products import TrackMetadata
 from ..io.reader import sampled_unit_vector
+from ..solve import components as comp
 from ..solve.inversion import DEFAULT_MAX_CONDITION, TrackBlock, horizontal_sensitivity, invert
+from ..solve.resolvable import resolvable_tracks
+from . import track_kinds
 from .tracks import TrackError, choose_geometry
 
 _PREVIEW = 64  # pixels a side read from per-pixel geometry rasters for the read-out
@@ -166,10 +169,18 @@ def representative_vector(geom: Union[ConstantGeometry, RasterGeometry]) -> tupl
 
 
 def track_vector(
-    heading: Optional[float], incidence: Optional[float], look_side: Optional[str], md: Optional[TrackMetadata]
+    heading: Optional[float], incidence: Optional[float], look_side: Optional[str], md: Optional[TrackMetadata],
+    kind: Optional[str] = None,
 ) -> tuple:
     """(unit vector or None, note) of a track as a run would see it: the same precedence
-    of typed angles over the layer's geometry as ``tracks.resolve``."""
+    of typed angles over the layer's geometry as ``tracks.resolve``; an along-track track's
+    flight direction as ``track_kinds.along_track_geometry`` takes it."""
+    if kind == geometry.ALONG_TRACK:
+        try:
+            geom, _, _ = track_kinds.along_track_geometry("", heading, None, look_side, md or TrackMetadata())
+        except TrackError as exc:
+            return None, str(exc).split(": ", 1)[-1]
+        return (geom.s_east, geom.s_north, geom.s_up), "along-track"
     try:
         choice = choose_geometry("", heading, incidence, look_side, md or TrackMetadata())
     except TrackError as exc:
@@ -247,3 +258,86 @@ def single_track_text(vector: tuple, direction: int, azimuth: Optional[float], m
             f"{min_sensitivity:g}.</b>"
         )
     return f"1 unit of LOS motion becomes {1 / sens:.2f} units along the direction (|s.u| = {sens:.3f}), {words}."
+
+
+def track_kind(chosen: Optional[str], path: str, band: int = 1) -> str:
+    """The kind a run gives a track: chosen, else the layer's INSAR_KIND tag, else line of sight."""
+    return track_kinds.kind_of("", chosen, path, band)[0]
+
+
+@raises
+def extra_track_vectors(paths: list, entries: str) -> list:
+    """(unit vector or None, note, kind) of each extra track as a run would see it, from its
+    layer and its ``EXTRA_GEOMETRY`` entry (``heading,incidence[,left|right][,along]``, ';'
+    between tracks); ValueError for an entry that is not one."""
+    parts = [e.strip() for e in entries.split(";")] if entries.strip() else []
+    out = []
+    for i, path in enumerate(paths):
+        label = f"extra track {i + 1}"
+        heading, incidence, side, kind = track_kinds.parse_entry(label, parts[i] if i < len(parts) else "")
+        kind = track_kind(kind, path)
+        vector, note = track_vector(heading, incidence, side, products.read(path, 1), kind)
+        out.append((vector, note, kind))
+    return out
+
+
+@dataclass
+class ComponentsReadout:
+    """What COMPONENTS 1 and 2 would give for single unit vectors and a stated noise (the
+    a-priori sigma of a LOS and of an along-track value): the 3-D cond and whether it passes
+    the guard, the expected sigma of east, north and up (square roots of the diagonal of
+    (G'WG)^-1; NaN when not resolved), and for the up-north combination the tilt of d, the
+    east estimate's leak from north and the sigma of east and v_UN."""
+
+    spans_3d: bool
+    condition_3d: float
+    sigma_enu: tuple
+    tilt: float
+    east_leak: float
+    sigma_east_un: tuple
+    los_sigma: float
+    along_sigma: float
+
+
+def components_readout(vectors: list, kinds: list, max_condition: float = DEFAULT_MAX_CONDITION,
+                       los_sigma: float = 2.0, along_sigma: float = 60.0) -> ComponentsReadout:  # fmt: skip
+    """The read-out of COMPONENTS 1 and 2 for these tracks (``solve.components``, the run's
+    solver and guard, on one pixel)."""
+    sigmas = [along_sigma if k == geometry.ALONG_TRACK else los_sigma for k in kinds]
+    blocks = [TrackBlock(np.zeros(1), *v, sigma=s) for v, s in zip(vectors, sigmas)]
+    nan = float("nan")
+    spans, cond, enu = False, nan, (nan, nan, nan)
+    if len(vectors) >= 3:
+        spans, cond = resolvable_tracks([v[0] for v in vectors], [v[2] for v in vectors], max_condition,
+                                        north=[v[1] for v in vectors])  # fmt: skip
+        sol = comp.solve(blocks, comp.EAST_NORTH_UP, max_condition)
+        enu = (float(sol.sigma_horizontal[0]), float(sol.sigma_north[0]), float(sol.sigma_up[0]))
+    un = comp.solve(blocks, comp.EAST_UP_NORTH, max_condition)
+    return ComponentsReadout(spans, cond, enu, float(un.tilt[0]), float(un.east_per_north[0]),
+                             (float(un.sigma_horizontal[0]), float(un.sigma_up_north[0])), los_sigma,
+                             along_sigma)  # fmt: skip
+
+
+def components_text(ro: ComponentsReadout, components: int) -> tuple:
+    """(sentences for the read-out, why Run cannot work or empty) of COMPONENTS 1 and 2."""
+    noise = f"for a LOS sigma of {ro.los_sigma:g} and an along-track sigma of {ro.along_sigma:g}"
+    lines, blocking = [], ""
+    if ro.spans_3d:
+        e, n, u = ro.sigma_enu
+        lines.append(f"These tracks span 3-D (cond(G) {ro.condition_3d:.2f} of their unit vectors): COMPONENTS 1 "
+                     f"would give ±{e:.2f} east, ±{n:.2f} north, ±{u:.2f} up {noise}.")  # fmt: skip
+    elif components == comp.EAST_NORTH_UP:
+        cond = "" if np.isnan(ro.condition_3d) else f" (cond(G) {ro.condition_3d:.3g} of their unit vectors)"
+        blocking = f"these tracks do not span 3-D{cond}: north cannot be solved; add along-track or differently " \
+                   "looking tracks, or choose east + up-north"
+        lines.append(f"These tracks do not span 3-D{cond}: COMPONENTS 1 would leave every pixel nodata.")
+    if components == comp.EAST_UP_NORTH:
+        if np.isnan(ro.tilt):
+            blocking = "these tracks do not resolve east and an up-north direction"
+            lines.append("These tracks do not resolve east and an up-north direction.")
+        else:
+            e, un = ro.sigma_east_un
+            lines.append(f"Up-north: d is tilted {ro.tilt:+.2f}° from the vertical (positive toward north); the east "
+                         f"estimate takes {ro.east_leak:+.4f} x the north velocity; ±{e:.2f} east, ±{un:.2f} v_UN "
+                         f"{noise}.")  # fmt: skip
+    return lines, blocking

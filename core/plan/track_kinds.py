@@ -40,6 +40,32 @@ def layer_kind(path: str, band: int = 1) -> Optional[str]:
         raise TrackError(f"{path}: its {TAG_KIND} tag {value!r} names no track kind ('los' or 'along-track')") from None
 
 
+def parse_entry(label: str, entry: str) -> tuple:
+    """(heading, incidence, look side, kind) of an ``EXTRA_GEOMETRY`` entry
+    ``heading,incidence[,left|right][,along]`` (Nones, and kind None, when empty; the
+    incidence of an along-track entry may be empty). ValueError naming ``label`` otherwise."""
+    parts = [p.strip() for p in entry.split(",")] if entry.strip() else []
+    kind = None
+    if parts and parts[-1].lower() in ("along", "along-track"):
+        kind, parts = geometry.ALONG_TRACK, parts[:-1]
+    if not parts:
+        return None, None, None, kind
+    words = "'heading,incidence[,left|right][,along]'"
+    try:
+        heading = float(parts[0])
+        incidence = float(parts[1]) if len(parts) > 1 and (parts[1] or kind is None) else None
+    except (IndexError, ValueError):
+        raise ValueError(f"{label}: geometry '{entry}' is not {words}") from None
+    if incidence is None and kind is None:
+        raise ValueError(f"{label}: geometry '{entry}' is not {words}")
+    side = None
+    if len(parts) > 2:
+        side = parts[2].lower()
+        if side not in geometry.LOOK_SIDES:
+            raise ValueError(f"{label}: look side '{parts[2]}' is not 'left' or 'right'")
+    return heading, incidence, side, kind
+
+
 def kind_of(name: str, typed: Optional[str], path: str, band: int) -> tuple:
     """(kind, where it came from): typed, else the layer's tag, else line of sight."""
     if typed:

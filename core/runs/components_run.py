@@ -18,7 +18,7 @@ from ..io.model import (
     UP_NORTH,
 )
 from ..solve import components as comp
-from ..solve.resolvable import UNRESOLVED_3D, nothing_resolved
+from ..solve.resolvable import nothing_resolved
 
 #: At most this many resolved pixels of a window are kept for the median tilt.
 TILT_SAMPLE = 4096
@@ -69,10 +69,8 @@ class TiltSample:
 
 
 def nothing_resolved_words(components: int) -> str:
-    """Why a run ends with no pixel, for ``components``."""
-    if components == comp.EAST_NORTH_UP:
-        return f"no pixel could be resolved in 3-D: {UNRESOLVED_3D}"
-    return nothing_resolved()
+    """Why a run ends with no pixel, for ``components`` (the guard's words)."""
+    return nothing_resolved(components=components)
 
 
 def annotate(outputs: dict, items: Optional[dict]) -> None:

@@ -36,6 +36,7 @@ from ..solve import timeseries_decomp as tsd
 from ..solve.inversion import TrackBlock, horizontal_sensitivity, invert
 from ..solve.resolvable import nothing_resolved
 from ..solve.velocity import TimeSeriesError
+from . import components_timeseries
 from .engine import NoResult
 from .lifecycle import Run, windows
 
@@ -137,6 +138,7 @@ def plan(req: TimeSeriesRequest) -> TimeSeriesJob:
             f"{len(out_dates)} output dates on this grid; DATES 1 with a longer INTERVAL_DAYS is much faster"
         )
     job.tags = _tags(job)
+    components_timeseries.plan(job)  # COMPONENTS 1 and 2: refusals, outputs, assumption
     return job
 
 
@@ -363,14 +365,15 @@ def run(job: TimeSeriesJob, progress: Optional[Callable] = None, is_cancelled: O
         def open_reader(ref, bands=None):
             return run_.open(ref) if bands is None else run_.open_stack(ref.path, bands, ref.scale, ref.name)
 
-        specs = _band_specs(job)
+        specs = {**_band_specs(job), **components_timeseries.band_specs(job)}
         for key, path in job.outputs.items():  # one by one: a value output names its sigma output
             run_.create({key: path}, specs, _output_tags(job, key), base.compression)
         writers = run_.outputs
         readers = [_Reader(t, open_reader, job.north) for t in job.tracks]
         for reader, track in zip(readers, job.tracks) if job.area is not None else ():
             said += reader.reference(job.area, track.spec.name)
-        solve = _solve_interpolated if job.req.method == tsd.INTERPOLATE else _solve_joint
+        solve = components_timeseries.solver(job) or (_solve_interpolated if job.req.method == tsd.INTERPOLATE
+                                                      else _solve_joint)  # fmt: skip
 
         def compute(win, blocks):
             nonlocal resolved
@@ -386,5 +389,6 @@ def run(job: TimeSeriesJob, progress: Optional[Callable] = None, is_cancelled: O
 
         run_.stream(list(windows(job.grid, BLOCK_PIXELS)), lambda win: [r.read(win) for r in readers], compute, write)
         if resolved == 0:
-            raise NoResult(nothing_resolved(when=" at any date"))
+            raise NoResult(nothing_resolved(when=" at any date", components=base.components))
+        components_timeseries.annotate(solve, writers)
         return dict(run_.commit(), resolved=resolved, warnings=said)

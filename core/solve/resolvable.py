@@ -40,10 +40,22 @@ UNRESOLVED_3D = (
 )
 
 
-def nothing_resolved(what: str = "pixel", when: str = "") -> str:
-    """Why a run ends with no result: the same words on every path."""
-    return (f"no {what} could be resolved{when}: the tracks have no valid data together there, or {UNRESOLVED} "
-            "(check the overlap, the nodata values and the angles)")  # fmt: skip
+#: The words for a place where east and up-north (COMPONENTS 2) are asked for and not resolved.
+UNRESOLVED_UN = (
+    "the valid tracks' look vectors do not resolve east and an up-north direction (at least two tracks, with "
+    "cond(G) of their columns sE and s.d at most MAX_CONDITION; tracks looking the same way see only one direction)"
+)
+
+
+def unresolved(components: int = 0) -> str:
+    """The words for an unresolvable place under COMPONENTS 0, 1 or 2."""
+    return {1: UNRESOLVED_3D, 2: UNRESOLVED_UN}.get(components, UNRESOLVED)
+
+
+def nothing_resolved(what: str = "pixel", when: str = "", components: int = 0) -> str:
+    """Why a run ends with no result: the same words on every path (for the components asked)."""
+    return (f"no {what} could be resolved{when}: the tracks have no valid data together there, or "
+            f"{unresolved(components)} (check the overlap, the nodata values and the angles)")  # fmt: skip
 
 
 def refusal(names: list, direction: str) -> str:

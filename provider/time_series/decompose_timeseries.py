@@ -4,8 +4,9 @@ those of ``losdecomp:decompose``, with the same names and defaults)."""
 
 import dataclasses
 
-from qgis.core import QgsProcessingException, QgsProcessingParameterString
+from qgis.core import QgsProcessingParameterString
 
+from ...core.io.model import SIGMA_UP, UP
 from ...core.io.products import track_label
 from ...core.plan.naming import layer_name
 from ...core.runs import timeseries_decomp_run as run_ts
@@ -58,7 +59,16 @@ class DecomposeTimeSeriesAlgorithm(PlannedAlgorithm, DecomposeAlgorithm):
         "signs, grid and standard deviations work as in "
         "'Decompose LOS velocities'; a standard deviation here is that of one acquisition's displacement. "
         "Outputs: one band per output date (INSAR_DATE and a YYYYMMDD description), in the inputs' unit; "
-        "the assumption is in the log, the metadata (INSAR_ASSUMPTION) and the layer names."
+        "the assumption is in the log, the metadata (INSAR_ASSUMPTION) and the layer names.\n\n"
+        "North and 3-D (METHOD 0 only; METHOD 1 refuses them): track kinds, EXTRA_SIGMAS and ALONG_TRACK_SIGMA "
+        "as in 'Decompose LOS velocities' (an along-track stack holds displacement along the flight direction, "
+        "positive along it). COMPONENTS 1: east, north and up displacement on each date, where at least three "
+        "tracks are valid on that date and cond(G) of their unit vectors is at most MAX_CONDITION (else all "
+        "three nodata); OUTPUT_NORTH and OUTPUT_SIGMA_NORTH (propagated) are dated stacks. COMPONENTS 2: "
+        "OUTPUT_UP holds v_UN, the displacement along the direction d in the up-north plane the tracks resolve, "
+        "exact whatever the north; with a known north velocity, its displacement since the reference date splits "
+        "up from v_UN (vU = (v_UN - dN vN t) / dU; not removed from the tracks) and v_UN goes to OUTPUT_UN. The "
+        "tilt of d is in the log and the metadata LOSDECOMP_UN_TILT_DEG (OUTPUT_UN_TILT is decompose's)."
     )
 
     CORE = run_ts
@@ -93,12 +103,6 @@ class DecomposeTimeSeriesAlgorithm(PlannedAlgorithm, DecomposeAlgorithm):
 
     def request(self, parameters, context):
         base = self._request(parameters, context)
-        if base.components:
-            raise QgsProcessingException(
-                f"COMPONENTS {base.components} is not available for time series yet: decompose_timeseries solves "
-                "east + up (COMPONENTS 0; along-track tracks join it with north assumed zero or known); run "
-                "losdecomp:velocity on each track, then losdecomp:decompose with COMPONENTS 1 or 2"
-            )
         base.tracks = [dataclasses.replace(t, band=1, time_series=True) for t in base.tracks]
         return run_ts.TimeSeriesRequest(
             base=base,
@@ -122,6 +126,8 @@ class DecomposeTimeSeriesAlgorithm(PlannedAlgorithm, DecomposeAlgorithm):
         tracks = [track_label(t.spec.velocity.path) for t in job.tracks]
         for key in (k for k in LOAD_ORDER if k in self.OUTPUTS):
             product, label = self.OUTPUTS[key]
+            if job.req.base.components == 2 and job.north is None and product in (UP, SIGMA_UP):
+                label = label.replace("Vertical displacement", "Up-north displacement v_UN")
             results[key] = result.get(product)
             if product in result:
                 layers[result[product]] = (layer_name(label, job.unit, tracks, note), product, None)

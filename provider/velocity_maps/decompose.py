@@ -325,7 +325,8 @@ class DecomposeAlgorithm(LosDecompAlgorithm):
                 label = label.replace("Vertical velocity", "Up-north velocity v_UN")
             results[key] = summary.outputs.get(product)
             if product in summary.outputs:
-                name = quality_names(job.unit, tracks) if product == QUALITY else layer_name(label, job.unit, tracks)
+                name = (quality_names(job.unit, tracks, job.components) if product == QUALITY else
+                        layer_name(label, job.unit, tracks))  # fmt: skip
                 layers[summary.outputs[product]] = (name, product, summary.limits.get(product))
         register_outputs(context, layers, group=layer_name("East and vertical velocity", None, tracks))
         return results

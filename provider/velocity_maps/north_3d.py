@@ -5,6 +5,7 @@ along-track sigma constant and COMPONENTS (a helper of the algorithms, not one i
 from qgis.core import QgsProcessing, QgsProcessingException, QgsProcessingParameterEnum
 
 from ...core.conventions import geometry
+from ...core.plan import track_kinds
 from .. import names as n
 from ..base import tr
 from ..parameters import RasterFilesParameter, enum_parameter, number_parameter
@@ -67,27 +68,12 @@ def track_kind(alg: object, parameters: dict, name: str, context: object) -> obj
 
 def parse_entry(label: str, entry: str) -> tuple:
     """(heading, incidence, look side, kind) of an EXTRA_GEOMETRY entry
-    ``heading,incidence[,left|right][,along]``; Nones (and kind None) when empty."""
-    parts = [p.strip() for p in entry.split(",")] if entry.strip() else []
-    kind = None
-    if parts and parts[-1].lower() in ("along", "along-track"):
-        kind, parts = geometry.ALONG_TRACK, parts[:-1]
-    if not parts:
-        return None, None, None, kind
-    words = "'heading,incidence[,left|right][,along]'"
+    ``heading,incidence[,left|right][,along]`` (``track_kinds.parse_entry``, its error as a
+    Processing one)."""
     try:
-        heading = float(parts[0])
-        incidence = float(parts[1]) if len(parts) > 1 and (parts[1] or kind is None) else None
-    except (IndexError, ValueError):
-        raise QgsProcessingException(f"{label}: geometry '{entry}' is not {words}") from None
-    if incidence is None and kind is None:
-        raise QgsProcessingException(f"{label}: geometry '{entry}' is not {words}")
-    side = None
-    if len(parts) > 2:
-        side = parts[2].lower()
-        if side not in geometry.LOOK_SIDES:
-            raise QgsProcessingException(f"{label}: look side '{parts[2]}' is not 'left' or 'right'")
-    return heading, incidence, side, kind
+        return track_kinds.parse_entry(label, entry)
+    except ValueError as exc:
+        raise QgsProcessingException(str(exc)) from None
 
 
 def extra_sigma(sigmas: list, i: int) -> object:
