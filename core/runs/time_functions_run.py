@@ -214,7 +214,7 @@ def values(job: FitJob, fit: Fit) -> list:
         out += [fit.params[k], fit.sigma[k]]
     base = m.polynomial + 1
     for i, period in enumerate(m.periods):
-        c, s = base + 2 * i, base + 2 * i + 1
+        s, c = base + 2 * i, base + 2 * i + 1  # the design's order: sin, cos
         amp, sig_amp, peak, sig_peak = tf.amplitude_and_peak(
             fit.params[c], fit.params[s], fit.sigma[c] ** 2, fit.sigma[s] ** 2, fit.cov[i], period, job.reference
         )

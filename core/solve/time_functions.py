@@ -3,7 +3,8 @@
 
 - polynomial ``t^k / k!`` for k = 0..degree (``intercept``, ``velocity``, ``acceleration``,
   ``poly3``), t in years = days since the reference date / 365.25;
-- per period P (years) ``cos(2 pi t / P)`` and ``sin(2 pi t / P)``, reported as an amplitude
+- per period P (years) ``sin(2 pi t / P)`` and ``cos(2 pi t / P)`` (in that order, as
+  ``losdecomp:velocity`` always had them: its results stay bit for bit), reported as an amplitude
   ``sqrt(c^2 + s^2)`` and the day of the peak (``annual``, ``semiAnnual``, ``period<P>Y``);
 - per step date T ``H(t - T)``, an acquisition on T counting as after it (``stepYYYYMMDD``);
 - per onset T and decay time tau (days) ``H(t - T) (1 - exp(-(t - T) / tau))``
@@ -127,25 +128,33 @@ def period_name(period: float) -> str:
 
 def column_names(model: Model) -> list:
     """One name per column of the design: MintPy's dataset names for the polynomial, steps,
-    exp and log terms, ``<period>Cos`` / ``<period>Sin`` for the periodic columns."""
+    exp and log terms, ``<period>Sin`` / ``<period>Cos`` for the periodic columns."""
     names = [POLYNOMIAL_NAMES[k] if k < 3 else f"poly{k}" for k in range(model.polynomial + 1)]
     for period in model.periods:
-        names += [f"{period_name(period)}Cos", f"{period_name(period)}Sin"]
+        names += [f"{period_name(period)}Sin", f"{period_name(period)}Cos"]
     names += [f"step{dates.compact(d)}" for d in model.steps]
     names += [f"exp{dates.compact(d)}Tau{_tau_name(tau)}D" for d, tau in model.exps]
     names += [f"log{dates.compact(d)}Tau{_tau_name(tau)}D" for d, tau in model.logs]
     return names
 
 
+def years(epochs: Sequence, reference: datetime.date, clock: Callable = day_clock) -> np.ndarray:
+    """t of each epoch: clock(date) - clock(reference); with :func:`day_clock` the whole days
+    between them / 365.25 (one rounding, as ``losdecomp:velocity`` always had it)."""
+    if clock is day_clock:
+        return np.array([dates.years_between(reference, d) for d in epochs], dtype=np.float64)
+    return np.array([clock(d) - clock(reference) for d in epochs], dtype=np.float64)
+
+
 def design(epochs: Sequence, model: Model, reference: datetime.date, clock: Callable = day_clock) -> np.ndarray:
     """A (epochs x parameters) in :func:`column_names`'s order, t = clock(date) -
     clock(reference) in years; a step is 1 from its date on (an acquisition on the date
     counts as after); exp/log are 0 up to their onset."""
-    t = np.array([clock(d) - clock(reference) for d in epochs], dtype=np.float64)
+    t = years(epochs, reference, clock)
     when = np.array(epochs)
     columns = [t**k / math.factorial(k) for k in range(model.polynomial + 1)]
     for period in model.periods:
-        columns += [np.cos(2 * np.pi * t / period), np.sin(2 * np.pi * t / period)]
+        columns += [np.sin(2 * np.pi * t / period), np.cos(2 * np.pi * t / period)]
     columns += [(when >= step).astype(float) for step in model.steps]
     for onset, tau in model.exps:
         dt = np.maximum(t - (clock(onset) - clock(reference)), 0.0)
@@ -158,9 +167,9 @@ def design(epochs: Sequence, model: Model, reference: datetime.date, clock: Call
 
 def terms(epochs: Sequence, model: Model) -> Terms:
     """The solve's view of the design's columns: the steps and onset terms with their first
-    epoch, and the (cos, sin) pair of each period."""
+    epoch, and the (cos, sin) pair of each period (columns sin, cos)."""
     base = model.polynomial + 1
-    pairs = [(base + 2 * k, base + 2 * k + 1) for k in range(len(model.periods))]
+    pairs = [(base + 2 * k + 1, base + 2 * k) for k in range(len(model.periods))]
     col = base + 2 * len(model.periods)
     steps = [(col + k, sum(d < step for d in epochs)) for k, step in enumerate(model.steps)]
     col += len(model.steps)
