@@ -200,6 +200,28 @@ def test_correlated_noise_method_2_is_close_and_method_0_visibly_too_small():
 # --- amplitude and peak day ---------------------------------------------------------------
 
 
+def _peak_of_maximum_at(instant, reference, period=1.0):
+    """PeakDay of a noise-free ``cos(2 pi (t - t_max) / P)``, its maximum at ``instant``
+    (days from 00:00 on ``reference``)."""
+    lag = 2 * np.pi * instant / (period * 365.25)
+    one = np.ones(1)
+    return tf.amplitude_and_peak(np.cos(lag) * one, np.sin(lag) * one, 1e-4 * one, 1e-4 * one, 0 * one, period,
+                                 reference)[2][0]  # fmt: skip
+
+
+def test_peak_day_is_the_day_of_year_of_the_calendar_date_of_the_maximum():
+    """00:00 on the 74th day is 74.0, noon 74.5; a maximum at 00:00 on 1 January 2022 is day
+    1.0 of 2022, not day 366 of 2021 (which has 365: the old count from 1 January modulo
+    365.25 days)."""
+    ref = D(2021, 1, 3)
+    assert _peak_of_maximum_at((D(2021, 3, 15) - ref).days, ref) == pytest.approx(74.0, abs=1e-6)
+    assert _peak_of_maximum_at((D(2021, 3, 15) - ref).days + 0.5, ref) == pytest.approx(74.5, abs=1e-6)
+    assert _peak_of_maximum_at((D(2021, 12, 31) - ref).days, ref) == pytest.approx(365.0, abs=1e-6)
+    assert _peak_of_maximum_at((D(2022, 1, 1) - ref).days, ref) == pytest.approx(1.0, abs=1e-6)
+    # shorter periods: the first maximum of the year (182.625 days: 2021-03-15, then 2021-09-13 15:00)
+    assert _peak_of_maximum_at((D(2021, 9, 13) - ref).days + 0.625, ref, 0.5) == pytest.approx(74.0, abs=1e-6)
+
+
 def test_amplitude_and_peak_day_of_a_known_seasonal_signal():
     """3 mm peaking on 20 April (day 110 of 2021) every year, 1 mm peaking on day 30 and
     half a year later (semi-annual): the peak days are those days of the year."""

@@ -181,8 +181,9 @@ def parameter_bands(job: FitJob) -> list:
     for p in m.periods:
         name = tf.period_name(p)
         out.append((f"{name}Amplitude", unit, f"amplitude sqrt(c^2 + s^2) of the {p:g}-year term"))
-        out.append((f"{name}PeakDay", "day", f"day of the maximum of the {p:g}-year term, 1-based from 1 January "
-                                              "(day of year for 1 year; MintPy gives a phase in radians)"))  # fmt: skip
+        out.append((f"{name}PeakDay", "day", f"day of year of the first maximum of the {p:g}-year term on or after "
+                    f"1 January {job.reference.year}, 1-based with the fraction of the day (74.0 = 00:00 on the 74th "
+                    "day; for periods over a year 1 + days from 1 January); MintPy gives a phase in radians"))
     for name in tf.column_names(m)[m.polynomial + 1 + 2 * len(m.periods) :]:
         kind = {"s": "offset from the step date on", "e": "amplitude of 1 - exp(-(t - T) / tau)"}.get(
             name[0], "amplitude of ln(1 + (t - T) / tau)")

@@ -240,17 +240,32 @@ def check_steps(used: list, steps: list) -> None:
 def amplitude_and_peak(c: np.ndarray, s: np.ndarray, var_c: np.ndarray, var_s: np.ndarray, cov_cs: np.ndarray,
                        period: float, reference: datetime.date) -> tuple:  # fmt: skip
     """(amplitude, its sigma, peak day, its sigma) of ``c cos(w t) + s sin(w t)``, w = 2 pi /
-    P, propagated to first order from the (co)variances. The peak day is 1-based, counted
-    from 1 January of the reference date's year, modulo the period: for P = 1 year the day
-    of year of the maximum, for P < 1 the first maximum of the year."""
+    P, t in years of 365.25 days from ``reference`` (t = 0 of c and s), propagated to first
+    order from the (co)variances. The peak day is :func:`peak_day` of the first maximum on
+    or after 1 January of the reference date's year."""
     amp = np.hypot(c, s)
     with np.errstate(divide="ignore", invalid="ignore"):
         sig_amp = np.sqrt(np.maximum(c * c * var_c + s * s * var_s + 2 * c * s * cov_cs, 0.0)) / amp
         sig_phase = np.sqrt(np.maximum(s * s * var_c + c * c * var_s - 2 * c * s * cov_cs, 0.0)) / (amp * amp)
     length = period * dates.DAYS_PER_YEAR
-    offset = (reference - datetime.date(reference.year, 1, 1)).days
-    peak = np.mod(np.arctan2(s, c) / (2 * np.pi) * length + offset, length) + 1.0
-    return amp, sig_amp, peak, sig_phase * length / (2 * np.pi)
+    lag = np.arctan2(s, c) / (2 * np.pi) * length  # days from the reference to a maximum
+    january = datetime.date(reference.year, 1, 1)
+    first = np.mod((reference - january).days + lag, length)  # days from 1 January to the first maximum
+    return amp, sig_amp, peak_day(first, january, period), sig_phase * length / (2 * np.pi)
+
+
+def peak_day(days: np.ndarray, january: datetime.date, period: float) -> np.ndarray:
+    """The instants ``days`` after 00:00 on 1 January ``january`` as a 1-based day of year
+    with the fraction of the day (each date from its 00:00: 74.0 is 00:00 on the 74th day,
+    74.5 noon), the day of year of the calendar date the instant falls on; for a period
+    longer than a year 1 + the days from 1 January (not a day of year)."""
+    days = np.asarray(days, dtype=np.float64)
+    if period > 1:
+        return days + 1.0
+    whole = np.floor(np.nan_to_num(days))
+    when = np.datetime64(january, "D") + whole.astype("timedelta64[D]")
+    doy = (when - when.astype("datetime64[Y]").astype("datetime64[D]")).astype(np.int64) + 1
+    return np.where(np.isfinite(days), doy + (days - whole), np.nan)
 
 
 @dataclass
