@@ -167,14 +167,50 @@ def design(epochs: Sequence, model: Model, reference: datetime.date, clock: Call
 
 def terms(epochs: Sequence, model: Model) -> Terms:
     """The solve's view of the design's columns: the steps and onset terms with their first
-    epoch, and the (cos, sin) pair of each period (columns sin, cos)."""
+    epoch; the covariances wanted: the (cos, sin) pair of each period (columns sin, cos),
+    then each pair of polynomial columns (:func:`polynomial_pairs`, for :func:`to_reference`)."""
     base = model.polynomial + 1
-    pairs = [(base + 2 * k + 1, base + 2 * k) for k in range(len(model.periods))]
+    pairs = [(base + 2 * k + 1, base + 2 * k) for k in range(len(model.periods))] + polynomial_pairs(model)
     col = base + 2 * len(model.periods)
     steps = [(col + k, sum(d < step for d in epochs)) for k, step in enumerate(model.steps)]
     col += len(model.steps)
     onsets = [(col + k, sum(d <= onset for d in epochs)) for k, (onset, _) in enumerate(model.exps + model.logs)]
     return Terms(steps=steps, onsets=onsets, pairs=pairs)
+
+
+def polynomial_pairs(model: Model) -> list:
+    """(i, j), i < j, of the polynomial columns."""
+    return [(i, j) for i in range(model.polynomial + 1) for j in range(i + 1, model.polynomial + 1)]
+
+
+def to_reference(params: np.ndarray, sigma: np.ndarray, cov: np.ndarray, model: Model, shift: float) -> tuple:
+    """(params, sigma) of a fit on t' = t - ``shift`` (years) re-expressed on t, with the
+    covariances propagated: the polynomial re-expanded, ``b_j = sum_k>=j a_k (-shift)^(k-j)
+    / (k-j)!``, each period's (c, s) rotated by ``2 pi shift / P``; steps, exp and log
+    terms, tied to dates, unchanged. ``cov``: rows in :func:`terms`' pairs order. The same
+    least-squares fit, solved where it is well conditioned (t' from the window's first
+    acquisition) rather than on t from a reference date years away."""
+    params, sigma = params.copy(), sigma.copy()
+    if shift == 0:
+        return params, sigma
+    q, n_periods = model.polynomial + 1, len(model.periods)
+    T = np.array([[(-shift) ** (k - j) / math.factorial(k - j) if k >= j else 0.0 for k in range(q)]
+                  for j in range(q)])  # fmt: skip
+    C = np.zeros((q, q) + params.shape[1:])
+    C[range(q), range(q)] = sigma[:q] ** 2
+    for row, (i, j) in enumerate(polynomial_pairs(model), start=n_periods):
+        C[i, j] = C[j, i] = cov[row]
+    params[:q] = np.tensordot(T, params[:q], axes=1)
+    sigma[:q] = np.sqrt(np.maximum(np.einsum("jk,jl,kl...->j...", T, T, C), 0.0))
+    for k, period in enumerate(model.periods):
+        js, jc = q + 2 * k, q + 2 * k + 1
+        angle = 2 * np.pi * shift / period
+        co, si = math.cos(angle), math.sin(angle)
+        c, s, vc, vs, cs = params[jc], params[js], sigma[jc] ** 2, sigma[js] ** 2, cov[k]
+        params[jc], params[js] = c * co - s * si, c * si + s * co
+        sigma[jc] = np.sqrt(np.maximum(co * co * vc + si * si * vs - 2 * co * si * cs, 0.0))
+        sigma[js] = np.sqrt(np.maximum(si * si * vc + co * co * vs + 2 * co * si * cs, 0.0))
+    return params, sigma
 
 
 def check_model(used: list, model: Model) -> None:
@@ -279,14 +315,16 @@ class SeriesFit:
 
 def fit_series(epochs: Sequence, values: Sequence, model: Model, reference: Optional[datetime.date] = None,
                at: Optional[Sequence] = None, method: int = FORMAL) -> SeriesFit:  # fmt: skip
-    """Fit one pixel's series (``values`` on ``epochs``, NaN = missing) as the run does, and
-    evaluate the model on the dates ``at`` (default the epochs): the inspector's curve."""
+    """Fit one pixel's series (``values`` on ``epochs``, NaN = missing) as the run does (t
+    from the first epoch, then :func:`to_reference`), and evaluate the model on the dates
+    ``at`` (default the epochs): the inspector's curve."""
     epochs = list(epochs)
-    reference = reference or epochs[0]
-    A = design(epochs, model, reference)
+    origin = epochs[0]
+    A = design(epochs, model, origin)
     y = np.asarray(values, dtype=np.float64).reshape(-1, 1)
     fit = fit_terms(y, A, terms(epochs, model), Options(method, 100, np.random.default_rng(0)))
-    params, sigma = fit.params[:, 0], fit.sigma[:, 0]
     at = epochs if at is None else list(at)
-    curve = design(at, model, reference) @ np.where(fit.kept[:, 0], params, 0.0)
+    curve = design(at, model, origin) @ np.where(fit.kept[:, 0], fit.params[:, 0], 0.0)
+    shift = years([origin], reference or origin)[0]
+    params, sigma = to_reference(fit.params[:, 0], fit.sigma[:, 0], fit.cov[:, 0], model, shift)
     return SeriesFit(dict(zip(column_names(model), zip(params, sigma))), curve)

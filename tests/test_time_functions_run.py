@@ -1,0 +1,100 @@
+"""losdecomp:fit_time_functions' core run (core/runs/time_functions_run.py) on small
+GeoTIFF stacks, without QGIS: the reference date, the peak day and the periods a window
+can resolve (review 33)."""
+
+import datetime
+import math
+
+import numpy as np
+import pytest
+from osgeo import gdal, osr
+
+from insar_decomposition.core.runs import time_functions_run as tfr
+from insar_decomposition.core.solve import batch_lsq as bl
+from insar_decomposition.core.solve import time_functions as tf
+
+D = datetime.date
+EPOCHS = [D(2021, 1, 3) + datetime.timedelta(days=12 * i) for i in range(40)]  # to 2022-04-14
+SHAPE = (2, 3)
+
+
+def write(path, data, epochs):
+    ds = gdal.GetDriverByName("GTiff").Create(str(path), SHAPE[1], SHAPE[0], len(epochs), gdal.GDT_Float32)
+    ds.SetGeoTransform((500000, 30, 0, 4000000, 0, -30))
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32611)
+    ds.SetProjection(srs.ExportToWkt())
+    for i, d in enumerate(epochs, start=1):
+        band = ds.GetRasterBand(i)
+        band.WriteArray(data[i - 1].astype(np.float32))
+        band.SetUnitType("mm")
+        band.SetNoDataValue(float("nan"))
+        band.SetMetadataItem("INSAR_DATE", d.strftime("%Y%m%d"))
+    ds = None
+    return str(path)
+
+
+def stack(tmp_path, seed=0, epochs=EPOCHS):
+    """3 mm + 5 mm/year + an annual term peaking in mid-April, 0.1 mm noise."""
+    t = np.array([(d - epochs[0]).days / 365.25 for d in epochs])
+    clean = 3 + 5 * t + 2 * np.cos(2 * np.pi * (t - 0.3))
+    noise = np.random.default_rng(seed).normal(0, 0.1, (len(epochs),) + SHAPE)
+    return write(tmp_path / "ts.tif", clean[:, None, None] + noise, epochs)
+
+
+def run(tmp_path, path, model, name="p", **kw):
+    out = str(tmp_path / f"{name}.tif")
+    tfr.run(tfr.plan(tfr.FitRequest(path, None, None, model, {tfr.PARAMETERS: out}, **kw)))
+    ds = gdal.Open(out)
+    bands = [ds.GetRasterBand(i) for i in range(1, ds.RasterCount + 1)]
+    return {b.GetMetadataItem("LOSDECOMP_PARAMETER"): b.ReadAsArray().astype(np.float64) for b in bands}
+
+
+def test_a_reference_date_decades_away_is_the_same_fit_re_expressed(tmp_path):
+    """Review 33 item 1: with REFERENCE_DATE 1950-01-01 and degree 3 the design on t from
+    1950 had a normal matrix of condition > 1e12 and every pixel was refused ("no pixel has
+    enough valid acquisitions"). Now the fit is solved on t from the window's first
+    acquisition and re-expressed: the polynomial's coefficients at 1950 are the derivatives
+    of the fitted polynomial there; amplitude and peak day do not change."""
+    path = stack(tmp_path)
+    model = tf.Model(3, (1.0,))
+    base = run(tmp_path, path, model, "base")
+    far = run(tmp_path, path, model, "far", reference=D(1950, 1, 1))
+    shift = (EPOCHS[0] - D(1950, 1, 1)).days / 365.25
+    names = ["intercept", "velocity", "acceleration", "poly3"]
+    coefficients = [base[n] / math.factorial(k) for k, n in enumerate(names)]  # of t'^k
+    for j, name in enumerate(names):
+        derivative = sum(c * math.factorial(k) / math.factorial(k - j) * (-shift) ** (k - j)
+                         for k, c in enumerate(coefficients) if k >= j)  # fmt: skip
+        np.testing.assert_allclose(far[name], derivative, rtol=1e-4, err_msg=name)
+    for name in ("annualAmplitude", "annualAmplitudeStd", "annualPeakDay", "annualPeakDayStd", "poly3Std"):
+        np.testing.assert_array_equal(far[name], base[name], err_msg=name)
+
+
+@pytest.mark.parametrize("reference", [D(2019, 2, 1), D(2021, 7, 1)])
+@pytest.mark.parametrize("method", [bl.FORMAL, bl.CORRELATED])
+def test_parameters_and_sigmas_at_a_reference_date_are_those_of_the_design_there(tmp_path, reference, method):
+    """Where the design on t from the reference date is well conditioned (2 years before
+    the window, inside it) its direct solve gives what the run writes: values and sigmas
+    (the propagated covariance) to float32 precision."""
+    path = stack(tmp_path)
+    model = tf.Model(2, (1.0, 0.5))
+    out = run(tmp_path, path, model, uncertainty=method, reference=reference)
+    y = gdal.Open(path).ReadAsArray().reshape(len(EPOCHS), -1).astype(np.float64)
+    A = tf.design(EPOCHS, model, reference)
+    direct = bl.fit_terms(y, A, tf.terms(EPOCHS, model), bl.Options(method))
+    for k, name in enumerate(["intercept", "velocity", "acceleration"]):
+        np.testing.assert_allclose(out[name].ravel(), direct.params[k], rtol=2e-6, atol=1e-5, err_msg=name)
+        np.testing.assert_allclose(out[name + "Std"].ravel(), direct.sigma[k], rtol=2e-5, err_msg=name)
+
+
+def test_peak_day_does_not_depend_on_the_reference_date(tmp_path):
+    """Review 33 item 5: 111.862 with REFERENCE_DATE 2021-07-01, 112.112 with 2030-07-01
+    (the peak counted from 1 January of the reference date's year). The peak is now the
+    first maximum on or after 1 January of the window's first year, whatever t = 0."""
+    path = stack(tmp_path)
+    model = tf.Model(1, (1.0,))
+    mid, far = (run(tmp_path, path, model, str(r), reference=r) for r in (D(2021, 7, 1), D(2030, 7, 1)))
+    np.testing.assert_array_equal(mid["annualPeakDay"], far["annualPeakDay"])
+    # 2 cos(2 pi (t - 0.3)), t from 2021-01-03: the maximum 0.3 years (109.575 days) later, 00:00 on day 3 + 109.575
+    assert np.median(mid["annualPeakDay"]) == pytest.approx(3 + 109.575, abs=0.5)
