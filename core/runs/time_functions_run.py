@@ -182,10 +182,12 @@ def parameter_bands(job: FitJob) -> list:
         out.append((tf.column_names(m)[k], _rate(unit, k), meaning.get(k, f"d{k}/dt{k} at the reference date")))
     for p in m.periods:
         name = tf.period_name(p)
-        out.append((f"{name}Amplitude", unit, f"amplitude sqrt(c^2 + s^2) of the {p:g}-year term"))
+        out.append((f"{name}Amplitude", unit, f"amplitude sqrt(c^2 + s^2) of the {p:g}-year term (biased "
+                    "upwards where it is not several times its sigma)"))
         out.append((f"{name}PeakDay", "day", f"day of year of the first maximum of the {p:g}-year term on or after "
                     f"1 January {job.origin.year}, 1-based with the fraction of the day (74.0 = 00:00 on the 74th "
-                    "day; for periods over a year 1 + days from 1 January); MintPy gives a phase in radians"))
+                    "day; for periods over a year 1 + days from 1 January); nodata where the amplitude is below "
+                    f"{tf.PEAK_MIN_SNR:g} times its sigma; MintPy gives a phase in radians"))
     for name in tf.column_names(m)[m.polynomial + 1 + 2 * len(m.periods) :]:
         kind = {"s": "offset from the step date on", "e": "amplitude of 1 - exp(-(t - T) / tau)"}.get(
             name[0], "amplitude of ln(1 + (t - T) / tau)")

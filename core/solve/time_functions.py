@@ -28,6 +28,8 @@ from ..conventions.errors import TimeSeriesError
 from .batch_lsq import FORMAL, Options, Terms, fit_terms
 
 POLYNOMIAL_NAMES = ("intercept", "velocity", "acceleration")
+#: Amplitude / its sigma below which a period's peak day and its sigma are nodata.
+PEAK_MIN_SNR = 2.0
 MAX_DEGREE = 3
 
 
@@ -278,7 +280,9 @@ def amplitude_and_peak(c: np.ndarray, s: np.ndarray, var_c: np.ndarray, var_s: n
     """(amplitude, its sigma, peak day, its sigma) of ``c cos(w t) + s sin(w t)``, w = 2 pi /
     P, t in years of 365.25 days from ``reference`` (t = 0 of c and s), propagated to first
     order from the (co)variances. The peak day is :func:`peak_day` of the first maximum on
-    or after 1 January of the reference date's year."""
+    or after 1 January of the reference date's year; it and its sigma are NaN where the
+    amplitude is below :data:`PEAK_MIN_SNR` times its sigma (there the first-order sigma is
+    meaningless: with no seasonal signal the peak is uniform over the period)."""
     amp = np.hypot(c, s)
     with np.errstate(divide="ignore", invalid="ignore"):
         sig_amp = np.sqrt(np.maximum(c * c * var_c + s * s * var_s + 2 * c * s * cov_cs, 0.0)) / amp
@@ -287,7 +291,9 @@ def amplitude_and_peak(c: np.ndarray, s: np.ndarray, var_c: np.ndarray, var_s: n
     lag = np.arctan2(s, c) / (2 * np.pi) * length  # days from the reference to a maximum
     january = datetime.date(reference.year, 1, 1)
     first = np.mod((reference - january).days + lag, length)  # days from 1 January to the first maximum
-    return amp, sig_amp, peak_day(first, january, period), sig_phase * length / (2 * np.pi)
+    shown = (amp > 0) & (amp >= PEAK_MIN_SNR * sig_amp)
+    peak = np.where(shown, peak_day(first, january, period), np.nan)
+    return amp, sig_amp, peak, np.where(shown, sig_phase * length / (2 * np.pi), np.nan)
 
 
 def peak_day(days: np.ndarray, january: datetime.date, period: float) -> np.ndarray:
