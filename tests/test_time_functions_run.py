@@ -14,7 +14,7 @@ from insar_decomposition.core.solve import batch_lsq as bl
 from insar_decomposition.core.solve import time_functions as tf
 
 D = datetime.date
-EPOCHS = [D(2021, 1, 3) + datetime.timedelta(days=12 * i) for i in range(40)]  # to 2022-04-14
+EPOCHS = [D(2021, 1, 3) + datetime.timedelta(days=12 * i) for i in range(40)]  # to 2022-04-16
 SHAPE = (2, 3)
 
 
@@ -98,3 +98,26 @@ def test_peak_day_does_not_depend_on_the_reference_date(tmp_path):
     np.testing.assert_array_equal(mid["annualPeakDay"], far["annualPeakDay"])
     # 2 cos(2 pi (t - 0.3)), t from 2021-01-03: the maximum 0.3 years (109.575 days) later, 00:00 on day 3 + 109.575
     assert np.median(mid["annualPeakDay"]) == pytest.approx(3 + 109.575, abs=0.5)
+
+
+@pytest.mark.parametrize("period, words", [
+    (50.0, ["PERIODS", "50 years", "longer than the window", "2021-01-03 to 2022-04-16", "1.31 years"]),
+    (0.01, ["PERIODS", "0.01 years (3.7 days)", "twice the median interval", "12 days", "aliased"]),
+])  # fmt: skip
+def test_a_period_the_window_cannot_resolve_is_refused_before_any_output(tmp_path, period, words):
+    """Review 33 item 3: PERIODS=50 on 1.3 years was fitted (amplitude 73360 mm), and a
+    period of 3.7 days on 12-day acquisitions too (aliased)."""
+    path = stack(tmp_path)
+    with pytest.raises(tf.TimeSeriesError) as err:
+        run(tmp_path, path, tf.Model(1, (period,)))
+    for word in words:
+        assert word in str(err.value)
+    assert not (tmp_path / "p.tif").exists()
+
+
+def test_a_period_as_long_as_the_acquisitions_cover_is_fitted(tmp_path):
+    """A year of 12-day acquisitions (31, 2021-01-03 to 2021-12-29: 360 days plus one
+    interval) resolves the annual term; 0.07 years (25.6 days) is above twice 12 days."""
+    path = stack(tmp_path, epochs=EPOCHS[:31])
+    out = run(tmp_path, path, tf.Model(1, (1.0, 0.07)))
+    assert np.median(out["annualAmplitude"]) == pytest.approx(2.0, abs=0.1)

@@ -218,8 +218,8 @@ def to_reference(params: np.ndarray, sigma: np.ndarray, cov: np.ndarray, model: 
 def check_model(used: list, model: Model) -> None:
     """Refuse, naming the date, what the window's acquisitions ``used`` cannot constrain:
     the degree, a step outside them or without 2 acquisitions on each side (up to the next
-    step), an onset outside them or with fewer than 3 acquisitions after it, and fewer
-    acquisitions than parameters + 2."""
+    step), an onset outside them or with fewer than 3 acquisitions after it, a period they
+    cannot resolve (:func:`check_periods`), and fewer acquisitions than parameters + 2."""
     if model.polynomial not in range(1, MAX_DEGREE + 1):
         raise TimeSeriesError(f"POLYNOMIAL: the degree {model.polynomial} is not 1, 2 or 3")
     check_steps(used, list(model.steps))
@@ -235,11 +235,34 @@ def check_model(used: list, model: Model) -> None:
                     f"{label}: the onset {onset} has {after} acquisition(s) of the window after it; "
                     "a relaxation term needs at least 3"
                 )
+    check_periods(used, model.periods)
     if len(used) < model.n_parameters + 2:
         raise TimeSeriesError(
             f"the window holds {len(used)} acquisitions; the model's {model.n_parameters} parameters need at least "
             f"{model.n_parameters + 2}"
         )
+
+
+def check_periods(used: list, periods: Sequence) -> None:
+    """Refuse a period the window's acquisitions ``used`` cannot resolve: longer than the
+    time they cover (first to last plus the median interval: the cos and sin would be told
+    from the polynomial only by their curvature, the amplitude unbounded), or shorter than
+    twice the median interval (Nyquist: aliased)."""
+    gaps = [(b - a).days for a, b in zip(used, used[1:])]
+    interval = float(np.median(gaps))
+    cover = ((used[-1] - used[0]).days + interval) / dates.DAYS_PER_YEAR
+    for period in periods:
+        if period > cover:
+            raise TimeSeriesError(
+                f"PERIODS: the period {period:g} years is longer than the window's acquisitions cover ({used[0]} to "
+                f"{used[-1]}, {cover:.2f} years with one interval): its amplitude cannot be told from the trend; "
+                "widen the window or leave the period out"
+            )
+        if period * dates.DAYS_PER_YEAR < 2 * interval:
+            raise TimeSeriesError(
+                f"PERIODS: the period {period:g} years ({period * dates.DAYS_PER_YEAR:.1f} days) is shorter than twice "
+                f"the median interval between acquisitions ({interval:g} days): it would be aliased"
+            )
 
 
 def check_steps(used: list, steps: list) -> None:

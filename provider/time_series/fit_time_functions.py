@@ -71,7 +71,9 @@ class FitTimeFunctionsAlgorithm(PlannedAlgorithm):
         "on either side (up to the next step; a lone acquisition on that side is not used), an exp/log term with "
         "fewer than 3 after its onset. Its band is nodata at that pixel, the other parameters are fitted without "
         "it, and the log counts such pixels per term. A pixel needs the parameters left + 2 valid acquisitions. "
-        "A step or onset outside the window's acquisitions is refused, naming the date.\n\n"
+        "A step or onset outside the window's acquisitions is refused, naming the date; so is a period longer than "
+        "the acquisitions cover (first to last plus the median interval) or shorter than twice the median "
+        "interval (aliased).\n\n"
         "OUTPUT_RESIDUAL_RMS is sqrt(RSS / n) (MintPy's residue is sqrt(RSS)); OUTPUT_MODEL the fitted series on "
         "the window's dates, OUTPUT_RESIDUALS data minus model where the data were used."
     )
