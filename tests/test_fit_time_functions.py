@@ -56,7 +56,7 @@ def test_bands_named_as_mintpy_with_units_and_the_sigma_kind(plugin, stack):
     for band in items[1::2]:
         assert band.GetMetadataItem(uncertainty.TAG_SIGMA_KIND) == uncertainty.FIT
         assert "Fit standard deviation" in band.GetDescription() and "formal" in band.GetDescription()
-    assert items[2].GetDescription().startswith("velocity (mm/year): rate at the reference date")
+    assert items[2].GetDescription().startswith("velocity (mm/year): coefficient of t")
     assert "day of year of the first maximum" in items[6].GetDescription()
     md = ds.GetMetadata()
     assert "days since the reference date / 365.25" in md["LOSDECOMP_CONVENTIONS"]

@@ -121,3 +121,37 @@ def test_a_period_as_long_as_the_acquisitions_cover_is_fitted(tmp_path):
     path = stack(tmp_path, epochs=EPOCHS[:31])
     out = run(tmp_path, path, tf.Model(1, (1.0, 0.07)))
     assert np.median(out["annualAmplitude"]) == pytest.approx(2.0, abs=0.1)
+
+
+def test_polynomial_bands_say_they_are_coefficients(tmp_path):
+    """Review 33 item 4: the intercept was described as the "value at the reference date",
+    which it is not with periodic terms (nor where a step is dropped for want of data before
+    it: then it is the level after the step), the velocity as the "rate at the reference
+    date". Each says it is the polynomial's coefficient."""
+    path = stack(tmp_path)
+    out = str(tmp_path / "p.tif")
+    tfr.run(tfr.plan(tfr.FitRequest(path, None, None, tf.Model(3, (1.0,)), {tfr.PARAMETERS: out})))
+    ds = gdal.Open(out)
+    described = [ds.GetRasterBand(i).GetDescription() for i in (1, 3, 5, 7)]
+    ds = None  # closed before any assertion (a failing one keeps the frame, and GDAL's dataset, alive)
+    assert described[0].startswith("intercept (mm): the polynomial's constant coefficient")
+    assert "not the model's value there when periods are fitted" in described[0]
+    assert "dropped for want of data before it, the level after that step" in described[0]
+    assert described[1].startswith("velocity (mm/year): coefficient of t ")
+    assert described[2].startswith("acceleration (mm/year^2): coefficient of t^2/2")
+    assert described[3].startswith("poly3 (mm/year^3): coefficient of t^3/3!")
+    assert not any("value at the reference date" in d for d in described)
+
+
+def test_where_no_data_precede_a_step_the_intercept_is_the_level_after_it(tmp_path):
+    """As the intercept's description says: a pixel with nothing before the step has it
+    dropped, and its intercept is then 3 mm + the 10 mm step."""
+    t = np.array([(d - EPOCHS[0]).days / 365.25 for d in EPOCHS])
+    step = EPOCHS[10]
+    data = (3 + 5 * t + 10 * np.array([d >= step for d in EPOCHS]))[:, None, None]
+    data = data + np.random.default_rng(1).normal(0, 0.1, (len(EPOCHS),) + SHAPE)
+    data[:10, 0, 0] = np.nan
+    out = run(tmp_path, write(tmp_path / "ts.tif", data, EPOCHS), tf.Model(1, (), (step,)))
+    assert np.isnan(out["step" + step.strftime("%Y%m%d")][0, 0])
+    assert out["intercept"][0, 0] == pytest.approx(13.0, abs=0.3)
+    assert np.median(out["intercept"].ravel()[1:]) == pytest.approx(3.0, abs=0.3)

@@ -177,9 +177,14 @@ def parameter_bands(job: FitJob) -> list:
     """(name, unit, meaning) of every band of the parameters output, each value followed by
     its sigma ``<name>Std``."""
     m, unit, out = job.model, job.unit, []
-    meaning = {0: "value at the reference date", 1: "rate at the reference date", 2: "acceleration (d2/dt2)"}
+    meaning = {
+        0: "the polynomial's constant coefficient, t = 0 at the reference date (not the model's value there when "
+           "periods are fitted; where a step is dropped for want of data before it, the level after that step)",
+        1: "coefficient of t (the polynomial's rate at the reference date)",
+        2: "coefficient of t^2/2 (the polynomial's second derivative)",
+    }  # fmt: skip
     for k in range(m.polynomial + 1):
-        out.append((tf.column_names(m)[k], _rate(unit, k), meaning.get(k, f"d{k}/dt{k} at the reference date")))
+        out.append((tf.column_names(m)[k], _rate(unit, k), meaning.get(k, f"coefficient of t^{k}/{k}!")))
     for p in m.periods:
         name = tf.period_name(p)
         out.append((f"{name}Amplitude", unit, f"amplitude sqrt(c^2 + s^2) of the {p:g}-year term (biased "
