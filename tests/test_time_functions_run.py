@@ -155,3 +155,13 @@ def test_where_no_data_precede_a_step_the_intercept_is_the_level_after_it(tmp_pa
     assert np.isnan(out["step" + step.strftime("%Y%m%d")][0, 0])
     assert out["intercept"][0, 0] == pytest.approx(13.0, abs=0.3)
     assert np.median(out["intercept"].ravel()[1:]) == pytest.approx(3.0, abs=0.3)
+
+
+def test_a_one_band_dated_raster_is_told_it_needs_two_dates(tmp_path):
+    """Review 33 item 7: a single band with INSAR_DATE was refused as carrying no date."""
+    path = write(tmp_path / "one.tif", np.zeros((1,) + SHAPE), EPOCHS[:1])
+    with pytest.raises(tf.TimeSeriesError) as err:
+        run(tmp_path, path, tf.Model(1))
+    assert "needs at least two dated acquisitions; this one has one, dated 2021-01-03" in str(err.value)
+    assert "no band carries a date" not in str(err.value)
+    assert not (tmp_path / "p.tif").exists()
