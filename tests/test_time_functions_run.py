@@ -165,3 +165,20 @@ def test_a_one_band_dated_raster_is_told_it_needs_two_dates(tmp_path):
     assert "needs at least two dated acquisitions; this one has one, dated 2021-01-03" in str(err.value)
     assert "no band carries a date" not in str(err.value)
     assert not (tmp_path / "p.tif").exists()
+
+
+def test_fit_series_at_a_reference_date_is_the_design_there():
+    """The inspector's fit (time_functions.fit_series) re-expresses as the run does: every
+    column, the periodic (sin, cos) rotated, equals the direct solve on t from the
+    reference date, values and sigmas."""
+    model = tf.Model(2, (1.0, 0.5), (EPOCHS[20],))
+    truth = np.array([1.0, 5.0, -2.0, 1.5, 0.5, -0.3, 0.8, 4.0])
+    y = tf.design(EPOCHS, model, EPOCHS[0]) @ truth + np.random.default_rng(2).normal(0, 0.3, len(EPOCHS))
+    reference = D(2020, 5, 17)
+    series = tf.fit_series(EPOCHS, y, model, reference)
+    direct = bl.fit_terms(y[:, None], tf.design(EPOCHS, model, reference), tf.terms(EPOCHS, model))
+    values = np.array([v for v, _ in series.parameters.values()])
+    sigmas = np.array([s for _, s in series.parameters.values()])
+    np.testing.assert_allclose(values, direct.params[:, 0], rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(sigmas, direct.sigma[:, 0], rtol=1e-7)
+    np.testing.assert_allclose(series.model, tf.design(EPOCHS, model, reference) @ direct.params[:, 0], atol=1e-8)
