@@ -19,7 +19,7 @@ D = datetime.date
 EPOCHS = [D(2021, 1, 3) + datetime.timedelta(days=12 * i) for i in range(90)]
 EVENT = D(2022, 3, 1)
 MODEL = tf.Model(1, (1.0,), (EVENT,), ((EVENT, 60.0),), ((D(2022, 9, 1), 30.0),))
-TRUTH = np.array([2.0, 5.0, 3.0, -1.0, 10.0, 6.0, 4.0])  # intercept velocity cos sin step exp log
+TRUTH = np.array([2.0, 5.0, -1.0, 3.0, 10.0, 6.0, 4.0])  # intercept velocity sin cos step exp log
 PARAMS = {"INPUT": None, "POLYNOMIAL": 1, "PERIODS": "1", "STEP_DATES": "2022-03-01", "EXP": "2022-03-01:60",
           "LOG": "2022-09-01:30"}  # fmt: skip
 NAMES = ["intercept", "velocity", "annualAmplitude", "annualPeakDay", "step20220301", "exp20220301Tau60D",
@@ -56,8 +56,8 @@ def test_bands_named_as_mintpy_with_units_and_the_sigma_kind(plugin, stack):
     for band in items[1::2]:
         assert band.GetMetadataItem(uncertainty.TAG_SIGMA_KIND) == uncertainty.FIT
         assert "Fit standard deviation" in band.GetDescription() and "formal" in band.GetDescription()
-    assert items[2].GetDescription().startswith("velocity (mm/year): rate at the reference date")
-    assert "1-based from 1 January" in items[6].GetDescription()
+    assert items[2].GetDescription().startswith("velocity (mm/year): coefficient of t")
+    assert "day of year of the first maximum" in items[6].GetDescription()
     md = ds.GetMetadata()
     assert "days since the reference date / 365.25" in md["LOSDECOMP_CONVENTIONS"]
     assert "counts as after the step (MintPy: before)" in md["LOSDECOMP_CONVENTIONS"]

@@ -4,6 +4,7 @@ draws (white and AR(1) noise), the per-pixel dropping of unconstrained terms, th
 and velocity's design as a special case."""
 
 import datetime
+import hashlib
 
 import numpy as np
 import pytest
@@ -43,12 +44,12 @@ def test_each_column_is_the_term_it_is_named_after():
     A = tf.design(EPOCHS, FULL, ref)
     t = years(EPOCHS, ref)
     assert tf.column_names(FULL) == [
-        "intercept", "velocity", "acceleration", "annualCos", "annualSin", "semiAnnualCos", "semiAnnualSin",
+        "intercept", "velocity", "acceleration", "annualSin", "annualCos", "semiAnnualSin", "semiAnnualCos",
         "step20220301", "exp20220301Tau60D", "log20220901Tau30D",
     ]  # fmt: skip
     np.testing.assert_allclose(A[:, :3], np.column_stack([np.ones_like(t), t, t * t / 2]))  # t^k / k!
-    np.testing.assert_allclose(A[:, 3:7], np.column_stack([np.cos(2 * np.pi * t), np.sin(2 * np.pi * t),
-                                                           np.cos(4 * np.pi * t), np.sin(4 * np.pi * t)]))  # fmt: skip
+    np.testing.assert_allclose(A[:, 3:7], np.column_stack([np.sin(2 * np.pi * t), np.cos(2 * np.pi * t),
+                                                           np.sin(4 * np.pi * t), np.cos(4 * np.pi * t)]))  # fmt: skip
     days = np.array([(d - EVENT).days for d in EPOCHS])
     np.testing.assert_array_equal(A[:, 7], days >= 0)
     np.testing.assert_allclose(A[:, 8], np.where(days > 0, 1 - np.exp(-days / 60.0), 0.0), atol=1e-12)
@@ -70,8 +71,8 @@ def test_mintpy_names_for_degrees_periods_and_decay_times():
     model = tf.Model(3, (1.0, 0.5, 0.25), (D(2022, 1, 1),), ((D(2022, 2, 6), 60.5),))
     names = tf.column_names(model)
     assert names[:4] == ["intercept", "velocity", "acceleration", "poly3"]
-    assert names[4:10] == ["annualCos", "annualSin", "semiAnnualCos", "semiAnnualSin", "period0.25YCos",
-                           "period0.25YSin"]  # fmt: skip
+    assert names[4:10] == ["annualSin", "annualCos", "semiAnnualSin", "semiAnnualCos", "period0.25YSin",
+                           "period0.25YCos"]  # fmt: skip
     assert names[10:] == ["step20220101", "exp20220206Tau60p5D"]
 
 
@@ -81,6 +82,38 @@ def test_velocity_design_is_the_special_case_of_degree_one():
         own = v.design_matrix(EPOCHS, model, steps)
         general = tf.design(EPOCHS, tf.Model(1, (1.0, 0.5)[:model], tuple(steps)), EPOCHS[0])
         np.testing.assert_array_equal(own, general)
+
+
+def _velocity_case(model, n_steps, seed):
+    """losdecomp:velocity's fit of random data with gaps (a shared pattern, scattered gaps,
+    a segment empty before a step): a hash of velocity, sigma, counts and dropped steps."""
+    rng = np.random.default_rng(seed)
+    epochs = sorted({D(2019, 1, 1) + datetime.timedelta(days=int(x)) for x in np.cumsum(rng.integers(6, 30, 60))})
+    steps = [epochs[20] + datetime.timedelta(days=3), epochs[40]][:n_steps]
+    A = v.design_matrix(epochs, model, steps)
+    y = (rng.normal(0, 3, (len(epochs), 6000)) + 5 * np.arange(len(epochs))[:, None] / 30).astype(np.float32)
+    mask = rng.random(y.shape) < 0.3
+    mask[:, :3000] = mask[:, :1]
+    mask[:15, 3500:3600] = True
+    y[mask] = np.nan
+    dropped = np.zeros(n_steps, np.int64)
+    velocity, sigma, count = v.fit(y, A, n_steps, dropped)
+    digest = hashlib.sha256()
+    for a in (velocity, sigma, count.astype(np.int64), dropped):
+        digest.update(np.ascontiguousarray(a).tobytes())
+    return digest.hexdigest()[:16]
+
+
+@pytest.mark.parametrize("model, n_steps, seed, expected", [
+    (v.LINEAR, 0, 1, "9f452e27bef576ba"), (v.ANNUAL, 1, 2, "6201fce736003b8e"),
+    (v.SEMIANNUAL, 2, 3, "e6a876305a8326fd"), (v.ANNUAL, 2, 4, "c9fe98f02d3f91fc"),
+])  # fmt: skip
+def test_velocity_is_bit_for_bit_what_it_was_before_the_shared_solve(model, n_steps, seed, expected):
+    """The hashes were computed by losdecomp:velocity's own code before it shared the time
+    functions' design and solve (commit 46d6dd3; numpy 1.24, x86-64): its columns sin, cos
+    and t = whole days / 365.25. A cos, sin order or t = ordinal / 365.25 differences move 9
+    pixels in 200000 by one float32 ulp (the last case)."""
+    assert _velocity_case(model, n_steps, seed) == expected
 
 
 def test_mintpy_clock_is_year_plus_day_of_year():
@@ -167,6 +200,28 @@ def test_correlated_noise_method_2_is_close_and_method_0_visibly_too_small():
 # --- amplitude and peak day ---------------------------------------------------------------
 
 
+def _peak_of_maximum_at(instant, reference, period=1.0):
+    """PeakDay of a noise-free ``cos(2 pi (t - t_max) / P)``, its maximum at ``instant``
+    (days from 00:00 on ``reference``)."""
+    lag = 2 * np.pi * instant / (period * 365.25)
+    one = np.ones(1)
+    return tf.amplitude_and_peak(np.cos(lag) * one, np.sin(lag) * one, 1e-4 * one, 1e-4 * one, 0 * one, period,
+                                 reference)[2][0]  # fmt: skip
+
+
+def test_peak_day_is_the_day_of_year_of_the_calendar_date_of_the_maximum():
+    """00:00 on the 74th day is 74.0, noon 74.5; a maximum at 00:00 on 1 January 2022 is day
+    1.0 of 2022, not day 366 of 2021 (which has 365: the old count from 1 January modulo
+    365.25 days)."""
+    ref = D(2021, 1, 3)
+    assert _peak_of_maximum_at((D(2021, 3, 15) - ref).days, ref) == pytest.approx(74.0, abs=1e-6)
+    assert _peak_of_maximum_at((D(2021, 3, 15) - ref).days + 0.5, ref) == pytest.approx(74.5, abs=1e-6)
+    assert _peak_of_maximum_at((D(2021, 12, 31) - ref).days, ref) == pytest.approx(365.0, abs=1e-6)
+    assert _peak_of_maximum_at((D(2022, 1, 1) - ref).days, ref) == pytest.approx(1.0, abs=1e-6)
+    # shorter periods: the first maximum of the year (182.625 days: 2021-03-15, then 2021-09-13 15:00)
+    assert _peak_of_maximum_at((D(2021, 9, 13) - ref).days + 0.625, ref, 0.5) == pytest.approx(74.0, abs=1e-6)
+
+
 def test_amplitude_and_peak_day_of_a_known_seasonal_signal():
     """3 mm peaking on 20 April (day 110 of 2021) every year, 1 mm peaking on day 30 and
     half a year later (semi-annual): the peak days are those days of the year."""
@@ -179,7 +234,7 @@ def test_amplitude_and_peak_day_of_a_known_seasonal_signal():
     model = tf.Model(1, (1.0, 0.5))
     result = fit(y, model)
     amp, sig_amp, peak, sig_peak = tf.amplitude_and_peak(
-        result.params[2], result.params[3], result.sigma[2] ** 2, result.sigma[3] ** 2, result.cov[0], 1.0, ref
+        result.params[3], result.params[2], result.sigma[3] ** 2, result.sigma[2] ** 2, result.cov[0], 1.0, ref
     )
     assert np.median(amp) == pytest.approx(3.0, abs=0.01)
     assert np.median(peak) == pytest.approx(110.0, abs=0.2)  # 1-based day of year
@@ -187,7 +242,7 @@ def test_amplitude_and_peak_day_of_a_known_seasonal_signal():
     assert np.median(sig_amp) == pytest.approx(np.std(amp), rel=0.08)
     assert np.median(sig_peak) == pytest.approx(np.std(peak), rel=0.08)
     amp2, _, peak2, _ = tf.amplitude_and_peak(
-        result.params[4], result.params[5], result.sigma[4] ** 2, result.sigma[5] ** 2, result.cov[1], 0.5, ref
+        result.params[5], result.params[4], result.sigma[5] ** 2, result.sigma[4] ** 2, result.cov[1], 0.5, ref
     )
     assert np.median(amp2) == pytest.approx(1.0, abs=0.01)
     assert np.median(peak2) == pytest.approx(30.0, abs=0.5)
@@ -284,3 +339,23 @@ def test_one_series_fitted_and_evaluated_on_other_dates():
     result = tf.fit_series(EPOCHS, y[:, 0], FULL, at=later)
     assert result.parameters["step20220301"][0] == pytest.approx(10.0, abs=1e-8)
     np.testing.assert_allclose(result.model, tf.design(later, FULL, EPOCHS[0]) @ TRUTH, rtol=1e-9)
+
+
+def test_peak_day_is_nodata_where_the_amplitude_is_not_twice_its_sigma():
+    """Review 33 item 2: with no seasonal signal the first-order peak sigma (divided by the
+    amplitude squared) stated a median of 49 days and up to 13273 where the peaks scatter
+    uniformly (194 days). Where amplitude < 2 sigma the peak day and its sigma are nodata:
+    for a zero amplitude (c, s Gaussian) that is all but exp(-2) = 13.5 % of the pixels;
+    c = s = 0 has no peak at all."""
+    model = tf.Model(1, (1.0,))
+    _, y = noisy(model, np.array([1.0, 5.0, 0.0, 0.0]), 20000, sigma=1.0, seed=4)
+    result = fit(y, model)
+    amp, sig_amp, peak, sig_peak = tf.amplitude_and_peak(
+        result.params[3], result.params[2], result.sigma[3] ** 2, result.sigma[2] ** 2, result.cov[0], 1.0, EPOCHS[0]
+    )
+    shown = np.isfinite(peak)
+    np.testing.assert_array_equal(shown, amp >= 2 * sig_amp)
+    np.testing.assert_array_equal(shown, np.isfinite(sig_peak))
+    assert np.mean(shown) == pytest.approx(np.exp(-2), abs=0.02)
+    zero = tf.amplitude_and_peak(*(np.zeros(1),) * 2, *(np.ones(1),) * 2, np.zeros(1), 1.0, EPOCHS[0])
+    assert zero[0][0] == 0 and np.isnan(zero[2][0]) and np.isnan(zero[3][0])

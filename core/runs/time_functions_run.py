@@ -64,7 +64,8 @@ class FitJob:
     path: str
     bands: list
     model: tf.Model
-    reference: datetime.date
+    reference: datetime.date  # t = 0 of the parameters written
+    origin: datetime.date  # t = 0 of the design solved: the window's first acquisition
     design: np.ndarray
     terms: Terms
     grid: Grid
@@ -72,6 +73,7 @@ class FitJob:
     outputs: dict
     uncertainty: int = FORMAL
     bootstrap_count: int = DEFAULT_BOOTSTRAP_COUNT
+    clock: Callable = tf.day_clock
     tags: dict = field(default_factory=dict)
     log: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
@@ -105,11 +107,11 @@ def plan(req: FitRequest) -> FitJob:
     reference = req.reference or epochs[0]
     warnings = []
     job = FitJob(
-        path=req.path, bands=used, model=req.model, reference=reference,
-        design=tf.design(epochs, req.model, reference, req.clock), terms=tf.terms(epochs, req.model),
+        path=req.path, bands=used, model=req.model, reference=reference, origin=epochs[0],
+        design=tf.design(epochs, req.model, epochs[0], req.clock), terms=tf.terms(epochs, req.model),
         grid=raster_info(req.path, "time series").grid(), unit=_unit(md, req.path, warnings),
         outputs=dict(req.outputs), uncertainty=req.uncertainty, bootstrap_count=req.bootstrap_count,
-        warnings=warnings, compression=req.compression,
+        warnings=warnings, compression=req.compression, clock=req.clock,
     )  # fmt: skip
     check_outputs_paths(job.outputs, [RasterRef(req.path)])
     job.tags = _tags(job)
@@ -175,14 +177,22 @@ def parameter_bands(job: FitJob) -> list:
     """(name, unit, meaning) of every band of the parameters output, each value followed by
     its sigma ``<name>Std``."""
     m, unit, out = job.model, job.unit, []
-    meaning = {0: "value at the reference date", 1: "rate at the reference date", 2: "acceleration (d2/dt2)"}
+    meaning = {
+        0: "the polynomial's constant coefficient, t = 0 at the reference date (not the model's value there when "
+           "periods are fitted; where a step is dropped for want of data before it, the level after that step)",
+        1: "coefficient of t (the polynomial's rate at the reference date)",
+        2: "coefficient of t^2/2 (the polynomial's second derivative)",
+    }  # fmt: skip
     for k in range(m.polynomial + 1):
-        out.append((tf.column_names(m)[k], _rate(unit, k), meaning.get(k, f"d{k}/dt{k} at the reference date")))
+        out.append((tf.column_names(m)[k], _rate(unit, k), meaning.get(k, f"coefficient of t^{k}/{k}!")))
     for p in m.periods:
         name = tf.period_name(p)
-        out.append((f"{name}Amplitude", unit, f"amplitude sqrt(c^2 + s^2) of the {p:g}-year term"))
-        out.append((f"{name}PeakDay", "day", f"day of the maximum of the {p:g}-year term, 1-based from 1 January "
-                                              "(day of year for 1 year; MintPy gives a phase in radians)"))  # fmt: skip
+        out.append((f"{name}Amplitude", unit, f"amplitude sqrt(c^2 + s^2) of the {p:g}-year term (biased "
+                    "upwards where it is not several times its sigma)"))
+        out.append((f"{name}PeakDay", "day", f"day of year of the first maximum of the {p:g}-year term on or after "
+                    f"1 January {job.origin.year}, 1-based with the fraction of the day (74.0 = 00:00 on the 74th "
+                    "day; for periods over a year 1 + days from 1 January); nodata where the amplitude is below "
+                    f"{tf.PEAK_MIN_SNR:g} times its sigma; MintPy gives a phase in radians"))
     for name in tf.column_names(m)[m.polynomial + 1 + 2 * len(m.periods) :]:
         kind = {"s": "offset from the step date on", "e": "amplitude of 1 - exp(-(t - T) / tau)"}.get(
             name[0], "amplitude of ln(1 + (t - T) / tau)")
@@ -210,13 +220,15 @@ def _band_specs(job):
 def values(job: FitJob, fit: Fit) -> list:
     """The parameters output's bands (1-D arrays, band order of :func:`parameter_bands`)."""
     m, out = job.model, []
+    shift = tf.years([job.origin], job.reference, job.clock)[0]
+    params, sigma = tf.to_reference(fit.params, fit.sigma, fit.cov, m, shift)
     for k in range(m.polynomial + 1):
-        out += [fit.params[k], fit.sigma[k]]
+        out += [params[k], sigma[k]]
     base = m.polynomial + 1
     for i, period in enumerate(m.periods):
-        c, s = base + 2 * i, base + 2 * i + 1
+        s, c = base + 2 * i, base + 2 * i + 1  # the design's order: sin, cos; t = 0 at the origin
         amp, sig_amp, peak, sig_peak = tf.amplitude_and_peak(
-            fit.params[c], fit.params[s], fit.sigma[c] ** 2, fit.sigma[s] ** 2, fit.cov[i], period, job.reference
+            fit.params[c], fit.params[s], fit.sigma[c] ** 2, fit.sigma[s] ** 2, fit.cov[i], period, job.origin
         )
         out += [amp, sig_amp, peak, sig_peak]
     for k in range(base + 2 * len(m.periods), job.design.shape[1]):

@@ -19,6 +19,7 @@ from ..io import products
 from ..io.gdal_mode import raises
 from ..io.grid import Grid, raster_info
 from ..io.model import RasterGeometry, RasterRef
+from ..io.products.timeseries import band_dates
 from ..io.reader import GeometryReader
 from ..io.writer import DEFAULT_COMPRESSION, BandSpec
 from ..plan.outputs import check_outputs_paths
@@ -69,6 +70,10 @@ class VelocityJob:
 
 def _dated_bands(path, md):
     if md.dates is None:
+        one = list(band_dates(path).values())  # a stack is dated from two dated bands: one is not read as dates
+        if len(one) == 1:
+            raise TimeSeriesError(f"{path}: not a time series: a stack needs at least two dated acquisitions; this "
+                                  f"one has one, dated {one[0]}")  # fmt: skip
         raise TimeSeriesError(
             f"{path}: not a time series (no band carries a date: INSAR_DATE or a YYYYMMDD description)"
         )

@@ -3,7 +3,8 @@
 
 - polynomial ``t^k / k!`` for k = 0..degree (``intercept``, ``velocity``, ``acceleration``,
   ``poly3``), t in years = days since the reference date / 365.25;
-- per period P (years) ``cos(2 pi t / P)`` and ``sin(2 pi t / P)``, reported as an amplitude
+- per period P (years) ``sin(2 pi t / P)`` and ``cos(2 pi t / P)`` (in that order, as
+  ``losdecomp:velocity`` always had them: its results stay bit for bit), reported as an amplitude
   ``sqrt(c^2 + s^2)`` and the day of the peak (``annual``, ``semiAnnual``, ``period<P>Y``);
 - per step date T ``H(t - T)``, an acquisition on T counting as after it (``stepYYYYMMDD``);
 - per onset T and decay time tau (days) ``H(t - T) (1 - exp(-(t - T) / tau))``
@@ -27,6 +28,8 @@ from ..conventions.errors import TimeSeriesError
 from .batch_lsq import FORMAL, Options, Terms, fit_terms
 
 POLYNOMIAL_NAMES = ("intercept", "velocity", "acceleration")
+#: Amplitude / its sigma below which a period's peak day and its sigma are nodata.
+PEAK_MIN_SNR = 2.0
 MAX_DEGREE = 3
 
 
@@ -127,25 +130,33 @@ def period_name(period: float) -> str:
 
 def column_names(model: Model) -> list:
     """One name per column of the design: MintPy's dataset names for the polynomial, steps,
-    exp and log terms, ``<period>Cos`` / ``<period>Sin`` for the periodic columns."""
+    exp and log terms, ``<period>Sin`` / ``<period>Cos`` for the periodic columns."""
     names = [POLYNOMIAL_NAMES[k] if k < 3 else f"poly{k}" for k in range(model.polynomial + 1)]
     for period in model.periods:
-        names += [f"{period_name(period)}Cos", f"{period_name(period)}Sin"]
+        names += [f"{period_name(period)}Sin", f"{period_name(period)}Cos"]
     names += [f"step{dates.compact(d)}" for d in model.steps]
     names += [f"exp{dates.compact(d)}Tau{_tau_name(tau)}D" for d, tau in model.exps]
     names += [f"log{dates.compact(d)}Tau{_tau_name(tau)}D" for d, tau in model.logs]
     return names
 
 
+def years(epochs: Sequence, reference: datetime.date, clock: Callable = day_clock) -> np.ndarray:
+    """t of each epoch: clock(date) - clock(reference); with :func:`day_clock` the whole days
+    between them / 365.25 (one rounding, as ``losdecomp:velocity`` always had it)."""
+    if clock is day_clock:
+        return np.array([dates.years_between(reference, d) for d in epochs], dtype=np.float64)
+    return np.array([clock(d) - clock(reference) for d in epochs], dtype=np.float64)
+
+
 def design(epochs: Sequence, model: Model, reference: datetime.date, clock: Callable = day_clock) -> np.ndarray:
     """A (epochs x parameters) in :func:`column_names`'s order, t = clock(date) -
     clock(reference) in years; a step is 1 from its date on (an acquisition on the date
     counts as after); exp/log are 0 up to their onset."""
-    t = np.array([clock(d) - clock(reference) for d in epochs], dtype=np.float64)
+    t = years(epochs, reference, clock)
     when = np.array(epochs)
     columns = [t**k / math.factorial(k) for k in range(model.polynomial + 1)]
     for period in model.periods:
-        columns += [np.cos(2 * np.pi * t / period), np.sin(2 * np.pi * t / period)]
+        columns += [np.sin(2 * np.pi * t / period), np.cos(2 * np.pi * t / period)]
     columns += [(when >= step).astype(float) for step in model.steps]
     for onset, tau in model.exps:
         dt = np.maximum(t - (clock(onset) - clock(reference)), 0.0)
@@ -158,9 +169,10 @@ def design(epochs: Sequence, model: Model, reference: datetime.date, clock: Call
 
 def terms(epochs: Sequence, model: Model) -> Terms:
     """The solve's view of the design's columns: the steps and onset terms with their first
-    epoch, and the (cos, sin) pair of each period."""
+    epoch; the covariances wanted: the (cos, sin) pair of each period (columns sin, cos),
+    then each pair of polynomial columns (:func:`polynomial_pairs`, for :func:`to_reference`)."""
     base = model.polynomial + 1
-    pairs = [(base + 2 * k, base + 2 * k + 1) for k in range(len(model.periods))]
+    pairs = [(base + 2 * k + 1, base + 2 * k) for k in range(len(model.periods))] + polynomial_pairs(model)
     col = base + 2 * len(model.periods)
     steps = [(col + k, sum(d < step for d in epochs)) for k, step in enumerate(model.steps)]
     col += len(model.steps)
@@ -168,11 +180,46 @@ def terms(epochs: Sequence, model: Model) -> Terms:
     return Terms(steps=steps, onsets=onsets, pairs=pairs)
 
 
+def polynomial_pairs(model: Model) -> list:
+    """(i, j), i < j, of the polynomial columns."""
+    return [(i, j) for i in range(model.polynomial + 1) for j in range(i + 1, model.polynomial + 1)]
+
+
+def to_reference(params: np.ndarray, sigma: np.ndarray, cov: np.ndarray, model: Model, shift: float) -> tuple:
+    """(params, sigma) of a fit on t' = t - ``shift`` (years) re-expressed on t, with the
+    covariances propagated: the polynomial re-expanded, ``b_j = sum_k>=j a_k (-shift)^(k-j)
+    / (k-j)!``, each period's (c, s) rotated by ``2 pi shift / P``; steps, exp and log
+    terms, tied to dates, unchanged. ``cov``: rows in :func:`terms`' pairs order. The same
+    least-squares fit, solved where it is well conditioned (t' from the window's first
+    acquisition) rather than on t from a reference date years away."""
+    params, sigma = params.copy(), sigma.copy()
+    if shift == 0:
+        return params, sigma
+    q, n_periods = model.polynomial + 1, len(model.periods)
+    T = np.array([[(-shift) ** (k - j) / math.factorial(k - j) if k >= j else 0.0 for k in range(q)]
+                  for j in range(q)])  # fmt: skip
+    C = np.zeros((q, q) + params.shape[1:])
+    C[range(q), range(q)] = sigma[:q] ** 2
+    for row, (i, j) in enumerate(polynomial_pairs(model), start=n_periods):
+        C[i, j] = C[j, i] = cov[row]
+    params[:q] = np.tensordot(T, params[:q], axes=1)
+    sigma[:q] = np.sqrt(np.maximum(np.einsum("jk,jl,kl...->j...", T, T, C), 0.0))
+    for k, period in enumerate(model.periods):
+        js, jc = q + 2 * k, q + 2 * k + 1
+        angle = 2 * np.pi * shift / period
+        co, si = math.cos(angle), math.sin(angle)
+        c, s, vc, vs, cs = params[jc], params[js], sigma[jc] ** 2, sigma[js] ** 2, cov[k]
+        params[jc], params[js] = c * co - s * si, c * si + s * co
+        sigma[jc] = np.sqrt(np.maximum(co * co * vc + si * si * vs - 2 * co * si * cs, 0.0))
+        sigma[js] = np.sqrt(np.maximum(si * si * vc + co * co * vs + 2 * co * si * cs, 0.0))
+    return params, sigma
+
+
 def check_model(used: list, model: Model) -> None:
     """Refuse, naming the date, what the window's acquisitions ``used`` cannot constrain:
     the degree, a step outside them or without 2 acquisitions on each side (up to the next
-    step), an onset outside them or with fewer than 3 acquisitions after it, and fewer
-    acquisitions than parameters + 2."""
+    step), an onset outside them or with fewer than 3 acquisitions after it, a period they
+    cannot resolve (:func:`check_periods`), and fewer acquisitions than parameters + 2."""
     if model.polynomial not in range(1, MAX_DEGREE + 1):
         raise TimeSeriesError(f"POLYNOMIAL: the degree {model.polynomial} is not 1, 2 or 3")
     check_steps(used, list(model.steps))
@@ -188,11 +235,34 @@ def check_model(used: list, model: Model) -> None:
                     f"{label}: the onset {onset} has {after} acquisition(s) of the window after it; "
                     "a relaxation term needs at least 3"
                 )
+    check_periods(used, model.periods)
     if len(used) < model.n_parameters + 2:
         raise TimeSeriesError(
             f"the window holds {len(used)} acquisitions; the model's {model.n_parameters} parameters need at least "
             f"{model.n_parameters + 2}"
         )
+
+
+def check_periods(used: list, periods: Sequence) -> None:
+    """Refuse a period the window's acquisitions ``used`` cannot resolve: longer than the
+    time they cover (first to last plus the median interval: the cos and sin would be told
+    from the polynomial only by their curvature, the amplitude unbounded), or shorter than
+    twice the median interval (Nyquist: aliased)."""
+    gaps = [(b - a).days for a, b in zip(used, used[1:])]
+    interval = float(np.median(gaps))
+    cover = ((used[-1] - used[0]).days + interval) / dates.DAYS_PER_YEAR
+    for period in periods:
+        if period > cover:
+            raise TimeSeriesError(
+                f"PERIODS: the period {period:g} years is longer than the window's acquisitions cover ({used[0]} to "
+                f"{used[-1]}, {cover:.2f} years with one interval): its amplitude cannot be told from the trend; "
+                "widen the window or leave the period out"
+            )
+        if period * dates.DAYS_PER_YEAR < 2 * interval:
+            raise TimeSeriesError(
+                f"PERIODS: the period {period:g} years ({period * dates.DAYS_PER_YEAR:.1f} days) is shorter than twice "
+                f"the median interval between acquisitions ({interval:g} days): it would be aliased"
+            )
 
 
 def check_steps(used: list, steps: list) -> None:
@@ -231,17 +301,36 @@ def check_steps(used: list, steps: list) -> None:
 def amplitude_and_peak(c: np.ndarray, s: np.ndarray, var_c: np.ndarray, var_s: np.ndarray, cov_cs: np.ndarray,
                        period: float, reference: datetime.date) -> tuple:  # fmt: skip
     """(amplitude, its sigma, peak day, its sigma) of ``c cos(w t) + s sin(w t)``, w = 2 pi /
-    P, propagated to first order from the (co)variances. The peak day is 1-based, counted
-    from 1 January of the reference date's year, modulo the period: for P = 1 year the day
-    of year of the maximum, for P < 1 the first maximum of the year."""
+    P, t in years of 365.25 days from ``reference`` (t = 0 of c and s), propagated to first
+    order from the (co)variances. The peak day is :func:`peak_day` of the first maximum on
+    or after 1 January of the reference date's year; it and its sigma are NaN where the
+    amplitude is below :data:`PEAK_MIN_SNR` times its sigma (there the first-order sigma is
+    meaningless: with no seasonal signal the peak is uniform over the period)."""
     amp = np.hypot(c, s)
     with np.errstate(divide="ignore", invalid="ignore"):
         sig_amp = np.sqrt(np.maximum(c * c * var_c + s * s * var_s + 2 * c * s * cov_cs, 0.0)) / amp
         sig_phase = np.sqrt(np.maximum(s * s * var_c + c * c * var_s - 2 * c * s * cov_cs, 0.0)) / (amp * amp)
     length = period * dates.DAYS_PER_YEAR
-    offset = (reference - datetime.date(reference.year, 1, 1)).days
-    peak = np.mod(np.arctan2(s, c) / (2 * np.pi) * length + offset, length) + 1.0
-    return amp, sig_amp, peak, sig_phase * length / (2 * np.pi)
+    lag = np.arctan2(s, c) / (2 * np.pi) * length  # days from the reference to a maximum
+    january = datetime.date(reference.year, 1, 1)
+    first = np.mod((reference - january).days + lag, length)  # days from 1 January to the first maximum
+    shown = (amp > 0) & (amp >= PEAK_MIN_SNR * sig_amp)
+    peak = np.where(shown, peak_day(first, january, period), np.nan)
+    return amp, sig_amp, peak, np.where(shown, sig_phase * length / (2 * np.pi), np.nan)
+
+
+def peak_day(days: np.ndarray, january: datetime.date, period: float) -> np.ndarray:
+    """The instants ``days`` after 00:00 on 1 January ``january`` as a 1-based day of year
+    with the fraction of the day (each date from its 00:00: 74.0 is 00:00 on the 74th day,
+    74.5 noon), the day of year of the calendar date the instant falls on; for a period
+    longer than a year 1 + the days from 1 January (not a day of year)."""
+    days = np.asarray(days, dtype=np.float64)
+    if period > 1:
+        return days + 1.0
+    whole = np.floor(np.nan_to_num(days))
+    when = np.datetime64(january, "D") + whole.astype("timedelta64[D]")
+    doy = (when - when.astype("datetime64[Y]").astype("datetime64[D]")).astype(np.int64) + 1
+    return np.where(np.isfinite(days), doy + (days - whole), np.nan)
 
 
 @dataclass
@@ -255,14 +344,16 @@ class SeriesFit:
 
 def fit_series(epochs: Sequence, values: Sequence, model: Model, reference: Optional[datetime.date] = None,
                at: Optional[Sequence] = None, method: int = FORMAL) -> SeriesFit:  # fmt: skip
-    """Fit one pixel's series (``values`` on ``epochs``, NaN = missing) as the run does, and
-    evaluate the model on the dates ``at`` (default the epochs): the inspector's curve."""
+    """Fit one pixel's series (``values`` on ``epochs``, NaN = missing) as the run does (t
+    from the first epoch, then :func:`to_reference`), and evaluate the model on the dates
+    ``at`` (default the epochs): the inspector's curve."""
     epochs = list(epochs)
-    reference = reference or epochs[0]
-    A = design(epochs, model, reference)
+    origin = epochs[0]
+    A = design(epochs, model, origin)
     y = np.asarray(values, dtype=np.float64).reshape(-1, 1)
     fit = fit_terms(y, A, terms(epochs, model), Options(method, 100, np.random.default_rng(0)))
-    params, sigma = fit.params[:, 0], fit.sigma[:, 0]
     at = epochs if at is None else list(at)
-    curve = design(at, model, reference) @ np.where(fit.kept[:, 0], params, 0.0)
+    curve = design(at, model, origin) @ np.where(fit.kept[:, 0], fit.params[:, 0], 0.0)
+    shift = years([origin], reference or origin)[0]
+    params, sigma = to_reference(fit.params[:, 0], fit.sigma[:, 0], fit.cov[:, 0], model, shift)
     return SeriesFit(dict(zip(column_names(model), zip(params, sigma))), curve)
