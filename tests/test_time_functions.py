@@ -5,6 +5,7 @@ and velocity's design as a special case."""
 
 import datetime
 import hashlib
+import platform
 
 import numpy as np
 import pytest
@@ -108,6 +109,9 @@ def _velocity_case(model, n_steps, seed):
     (v.LINEAR, 0, 1, "9f452e27bef576ba"), (v.ANNUAL, 1, 2, "6201fce736003b8e"),
     (v.SEMIANNUAL, 2, 3, "e6a876305a8326fd"), (v.ANNUAL, 2, 4, "c9fe98f02d3f91fc"),
 ])  # fmt: skip
+@pytest.mark.skipif(not (np.__version__.startswith("1.24.") and platform.machine() == "x86_64"),
+                    reason="the pinned hashes were computed with numpy 1.24 on x86-64 (Debian bookworm): "
+                           "another numpy or BLAS may round the last bit differently")  # fmt: skip
 def test_velocity_is_bit_for_bit_what_it_was_before_the_shared_solve(model, n_steps, seed, expected):
     """The hashes were computed by losdecomp:velocity's own code before it shared the time
     functions' design and solve (commit 46d6dd3; numpy 1.24, x86-64): its columns sin, cos
