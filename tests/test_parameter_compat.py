@@ -34,6 +34,7 @@ MANDATORY = {
     "fit_time_functions": {"BOOTSTRAP_COUNT", "COMPRESSION", "INPUT", "POLYNOMIAL", "UNCERTAINTY"},
     "sample_timeseries": {"INPUTS", "PLOT_FORMAT", "RADIUS", "REFERENCE_RADIUS"},
     "export_points_timeseries": {"INPUT", "STEP"},
+    "export_timeseries": {"INPUT"},
     "import_mintpy": {"DATASET", "INPUT"},
     "import_licsbas": {"DATASET", "INPUT"},
     "gnss_to_los": {"GNSS", "GNSS_UNIT", "INPUT", "LOOK_SIDE", "LOS_SIGN", "RADIUS"},
