@@ -351,7 +351,7 @@ def _joint_solve(tracks, dates, reference_days, regularization, weighted, batche
     if all(np.ndim(x) == 0 for _, _, *xs in tracks for x in xs if x is not None):
         rest = _joint_shared(tracks, dates, reference_days, regularization, weighted, out)
     left = np.flatnonzero(rest)
-    if batched and not weighted and left.size:  # estimates only: batched banded systems
+    if batched and left.size:  # batched banded systems
         left = _joint_batched(tracks, left, dates, reference_days, regularization, out)
     chunk = max(1, JOINT_CHUNK_BYTES // (8 * 5 * (2 * m + len(tracks)) ** 2))
     for lo in range(0, left.size, chunk):
