@@ -376,8 +376,13 @@ def test_method1_with_per_pixel_geometry_warns_when_it_will_be_slow(plugin, stac
         return [w for w in tsr.plan(req).warnings if "per-pixel geometry" in w]
 
     assert warnings(1) == []  # 2000 pixels: seconds
-    monkeypatch.setattr(tsr, "_JOINT_SECONDS_PER_CUBE", 1e-5)  # as if the grid were huge
-    assert "minutes for 118 output dates" in warnings(1)[0] and warnings(0) == []
+    monkeypatch.setattr(tsr, "_JOINT_SECONDS_PER_PIXEL_DATE", 1e-2)  # as if the grid were huge
+    said = warnings(1)[0]
+    assert "one system per pixel (many pixels at a time)" in said and "on its own" not in said
+    assert "minutes for 118 output dates" in said and warnings(0) == []
+    minutes = float(said.split("about ")[1].split(" minutes")[0])
+    job = tsr.plan(tsr.TimeSeriesRequest(Request(tracks=tracks, outputs={"up": str(tmp / "u.tif")}), method=1))
+    assert minutes == pytest.approx(job.grid.width * job.grid.height * 118 * 1e-2 / 60, abs=0.5)  # shown rounded
 
 
 def dates_iso(compact_date):
