@@ -285,6 +285,7 @@ def _sigmas(inner0, z, r, dates, reference_days):
     the complex-step diagonal ``inner0`` (2m, P) of N^-1, the solutions z = N^-1 r (2m, 2, P)
     of the reference vectors r (2m, 2, 1)."""
     out = []
+    z = np.broadcast_to(z, r.shape[:2] + inner0.shape[1:])
     for c in (0, 1):
         rr = (r[:, c] * z[:, c]).sum(axis=0)  # r' N^-1 r
         var = np.concatenate([rr[None], inner0[c::2] - 2.0 * z[c::2, c] + rr[None]], axis=0)
@@ -330,7 +331,9 @@ def banded_solve(terms: list, epochs: list, dates: np.ndarray, reference_days: f
                                                                  smoothing_scale, sigma)  # fmt: skip
     n = band.shape[1]
     r = _reference_vector(dates, reference_days, n, band.dtype)
-    right = [rhs[:, None].astype(band.dtype)] + ([np.broadcast_to(r, (n, 2, rhs.shape[1]))] if sigma else [])
+    at_first = not r.any()  # the reference on the first date (the default): no column of N^-1 needed
+    right = [rhs[:, None].astype(band.dtype)]
+    right += [np.broadcast_to(r, (n, 2, rhs.shape[1]))] if sigma and not at_first else []
     x, X, s_inv, ratio_s = _schur(low, pivots, border, offsets, np.concatenate(right, axis=1))
     fine &= ratio_s >= NEAR_SINGULAR
     o = _times(s_inv, (rhs_o - (border * x[:, :1]).sum(axis=0))[:, None])  # (T, 1, P)
@@ -342,7 +345,7 @@ def banded_solve(terms: list, epochs: list, dates: np.ndarray, reference_days: f
     east, up = (_since_reference(d[c::2].T, dates, reference_days) for c in (0, 1))
     if not sigma:
         return east, up, ~fine
-    z = x[:, 1:3] + _times(X, _times(s_inv, _products(border, x[:, 1:3])))  # the offsets eliminated
+    z = 0.0 if at_first else x[:, 1:3] + _times(X, _times(s_inv, _products(border, x[:, 1:3])))  # offsets out
     return (east, up, ~fine, *_sigmas(inner[0], z, r, dates, reference_days))
 
 
