@@ -215,7 +215,7 @@ class _Reader:
         spec = track.spec
         self.sign = sign_factor(spec.los_sign)
         self.stack = open_reader(spec.velocity, [b for b, _ in track.bands])
-        self.geometry = GeometryReader(spec.geometry, open_reader)
+        self.geometry = GeometryReader(spec.geometry, open_reader, open_stack=open_reader)
         self.sigma = open_reader(spec.sigma) if isinstance(spec.sigma, RasterRef) else spec.sigma
         self.north = open_reader(north.velocity) if north and isinstance(north.velocity, RasterRef) else (
             north.velocity if north else None)  # fmt: skip
