@@ -219,13 +219,13 @@ def dense_solve(S: np.ndarray, b: np.ndarray, scale: np.ndarray) -> tuple:
 
 
 def _velocity_trace(band, dates, offsets):
-    """(trace, max diagonal) of the velocity-basis normal matrix C' N C from its
-    displacement-basis band (real): ``C' N C [i, i] = s_i**2`` times the sum of N over
-    dates >= i, component by component."""
+    """(trace, max diagonal) of the velocity-basis normal matrix C' N C from the diagonals
+    0, 2 and 4 of its displacement-basis band (real, (3, 2m, P)): ``C' N C [i, i] = s_i**2``
+    times the sum of N over dates >= i, component by component."""
     steps2 = np.square(np.diff(dates) / DAYS_PER_YEAR)
     diag = []
     for c in (0, 1):  # east, up
-        rows = band[0, c::2] + 2.0 * (_shifted(band[2, c + 2 :: 2], 1) + _shifted(band[4, c + 4 :: 2], 2))
+        rows = band[0, c::2] + 2.0 * (_shifted(band[1, c + 2 :: 2], 1) + _shifted(band[2, c + 4 :: 2], 2))
         suffix = np.cumsum(rows[::-1], axis=0)[::-1]
         diag.append(steps2[:, None] * suffix)
     o = np.real(np.diagonal(offsets, axis1=0, axis2=1)).T
@@ -297,7 +297,8 @@ def _sigmas(inner0, z, r, dates, reference_days):
 
 def _factor(terms, epochs, dates, regularization, smoothing_scale, sigma):
     """The normal equations (complex-step perturbed when ``sigma``), their LDL' and the
-    pixels whose pivots are fine; (band, border, offsets, rhs, rhs_o, low, pivots, fine)."""
+    pixels whose pivots are fine; (trace of the velocity-basis normal matrix, border, offsets,
+    rhs, rhs_o, low, pivots, fine). The band itself is not kept (memory)."""
     m, p, t = len(dates) - 1, terms[0][0].shape[1], len(terms)
     A = [interpolation(e, dates) for e in epochs]
     band, border, offsets, rhs, rhs_o = _data_band(terms, A, p, m, t)
@@ -309,12 +310,13 @@ def _factor(terms, epochs, dates, regularization, smoothing_scale, sigma):
             for c in (0, 1):
                 band[2 * d, 2 * d + c :: 2] += smoothing_scale[None, :] * r[:, None]
     diagonal = np.real(band[0])
+    trace, _ = _velocity_trace(np.real(band[:5:2]), dates, offsets)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         low, pivots = ldl(band)
     ratio = np.real(pivots) / np.where(diagonal > 0, diagonal, 1.0)
     fine = (ratio >= NEAR_SINGULAR).all(axis=0)
     pivots[:, ~fine] = 1.0  # no inf or NaN from a pixel handed back
-    return band, border, offsets, rhs, rhs_o, low, pivots, fine
+    return trace, border, offsets, rhs, rhs_o, low, pivots, fine
 
 
 def banded_solve(terms: list, epochs: list, dates: np.ndarray, reference_days: float, regularization: float,
@@ -327,12 +329,12 @@ def banded_solve(terms: list, epochs: list, dates: np.ndarray, reference_days: f
     ``terms`` per track: (values (n, P), valid (n, P), weights (n, P), s_h (P,), s_up
     (P,)) as the per-pixel solver builds them; ``epochs`` the tracks' days;
     ``smoothing_scale`` (P,) the smoothing rows' weight per pixel."""
-    band, border, offsets, rhs, rhs_o, low, pivots, fine = _factor(terms, epochs, dates, regularization,
-                                                                 smoothing_scale, sigma)  # fmt: skip
-    n = band.shape[1]
-    r = _reference_vector(dates, reference_days, n, band.dtype)
+    trace, border, offsets, rhs, rhs_o, low, pivots, fine = _factor(terms, epochs, dates, regularization,
+                                                                  smoothing_scale, sigma)  # fmt: skip
+    n = low.shape[0]
+    r = _reference_vector(dates, reference_days, n, low.dtype)
     at_first = not r.any()  # the reference on the first date (the default): no column of N^-1 needed
-    right = [rhs[:, None].astype(band.dtype)]
+    right = [rhs[:, None].astype(low.dtype)]
     right += [np.broadcast_to(r, (n, 2, rhs.shape[1]))] if sigma and not at_first else []
     x, X, s_inv, ratio_s = _schur(low, pivots, border, offsets, np.concatenate(right, axis=1))
     fine &= ratio_s >= NEAR_SINGULAR
@@ -340,7 +342,6 @@ def banded_solve(terms: list, epochs: list, dates: np.ndarray, reference_days: f
     d = np.real(x[:, 0] - _times(X, o)[:, 0])
     inner = selected_inverse(low, pivots) + _border_correction(X, s_inv)
     trace_inv, _ = _velocity_inverse_diagonal(np.real(inner), dates, np.real(np.diagonal(s_inv).T))
-    trace, _ = _velocity_trace(np.real(band), dates, offsets)
     fine &= trace * trace_inv < MAX_CONDITION / MARGIN
     east, up = (_since_reference(d[c::2].T, dates, reference_days) for c in (0, 1))
     if not sigma:
