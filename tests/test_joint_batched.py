@@ -160,3 +160,29 @@ def test_interpolation_matches_the_velocity_design():
     C = np.tril(np.ones((4, 4))) * steps[None, :]
     np.testing.assert_allclose(joint_banded.interpolation(epochs, dates) @ C, tsd.displacement_design(epochs, dates),
                                atol=1e-15)  # fmt: skip
+
+
+def test_condition_bound_uses_the_velocity_basis_traces():
+    """The batched path's condition bound is trace(N) trace(N^-1) of the per-pixel solver's
+    own normal matrix (velocity basis, smoothing and offsets in): both traces, computed from
+    the displacement-basis band and its selected inverse, equal the dense ones; the bound is
+    above the condition (and so the rule can only send pixels to the per-pixel solver)."""
+    rng = np.random.default_rng(4)
+    tracks = _tracks(rng, 6, 10, 0.1, True, 3)
+    dates = _dates(tracks, False)
+    reg, p, m = 0.5 * 12 / 365.25, 6, len(dates) - 1
+    normal, _, mean_var = tsd._joint_normal(tracks, dates, p)
+    scale = 1.0 / (2.0 * mean_var)
+    D = np.diff(np.eye(m), axis=0)
+    for block in (slice(0, m), slice(m, 2 * m)):
+        normal[:, block, block] += scale[:, None, None] * reg**2 * (D.T @ D)
+    terms = [(t[1], *(tsd._joint_terms(t, dates, p)[i] for i in (1, 3, 4, 5))) for t in tracks]
+    trace, border, offsets, rhs, _, low, pivots, fine = joint_banded._factor(terms, [t[0] for t in tracks], dates,
+                                                                             reg, scale, False)  # fmt: skip
+    _, X, s_inv, _ = joint_banded._schur(low, pivots, border, offsets, rhs[:, None])
+    inner = joint_banded.selected_inverse(low, pivots) + joint_banded._border_correction(X, s_inv)
+    trace_inv, _ = joint_banded._velocity_inverse_diagonal(inner, dates, np.diagonal(s_inv).T)
+    assert fine.all()
+    np.testing.assert_allclose(trace, np.trace(normal, axis1=1, axis2=2), rtol=1e-9)
+    np.testing.assert_allclose(trace_inv, np.trace(np.linalg.inv(normal), axis1=1, axis2=2), rtol=1e-7)
+    assert (trace * trace_inv >= np.linalg.cond(normal)).all()

@@ -225,7 +225,8 @@ def _velocity_trace(band, dates, offsets):
     steps2 = np.square(np.diff(dates) / DAYS_PER_YEAR)
     diag = []
     for c in (0, 1):  # east, up
-        rows = band[0, c::2] + 2.0 * (_shifted(band[1, c + 2 :: 2], 1) + _shifted(band[2, c + 4 :: 2], 2))
+        m = band.shape[1] // 2
+        rows = band[0, c::2] + 2.0 * (_padded(band[1, c + 2 :: 2], m) + _padded(band[2, c + 4 :: 2], m))
         suffix = np.cumsum(rows[::-1], axis=0)[::-1]
         diag.append(steps2[:, None] * suffix)
     o = np.real(np.diagonal(offsets, axis1=0, axis2=1)).T
@@ -233,9 +234,9 @@ def _velocity_trace(band, dates, offsets):
     return full.sum(axis=0), full.max(axis=0)
 
 
-def _shifted(x, k):
-    """``x`` (m - k, P) padded with k zero rows at the end."""
-    return np.concatenate([x, np.zeros((k,) + x.shape[1:], x.dtype)], axis=0)
+def _padded(x, m):
+    """``x`` (at most m rows) padded with zero rows at the end to m rows."""
+    return np.concatenate([x, np.zeros((m - x.shape[0],) + x.shape[1:], x.dtype)], axis=0)
 
 
 def _velocity_inverse_diagonal(inner, dates, s_inv):
