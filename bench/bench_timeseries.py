@@ -21,6 +21,8 @@ Cases (each a separate process: wall seconds and max RSS from wait4):
   ours core joint, single geometry    decompose_timeseries METHOD 1 (joint), single-valued geometry, no sigma
   ours core joint, per-pixel geometry the same stacks with per-pixel LOS unit vectors (INSAR_ROLE bands)
   ours core joint, sigma rasters      the single-geometry stacks with a sigma raster per track (per-pixel weights)
+  ours core joint, sigma rasters + sigma outputs   the same, writing OUTPUT_SIGMA_EAST and OUTPUT_SIGMA_UP too
+  ours core joint, per-pixel geometry + sigmas     per-pixel geometry, sigma rasters and sigma outputs
   (the joint cases: --joint-size pixels square, --joint-dates output dates, every acquisition of either track)
 
 Scaled down (under two minutes on two shared cores): ``--quick`` (sizes printed as it runs).
@@ -162,7 +164,10 @@ CORE_JOINT = textwrap.dedent(
     asc, desc, out_e, out_u, sigma_asc, sigma_desc = sys.argv[2:8]
     tracks = [TrackInput("ascending", asc, time_series=True, sigma=None if sigma_asc == "-" else sigma_asc),
               TrackInput("descending", desc, time_series=True, sigma=None if sigma_desc == "-" else sigma_desc)]
-    req = t.TimeSeriesRequest(Request(tracks=tracks, outputs={"horizontal": out_e, "up": out_u}), method=1)
+    outputs = {"horizontal": out_e, "up": out_u}
+    if len(sys.argv) > 8:
+        outputs.update(sigma_horizontal=sys.argv[8], sigma_up=sys.argv[9])
+    req = t.TimeSeriesRequest(Request(tracks=tracks, outputs=outputs), method=1)
     t.run(t.plan(req))
     """
 )
@@ -261,12 +266,19 @@ def run_joint(args, case, out):
                                                  stacks["desc_pp"], *outputs, "-", "-"])  # fmt: skip
     case("ours core joint, sigma rasters", [py, "-c", CORE_JOINT, parent, stacks["asc"], stacks["desc"], *outputs,
                                             *sigmas])  # fmt: skip
+    case("ours core joint, sigma rasters + sigma outputs", [py, "-c", CORE_JOINT, parent, stacks["asc"],
+                                                            stacks["desc"], *outputs, *sigmas, out("o_se.tif"),
+                                                            out("o_su.tif")])  # fmt: skip
+    case("ours core joint, per-pixel geometry + sigmas", [py, "-c", CORE_JOINT, parent, stacks["asc_pp"],
+                                                          stacks["desc_pp"], *outputs, *sigmas, out("o_se.tif"),
+                                                          out("o_su.tif")])  # fmt: skip
 
 
 #: (case, reference, target ratio of wall time) of the issue's targets measured here.
 TARGETS = (
     ("ours core joint, per-pixel geometry", "ours core joint, single geometry", 3.0),
     ("ours core joint, sigma rasters", "ours core joint, single geometry", 1.5),
+    ("ours core joint, sigma rasters + sigma outputs", "ours core joint, single geometry", 1.5),
     ("ours core velocity, gaps", "floor read gappy stack", 2.0),
 )
 
@@ -283,6 +295,8 @@ def report(res):
             ("ours core velocity, gaps", "floor read gappy stack"),
             ("ours core joint, per-pixel geometry", "ours core joint, single geometry"),
             ("ours core joint, sigma rasters", "ours core joint, single geometry"),
+            ("ours core joint, sigma rasters + sigma outputs", "ours core joint, single geometry"),
+            ("ours core joint, per-pixel geometry + sigmas", "ours core joint, single geometry"),
         ),
     )
     print("  targets (wall time ratio, same run):")

@@ -376,8 +376,13 @@ def test_method1_with_per_pixel_geometry_warns_when_it_will_be_slow(plugin, stac
         return [w for w in tsr.plan(req).warnings if "per-pixel geometry" in w]
 
     assert warnings(1) == []  # 2000 pixels: seconds
-    monkeypatch.setattr(tsr, "_JOINT_SECONDS_PER_CUBE", 1e-5)  # as if the grid were huge
-    assert "minutes for 118 output dates" in warnings(1)[0] and warnings(0) == []
+    monkeypatch.setattr(tsr, "_JOINT_SECONDS_PER_PIXEL_DATE", 1e-2)  # as if the grid were huge
+    said = warnings(1)[0]
+    assert "one system per pixel (many pixels at a time)" in said and "on its own" not in said
+    assert "minutes for 118 output dates" in said and warnings(0) == []
+    minutes = float(said.split("about ")[1].split(" minutes")[0])
+    job = tsr.plan(tsr.TimeSeriesRequest(Request(tracks=tracks, outputs={"up": str(tmp / "u.tif")}), method=1))
+    assert minutes == pytest.approx(job.grid.width * job.grid.height * 118 * 1e-2 / 60, abs=0.5)  # shown rounded
 
 
 def dates_iso(compact_date):
@@ -497,3 +502,86 @@ def test_a_mintpy_pair_decomposed_end_to_end_through_qgis_process(qgis_process_e
     for i in (1, 20, 58):
         t = (dates[i - 1] - dates[0]).days / 365.25
         np.testing.assert_allclose(read_band(out["results"]["OUTPUT_UP"], i), vu * t, atol=1e-6)
+
+
+def test_geometry_bands_of_one_file_are_read_together():
+    """Per-pixel geometry stored as INSAR_ROLE bands of the stack's own file: one read of the
+    three bands (one dataset: a pixel-interleaved tile is decoded once, not once per
+    component), in the components' order; bands of separate files are read one by one."""
+    from insar_decomposition.core.io.model import RasterGeometry, RasterRef
+    from insar_decomposition.core.io.reader import GeometryReader
+
+    e, n, u = np.full((2, 3), 0.6), np.full((2, 3), -0.1), np.linspace(0.7, 0.8, 6).reshape(2, 3)
+    opened = []
+
+    class Bands:
+        def __init__(self, ref, bands):
+            opened.append((ref.path, list(bands)))
+
+        def read(self, *win):
+            return np.stack([e, n, u])
+
+    def one_band(ref):
+        raise AssertionError(f"band {ref.band} read on its own")
+
+    refs = tuple(RasterRef("stack.tif", b, "stack", 1.0) for b in (101, 102, 103))
+    s = GeometryReader(RasterGeometry("enu", refs), one_band, open_stack=Bands).read(0, 0, 3, 2)
+    assert opened == [("stack.tif", [101, 102, 103])]
+    for got, want in zip(s, geometry.unit_vector("enu", e, n, u)):
+        np.testing.assert_allclose(got, want)
+    apart = tuple(RasterRef(f"{c}.tif", 1, c, 1.0) for c in "ENU")
+    with pytest.raises(AssertionError, match="on its own"):
+        GeometryReader(RasterGeometry("enu", apart), one_band, open_stack=Bands)
+
+
+def _stack_with_roles(path, epochs, s, east_rate, up_rate):
+    """A dated LOS stack (mm) whose per-pixel unit vector is in three INSAR_ROLE bands after
+    the dated ones (pixel-interleaved, tiled: how the geometry's read matters)."""
+    from osgeo import osr
+
+    rows, cols = east_rate.shape
+    ds = gdal.GetDriverByName("GTiff").Create(str(path), cols, rows, len(epochs) + 3, gdal.GDT_Float32,
+                                              ["TILED=YES", "INTERLEAVE=PIXEL"])  # fmt: skip
+    ds.SetGeoTransform((500000.0, 30.0, 0.0, 4000000.0, 0.0, -30.0))
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32611)
+    ds.SetProjection(srs.ExportToWkt())
+    ds.SetMetadata({"INSAR_UNIT": "mm"})
+    for i, d in enumerate(epochs, start=1):
+        t = (d - epochs[0]).days / 365.25
+        band = ds.GetRasterBand(i)
+        band.WriteArray(((s[0] * east_rate + s[2] * up_rate) * t).astype(np.float32))
+        band.SetMetadataItem("INSAR_DATE", d.strftime("%Y%m%d"))
+        band.SetDescription(d.strftime("%Y%m%d"))
+    for i, (role, comp) in enumerate(zip(("los_east", "los_north", "los_up"), s), start=len(epochs) + 1):
+        ds.GetRasterBand(i).WriteArray(np.ascontiguousarray(comp, dtype=np.float32))
+        ds.GetRasterBand(i).SetMetadataItem("INSAR_ROLE", role)
+    ds = None
+    return str(path)
+
+
+@pytest.mark.parametrize("method", [tsd.INTERPOLATE, tsd.JOINT])
+def test_geometry_in_the_stacks_own_bands_known_answer(tmp_path, method):
+    """Linear east and up motion seen through per-pixel geometry stored in each stack's own
+    INSAR_ROLE bands comes back exactly, by both methods."""
+    from insar_decomposition.core.plan.decompose import Request
+    from insar_decomposition.core.plan.tracks import TrackInput
+    from insar_decomposition.core.runs import timeseries_decomp_run as tsr
+
+    rng = np.random.default_rng(5)
+    east_rate, up_rate = rng.normal(0, 8, (6, 9)), rng.normal(-5, 8, (6, 9))
+    inc = np.radians(np.linspace(30.0, 46.0, 9))[None, :] + np.zeros((6, 1))
+    paths = []
+    for name, heading, first in (("asc", 348.0, datetime.date(2019, 1, 1)), ("desc", 192.0, datetime.date(2019, 1, 5))):
+        h = np.radians(heading)
+        s = (-np.cos(h) * np.sin(inc), np.sin(h) * np.sin(inc), np.cos(inc))
+        epochs = [first + datetime.timedelta(days=12 * i) for i in range(10)]
+        paths.append(_stack_with_roles(tmp_path / f"{name}.tif", epochs, s, east_rate, up_rate))
+    tracks = [TrackInput("ascending", paths[0], time_series=True), TrackInput("descending", paths[1], time_series=True)]
+    out = {"horizontal": str(tmp_path / "e.tif"), "up": str(tmp_path / "u.tif")}
+    job = tsr.plan(tsr.TimeSeriesRequest(Request(tracks=tracks, outputs=out), method=method))
+    tsr.run(job)
+    for i, d in enumerate(job.dates, start=1):
+        t = (d - job.reference).days / 365.25
+        np.testing.assert_allclose(read_band(out["up"], i), up_rate * t, atol=1e-3)
+        np.testing.assert_allclose(read_band(out["horizontal"], i), east_rate * t, atol=1e-3)

@@ -229,10 +229,10 @@ def test_method1_with_sigma_rasters_warns_when_it_will_be_slow(tmp_path, monkeyp
     scene.write_raster(sig, np.ones(SHAPE, np.float32), 32611, GT, float("nan"), None, "mm")
     tracks = [TrackInput("ascending", asc, time_series=True, sigma=sig),
               TrackInput("descending", desc, time_series=True, sigma=sig)]  # fmt: skip
-    monkeypatch.setattr(tsr, "_JOINT_SECONDS_PER_CUBE", 1e-5)  # as if the grid were huge
+    monkeypatch.setattr(tsr, "_JOINT_SECONDS_PER_PIXEL_DATE", 1e-2)  # as if the grid were huge
     req = tsr.TimeSeriesRequest(Request(tracks=tracks, outputs={"up": str(tmp_path / "u.tif")}), method=tsd.JOINT)
     warnings = [w for w in tsr.plan(req).warnings if "per-pixel weights" in w]
-    assert warnings and "minutes" in warnings[0]
+    assert warnings and "minutes" in warnings[0] and "one system per pixel" in warnings[0]
 
 
 # --- Monte Carlo: the sigma outputs are the scatter -----------------------------------

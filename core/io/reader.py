@@ -7,7 +7,7 @@ window.
 """
 
 import math
-from typing import Callable
+from typing import Callable, Optional
 
 import numpy as np
 from osgeo import gdal
@@ -317,17 +317,28 @@ class GeometryReader:
     computed from its convention's rasters, read on the grid by readers from
     ``open_reader(ref)`` (which the caller keeps, to close them)."""
 
-    def __init__(self, geom: object, open_reader: Callable):
+    def __init__(self, geom: object, open_reader: Callable, open_stack: Optional[Callable] = None):
         self.geometry = geom
-        self._values = None
-        if isinstance(geom, RasterGeometry):
-            self._values = [open_reader(c) if isinstance(c, RasterRef) else c for c in geom.components]
+        self._values, self._stack = None, None
+        if not isinstance(geom, RasterGeometry):
+            return
+        refs = [c for c in geom.components if isinstance(c, RasterRef)]
+        if open_stack is not None and len(refs) > 1 and len({(r.path, r.scale) for r in refs}) == 1:
+            # bands of one file (a stack's INSAR_ROLE bands): one dataset reads them together, so
+            # each block of a pixel-interleaved file is read once, not once per component
+            self._stack = open_stack(refs[0], [r.band for r in refs])
+        self._values = [open_reader(c) if isinstance(c, RasterRef) and self._stack is None else c
+                        for c in geom.components]  # fmt: skip
 
     def read(self, col: int, row: int, ncols: int, nrows: int) -> tuple:
         g = self.geometry
         if self._values is None:
             return (g.s_east, g.s_north, g.s_up)
-        values = [v.read(col, row, ncols, nrows) if isinstance(v, GridReader) else v for v in self._values]
+        if self._stack is not None:
+            bands = iter(self._stack.read(col, row, ncols, nrows))
+            values = [next(bands) if isinstance(v, RasterRef) else v for v in self._values]
+        else:
+            values = [v.read(col, row, ncols, nrows) if isinstance(v, GridReader) else v for v in self._values]
         return geometry.unit_vector(g.convention, *values)
 
 

@@ -20,7 +20,7 @@ from typing import Optional
 import numpy as np
 
 from ..conventions.dates import DAYS_PER_YEAR, repeated
-from .joint_banded import solve_pixels
+from .joint_banded import MAX_CONDITION, solve_pixels
 from .patterns import large_groups
 from .resolvable import DEFAULT_MAX_CONDITION, LookGuard
 from .velocity import TimeSeriesError
@@ -314,8 +314,9 @@ def joint_solve(tracks: list, dates: np.ndarray, reference_days: float, regulari
     their normal matrix: it is factored once per large group. The rest (and per-pixel
     geometry or weights) are solved many pixels at once as banded systems
     (``joint_banded``; ``batched=False``: pixel by pixel with dense normal matrices, the
-    reference); near-singular pixels, and the sigmas of per-pixel systems, still go pixel
-    by pixel.
+    reference), sigmas included; a pixel whose condition may be at the threshold of the
+    per-pixel rule, or whose pivots come near zero, goes pixel by pixel, so that every pixel
+    is decided as here.
     """
     p = tracks[0][1].shape[1]
     weighted = with_sigma and all(t[4] is not None for t in tracks)
@@ -351,7 +352,7 @@ def _joint_solve(tracks, dates, reference_days, regularization, weighted, batche
     if all(np.ndim(x) == 0 for _, _, *xs in tracks for x in xs if x is not None):
         rest = _joint_shared(tracks, dates, reference_days, regularization, weighted, out)
     left = np.flatnonzero(rest)
-    if batched and not weighted and left.size:  # estimates only: batched banded systems
+    if batched and left.size:  # batched banded systems
         left = _joint_batched(tracks, left, dates, reference_days, regularization, out)
     chunk = max(1, JOINT_CHUNK_BYTES // (8 * 5 * (2 * m + len(tracks)) ** 2))
     for lo in range(0, left.size, chunk):
@@ -471,7 +472,7 @@ def _joint_solution(normal_tracks, tracks, dates, reference_days, regularization
         normal[:, :m, :m] += scale * R
         normal[:, m : 2 * m, m : 2 * m] += scale * R
     ok = increments > 0
-    ok[ok] = np.linalg.cond(normal[ok]) < 1e12
+    ok[ok] = np.linalg.cond(normal[ok]) < MAX_CONDITION
     shared = len(normal) == 1  # one normal matrix for every pixel
     solved = np.broadcast_to(ok, (p,))
     L = displacement_map(dates, reference_days)
