@@ -178,16 +178,17 @@ def _solve_3d(sums, max_condition):
     )  # fmt: skip
 
 
-def up_north_direction(g: dict) -> tuple:
-    """(dN, dU) of the direction in the up-north plane the geometry resolves, from the
-    unweighted G'G ``g`` (entries by ``PAIRS``): the largest eigenvector of the Schur
-    complement of east, pointing up; pointing north when horizontal (two along-track
-    tracks); NaN where east is not seen at all."""
+def up_north_direction(n: dict) -> tuple:
+    """(dN, dU) of the direction in the up-north plane the tracks resolve, from a normal
+    matrix ``n`` (entries by ``PAIRS``): the largest eigenvector of the Schur complement of
+    east in it, pointing up; pointing north when horizontal (two along-track tracks); NaN
+    where east is not seen at all. Being an eigenvector, the motion normal to ``d`` does
+    not leak into the estimate along ``d``: ``vUN = v . d`` exactly."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        ee = np.where(g[(0, 0)] > 0, g[(0, 0)], np.nan)
-        a = g[(1, 1)] - g[(0, 1)] ** 2 / ee
-        b = g[(1, 2)] - g[(0, 1)] * g[(0, 2)] / ee
-        c = g[(2, 2)] - g[(0, 2)] ** 2 / ee
+        ee = np.where(n[(0, 0)] > 0, n[(0, 0)], np.nan)
+        a = n[(1, 1)] - n[(0, 1)] ** 2 / ee
+        b = n[(1, 2)] - n[(0, 1)] * n[(0, 2)] / ee
+        c = n[(2, 2)] - n[(0, 2)] ** 2 / ee
     theta = 0.5 * np.arctan2(2 * b, a - c)
     d_n, d_u = np.cos(theta), np.sin(theta)
     level = np.abs(d_u) < 1e-12
@@ -196,8 +197,16 @@ def up_north_direction(g: dict) -> tuple:
     return np.where(flip, -d_n, d_n), np.where(flip, -d_u, d_u)
 
 
+def _direction_matrix(sums):
+    """The normal matrix ``d`` is taken from: the weighted one (G'WG) where three or more
+    tracks are valid, since the 2x2 solve is weighted; the unit vectors' G'G where two are
+    (their plane's direction does not depend on the weights, and this keeps it bit for bit)."""
+    two = sums.count <= 2
+    return {p: np.where(two, sums.g[p], sums.n[p]) for p in PAIRS}
+
+
 def _solve_up_north(sums, max_condition, north_velocity, north_sigma):
-    d_n, d_u = up_north_direction(sums.g)
+    d_n, d_u = up_north_direction(_direction_matrix(sums))
     n, g, b = sums.n, sums.g, sums.b
     # the 2x2 normal equations of the columns (sE, c = sN dN + sU dU), and their unit-vector G'G
     n00, n01 = n[(0, 0)], n[(0, 1)] * d_n + n[(0, 2)] * d_u
