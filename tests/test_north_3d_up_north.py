@@ -4,6 +4,8 @@ so v_UN = v . d exactly for any tracks and weights, the d reported (the tilt) is
 used, and the two-track case is unchanged bit for bit. Also: a horizontal d cannot split
 up (two along-track tracks with a known north)."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -122,3 +124,19 @@ def test_three_weighted_tracks_through_the_plan_and_engine(tmp_path):
                                   g.along_track_unit_vector(348.0)], np.array([2.0, 2.0, 50.0]))  # fmt: skip
     md = gdal.Open(out[UP]).GetMetadata()
     assert float(md["LOSDECOMP_UN_TILT_DEG"]) == pytest.approx(np.degrees(np.arctan2(d[0], d[1])), abs=1e-3)
+
+
+def test_three_track_words_say_exact_and_weighted(tmp_path):
+    """The log line, the solver's docstring, the help and the page say v_UN = v . d is exact
+    for three or more tracks and that d depends on the weights (they said the reverse)."""
+    from insar_decomposition.provider.velocity_maps import north_3d
+
+    tracks = [los_track(tmp_path, "asc", *ASC, sigma=2.0), los_track(tmp_path, "desc", *DESC, sigma=2.0),
+              along_track(tmp_path, "asc_azimuth", 348.0)]  # fmt: skip
+    log = " ".join(plan(Request(tracks, outputs(tmp_path, UP), components=2, along_track_sigma=50.0)).log)
+    for text in (log, comp.__doc__, north_3d.HELP):
+        assert "weighted normal matrix" in text and "lie in one plane" not in text
+    assert "v_UN = v . d exactly" in log and "v_UN = v . d is exact for any tracks and weights" in north_3d.HELP
+    assert "vUN = v . d`` exactly" in comp.__doc__ and "for any tracks" in comp.__doc__
+    page = (Path(__file__).resolve().parents[1] / "docs" / "north_3d.md").read_text()
+    assert "vUN = v . d exactly for any number of tracks, weighted or not" in page and "mixes in" not in page

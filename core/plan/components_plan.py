@@ -84,9 +84,10 @@ def _up_north_lines(vectors, max_condition, names):
         "normal to the tracks' plane)",
     ]
     if len(vectors) >= 3:
-        lines.append("up-north: three or more tracks: d is the up-north direction their geometry resolves best once "
-                     "east is free (exact v . d only when their look vectors lie in one plane; the residual shows the "
-                     "rest; where they span 3-D, COMPONENTS 1 resolves north)")  # fmt: skip
+        lines.append("up-north: three or more tracks: d is the up-north direction they resolve best once east is "
+                     "free (the largest eigenvector of the Schur complement of east in the weighted normal matrix "
+                     "G'WG, so it depends on the tracks' weights); v_UN = v . d exactly all the same; where they span "
+                     "3-D, COMPONENTS 1 resolves north")  # fmt: skip
     ou = [math.degrees(math.atan2(v[1], v[2])) for v in vectors if v[2] > 0]
     if ou:
         lines.append("up-north: Ou et al.'s per-track directions (0, sN, sU)/c tilt " +

@@ -14,12 +14,13 @@ for an along-track one) with value ``d_i = s_i . v`` and a-priori sigma ``sigma_
   ``(0, -n_U, n_N)`` for ``n = s_1 x s_2``, pointing up. Modelling ``v = vE e + vUN d``, the
   2x2 solve gives ``vUN = v . d`` exactly whatever the north; the east estimate absorbs a
   leak of the motion normal to the tracks' plane (``east_per_north`` gives its response
-  to a unit north velocity). With three or more tracks, ``d`` is the principal direction
-  of the information the unweighted geometry carries on (north, up) once east is free
-  (the largest eigenvector of the Schur complement of east in G'G); for two tracks that is
-  exactly the plane-intersection direction above, and for tracks whose look vectors lie in
-  one plane ``vUN = v . d`` still holds exactly; otherwise vUN mixes in a little of the
-  component normal to ``d``, which the residual shows (COMPONENTS 1 then resolves north).
+  to a unit north velocity). In general (any number of tracks, weighted or not), ``d`` is
+  the largest eigenvector of the Schur complement of east in the weighted normal matrix
+  G'WG, the best-resolved up-north direction once east is free; being an eigenvector, the
+  motion normal to ``d`` does not enter the estimate along it, so ``vUN = v . d`` exactly
+  for any tracks. With three or more tracks ``d`` depends on the weights (their G'WG);
+  with two it is the plane-intersection direction above whatever the weights (taken from
+  the unit vectors' G'G). The residual shows what the model (east + vUN d) leaves.
   With a known north ``vN`` (sigma ``sigma_N``), up is split from vUN as Ou et al. (2022)
   do: ``vU = (vUN - dN vN) / dU``, ``sigma_U^2 = (sigma_UN^2 + dN^2 sigma_N^2) / dU^2``.
 
