@@ -17,6 +17,7 @@ from insar_decomposition.core.conventions import geometry as g
 from insar_decomposition.core.io.model import UN_TILT, UP
 from insar_decomposition.core.plan import readout
 from insar_decomposition.core.plan.decompose import Request, plan
+from insar_decomposition.core.plan.tracks import TrackError
 from insar_decomposition.core.runs import engine
 from insar_decomposition.core.solve import components as comp
 from insar_decomposition.core.solve.inversion import TrackBlock
@@ -140,3 +141,25 @@ def test_three_track_words_say_exact_and_weighted(tmp_path):
     assert "vUN = v . d`` exactly" in comp.__doc__ and "for any tracks" in comp.__doc__
     page = (Path(__file__).resolve().parents[1] / "docs" / "north_3d.md").read_text()
     assert "vUN = v . d exactly for any number of tracks, weighted or not" in page and "mixes in" not in page
+
+
+def test_two_along_track_tracks_have_no_up_to_split(tmp_path):
+    """Two along-track tracks see no up: d is north (tilt 90). With a known north there is
+    no up to split: the solver gives up and its sigma both nodata (the sigma was inf), the
+    plan refuses before any work, in words."""
+    rng = np.random.default_rng(4)
+    pair = [g.along_track_unit_vector(348.0), g.along_track_unit_vector(192.0)]
+    v = np.array([3.0, -12.0, -5.0])
+    tracks = [TrackBlock(np.dot(s, v) + rng.normal(0, 50, 200), *s, sigma=50.0) for s in pair]
+    sol = comp.solve(tracks, comp.EAST_UP_NORTH, north_velocity=-12.0, north_sigma=1.0)
+    assert (sol.tilt == 90.0).all() and np.isfinite(sol.up_north).all()
+    assert np.isnan(sol.up).all() and np.isnan(sol.sigma_up).all()
+    free = comp.solve(tracks, comp.EAST_UP_NORTH)
+    np.testing.assert_array_equal(free.up, free.up_north)  # without a known north: v_UN, the north
+    along = [along_track(tmp_path, "asc_azimuth", 348.0, sigma=50.0),
+             along_track(tmp_path, "desc_azimuth", 192.0, sigma=50.0)]  # fmt: skip
+    with pytest.raises(TrackError, match="all along-track, which see no up") as info:
+        plan(Request(along, outputs(tmp_path, UP), components=2, north_velocity=-12.0, north_sigma=1.0))
+    assert "asc_azimuth, desc_azimuth" in str(info.value)
+    assert not list(tmp_path.glob("up.tif*"))
+    plan(Request(along, outputs(tmp_path, UP), components=2))  # no known north: accepted

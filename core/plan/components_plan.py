@@ -46,11 +46,23 @@ def _vectors(resolved):
     return [(r.spec.geometry.s_east, r.spec.geometry.s_north, r.spec.geometry.s_up) for r in resolved]
 
 
-def check_geometry(resolved: list, components: int, max_condition: float) -> list:
+def _check_split(resolved, names, along):
+    """COMPONENTS 2 with a known north splits up from v_UN; along-track tracks alone see no
+    up (their d is horizontal, north): refused before any work."""
+    if len(along) == len(resolved):
+        raise TrackError(f"COMPONENTS 2 with a known north: the tracks ({names}) are all along-track, which see no "
+                         "up: their up-north direction d is north itself, so there is no up to split from v_UN; add "
+                         "a line-of-sight track, or give no known north (v_UN is then the north velocity)")  # fmt: skip
+
+
+def check_geometry(resolved: list, components: int, max_condition: float, known_north: bool = False) -> list:
     """Refuse (TrackError) single-valued geometries that cannot give ``components``
-    anywhere; returns log lines on what they resolve."""
+    anywhere (nor, with ``known_north`` under COMPONENTS 2, an up to split); returns log
+    lines on what they resolve."""
     names = ", ".join(r.spec.name for r in resolved)
     along = [r.spec.name for r in resolved if r.spec.kind == geometry.ALONG_TRACK]
+    if components == comp.EAST_UP_NORTH and known_north:
+        _check_split(resolved, names, along)
     log = [f"components: {comp.COMPONENT_NAMES[components]}"]
     if components == comp.EAST_UP:
         if along:

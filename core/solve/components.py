@@ -241,9 +241,13 @@ def _solve_up_north(sums, max_condition, north_velocity, north_sigma):
 
 def _split_up(sol, d_n, d_u, north_velocity, north_sigma):
     """Up from vUN with a known north (Ou et al. 2022): ``vU = (vUN - dN vN) / dU``; the
-    north's sigma enters the up's."""
+    north's sigma enters the up's. Where ``d`` is horizontal (only along-track tracks: no up
+    seen) there is no up to split: up and its sigma are both NaN."""
+    sees_up = d_u > 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        sol.up = (sol.up_north - d_n * np.asarray(north_velocity, dtype=np.float64)) / d_u
+        up = (sol.up_north - d_n * np.asarray(north_velocity, dtype=np.float64)) / d_u
+        sol.up = np.where(sees_up, up, np.nan)
         if sol.sigma_up_north is not None:
             var_n = 0.0 if north_sigma is None else np.square(np.asarray(north_sigma, dtype=np.float64))
-            sol.sigma_up = np.sqrt(np.square(sol.sigma_up_north) + d_n**2 * var_n) / np.abs(d_u)
+            sigma = np.sqrt(np.square(sol.sigma_up_north) + d_n**2 * var_n) / np.abs(d_u)
+            sol.sigma_up = np.where(sees_up, sigma, np.nan)
