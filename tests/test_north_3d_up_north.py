@@ -163,3 +163,22 @@ def test_two_along_track_tracks_have_no_up_to_split(tmp_path):
     assert "asc_azimuth, desc_azimuth" in str(info.value)
     assert not list(tmp_path.glob("up.tif*"))
     plan(Request(along, outputs(tmp_path, UP), components=2))  # no known north: accepted
+
+
+def test_single_track_refusal_words_per_kind(tmp_path):
+    """DIRECTION 3 (north) from an along-track track flying east (heading 75): refused,
+    the words saying the across-flight direction is invisible to it (they said the
+    flight direction was)."""
+    from insar_decomposition.core.runs import single_track
+    from insar_decomposition.core.solve.projection import NORTH as DIRECTION_NORTH
+
+    east_flying = along_track(tmp_path, "az", 75.0, tagged=True)
+    req = single_track.ProjectionRequest(east_flying, DIRECTION_NORTH, {single_track.MOTION: str(tmp_path / "n.tif")})
+    with pytest.raises(ValueError, match="sensitivity") as info:
+        single_track.plan(req)
+    assert "across it is invisible" in str(info.value) and "an azimuth along the flight" not in str(info.value)
+    los = los_track(tmp_path, "asc", *ASC)
+    req = single_track.ProjectionRequest(los, DIRECTION_NORTH, {single_track.MOTION: str(tmp_path / "n2.tif")})
+    with pytest.raises(ValueError, match="does not see an azimuth along the flight direction"):
+        single_track.plan(req)
+    assert not list(tmp_path.glob("n*.tif*"))
