@@ -182,3 +182,12 @@ def test_single_track_refusal_words_per_kind(tmp_path):
     with pytest.raises(ValueError, match="does not see an azimuth along the flight direction"):
         single_track.plan(req)
     assert not list(tmp_path.glob("n*.tif*"))
+
+
+def test_page_states_the_cond_of_three_right_looking_tracks():
+    """The page's figure for three right-looking near-polar LOS tracks is their cond(G) (it
+    said 'in the hundreds')."""
+    vectors = [g.from_heading_incidence(*ASC), g.from_heading_incidence(*DESC), g.from_heading_incidence(350.0, 30.0)]
+    cond = np.linalg.cond(np.array(vectors))
+    page = (Path(__file__).resolve().parents[1] / "docs" / "north_3d.md").read_text()
+    assert f"cond(G) {cond:.0f} for 348/34, 192/39, 350/30" in page and "hundreds" not in page
