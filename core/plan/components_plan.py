@@ -46,11 +46,23 @@ def _vectors(resolved):
     return [(r.spec.geometry.s_east, r.spec.geometry.s_north, r.spec.geometry.s_up) for r in resolved]
 
 
-def check_geometry(resolved: list, components: int, max_condition: float) -> list:
+def _check_split(resolved, names, along):
+    """COMPONENTS 2 with a known north splits up from v_UN; along-track tracks alone see no
+    up (their d is horizontal, north): refused before any work."""
+    if len(along) == len(resolved):
+        raise TrackError(f"COMPONENTS 2 with a known north: the tracks ({names}) are all along-track, which see no "
+                         "up: their up-north direction d is north itself, so there is no up to split from v_UN; add "
+                         "a line-of-sight track, or give no known north (v_UN is then the north velocity)")  # fmt: skip
+
+
+def check_geometry(resolved: list, components: int, max_condition: float, known_north: bool = False) -> list:
     """Refuse (TrackError) single-valued geometries that cannot give ``components``
-    anywhere; returns log lines on what they resolve."""
+    anywhere (nor, with ``known_north`` under COMPONENTS 2, an up to split); returns log
+    lines on what they resolve."""
     names = ", ".join(r.spec.name for r in resolved)
     along = [r.spec.name for r in resolved if r.spec.kind == geometry.ALONG_TRACK]
+    if components == comp.EAST_UP_NORTH and known_north:
+        _check_split(resolved, names, along)
     log = [f"components: {comp.COMPONENT_NAMES[components]}"]
     if components == comp.EAST_UP:
         if along:
@@ -84,9 +96,10 @@ def _up_north_lines(vectors, max_condition, names):
         "normal to the tracks' plane)",
     ]
     if len(vectors) >= 3:
-        lines.append("up-north: three or more tracks: d is the up-north direction their geometry resolves best once "
-                     "east is free (exact v . d only when their look vectors lie in one plane; the residual shows the "
-                     "rest; where they span 3-D, COMPONENTS 1 resolves north)")  # fmt: skip
+        lines.append("up-north: three or more tracks: d is the up-north direction they resolve best once east is "
+                     "free (the largest eigenvector of the Schur complement of east in the weighted normal matrix "
+                     "G'WG, so it depends on the tracks' weights); v_UN = v . d exactly all the same; where they span "
+                     "3-D, COMPONENTS 1 resolves north")  # fmt: skip
     ou = [math.degrees(math.atan2(v[1], v[2])) for v in vectors if v[2] > 0]
     if ou:
         lines.append("up-north: Ou et al.'s per-track directions (0, sN, sU)/c tilt " +

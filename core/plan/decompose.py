@@ -156,7 +156,8 @@ def _check_geometry_and_plate(req, resolved, unit):
     unit a velocity); returns the log lines."""
     if not req.components:
         _check_geometry_resolves(resolved, req.horizontal_azimuth, req.max_condition)
-    log = components_plan.check_geometry(resolved, req.components, req.max_condition)
+    known = req.north_velocity is not None or req.north_sigma is not None
+    log = components_plan.check_geometry(resolved, req.components, req.max_condition, known)
     if req.plate.strip() or req.euler_pole.strip():
         plate.pole_of(req.plate.strip(), req.euler_pole.strip())
         plate.unit_factor(unit, "the tracks")

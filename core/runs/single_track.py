@@ -178,8 +178,15 @@ def _check_sensitivity(job):
         raise ProjectionError(
             f"{job.spec.name} track: it sees this direction with a sensitivity |s.u| of {sens:.3f}, below the "
             f"minimum {job.min_sensitivity:g}: all {job.grid.width * job.grid.height} pixels would be nodata, so "
-            "nothing is projected (an azimuth along the flight direction is invisible to the radar)"
+            f"nothing is projected ({_invisible(job.spec.kind)})"
         )
+
+
+def _invisible(kind):
+    """What a track of this kind cannot see, for the refusal."""
+    if kind == geometry.ALONG_TRACK:
+        return "an along-track track sees only motion along the flight direction: the direction across it is invisible"
+    return "a line-of-sight track does not see an azimuth along the flight direction"
 
 
 def nominal_error(sens: np.ndarray, min_sensitivity: float) -> Optional[tuple]:

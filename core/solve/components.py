@@ -14,12 +14,13 @@ for an along-track one) with value ``d_i = s_i . v`` and a-priori sigma ``sigma_
   ``(0, -n_U, n_N)`` for ``n = s_1 x s_2``, pointing up. Modelling ``v = vE e + vUN d``, the
   2x2 solve gives ``vUN = v . d`` exactly whatever the north; the east estimate absorbs a
   leak of the motion normal to the tracks' plane (``east_per_north`` gives its response
-  to a unit north velocity). With three or more tracks, ``d`` is the principal direction
-  of the information the unweighted geometry carries on (north, up) once east is free
-  (the largest eigenvector of the Schur complement of east in G'G); for two tracks that is
-  exactly the plane-intersection direction above, and for tracks whose look vectors lie in
-  one plane ``vUN = v . d`` still holds exactly; otherwise vUN mixes in a little of the
-  component normal to ``d``, which the residual shows (COMPONENTS 1 then resolves north).
+  to a unit north velocity). In general (any number of tracks, weighted or not), ``d`` is
+  the largest eigenvector of the Schur complement of east in the weighted normal matrix
+  G'WG, the best-resolved up-north direction once east is free; being an eigenvector, the
+  motion normal to ``d`` does not enter the estimate along it, so ``vUN = v . d`` exactly
+  for any tracks. With three or more tracks ``d`` depends on the weights (their G'WG);
+  with two it is the plane-intersection direction above whatever the weights (taken from
+  the unit vectors' G'G). The residual shows what the model (east + vUN d) leaves.
   With a known north ``vN`` (sigma ``sigma_N``), up is split from vUN as Ou et al. (2022)
   do: ``vU = (vUN - dN vN) / dU``, ``sigma_U^2 = (sigma_UN^2 + dN^2 sigma_N^2) / dU^2``.
 
@@ -178,16 +179,17 @@ def _solve_3d(sums, max_condition):
     )  # fmt: skip
 
 
-def up_north_direction(g: dict) -> tuple:
-    """(dN, dU) of the direction in the up-north plane the geometry resolves, from the
-    unweighted G'G ``g`` (entries by ``PAIRS``): the largest eigenvector of the Schur
-    complement of east, pointing up; pointing north when horizontal (two along-track
-    tracks); NaN where east is not seen at all."""
+def up_north_direction(n: dict) -> tuple:
+    """(dN, dU) of the direction in the up-north plane the tracks resolve, from a normal
+    matrix ``n`` (entries by ``PAIRS``): the largest eigenvector of the Schur complement of
+    east in it, pointing up; pointing north when horizontal (two along-track tracks); NaN
+    where east is not seen at all. Being an eigenvector, the motion normal to ``d`` does
+    not leak into the estimate along ``d``: ``vUN = v . d`` exactly."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        ee = np.where(g[(0, 0)] > 0, g[(0, 0)], np.nan)
-        a = g[(1, 1)] - g[(0, 1)] ** 2 / ee
-        b = g[(1, 2)] - g[(0, 1)] * g[(0, 2)] / ee
-        c = g[(2, 2)] - g[(0, 2)] ** 2 / ee
+        ee = np.where(n[(0, 0)] > 0, n[(0, 0)], np.nan)
+        a = n[(1, 1)] - n[(0, 1)] ** 2 / ee
+        b = n[(1, 2)] - n[(0, 1)] * n[(0, 2)] / ee
+        c = n[(2, 2)] - n[(0, 2)] ** 2 / ee
     theta = 0.5 * np.arctan2(2 * b, a - c)
     d_n, d_u = np.cos(theta), np.sin(theta)
     level = np.abs(d_u) < 1e-12
@@ -196,8 +198,16 @@ def up_north_direction(g: dict) -> tuple:
     return np.where(flip, -d_n, d_n), np.where(flip, -d_u, d_u)
 
 
+def _direction_matrix(sums):
+    """The normal matrix ``d`` is taken from: the weighted one (G'WG) where three or more
+    tracks are valid, since the 2x2 solve is weighted; the unit vectors' G'G where two are
+    (their plane's direction does not depend on the weights, and this keeps it bit for bit)."""
+    two = sums.count <= 2
+    return {p: np.where(two, sums.g[p], sums.n[p]) for p in PAIRS}
+
+
 def _solve_up_north(sums, max_condition, north_velocity, north_sigma):
-    d_n, d_u = up_north_direction(sums.g)
+    d_n, d_u = up_north_direction(_direction_matrix(sums))
     n, g, b = sums.n, sums.g, sums.b
     # the 2x2 normal equations of the columns (sE, c = sN dN + sU dU), and their unit-vector G'G
     n00, n01 = n[(0, 0)], n[(0, 1)] * d_n + n[(0, 2)] * d_u
@@ -231,9 +241,13 @@ def _solve_up_north(sums, max_condition, north_velocity, north_sigma):
 
 def _split_up(sol, d_n, d_u, north_velocity, north_sigma):
     """Up from vUN with a known north (Ou et al. 2022): ``vU = (vUN - dN vN) / dU``; the
-    north's sigma enters the up's."""
+    north's sigma enters the up's. Where ``d`` is horizontal (only along-track tracks: no up
+    seen) there is no up to split: up and its sigma are both NaN."""
+    sees_up = d_u > 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        sol.up = (sol.up_north - d_n * np.asarray(north_velocity, dtype=np.float64)) / d_u
+        up = (sol.up_north - d_n * np.asarray(north_velocity, dtype=np.float64)) / d_u
+        sol.up = np.where(sees_up, up, np.nan)
         if sol.sigma_up_north is not None:
             var_n = 0.0 if north_sigma is None else np.square(np.asarray(north_sigma, dtype=np.float64))
-            sol.sigma_up = np.sqrt(np.square(sol.sigma_up_north) + d_n**2 * var_n) / np.abs(d_u)
+            sigma = np.sqrt(np.square(sol.sigma_up_north) + d_n**2 * var_n) / np.abs(d_u)
+            sol.sigma_up = np.where(sees_up, sigma, np.nan)

@@ -33,7 +33,9 @@ HELP = (
     "OUTPUT_UN_TILT. With a known north (NORTH_VELOCITY or NORTH_VELOCITY_CONSTANT, NORTH_SIGMA), OUTPUT_UP holds "
     "the up split from v_UN, vU = (v_UN - dN vN) / dU, its propagated sigma including the north's, and v_UN goes to "
     "OUTPUT_UN (Ou et al. 2022 do this with a per-track approximation c = sqrt(sN^2 + sU^2); d here is exact). "
-    "With three or more tracks d is the up-north direction their geometry resolves best once east is free. The "
+    "With three or more tracks d is the up-north direction they resolve best once east is free (the largest "
+    "eigenvector of the Schur complement of east in the weighted normal matrix G'WG: it depends on the weights), and "
+    "v_UN = v . d is exact for any tracks and weights. The "
     "quality output then has seven bands: cond(G) compared with MAX_CONDITION, tracks used, residual RMS, the "
     "east-up (east-v_UN) correlation, the 3-D cond of the unit vectors, the east-north and north-up correlations."
 )
