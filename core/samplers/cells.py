@@ -16,8 +16,9 @@ from typing import Optional
 
 import numpy as np
 
-#: cells per median block hold at most this many points (more only when one cell holds more)
-MEDIAN_BLOCK_POINTS = 1 << 22
+#: cells per median block hold at most this many points (more only when one cell holds more):
+#: about 40 bytes a point of transient arrays while a block is sorted
+MEDIAN_BLOCK_POINTS = 1 << 21
 
 
 def unique_cells(keys: np.ndarray) -> tuple:
