@@ -100,7 +100,8 @@ def block_medians(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
     s = values[order]
     starts = np.cumsum(counts) - counts
     lo, hi = starts + (counts - 1) // 2, starts + counts // 2
-    return 0.5 * (s[lo].astype(np.float64) + s[hi])
+    with np.errstate(invalid="ignore"):  # -inf and inf (float32 overflow) in a cell: NaN, as before
+        return 0.5 * (s[lo].astype(np.float64) + s[hi])
 
 
 class CellMedians:
