@@ -7,8 +7,9 @@ Cells are keyed by their index on a lattice anchored at the given extent's corne
 the CRS origin (multiples of the cell size), so that two tracks grid identically. The cell
 size is in metres: in a geographic CRS, a cell spans more degrees of longitude than of
 latitude, so that it is square on the ground at the grid's centre latitude. Only occupied
-cells are held while streaming: memory follows the cells, not the points (the median also
-keeps 12 bytes per point: it cannot be streamed).
+cells are held while streaming: memory follows the cells, not the points (the median spills
+12 bytes per point to a temporary folder and sorts them a block of cells at a time:
+samplers/cells.py).
 
 A cell's uncertainty is the rule of every area (samplers/area.py): the value is the mean or
 median of its valid members; the spread is their standard deviation; the a-priori sigma, the
@@ -18,6 +19,7 @@ windows of a raster, so they take that rule's parts rather than ``area.sample``.
 ``MEAN``, ``MEDIAN``, ``STATISTICS``, ``aggregate_sigma``, ``median_factor``, ``aggregate_how``
 and ``AGGREGATE_OMITS`` live in conventions/uncertainty.py and keep their names here."""
 
+import contextlib
 import json
 import math
 from dataclasses import dataclass, field
@@ -48,6 +50,7 @@ from ..io.points import LOOK, SIGMA, VELOCITY, PointError, PointFields, PointSou
 from ..io.writer import DEFAULT_COMPRESSION, BandSpec
 from ..plan.tracks import check_angles
 from ..samplers.area import SPREAD_HOW, unit_vector
+from ..samplers.cells import CellMedians, CellSums  # noqa: F401 (CellSums: this module's name)
 from .engine import check_outputs_paths
 from .lifecycle import Run
 
@@ -194,30 +197,6 @@ def _centre_latitude(src, crs_wkt):
     return 0.5 * float(lat.min() + lat.max())
 
 
-class CellSums:
-    """Sums per occupied cell, keyed by a sorted int64 cell key; merged chunk by chunk."""
-
-    def __init__(self, names: list):
-        self.names = names
-        self.keys = np.empty(0, dtype=np.int64)
-        self.sums = {n: np.empty(0) for n in names}
-
-    def add(self, keys: np.ndarray, values: dict) -> None:
-        u, inv = np.unique(keys, return_inverse=True)
-        chunk = {n: np.bincount(inv, weights=values[n], minlength=u.size) for n in self.names}
-        if self.keys.size == 0:
-            self.keys, self.sums = u, chunk
-            return
-        merged = np.union1d(self.keys, u)
-        old, new = np.searchsorted(merged, self.keys), np.searchsorted(merged, u)
-        for n in self.names:
-            total = np.zeros(merged.size)
-            total[old] = self.sums[n]
-            total[new] += chunk[n]
-            self.sums[n] = total
-        self.keys = merged
-
-
 def _transform(ct, x, y):
     if ct is None:
         return x, y
@@ -311,9 +290,9 @@ def run(job: GridPointsJob, progress: Optional[Callable] = None, is_cancelled: O
         _settle_cell(job, summary.log)
     cols = _Columns.of(job)
     sums = CellSums(cols.sums)
-    medians = [] if req.statistic == MEDIAN else None
     ct = transformer(src.crs_wkt, job.crs_wkt)
-    with Run(progress=progress, is_cancelled=is_cancelled) as run:
+    spill = CellMedians() if req.statistic == MEDIAN else contextlib.nullcontext()
+    with spill as medians, Run(progress=progress, is_cancelled=is_cancelled) as run:
         for batch in src.batches(cols.wanted, (lambda f: progress(0.8 * f)) if progress else None):
             run.check()
             summary.points += batch.x.size
@@ -322,7 +301,7 @@ def run(job: GridPointsJob, progress: Optional[Callable] = None, is_cancelled: O
                 continue
             sums.add(keys, values)
             if medians is not None:
-                medians.append((keys, values["v"].astype(np.float32)))
+                medians.add(keys, values["v"].astype(np.float32))
             summary.used += int(keys.size)
         if summary.used == 0:
             where = "inside the extent" if req.extent else "with coordinates and a velocity"
@@ -348,22 +327,11 @@ def _grid(job, keys):
     return Grid(job.crs_wkt, gt, width, height), ix - col0, iy - row0
 
 
-def _median(keys_values, cell_keys):
-    keys = np.concatenate([k for k, _ in keys_values])
-    vals = np.concatenate([v for _, v in keys_values])
-    order = np.lexsort((vals, keys))
-    keys, vals = keys[order], vals[order]
-    starts = np.searchsorted(keys, cell_keys, side="left")
-    ends = np.searchsorted(keys, cell_keys, side="right")
-    lo, hi = starts + (ends - starts - 1) // 2, starts + (ends - starts) // 2
-    return 0.5 * (vals[lo].astype(np.float64) + vals[hi])
-
-
 def _cell_values(job, sums, medians):
     s, req = sums.sums, job.req
     n = s["n"]
     mean = s["v"] / n
-    out = {"count": n, "velocity": _median(medians, sums.keys) if medians is not None else mean}
+    out = {"count": n, "velocity": medians.medians(sums.keys, n) if medians is not None else mean}
     out["spread"] = np.sqrt(np.maximum(s["v2"] / n - mean * mean, 0.0))
     if "s2" in s:
         out["sigma"] = aggregate_sigma(s["s2"], s["ns"], n, req.statistic)

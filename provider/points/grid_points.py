@@ -71,7 +71,8 @@ class GridPointsAlgorithm(LosDecompAlgorithm):
         "share their cells (in a geographic CRS, only with the same EXTENT). Cells with fewer than MIN_POINTS "
         "points are nodata. With OUTPUT_TIMESERIES, the date columns (YYYYMMDD) become a time series in the "
         "plugin's format (the cells' mean displacement per date).\n\n"
-        "The mean is streamed (memory follows the occupied cells); the median keeps 12 bytes per point."
+        "The mean is streamed (memory follows the occupied cells); the median writes 12 bytes per point to a "
+        "temporary folder (the system's temporary directory) and sorts them a block of cells at a time."
     )
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)

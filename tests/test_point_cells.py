@@ -1,0 +1,198 @@
+"""The streamed cell statistics of point gridding (samplers/cells.py) pinned bit for bit
+against the straightforward forms they replaced (every point's (cell, value) in memory, one
+``np.lexsort``; sums merged with ``np.unique``/``np.union1d``), on random cells and values:
+empty cells, cells of one point, even counts, ties, signed zeros, NaN velocities, MIN_POINTS,
+medians sorted in several blocks; and the median's temporary folder removed."""
+
+import contextlib
+import os
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from osgeo import gdal
+
+from insar_decomposition.core.io import points
+from insar_decomposition.core.io.grid import srs_from_user_input
+from insar_decomposition.core.runs import point_grid
+from insar_decomposition.core.samplers import cells
+
+OFFSET = 1 << 30
+
+
+class ReferenceSums:
+    """The sums as merged before the streamed cells (np.unique per batch, np.union1d)."""
+
+    def __init__(self, names):
+        self.names, self.keys, self.sums = names, np.empty(0, dtype=np.int64), {n: np.empty(0) for n in names}
+
+    def add(self, keys, values):
+        u, inv = np.unique(keys, return_inverse=True)
+        chunk = {n: np.bincount(inv, weights=values[n], minlength=u.size) for n in self.names}
+        if self.keys.size == 0:
+            self.keys, self.sums = u, chunk
+            return
+        merged = np.union1d(self.keys, u)
+        old, new = np.searchsorted(merged, self.keys), np.searchsorted(merged, u)
+        for n in self.names:
+            total = np.zeros(merged.size)
+            total[old] = self.sums[n]
+            total[new] += chunk[n]
+            self.sums[n] = total
+        self.keys = merged
+
+
+class ReferenceMedians:
+    """Every point's (cell, value) in memory, sorted by one lexsort (the former median)."""
+
+    def __init__(self):
+        self.pairs = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+    def add(self, keys, values):
+        self.pairs.append((keys, values.astype(np.float32)))
+
+    def medians(self, cell_keys, counts):
+        keys = np.concatenate([k for k, _ in self.pairs])
+        vals = np.concatenate([v for _, v in self.pairs])
+        order = np.lexsort((vals, keys))
+        keys, vals = keys[order], vals[order]
+        starts = np.searchsorted(keys, cell_keys, side="left")
+        ends = np.searchsorted(keys, cell_keys, side="right")
+        lo, hi = starts + (ends - starts - 1) // 2, starts + (ends - starts) // 2
+        return 0.5 * (vals[lo].astype(np.float64) + vals[hi])
+
+
+def same_bits(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+VALUES = st.sampled_from([0.0, -0.0, 1.0, -1.0, 2.5, 1e-3, -7.25, 1e30, -np.inf, np.inf])
+
+
+@st.composite
+def batches(draw, max_points=60):
+    """Batches of (cell keys, values): rows and columns in a small box (many empty cells,
+    ties) or, now and then, far apart (the sorted path of unique_cells)."""
+    spread = draw(st.sampled_from([3, 20, 1 << 20]))
+    out = []
+    for _ in range(draw(st.integers(1, 5))):
+        n = draw(st.integers(1, max_points))
+        seed = draw(st.integers(0, 2**32 - 1))
+        rng = np.random.default_rng(seed)
+        rows, cols = rng.integers(0, spread, n) + OFFSET - 2, rng.integers(0, spread, n) + OFFSET - 5
+        keys = (rows.astype(np.int64) << 32) | cols
+        pick = draw(st.booleans())
+        values = (np.array(draw(st.lists(VALUES, min_size=n, max_size=n))) if pick
+                  else np.round(rng.normal(0, 3, n), 1))  # fmt: skip
+        out.append((keys, values))
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(batches())
+def test_unique_cells_is_np_unique(bs):
+    for keys, _ in bs:
+        u, inv = cells.unique_cells(keys)
+        ru, rinv = np.unique(keys, return_inverse=True)
+        assert same_bits(u, ru) and np.array_equal(inv, rinv)
+
+
+@settings(max_examples=150, deadline=None)
+@given(batches())
+def test_cell_sums_equal_the_former_merge_bit_for_bit(bs):
+    names = ["n", "v", "v2"]
+    ours, ref = cells.CellSums(names), ReferenceSums(names)
+    for keys, v in bs:
+        finite = np.where(np.isfinite(v), v, 0.5)  # the sums only ever see finite velocities
+        values = {"n": np.ones(v.size), "v": finite, "v2": finite * finite}
+        ours.add(keys, values)
+        ref.add(keys, values)
+    assert same_bits(ours.keys, ref.keys)
+    for n in names:
+        assert same_bits(ours.sums[n], ref.sums[n]), n
+
+
+@settings(max_examples=150, deadline=None)
+@given(batches(), st.integers(1, 9))
+def test_cell_medians_equal_one_lexsort_bit_for_bit(tmp_path_factory, bs, block):
+    """Blocks of at most ``block`` points (one cell alone when it holds more): the cells'
+    medians in any blocking, ties (and -0 against 0) kept in point order, as the lexsort."""
+    folder = tmp_path_factory.mktemp("spill")
+    sums, ref = cells.CellSums(["n"]), ReferenceMedians()
+    with cells.CellMedians(str(folder), block_points=block) as ours:
+        for keys, v in bs:
+            sums.add(keys, {"n": np.ones(keys.size)})
+            ours.add(keys, v.astype(np.float32))
+            ref.add(keys, v)
+        got = ours.medians(sums.keys, sums.sums["n"])
+    assert same_bits(got, ref.medians(sums.keys, sums.sums["n"]))
+    assert os.listdir(folder) == []
+
+
+def _source(n, seed, batch_size):
+    """Points over a few 100 m cells (EPSG:3035): counts from 0 to many per cell, some NaN
+    velocities and sigmas, exact ties."""
+    rng = np.random.default_rng(seed)
+    x = 4_000_000 + rng.uniform(0, 700, n)
+    y = 3_000_000 + rng.uniform(0, 500, n)
+    x[: n // 3] = 4_000_010 + rng.integers(0, 3, n // 3) * 100.0  # crowded cells
+    v = np.round(rng.normal(0, 3, n), 1)
+    v[rng.random(n) < 0.1] = np.nan
+    v[rng.random(n) < 0.05] = -0.0
+    s = np.where(rng.random(n) < 0.2, np.nan, rng.uniform(0.3, 2.0, n))
+    wkt = srs_from_user_input("EPSG:3035").ExportToWkt()
+    return points.ArrayPoints(x, y, {"velocity": v, "velocity_std": s}, wkt, batch_size=batch_size)
+
+
+def _bands(path):
+    ds = gdal.Open(path)
+    return [ds.GetRasterBand(i).ReadAsArray() for i in range(1, ds.RasterCount + 1)]
+
+
+@pytest.mark.parametrize("statistic", [point_grid.MEAN, point_grid.MEDIAN])
+@pytest.mark.parametrize("seed, n, batch, min_points", [(0, 400, 37, 1), (1, 1000, 1000, 3), (2, 5, 2, 1),
+                                                        (3, 3000, 256, 2)])  # fmt: skip
+def test_a_run_writes_the_former_rasters_bit_for_bit(tmp_path, monkeypatch, statistic, seed, n, batch, min_points):
+    def grid(name):
+        req = point_grid.GridPointsRequest(_source(n, seed, batch), str(tmp_path / name), heading=190.0,
+                                           incidence=39.0, statistic=statistic, min_points=min_points)  # fmt: skip
+        with contextlib.suppress(point_grid.PointError):
+            point_grid.run(point_grid.plan(req))
+        return _bands(str(tmp_path / name)) if os.path.exists(tmp_path / name) else None
+
+    ours = grid("ours.tif")
+    monkeypatch.setattr(point_grid, "CellSums", ReferenceSums)
+    monkeypatch.setattr(point_grid, "CellMedians", ReferenceMedians)
+    ref = grid("ref.tif")
+    assert (ours is None) == (ref is None)
+    if ours is not None:
+        assert len(ours) == len(ref) and all(same_bits(a, b) for a, b in zip(ours, ref))
+
+
+def test_the_median_spill_folder_is_removed_after_a_run_and_a_failure(tmp_path, monkeypatch):
+    made = []
+    real = cells.CellMedians
+
+    class Recorded(real):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, **kw)
+            made.append(self.folder)
+
+    monkeypatch.setattr(point_grid, "CellMedians", Recorded)
+    req = point_grid.GridPointsRequest(_source(500, 4, 100), str(tmp_path / "m.tif"), heading=190.0, incidence=39.0,
+                                       statistic=point_grid.MEDIAN)  # fmt: skip
+    point_grid.run(point_grid.plan(req))
+    req = point_grid.GridPointsRequest(_source(500, 4, 100), str(tmp_path / "x.tif"), heading=190.0, incidence=39.0,
+                                       statistic=point_grid.MEDIAN, min_points=10_000)  # fmt: skip
+    with pytest.raises(point_grid.PointError, match="no cell holds"):
+        point_grid.run(point_grid.plan(req))
+    assert len(made) == 2 and not any(os.path.exists(f) for f in made)
+    assert not (tmp_path / "x.tif").exists()
