@@ -16,6 +16,7 @@ from test_velocity_algorithm import SHAPE, dates_every, los_stack, stacks, write
 import mintpy_env
 from conftest import read_band, run_logged
 from insar_decomposition.core.conventions import geometry
+from insar_decomposition.core.io.writer import STACK_TILE
 from insar_decomposition.core.solve import inversion
 from insar_decomposition.core.solve import timeseries_decomp as tsd
 from insar_decomposition.core.solve.velocity import TimeSeriesError
@@ -311,6 +312,8 @@ def test_the_algorithm_writes_dated_bands_exact_for_linear_motion(plugin, ts_pai
             np.testing.assert_allclose(read_band(res["OUTPUT_EAST"], i), ve * t, atol=1e-3)
     assert "interpolated linearly in time" in ds.GetMetadataItem("INSAR_ASSUMPTION")
     assert "at most 36 days apart" in log and f"output dates: {len(dates)}, 2020-01-04" in log
+    for key in ("OUTPUT_EAST", "OUTPUT_UP"):  # dated stacks: the inspector's blocks (issue 31's latency)
+        assert gdal.Open(res[key]).GetRasterBand(1).GetBlockSize() == [STACK_TILE, STACK_TILE]
 
 
 def test_sigma_outputs_follow_the_interpolation_and_the_reference_date(plugin, ts_pair):

@@ -16,6 +16,7 @@ from osgeo import gdal
 import mintpy_env
 from conftest import QGIS_PROCESS, read_band, run_logged
 from insar_decomposition.core.conventions import geometry
+from insar_decomposition.core.io.writer import STACK_TILE, TILE
 from insar_decomposition.core.solve import velocity as v
 
 D = datetime.date
@@ -75,6 +76,7 @@ def test_a_mintpy_time_series_imports_with_its_dates_unit_and_mask(plugin, mintp
         band = ds.GetRasterBand(i)
         assert band.GetMetadataItem("INSAR_DATE") == d.strftime("%Y%m%d") == band.GetDescription()
         assert band.GetUnitType() == "m"
+        assert band.GetBlockSize() == [STACK_TILE, STACK_TILE]  # a dated stack: the inspector's blocks
     data = read_band(result["OUTPUT"], 40)
     assert np.isnan(data[OUTSIDE]).all()  # 0 at every date: outside MintPy's data
     assert data[REF] == 0.0  # the reference pixel is 0 at every date too, and kept
@@ -131,6 +133,8 @@ def _compared(side_by_side):
 
 def test_same_velocity_and_sigma_as_mintpy_timeseries2velocity(side_by_side):
     ok, (m_vel, m_std), (vel, std) = _compared(side_by_side)
+    for key in ("OUTPUT", "OUTPUT_SIGMA"):  # single-epoch outputs of a stack keep the 256 tiles
+        assert gdal.Open(side_by_side[1][key]).GetRasterBand(1).GetBlockSize() == [TILE, TILE]
     assert ok.sum() == SHAPE[0] * SHAPE[1] - 13
     # MintPy's time is year + (day of year - 1) / 365.25, ours whole days / 365.25 from the first
     # acquisition: the two clocks drift apart by up to a day at year ends (0.75 day over this

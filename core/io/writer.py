@@ -10,18 +10,22 @@ import numpy as np
 from osgeo import gdal
 
 from ..conventions.errors import OutputError  # noqa: F401 (re-exported: raised here)
+from ..conventions.schema import TAG_DATE
 from .gdal_mode import closing_quietly, detached, quiet, raises
 
 TILE = 256
+#: Block side of a dated stack (a raster of more than one dated band: decomposed east/up
+#: series and their sigmas, imported and merged stacks, modelled series and residuals). A
+#: click of the time-series inspector reads the block under it in every band: 128 x 128 keeps
+#: that 13 MB for 200 dates where 256 x 256 was 52 MB, and full reads and writes cost the
+#: same (64 x 64: 1.6 times the writing; bench/bench_inspector.py,
+#: docs/performance.md). It divides :data:`TILE`, so the engines' windows (multiples of
+#: TILE, core/runs/lifecycle.windows) stay aligned to the blocks of every output.
+STACK_TILE = 128
 # band interleaved: a band of a time series is read (or shown) without reading all the others
-BASE_OPTIONS = (
-    "TILED=YES",
-    f"BLOCKXSIZE={TILE}",
-    f"BLOCKYSIZE={TILE}",
-    "BIGTIFF=IF_SAFER",
-    "NUM_THREADS=ALL_CPUS",
-    "INTERLEAVE=BAND",
-)
+_TILING = ("TILED=YES", "BIGTIFF=IF_SAFER", "NUM_THREADS=ALL_CPUS", "INTERLEAVE=BAND")
+BASE_OPTIONS = _TILING + (f"BLOCKXSIZE={TILE}", f"BLOCKYSIZE={TILE}")
+STACK_OPTIONS = _TILING + (f"BLOCKXSIZE={STACK_TILE}", f"BLOCKYSIZE={STACK_TILE}")
 #: Lossless compression choices, as (name, label, creation options).
 COMPRESSIONS = (
     ("zstd", "ZSTD: fast, lossless (GDAL 2.3 or later, QGIS 3.4 or later)", ("COMPRESS=ZSTD", "ZSTD_LEVEL=1")),
@@ -35,12 +39,26 @@ COMPRESSIONS = (
 DEFAULT_COMPRESSION = "zstd"
 
 
-def creation_options(compression: str = DEFAULT_COMPRESSION) -> list:
+def creation_options(compression: str = DEFAULT_COMPRESSION, stack: bool = False) -> list:
+    """GeoTIFF creation options: blocks of :data:`STACK_TILE` for a dated ``stack``, else
+    :data:`TILE`."""
     for name, _, options in COMPRESSIONS:
         if name == compression:
-            return list(BASE_OPTIONS + options)
+            return list((STACK_OPTIONS if stack else BASE_OPTIONS) + options)
     raise ValueError(f"unknown compression {compression!r}")
 
+
+def is_stack(dated_bands: int) -> bool:
+    """A raster with this many dated bands is written as a stack (:data:`STACK_TILE`)."""
+    return dated_bands > 1
+
+
+def _dated_specs(bands) -> int:
+    return sum(1 for spec in bands if TAG_DATE in (spec.metadata or {}))
+
+
+def _dated_bands(ds: gdal.Dataset) -> int:
+    return sum(1 for i in range(1, ds.RasterCount + 1) if ds.GetRasterBand(i).GetMetadataItem(TAG_DATE))
 
 
 #: Free bytes under which a failed write is reported as a full disk.
@@ -135,7 +153,8 @@ class AtomicCopy(_Partial):
         self.path = path
         self.tmp_path = _partial_path(path)
         try:
-            self._ds = gdal.Translate(self.tmp_path, src, format="GTiff", creationOptions=creation_options(compression))
+            options = creation_options(compression, is_stack(_dated_bands(src)))
+            self._ds = gdal.Translate(self.tmp_path, src, format="GTiff", creationOptions=options)
         except BaseException as exc:
             self._remove_tmp()
             if isinstance(exc, OSError):
@@ -158,9 +177,8 @@ class AtomicGeoTiff(_Partial):
         self.tmp_path = _partial_path(path)
         driver = gdal.GetDriverByName("GTiff")
         try:
-            self._ds = driver.Create(
-                self.tmp_path, grid.width, grid.height, len(bands), gdal.GDT_Float32, creation_options(compression)
-            )
+            options = creation_options(compression, is_stack(_dated_specs(bands)))
+            self._ds = driver.Create(self.tmp_path, grid.width, grid.height, len(bands), gdal.GDT_Float32, options)
         except RuntimeError as exc:
             self._remove_tmp()
             raise OutputError(write_failure(path, detached(exc)).replace("cannot write", "cannot create", 1)) from None
