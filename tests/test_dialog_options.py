@@ -78,6 +78,13 @@ def _then(*calls):
 
 
 REFUSED_ONE_TRACK = "cannot be used"
+
+
+def _frame(combo, env):
+    """The extra layer checked as one more frame of ``combo``'s direction."""
+    combo.setItemCheckState(combo.findData(env["extra"].id()), 2)
+
+
 T = "dlg.timeSeries"
 OPTIONS = {
     "ascLayer": Option(("ASCENDING", "INPUT"), lambda d, e: d.ascLayer.currentLayer().source()),
@@ -220,6 +227,27 @@ OPTIONS = {
         lambda d, e: _then(d.components.setCurrentIndex(2), _file(d.unTiltOutput, e, "tilt.tif")),
         {"single": "disabled", "dates": "no tilt layer", "functions": "no tilt layer"},
     ),  # fmt: skip
+    # regional maps (issue 35): frames merged per direction before decomposing, the plate removed
+    "ascFrames": Option(
+        ("INPUTS",), lambda d, e: _then(_frame(d.ascFrames, e), e["extra"].source()),
+        {"velocity": "frames are merged", "single": REFUSED_ONE_TRACK},
+    ),  # fmt: skip
+    "descFrames": Option(
+        ("INPUTS",), lambda d, e: _then(_frame(d.descFrames, e), e["extra"].source()),
+        {"velocity": "frames are merged", "single": REFUSED_ONE_TRACK},
+    ),  # fmt: skip
+    "frameModel": Option(
+        ("MODEL",), lambda d, e: _then(_frame(d.ascFrames, e), _index(d.frameModel, 0)),
+        {"velocity": "frames are merged", "single": REFUSED_ONE_TRACK},
+    ),  # fmt: skip
+    "plate": Option(
+        ("PLATE",), lambda d, e: _then(d.plate.setCurrentIndex(3), d.plate.currentText()),
+        {"dates": "removes no plate motion", "functions": "removes no plate motion", "single": REFUSED_ONE_TRACK},
+    ),  # fmt: skip
+    "eulerPole": Option(
+        ("EULER_POLE",), lambda d, e: _text(d.eulerPole, "55,-100,0.2"),
+        {"dates": "removes no plate motion", "functions": "removes no plate motion", "single": REFUSED_ONE_TRACK},
+    ),  # fmt: skip
     "direction": Option(("DIRECTION",), lambda d, e: _index(d.singleTrack.direction, 2)),
     "dem": Option(
         ("DEM",), lambda d, e: _then(d.singleTrack.direction.setCurrentIndex(2), _layer(d.singleTrack.dem, e["extra"]))
@@ -276,7 +304,7 @@ def _built(dlg) -> list:
 
 #: Options that change what else may be given (a path refuses some together): undone once checked.
 UNDONE = ("referencePoint", "qualityOutput", "gnssLayer", "extraTracks", "northVelocity", "components", "extraGeometry",
-          "alongTrackSigma", "ascKind", "descKind", "unTiltOutput")
+          "alongTrackSigma", "ascKind", "descKind", "unTiltOutput", "ascFrames", "descFrames", "plate", "eulerPole")
 
 
 def _undo(dlg, path):

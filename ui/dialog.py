@@ -33,6 +33,7 @@ from .north_panel import NorthPanel
 from .options_panel import OptionsPanel
 from .parameters import ALGORITHM, Parameters
 from .readout_panel import GeometryReadout
+from .regional_panel import RegionalPanel
 from .run_chain import RunChain
 from .settings import SETTINGS
 from .single_track_panel import SingleTrackPanel
@@ -70,6 +71,7 @@ class DecompositionDialog(QDialog, FORM_CLASS):
     options: OptionsPanel
     gnss: GnssPanel
     north: NorthPanel
+    regional: RegionalPanel
     mintpy: MintPyImport
     modes: ModePanel
     timeSeries: TimeSeriesPanel
@@ -109,12 +111,13 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         self.singleTrack = SingleTrackPanel(self.scrollContents)
         self.leftColumn.insertWidget(self.leftColumn.indexOf(self.geometryGroup) + 1, self.singleTrack)
         self.north = NorthPanel(self)
+        self.regional = RegionalPanel(self)
         self.readout = GeometryReadout(self, self.tracks, self.singleTrack, self.north)
         self.modes = ModePanel(self, self.tracks)
         self.grid = GridPanel(self, self.tracks)
         self.mintpy = MintPyImport(self)
         self.builder = Parameters(self.tracks, self.grid, self.options, self.singleTrack, self.timeSeries, self.gnss,
-                                  self.north)  # fmt: skip
+                                  self.north, self.regional)  # fmt: skip
         self.chain = RunChain(self)
 
     def _connect_panels(self):
@@ -148,6 +151,7 @@ class DecompositionDialog(QDialog, FORM_CLASS):
         for layer in layers:
             name_by_frame(layer)
         self.options.fill_extra_tracks()
+        self.regional.fill_frames()
 
     # -- what the panels say ------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from .gnss_panel import GnssPanel, compare_parameters
 from .grid_panel import GridPanel
 from .north_panel import NorthPanel
 from .options_panel import OptionsPanel, output
+from .regional_panel import DIRECTIONS, RegionalPanel
 from .run_chain import Step
 from .single_track_panel import SingleTrackPanel
 from .time_series_panel import TimeSeriesPanel
@@ -48,7 +49,8 @@ def _decompose_after(params, last, results):
     was given, as a GNSS step's output does not carry it."""
     out = dict(params)
     for t in n.TRACKS:
-        out[t.layer], out[t.band] = results[last[t.layer]][n.OUTPUT], 1
+        if last[t.layer] is not None:  # else the picked layer itself
+            out[t.layer], out[t.band] = results[last[t.layer]][n.OUTPUT], 1
         made = results.get(last.get(("sigma", t.layer)), {}).get(n.OUTPUT_SIGMA)
         if made and out.get(t.sigma) is None:
             out[t.sigma] = made
@@ -57,9 +59,9 @@ def _decompose_after(params, last, results):
     return out
 
 
-def _track_names(params) -> list:
-    """The layer names of the tracks (the picked two, then the extra ones)."""
-    return [params[t.layer].name() for t in n.TRACKS] + [lyr.name() for lyr in params.get(n.EXTRA_TRACKS, ())]
+def _merged_tracks(params, last, results):
+    """``params`` reading each merged direction's track from its merge step's output."""
+    return dict(params, **{t.layer: results[last[t.layer]][n.OUTPUT] for t in n.TRACKS if last[t.layer]})
 
 
 def _fit(fit, output_name, results):
@@ -81,7 +83,8 @@ class Parameters:
     """The dialog's state read from its panels, as Processing parameters."""
 
     def __init__(self, tracks: TracksPanel, grid: GridPanel, options: OptionsPanel, single_track: SingleTrackPanel,
-                 time_series: TimeSeriesPanel, gnss: GnssPanel, north: NorthPanel):  # fmt: skip
+                 time_series: TimeSeriesPanel, gnss: GnssPanel, north: NorthPanel,
+                 regional: RegionalPanel):  # fmt: skip
         self.tracks = tracks
         self.grid = grid
         self.options = options
@@ -89,6 +92,7 @@ class Parameters:
         self.time_series = time_series
         self.gnss = gnss
         self.north = north
+        self.regional = regional
 
     def algorithm_id(self) -> str:
         return n.PROJECT_SINGLE_TRACK_ID if self.tracks.single_track_mode() else ALGORITHM
@@ -105,6 +109,7 @@ class Parameters:
         if not crs.isValid() and asc is not None:
             crs = asc.crs()
         params.update(self.options.reference_parameters(crs))
+        params.update(self.regional.plate_parameters())
         extra = self.options.extra_tracks((params[n.ASC.layer], params[n.DESC.layer]))
         if extra:
             params[n.EXTRA_TRACKS] = extra
@@ -113,7 +118,7 @@ class Parameters:
     def single_track_parameters(self) -> dict:
         """The parameters of losdecomp:project_single_track this dialog stands for; the
         options one track cannot use are refused in words."""
-        unused = self.options.unused_with_one_track() + self.north.unused_with_one_track()
+        unused = self.options.unused_with_one_track() + self.north.unused_with_one_track() + self.regional.given()
         unused += ["the GNSS stations"] if self.gnss.stations() else []
         if unused:
             raise ValueError(f"one track is projected, not decomposed: {', '.join(unused)} cannot be used; clear "
@@ -140,13 +145,17 @@ class Parameters:
         if gnss is not None and params.get(n.EXTRA_TRACKS):
             raise ValueError("GNSS referencing applies to the ascending and descending tracks only: leave the extra "
                              "tracks empty, or reference each to GNSS first (losdecomp:reference_to_gnss)")  # fmt: skip
+        if stacks and self.regional.merging(params):
+            raise ValueError("frames are merged before decomposing velocities, or stacks on common dates: choose "
+                             "'Time series on common dates', or merge each direction's stacks first "
+                             "(losdecomp:merge_frames)")  # fmt: skip
         last = {t.layer: None for t in n.TRACKS}  # the step whose output a track's velocity is
-        before = self._velocity_steps(params, last) if stacks else []
+        before = self._velocity_steps(params, last) if stacks else self.regional.merge_steps(params, last)
         if gnss is not None:
             before += self._gnss_steps(params, gnss, last)
         if not before:
             return [Step("main", self.algorithm_id(), functools.partial(_given, params), True)]
-        names = result_names.Names(_track_names(params), self.time_series.window_text() if stacks else "")
+        names = result_names.Names(self._track_names(params), self.time_series.window_text() if stacks else "")
         main = functools.partial(_decompose_after, params, last)
         steps = before + [Step("main", n.DECOMPOSE_ID, main, True, rename=names.renamer(main))]
         if gnss is not None:
@@ -163,19 +172,31 @@ class Parameters:
         if n.OUTPUT_QUALITY in params:
             raise ValueError("time series on common dates have no quality layer: untick 'Also write the quality "
                              "layer', or choose 'velocity over the window, then decompose'")  # fmt: skip
+        plate = [k for k in (n.PLATE, n.EULER_POLE) if k in params]
+        if plate:
+            raise ValueError("decompose_timeseries removes no plate motion: set the plate to 'none' and clear the "
+                             "Euler pole, or choose 'velocity over the window, then decompose'")  # fmt: skip
         if self.north.tilt_file_typed():
             raise ValueError("time series on common dates have no tilt layer (the tilt of d does not change with "
                              "the date: it is in the log and the metadata): clear its file, or choose 'velocity over "
                              "the window, then decompose'")  # fmt: skip
         ts = {k: v for k, v in params.items() if k not in NOT_IN_TIMESERIES}
         ts.update(self.time_series.timeseries_parameters())
-        make = functools.partial(_given, ts)
+        last = {t.layer: None for t in n.TRACKS}
+        steps = self.regional.merge_steps(params, last)
+        make = functools.partial(_merged_tracks, ts, last)
         # named by the layers; the algorithm's names already say the dates and the method
-        rename = result_names.Names(_track_names(params)).renamer(make)
-        steps = [Step("main", n.DECOMPOSE_TIMESERIES_ID, make, True, rename=rename)]
+        rename = result_names.Names(self._track_names(params)).renamer(make)
+        steps += [Step("main", n.DECOMPOSE_TIMESERIES_ID, make, True, rename=rename)]
         if self.time_series.time_functions():
-            steps += self._fit_steps(_track_names(params))
+            steps += self._fit_steps(self._track_names(params))
         return steps
+
+    def _track_names(self, params) -> list:
+        """The layer names of the tracks (the picked two, each with its merged frames' count,
+        then the extra ones)."""
+        picked = [self.regional.track_name(widget, params[t.layer]) for widget, _, t in DIRECTIONS]
+        return picked + [lyr.name() for lyr in params.get(n.EXTRA_TRACKS, ())]
 
     def _fit_steps(self, tracks) -> list:
         """losdecomp:fit_time_functions on the decomposed east and on the up stack (see

@@ -7,7 +7,7 @@ from ..provider import names as n
 
 #: Log lines that make a run's story, by their start.
 STORY = ("common grid", "resolved", "projected", "reference:", "output dates", "velocity:", "window:", "model:",
-         "GNSS", "residual", "time functions:", "uncertainty:")  # fmt: skip
+         "GNSS", "residual", "time functions:", "uncertainty:", "merge:", "frame ", "overlaps:", "plate")  # fmt: skip
 
 
 def story(steps: list, logs: dict) -> list:
