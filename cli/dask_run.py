@@ -83,19 +83,54 @@ def client_for(scheduler: str, timeout: float = 10.0) -> Iterator[object]:
             cluster.close()
 
 
-def compute(client, items: list, settle_seconds: float = 60.0) -> list:
+def compute(client, items: list, settle_seconds: float = 600.0) -> list:
     """``items`` computed on the cluster. On a failure the remaining tasks are cancelled and,
-    before the error is raised, the tasks still running are let end (at most
-    ``settle_seconds``): no worker writes into a temporary store after it is removed."""
-    futures = client.compute(items)
+    before the error is raised, every worker is let end (or drop) each task of this graph it
+    still runs or holds, at most ``settle_seconds``: no worker writes into a temporary file
+    or store after the caller removes it.
+
+    The scheduler forgets a cancelled task at once, but a worker thread already running it
+    cannot be stopped and goes on writing its chunk; a worker may even start a task before
+    the scheduler's release reaches it. So the wait asks the workers, by the graph's keys
+    (computed without graph optimisation, so that the keys that run are exactly these)."""
+    keys = _graph_keys(items)
+    futures = client.compute(items, optimize_graph=False)
     try:
         return client.gather(futures)
     except BaseException:
         client.cancel(futures, force=True)
-        deadline = time.monotonic() + settle_seconds
-        while time.monotonic() < deadline and any(client.processing().values()):
-            time.sleep(0.2)
+        _settle(client, keys | {f.key for f in futures}, settle_seconds)
         raise
+
+
+def _graph_keys(items: list) -> set:
+    import dask
+    import dask.base
+    from dask.core import flatten
+
+    flat = [x for x in flatten(items) if dask.is_dask_collection(x)]
+    if hasattr(dask.base, "collections_to_expr"):  # dask >= 2025
+        return set(dask.base.collections_to_expr(flat, False).__dask_graph__())
+    return set(dask.base.collections_to_dsk(flat, optimize_graph=False))
+
+
+def _held(keys: set, dask_worker=None) -> int:
+    """How many of ``keys`` a worker still knows (running, cancelled while running, ready,
+    in memory): 0 once it has let every one of them go."""
+    tasks = dask_worker.state.tasks
+    return sum(1 for k in keys if k in tasks)
+
+
+def _settle(client, keys: set, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            held = client.run(_held, keys, on_error="ignore")
+        except Exception:  # noqa: BLE001 - the cluster is gone: nothing of it writes any more
+            return
+        if not any(held.values()):
+            return
+        time.sleep(0.25)
 
 
 def _grid_chunks(grid, chunks: tuple) -> tuple:
