@@ -20,6 +20,7 @@ import numpy as np
 
 from ..core.conventions.errors import NoResult
 from ..core.io.model import HORIZONTAL, QUALITY, SIGMA_HORIZONTAL, SIGMA_UP, UP, band_specs
+from ..core.io.series_store import VARIABLES
 from ..core.runs import engine
 from ..core.runs import timeseries_decomp_run as run_ts
 from ..core.runs.lifecycle import Run
@@ -27,8 +28,6 @@ from ..core.solve import timeseries_decomp as tsd
 from ..core.solve.resolvable import nothing_resolved
 from . import stores
 
-#: Variable names of the time-series stores: the component each holds.
-VARIABLES = {HORIZONTAL: "east", UP: "up", SIGMA_HORIZONTAL: "sigma_east", SIGMA_UP: "sigma_up"}
 DEFAULT_CHUNKS = {"single": (1024, 1024), "series": (256, 256)}
 _LOCAL = re.compile(r"^local:(\d+)$")
 
