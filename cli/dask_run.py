@@ -102,6 +102,18 @@ def compute(client, items: list, settle_seconds: float = 600.0) -> list:
         raise
 
 
+def as_built():
+    """dask's array graph optimisation off while a graph is built and computed: each chunk is
+    then read and solved once. Optimising fuses a chunk's task into each of its consumers (every
+    output's store, the resolved count), and xarray optimises each store's delayed write on its
+    own when it makes it: with two stores and a count, every chunk of a time series was solved
+    three times (a single epoch twice), the main cost of the Dask path in bench/bench_library.py.
+    (compute() runs the graph unoptimised as well: see there.)"""
+    import dask
+
+    return dask.config.set(array_optimize=False)
+
+
 def _graph_keys(items: list) -> set:
     import dask
     import dask.base
@@ -197,6 +209,11 @@ class _Tiles:
 
 def decompose(job, client, chunks: tuple) -> dict:
     """The decomposition ``job`` on ``client``'s cluster; {product: COG path}."""
+    with as_built():
+        return _decompose(job, client, chunks)
+
+
+def _decompose(job, client, chunks):
     import dask.array as da
 
     offsets = _reference_offsets(job)
@@ -268,6 +285,11 @@ def series_chunk(job, offsets: list, keys: list, block_info=None) -> np.ndarray:
 
 def decompose_timeseries(job, client, chunks: tuple) -> dict:
     """The time-series ``job`` on ``client``'s cluster; {product: store path}."""
+    with as_built():
+        return _decompose_timeseries(job, client, chunks)
+
+
+def _decompose_timeseries(job, client, chunks):
     import dask.array as da
 
     for path in job.outputs.values():
