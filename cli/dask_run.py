@@ -20,6 +20,7 @@ import numpy as np
 
 from ..core.conventions.errors import NoResult
 from ..core.io.model import HORIZONTAL, QUALITY, SIGMA_HORIZONTAL, SIGMA_UP, UP, band_specs
+from ..core.io.series_store import VARIABLES
 from ..core.runs import engine
 from ..core.runs import timeseries_decomp_run as run_ts
 from ..core.runs.lifecycle import Run
@@ -27,8 +28,6 @@ from ..core.solve import timeseries_decomp as tsd
 from ..core.solve.resolvable import nothing_resolved
 from . import stores
 
-#: Variable names of the time-series stores: the component each holds.
-VARIABLES = {HORIZONTAL: "east", UP: "up", SIGMA_HORIZONTAL: "sigma_east", SIGMA_UP: "sigma_up"}
 DEFAULT_CHUNKS = {"single": (1024, 1024), "series": (256, 256)}
 _LOCAL = re.compile(r"^local:(\d+)$")
 
@@ -83,19 +82,66 @@ def client_for(scheduler: str, timeout: float = 10.0) -> Iterator[object]:
             cluster.close()
 
 
-def compute(client, items: list, settle_seconds: float = 60.0) -> list:
+def compute(client, items: list, settle_seconds: float = 600.0) -> list:
     """``items`` computed on the cluster. On a failure the remaining tasks are cancelled and,
-    before the error is raised, the tasks still running are let end (at most
-    ``settle_seconds``): no worker writes into a temporary store after it is removed."""
-    futures = client.compute(items)
+    before the error is raised, every worker is let end (or drop) each task of this graph it
+    still runs or holds, at most ``settle_seconds``: no worker writes into a temporary file
+    or store after the caller removes it.
+
+    The scheduler forgets a cancelled task at once, but a worker thread already running it
+    cannot be stopped and goes on writing its chunk; a worker may even start a task before
+    the scheduler's release reaches it. So the wait asks the workers, by the graph's keys
+    (computed without graph optimisation, so that the keys that run are exactly these)."""
+    keys = _graph_keys(items)
+    futures = client.compute(items, optimize_graph=False)
     try:
         return client.gather(futures)
     except BaseException:
         client.cancel(futures, force=True)
-        deadline = time.monotonic() + settle_seconds
-        while time.monotonic() < deadline and any(client.processing().values()):
-            time.sleep(0.2)
+        _settle(client, keys | {f.key for f in futures}, settle_seconds)
         raise
+
+
+def as_built():
+    """dask's array graph optimisation off while a graph is built and computed: each chunk is
+    then read and solved once. Optimising fuses a chunk's task into each of its consumers (every
+    output's store, the resolved count), and xarray optimises each store's delayed write on its
+    own when it makes it: with two stores and a count, every chunk of a time series was solved
+    three times (a single epoch twice), the main cost of the Dask path in bench/bench_library.py.
+    (compute() runs the graph unoptimised as well: see there.)"""
+    import dask
+
+    return dask.config.set(array_optimize=False)
+
+
+def _graph_keys(items: list) -> set:
+    import dask
+    import dask.base
+    from dask.core import flatten
+
+    flat = [x for x in flatten(items) if dask.is_dask_collection(x)]
+    if hasattr(dask.base, "collections_to_expr"):  # dask >= 2025
+        return set(dask.base.collections_to_expr(flat, False).__dask_graph__())
+    return set(dask.base.collections_to_dsk(flat, optimize_graph=False))
+
+
+def _held(keys: set, dask_worker=None) -> int:
+    """How many of ``keys`` a worker still knows (running, cancelled while running, ready,
+    in memory): 0 once it has let every one of them go."""
+    tasks = dask_worker.state.tasks
+    return sum(1 for k in keys if k in tasks)
+
+
+def _settle(client, keys: set, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            held = client.run(_held, keys, on_error="ignore")
+        except Exception:  # noqa: BLE001 - the cluster is gone: nothing of it writes any more
+            return
+        if not any(held.values()):
+            return
+        time.sleep(0.25)
 
 
 def _grid_chunks(grid, chunks: tuple) -> tuple:
@@ -163,6 +209,11 @@ class _Tiles:
 
 def decompose(job, client, chunks: tuple) -> dict:
     """The decomposition ``job`` on ``client``'s cluster; {product: COG path}."""
+    with as_built():
+        return _decompose(job, client, chunks)
+
+
+def _decompose(job, client, chunks):
     import dask.array as da
 
     offsets = _reference_offsets(job)
@@ -234,6 +285,11 @@ def series_chunk(job, offsets: list, keys: list, block_info=None) -> np.ndarray:
 
 def decompose_timeseries(job, client, chunks: tuple) -> dict:
     """The time-series ``job`` on ``client``'s cluster; {product: store path}."""
+    with as_built():
+        return _decompose_timeseries(job, client, chunks)
+
+
+def _decompose_timeseries(job, client, chunks):
     import dask.array as da
 
     for path in job.outputs.values():

@@ -5,6 +5,7 @@ parameters (lower case, dashes) and the same core requests and runs.
     losdecomp decompose-timeseries --ascending a.tif --descending d.tif \\
         --output-east east.zarr --output-up up.nc --scheduler local:4
     losdecomp velocity --input ts.tif --output v.tif
+    losdecomp grid-points --input egms_tiles/ --output asc_grid.tif --scheduler local:4
 
 Without ``--scheduler`` a run streams in this process exactly as in QGIS; with one, the
 same core block functions run on Dask (``local:N`` or a scheduler address). Single-epoch
@@ -18,7 +19,7 @@ import sys
 from typing import Optional
 
 from ..core.io.gdal_mode import raises
-from . import options
+from . import options, points
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("velocity", help="a LOS time series -> its velocity over a window (COG)")
     options.add_velocity_options(p)
     options.add_scheduler(p)
+    p = sub.add_parser("grid-points", help="points of one track (EGMS CSV or a folder of tiles) -> a grid (COG)")
+    points.add_options(p)
     return parser
 
 
@@ -100,6 +103,22 @@ def _velocity(args) -> dict:
     return {k: stores.geotiff_to_cog(result[k]) for k in (velocity_run.VELOCITY, velocity_run.SIGMA) if k in result}
 
 
+def _grid_points(args) -> dict:
+    job = points.plan(args)
+    _say(job.log)
+    _say(f"warning: {w}" for w in job.warnings)
+    if args.scheduler is None:
+        written = points.run(job)
+    else:
+        from . import dask_run
+
+        chunk, tiles = points.parse_chunk_mb(args.chunks), points.tiles_of(args.input)
+        with dask_run.client_for(args.scheduler) as client:
+            written = points.run(job, lambda j: points.grid_on_dask(j, tiles, client, chunk))
+    _say(written.pop("log"))
+    return written
+
+
 def _on_dask(args, kind, work) -> dict:
     from . import dask_run
 
@@ -108,7 +127,8 @@ def _on_dask(args, kind, work) -> dict:
         return work(dask_run, client, chunks)
 
 
-COMMANDS = {"decompose": _decompose, "decompose-timeseries": _decompose_timeseries, "velocity": _velocity}
+COMMANDS = {"decompose": _decompose, "decompose-timeseries": _decompose_timeseries, "velocity": _velocity,
+            "grid-points": _grid_points}  # fmt: skip
 
 
 @raises

@@ -9,6 +9,7 @@ import numpy as np
 from osgeo import gdal
 
 from ..core.io.gdal_mode import raises
+from ..core.io.series_store import VARIABLES
 from ..core.runs import timeseries_decomp_run as run_ts
 from . import stores
 
@@ -63,8 +64,6 @@ def lazy_stack(path: str, chunk: int = COPY_CHUNK):
 
 
 def _copy(tmp, key, job, specs, final):
-    from .dask_run import VARIABLES
-
     data = lazy_stack(tmp)
     ds = stores.series_dataset(VARIABLES[key], data, job.dates, job.grid, specs, dict(job.tags, LOSDECOMP_PRODUCT=key))
     write, store_tmp = stores.store_delayed(ds, final)

@@ -2,13 +2,17 @@
 worker (a damaged input), a scheduler that cannot be reached. Each is a clear error and
 leaves no output, no store that looks complete and no hidden temporary file."""
 
+import json
 import os
+import subprocess
+import sys
+import textwrap
 import time
 
 import numpy as np
 from osgeo import gdal
 
-from conftest import run_cli
+from conftest import IMPORT_PARENT, run_cli
 
 
 def listing(folder):
@@ -92,3 +96,48 @@ def test_chunks_without_a_scheduler_are_refused(scene, tmp_path):
                              "--output-east", tmp_path / "e.tif", "--output-up", tmp_path / "u.tif", "--chunks", "64")
     assert status == 1 and "--chunks is a Dask option" in err
     assert np.all([not p.endswith(".tif") for p in listing(tmp_path)])
+
+
+SETTLE = textwrap.dedent(
+    """
+    import json, os, sys, time
+    import dask
+    from distributed import Client, LocalCluster
+    from insar_decomposition.cli.dask_run import compute
+
+    folder = sys.argv[1]
+
+    def chunk(i):
+        if i % 3 == 0:
+            time.sleep(0.3)
+            raise OSError("chunk %d failed" % i)
+        time.sleep(2.0)
+        open(os.path.join(folder, str(i)), "w").close()
+
+    if __name__ == "__main__":
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                               silence_logs=50)
+        with Client(cluster) as client:
+            try:
+                compute(client, [[dask.delayed(chunk)(i) for i in range(12)]])
+            except OSError as exc:
+                error = str(exc)
+            at_raise = sorted(os.listdir(folder))
+            time.sleep(3.0)
+            print(json.dumps({"error": error, "at_raise": at_raise, "later": sorted(os.listdir(folder))}))
+        cluster.close()
+    """
+)
+
+
+def test_a_failure_waits_for_the_tasks_still_running_on_the_workers(tmp_path):
+    """The scheduler forgets a cancelled task at once, but the worker thread running it goes on
+    and writes its chunk: compute() raises only once no worker runs or holds a task of the
+    graph, so nothing is written after the caller removes its temporary files."""
+    env = dict(os.environ, PYTHONPATH=str(IMPORT_PARENT))
+    out = subprocess.run([sys.executable, "-c", SETTLE, str(tmp_path)], capture_output=True, text=True, env=env,
+                         timeout=300)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen["error"].startswith("chunk ") and seen["error"].endswith(" failed")
+    assert seen["later"] == seen["at_raise"]

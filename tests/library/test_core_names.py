@@ -1,4 +1,4 @@
-"""The command line's Dask path (cli/dask_run.py, cli/series.py) calls core block code that
+"""The command line's Dask path (cli/dask_run.py, cli/series.py, cli/points.py) calls core block code that
 core does not yet offer under a public name. Until core does (the names it should offer are
 listed in docs/library.md), this test fails with the private name that disappeared or changed
 shape, rather than the CLI failing at run time on a worker."""
@@ -7,7 +7,7 @@ import inspect
 
 import pytest
 
-from insar_decomposition.core.runs import engine
+from insar_decomposition.core.runs import engine, point_grid
 from insar_decomposition.core.runs import timeseries_decomp_run as run_ts
 
 #: (module, private name, what the CLI uses of it): a class's methods and their parameters
@@ -32,6 +32,12 @@ USED = [
     (run_ts, "_solve_interpolated", []),
     (run_ts, "_solve_joint", []),
     (run_ts, "_band_specs", ["job"]),
+    # cli/points.py (grid-points on Dask): the core's cell keys per chunk, its sums and writer
+    (point_grid, "_batch_cells", ["job", "cols", "batch", "ct"]),
+    (point_grid, "_Columns", {"of": []}),
+    (point_grid, "CellSums", {"__init__": ["names"], "add": ["keys", "values"]}),
+    (point_grid, "_settle_cell", ["job", "log"]),
+    (point_grid, "_write", ["run", "job", "sums", "medians", "summary"]),
 ]
 
 
@@ -59,3 +65,10 @@ def test_the_decomposition_state_keeps_the_attributes_the_cli_sets():
     source = inspect.getsource(engine._Decomposition)
     assert "self.tracks" in source, "engine._Decomposition.tracks is gone: the CLI sets each track's .offset"
     assert "self.offsets" in inspect.getsource(run_ts._Reader), "timeseries_decomp_run._Reader.offsets is gone"
+
+
+def test_the_cell_sums_keep_the_attributes_the_cli_sets():
+    source = inspect.getsource(point_grid.CellSums)
+    assert "self.keys" in source and "self.sums" in source, (
+        "point_grid.CellSums.keys/.sums are gone: cli/points.py sets them from the cluster's per-cell sums"
+    )  # fmt: skip
