@@ -328,9 +328,18 @@ def peak_day(days: np.ndarray, january: datetime.date, period: float) -> np.ndar
     if period > 1:
         return days + 1.0
     whole = np.floor(np.nan_to_num(days))
-    when = np.datetime64(january, "D") + whole.astype("timedelta64[D]")
-    doy = (when - when.astype("datetime64[Y]").astype("datetime64[D]")).astype(np.int64) + 1
+    low = whole.min() if whole.size else 0.0
+    if whole.size and whole.max() - low <= 4 * 366:  # the calendar once per day of the range, not per pixel
+        doy = _day_of_year(np.arange(low, whole.max() + 1), january)[(whole - low).astype(np.int64)]
+    else:
+        doy = _day_of_year(whole, january)
     return np.where(np.isfinite(days), doy + (days - whole), np.nan)
+
+
+def _day_of_year(whole: np.ndarray, january: datetime.date) -> np.ndarray:
+    """The 1-based day of year of the dates ``whole`` days after ``january``."""
+    when = np.datetime64(january, "D") + whole.astype("timedelta64[D]")
+    return (when - when.astype("datetime64[Y]").astype("datetime64[D]")).astype(np.int64) + 1
 
 
 @dataclass
