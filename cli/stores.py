@@ -20,7 +20,7 @@ import numpy as np
 from osgeo import gdal
 
 from ..core.io.gdal_mode import raises
-from ..core.io.writer import BandSpec
+from ..core.io.writer import BandSpec, describe
 
 #: Creation options of every COG written: float32 as the core writes it, lossless.
 COG_OPTIONS = ("COMPRESS=ZSTD", "LEVEL=1", "PREDICTOR=YES", "BLOCKSIZE=512", "BIGTIFF=IF_SAFER",
@@ -132,20 +132,6 @@ def tiles_to_cog(tiles: Iterable[str], grid, bands: list, metadata: dict, path: 
     finally:
         remove(vrt_path)
     return path
-
-
-def describe(ds, bands: list, metadata: dict) -> None:
-    """Band descriptions, units, band metadata and dataset metadata as the core writes them."""
-    if metadata:
-        ds.SetMetadata({k: str(v) for k, v in metadata.items()})
-    for i, spec in enumerate(bands, start=1):
-        band = ds.GetRasterBand(i)
-        band.SetNoDataValue(float("nan"))
-        band.SetDescription(spec.description)
-        if spec.unit:
-            band.SetUnitType(spec.unit)
-        if spec.metadata:
-            band.SetMetadata({k: str(v) for k, v in spec.metadata.items()})
 
 
 # --- time-series stores (xarray) ----------------------------------------------------------

@@ -5,6 +5,7 @@ import os
 import shutil
 import uuid
 from dataclasses import dataclass, field
+from typing import Optional
 
 import numpy as np
 from osgeo import gdal
@@ -167,6 +168,21 @@ class AtomicCopy(_Partial):
         return self._ds
 
 
+def describe(ds: gdal.Dataset, bands: list, metadata: Optional[dict]) -> None:
+    """NaN nodata, descriptions, units and metadata of every band of ``ds`` (``bands``: its
+    BandSpecs in order), and the dataset's ``metadata``: as every output of the plugin says them."""
+    if metadata:
+        ds.SetMetadata({k: str(v) for k, v in metadata.items()})
+    for i, spec in enumerate(bands, start=1):
+        band = ds.GetRasterBand(i)
+        band.SetNoDataValue(float("nan"))
+        band.SetDescription(spec.description)
+        if spec.unit:
+            band.SetUnitType(spec.unit)
+        if spec.metadata:
+            band.SetMetadata({k: str(v) for k, v in spec.metadata.items()})
+
+
 class AtomicGeoTiff(_Partial):
     """A multi-band float32 GeoTIFF written block by block to a temporary file beside the
     final path; :meth:`commit` renames it into place, :meth:`abort` deletes it."""
@@ -184,16 +200,7 @@ class AtomicGeoTiff(_Partial):
             raise OutputError(write_failure(path, detached(exc)).replace("cannot write", "cannot create", 1)) from None
         self._ds.SetGeoTransform(grid.geotransform)
         self._ds.SetProjection(grid.crs_wkt)
-        if metadata:
-            self._ds.SetMetadata({k: str(v) for k, v in metadata.items()})
-        for i, spec in enumerate(bands, start=1):
-            band = self._ds.GetRasterBand(i)
-            band.SetNoDataValue(float("nan"))
-            band.SetDescription(spec.description)
-            if spec.unit:
-                band.SetUnitType(spec.unit)
-            if spec.metadata:
-                band.SetMetadata({k: str(v) for k, v in spec.metadata.items()})
+        describe(self._ds, bands, metadata)
 
     @raises
     def write(self, band_index: int, array: np.ndarray, col: int, row: int) -> None:
