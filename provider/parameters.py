@@ -98,6 +98,16 @@ def text_parameter(name: str, label: str, **kwargs) -> QgsProcessingParameterStr
     return QgsProcessingParameterString(name, tr(label), **kwargs)
 
 
+def dated_window_parameters() -> list:
+    """The dated stack and the window of the fits over time (losdecomp:velocity and
+    losdecomp:fit_time_functions): INPUT, START_DATE, END_DATE."""
+    return [
+        RasterFileParameter(n.INPUT, tr("Time series (one band per acquisition)")),
+        text_parameter(n.START_DATE, "Start date (YYYY-MM-DD; empty = first)", optional=True),
+        text_parameter(n.END_DATE, "End date (YYYY-MM-DD; empty = last)", optional=True),
+    ]
+
+
 def enum_parameter(name: str, label: str, options, default: int, optional: bool = False) -> QgsProcessingParameterEnum:
     """A choice among ``options`` (labels; the index is the value). ``optional``: a parameter added
     to an existing algorithm, so that models and scripts saved before it still validate (the

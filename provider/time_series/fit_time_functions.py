@@ -11,8 +11,8 @@ from .. import names as n
 from ..base import PlannedAlgorithm, advanced, report, tr
 from ..layers import layer_path
 from ..parameters import (
-    RasterFileParameter,
     compression_parameter,
+    dated_window_parameters,
     enum_parameter,
     integer_parameter,
     optional_raster_output,
@@ -85,9 +85,7 @@ class FitTimeFunctionsAlgorithm(PlannedAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         self.add_parameters([
-            RasterFileParameter(n.INPUT, tr("Time series (one band per acquisition)")),
-            text_parameter(n.START_DATE, "Start date (YYYY-MM-DD; empty = first)", optional=True),
-            text_parameter(n.END_DATE, "End date (YYYY-MM-DD; empty = last)", optional=True),
+            *dated_window_parameters(),
             integer_parameter(n.POLYNOMIAL, "Polynomial degree (1 linear, 2 + acceleration, 3)",
                               defaultValue=n.DEFAULT_POLYNOMIAL, minValue=1, maxValue=tf.MAX_DEGREE),
             text_parameter(n.PERIODS, "Periods in years (comma-separated, e.g. 1,0.5)", optional=True),

@@ -10,8 +10,8 @@ from .. import names as n
 from ..base import PlannedAlgorithm, report, tr
 from ..layers import layer_path
 from ..parameters import (
-    RasterFileParameter,
     compression_parameter,
+    dated_window_parameters,
     enum_parameter,
     optional_raster_output,
     text_parameter,
@@ -46,9 +46,7 @@ class VelocityAlgorithm(PlannedAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         self.add_parameters([
-            RasterFileParameter(n.INPUT, tr("Time series (one band per acquisition)")),
-            text_parameter(n.START_DATE, "Start date (YYYY-MM-DD; empty = first)", optional=True),
-            text_parameter(n.END_DATE, "End date (YYYY-MM-DD; empty = last)", optional=True),
+            *dated_window_parameters(),
             enum_parameter(n.MODEL, "Model", n.MODEL_OPTIONS, n.DEFAULT_MODEL),
             text_parameter(n.STEP_DATES, "Step dates (comma-separated YYYY-MM-DD; an offset from each)", optional=True),
             compression_parameter(),
