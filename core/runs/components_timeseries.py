@@ -60,9 +60,11 @@ def plan(job: object) -> None:
                               "(interpolation, then a per-date inversion) only; METHOD 1, the joint inversion, "
                               "solves east + up (COMPONENTS 0)")  # fmt: skip
     if job.req.base.outputs.get(UN_TILT):
-        raise TimeSeriesError("OUTPUT_UN_TILT is not written by decompose_timeseries (the tilt of d does not "
-                              "change with the date): it is in the log and the metadata LOSDECOMP_UN_TILT_DEG; "
-                              "losdecomp:decompose writes it per pixel")  # fmt: skip
+        raise TimeSeriesError("OUTPUT_UN_TILT is not written by decompose_timeseries (with two tracks the tilt "
+                              "of d is the geometry's alone; with three or more it moves with the tracks valid on "
+                              "each date and their sigmas): its median and range over pixels and dates are in "
+                              "the log and the metadata LOSDECOMP_UN_TILT_DEG; losdecomp:decompose writes it "
+                              "per pixel")  # fmt: skip
     job.outputs.update({k: v for k, v in job.req.base.outputs.items() if k in PRODUCTS and v})
     words = assumption_words(c, job.north is not None)
     job.tags[TAG_ASSUMPTION] = job.tags[TAG_ASSUMPTION].split("; ")[0] + "; " + words
