@@ -198,12 +198,12 @@ def test_a_gnss_file_draws_the_nearest_station_beside_the_series(dock, tmp_path)
     d.gnss_radius.setValue(50.0)
     click(tool, x, y)
     (curve,) = d.state.gnss  # asc states no geometry: no line of sight, no GNSS for it
-    assert curve.label.startswith("up GNSS NEAR (up, 30 away)")
+    assert curve.label.startswith("up GNSS NEAR (up, 30 m away)")  # metres on the ground, from UTM
     days = np.array([(when - START).days for when in curve.dates])
     np.testing.assert_allclose(curve.values, 1000 * RATE[2] * days / 365.25, atol=2e-3)
     assert curve.label in [line.get_label() for line in d.plot.drawing.ax.get_lines() if line.get_visible()]
     d.gnss_radius.setValue(10.0)
-    assert d.state.gnss == [] and "no GNSS station within 10" in d.message.text()
+    assert d.state.gnss == [] and "no GNSS station within 10 m" in d.message.text()
     d.set_gnss(str(tmp_path / "missing.tenv3"))
     assert d.gnss_label.text() == "no GNSS" and "missing.tenv3" in d.message.text()
 

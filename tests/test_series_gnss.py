@@ -6,6 +6,7 @@ zero date. Known answers from a station written here with linear motion."""
 import datetime
 
 import numpy as np
+import pytest
 from osgeo import osr
 from test_gnss_series import HEADER, PIX, X0, Y0, s_vector, tenv3_line, write_stack
 
@@ -56,11 +57,31 @@ def stack(tmp_path, tags=True, product=""):
     return ts.open_layer(path, "track"), dates
 
 
-def test_the_nearest_station_within_the_radius(tmp_path):
+def test_the_nearest_station_within_the_radius_in_metres_on_the_ground(tmp_path):
     found, lon, lat = stations(tmp_path)
-    station, distance = sg.nearest_station(found, wgs84(), lon + PIX, lat, 5 * PIX)
-    assert station.site == "NEAR" and abs(distance - PIX) < 1e-9
-    assert sg.nearest_station(found, wgs84(), lon + 20 * PIX, lat, 5 * PIX) is None
+    east = sg.EARTH_MEAN_RADIUS_M * np.cos(np.radians(lat)) * np.radians(PIX)  # PIX of longitude, in m
+    north = sg.EARTH_MEAN_RADIUS_M * np.radians(PIX)  # PIX of latitude, in m
+    station, distance = sg.nearest_station(found, wgs84(), lon + PIX, lat, 5 * east)
+    assert station.site == "NEAR" and distance == pytest.approx(east, rel=1e-9)
+    _, distance = sg.nearest_station(found, wgs84(), lon, lat + PIX, 5 * east)
+    assert distance == pytest.approx(north, rel=1e-6)  # the same degrees, 1.24x the metres at 36 N
+    assert sg.nearest_station(found, wgs84(), lon + 20 * PIX, lat, 5 * east) is None
+    # a radius in degrees (the map's units) would have found nothing or everything: 5 m finds nothing
+    assert sg.nearest_station(found, wgs84(), lon + PIX, lat, 5.0) is None
+
+
+def test_the_same_radius_finds_the_same_station_in_a_projected_map(tmp_path):
+    found, lon, lat = stations(tmp_path)
+    utm = osr.SpatialReference()
+    utm.ImportFromEPSG(32611)
+    geo = osr.SpatialReference()
+    geo.ImportFromWkt(wgs84())
+    geo.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    utm.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    x, y, _ = osr.CoordinateTransformation(geo, utm).TransformPoint(lon + PIX, lat)
+    _, in_degrees = sg.nearest_station(found, wgs84(), lon + PIX, lat, 1000.0)
+    station, in_utm = sg.nearest_station(found, utm.ExportToWkt(), x, y, 1000.0)
+    assert station.site == "NEAR" and in_utm == pytest.approx(in_degrees, rel=1e-6)
 
 
 def test_the_station_in_the_tracks_line_of_sight_in_mm_zero_at_the_insar_zero(tmp_path):

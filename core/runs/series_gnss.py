@@ -32,6 +32,8 @@ from ..samplers import series as ts
 from .gnss_run import transform
 from .gnss_series_run import LOS, SeriesRequest, _sample, _stack, station_los_series
 
+EARTH_MEAN_RADIUS_M = 6371008.8  # IUGG mean radius
+
 __all__ = ["GnssCurve", "read_stations", "nearest_station", "direction", "gnss_curve"]
 
 
@@ -54,20 +56,25 @@ def read_stations(path: str) -> SeriesSet:
     return read_series(path)
 
 
-def nearest_station(stations: Sequence[Series], crs_wkt: str, x: float, y: float, radius: float
+def nearest_station(stations: Sequence[Series], crs_wkt: str, x: float, y: float, radius_m: float
                     ) -> Optional[tuple]:  # fmt: skip
-    """(station, distance) of the station nearest (x, y) in ``crs_wkt``, None beyond ``radius``."""
+    """(station, distance in metres) of the station nearest (x, y) in ``crs_wkt``, None beyond
+    ``radius_m`` metres. The distance is on the ground (great circle on a sphere of the Earth's
+    mean radius, within 0.5 % of the ellipsoid's), whatever the map's units: a radius in degrees
+    would mean a different distance at every latitude."""
     if not stations:
         return None
-    lon = np.array([s.lon for s in stations], dtype=np.float64)
-    lat = np.array([s.lat for s in stations], dtype=np.float64)
-    lonlat = types.SimpleNamespace(x=lon, y=lat, crs_wkt=WGS84_WKT)
-    sx, sy = transform(lonlat, crs_wkt)
-    d = np.hypot(sx - x, sy - y)
+    place = types.SimpleNamespace(x=np.array([x], np.float64), y=np.array([y], np.float64), crs_wkt=crs_wkt)
+    px, py = transform(place, WGS84_WKT)
+    lon = np.radians([s.lon for s in stations])
+    lat = np.radians([s.lat for s in stations])
+    plon, plat = np.radians(px[0]), np.radians(py[0])
+    h = np.sin((lat - plat) / 2) ** 2 + np.cos(lat) * np.cos(plat) * np.sin((lon - plon) / 2) ** 2
+    d = 2 * EARTH_MEAN_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
     if not np.isfinite(d).any():
         return None
     k = int(np.nanargmin(d))
-    return (stations[k], float(d[k])) if d[k] <= radius else None
+    return (stations[k], float(d[k])) if d[k] <= radius_m else None
 
 
 def _quantity(layer):
@@ -115,6 +122,6 @@ def gnss_curve(station: Series, distance: float, layer: ts.SeriesLayer, zero_dat
     values = _zeroed(np.asarray(dates, dtype="datetime64[D]").astype(np.int64), values, zero_date)
     if values is None:
         return None
-    name = f"{label or layer.name} GNSS {station.site} ({what}, {distance:.0f} away)"
+    name = f"{label or layer.name} GNSS {station.site} ({what}, {distance:.0f} m away)"
     days = [d.item() if hasattr(d, "item") else d for d in np.asarray(dates, dtype="datetime64[D]")]
     return GnssCurve(name, days, values, sigma, station.site, distance, what)

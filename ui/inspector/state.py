@@ -101,7 +101,7 @@ class InspectorState:
             return []
         found = series_gnss.nearest_station(self.stations, place.crs_wkt, place.x, place.y, self.gnss_radius)
         if found is None:
-            self.notes.append(f"no GNSS station within {self.gnss_radius:g} of the place")
+            self.notes.append(f"no GNSS station within {self.gnss_radius:g} m of the place")
             return []
         layers = {la.name: la for la in self.layers}
         out = []
