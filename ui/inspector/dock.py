@@ -119,7 +119,8 @@ class InspectorDock(QDockWidget):
         self.gnss_radius.setValue(self.state.gnss_radius)
         self.gnss_radius.setPrefix("within ")
         self.gnss_radius.setSuffix(" m")
-        self.gnss_radius.setToolTip("The search radius for a GNSS station, in metres on the ground (whatever the map's units)")
+        self.gnss_radius.setToolTip("The search radius for a GNSS station, in metres on the ground "
+                                    "(whatever the map's units)")
         self.gnss_radius.valueChanged.connect(self._radius_changed)
         self.gnss_label = QLabel("no GNSS", body)
         for w in (self.zero_box, self.zero_date, self.gnss_button, self.gnss_radius, self.gnss_label):
