@@ -235,6 +235,52 @@ QTimer.singleShot(4000, next_scenario)
 """
 
 
+#: The in-QGIS prelude of the desktop screenshot scripts (scripts/screenshots.py,
+#: scripts/inspector_screenshot.py): their steps are chained by timers and each is guarded;
+#: the first failure ends QGIS with the step's traceback in result.json.
+SCREENSHOT_STEPS = r"""
+import json, os, traceback
+import qgis.utils
+
+OUT = os.environ["E2E_OUT"]
+DATA = json.loads(os.environ["E2E_SCENARIOS"])
+from qgis.core import QgsApplication, QgsProject
+from qgis.PyQt.QtCore import QTimer
+from qgis.PyQt.QtWidgets import QApplication
+from qgis.utils import iface, plugins
+
+result = {"steps": [], "exit": None}
+open(os.path.join(OUT, "started"), "w").close()
+state = {}
+
+
+def finish(code, error=""):
+    result["exit"], result["error"] = code, error
+    with open(os.path.join(OUT, "result.json"), "w") as f:
+        json.dump(result, f, indent=1)
+    QgsApplication.instance().exit(code)
+
+
+def step(fn):
+    def wrapper():
+        try:
+            fn()
+        except Exception:
+            finish(1, f"{fn.__name__}: " + traceback.format_exc())
+    return wrapper
+
+
+def later(ms, fn):
+    QTimer.singleShot(ms, step(fn))
+
+
+def screen(name):
+    QApplication.processEvents()
+    QApplication.primaryScreen().grabWindow(0).save(os.path.join(OUT, name + ".png"))
+    result["steps"].append(name)
+"""
+
+
 def make_profile(zip_path, root):
     """A 'default' profile under ``root`` (QGIS's --profiles-path keeps profiles in
     ``root/profiles``) with the plugin unzipped and enabled, and the start-up hook in QGIS's

@@ -38,47 +38,9 @@ LAYERS = ("ascending LOS", "descending LOS", "east", "up")
 TARGET_AT, REFERENCE_AT = (0.68, 0.35), (0.3, 0.7)
 
 # Runs inside QGIS after e2e's start-up hook; steps chained by timers, each guarded.
-IN_QGIS = r"""
-import json, os, traceback
-import qgis.utils
-
-OUT = os.environ["E2E_OUT"]
-DATA = json.loads(os.environ["E2E_SCENARIOS"])
-from qgis.core import QgsApplication, QgsProject
-from qgis.PyQt.QtCore import QPoint, Qt, QTimer
+IN_QGIS = e2e.SCREENSHOT_STEPS + r"""
+from qgis.PyQt.QtCore import QPoint, Qt
 from qgis.PyQt.QtTest import QTest
-from qgis.PyQt.QtWidgets import QApplication
-from qgis.utils import iface, plugins
-
-result = {"steps": [], "exit": None}
-open(os.path.join(OUT, "started"), "w").close()
-state = {}
-
-
-def finish(code, error=""):
-    result["exit"], result["error"] = code, error
-    with open(os.path.join(OUT, "result.json"), "w") as f:
-        json.dump(result, f, indent=1)
-    QgsApplication.instance().exit(code)
-
-
-def step(fn):
-    def wrapper():
-        try:
-            fn()
-        except Exception:
-            finish(1, f"{fn.__name__}: " + traceback.format_exc())
-    return wrapper
-
-
-def later(ms, fn):
-    QTimer.singleShot(ms, step(fn))
-
-
-def screen(name):
-    QApplication.processEvents()
-    QApplication.primaryScreen().grabWindow(0).save(os.path.join(OUT, name + ".png"))
-    result["steps"].append(name)
 
 
 def click(at):

@@ -31,47 +31,9 @@ SCREEN = "1366x768x24"
 PNGS = ("dialog_stacks", "stacks_run", "gnss_residuals", "timeseries_date1", "timeseries_date2")
 
 # Runs inside QGIS after e2e's start-up hook; steps chained by timers, each guarded.
-IN_QGIS = r"""
-import json, os, traceback
-import qgis.utils
-
-OUT = os.environ["E2E_OUT"]
-DATA = json.loads(os.environ["E2E_SCENARIOS"])
+IN_QGIS = e2e.SCREENSHOT_STEPS + r"""
 abort = qgis.utils.showException.e2e_abort
-from qgis.core import QgsApplication, QgsProject, QgsVectorLayer
-from qgis.PyQt.QtCore import QTimer
-from qgis.PyQt.QtWidgets import QApplication
-from qgis.utils import iface, plugins
-
-result = {"steps": [], "exit": None}
-open(os.path.join(OUT, "started"), "w").close()
-state = {}
-
-
-def finish(code, error=""):
-    result["exit"], result["error"] = code, error
-    with open(os.path.join(OUT, "result.json"), "w") as f:
-        json.dump(result, f, indent=1)
-    QgsApplication.instance().exit(code)
-
-
-def step(fn):
-    def wrapper():
-        try:
-            fn()
-        except Exception:
-            finish(1, f"{fn.__name__}: " + traceback.format_exc())
-    return wrapper
-
-
-def screen(name):
-    QApplication.processEvents()
-    QApplication.primaryScreen().grabWindow(0).save(os.path.join(OUT, name + ".png"))
-    result["steps"].append(name)
-
-
-def later(ms, fn):
-    QTimer.singleShot(ms, step(fn))
+from qgis.core import QgsVectorLayer
 
 
 def wait_until(test, then, timeout_s=240, what="a step"):
