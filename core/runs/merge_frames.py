@@ -400,7 +400,7 @@ def _frame_lines(job, fit, prefix=""):
             text += f", plane {p[1]:+.4g} +/- {s[1]:.2g} per x unit, {p[2]:+.4g} +/- {s[2]:.2g} per y unit"
         lines.append(text + (" (fixed)" if k == job.fixed else ""))
     if job.stations is not None:
-        lines += merge_gnss.lines(merge_gnss.statistics(fit), job.unit)
+        lines += merge_gnss.lines(merge_gnss.statistics(fit), job.unit, fit.gnss_stations)
     return lines
 
 

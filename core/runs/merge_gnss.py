@@ -26,7 +26,7 @@ import numpy as np
 from ..conventions.errors import FrameError
 from ..conventions.geometry import sign_factor
 from ..io.gnss_stations import Stations, unit_factor
-from ..io.grid import raster_info
+from ..io.grid import Grid, raster_info
 from ..solve import frames as solver
 from ..solve import gnss
 from . import gnss_run
@@ -48,6 +48,7 @@ class StationRows:
 
     @property
     def used(self) -> np.ndarray:
+        """The stations (indices) with at least one row."""
         return np.unique(np.concatenate([r[6] for r in self.rows])) if self.rows else np.zeros(0, int)
 
 
@@ -61,7 +62,8 @@ def check_request(fixed_frame: int, radius: float) -> None:
         raise FrameError(f"RADIUS {radius}: 0 (the pixel holding each station) or a positive distance")
 
 
-def check_footprints(stations: Stations, stacks: bool, grid, footprints: list, names: list, model: int) -> None:
+def check_footprints(stations: Stations, stacks: bool, grid: Grid, footprints: list, names: list,
+                     model: int) -> None:  # fmt: skip
     """Before anything is read: time-series stacks refused; the stations inside the frames'
     footprints (in the common grid's CRS); FrameError when none lies inside any frame (MODEL 0)
     or fewer than three (MODEL 1). (Those outside every frame are ignored: the run's log counts
@@ -89,7 +91,7 @@ def _need_words(model):
     return "three stations not on a line fix the plane common to frames tied by overlaps"
 
 
-def sample_rows(job, stations: Stations, radius: float) -> StationRows:
+def sample_rows(job: object, stations: Stations, radius: float) -> StationRows:
     """Every frame at the stations inside it (its own grid, as reference_to_gnss samples), and
     the stations in its line of sight (its unit and sign: every frame is in the first's)."""
     gx, gy = gnss_run.transform(stations, job.grid.crs_wkt)
@@ -181,13 +183,14 @@ def add_rows(normals: solver.Normals, rows: StationRows, row_weights: list) -> N
         normals.add_stations(k, x, y, d, g, w)
 
 
-def tie(job, stations: Stations, radius: float, normals: solver.Normals) -> StationRows:
+def tie(job: object, stations: Stations, radius: float, normals: solver.Normals) -> StationRows:
     """Sample, check the datum, weigh and add the station rows to ``normals`` (log in ``job``)."""
     rows = sample_rows(job, stations, radius)
     check_datum(rows, stations, job.model)
-    row_weights, lines = weights(rows, stations, job.weighted, normals.mean_weight)
+    row_weights, log = weights(rows, stations, job.weighted, normals.mean_weight)
     add_rows(normals, rows, row_weights)
-    job.log += rows.log + gnss_run.report(stations.names, rows.status, stations.label) + lines
+    normals.gnss_stations = int(rows.used.size)
+    job.log += rows.log + gnss_run.report(stations.names, rows.status, stations.label) + log
     where = "the pixel holding each station" if radius == 0 else f"the median of the valid pixels within {radius:g}"
     job.log.append(f"{stations.label}: {rows.used.size} station(s) in {len(rows.rows)} frame(s), "
                    f"{sum(r[6].size for r in rows.rows)} rows; each frame's value is {where} (its own grid and "
@@ -198,10 +201,18 @@ def tie(job, stations: Stations, radius: float, normals: solver.Normals) -> Stat
 def statistics(fit: solver.FrameFit) -> dict:
     """The GNSS residuals (InSAR - GNSS in the line of sight, one per station row) before and
     after the corrections."""
-    return {"before": gnss.statistics(fit.gnss_before), "after": gnss.statistics(fit.gnss_after)}
+    return {"before": gnss.statistics(fit.gnss_before), "after": gnss.statistics(fit.gnss_after),
+            "stations": fit.gnss_stations}
 
 
-def lines(stats: dict, unit: str) -> list:
-    return [f"GNSS residual (frame - GNSS in the line of sight) before the corrections: "
-            f"{gnss.describe(stats['before'], unit)}",
-            f"GNSS residual after the corrections: {gnss.describe(stats['after'], unit)}"]  # fmt: skip
+def lines(stats: dict, unit: str, stations: int) -> list:
+    """The GNSS residuals before and after, one line each, in ``unit`` (named)."""
+    u = f" {unit}" if unit else " (unit unknown)"
+    out = []
+    for when in ("before", "after"):
+        st = stats[when]
+        out.append(f"GNSS residual (frame - GNSS in the line of sight) {when} the corrections: {st['count']} rows "
+                   f"({stations} stations; one row per station and frame holding it): bias (mean) "
+                   f"{st['bias']:.4g}{u}, RMS {st['rms']:.4g}{u}, spread (standard deviation about the mean) "
+                   f"{st['std']:.4g}{u}")  # fmt: skip
+    return out

@@ -41,6 +41,7 @@ class FrameFit:
     #: station row, before and after the correction (empty when a frame is held fixed)
     gnss_before: np.ndarray = field(default_factory=lambda: np.zeros(0))
     gnss_after: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    gnss_stations: int = 0
 
 
 class Normals:
@@ -69,6 +70,7 @@ class Normals:
         self.station_rhs = np.zeros(size)
         self.station_rr = 0.0
         self.station_rows: list = []  # (k, basis rows, g - d_k)
+        self.gnss_stations = 0  # distinct stations behind the rows (reported only)
 
     def seen(self, k: int, count: int) -> None:
         """``count`` more valid pixels of frame k in its overlaps (with or without a partner)."""
@@ -210,6 +212,7 @@ def solve(normals: Normals, fixed: Optional[int], names: list) -> FrameFit:
     if normals.station_rows:  # residual = InSAR (+ correction) - GNSS = -(g - d) (+ b . x)
         fit.gnss_before = np.concatenate([-r for _, _, r in normals.station_rows])
         fit.gnss_after = np.concatenate([b @ x[k * p : (k + 1) * p] - r for k, b, r in normals.station_rows])
+        fit.gnss_stations = normals.gnss_stations
     return fit
 
 
