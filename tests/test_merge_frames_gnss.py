@@ -221,3 +221,17 @@ def test_solver_station_rows_fix_the_datum_exactly():
     empty.add(0, 1, x, 0 * x, np.zeros(50), np.full(50, 2.5))
     with pytest.raises(FrameError, match="rank-deficient"):
         solver.solve(empty, None, ["a", "b"])
+
+
+def test_stations_lost_to_nodata_are_refused_by_name_when_too_few_remain(tmp_path):
+    paths = write_frames(tmp_path, ASC, "lost", errors=ERRORS)
+    ds = gdal.Open(paths[0], gdal.GA_Update)  # S02 at column 30, row 40: only frame 1 holds it
+    a = ds.GetRasterBand(1).ReadAsArray()
+    a[40, 30] = np.nan
+    ds.GetRasterBand(1).WriteArray(a)
+    ds = None
+    with pytest.raises(FrameError, match=r"2 station\(s\) with values in the frames \(S00, S01\): MODEL 1 needs"):
+        merge(paths, tmp_path / "never.tif", stations([150, 250, 30], [20, 100, 40]))
+    with pytest.raises(FrameError, match="no station has both GNSS values and a frame value"):
+        merge(paths, tmp_path / "never.tif", stations([30], [40]), model=solver.OFFSET)
+    assert not (tmp_path / "never.tif").exists()

@@ -4,8 +4,10 @@ offset and a plane), x, y the common grid's coordinates and (x_k, y_k) the frame
 that a_k is the value added to the frame at its centre. Wherever frames i and j both have a
 value, (d_i + c_i) - (d_j + c_j) should vanish: the corrections are estimated from all
 overlaps jointly by weighted least squares (weights 1 / (sigma_i^2 + sigma_j^2) when the frames
-have a-priori sigmas), with the fixed frame's correction held at zero. The normal equations
-are accumulated window by window, so memory does not grow with the frames.
+have a-priori sigmas), with the fixed frame's correction held at zero, or (GNSS held fixed)
+with no frame fixed and one more condition per station inside a frame: d_k + c_k = the
+station's velocity in the frame's line of sight (``Normals.add_stations``). The normal
+equations are accumulated window by window, so memory does not grow with the frames.
 """
 
 from dataclasses import dataclass, field
