@@ -209,11 +209,13 @@ SERIES_UNIT_VALUES = ("", "mm", "cm", "m")
 REQUIREMENT_OPTIONS = ("Transient: 3 (1 + sqrt(L/km)) mm", "Secular: 5 mm/year over 0.1-50 km")
 
 # losdecomp:merge_frames (TARGET_CRS, RESOLUTION, RESAMPLING, COMPRESSION, OUTPUT as above; MODEL
-# as in losdecomp:velocity, with its own options) and losdecomp:remove_plate_motion (INPUT, BAND,
+# as in losdecomp:velocity, with its own options; GNSS, its field options, GNSS_UNIT and RADIUS
+# as in losdecomp:reference_to_gnss, optional) and losdecomp:remove_plate_motion (INPUT, BAND,
 # HEADING, INCIDENCE, LOOK_SIDE, LOS_SIGN, SIGMA, OUTPUT as above)
 MERGE_FRAMES_ID = f"{PROVIDER_ID}:merge_frames"
 REMOVE_PLATE_MOTION_ID = f"{PROVIDER_ID}:remove_plate_motion"
 INPUTS, FIXED_FRAME, OFFSETS = "INPUTS", "FIXED_FRAME", "OFFSETS"
+GNSS_RMS_BEFORE, GNSS_RMS_AFTER = "GNSS_RMS_BEFORE", "GNSS_RMS_AFTER"
 FRAME_MODEL_OPTIONS = ("Offset per frame", "Offset and plane per frame")
 DEFAULT_FRAME_MODEL = 1
 PLATE, EULER_POLE, OUTPUT_PLATE_LOS = "PLATE", "EULER_POLE", "OUTPUT_PLATE_LOS"

@@ -72,3 +72,19 @@ def test_no_published_algorithm_gains_a_mandatory_parameter(plugin, cls):
         f"{alg.name()}: {sorted(added)} would be mandatory: models and scripts saved before would break; "
         "make it optional with a default"
     )
+
+
+#: algorithm name -> parameters added after publication, pinned optional (never to join MANDATORY)
+ADDED_OPTIONAL = {
+    "merge_frames": {"GNSS", "GNSS_UNIT", "RADIUS", "VE_FIELD", "VN_FIELD", "VU_FIELD", "SE_FIELD", "SN_FIELD",
+                     "SU_FIELD"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(ADDED_OPTIONAL))
+def test_parameters_added_later_are_optional(plugin, name):
+    alg = next(cls() for cls in ALGORITHMS if cls.NAME == name)
+    alg.initAlgorithm({})
+    given = {p.name() for p in alg.parameterDefinitions()}
+    assert ADDED_OPTIONAL[name] <= given, f"{name}: {sorted(ADDED_OPTIONAL[name] - given)} missing"
+    assert not ADDED_OPTIONAL[name] & _mandatory(alg)

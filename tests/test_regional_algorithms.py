@@ -3,8 +3,11 @@ names of the issue, the results, and the refusals before any output."""
 
 import numpy as np
 import pytest
+from osgeo import osr
 from qgis.core import QgsProcessingException
-from test_merge_frames import ASC, ERRORS, expected, write_frames
+from test_merge_frames import ASC, ERRORS, centres, expected, field, write_frames
+from test_merge_frames_gnss import ERRORS as GERRORS
+from test_merge_frames_gnss import UTM_WKT, spread, truth
 from test_plate_motion import _track
 
 from conftest import read_band, run_logged
@@ -44,3 +47,33 @@ def test_remove_plate_motion_refuses_bad_plates(plugin, tmp_path, params, words)
     with pytest.raises(QgsProcessingException, match=words):
         run_logged("losdecomp:remove_plate_motion", {"INPUT": _track(tmp_path)[0], "OUTPUT": str(tmp_path / "o.tif"),
                                                      **params})  # fmt: skip
+
+
+def test_merge_frames_with_gnss_held_fixed(plugin, tmp_path):
+    """GNSS as a delimited text table (lon/lat, mm/year): the merged map is on the stations'
+    reference (the true field), frame 1 corrected too; GNSS residual RMS in the results."""
+    paths = write_frames(tmp_path, ASC, "gt", errors=GERRORS)
+    cols, rows = spread(12)
+    x, y = centres(cols.astype(float), rows.astype(float))
+    utm, geo = osr.SpatialReference(UTM_WKT), osr.SpatialReference()
+    geo.ImportFromEPSG(4326)
+    for srs in (utm, geo):
+        srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    lonlat = osr.CoordinateTransformation(utm, geo).TransformPoints(np.column_stack([x, y]).tolist())
+    e, n_, u = field(x, y)
+    table = tmp_path / "gnss.csv"
+    lines = ["station,lon,lat,ve,vn,vu,se,sn,su"]
+    lines += [f"S{i},{p[0]:.9f},{p[1]:.9f},{e[i]},{n_[i]},{u[i]},0.3,0.3,0.3" for i, p in enumerate(lonlat)]
+    table.write_text("\n".join(lines) + "\n")
+    out = str(tmp_path / "merged.tif")
+    result, log = run_logged("losdecomp:merge_frames", {"INPUTS": paths, "MODEL": 1, "GNSS": str(table),
+                                                        "GNSS_UNIT": 1, "RADIUS": 0, "OUTPUT": out})  # fmt: skip
+    assert np.sqrt(np.nanmean((read_band(out) - truth()) ** 2)) < 0.3
+    assert result["GNSS_RMS_BEFORE"] > 1.0 > 0.35 > result["GNSS_RMS_AFTER"]
+    assert "(fixed)" not in log and "GNSS residual" in log and "mm/year" in log
+    with pytest.raises(QgsProcessingException, match="FIXED_FRAME 3 and GNSS"):
+        run_logged("losdecomp:merge_frames", {"INPUTS": paths, "FIXED_FRAME": 3, "GNSS": str(table),
+                                              "OUTPUT": str(tmp_path / "never.tif")})  # fmt: skip
+    # without GNSS, the default FIXED_FRAME 1 keeps today's behaviour: GNSS outputs empty
+    result, _ = run_logged("losdecomp:merge_frames", {"INPUTS": paths, "OUTPUT": str(tmp_path / "plain.tif")})
+    assert result["GNSS_RMS_AFTER"] is None and float(result["OFFSETS"].split(",")[0]) == 0.0

@@ -56,6 +56,7 @@ class Samples:
     spread: np.ndarray
     status: list
     s: Optional[tuple] = None  # the ground-to-satellite unit vector there, when asked for
+    sigma: Optional[np.ndarray] = None  # the raster's a-priori sigma there (of the median), when asked for
 
 
 def transform(stations: Stations, to_wkt: str) -> tuple:
@@ -81,21 +82,24 @@ def _own_grid(path: str, label: str) -> Grid:
 
 
 @raises
-def sample(ref: RasterRef, grid: Grid, x: np.ndarray, y: np.ndarray, radius: float, geom: object = None) -> Samples:
+def sample(ref: RasterRef, grid: Grid, x: np.ndarray, y: np.ndarray, radius: float, geom: object = None,
+           sigma: object = None) -> Samples:  # fmt: skip
     """``ref`` (on ``grid``, its own) at the points (x, y) in the grid's CRS, by the area
     sampler (``area.sample_areas``, the median); with ``geom`` (a track's geometry) also the
     unit vector: the mean of the pixels' unit vectors renormalised (over the whole disc when
-    no pixel is valid)."""
+    no pixel is valid); with ``sigma`` (a RasterRef or a constant: the track's a-priori sigma)
+    also that sigma, as the area sampler aggregates it for the median."""
     inside = on_grid(grid, x, y)
     with Run(grid, "nearest") as run:
         data = run.open(ref)
         geo = GeometryReader(geom, run.open) if geom is not None else None
+        sig = run.open(sigma) if isinstance(sigma, RasterRef) else sigma
         areas = (around_point(grid, float(x[i]), float(y[i]), radius) if inside[i] else None for i in range(len(x)))
-        got = sample_areas(areas, data, MEDIAN, look=geo)
+        got = sample_areas(areas, data, MEDIAN, sigma=sig, look=geo)
     status = [OUTSIDE if not inside[i] else OK if got.count[i] else NO_DATA for i in range(len(x))]
     if got.s is not None:
         status = [NO_GEOMETRY if st == OK and not np.isfinite(got.s[2][i]) else st for i, st in enumerate(status)]
-    return Samples(got.value, got.count, got.spread, status, got.s)
+    return Samples(got.value, got.count, got.spread, status, got.s, None if sigma is None else got.sigma)
 
 
 def report(names: list, status: list, label: str) -> list:

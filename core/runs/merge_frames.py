@@ -24,6 +24,7 @@ from ..conventions.schema import ROLE_ENU, ROLE_STD, ROLE_VELOCITY, TAG_LOS_SIGN
 from ..conventions.uncertainty import APRIORI, FIT, PROPAGATED, TAG_SIGMA_KIND, label
 from ..conventions.version import SOFTWARE, created
 from ..io.gdal_mode import raises
+from ..io.gnss_stations import Stations
 from ..io.grid import Grid, raster_info
 from ..io.model import DEFAULT_BLOCK_PIXELS, RasterRef
 from ..io.reader import DEFAULT_RESAMPLING, GeometryReader, GridReader
@@ -33,7 +34,7 @@ from ..plan import frame_dates
 from ..plan.outputs import check_outputs_paths
 from ..plan.tracks import apply_weights_policy, harmonise_units, resolve
 from ..solve import frames as solver
-from . import frame_reader
+from . import frame_reader, merge_gnss
 from .frame_grid import intersect as _intersect
 from .frame_grid import meets as _meets
 from .frame_grid import pairs_of, pixel_box, union_grid
@@ -47,7 +48,8 @@ TAG_FRAMES = "LOSDECOMP_FRAMES"
 @dataclass
 class MergeRequest:
     """What the user asked for: the frames (one viewing direction), the model, the fixed frame
-    (1-based), the grid options and the output path."""
+    (1-based) or GNSS stations held fixed instead (``stations``, sampled within ``radius``), the
+    grid options and the output path."""
 
     frames: list  # of TrackInput
     output: str
@@ -57,6 +59,8 @@ class MergeRequest:
     resolution: float = 0.0
     resampling: str = DEFAULT_RESAMPLING
     compression: str = DEFAULT_COMPRESSION
+    stations: Optional[Stations] = None
+    radius: float = 0.0
 
 
 @dataclass
@@ -70,7 +74,7 @@ class MergeJob:
     boxes: list  # (col0, row0, col1, row1) on the grid, end exclusive
     centres: list  # (x, y) in the grid's CRS
     model: int
-    fixed: int  # 0-based
+    fixed: Optional[int]  # 0-based; None: GNSS held fixed
     output: str
     unit: str
     los_sign: str
@@ -82,6 +86,8 @@ class MergeJob:
     block_pixels: int = DEFAULT_BLOCK_PIXELS
     dates: list = field(default_factory=list)  # time-series stacks: the common dates (empty: velocities)
     bands: list = field(default_factory=list)  # time-series stacks: each frame's bands of those dates
+    stations: Optional[Stations] = None  # GNSS held fixed (then ``fixed`` is None)
+    radius: float = 0.0
 
     @property
     def outputs(self) -> dict:
@@ -106,6 +112,7 @@ class MergeSummary:
     lines: list = field(default_factory=list)
     offsets: list = field(default_factory=list)
     offset_sigmas: list = field(default_factory=list)
+    gnss: dict = field(default_factory=dict)  # GNSS held fixed: residual statistics before and after
     pixels: int = 0
     limit: float = float("nan")
 
@@ -116,6 +123,8 @@ def _check_request(req):
     solver.n_params(req.model)
     if not 1 <= req.fixed_frame <= len(req.frames):
         raise FrameError(f"FIXED_FRAME {req.fixed_frame} is not a frame: 1 to {len(req.frames)}")
+    if req.stations is not None:
+        merge_gnss.check_request(req.fixed_frame, req.radius)
     if not req.output:
         raise FrameError("no output requested")
     check_outputs_paths({MERGED: req.output}, [RasterRef(f.path) for f in req.frames])
@@ -196,8 +205,12 @@ def check(req: MergeRequest) -> MergeJob:
     boxes = [pixel_box(grid, b) for b in footprints]
     solver.check_overlaps(len(boxes), [(i, j) for i, j, _ in pairs_of(boxes)], labels)
     centres = [(0.5 * (b[0] + b[2]), 0.5 * (b[1] + b[3])) for b in footprints]
-    job = MergeJob([r.spec for r in resolved], names, grid, boxes, centres, req.model, req.fixed_frame - 1,
-                   req.output, unit, sign, weighted, req.resampling, req.compression)  # fmt: skip
+    if req.stations is not None:
+        merge_gnss.check_footprints(req.stations, bool(common), grid, footprints, labels, req.model)
+    fixed = None if req.stations is not None else req.fixed_frame - 1
+    job = MergeJob([r.spec for r in resolved], names, grid, boxes, centres, req.model, fixed,
+                   req.output, unit, sign, weighted, req.resampling, req.compression,
+                   stations=req.stations, radius=req.radius)  # fmt: skip
     for r in resolved:
         job.log += r.log
         job.warnings += r.warnings
@@ -210,8 +223,10 @@ def check(req: MergeRequest) -> MergeJob:
 def plan(req: MergeRequest) -> MergeJob:
     """``check``, and the log of what the merge will do."""
     job = check(req)
+    held = (f"GNSS ({job.stations.label}) held fixed, no frame" if job.fixed is None
+            else f"frame {job.fixed + 1} ({job.names[job.fixed]})")  # fmt: skip
     job.log.append(
-        f"merge: {len(job.specs)} frames, {solver.MODELS[job.model]}, frame {job.fixed + 1} ({job.names[job.fixed]}) "
+        f"merge: {len(job.specs)} frames, {solver.MODELS[job.model]}, {held} "
         f"fixed; common grid {job.grid.width} x {job.grid.height} pixels (the first frame's lattice extended to "
         "the union of the frames unless a CRS or resolution was given)"
     )
@@ -322,6 +337,8 @@ def estimate(job: MergeJob, run_: Run, frames: "_Frames") -> list:
     normals = [solver.Normals(job.centres, job.model, scale) for _ in range(job.layers)]
     for win in run_.each(_overlap_windows(job)):
         _accumulate(job, frames, normals, win)
+    if job.stations is not None:
+        merge_gnss.tie(job, job.stations, job.radius, normals[0])
     labels = [f"{n}: {s.velocity.path}" for n, s in zip(job.names, job.specs)]
     fits = []
     for d, normal in enumerate(normals):
@@ -382,6 +399,8 @@ def _frame_lines(job, fit, prefix=""):
         if p.size == 3:
             text += f", plane {p[1]:+.4g} +/- {s[1]:.2g} per x unit, {p[2]:+.4g} +/- {s[2]:.2g} per y unit"
         lines.append(text + (" (fixed)" if k == job.fixed else ""))
+    if job.stations is not None:
+        lines += merge_gnss.lines(merge_gnss.statistics(fit), job.unit, fit.gnss_stations)
     return lines
 
 
@@ -423,9 +442,13 @@ def _metadata(job, fits):
         for k, f in enumerate(frames):
             f.update({"params": _fit_info(fits[0])["params"][k], "sigmas": _fit_info(fits[0])["sigmas"][k]})
     _, before, after = _pooled(fits)
-    info = {"model": solver.MODELS[job.model], "fixed_frame": job.fixed + 1, "frames": frames,
+    held = None if job.fixed is None else job.fixed + 1
+    info = {"model": solver.MODELS[job.model], "fixed_frame": held, "frames": frames,
             "rms_before": before, "rms_after": after, "sigma_kind": FIT,
             "weights": f"1/sigma^2 of the frames' {APRIORI} sigmas" if job.weighted else "equal"}  # fmt: skip
+    if job.stations is not None:
+        info["gnss"] = {"stations": job.stations.label, "radius": job.radius, "unit": job.unit,
+                        **merge_gnss.statistics(fits[0])}  # fmt: skip
     if job.dates:
         info["dates"] = [{"date": compact(d), **_fit_info(f)} for d, f in zip(job.dates, fits)]
     md = {TAG_FRAMES: json.dumps(info), TAG_LOS_SIGN: job.los_sign, "LOSDECOMP_SOFTWARE": SOFTWARE,
@@ -444,6 +467,8 @@ def _summarise(job, fits, summary):
         summary.offsets, summary.offset_sigmas = offsets, sigmas
     else:
         summary.fit, summary.offsets, summary.offset_sigmas = fits[0], offsets[0], sigmas[0]
+    if job.stations is not None:
+        summary.gnss = merge_gnss.statistics(fits[0])
     summary.pixels = job.grid.width * job.grid.height
 
 

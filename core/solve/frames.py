@@ -4,8 +4,10 @@ offset and a plane), x, y the common grid's coordinates and (x_k, y_k) the frame
 that a_k is the value added to the frame at its centre. Wherever frames i and j both have a
 value, (d_i + c_i) - (d_j + c_j) should vanish: the corrections are estimated from all
 overlaps jointly by weighted least squares (weights 1 / (sigma_i^2 + sigma_j^2) when the frames
-have a-priori sigmas), with the fixed frame's correction held at zero. The normal equations
-are accumulated window by window, so memory does not grow with the frames.
+have a-priori sigmas), with the fixed frame's correction held at zero, or (GNSS held fixed)
+with no frame fixed and one more condition per station inside a frame: d_k + c_k = the
+station's velocity in the frame's line of sight (``Normals.add_stations``). The normal
+equations are accumulated window by window, so memory does not grow with the frames.
 """
 
 from dataclasses import dataclass, field
@@ -37,6 +39,11 @@ class FrameFit:
     rms_before: float
     rms_after: float
     pair_pixels: dict = field(default_factory=dict)
+    #: GNSS held fixed: one residual (frame value + correction - GNSS in the line of sight) per
+    #: station row, before and after the correction (empty when a frame is held fixed)
+    gnss_before: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    gnss_after: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    gnss_stations: int = 0
 
 
 class Normals:
@@ -57,8 +64,15 @@ class Normals:
         self.plain_rhs = np.zeros(size)
         self.plain_rr = 0.0
         self.count = 0
+        self.weight_sum = 0.0
         self.pair_pixels: dict = {}
         self.frame_pixels: dict = {}  # valid pixels of each frame in its overlaps
+        # station rows (GNSS held fixed): d_k + c_k = g at each station inside frame k
+        self.station_normal = np.zeros((size, size))
+        self.station_rhs = np.zeros(size)
+        self.station_rr = 0.0
+        self.station_rows: list = []  # (k, basis rows, g - d_k)
+        self.gnss_stations = 0  # distinct stations behind the rows (reported only)
 
     def seen(self, k: int, count: int) -> None:
         """``count`` more valid pixels of frame k in its overlaps (with or without a partner)."""
@@ -89,8 +103,32 @@ class Normals:
         self.plain_rhs[cols] += a.T @ r
         self.plain_rr += float(r @ r)
         self.count += int(x.size)
+        self.weight_sum += float(np.sum(w))
         key = (min(i, j), max(i, j))
         self.pair_pixels[key] = self.pair_pixels.get(key, 0) + int(x.size)
+
+
+    def add_stations(self, k: int, x: np.ndarray, y: np.ndarray, dk: np.ndarray, g: np.ndarray,
+                     weight: np.ndarray) -> None:  # fmt: skip
+        """Stations inside frame k at the points (x, y): the frame's value ``dk`` there plus its
+        correction should equal ``g``, the stations' velocity in the frame's line of sight."""
+        x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        if x.size == 0:
+            return
+        b = self.basis(k, x, y)
+        r = np.asarray(g, dtype=np.float64) - np.asarray(dk, dtype=np.float64)
+        w = np.asarray(weight, dtype=np.float64)
+        cols = slice(k * self.p, (k + 1) * self.p)
+        bw = b * w[:, None]
+        self.station_normal[cols, cols] += bw.T @ b
+        self.station_rhs[cols] += bw.T @ r
+        self.station_rr += float(np.sum(w * r * r))
+        self.station_rows.append((k, b, r))
+
+    @property
+    def mean_weight(self) -> float:
+        """The mean weight of an overlap pixel (1 with equal weights; 1 when none was added)."""
+        return self.weight_sum / self.count if self.count else 1.0
 
 
 def connected(n: int, pairs: list) -> list:
@@ -133,21 +171,37 @@ def check_valid(normals: Normals, names: list) -> None:
             )
 
 
-def solve(normals: Normals, fixed: int, names: list) -> FrameFit:
-    """The corrections with frame ``fixed`` (0-based) held at zero; FrameError when the
-    overlaps do not determine them (a frame without overlap, or a plane on a line)."""
+def _check_determined(nf: np.ndarray, fixed: Optional[int]) -> None:
+    """FrameError in words when the normal matrix is (numerically) singular: its condition
+    number after scaling each unknown to a unit diagonal (Jacobi) above 1e12."""
+    if fixed is not None:
+        if np.linalg.cond(nf) > 1e12:
+            raise FrameError("the overlaps do not determine every frame's plane (overlaps too small or on a line): "
+                             "use MODEL 0 (offsets only)")  # fmt: skip
+        return
+    d = np.sqrt(np.diag(nf))
+    if not (np.all(d > 0) and np.linalg.cond(nf / np.outer(d, d)) <= 1e12):
+        raise FrameError("the GNSS stations and the overlaps together do not fix every frame's correction (the "
+                         "normal matrix is rank-deficient): add stations, or use MODEL 0 (offsets only)")  # fmt: skip
+
+
+def solve(normals: Normals, fixed: Optional[int], names: list) -> FrameFit:
+    """The corrections with frame ``fixed`` (0-based) held at zero, or, ``fixed`` None, with no
+    frame held fixed and the stations' rows (``Normals.add_stations``) fixing the reference;
+    FrameError when the overlaps (and stations) do not determine them (a frame without
+    overlap, a plane on a line, too few stations)."""
     n, p = len(normals.centres), normals.p
     check_valid(normals, names)
     check_overlaps(n, [k for k, c in normals.pair_pixels.items() if c > 0], names, " where both have a value")
     free = np.array([k for k in range(n * p) if k // p != fixed])
-    nf = normals.weighted[np.ix_(free, free)]
-    if np.linalg.cond(nf) > 1e12:
-        raise FrameError("the overlaps do not determine every frame's plane (overlaps too small or on a line): "
-                         "use MODEL 0 (offsets only)")  # fmt: skip
+    full, rhs = normals.weighted + normals.station_normal, normals.rhs + normals.station_rhs
+    nf = full[np.ix_(free, free)]
+    _check_determined(nf, fixed)
     x = np.zeros(n * p)
-    x[free] = np.linalg.solve(nf, normals.rhs[free])
-    rss_w = normals.rr - 2 * x @ normals.rhs + x @ normals.weighted @ x
-    dof = max(normals.count - free.size, 1)
+    x[free] = np.linalg.solve(nf, rhs[free])
+    rss_w = normals.rr + normals.station_rr - 2 * x @ rhs + x @ full @ x
+    rows = sum(r.size for _, _, r in normals.station_rows)
+    dof = max(normals.count + rows - free.size, 1)
     cov = np.zeros((n * p, n * p))
     cov[np.ix_(free, free)] = np.linalg.inv(nf) * max(rss_w, 0.0) / dof
     rss = normals.plain_rr - 2 * x @ normals.plain_rhs + x @ normals.plain @ x
@@ -155,8 +209,13 @@ def solve(normals: Normals, fixed: int, names: list) -> FrameFit:
     params = x.reshape(n, p) * unscale
     sigmas = np.sqrt(np.clip(np.diag(cov), 0, None)).reshape(n, p) * unscale
     count = max(normals.count, 1)
-    return FrameFit(params, sigmas, normals.count, float(np.sqrt(normals.plain_rr / count)),
-                    float(np.sqrt(max(rss, 0.0) / count)), dict(normals.pair_pixels))  # fmt: skip
+    fit = FrameFit(params, sigmas, normals.count, float(np.sqrt(normals.plain_rr / count)),
+                   float(np.sqrt(max(rss, 0.0) / count)), dict(normals.pair_pixels))  # fmt: skip
+    if normals.station_rows:  # residual = InSAR (+ correction) - GNSS = -(g - d) (+ b . x)
+        fit.gnss_before = np.concatenate([-r for _, _, r in normals.station_rows])
+        fit.gnss_after = np.concatenate([b @ x[k * p : (k + 1) * p] - r for k, b, r in normals.station_rows])
+        fit.gnss_stations = normals.gnss_stations
+    return fit
 
 
 def correction(params: np.ndarray, centre: tuple, x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -53,24 +53,32 @@ COMMON_HELP = (
 )
 
 
-def gnss_parameters() -> list:
-    """GNSS, its six field parameters and GNSS_UNIT."""
+def gnss_parameters(optional: bool = False) -> list:
+    """GNSS, its six field parameters and GNSS_UNIT (``optional``: all of them, for an algorithm
+    that works without stations)."""
     params = [
         PointsOrTableParameter(
             n.GNSS, tr("GNSS stations (point layer, delimited text table, or MIDAS velocity file)"),
-            [QgsProcessing.SourceType.TypeVectorPoint],
+            [QgsProcessing.SourceType.TypeVectorPoint], optional=optional,
         )
     ]  # fmt: skip
     for name, role in n.GNSS_FIELDS.items():
         label = tr(f"GNSS {gnss_stations.ROLE_NAMES[role]} field (empty = recognised)")
         params.append(advanced(QgsProcessingParameterField(name, label, None, n.GNSS, optional=True)))
-    params.append(enum_parameter(n.GNSS_UNIT, "GNSS velocity unit", n.GNSS_UNIT_OPTIONS, n.DEFAULT_GNSS_UNIT))
+    params.append(enum_parameter(n.GNSS_UNIT, "GNSS velocity unit", n.GNSS_UNIT_OPTIONS, n.DEFAULT_GNSS_UNIT,
+                                 optional=optional))  # fmt: skip
     return params
 
 
-def radius_parameter():
+def radius_parameter(optional: bool = False):
     return number_parameter(n.RADIUS, "Radius around each station, in the raster's CRS units (0 = the pixel "
-                            "holding it)", defaultValue=0.0, minValue=0.0)  # fmt: skip
+                            "holding it)", defaultValue=0.0, minValue=0.0, optional=optional)  # fmt: skip
+
+
+def stations_given(parameters) -> bool:
+    """Whether the GNSS parameter holds something (it may be absent or empty when optional)."""
+    value = parameters.get(n.GNSS)
+    return value is not None and value != ""
 
 
 def read_stations(alg, parameters, context) -> StationInput:

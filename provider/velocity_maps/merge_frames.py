@@ -12,7 +12,8 @@ from ...core.plan.naming import layer_name
 from ...core.plan.tracks import TrackInput
 from ...core.runs import merge_frames
 from .. import names as n
-from ..base import PlannedAlgorithm, report, tr
+from ..base import PlannedAlgorithm, advanced, report, tr
+from ..gnss.stations import gnss_parameters, radius_parameter, read_stations, stations_given
 from ..layers import crs_wkt, layer_paths
 from ..parameters import (
     RasterFilesParameter,
@@ -74,7 +75,28 @@ class MergeFramesAlgorithm(PlannedAlgorithm):
         "gives each frame's correction on the first and the last date, the metadata LOSDECOMP_FRAMES on every "
         "date; OFFSETS (and OFFSET_SIGMAS) then hold one comma-separated group per date, in date order, "
         "separated by ';'; RMS_BEFORE and RMS_AFTER pool every date's overlaps. The output is a stack on the "
-        "common dates (INSAR_DATE per band) followed by the geometry role bands."
+        "common dates (INSAR_DATE per band) followed by the geometry role bands.\n\n"
+        "GNSS held fixed instead of a frame (GNSS, optional: a point layer, a delimited text table or a MIDAS "
+        "velocity file, with the field options and GNSS_UNIT of losdecomp:reference_to_gnss): no frame is held "
+        "fixed; every frame's correction is estimated, and each station inside a frame adds one equation to the "
+        "overlaps': the frame's value at the station plus the frame's correction there = the station's velocity "
+        "in the frame's line of sight (s . v with the frame's own unit vector at the station, in the frames' unit "
+        "and LOS sign). The frame's value at a station is sampled as losdecomp:reference_to_gnss samples it "
+        "(RADIUS 0: the pixel holding the station; else the median of the valid pixels within RADIUS, in the "
+        "frame's own CRS units, on the frame's own grid). Station rows are weighted 1/(sigma_GNSS_LOS^2 + "
+        "sigma_frame^2) (a-priori sigmas, the GNSS one propagated into the line of sight) when the frames have "
+        "sigmas; a station whose combined sigma is unknown (NaN) is weighted as the least trusted station whose "
+        "sigma is known, never as an exact value; with no known station sigma, or frames without sigmas (equal "
+        "weights), each station row weighs as much as an average overlap pixel. The merged map is then on the "
+        "stations' reference. MODEL 0 needs at least one station with a value in the frames; MODEL 1 at least "
+        "three not on a line (they fix the plane common to all frames, which the overlaps leave free): collinear "
+        "or nearly collinear stations (as reference_to_gnss refuses them) are refused, and so is any system the "
+        "stations and overlaps leave rank-deficient. Stations outside every frame, on nodata or with missing "
+        "velocities are ignored and counted in the log by name. FIXED_FRAME then stays at its default 1 and is "
+        "not used (GNSS replaces it); another FIXED_FRAME with GNSS is refused. Time-series stacks with GNSS are "
+        "refused (GNSS per date is not done). The log and the results give the GNSS residuals (frame - GNSS in "
+        "the line of sight, one per station and frame holding it) before and after the corrections "
+        "(GNSS_RMS_BEFORE, GNSS_RMS_AFTER, in the frames' unit, which the log names)."
     )
 
     CORE = merge_frames
@@ -85,9 +107,13 @@ class MergeFramesAlgorithm(PlannedAlgorithm):
                                                          "stacks)"),
                                  QgsProcessing.SourceType.TypeRaster),
             enum_parameter(n.MODEL, "Correction per frame", n.FRAME_MODEL_OPTIONS, n.DEFAULT_FRAME_MODEL),
-            integer_parameter(n.FIXED_FRAME, "Frame held fixed (1-based)", defaultValue=1, minValue=1),
+            integer_parameter(n.FIXED_FRAME, "Frame held fixed (1-based; not used when GNSS is given)",
+                              defaultValue=1, minValue=1),
             los_sign_parameter(),
         ])  # fmt: skip
+        gnss = gnss_parameters(optional=True)
+        self.add_parameters([gnss[0], radius_parameter(optional=True)])
+        self.add_parameters([advanced(p) for p in gnss[1:]])
         self.add_parameters([
             QgsProcessingParameterCrs(n.TARGET_CRS, tr("Target CRS (empty = the first frame's)"), optional=True),
             number_parameter(n.RESOLUTION, "Resolution in target CRS units (0 = the first frame's pixel; "
@@ -100,7 +126,9 @@ class MergeFramesAlgorithm(PlannedAlgorithm):
         self.addOutput(QgsProcessingOutputString(n.OFFSETS, tr("Offsets added at each frame's centre")))
         self.addOutput(QgsProcessingOutputString(n.OFFSET_SIGMAS, tr("Fit standard deviations of the offsets")))
         self.add_number_outputs([(n.RMS_BEFORE, "RMS of the overlap differences before"),
-                                 (n.RMS_AFTER, "RMS of the overlap differences after")])  # fmt: skip
+                                 (n.RMS_AFTER, "RMS of the overlap differences after"),
+                                 (n.GNSS_RMS_BEFORE, "RMS of the GNSS residuals before (GNSS held fixed)"),
+                                 (n.GNSS_RMS_AFTER, "RMS of the GNSS residuals after (GNSS held fixed)")])  # fmt: skip
 
     def request(self, parameters, context):
         sign = self.los_sign(parameters, context)
@@ -115,7 +143,15 @@ class MergeFramesAlgorithm(PlannedAlgorithm):
             resolution=self.parameterAsDouble(parameters, n.RESOLUTION, context),
             resampling=self.resampling(parameters, context),
             compression=self.compression(parameters, context),
+            **self._stations(parameters, context),
         )  # fmt: skip
+
+    def _stations(self, parameters, context):
+        """{stations, radius} when GNSS is given, else {}."""
+        if not stations_given(parameters):
+            return {}
+        return {"stations": read_stations(self, parameters, context).stations,
+                "radius": self.parameterAsDouble(parameters, n.RADIUS, context)}  # fmt: skip
 
     def check(self, parameters, context):
         merge_frames.check(self.request(parameters, context))
@@ -131,6 +167,8 @@ class MergeFramesAlgorithm(PlannedAlgorithm):
             n.OFFSET_SIGMAS: _joined(summary.offset_sigmas),
             n.RMS_BEFORE: summary.rms_before,
             n.RMS_AFTER: summary.rms_after,
+            n.GNSS_RMS_BEFORE: summary.gnss["before"]["rms"] if summary.gnss else None,
+            n.GNSS_RMS_AFTER: summary.gnss["after"]["rms"] if summary.gnss else None,
         }
 
 

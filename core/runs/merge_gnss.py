@@ -1,0 +1,218 @@
+"""``losdecomp:merge_frames`` with GNSS held fixed instead of a frame (``GNSS``): each station
+inside a frame adds one row to the overlaps' normal equations, the frame's value at the station
+plus the frame's correction there = the station's velocity in the frame's line of sight.
+
+The stations are read and projected exactly as ``reference_to_gnss`` does it
+(``gnss_run.sample``: the pixel holding the station, or the median of the valid pixels within
+``RADIUS`` of it, on the frame's own grid; ``gnss_run.project``: s . v with the frame's unit
+vector there, in the frame's unit and LOS sign, sigma sqrt(s' C s)).
+
+Weights of a station row (the overlaps' own weights unchanged):
+
+- frames with a-priori sigmas: ``1 / (sigma_gnss_los^2 + sigma_frame^2)``, sigma_frame the
+  frame's sigma sampled at the station; a station whose combined sigma is unknown (no GNSS
+  sigma, or no known frame sigma there) takes the largest known combined sigma of the
+  stations (never trusted more than the least trusted known station), named in the log; when
+  none is known, every station weighs as much as an average overlap pixel;
+- frames without sigmas (equal weights in the overlaps): every station weighs as much as one
+  overlap pixel, and GNSS sigmas are not used (nothing to weigh them against), as the log says.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..conventions.errors import FrameError
+from ..conventions.geometry import sign_factor
+from ..io.gnss_stations import Stations, unit_factor
+from ..io.grid import Grid, raster_info
+from ..solve import frames as solver
+from ..solve import gnss
+from . import gnss_run
+
+#: The statuses a station can have in a frame, best first (its status overall is the best).
+_RANK = (gnss_run.OK, gnss_run.NO_GEOMETRY, gnss_run.NO_DATA, gnss_run.MISSING, gnss_run.OUTSIDE)
+
+
+@dataclass
+class StationRows:
+    """The stations' rows, frame by frame: (frame, x, y in the common grid's CRS, the frame's
+    value there, GNSS in its line of sight, the combined variance or NaN, station indices)."""
+
+    gx: np.ndarray
+    gy: np.ndarray
+    rows: list = field(default_factory=list)
+    status: list = field(default_factory=list)  # per station, the best status over the frames
+    log: list = field(default_factory=list)
+
+    @property
+    def used(self) -> np.ndarray:
+        """The stations (indices) with at least one row."""
+        return np.unique(np.concatenate([r[6] for r in self.rows])) if self.rows else np.zeros(0, int)
+
+
+def check_request(fixed_frame: int, radius: float) -> None:
+    """FrameError for a FIXED_FRAME other than its default given with GNSS (GNSS replaces the
+    fixed frame: a frame chosen would be dropped), or a radius that is not a distance."""
+    if fixed_frame != 1:
+        raise FrameError(f"FIXED_FRAME {fixed_frame} and GNSS: GNSS is held fixed instead of a frame (no frame is "
+                         "held fixed then); leave FIXED_FRAME at its default 1, or give no GNSS")  # fmt: skip
+    if not (math.isfinite(radius) and radius >= 0):
+        raise FrameError(f"RADIUS {radius}: 0 (the pixel holding each station) or a positive distance")
+
+
+def check_footprints(stations: Stations, stacks: bool, grid: Grid, footprints: list, names: list,
+                     model: int) -> None:  # fmt: skip
+    """Before anything is read: time-series stacks refused; the stations inside the frames'
+    footprints (in the common grid's CRS); FrameError when none lies inside any frame (MODEL 0)
+    or fewer than three (MODEL 1). (Those outside every frame are ignored: the run's log counts
+    and names them.)"""
+    if stacks:
+        raise FrameError("GNSS held fixed merges velocities only: time-series stacks would need GNSS per "
+                         "date (not done); merge stacks with a frame held fixed (FIXED_FRAME), or give "
+                         "velocities")  # fmt: skip
+    x, y = gnss_run.transform(stations, grid.crs_wkt)
+    inside = np.zeros(len(stations), dtype=bool)
+    for b in footprints:
+        with np.errstate(invalid="ignore"):
+            inside |= (x >= b[0]) & (x <= b[2]) & (y >= b[1]) & (y <= b[3])
+    need = 1 if model == solver.OFFSET else 3
+    if inside.sum() < need:
+        raise FrameError(
+            f"{stations.label}: {int(inside.sum())} of its {len(stations)} stations lie inside the frames "
+            f"({', '.join(names)}); GNSS held fixed needs at least {need} ({_need_words(model)})"
+        )
+
+
+def _need_words(model):
+    if model == solver.OFFSET:
+        return "one station fixes the offsets of frames tied by overlaps"
+    return "three stations not on a line fix the plane common to frames tied by overlaps"
+
+
+def sample_rows(job: object, stations: Stations, radius: float) -> StationRows:
+    """Every frame at the stations inside it (its own grid, as reference_to_gnss samples), and
+    the stations in its line of sight (its unit and sign: every frame is in the first's)."""
+    gx, gy = gnss_run.transform(stations, job.grid.crs_wkt)
+    out = StationRows(gx, gy, status=[gnss_run.OUTSIDE] * len(stations))
+    factor, unit_line = unit_factor(stations, job.unit)
+    out.log += list(stations.log) + [unit_line]
+    complete = stations.complete()
+    sign = sign_factor(job.los_sign)
+    for k, spec in enumerate(job.specs):
+        own = raster_info(spec.velocity.path, job.names[k]).grid()
+        x, y = gnss_run.transform(stations, own.crs_wkt)
+        sigma = spec.sigma if job.weighted else None
+        smp = gnss_run.sample(spec.velocity, own, x, y, radius, spec.geometry, sigma)
+        status = [gnss_run.MISSING if st == gnss_run.OK and not complete[i] else st for i, st in enumerate(smp.status)]
+        g, g_sigma, lines = gnss_run.project(stations, smp.s, factor, sign)
+        out.log += [f"frame {k + 1} ({job.names[k]}): {line}" for line in lines]
+        ok = np.flatnonzero([st == gnss_run.OK for st in status])
+        var = g_sigma**2 + (_known(smp.sigma) ** 2 if smp.sigma is not None else 0.0)
+        if ok.size:
+            out.rows.append((k, gx[ok], gy[ok], smp.value[ok], g[ok], var[ok], ok))
+        out.status = [min(a, b, key=_RANK.index) for a, b in zip(out.status, status)]
+    return out
+
+
+def _known(sigma):
+    """NaN where a sigma is not a positive number (0, as MintPy's reference pixel, or NaN)."""
+    s = np.asarray(sigma, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(s) & (s > 0), s, np.nan)
+
+
+def check_datum(rows: StationRows, stations: Stations, model: int) -> None:
+    """FrameError naming what is missing when the stations used cannot fix the frames'
+    common reference: none (MODEL 0), fewer than three, or three or more on a line (MODEL 1:
+    the plane common to all frames is free along the overlaps, only stations fix it)."""
+    used = rows.used
+    if used.size == 0:
+        raise FrameError(f"{stations.label}: no station has both GNSS values and a frame value (every station "
+                         "outside the frames, on nodata or without a velocity): the reference is not fixed; "
+                         "nothing was written")  # fmt: skip
+    if model == solver.OFFSET:
+        return
+    names = ", ".join(stations.names[i] for i in used)
+    if used.size < 3:
+        raise FrameError(f"{stations.label}: {used.size} station(s) with values in the frames ({names}): "
+                         "MODEL 1 needs three stations not on a line to fix the plane common to the frames; use "
+                         "MODEL 0")  # fmt: skip
+    gx, gy = rows.gx, rows.gy
+    ratio, _, _ = gnss.spread_ratio(gx[used], gy[used])
+    if ratio < 1e-6:
+        raise FrameError(f"{stations.label}: the stations used ({names}) are collinear: the plane's tilt across "
+                         "them is not fixed; use MODEL 0, or add stations off their line")  # fmt: skip
+    try:
+        gnss.check_spread(gx[used], gy[used], gnss.PLANE)
+    except gnss.SurfaceError as exc:
+        raise FrameError(f"{stations.label}: {exc}") from None
+
+
+def weights(rows: StationRows, stations: Stations, weighted: bool, overlap_weight: float) -> tuple:
+    """(one weight array per row of ``rows.rows``, log lines): see the module's docstring."""
+    if not weighted:
+        line = (f"{stations.label}: the frames have no a-priori sigma (equal weights): each station row weighs as "
+                "much as one overlap pixel; the GNSS sigmas are not used")  # fmt: skip
+        return [np.full(r[6].size, overlap_weight) for r in rows.rows], [line]
+    var = np.concatenate([r[5] for r in rows.rows])
+    known = np.isfinite(var) & (var > 0)
+    if not known.any():
+        line = (f"{stations.label}: no station has a known combined sigma (GNSS in the line of sight and the "
+                "frame's): each station row weighs as much as an average overlap pixel")  # fmt: skip
+        return [np.full(r[6].size, overlap_weight) for r in rows.rows], [line]
+    worst, lines = float(var[known].max()), []
+    out = []
+    for k, *_, v, idx in rows.rows:
+        bad = ~(np.isfinite(v) & (v > 0))
+        if bad.any():
+            shown = ", ".join(stations.names[i] for i in idx[bad][: gnss_run.NAMES_SHOWN])
+            lines.append(f"frame {k + 1}: {int(bad.sum())} station(s) without a known combined sigma (no GNSS sigma, "
+                         f"or the frame's sigma unknown there) weighted as the least trusted known station "
+                         f"(sigma {np.sqrt(worst):.3g}): {shown}")  # fmt: skip
+        out.append(1.0 / np.where(bad, worst, v))
+    lines.append(f"{stations.label}: station rows weighted 1/(sigma_GNSS_LOS^2 + sigma_frame^2) (a-priori, "
+                 "propagated into the line of sight)")  # fmt: skip
+    return out, lines
+
+
+def add_rows(normals: solver.Normals, rows: StationRows, row_weights: list) -> None:
+    """The station rows into the (velocity) normal equations."""
+    for (k, x, y, d, g, _, _), w in zip(rows.rows, row_weights):
+        normals.add_stations(k, x, y, d, g, w)
+
+
+def tie(job: object, stations: Stations, radius: float, normals: solver.Normals) -> StationRows:
+    """Sample, check the datum, weigh and add the station rows to ``normals`` (log in ``job``)."""
+    rows = sample_rows(job, stations, radius)
+    check_datum(rows, stations, job.model)
+    row_weights, log = weights(rows, stations, job.weighted, normals.mean_weight)
+    add_rows(normals, rows, row_weights)
+    normals.gnss_stations = int(rows.used.size)
+    job.log += rows.log + gnss_run.report(stations.names, rows.status, stations.label) + log
+    where = "the pixel holding each station" if radius == 0 else f"the median of the valid pixels within {radius:g}"
+    job.log.append(f"{stations.label}: {rows.used.size} station(s) in {len(rows.rows)} frame(s), "
+                   f"{sum(r[6].size for r in rows.rows)} rows; each frame's value is {where} (its own grid and "
+                   "CRS units, as reference_to_gnss samples)")  # fmt: skip
+    return rows
+
+
+def statistics(fit: solver.FrameFit) -> dict:
+    """The GNSS residuals (InSAR - GNSS in the line of sight, one per station row) before and
+    after the corrections."""
+    return {"before": gnss.statistics(fit.gnss_before), "after": gnss.statistics(fit.gnss_after),
+            "stations": fit.gnss_stations}
+
+
+def lines(stats: dict, unit: str, stations: int) -> list:
+    """The GNSS residuals before and after, one line each, in ``unit`` (named)."""
+    u = f" {unit}" if unit else " (unit unknown)"
+    out = []
+    for when in ("before", "after"):
+        st = stats[when]
+        out.append(f"GNSS residual (frame - GNSS in the line of sight) {when} the corrections: {st['count']} rows "
+                   f"({stations} stations; one row per station and frame holding it): bias (mean) "
+                   f"{st['bias']:.4g}{u}, RMS {st['rms']:.4g}{u}, spread (standard deviation about the mean) "
+                   f"{st['std']:.4g}{u}")  # fmt: skip
+    return out
