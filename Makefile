@@ -19,7 +19,7 @@ PROFILE_PLUGINS := $(HOME)/.local/share/QGIS/QGIS3/profiles/default/python/plugi
 export QT_QPA_PLATFORM := offscreen
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: all demo screenshots test test-library test-matrix lint system-deps venv plugin-path install-plugin package e2e bench clean
+.PHONY: all demo screenshots test test-library test-matrix lint system-deps venv plugin-path install-plugin package e2e bench bench-scripts bench-summary clean
 
 all: test
 
@@ -98,13 +98,28 @@ package: venv
 e2e: venv package
 	$(PY) $(ROOT)/scripts/e2e.py --zip $(BUILD)/$(PLUGIN).zip --out $(BUILD)/e2e
 
+# `make bench`: one run of every benchmark, each printing its tables and a FIGURE line per
+# figure an issue sets a target for (bench/figures.py). BENCH_*_ARGS scale each script's sizes.
 bench: venv install-plugin
+	@$(MAKE) --no-print-directory bench-scripts
+
+bench-scripts:
 	$(PY) $(ROOT)/bench/bench.py $(BENCH_ARGS)
 	$(PY) $(ROOT)/bench/bench_timeseries.py $(BENCH_TS_ARGS)
+	$(PY) $(ROOT)/bench/bench_memory.py $(BENCH_MEMORY_ARGS)
 	$(PY) $(ROOT)/bench/bench_points.py $(BENCH_POINTS_ARGS)
 	$(PY) $(ROOT)/bench/bench_time_functions.py $(BENCH_TF_ARGS)
 	$(PY) $(ROOT)/bench/bench_merge_frames.py $(BENCH_MERGE_ARGS)
 	$(PY) $(ROOT)/bench/bench_inspector.py $(BENCH_INSPECTOR_ARGS)
+
+# `make bench-summary`: the bench scripts RUNS times (the same BENCH_*_ARGS), then one Markdown
+# table of every figure: each run's value, the median, the target, met in how many runs; printed
+# and written to build/bench-summary.md (the README's tables come from it). Each run's whole
+# output and figures stay in build/bench-runs/.
+RUNS ?= 3
+bench-summary: venv install-plugin
+	$(PY) $(ROOT)/bench/summary.py --runs $(RUNS) --folder $(BUILD)/bench-runs --out $(BUILD)/bench-summary.md \
+	  -- $(MAKE) --no-print-directory -C $(ROOT) bench-scripts
 
 clean:
 	rm -rf $(BUILD) $(VENV)

@@ -12,7 +12,10 @@ Cases (each a separate process, measured with wait4: wall seconds and max RSS):
   ours core warped          the descending track on another grid (shifted, other pixel size): warped in process
   mintpy const              MintPy asc_desc2horz_vert.py on the same data as HDF5
   mintpy -g                 the same with per-pixel geometry files (MintPy: 20-pixel windows)
-  floor read+write          read both inputs and write two outputs like ours, no computation
+  floor read+write          read both inputs and write two outputs like ours, no computation (ZSTD, as ours)
+  floor read+write, no compression   the same writing uncompressed outputs
+  qgis_process start-up     the same qgis_process.bin run (COMPRESSION=2) on a 16 x 16 pair: the fixed cost
+                            of a run (QGIS, its providers and the plugin loaded, the algorithm set up), no data
   floor warp                GDAL warping of both inputs alone to the common grid of the warped case
 
   ours qgis_process const, no compression   COMPRESSION=2: uncompressed outputs, as MintPy writes
@@ -39,6 +42,9 @@ from osgeo import gdal, osr
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
+sys.path.insert(0, HERE)
+import figures  # noqa: E402
+
 import mintpy_env  # noqa: E402
 
 gdal.UseExceptions()
@@ -214,9 +220,10 @@ FLOOR_IO = textwrap.dedent(
     from insar_decomposition.core.io.reader import GridReader
     from insar_decomposition.core.io.writer import AtomicGeoTiff, BandSpec
     gdal.SetCacheMax(64 * 1024 * 1024)
-    grid = raster_info(sys.argv[2]).grid()
-    readers = [GridReader(RasterRef(p), grid) for p in sys.argv[2:4]]
-    writers = [AtomicGeoTiff(p, grid, [BandSpec("copy")]) for p in sys.argv[4:6]]
+    compression = sys.argv[2]
+    grid = raster_info(sys.argv[3]).grid()
+    readers = [GridReader(RasterRef(p), grid) for p in sys.argv[3:5]]
+    writers = [AtomicGeoTiff(p, grid, [BandSpec("copy")], compression=compression) for p in sys.argv[5:7]]
     for win in windows(grid, 1 << 19):
         for r, w in zip(readers, writers):
             w.write(1, r.read(*win), win[0], win[1])
@@ -284,7 +291,11 @@ def run_size(n, work, skip_mintpy):
     case("ours core per-pixel", script(CORE_RUN, parent, paths["asc_pixel"], paths["desc_pixel"]))
     case("ours qgis_process per-pixel", ours_qgis_process(paths["asc_pixel"], paths["desc_pixel"]), env=env)
     case("ours core warped", script(CORE_RUN, parent, paths["asc_const"], paths["desc_warped"]))
-    case("floor read+write", script(FLOOR_IO, parent, paths["asc_const"], paths["desc_const"]))
+    case("floor read+write", script(FLOOR_IO, parent, "zstd", paths["asc_const"], paths["desc_const"]))
+    case("floor read+write, no compression", script(FLOOR_IO, parent, "none", paths["asc_const"], paths["desc_const"]))
+    tiny = json.loads(subprocess.run(cmd[:-2] + [os.path.join(folder, "tiny"), "16"], check=True, capture_output=True,
+                                     text=True).stdout)  # fmt: skip
+    case("qgis_process start-up", ours_qgis_process(tiny["asc_const"], tiny["desc_const"]) + ["COMPRESSION=2"], env=env)
     case("floor warp", script(FLOOR_WARP, parent, paths["asc_const"], paths["desc_warped"]))
     if not skip_mintpy:
         mp = [mintpy_env.ensure(), os.path.join(mintpy_env.VENV, "bin", "asc_desc2horz_vert.py")]
@@ -315,6 +326,26 @@ def print_cases(res, pairs):
             print(f"    {a} / {b}: time {t:.2f}, memory {m:.2f}")
 
 
+def report_figures(n, res):
+    """The issue's single-epoch figures at the largest size: ours through qgis_process.bin,
+    uncompressed, against the floor (reading both inputs and writing two uncompressed outputs)
+    plus QGIS's start-up (the same run on a 16 x 16 pair), every term measured in this run;
+    and what the default ZSTD output costs beside it."""
+    need = ("ours qgis_process const", "ours qgis_process const, no compression", "floor read+write, no compression",
+            "qgis_process start-up")  # fmt: skip
+    if not all(k in res for k in need):
+        return
+    ours_zstd, ours_raw, floor, start = (res[k][0] for k in need)
+    size = f"{n} x {n} pair, single-valued geometry"
+    figures.report("single_epoch.vs_floor", ours_raw / (floor + start), 1.1,
+                   f"{size}: qgis_process.bin COMPRESSION=2 {ours_raw:.2f} s / (floor read+write uncompressed "
+                   f"{floor:.2f} s + start-up, the same run on 16 x 16, {start:.2f} s)")  # fmt: skip
+    figures.report("single_epoch.zstd_vs_floor", ours_zstd / (floor + start), None,
+                   f"{size}: qgis_process.bin default ZSTD {ours_zstd:.2f} s / the same uncompressed floor + start-up")
+    figures.report("single_epoch.zstd_vs_uncompressed", ours_zstd / ours_raw, None,
+                   f"{size}: qgis_process.bin default ZSTD / COMPRESSION=2 (what compression costs)")
+
+
 def report(all_results):
     print("\n" + "=" * 78)
     for n, res in all_results.items():
@@ -328,9 +359,11 @@ def report(all_results):
                 ("ours core per-pixel", "mintpy -g"),
                 ("ours qgis_process per-pixel", "mintpy -g"),
                 ("ours core const", "floor read+write"),
+                ("ours qgis_process const, no compression", "floor read+write, no compression"),
                 ("ours core warped", "floor warp"),
             ),
         )
+    report_figures(max(all_results), all_results[max(all_results)])
     sizes = sorted(all_results)
     if len(sizes) > 1:
         lo, hi = sizes[0], sizes[-1]

@@ -13,6 +13,9 @@ from osgeo import gdal
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+import figures  # noqa: E402
+
 import synthetic_scene as scene  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(ROOT))
@@ -76,6 +79,10 @@ def main():
         print(f"merging (plan, overlaps, merged raster written, compression {compression}): {t:.2f} s; "
               f"ratio {t / t_read:.2f}")
     print("\n".join(summary.lines))
+    detail = f"four {size} x {size} frames, 5 bands each, merged {{compression}} / reading every band once"
+    figures.report("merge_frames.vs_read", times["zstd"] / t_read, 2.0, detail.format(compression="ZSTD (default)"))
+    figures.report("merge_frames.vs_read_uncompressed", times["none"] / t_read, None,
+                   detail.format(compression="uncompressed"))  # fmt: skip
 
 
 if __name__ == "__main__":
