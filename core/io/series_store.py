@@ -185,6 +185,8 @@ def _copy(src_ds, var, bands, info, progress, cancel) -> bool:
             if nodata is not None and not np.isnan(nodata):
                 block[i][block[i] == np.float32(nodata)] = np.nan
         var.WriteArray(block, array_start_idx=[0, r, c])
+        if c + w >= info.width:
+            src_ds.FlushCache()  # windows go row by row: the row's cached source blocks are not read again
         progress((k + 1) / len(windows))
     return True
 
