@@ -5,7 +5,7 @@ for that window only, VRT mosaics of many tiles included), reads its window and 
 with the core's own block functions, through ``dask.array.map_blocks``. Nothing is read
 whole and nothing but counts comes back to the client: single epochs are written by the
 workers as tiles, mosaicked into one COG by GDAL; time series go straight from the workers
-into a Zarr v2 or NetCDF-CF store, renamed into place when complete.
+into a Zarr v2 or NetCDF-CF store (dask.array.store), renamed into place when complete.
 
 Imports dask (the ``[dask]`` extra); the plugin never imports this module."""
 
@@ -13,6 +13,7 @@ import contextlib
 import os
 import re
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator, Optional
 
@@ -108,7 +109,8 @@ def as_built():
     output's store, the resolved count), and xarray optimises each store's delayed write on its
     own when it makes it: with two stores and a count, every chunk of a time series was solved
     three times (a single epoch twice), the main cost of the Dask path in bench/bench_library.py.
-    (compute() runs the graph unoptimised as well: see there.)"""
+    (compute() runs the graph unoptimised as well: see there; the time-series stores are written
+    by dask.array.store, not by xarray's Delayed: stores.empty_store.)"""
     import dask
 
     return dask.config.set(array_optimize=False)
@@ -301,16 +303,17 @@ def _decompose_timeseries(job, client, chunks):
     result = da.map_blocks(series_chunk, job, offsets, keys, dtype=np.float32,
                            chunks=((nd * len(keys),), ychunks, xchunks), name="losdecomp-series")  # fmt: skip
     specs = run_ts._band_specs(job)
-    delayed, tmps = [], {}
+    writes, tmps = [], {}
     try:
         for i, key in enumerate(keys):
-            ds = stores.series_dataset(VARIABLES[key], result[i * nd : (i + 1) * nd], job.dates, job.grid,
-                                       specs[key], dict(job.tags, LOSDECOMP_PRODUCT=key))  # fmt: skip
-            write, tmps[key] = stores.store_delayed(ds, job.outputs[key])
-            delayed.append(write)
+            part = result[i * nd : (i + 1) * nd]
+            ds = stores.series_dataset(VARIABLES[key], part, job.dates, job.grid, specs[key],
+                                       dict(job.tags, LOSDECOMP_PRODUCT=key))  # fmt: skip
+            target, tmps[key] = stores.empty_store(ds, job.outputs[key], lock_name=f"losdecomp-{uuid.uuid4().hex}")
+            writes.append(da.store(part, target, lock=False, compute=False))
         up = keys.index(UP) * nd if UP in keys else None
         count = da.isfinite(result[up : up + nd]).sum() if up is not None else da.ones(1).sum()
-        _, resolved = compute(client, [delayed, count])
+        _, resolved = compute(client, [writes, count])
         if int(resolved) == 0:
             raise NoResult(nothing_resolved(when=" at any date"))
         done = {k: stores.finish_store(tmps.pop(k), job.outputs[k]) for k in keys}

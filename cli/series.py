@@ -64,11 +64,13 @@ def lazy_stack(path: str, chunk: int = COPY_CHUNK):
 
 
 def _copy(tmp, key, job, specs, final):
+    import dask.array as da
+
     data = lazy_stack(tmp)
     ds = stores.series_dataset(VARIABLES[key], data, job.dates, job.grid, specs, dict(job.tags, LOSDECOMP_PRODUCT=key))
-    write, store_tmp = stores.store_delayed(ds, final)
+    target, store_tmp = stores.empty_store(ds, final)
     try:
-        write.compute(scheduler="synchronous")
+        da.store(data, target, lock=False, scheduler="synchronous")
         return stores.finish_store(store_tmp, final)
     except BaseException:
         stores.remove(store_tmp)
