@@ -10,6 +10,7 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
+import pytest
 from osgeo import gdal
 
 from conftest import run_cli
@@ -147,6 +148,42 @@ def test_velocity_in_process_writes_a_cog(stacks, tmp_path):
     assert status == 0, err
     assert is_cog(tmp_path / "v.tif") and is_cog(tmp_path / "s.tif")
     assert np.isfinite(read(tmp_path / "s.tif")).any()
+
+
+def test_fit_time_functions_in_process_gives_the_core_run_as_cogs(stacks, tmp_path):
+    from insar_decomposition.core.runs import time_functions_run as tfr
+    from insar_decomposition.core.solve import time_functions as tf
+
+    model = tf.Model(polynomial=2, periods=(0.5,), steps=(tf.parse_date("2021-06-01", "STEP_DATES"),))
+    outputs = {tfr.PARAMETERS: str(tmp_path / "core_p.tif"), tfr.MODEL: str(tmp_path / "core_m.tif"),
+               tfr.RESIDUAL_RMS: str(tmp_path / "core_r.tif")}  # fmt: skip
+    req = tfr.FitRequest(path=stacks["asc"], start=None, end=tf.parse_date("2021-11-20", "END_DATE"), model=model,
+                         outputs=outputs, uncertainty=1, bootstrap_count=20)  # fmt: skip
+    tfr.run(tfr.plan(req))
+    options = ["--end-date", "2021-11-20", "--polynomial", "2", "--periods", "0.5", "--step-dates", "2021-06-01",
+               "--uncertainty", "1", "--bootstrap-count", "20"]  # fmt: skip
+    written = ["--output", tmp_path / "p.tif", "--output-model", tmp_path / "m.tif", "--output-residual-rms",
+               tmp_path / "r.tif"]  # fmt: skip
+    status, out, err = run_cli("fit-time-functions", "--input", stacks["asc"], *options, *written)
+    assert status == 0, err
+    assert "model: polynomial of degree 2, period 0.5 year(s), step 2021-06-01" in err
+    for name in ("p", "m", "r"):
+        core, cli = gdal.Open(str(tmp_path / f"core_{name}.tif")), gdal.Open(str(tmp_path / f"{name}.tif"))
+        assert cli.RasterCount == core.RasterCount > 0 and is_cog(tmp_path / f"{name}.tif")
+        assert np.array_equal(cli.ReadAsArray(), core.ReadAsArray(), equal_nan=True)
+        assert [cli.GetRasterBand(b).GetDescription() for b in range(1, cli.RasterCount + 1)] == [
+            core.GetRasterBand(b).GetDescription() for b in range(1, core.RasterCount + 1)]  # fmt: skip
+    assert sorted(line.split("\t")[0] for line in out.splitlines()) == sorted(outputs)
+    assert np.isfinite(read(tmp_path / "p.tif", 3)).mean() > 0.5  # band 3: the velocity
+
+
+@pytest.mark.parametrize("command", ["velocity", "fit-time-functions"])
+def test_a_fit_over_time_refuses_a_scheduler_in_words_before_any_output(stacks, tmp_path, command):
+    status, out, err = run_cli(command, "--input", stacks["asc"], "--output", tmp_path / "v.tif", "--scheduler",
+                               "local:1")  # fmt: skip
+    assert status == 1 and out == ""
+    assert f"losdecomp {command}: failed, no output written: --scheduler is not available for {command}" in err
+    assert "in process only" in err and os.listdir(tmp_path) == []
 
 
 def test_a_local_cluster_listens_on_loopback_only():
