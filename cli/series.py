@@ -26,7 +26,7 @@ def run_in_process(job) -> dict:
     try:
         result = run_ts.run(job)
         done = {k: result[k] for k in finals if k in result and k not in tmps}
-        specs = run_ts._band_specs(job)
+        specs = run_ts.band_specs(job)
         for key, tmp in tmps.items():
             done[key] = _copy(tmp, key, job, specs[key], as_store[key])
         return done
