@@ -5,7 +5,7 @@ for that window only, VRT mosaics of many tiles included), reads its window and 
 with the core's own block functions, through ``dask.array.map_blocks``. Nothing is read
 whole and nothing but counts comes back to the client: single epochs are written by the
 workers as tiles, mosaicked into one COG by GDAL; time series go straight from the workers
-into a Zarr v2 or NetCDF-CF store, renamed into place when complete.
+into a Zarr v2 or NetCDF-CF store (dask.array.store), renamed into place when complete.
 
 Imports dask (the ``[dask]`` extra); the plugin never imports this module."""
 
@@ -13,7 +13,7 @@ import contextlib
 import os
 import re
 import time
-from concurrent.futures import ThreadPoolExecutor
+import uuid
 from typing import Iterator, Optional
 
 import numpy as np
@@ -23,8 +23,6 @@ from ..core.io.model import HORIZONTAL, QUALITY, SIGMA_HORIZONTAL, SIGMA_UP, UP,
 from ..core.io.series_store import VARIABLES
 from ..core.runs import engine
 from ..core.runs import timeseries_decomp_run as run_ts
-from ..core.runs.lifecycle import Run
-from ..core.solve import timeseries_decomp as tsd
 from ..core.solve.resolvable import nothing_resolved
 from . import stores
 
@@ -108,7 +106,8 @@ def as_built():
     output's store, the resolved count), and xarray optimises each store's delayed write on its
     own when it makes it: with two stores and a count, every chunk of a time series was solved
     three times (a single epoch twice), the main cost of the Dask path in bench/bench_library.py.
-    (compute() runs the graph unoptimised as well: see there.)"""
+    (compute() runs the graph unoptimised as well: see there; the time-series stores are written
+    by dask.array.store, not by xarray's Delayed: stores.empty_store.)"""
     import dask
 
     return dask.config.set(array_optimize=False)
@@ -161,15 +160,6 @@ def _window(block_info) -> tuple:
 # --- single epoch ---------------------------------------------------------------------
 
 
-def _reference_offsets(job) -> list:
-    """Each track's median over the common reference area (the core's rule), read on the
-    client: only the area's window is read."""
-    with Run(job.grid, job.resampling) as run_:
-        state = engine._Decomposition(job, run_)
-        state.reference()
-        return [t.offset for t in state.tracks]
-
-
 def _products(job) -> list:
     """(product, number of bands) of the outputs asked, in the core's order."""
     specs = band_specs(job)
@@ -177,22 +167,12 @@ def _products(job) -> list:
 
 
 def decompose_chunk(job, offsets: list, products: list, block_info=None) -> np.ndarray:
-    """One chunk of the decomposition, all asked bands stacked: the core's readers and
-    block inversion (engine._Decomposition), exactly as the in-process run does it."""
+    """One chunk of the decomposition, all asked bands stacked: the core's readers and block
+    inversion (engine.solve_window), exactly as the in-process run does it."""
     win = _window(block_info)
-    with Run(job.grid, job.resampling) as run_:
-        state = engine._Decomposition(job, run_)
-        for track, offset in zip(state.tracks, offsets):
-            track.offset = offset
-        with ThreadPoolExecutor(max_workers=len(state.tracks)) as pool:
-            blocks, nv, ns = state.read_window(pool, win)
-        sol = state.invert(blocks, nv, ns, win)
-    arrays = {HORIZONTAL: [sol.horizontal], UP: [sol.up], SIGMA_HORIZONTAL: [sol.sigma_horizontal],
-              SIGMA_UP: [sol.sigma_up],
-              QUALITY: [sol.condition, sol.n_tracks, sol.residual_rms, sol.correlation]}  # fmt: skip
+    bands = engine.solution_bands(engine.solve_window(job, offsets, win))
     shape = (win[3], win[2])
-    out = [np.broadcast_to(np.asarray(a, dtype=np.float32), shape) for p, _ in products for a in arrays[p]]
-    return np.stack(out)
+    return np.stack([np.broadcast_to(np.asarray(a, dtype=np.float32), shape) for p, _ in products for a in bands[p]])
 
 
 class _Tiles:
@@ -216,7 +196,7 @@ def decompose(job, client, chunks: tuple) -> dict:
 def _decompose(job, client, chunks):
     import dask.array as da
 
-    offsets = _reference_offsets(job)
+    offsets = engine.reference_offsets(job)
     products = _products(job)
     nbands = sum(n for _, n in products)
     ychunks, xchunks = _grid_chunks(job.grid, chunks)
@@ -251,35 +231,11 @@ def _mosaic(folder, job, specs, product):
 # --- time series ----------------------------------------------------------------------
 
 
-def _series_offsets(job) -> list:
-    """Each track's per-date medians over the reference area (None without an area)."""
-    if job.area is None:
-        return [None] * len(job.tracks)
-    with Run(job.grid, job.req.base.resampling) as run_:
-        readers = [run_ts._Reader(t, _opener(run_), job.north) for t in job.tracks]
-        for reader, track in zip(readers, job.tracks):
-            job.warnings += reader.reference(job.area, track.spec.name)
-        return [r.offsets for r in readers]
-
-
-def _opener(run_):
-    def open_reader(ref, bands=None):
-        return run_.open(ref) if bands is None else run_.open_stack(ref.path, bands, ref.scale, ref.name)
-
-    return open_reader
-
-
 def series_chunk(job, offsets: list, keys: list, block_info=None) -> np.ndarray:
     """One chunk of the time-series decomposition, (products x dates, rows, cols): the
-    core's stack readers and window solve (timeseries_decomp_run), as in process."""
+    core's stack readers and window solve (timeseries_decomp_run.solve_window), as in process."""
     win = _window(block_info)
-    solve = run_ts._solve_interpolated if job.req.method == tsd.INTERPOLATE else run_ts._solve_joint
-    with Run(job.grid, job.req.base.resampling) as run_:
-        readers = [run_ts._Reader(t, _opener(run_), job.north) for t in job.tracks]
-        for reader, off in zip(readers, offsets):
-            reader.offsets = off
-        blocks = [r.read(win) for r in readers]
-        results = run_ts._solve_window(job, solve, readers, blocks, keys, win[2] * win[3])
+    results = run_ts.solve_window(job, offsets, win, keys)
     return np.concatenate([results[k].reshape(len(job.dates), win[3], win[2]) for k in keys])
 
 
@@ -294,23 +250,24 @@ def _decompose_timeseries(job, client, chunks):
 
     for path in job.outputs.values():
         stores.series_format(path)
-    offsets = _series_offsets(job)
+    offsets = run_ts.reference_offsets(job)
     keys = [k for k in (HORIZONTAL, UP, SIGMA_HORIZONTAL, SIGMA_UP) if job.outputs.get(k)]
     nd = len(job.dates)
     ychunks, xchunks = _grid_chunks(job.grid, chunks)
     result = da.map_blocks(series_chunk, job, offsets, keys, dtype=np.float32,
                            chunks=((nd * len(keys),), ychunks, xchunks), name="losdecomp-series")  # fmt: skip
-    specs = run_ts._band_specs(job)
-    delayed, tmps = [], {}
+    specs = run_ts.band_specs(job)
+    writes, tmps = [], {}
     try:
         for i, key in enumerate(keys):
-            ds = stores.series_dataset(VARIABLES[key], result[i * nd : (i + 1) * nd], job.dates, job.grid,
-                                       specs[key], dict(job.tags, LOSDECOMP_PRODUCT=key))  # fmt: skip
-            write, tmps[key] = stores.store_delayed(ds, job.outputs[key])
-            delayed.append(write)
+            part = result[i * nd : (i + 1) * nd]
+            ds = stores.series_dataset(VARIABLES[key], part, job.dates, job.grid, specs[key],
+                                       dict(job.tags, LOSDECOMP_PRODUCT=key))  # fmt: skip
+            target, tmps[key] = stores.empty_store(ds, job.outputs[key], lock_name=f"losdecomp-{uuid.uuid4().hex}")
+            writes.append(da.store(part, target, lock=False, compute=False))
         up = keys.index(UP) * nd if UP in keys else None
         count = da.isfinite(result[up : up + nd]).sum() if up is not None else da.ones(1).sum()
-        _, resolved = compute(client, [delayed, count])
+        _, resolved = compute(client, [writes, count])
         if int(resolved) == 0:
             raise NoResult(nothing_resolved(when=" at any date"))
         done = {k: stores.finish_store(tmps.pop(k), job.outputs[k]) for k in keys}

@@ -5,6 +5,7 @@ parameters (lower case, dashes) and the same core requests and runs.
     losdecomp decompose-timeseries --ascending a.tif --descending d.tif \\
         --output-east east.zarr --output-up up.nc --scheduler local:4
     losdecomp velocity --input ts.tif --output v.tif
+    losdecomp fit-time-functions --input ts.tif --periods 1 --output params.tif
     losdecomp grid-points --input egms_tiles/ --output asc_grid.tif --scheduler local:4
 
 Without ``--scheduler`` a run streams in this process exactly as in QGIS; with one, the
@@ -37,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     options.add_scheduler(p)
     p = sub.add_parser("velocity", help="a LOS time series -> its velocity over a window (COG)")
     options.add_velocity_options(p)
+    options.add_scheduler(p)
+    p = sub.add_parser("fit-time-functions", help="a dated stack -> time-function parameters over a window (COGs)")
+    options.add_fit_options(p)
     options.add_scheduler(p)
     p = sub.add_parser("grid-points", help="points of one track (EGMS CSV or a folder of tiles) -> a grid (COG)")
     points.add_options(p)
@@ -91,16 +95,36 @@ def _series_output(path, scheduler):
 
 def _velocity(args) -> dict:
     from ..core.runs import velocity_run
+
+    _in_process_only(args)
+    return _fit_over_time(velocity_run, options.velocity_request(args))
+
+
+def _fit_time_functions(args) -> dict:
+    from ..core.runs import time_functions_run
+
+    _in_process_only(args)
+    return _fit_over_time(time_functions_run, options.fit_request(args))
+
+
+def _in_process_only(args) -> None:
+    """velocity and fit-time-functions run in process only: refused in words, before any work."""
+    if args.scheduler is not None:
+        raise ValueError(f"--scheduler is not available for {args.command}: it runs in process only (the stack "
+                         "streamed window by window, as in QGIS); run it without --scheduler")  # fmt: skip
+
+
+def _fit_over_time(core, request) -> dict:
+    """A fit over time (core.runs.velocity_run or time_functions_run): planned, run in process,
+    every raster output rewritten as a COG; {output: path}."""
     from . import stores
 
-    job = velocity_run.plan(options.velocity_request(args))
+    job = core.plan(request)
     _say(job.log)
     _say(f"warning: {w}" for w in job.warnings)
-    if args.scheduler is not None:
-        raise ValueError("velocity: --scheduler is not available yet; run it without (in-process streaming)")
-    result = velocity_run.run(job)
+    result = core.run(job)
     _say(result.get("log", []))
-    return {k: stores.geotiff_to_cog(result[k]) for k in (velocity_run.VELOCITY, velocity_run.SIGMA) if k in result}
+    return {k: stores.geotiff_to_cog(result[k]) for k in job.outputs if result.get(k)}
 
 
 def _grid_points(args) -> dict:
@@ -128,7 +152,7 @@ def _on_dask(args, kind, work) -> dict:
 
 
 COMMANDS = {"decompose": _decompose, "decompose-timeseries": _decompose_timeseries, "velocity": _velocity,
-            "grid-points": _grid_points}  # fmt: skip
+            "fit-time-functions": _fit_time_functions, "grid-points": _grid_points}  # fmt: skip
 
 
 @raises

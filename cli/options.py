@@ -11,8 +11,10 @@ from ..core.io.reader import DEFAULT_RESAMPLING, RESAMPLING_METHODS
 from ..core.io.writer import COMPRESSIONS, DEFAULT_COMPRESSION
 from ..core.plan.decompose import Request
 from ..core.plan.tracks import TrackInput
+from ..core.runs import time_functions_run as tfr
 from ..core.runs import timeseries_decomp_run as run_ts
 from ..core.runs import velocity_run
+from ..core.solve import time_functions as tf
 from ..core.solve.inversion import DEFAULT_MAX_CONDITION
 from ..core.solve.velocity import parse_date, parse_dates
 
@@ -149,10 +151,15 @@ def series_request(args: argparse.Namespace) -> "run_ts.TimeSeriesRequest":
     )  # fmt: skip
 
 
+def _add_dated_window(p: argparse.ArgumentParser) -> None:
+    """INPUT, START_DATE, END_DATE of the fits over time (velocity, fit-time-functions)."""
+    p.add_argument("--input", required=True, help="time series (one dated band per acquisition)")
+    p.add_argument("--start-date", default="", help="YYYY-MM-DD (empty = first)")
+    p.add_argument("--end-date", default="", help="YYYY-MM-DD (empty = last)")
+
+
 def add_velocity_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--input", required=True, help="LOS time series (one dated band per acquisition)")
-    p.add_argument("--start-date", default="")
-    p.add_argument("--end-date", default="")
+    _add_dated_window(p)
     p.add_argument("--model", type=int, choices=(0, 1, 2), default=0,
                    help="0 linear, 1 + annual, 2 + annual + semi-annual")  # fmt: skip
     p.add_argument("--step-dates", default="", help="YYYY-MM-DD dates of steps, separated by commas")
@@ -170,4 +177,41 @@ def velocity_request(args: argparse.Namespace) -> "velocity_run.VelocityRequest"
         path=args.input, start=parse_date(args.start_date, "START_DATE"), end=parse_date(args.end_date, "END_DATE"),
         model=args.model, steps=parse_dates(args.step_dates, "STEP_DATES"), outputs=outputs,
         compression=args.compression,
+    )  # fmt: skip
+
+
+#: fit-time-functions' optional outputs (OUTPUT_RESIDUAL_RMS, OUTPUT_MODEL, OUTPUT_RESIDUALS).
+FIT_OUTPUTS = {"output_residual_rms": tfr.RESIDUAL_RMS, "output_model": tfr.MODEL, "output_residuals": tfr.RESIDUALS}
+
+
+def add_fit_options(p: argparse.ArgumentParser) -> None:
+    """``losdecomp:fit_time_functions``'s parameters."""
+    _add_dated_window(p)
+    p.add_argument("--polynomial", type=int, choices=range(1, tf.MAX_DEGREE + 1), default=1,
+                   help="1 linear, 2 + acceleration, 3")
+    p.add_argument("--periods", default="", help="periods in years, comma-separated (e.g. 1,0.5)")
+    p.add_argument("--step-dates", default="", help="YYYY-MM-DD dates of steps, comma-separated")
+    p.add_argument("--exp", default="", help="exponential terms YYYY-MM-DD:tau (days), comma-separated")
+    p.add_argument("--log", default="", help="logarithmic terms YYYY-MM-DD:tau (days), comma-separated")
+    p.add_argument("--reference-date", default="", help="t = 0, YYYY-MM-DD (empty = the window's first acquisition)")
+    p.add_argument("--uncertainty", type=int, choices=sorted(tfr.UNCERTAINTY_OPTIONS), default=0,
+                   help="0 formal, 1 bootstrap, 2 formal inflated for AR(1) residuals")
+    p.add_argument("--bootstrap-count", type=int, default=tfr.DEFAULT_BOOTSTRAP_COUNT, help="draws (UNCERTAINTY 1)")
+    p.add_argument("--compression", choices=[c[0] for c in COMPRESSIONS], default=DEFAULT_COMPRESSION)
+    p.add_argument("--output", required=True, help="time-function parameters (COG)")
+    add_outputs(p, FIT_OUTPUTS, "COG path (model and residuals: one band per date)")  # fmt: skip
+
+
+def fit_request(args: argparse.Namespace) -> "tfr.FitRequest":
+    """The request ``losdecomp:fit_time_functions`` builds from the same parameters."""
+    model = tf.Model(polynomial=args.polynomial, periods=tf.parse_periods(args.periods, "PERIODS"),
+                     steps=tuple(tf.parse_dates(args.step_dates, "STEP_DATES")),
+                     exps=tf.parse_onsets(args.exp, "EXP"), logs=tf.parse_onsets(args.log, "LOG"))  # fmt: skip
+    outputs = {tfr.PARAMETERS: args.output}
+    outputs.update({key: getattr(args, dest) for dest, key in FIT_OUTPUTS.items() if getattr(args, dest)})
+    return tfr.FitRequest(
+        path=args.input, start=tf.parse_date(args.start_date, "START_DATE"),
+        end=tf.parse_date(args.end_date, "END_DATE"), model=model, outputs=outputs,
+        reference=tf.parse_date(args.reference_date, "REFERENCE_DATE"), uncertainty=args.uncertainty,
+        bootstrap_count=args.bootstrap_count, compression=args.compression,
     )  # fmt: skip

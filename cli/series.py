@@ -26,7 +26,7 @@ def run_in_process(job) -> dict:
     try:
         result = run_ts.run(job)
         done = {k: result[k] for k in finals if k in result and k not in tmps}
-        specs = run_ts._band_specs(job)
+        specs = run_ts.band_specs(job)
         for key, tmp in tmps.items():
             done[key] = _copy(tmp, key, job, specs[key], as_store[key])
         return done
@@ -64,11 +64,13 @@ def lazy_stack(path: str, chunk: int = COPY_CHUNK):
 
 
 def _copy(tmp, key, job, specs, final):
+    import dask.array as da
+
     data = lazy_stack(tmp)
     ds = stores.series_dataset(VARIABLES[key], data, job.dates, job.grid, specs, dict(job.tags, LOSDECOMP_PRODUCT=key))
-    write, store_tmp = stores.store_delayed(ds, final)
+    target, store_tmp = stores.empty_store(ds, final)
     try:
-        write.compute(scheduler="synchronous")
+        da.store(data, target, lock=False, scheduler="synchronous")
         return stores.finish_store(store_tmp, final)
     except BaseException:
         stores.remove(store_tmp)

@@ -8,9 +8,10 @@ NetCDF-CF stores (time series), each appearing under its final name only when co
   place once every chunk is written (an atomic rename on one file system): a failure, a
   cancel or a lost worker leaves no store that looks complete.
 
-GDAL only, except :func:`series_dataset` and :func:`write_series` (xarray, imported there:
-the Dask path's extra)."""
+GDAL only, except :func:`series_dataset` and :func:`empty_store` (xarray, zarr, netCDF4,
+imported there: the Dask path's extra)."""
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -181,28 +182,83 @@ def _grid_mapping(grid) -> dict:
     return attrs
 
 
-def store_delayed(ds, path: str):
-    """(delayed write of ``ds`` to a hidden temporary store beside ``path``, its path):
-    nothing is computed here; :func:`finish_store` renames it into place."""
+def empty_store(ds, path: str, lock_name: Optional[str] = None):
+    """(a ``dask.array.store`` target for ``ds``'s one variable, the store's path): a hidden
+    temporary store beside ``path`` with everything but the variable's chunks written (its
+    metadata, coordinates and grid mapping, by xarray); the chunks are then stored in it by
+    ``dask.array.store`` and :func:`finish_store` renames it into place.
+
+    No xarray Delayed: dask copies the whole upstream graph under new keys into every Delayed
+    made from an array, so each chunk was solved once per store and once more for the count.
+    A NetCDF file has one writer at a time: ``lock_name`` names a ``distributed.Lock`` held
+    around each chunk's write (None: the chunks are written one after another)."""
     tmp = hidden_sibling(path, "partial" + os.path.splitext(path.rstrip("/"))[1])
     try:
-        return _store_delayed(ds, series_format(path), tmp), tmp
+        if series_format(path) == "zarr":
+            return _empty_zarr(ds, tmp), tmp
+        return _empty_netcdf(ds, tmp, lock_name), tmp
     except BaseException:
         remove(tmp)
         raise
 
 
-def _store_delayed(ds, kind, tmp):
+def _empty_zarr(ds, tmp):
+    import dask.array as da
+    import zarr
+
     name = next(iter(ds.data_vars))
-    if kind == "zarr":
-        ds[name].attrs["_CRS"] = {"wkt": ds["spatial_ref"].attrs["crs_wkt"]}  # read by GDAL's Zarr driver (3.6)
-        encoding = {name: {"chunks": tuple(c[0] for c in ds[name].chunks)}} if ds[name].chunks else {}
-        return ds.to_zarr(tmp, mode="w", compute=False, consolidated=True, zarr_format=2, encoding=encoding)
-    encoding = {name: {"zlib": True, "complevel": 1, "_FillValue": np.float32("nan")}}
-    return ds.to_netcdf(tmp, engine="netcdf4", format="NETCDF4", compute=False, encoding=encoding)
+    var = ds[name]
+    ds = ds.copy()
+    ds[name] = var.copy(data=da.empty(var.shape, chunks=var.chunks or -1, dtype=var.dtype))  # never computed
+    ds[name].attrs["_CRS"] = {"wkt": ds["spatial_ref"].attrs["crs_wkt"]}  # read by GDAL's Zarr driver (3.6)
+    encoding = {name: {"chunks": tuple(c[0] for c in ds[name].chunks)}}
+    ds.to_zarr(tmp, mode="w", compute=False, consolidated=False, zarr_format=2, encoding=encoding)
+    return zarr.open_array(tmp, path=name, mode="r+", zarr_format=2)
+
+
+def _empty_netcdf(ds, tmp, lock_name):
+    import netCDF4
+
+    name = next(iter(ds.data_vars))
+    var = ds[name]
+    ds.drop_vars(name).to_netcdf(tmp, engine="netcdf4", format="NETCDF4")
+    chunks = tuple(c[0] for c in var.chunks) if var.chunks else None
+    with netCDF4.Dataset(tmp, "a") as nc:
+        out = nc.createVariable(name, "f4", var.dims, zlib=True, complevel=1, chunksizes=chunks,
+                                fill_value=np.float32("nan"))  # fmt: skip
+        out.setncatts(dict(var.attrs))
+    return NetCDFChunks(tmp, name, lock_name)
+
+
+class NetCDFChunks:
+    """A ``dask.array.store`` target: each chunk written into variable ``name`` of the NetCDF
+    file ``path``, opened for that chunk only (any process), under the cluster-wide lock
+    ``lock_name`` when given."""
+
+    def __init__(self, path: str, name: str, lock_name: Optional[str] = None):
+        self.path, self.name, self.lock_name = path, name, lock_name
+
+    def __setitem__(self, key, block):
+        import netCDF4
+
+        with self._lock():
+            with netCDF4.Dataset(self.path, "a") as nc:
+                nc[self.name][key] = np.asarray(block, dtype=np.float32)
+
+    def _lock(self):
+        if self.lock_name is None:
+            return contextlib.nullcontext()
+        from distributed import Lock
+
+        return Lock(self.lock_name)
 
 
 def finish_store(tmp: str, path: str) -> str:
-    """The complete temporary store renamed to ``path``."""
+    """The complete temporary store renamed to ``path`` (a Zarr store's metadata consolidated
+    first, as xarray and GDAL read it)."""
+    if series_format(path) == "zarr":
+        import zarr
+
+        zarr.consolidate_metadata(tmp, zarr_format=2)
     replace(tmp, path)
     return path

@@ -30,7 +30,7 @@ from ..io.pipeline import Cancelled  # noqa: F401 (engine.Cancelled stays public
 from ..io.reader import GeometryReader, GridReader
 from ..plan.outputs import check_outputs, check_outputs_paths  # noqa: F401 (engine's interface for the runs)
 from ..samplers.reference import ReferenceAreaError, median_in
-from ..solve.inversion import TrackBlock, invert
+from ..solve.inversion import Solution, TrackBlock, invert
 from ..solve.resolvable import nothing_resolved
 from . import components_run
 from .lifecycle import STYLE_SAMPLE, Run, windows  # noqa: F401 (engine.windows and STYLE_SAMPLE stay public)
@@ -157,6 +157,43 @@ def run(job: Job, progress: Optional[Callable] = None, is_cancelled: Optional[Ca
         return state.finish()
 
 
+def reference_offsets(job: Job) -> list:
+    """Each track's median over the job's reference area (0.0 without an area), as :func:`run`
+    takes it: only the area's window is read. For :func:`solve_window` (a Dask client plans
+    them once, each worker solves its chunk with them)."""
+    with Run(job.grid, job.resampling) as run_:
+        state = _Decomposition(job, run_)
+        state.reference()
+        return [t.offset for t in state.tracks]
+
+
+def solve_window(job: Job, offsets: list, win: tuple) -> Solution:
+    """One window (col, row, ncols, nrows) of the common grid solved as :func:`run` solves it:
+    the tracks opened through the core's readers (warped for that window only), re-referenced
+    by ``offsets`` (:func:`reference_offsets`), read in parallel and inverted."""
+    with Run(job.grid, job.resampling) as run_:
+        state = _Decomposition(job, run_)
+        for track, offset in zip(state.tracks, offsets):
+            track.offset = offset
+        with ThreadPoolExecutor(max_workers=len(state.tracks)) as pool:
+            blocks, nv, ns = state.read_window(pool, win)
+        return state.invert(blocks, nv, ns, win)
+
+
+def solution_bands(sol: object) -> dict:
+    """{product: [band arrays]} of a window's solution, in each output's band order (a
+    quality output's four bands; a components solution's own products)."""
+    bands = {
+        HORIZONTAL: [sol.horizontal],
+        UP: [sol.up],
+        SIGMA_HORIZONTAL: [sol.sigma_horizontal],
+        SIGMA_UP: [sol.sigma_up],
+        QUALITY: [sol.condition, sol.n_tracks, sol.residual_rms, sol.correlation],
+    }
+    bands.update(components_run.arrays(sol))
+    return bands
+
+
 def _stream(state):
     # Each track is read (and warped) in a thread of its own, beside the inversion of the
     # previous window and the writing of the one before.
@@ -177,14 +214,7 @@ def _write_solution(writers, sol, win):
     def full(a):
         return np.broadcast_to(np.asarray(a, dtype=np.float32), shape)
 
-    arrays = {
-        HORIZONTAL: [sol.horizontal],
-        UP: [sol.up],
-        SIGMA_HORIZONTAL: [sol.sigma_horizontal],
-        SIGMA_UP: [sol.sigma_up],
-        QUALITY: [sol.condition, sol.n_tracks, sol.residual_rms, sol.correlation],
-    }
-    arrays.update(components_run.arrays(sol))
+    arrays = solution_bands(sol)
     for key, writer in writers.items():
         for band, a in enumerate(arrays[key], start=1):
             writer.write(band, full(a), col, row)

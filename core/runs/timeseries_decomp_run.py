@@ -214,7 +214,9 @@ def _output_tags(job, key):
                                                               os.path.dirname(os.path.abspath(value)))})
 
 
-def _band_specs(job):
+def band_specs(job: TimeSeriesJob) -> dict:
+    """{product: [BandSpec per output date]} of the east/up outputs and their sigmas."""
+
     def dated(what, extra=None):
         return [BandSpec(dates_.compact(d), job.unit, {TAG_DATE: dates_.compact(d), "QUANTITY": what, **(extra or {})})
                 for d in job.dates]  # fmt: skip
@@ -354,6 +356,47 @@ def _pixels(block, part):
     return values[:, part], cut, *(x[part] if np.ndim(x) else x for x in (sigma, north))
 
 
+def _readers(job, run_):
+    """One _Reader per track, its datasets opened through ``run_`` (closed when it ends)."""
+
+    def open_reader(ref, bands=None):
+        return run_.open(ref) if bands is None else run_.open_stack(ref.path, bands, ref.scale, ref.name)
+
+    return [_Reader(t, open_reader, job.north) for t in job.tracks]
+
+
+def _solver(job):
+    return components_timeseries.solver(job) or (_solve_interpolated if job.req.method == tsd.INTERPOLATE
+                                                  else _solve_joint)  # fmt: skip
+
+
+@raises
+def reference_offsets(job: TimeSeriesJob) -> list:
+    """Per track, each date's median over the job's reference area (None without an area), as
+    :func:`run` takes them (only the area's window is read); a date with no valid pixel there
+    is said in ``job.warnings``. For :func:`solve_window`."""
+    if job.area is None:
+        return [None] * len(job.tracks)
+    with Run(job.grid, job.req.base.resampling) as run_:
+        readers = _readers(job, run_)
+        for reader, track in zip(readers, job.tracks):
+            job.warnings += reader.reference(job.area, track.spec.name)
+        return [r.offsets for r in readers]
+
+
+@raises
+def solve_window(job: TimeSeriesJob, offsets: list, win: tuple, keys: list) -> dict:
+    """{product: (dates, pixels) float32} of one window (col, row, ncols, nrows) for the products
+    ``keys``, solved as :func:`run` solves it (the method chosen from the job), every track
+    re-referenced by ``offsets`` (:func:`reference_offsets`)."""
+    with Run(job.grid, job.req.base.resampling) as run_:
+        readers = _readers(job, run_)
+        for reader, off in zip(readers, offsets):
+            reader.offsets = off
+        blocks = [r.read(win) for r in readers]
+        return _solve_window(job, _solver(job), readers, blocks, keys, win[2] * win[3])
+
+
 @raises
 def run(job: TimeSeriesJob, progress: Optional[Callable] = None, is_cancelled: Optional[Callable] = None) -> dict:
     """Invert every window; outputs appear only when complete (nothing on failure).
@@ -362,19 +405,14 @@ def run(job: TimeSeriesJob, progress: Optional[Callable] = None, is_cancelled: O
     base = job.req.base
     resolved, said = 0, []
     with Run(job.grid, base.resampling, progress, is_cancelled) as run_:
-
-        def open_reader(ref, bands=None):
-            return run_.open(ref) if bands is None else run_.open_stack(ref.path, bands, ref.scale, ref.name)
-
-        specs = {**_band_specs(job), **components_timeseries.band_specs(job)}
+        specs = {**band_specs(job), **components_timeseries.band_specs(job)}
         for key, path in job.outputs.items():  # one by one: a value output names its sigma output
             run_.create({key: path}, specs, _output_tags(job, key), base.compression)
         writers = run_.outputs
-        readers = [_Reader(t, open_reader, job.north) for t in job.tracks]
+        readers = _readers(job, run_)
         for reader, track in zip(readers, job.tracks) if job.area is not None else ():
             said += reader.reference(job.area, track.spec.name)
-        solve = components_timeseries.solver(job) or (_solve_interpolated if job.req.method == tsd.INTERPOLATE
-                                                      else _solve_joint)  # fmt: skip
+        solve = _solver(job)
 
         def compute(win, blocks):
             nonlocal resolved

@@ -2,7 +2,9 @@
 many outputs and counts are taken from it. dask's graph optimisation fuses the chunk's task
 into each consumer (an output's store, the resolved count): the chunk was solved twice, the
 main cost of the Dask path in bench/bench_library.py, until the graph was built and run
-unoptimised (dask_run.as_built, compute)."""
+unoptimised (dask_run.as_built, compute). A time series' chunk was solved once per output
+store and once for the count, until its stores were written by dask.array.store instead of
+xarray's Delayed (stores.empty_store)."""
 
 import math
 
@@ -53,12 +55,6 @@ def test_a_single_epoch_chunk_is_solved_once(scene, tmp_path, monkeypatch, clien
     assert len(CALLS) == len(set(CALLS))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known, not fixed yet: xarray returns each store's write as a dask Delayed, and dask (2026.8) "
-    "copies the whole upstream graph under renamed keys into every Delayed it makes from an array, so "
-    "each chunk is solved once per output store and once for the count (3 times for 2 outputs). The fix: "
-    "let xarray write only the store's metadata and store the chunks with dask.array.store into the "
-    "zarr array / a locked netCDF4 write (no Delayed)"))  # fmt: skip
 def test_a_time_series_chunk_is_solved_once(stacks, tmp_path, monkeypatch, client):
     monkeypatch.setattr(dask_run, "series_chunk", counted(dask_run.series_chunk))
     CALLS.clear()
