@@ -28,6 +28,9 @@ from osgeo import gdal, osr
 
 gdal.UseExceptions()
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+import figures  # noqa: E402
+
 SCALED = {"single": 3000, "series": (600, 20)}
 FULL = {"single": 20000, "series": (4000, 100)}
 ASC, DESC = (348.0, 34.0), (192.0, 39.0)
@@ -154,6 +157,12 @@ def main():
         if row["kind"] == "decompose" and row["scheduler"] == "local:1":
             row["seconds_per_chunk"] = round(row["seconds"] / chunks_single, 3)
     print(json.dumps({"single_size": single, "series_size": series, "dates": ndates, "rows": rows}, indent=1))
+    for row in rows:
+        if row["scheduler"] != "in process":
+            size = f"{single} x {single}" if row["kind"] == "decompose" else f"{ndates} x {series} x {series}"
+            name = f"library.{row['kind'].replace('-', '_')}_{row['scheduler'].replace(':', '')}_vs_in_process"
+            figures.report(name, row["ratio_to_in_process"], None,
+                           f"{size}; peak MB per worker {row['peak_worker_mb']}")  # fmt: skip
 
 
 if __name__ == "__main__":
