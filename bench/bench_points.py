@@ -1,6 +1,8 @@
 """`make bench` (points): gridding an EGMS-format CSV of N points, as a whole process (wall
-time, peak memory), against the floor of reading the same file's columns with numpy. Prints
-figures and points per second; asserts nothing.
+time, CPU seconds, peak memory), against the floor of reading the same file's columns with
+numpy the way core/io/points.CsvPoints does. Prints figures and points per second, and the
+issue's four figures through figures.report (ratios of CPU seconds: on a shared machine wall
+time follows the others' load); asserts nothing. Generating 10 M points takes about 40 s.
 
     python bench/bench_points.py                 # 2 million points (scaled)
     python bench/bench_points.py --full          # 10 million points (the issue's size)
@@ -13,7 +15,7 @@ Cases:
   ours grid median          the same, median per cell (12 bytes per point spilled to a temporary
                             folder, sorted a block of cells at a time)
 
-Targets (issue 36): each within 1.3x the parse floor's time, peak memory under 400 MB.
+Targets (issue 36): each within 1.3x the parse floor's time (CPU seconds), peak memory under 400 MB.
 """
 
 import argparse

@@ -1,5 +1,6 @@
 """Statistics of points binned into cells, streamed batch by batch: ``CellSums`` (per-cell
-sums, memory following the occupied cells) and ``CellMedians`` (per-cell medians without
+sums, dense over the box of cells while it is small, else for the occupied cells only: memory
+follows the cells) and ``CellMedians`` (per-cell medians without
 holding every point: the (cell, value) pairs are spilled to a temporary folder, counted into
 cell order on a disk-backed array once the cells' counts are known, then sorted a block of
 cells at a time).
