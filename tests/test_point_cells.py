@@ -196,3 +196,83 @@ def test_the_median_spill_folder_is_removed_after_a_run_and_a_failure(tmp_path, 
         point_grid.run(point_grid.plan(req))
     assert len(made) == 2 and not any(os.path.exists(f) for f in made)
     assert not (tmp_path / "x.tif").exists()
+
+
+@st.composite
+def shifted_batches(draw, max_points=60):
+    """Batches each in a box of its own (shifted, of its own size): the dense sums grow, and
+    past a limit turn to the keyed form mid-stream."""
+    out = []
+    for _ in range(draw(st.integers(1, 6))):
+        n = draw(st.integers(1, max_points))
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        spread = draw(st.sampled_from([1, 4, 30, 300, 1 << 18]))
+        r0, c0 = draw(st.integers(-40, 40)), draw(st.integers(-40, 40))
+        rows = rng.integers(0, spread, n) + OFFSET + r0
+        cols = rng.integers(0, draw(st.sampled_from([1, 4, 30, spread])), n) + OFFSET + c0
+        values = np.round(rng.normal(0, 3, n), 1)
+        values[rng.random(n) < 0.2] = draw(VALUES)
+        out.append(((rows.astype(np.int64) << 32) | cols, values))
+    return out
+
+
+@contextlib.contextmanager
+def dense_limit(nbytes):
+    saved = cells.DENSE_BYTES
+    cells.DENSE_BYTES = nbytes
+    try:
+        yield
+    finally:
+        cells.DENSE_BYTES = saved
+
+
+@settings(max_examples=200, deadline=None)
+@given(shifted_batches(), st.sampled_from([0, 24 * 5, 24 * 200, cells.DENSE_BYTES]), st.integers(0, 6))
+def test_dense_and_keyed_cell_sums_equal_the_former_merge_bit_for_bit(bs, nbytes, read_after):
+    """Dense sums (growing), keyed sums, the turn from one to the other mid-stream, and the
+    keys read (settled) between batches: the former merge's bits."""
+    names = ["n", "v", "v2"]
+    ref = ReferenceSums(names)
+    with dense_limit(nbytes):
+        ours = cells.CellSums(names)
+        for i, (keys, v) in enumerate(bs):
+            finite = np.where(np.isfinite(v), v, 0.5)
+            values = {"n": np.ones(v.size), "v": finite, "v2": finite * finite}
+            ours.add(keys, values)
+            ref.add(keys, values)
+            if i == read_after:
+                assert same_bits(ours.keys, ref.keys)
+    assert same_bits(ours.keys, ref.keys)
+    for n in names:
+        assert same_bits(ours.sums[n], ref.sums[n]), n
+
+
+@settings(max_examples=100, deadline=None)
+@given(shifted_batches(), st.integers(1, 9))
+def test_cell_medians_of_shifted_batches_equal_one_lexsort_bit_for_bit(tmp_path_factory, bs, block):
+    """The look-up table of cells (a small box) and the binary search (a wide one)."""
+    folder = tmp_path_factory.mktemp("spill")
+    sums, ref = cells.CellSums(["n"]), ReferenceMedians()
+    with cells.CellMedians(str(folder), block_points=block) as ours:
+        for keys, v in bs:
+            sums.add(keys, {"n": np.ones(keys.size)})
+            ours.add(keys, v.astype(np.float32))
+            ref.add(keys, v)
+        got = ours.medians(sums.keys, sums.sums["n"])
+    assert same_bits(got, ref.medians(sums.keys, sums.sums["n"]))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from([1, 2, 255, 1 << 16, (1 << 16) + 1, 1 << 20, 1 << 32, 1 << 40]),
+       st.integers(0, 3000))  # fmt: skip
+def test_stable_order_is_a_stable_argsort(seed, bound, n):
+    idx = np.random.default_rng(seed).integers(0, bound, n)
+    assert np.array_equal(cells.stable_order(idx, bound), np.argsort(idx, kind="stable"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(shifted_batches())
+def test_cell_index_finds_every_key(bs):
+    keys = np.concatenate([k for k, _ in bs])
+    cell_keys = np.unique(keys)
+    assert np.array_equal(cells.cell_index(cell_keys)(keys), np.searchsorted(cell_keys, keys))

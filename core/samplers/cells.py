@@ -1,5 +1,6 @@
 """Statistics of points binned into cells, streamed batch by batch: ``CellSums`` (per-cell
-sums, memory following the occupied cells) and ``CellMedians`` (per-cell medians without
+sums, dense over the box of cells while it is small, else for the occupied cells only: memory
+follows the cells) and ``CellMedians`` (per-cell medians without
 holding every point: the (cell, value) pairs are spilled to a temporary folder, counted into
 cell order on a disk-backed array once the cells' counts are known, then sorted a block of
 cells at a time).
@@ -12,7 +13,7 @@ a cell's median is the mean of the middle two of its values sorted with ties in 
 import os
 import shutil
 import tempfile
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 
@@ -41,35 +42,133 @@ def unique_cells(keys: np.ndarray) -> tuple:
     return ((occupied // width + r0) << 32) | (occupied % width + c0), lut[local]
 
 
+#: the sums are held dense over the box of cells seen while that box takes at most this many
+#: bytes (8 a sum a cell) and at most ``DENSE_SPARSITY`` times the cells occupied; beyond, they
+#: are held for the occupied cells only, keyed by a sorted int64 cell key
+DENSE_BYTES, DENSE_SPARSITY = 64 << 20, 4
+
+
+def _box_of(keys: np.ndarray) -> tuple:
+    """(first row, first column, rows, columns) of the cell keys' bounding box."""
+    row, col = keys >> 32, keys & 0xFFFFFFFF
+    r0, c0 = int(row.min()), int(col.min())
+    return r0, c0, int(row.max()) - r0 + 1, int(col.max()) - c0 + 1
+
+
 class CellSums:
-    """Sums per occupied cell, keyed by a sorted int64 cell key; merged batch by batch: a
-    batch's sums per cell, added to the cells already known; the new cells inserted."""
+    """Sums per occupied cell, merged batch by batch: a batch's sums per cell (summed in point
+    order from 0), added to the cells' running totals. Held dense over the box of the cells
+    seen while that box is small (``DENSE_BYTES``, ``DENSE_SPARSITY``): one ``bincount`` a sum
+    over the batch's box, added onto the box; else keyed by sorted int64 cell keys, the new
+    cells inserted once a batch. ``keys`` and ``sums`` (the occupied cells, in key order) can
+    be read and set; reading settles the sums to the keyed form."""
 
     def __init__(self, names: list):
         self.names = names
-        self.keys = np.empty(0, dtype=np.int64)
-        self.sums = {n: np.empty(0) for n in names}
+        self._keys = np.empty(0, dtype=np.int64)
+        self._sums = {n: np.empty(0) for n in names}
+        self._box: Optional[tuple] = None  # (row, column, rows, columns) of the dense sums
+        self._dense: dict = {}
+        self._seen = np.empty((0, 0), dtype=bool)
+
+    @property
+    def keys(self) -> np.ndarray:
+        self._settle()
+        return self._keys
+
+    @keys.setter
+    def keys(self, keys: np.ndarray) -> None:
+        self._settle()
+        self._keys = keys
+
+    @property
+    def sums(self) -> dict:
+        self._settle()
+        return self._sums
+
+    @sums.setter
+    def sums(self, sums: dict) -> None:
+        self._settle()
+        self._sums = sums
 
     def add(self, keys: np.ndarray, values: dict) -> None:
+        if keys.size == 0:
+            return
+        box = _box_of(keys)
+        if not self._keys.size and self._dense_fits(box, keys.size):
+            return self._add_dense(keys, box, values)
+        known, sums = self.keys, self.sums  # the keyed form from here on
         u, inv = unique_cells(keys)
         chunk = {n: np.bincount(inv, weights=values[n], minlength=u.size) for n in self.names}
-        pos = np.searchsorted(self.keys, u)
-        hit = self.keys[np.minimum(pos, self.keys.size - 1)] == u if self.keys.size else np.zeros(u.size, bool)
+        pos = np.searchsorted(known, u)
+        hit = known[np.minimum(pos, known.size - 1)] == u if known.size else np.zeros(u.size, bool)
         if hit.any():
             at = pos[hit]
             for n in self.names:
-                self.sums[n][at] += chunk[n][hit]
+                sums[n][at] += chunk[n][hit]
         if not hit.all():
             self._insert(u[~hit], {n: chunk[n][~hit] for n in self.names})
 
+    def _dense_fits(self, box, points):
+        """Whether the dense sums can cover ``box`` too (growing to the union box), given a
+        batch of ``points`` (at most that many cells more occupied)."""
+        if self._box is not None:
+            box = _union(self._box, box)
+        cells = box[2] * box[3]
+        seen = int(np.count_nonzero(self._seen)) if self._box is not None else 0
+        small = cells * 8 * max(len(self.names), 1) <= DENSE_BYTES
+        return small and cells <= max(DENSE_SPARSITY * (seen + points), 1 << 16)
+
+    def _add_dense(self, keys, box, values):
+        """The batch's sums over its own box (one ``bincount`` a sum), added onto the dense box.
+        A cell outside the batch gets 0.0 added: no change, as no total is ever -0.0 (a
+        ``bincount`` sum starts at +0.0)."""
+        self._grow(box)
+        r0, c0, h, w = box
+        local = ((keys >> 32) - r0) * w + ((keys & 0xFFFFFFFF) - c0)
+        at = (slice(r0 - self._box[0], r0 - self._box[0] + h), slice(c0 - self._box[1], c0 - self._box[1] + w))
+        self._seen[at] |= np.bincount(local, minlength=h * w).reshape(h, w) > 0
+        for n in self.names:
+            self._dense[n][at] += np.bincount(local, weights=values[n], minlength=h * w).reshape(h, w)
+
+    def _grow(self, box):
+        """The dense arrays, reallocated to the union of their box and ``box`` when it is outside."""
+        new = box if self._box is None else _union(self._box, box)
+        if new == self._box:
+            return
+        old, self._box = self._box, new
+        at = None if old is None else (slice(old[0] - new[0], old[0] - new[0] + old[2]),
+                                       slice(old[1] - new[1], old[1] - new[1] + old[3]))  # fmt: skip
+        seen, self._seen = self._seen, np.zeros(new[2:], dtype=bool)
+        dense, self._dense = self._dense, {n: np.zeros(new[2:]) for n in self.names}
+        if at is not None:
+            self._seen[at] = seen
+            for n in self.names:
+                self._dense[n][at] = dense[n]
+
+    def _settle(self):
+        """The dense sums, if any, to the keyed form (the occupied cells in key order)."""
+        if self._box is None:
+            return
+        r0, c0, _, w = self._box
+        flat = np.flatnonzero(self._seen)
+        self._keys = ((flat // w + r0) << 32) | (flat % w + c0)
+        self._sums = {n: self._dense[n].ravel()[flat] for n in self.names}
+        self._box, self._dense, self._seen = None, {}, np.empty((0, 0), dtype=bool)
+
     def _insert(self, keys, sums):
         """New cells (sorted ``keys``) with their ``sums``: every array rebuilt once."""
-        new_at = np.searchsorted(self.keys, keys) + np.arange(keys.size)
-        old = np.ones(self.keys.size + keys.size, dtype=bool)
+        new_at = np.searchsorted(self._keys, keys) + np.arange(keys.size)
+        old = np.ones(self._keys.size + keys.size, dtype=bool)
         old[new_at] = False
-        self.keys = _placed(self.keys, keys, old, new_at)
+        self._keys = _placed(self._keys, keys, old, new_at)
         for n in self.names:
-            self.sums[n] = _placed(self.sums[n], sums[n], old, new_at)
+            self._sums[n] = _placed(self._sums[n], sums[n], old, new_at)
+
+
+def _union(a, b):
+    r0, c0 = min(a[0], b[0]), min(a[1], b[1])
+    return r0, c0, max(a[0] + a[2], b[0] + b[2]) - r0, max(a[1] + a[3], b[1] + b[3]) - c0
 
 
 def _placed(known, new, old, new_at):
@@ -156,13 +255,37 @@ class CellMedians:
         ordered = np.memmap(os.path.join(self.folder, "ordered.f4"), dtype=np.float32, mode="w+",
                             shape=(max(total, 1),))  # fmt: skip
         cursor = np.cumsum(counts) - counts
+        index = cell_index(cell_keys)
         with open(self._keys.name, "rb") as fk, open(self._values.name, "rb") as fv:
             for size in self.sizes:
-                u, inv = unique_cells(np.fromfile(fk, dtype=np.int64, count=size))
-                idx = np.searchsorted(cell_keys, u)[inv]
+                idx = index(np.fromfile(fk, dtype=np.int64, count=size))
                 values = np.fromfile(fv, dtype=np.float32, count=size)
-                order = np.argsort(idx, kind="stable")
+                order = stable_order(idx, cell_keys.size)
                 sidx = idx[order]
                 ordered[cursor[sidx] + _ranks(sidx)] = values[order]
                 cursor += np.bincount(idx, minlength=cell_keys.size)
         return ordered
+
+
+def cell_index(cell_keys: np.ndarray) -> Callable:
+    """A function of keys (each one of the sorted ``cell_keys``) to their index in
+    ``cell_keys``: a look-up table over the cells' box when it is small, else a binary search."""
+    if cell_keys.size == 0:
+        return lambda keys: np.searchsorted(cell_keys, keys)
+    r0, c0, h, w = _box_of(cell_keys)
+    if h * w > max(DENSE_SPARSITY * cell_keys.size, 1 << 16):
+        return lambda keys: np.searchsorted(cell_keys, keys)
+    lut = np.empty(h * w, dtype=np.int64)
+    lut[((cell_keys >> 32) - r0) * w + ((cell_keys & 0xFFFFFFFF) - c0)] = np.arange(cell_keys.size)
+    return lambda keys: lut[((keys >> 32) - r0) * w + ((keys & 0xFFFFFFFF) - c0)]
+
+
+def stable_order(idx: np.ndarray, bound: int) -> np.ndarray:
+    """``np.argsort(idx, kind="stable")`` of integers 0 <= idx < ``bound``: numpy's radix sort
+    of 16-bit keys, one pass per 16 bits (least significant first), when ``bound`` <= 2**32."""
+    if bound > 1 << 32:
+        return np.argsort(idx, kind="stable")
+    order = np.argsort((idx & 0xFFFF).astype(np.uint16), kind="stable")
+    if bound > 1 << 16:
+        order = order[np.argsort((idx[order] >> 16).astype(np.uint16), kind="stable")]
+    return order
