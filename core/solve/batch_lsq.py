@@ -28,7 +28,7 @@ Uncertainty (all "fit" sigmas, core/conventions/uncertainty.py):
 """
 
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Union
 
 import numpy as np
 
@@ -46,8 +46,15 @@ METHODS = {
 RHO_MAX = 0.95
 #: Largest condition number of a normal matrix solved.
 MAX_COND = 1e12
-#: Pixels per chunk: 100 epochs of float64 in about 12 MB.
+#: Pixels per chunk of the pixel-by-pixel path: 100 epochs of float64 in about 12 MB.
 CHUNK = 16384
+#: Pixels per chunk of a group: 100 epochs of float64 in 3 MB, converted into one buffer and
+#: used while it is still in cache (larger chunks cost twice as much per pixel).
+GROUP_CHUNK = 4096
+#: Multiply-adds per matrix product: OpenBLAS runs a product of up to 2^18 on the calling
+#: thread; a larger one wakes its other threads, which then spin idle for a while after it
+#: (a quarter of a core, measured) on a machine whose cores the read-ahead needs.
+SMALL_PRODUCT = 1 << 18
 
 
 @dataclass
@@ -155,12 +162,36 @@ def fit_terms(y: np.ndarray, A: np.ndarray, terms: Optional[Terms] = None, optio
     return out
 
 
+def product(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """``left @ right`` (2-D), by slices of the columns of ``right`` small enough for one
+    thread (:data:`SMALL_PRODUCT`); each element is the same dot product as in one call."""
+    width = max(1, SMALL_PRODUCT // max(1, left.shape[0] * left.shape[1]))
+    if right.shape[1] <= width:
+        return left @ right
+    out = np.empty((left.shape[0], right.shape[1]), dtype=np.result_type(left, right))
+    for k in range(0, right.shape[1], width):
+        np.matmul(left, right[:, k : k + width], out=out[:, k : k + width])
+    return out
+
+
+def put_columns(target: np.ndarray, idx: Union[slice, np.ndarray], values: np.ndarray) -> None:
+    """``target[:, idx] = values`` (2-D ``target``), row by row: a scatter along the
+    second axis of a 2-D array cost four times as much in numpy (and ``y[:, idx]`` twenty
+    times ``np.take(y, idx, axis=1)``)."""
+    if isinstance(idx, slice):
+        target[:, idx] = values
+        return
+    for row, value in zip(target, np.broadcast_to(values, (target.shape[0],) + np.shape(values)[1:])):
+        row[idx] = value
+
+
 def _solve_group(y, A, used, keep, members, out, terms, options):
     """Pixels valid at the same epochs: one inverse, on the rows used and the terms kept.
     ``members``: their indices, or slice(None) for every pixel (then taken in slices: a
     column gather of a large block cost more than the fit)."""
     rows, cols = np.flatnonzero(used), np.flatnonzero(keep)
-    out.count[members], out.kept[:, members], out.used[:, members] = rows.size, keep[:, None], used[:, None]
+    out.count[members], out.kept[:, members] = rows.size, keep[:, None]
+    put_columns(out.used, members, used[:, None])
     if rows.size < cols.size + 2:
         return
     a = A[np.ix_(rows, cols)]
@@ -171,23 +202,28 @@ def _solve_group(y, A, used, keep, members, out, terms, options):
     Q[np.ix_(cols, cols)] = np.linalg.inv(normal)
     whole = rows.size == A.shape[0]
     size = y.shape[1] if isinstance(members, slice) else members.size
-    for k in range(0, size, CHUNK):
-        chunk = slice(k, min(k + CHUNK, size)) if isinstance(members, slice) else members[k : k + CHUNK]
-        picked = (slice(None) if whole else rows, chunk) if isinstance(chunk, slice) else np.ix_(rows, chunk)
-        data = y[picked].astype(np.float64)
-        n_chunk = data.shape[1]
-        _estimate(data, A[rows], Q, None, np.full(n_chunk, cols.size), out, chunk, terms, options)
+    step = CHUNK if options.method == BOOTSTRAP else GROUP_CHUNK  # the bootstrap's draws are per chunk: kept
+    buffer = np.empty((rows.size, min(size, step)))
+    for k in range(0, size, step):
+        chunk = slice(k, min(k + step, size)) if isinstance(members, slice) else members[k : k + step]
+        if isinstance(chunk, slice) and whole:
+            data = buffer[:, : chunk.stop - chunk.start]
+            np.copyto(data, y[:, chunk])
+        else:
+            data = (y[:, chunk] if isinstance(chunk, slice) else np.take(y, chunk, axis=1))[rows].astype(np.float64)
+        _estimate(data, A[rows], Q, None, np.full(data.shape[1], cols.size), out, chunk, terms, options)
 
 
 def _solve_pixels(y, A, idx, out, terms, options):
     """Each pixel its own normal matrix, all built by one matrix product: the products of
     pairs of columns of A times the epochs used."""
     n, p = A.shape
-    data = y[:, idx].astype(np.float64)
+    data = np.take(y, idx, axis=1).astype(np.float64)
     used, keep = term_rule(np.isfinite(data), terms, p)
-    out.count[idx], out.kept[:, idx], out.used[:, idx] = used.sum(axis=0), keep, used
+    out.count[idx], out.kept[:, idx] = used.sum(axis=0), keep
+    put_columns(out.used, idx, used)
     pairs = (A[:, :, None] * A[:, None, :]).reshape(n, p * p)
-    normal = (pairs.T @ used.astype(np.float64)).T.reshape(-1, p, p)
+    normal = product(pairs.T, used.astype(np.float64)).T.reshape(-1, p, p)
     n_params = keep.sum(axis=0)
     if not keep.all():
         normal = without_dropped(normal, keep)
@@ -223,8 +259,8 @@ def _estimate(y0, a, Q, used, n_params, out, idx, terms, options):
     (k, p, p)). The residual sum of squares is ``y'y - m'A'y`` (no residual matrix for the
     formal sigma: forming it cost twice the fit); its cancellation error is about 1e-14 y'y
     in float64, below the rounding of float32 input, and it is floored at zero."""
-    b = a.T @ y0
-    m = Q @ b if Q.ndim == 2 else np.einsum("kij,jk->ik", Q, b)
+    b = product(a.T, y0)
+    m = product(Q, b) if Q.ndim == 2 else np.einsum("kij,jk->ik", Q, b)
     count = np.full(y0.shape[1], y0.shape[0]) if used is None else used.sum(axis=0)
     rss = np.maximum(np.einsum("ij,ij->j", y0, y0) - np.einsum("ij,ij->j", m, b), 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -234,7 +270,7 @@ def _estimate(y0, a, Q, used, n_params, out, idx, terms, options):
     cov = np.array([s2 * (Q[i, j] if Q.ndim == 2 else Q[:, i, j]) for i, j in terms.pairs]).reshape(-1, y0.shape[1])
     factor = np.ones(y0.shape[1])
     if options.method != FORMAL:
-        r = y0 - a @ m
+        r = y0 - product(a, m)
         r = compact(r, used)
         if options.method == CORRELATED:
             factor = ar1_factor(r, count)
@@ -284,8 +320,8 @@ def _bootstrap(r, a, Q, count, n_params, terms, options, used):
         drawn = np.take_along_axis(r, pick, axis=0) * scale
         if used is not None:
             drawn = np.where(used, drawn, 0.0)
-        b = a.T @ drawn
-        delta = Q @ b if Q.ndim == 2 else np.einsum("kij,jk->ik", Q, b)
+        b = product(a.T, drawn)
+        delta = product(Q, b) if Q.ndim == 2 else np.einsum("kij,jk->ik", Q, b)
         total += delta
         squares += delta * delta
         for row, (i, j) in enumerate(terms.pairs):

@@ -1,0 +1,90 @@
+"""The speed paths of the batched solve (issue 33's speed must-show, issue 36's gaps target)
+change no result: products taken in one-thread slices, groups converted chunk by chunk into
+one buffer, columns gathered with ``np.take`` and scattered row by row, against the plain
+numpy forms and against the pixel-by-pixel path, on random masks, gaps and dropped steps."""
+
+import datetime
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from insar_decomposition.core.solve import batch_lsq as bl
+from insar_decomposition.core.solve import time_functions as tf
+
+D = datetime.date
+EPOCHS = [D(2020, 1, 1) + datetime.timedelta(days=12 * i) for i in range(40)]
+MODEL = tf.Model(2, (1.0,), (EPOCHS[15] + datetime.timedelta(days=2),), ((EPOCHS[25], 30.0),))
+
+
+@settings(max_examples=25, deadline=None)
+@given(rows=st.integers(1, 20), inner=st.integers(1, 120), cols=st.integers(0, 3000), seed=st.integers(0, 99))
+def test_product_in_slices_is_the_matrix_product(rows, inner, cols, seed):
+    rng = np.random.default_rng(seed)
+    left, right = rng.normal(size=(rows, inner)), rng.normal(size=(inner, cols))
+    got = bl.product(left, right)
+    assert got.shape == (rows, cols)
+    np.testing.assert_allclose(got, left @ right, rtol=1e-12, atol=1e-12 * inner)
+    # the slices are real: the widest is under the one-thread bound
+    assert max(1, bl.SMALL_PRODUCT // (rows * inner)) * rows * inner <= max(bl.SMALL_PRODUCT, rows * inner)
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 12), size=st.integers(1, 400), seed=st.integers(0, 99), as_slice=st.booleans())
+def test_put_columns_is_the_fancy_assignment(n, size, seed, as_slice):
+    rng = np.random.default_rng(seed)
+    idx = slice(size // 3, size) if as_slice else np.sort(rng.choice(size, rng.integers(0, size + 1), replace=False))
+    width = len(range(size)[idx]) if as_slice else idx.size
+    for values in (rng.random((n, width)) > 0.5, rng.random((n, 1)) > 0.5):
+        expected, got = np.zeros((n, size), bool), np.zeros((n, size), bool)
+        expected[:, idx] = values
+        bl.put_columns(got, idx, values)
+        np.testing.assert_array_equal(got, expected)
+
+
+def _stack(seed, pixels, gaps, shared):
+    rng = np.random.default_rng(seed)
+    A = tf.design(EPOCHS, MODEL, EPOCHS[0])
+    y = (A @ rng.normal(0, 3, (A.shape[1], pixels)) + rng.normal(0, 1, (len(EPOCHS), pixels))).astype(np.float32)
+    y[rng.random(y.shape) < gaps] = np.nan
+    y[: rng.integers(0, 20), : shared // 2] = np.nan  # a shared pattern: a step dropped there
+    y[14:17, shared // 2 : shared] = np.nan  # another, across the step
+    return A, y
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 999), gaps=st.sampled_from([0.0, 0.01, 0.2]), shared=st.integers(0, 600),
+       method=st.sampled_from([bl.FORMAL, bl.CORRELATED]))  # fmt: skip
+def test_groups_in_chunks_equal_the_pixel_by_pixel_solve(seed, gaps, shared, method):
+    A, y = _stack(seed, 900, gaps, shared)
+    terms = tf.terms(EPOCHS, MODEL)
+    options = bl.Options(method)
+    grouped = bl.fit_terms(y, A, terms, options, group_pixels=50)
+    apart = bl.fit_terms(y, A, terms, options, group_pixels=10**9)
+    for name in ("count", "kept", "used"):
+        np.testing.assert_array_equal(getattr(grouped, name), getattr(apart, name))
+    for name in ("params", "sigma", "cov", "rss", "factor"):
+        np.testing.assert_allclose(getattr(grouped, name), getattr(apart, name), rtol=1e-7, atol=1e-9)
+    assert np.isfinite(grouped.params[0]).any()
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 999), gaps=st.sampled_from([0.0, 0.01]), chunk=st.integers(1, 300))
+def test_the_chunk_of_a_group_changes_only_rounding(seed, gaps, chunk):
+    """The buffer reused chunk after chunk (and the last, shorter chunk) gives what one
+    chunk holding every pixel gives, to float64 rounding: BLAS picks its kernel by the
+    width of a product (a one-pixel chunk is a matrix-vector product), which moves the last
+    bits (10^-11 relative at most here); as it did before for the last chunk of a block."""
+    A, y = _stack(seed, 700, gaps, 300)
+    terms, saved = tf.terms(EPOCHS, MODEL), bl.GROUP_CHUNK
+    try:
+        bl.GROUP_CHUNK = chunk
+        small = bl.fit_terms(y, A, terms, group_pixels=50)
+        bl.GROUP_CHUNK = 10**6
+        whole = bl.fit_terms(y, A, terms, group_pixels=50)
+    finally:
+        bl.GROUP_CHUNK = saved
+    for name in ("count", "kept", "used"):
+        np.testing.assert_array_equal(getattr(small, name), getattr(whole, name))
+    for name in ("params", "sigma", "cov", "rss"):
+        np.testing.assert_allclose(getattr(small, name), getattr(whole, name), rtol=1e-9, atol=1e-12)
