@@ -61,28 +61,27 @@ def ldl_tangent(low: np.ndarray, pivots: np.ndarray, dband: np.ndarray) -> tuple
 def selected_inverse_tangent(low: np.ndarray, pivots: np.ndarray, dlow: np.ndarray, dpivots: np.ndarray) -> tuple:
     """(inner, dinner): ``joint_banded.selected_inverse``'s entries N^-1[i, i] and
     N^-1[i + 2, i] ((2, n, P)) and the tangent of the diagonal (n, P), by Takahashi's
-    recursion and its derivative side by side (bottom up)."""
+    recursion and its derivative side by side (bottom up): the window of Z and its tangent
+    are one array ([0] and [1]), so that each step moves both at once."""
     n, w = low.shape[:2]
     rest = low.shape[2:]
-    win, spare = np.zeros((w, w) + rest), np.zeros((w, w) + rest)  # Z[i + 1 + a, i + 1 + b]
-    dwin, dspare = np.zeros((w, w) + rest), np.zeros((w, w) + rest)
-    tmp, col, dcol, zii, dzii = (np.empty(s + rest) for s in ((w, w), (w,), (w,), (), ()))
+    win, spare = np.zeros((2, w, w) + rest), np.zeros((2, w, w) + rest)  # Z[i + 1 + a, i + 1 + b], its tangent
+    tmp, tmp1 = np.empty((2, w, w) + rest), np.empty((w, w) + rest)
+    col, extra, z = np.empty((2, w) + rest), np.empty((w,) + rest), np.empty((2,) + rest)
     inner, dinner = np.zeros((2, n) + rest), np.zeros((n,) + rest)
     for i in range(n - 1, -1, -1):
-        np.multiply(low[i][:, None], win, out=tmp)
-        np.sum(tmp, axis=0, out=col)
-        np.negative(col, out=col)  # Z[i + 1 + b, i]
-        np.multiply(dlow[i][:, None], win, out=tmp)
-        tmp += low[i][:, None] * dwin
-        np.sum(tmp, axis=0, out=dcol)
-        np.negative(dcol, out=dcol)
+        np.multiply(low[i][None, :, None], win, out=tmp)
+        np.sum(tmp, axis=1, out=col)  # -Z[i + 1 + b, i] and the part of its tangent along the window's
+        np.multiply(dlow[i][:, None], win[0], out=tmp1)
+        np.sum(tmp1, axis=0, out=extra)
+        col[1] += extra
+        np.negative(col, out=col)
         inv = 1.0 / pivots[i]
-        np.subtract(inv, (low[i] * col).sum(axis=0), out=zii)
-        np.subtract(-dpivots[i] * inv * inv, (dlow[i] * col + low[i] * dcol).sum(axis=0), out=dzii)
-        inner[0, i], inner[1, i], dinner[i] = zii, col[1], dzii
-        for z, c, s, wn in ((zii, col, spare, win), (dzii, dcol, dspare, dwin)):
-            s[1:, 1:] = wn[:-1, :-1]
-            s[0, 0] = z
-            s[0, 1:] = s[1:, 0] = c[:-1]
-        win, spare, dwin, dspare = spare, win, dspare, dwin
+        z[0] = inv - (low[i] * col[0]).sum(axis=0)
+        z[1] = -dpivots[i] * inv * inv - (dlow[i] * col[0] + low[i] * col[1]).sum(axis=0)
+        inner[0, i], inner[1, i], dinner[i] = z[0], col[0, 1], z[1]
+        spare[:, 1:, 1:] = win[:, :-1, :-1]
+        spare[:, 0, 0] = z
+        spare[:, 0, 1:] = spare[:, 1:, 0] = col[:, :-1]
+        win, spare = spare, win
     return inner, dinner
