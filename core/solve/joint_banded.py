@@ -22,16 +22,15 @@ of the band). A pixel is solved here only when the upper bound is under the thre
 handed back to the caller, which decides it with the per-pixel normal matrix as before.
 
 Sigmas (the acquisitions' errors propagated through the smoothed estimate: N^-1 D N^-1,
-D the data's normal matrix) as the derivative of the inverse along D (-N^-1 D N^-1), by
-forward-mode tangents of the same real factorisation (``joint_tangent``): exact, with no
-difference of close numbers (the offsets' Schur complement and the reference date
-differentiated alongside). numpy only.
+D the data's normal matrix) by a complex step: the factorisation of N + i h D gives
+N^-1 in its real part and -h N^-1 D N^-1 in its imaginary part (the derivative of the
+inverse along D), exact to rounding for a tiny h, with no difference of close numbers.
+numpy only.
 """
 
 import numpy as np
 
 from ..conventions.dates import DAYS_PER_YEAR
-from .joint_tangent import band_times, ldl_tangent, selected_inverse_tangent
 
 #: Half-bandwidth of the normal matrix in the displacement basis (interleaved east/up).
 WIDTH = 4
@@ -41,6 +40,8 @@ NEAR_SINGULAR = 1e-9
 MAX_CONDITION = 1e12
 #: Safety factor between the upper bound of the condition and ``MAX_CONDITION``.
 MARGIN = 4.0
+#: The complex step (relative: it multiplies the data's normal matrix).
+STEP = 1e-20
 
 
 def interpolation(epochs: np.ndarray, dates: np.ndarray) -> np.ndarray:
@@ -280,43 +281,43 @@ def _reference_vector(dates, reference_days, n, dtype):
     return r
 
 
-def _sigmas(diagonal, cov_r, r, dates, reference_days):
+def _sigmas(inner0, z, r, dates, reference_days):
     """(sigma east, sigma up) (m + 1, P) of the displacements since the reference date from
-    the propagated covariance's diagonal (2m, P) and its columns Sigma r (2m, 2, P) of the
-    reference vectors r (2m, 2, 1) (0: the reference on the first date)."""
+    the complex-step diagonal ``inner0`` (2m, P) of N^-1, the solutions z = N^-1 r (2m, 2, P)
+    of the reference vectors r (2m, 2, 1)."""
     out = []
-    cov_r = np.broadcast_to(cov_r, r.shape[:2] + diagonal.shape[1:])
+    z = np.broadcast_to(z, r.shape[:2] + inner0.shape[1:])
     for c in (0, 1):
-        rr = (r[:, c] * cov_r[:, c]).sum(axis=0)  # r' Sigma r
-        var = np.concatenate([rr[None], diagonal[c::2] - 2.0 * cov_r[c::2, c] + rr[None]], axis=0)
-        var = np.maximum(var, 0.0)
+        rr = (r[:, c] * z[:, c]).sum(axis=0)  # r' N^-1 r
+        var = np.concatenate([rr[None], inner0[c::2] - 2.0 * z[c::2, c] + rr[None]], axis=0)
+        var = np.maximum(-np.imag(var) / STEP, 0.0)
         var[dates == reference_days] = 0.0  # the reference date's own displacement: zero by definition
         out.append(np.sqrt(var))
     return out
 
 
 def _factor(terms, epochs, dates, regularization, smoothing_scale, sigma):
-    """The normal equations, their LDL' and the pixels whose pivots are fine; (trace of the
-    velocity-basis normal matrix, border, offsets, rhs, rhs_o, low, pivots, fine[, the data's
-    band when ``sigma``: the direction of the sigmas' tangent]). The band itself is not kept
-    (memory)."""
+    """The normal equations (complex-step perturbed when ``sigma``), their LDL' and the
+    pixels whose pivots are fine; (trace of the velocity-basis normal matrix, border, offsets,
+    rhs, rhs_o, low, pivots, fine). The band itself is not kept (memory)."""
     m, p, t = len(dates) - 1, terms[0][0].shape[1], len(terms)
     A = [interpolation(e, dates) for e in epochs]
     band, border, offsets, rhs, rhs_o = _data_band(terms, A, p, m, t)
-    data = band.copy() if sigma else None
+    if sigma:
+        factor = 1.0 + 1j * STEP
+        band, border, offsets = band * factor, border * factor, offsets * factor
     if regularization > 0 and m > 1:
         for d, r in enumerate(smoothing_bands(dates, regularization)):
             for c in (0, 1):
                 band[2 * d, 2 * d + c :: 2] += smoothing_scale[None, :] * r[:, None]
-    diagonal = band[0]
-    trace, _ = _velocity_trace(band[:5:2], dates, offsets)
+    diagonal = np.real(band[0])
+    trace, _ = _velocity_trace(np.real(band[:5:2]), dates, offsets)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         low, pivots = ldl(band)
-    ratio = pivots / np.where(diagonal > 0, diagonal, 1.0)
+    ratio = np.real(pivots) / np.where(diagonal > 0, diagonal, 1.0)
     fine = (ratio >= NEAR_SINGULAR).all(axis=0)
     pivots[:, ~fine] = 1.0  # no inf or NaN from a pixel handed back
-    low[:, :, ~fine] = 0.0
-    return (trace, border, offsets, rhs, rhs_o, low, pivots, fine) + ((data,) if sigma else ())
+    return trace, border, offsets, rhs, rhs_o, low, pivots, fine
 
 
 def banded_solve(terms: list, epochs: list, dates: np.ndarray, reference_days: float, regularization: float,
@@ -329,58 +330,25 @@ def banded_solve(terms: list, epochs: list, dates: np.ndarray, reference_days: f
     ``terms`` per track: (values (n, P), valid (n, P), weights (n, P), s_h (P,), s_up
     (P,)) as the per-pixel solver builds them; ``epochs`` the tracks' days;
     ``smoothing_scale`` (P,) the smoothing rows' weight per pixel."""
-    factors = _factor(terms, epochs, dates, regularization, smoothing_scale, sigma)
-    trace, border, offsets, rhs, rhs_o, low, pivots, fine = factors[:8]
+    trace, border, offsets, rhs, rhs_o, low, pivots, fine = _factor(terms, epochs, dates, regularization,
+                                                                  smoothing_scale, sigma)  # fmt: skip
     n = low.shape[0]
     r = _reference_vector(dates, reference_days, n, low.dtype)
     at_first = not r.any()  # the reference on the first date (the default): no column of N^-1 needed
-    right = [rhs[:, None]] + ([np.broadcast_to(r, (n, 2, rhs.shape[1]))] if sigma and not at_first else [])
+    right = [rhs[:, None].astype(low.dtype)]
+    right += [np.broadcast_to(r, (n, 2, rhs.shape[1]))] if sigma and not at_first else []
     x, X, s_inv, ratio_s = _schur(low, pivots, border, offsets, np.concatenate(right, axis=1))
     fine &= ratio_s >= NEAR_SINGULAR
     o = _times(s_inv, (rhs_o - (border * x[:, :1]).sum(axis=0))[:, None])  # (T, 1, P)
-    d = x[:, 0] - _times(X, o)[:, 0]
-    if sigma:
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            tangents = ldl_tangent(low, pivots, factors[8])
-            band_inverse, d_inverse = selected_inverse_tangent(low, pivots, *tangents)
-    else:
-        band_inverse = selected_inverse(low, pivots)
-    inner = band_inverse + _border_correction(X, s_inv)
-    trace_inv, _ = _velocity_inverse_diagonal(inner, dates, np.diagonal(s_inv).T)
+    d = np.real(x[:, 0] - _times(X, o)[:, 0])
+    inner = selected_inverse(low, pivots) + _border_correction(X, s_inv)
+    trace_inv, _ = _velocity_inverse_diagonal(np.real(inner), dates, np.real(np.diagonal(s_inv).T))
     fine &= trace * trace_inv < MAX_CONDITION / MARGIN
     east, up = (_since_reference(d[c::2].T, dates, reference_days) for c in (0, 1))
     if not sigma:
         return east, up, ~fine
-    full = (low, pivots, border, offsets, X, s_inv)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        diagonal = _propagated_diagonal(full, factors[8], d_inverse)
-        cov_r = 0.0 if at_first else _propagated_columns(full, factors[8], x[:, 1:3])
-    return (east, up, ~fine, *_sigmas(diagonal, cov_r, r, dates, reference_days))
-
-
-def _propagated_diagonal(full, data, d_inverse):
-    """diag(Z D Z) (2m, P) over the displacements, Z the inverse of the whole normal matrix
-    (offsets in) and D the data's (band ``data``, border and offsets: all data): minus the
-    derivative of Z's diagonal along D, the band's part ``d_inverse`` from the tangents and
-    the offsets' part X S^-1 X' differentiated (X = A^-1 B, S = C - B'X):
-    dX = X - A^-1 D_A X, dS = S - B'dX, d(S^-1) = -S^-1 dS S^-1."""
-    low, pivots, border, offsets, X, s_inv = full
-    dX = X - ldl_solve(low, pivots, band_times(data, X))
-    dS = offsets - _products(border, X) - _products(border, dX)
-    ds_inv = -_times(s_inv, _times(dS, s_inv))
-    return -(d_inverse + 2.0 * (dX * _times(X, s_inv)).sum(axis=1) + (_times(X, ds_inv) * X).sum(axis=1))
-
-
-def _propagated_columns(full, data, xr):
-    """Z D Z r (2m, 2, P) over the displacements for the reference vectors r (as
-    :func:`_propagated_diagonal`), from their band solutions ``xr`` = A^-1 r: z = Z r
-    (offsets out), u = D z, then Z u, each through the offsets' Schur complement."""
-    low, pivots, border, offsets, X, s_inv = full
-    z_o = -_times(s_inv, _products(border, xr))
-    z = xr - _times(X, z_o)
-    u_o = _products(border, z) + _times(offsets, z_o)
-    xu = ldl_solve(low, pivots, band_times(data, z) + _times(border, z_o))
-    return xu - _times(X, _times(s_inv, u_o - _products(border, xu)))
+    z = 0.0 if at_first else x[:, 1:3] + _times(X, _times(s_inv, _products(border, x[:, 1:3])))  # offsets out
+    return (east, up, ~fine, *_sigmas(inner[0], z, r, dates, reference_days))
 
 
 def _products(a, b):
