@@ -46,6 +46,8 @@ from osgeo import gdal
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
+import figures  # noqa: E402
+
 from bench import QGIS_PROCESS, case_runner, plugin_parent, print_cases, write_tif  # noqa: E402
 
 gdal.UseExceptions()
@@ -283,7 +285,7 @@ TARGETS = (
 )
 
 
-def report(res):
+def report(res, joint=""):
     print("\n" + "=" * 78)
     print_cases(
         res,
@@ -304,6 +306,17 @@ def report(res):
         if a in res and b in res:
             r = res[a][0] / res[b][0]
             print(f"    {a} / {b}: {r:.2f} (target <= {target:g}: {'met' if r <= target else 'NOT met'})")
+    for name, (a, b, target) in FIGURES.items():
+        if a in res and b in res:
+            figures.report(name, res[a][0] / res[b][0], target, f"wall time, {a} / {b}, {joint}")
+
+
+#: The issue's figures measured here (bench/figures.py): name -> (case, reference, target).
+FIGURES = {
+    "joint.per_pixel_geometry_vs_single": TARGETS[0],
+    "joint.sigma_rasters_vs_none": TARGETS[1],
+    "joint.sigma_outputs_vs_none": TARGETS[2],
+}
 
 
 def main():
@@ -335,7 +348,7 @@ def main():
         args.velocity_size, args.pair_size, args.epochs, args.joint_size = 400, 200, 50, 100
     sys.path.insert(0, plugin_parent())
     res = run(args)
-    report(res)
+    report(res, f"{args.joint_size} x {args.joint_size} pixels, {args.joint_dates} dates")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(res, f, indent=1)
