@@ -401,6 +401,7 @@ def _frame_lines(job, fit, prefix=""):
         lines.append(text + (" (fixed)" if k == job.fixed else ""))
     if job.stations is not None:
         lines += merge_gnss.lines(merge_gnss.statistics(fit), job.unit, fit.gnss_stations)
+        lines.append(merge_gnss.variance_line(fit.variance))
     return lines
 
 
@@ -424,7 +425,8 @@ def _lines(job, fits):
     count, before, after = _pooled(fits)
     lines.append(
         f"overlaps: {count} pixels{' (all dates)' if job.dates else ''}, RMS of the differences {before:.4g} before "
-        f"and {after:.4g} {unit} after (sigmas: {FIT} kind, from the overlap residuals taken as independent)"
+        f"and {after:.4g} {unit} after (sigmas: {FIT} kind, from the overlap residuals taken as independent"
+        f"{', and the station rows own' if job.stations is not None else ''})"
     )
     return lines
 

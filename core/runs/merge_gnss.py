@@ -15,7 +15,12 @@ Weights of a station row (the overlaps' own weights unchanged):
   stations (never trusted more than the least trusted known station), named in the log; when
   none is known, every station weighs as much as an average overlap pixel;
 - frames without sigmas (equal weights in the overlaps): every station weighs as much as one
-  overlap pixel, and GNSS sigmas are not used (nothing to weigh them against), as the log says.
+  overlap pixel a-priori, and GNSS sigmas are not used (nothing to weigh them against), as the
+  log says.
+
+The station rows then form their own variance component (``solve.frames._components``): the
+overlaps' and the stations' variance factors are estimated separately (Helmert), so the datum
+is weighed and its sigma scaled by the real GNSS - InSAR scatter at the stations.
 """
 
 import math
@@ -25,6 +30,7 @@ import numpy as np
 
 from ..conventions.errors import FrameError
 from ..conventions.geometry import sign_factor
+from ..conventions.uncertainty import FIT
 from ..io.gnss_stations import Stations, unit_factor
 from ..io.grid import Grid, raster_info
 from ..solve import frames as solver
@@ -154,7 +160,8 @@ def weights(rows: StationRows, stations: Stations, weighted: bool, overlap_weigh
     """(one weight array per row of ``rows.rows``, log lines): see the module's docstring."""
     if not weighted:
         line = (f"{stations.label}: the frames have no a-priori sigma (equal weights): each station row weighs as "
-                "much as one overlap pixel; the GNSS sigmas are not used")  # fmt: skip
+                "much as one overlap pixel a-priori, then re-weighted by the stations' own variance component "
+                "(from their residuals); the GNSS sigmas are not used")  # fmt: skip
         return [np.full(r[6].size, overlap_weight) for r in rows.rows], [line]
     var = np.concatenate([r[5] for r in rows.rows])
     known = np.isfinite(var) & (var > 0)
@@ -177,10 +184,17 @@ def weights(rows: StationRows, stations: Stations, weighted: bool, overlap_weigh
     return out, lines
 
 
+def weights_apriori(rows: StationRows) -> bool:
+    """Whether some station row has a known combined a-priori sigma (then the station weights
+    are 1/variances, and their variance factor is 1 a-priori)."""
+    var = np.concatenate([r[5] for r in rows.rows])
+    return bool(np.any(np.isfinite(var) & (var > 0)))
+
+
 def add_rows(normals: solver.Normals, rows: StationRows, row_weights: list) -> None:
     """The station rows into the (velocity) normal equations."""
-    for (k, x, y, d, g, _, _), w in zip(rows.rows, row_weights):
-        normals.add_stations(k, x, y, d, g, w)
+    for (k, x, y, d, g, _, idx), w in zip(rows.rows, row_weights):
+        normals.add_stations(k, x, y, d, g, w, idx)
 
 
 def tie(job: object, stations: Stations, radius: float, normals: solver.Normals) -> StationRows:
@@ -189,6 +203,7 @@ def tie(job: object, stations: Stations, radius: float, normals: solver.Normals)
     check_datum(rows, stations, job.model)
     row_weights, log = weights(rows, stations, job.weighted, normals.mean_weight)
     add_rows(normals, rows, row_weights)
+    normals.station_apriori = job.weighted and weights_apriori(rows)
     normals.gnss_stations = int(rows.used.size)
     job.log += rows.log + gnss_run.report(stations.names, rows.status, stations.label) + log
     where = "the pixel holding each station" if radius == 0 else f"the median of the valid pixels within {radius:g}"
@@ -203,6 +218,21 @@ def statistics(fit: solver.FrameFit) -> dict:
     after the corrections."""
     return {"before": gnss.statistics(fit.gnss_before), "after": gnss.statistics(fit.gnss_after),
             "stations": fit.gnss_stations}
+
+
+def variance_line(variance: dict) -> str:
+    """How the offsets' sigmas were scaled: the two variance components, and whether the
+    stations' own could be estimated (not when the stations only just fix the datum)."""
+    head = (f"sigmas ({FIT} kind) from two variance components (Helmert): overlap rows' factor "
+            f"{variance['overlaps']:.3g}, station rows' ")  # fmt: skip
+    if variance["stations_estimated"]:
+        return head + (f"{variance['stations']:.3g} (estimated from their own residuals, redundancy "
+                       f"{variance['station_redundancy']:.3g}): the datum's sigma follows the GNSS - InSAR scatter")
+    if variance["stations_apriori"]:
+        return head + ("1, a-priori: the stations only just fix the datum (no redundancy), so their scatter cannot "
+                       "be estimated: the datum's sigma is the declared GNSS and frame sigmas propagated")
+    return head + ("the overlaps' (a-priori: each station row as an overlap pixel): the stations only just fix the "
+                   "datum (no redundancy) and have no sigma: the datum's sigma is unknown and understated here")
 
 
 def lines(stats: dict, unit: str, stations: int) -> list:
