@@ -235,3 +235,21 @@ def test_stations_lost_to_nodata_are_refused_by_name_when_too_few_remain(tmp_pat
     with pytest.raises(FrameError, match="no station has both GNSS values and a frame value"):
         merge(paths, tmp_path / "never.tif", stations([30], [40]), model=solver.OFFSET)
     assert not (tmp_path / "never.tif").exists()
+
+
+def test_a_gnss_sigma_of_zero_is_unknown_not_exact(tmp_path):
+    """se = sn = su = 0 (a placeholder of CSV exports) on a station off by 5 mm/yr up: it must
+    weigh as the least trusted known station, named, not as an exact value (frames with a
+    small sigma, 0.1, would let it outweigh the ten others ten to one)."""
+    paths = write_frames(tmp_path, ASC, "zero", noise=0.05, errors=OFFSETS_ONLY)
+    cols, rows = spread(11)
+    sig = np.full(11, 0.3)
+    sig[3] = 0.0
+    st = stations(cols, rows, sigma=sig)
+    st.velocity["vu"][3] += 5.0
+    job, summary = merge(paths, tmp_path / "m.tif", st, model=solver.OFFSET)
+    bias = float(np.nanmean(read_band(summary.outputs[merge_frames.MERGED]) - truth()))
+    log = "\n".join(job.log + summary.lines)
+    assert "GNSS LOS sigma not a positive number" in log and "S03" in log
+    assert any("least trusted" in line and "S03" in line for line in job.log + summary.lines)
+    assert abs(bias) < 1.0  # one bad station in eleven at an equal weight: 5 * 0.8 / 11 = 0.36

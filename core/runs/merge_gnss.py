@@ -115,11 +115,24 @@ def sample_rows(job: object, stations: Stations, radius: float) -> StationRows:
         g, g_sigma, lines = gnss_run.project(stations, smp.s, factor, sign)
         out.log += [f"frame {k + 1} ({job.names[k]}): {line}" for line in lines]
         ok = np.flatnonzero([st == gnss_run.OK for st in status])
-        var = g_sigma**2 + (_known(smp.sigma) ** 2 if smp.sigma is not None else 0.0)
+        out.log += _zero_sigma_lines(k, job.names[k], stations, g_sigma, ok)
+        var = _known(g_sigma) ** 2 + (_known(smp.sigma) ** 2 if smp.sigma is not None else 0.0)
         if ok.size:
             out.rows.append((k, gx[ok], gy[ok], smp.value[ok], g[ok], var[ok], ok))
         out.status = [min(a, b, key=_RANK.index) for a, b in zip(out.status, status)]
     return out
+
+
+def _zero_sigma_lines(k, name, stations, g_sigma, ok):
+    """The stations whose GNSS LOS sigma is a number but not positive (se = sn = su = 0, a
+    placeholder of CSV exports): unknown, as a frame's sigma of 0 is, never exact."""
+    with np.errstate(invalid="ignore"):
+        bad = ok[np.isfinite(g_sigma[ok]) & (g_sigma[ok] <= 0)]
+    if not bad.size:
+        return []
+    shown = ", ".join(stations.names[i] for i in bad[: gnss_run.NAMES_SHOWN])
+    return [f"frame {k + 1} ({name}): {bad.size} station(s) with a GNSS LOS sigma not a positive number (0): "
+            f"taken as unknown, not exact: {shown}"]  # fmt: skip
 
 
 def _known(sigma):
