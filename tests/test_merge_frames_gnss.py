@@ -253,3 +253,31 @@ def test_a_gnss_sigma_of_zero_is_unknown_not_exact(tmp_path):
     assert "GNSS LOS sigma not a positive number" in log and "S03" in log
     assert any("least trusted" in line and "S03" in line for line in job.log + summary.lines)
     assert abs(bias) < 1.0  # one bad station in eleven at an equal weight: 5 * 0.8 / 11 = 0.36
+
+
+def _to_m_per_year(path):
+    """The frame's velocity and sigma in m/yr, tagged so (its geometry bands unchanged)."""
+    ds = gdal.Open(path, gdal.GA_Update)
+    ds.SetMetadataItem("INSAR_UNIT", "m/year")
+    for b in (1, 2):
+        band = ds.GetRasterBand(b)
+        band.WriteArray(band.ReadAsArray() * 1e-3)
+        band.SetUnitType("m/year")
+    ds = None
+
+
+def test_gnss_in_mm_read_as_the_first_frames_m_per_year_is_refused(tmp_path):
+    """Frame 1 in m/yr, frames 2-3 in mm/yr, GNSS in mm/yr without a stated unit ("same as the
+    track": frame 1's): a factor 1000 that would pass as plausible mm/yr numbers."""
+    paths = write_frames(tmp_path, ASC, "unit", errors=OFFSETS_ONLY)
+    _to_m_per_year(paths[0])
+    cols, rows = spread(12)
+    st = stations(cols, rows)
+    st.unit = ""  # a table without a unit: taken to be in the track's
+    with pytest.raises(FrameError, match=r"read as m/year.*times the InSAR.*mm/year.*choose GNSS_UNIT"):
+        merge(paths, tmp_path / "never.tif", st, model=solver.OFFSET)
+    assert not (tmp_path / "never.tif").exists()
+    job, summary = merge(paths, tmp_path / "m.tif", stations(cols, rows), model=solver.OFFSET)  # mm/year stated
+    assert any("converted from mm/year to m/year" in line for line in job.log + summary.lines)
+    err = read_band(summary.outputs[merge_frames.MERGED]) * 1e3 - truth()
+    assert abs(float(np.nanmean(err))) < 0.2

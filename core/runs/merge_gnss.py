@@ -103,6 +103,8 @@ def sample_rows(job: object, stations: Stations, radius: float) -> StationRows:
     gx, gy = gnss_run.transform(stations, job.grid.crs_wkt)
     out = StationRows(gx, gy, status=[gnss_run.OUTSIDE] * len(stations))
     factor, unit_line = unit_factor(stations, job.unit)
+    if not stations.unit:
+        unit_line += " (the merge's unit: frame 1's, every frame converted to it)"
     out.log += list(stations.log) + [unit_line]
     complete = stations.complete()
     sign = sign_factor(job.los_sign)
@@ -121,6 +123,17 @@ def sample_rows(job: object, stations: Stations, radius: float) -> StationRows:
             out.rows.append((k, gx[ok], gy[ok], smp.value[ok], g[ok], var[ok], ok))
         out.status = [min(a, b, key=_RANK.index) for a, b in zip(out.status, status)]
     return out
+
+
+def check_units(rows: StationRows, stations: Stations, unit: str) -> None:
+    """FrameError when the GNSS and the frames at the stations differ by a unit's factor
+    (``gnss_run.unit_mismatch``, shared with the GNSS comparisons)."""
+    if not rows.rows:
+        return
+    g, d = (np.concatenate([r[i] for r in rows.rows]) for i in (4, 3))
+    words = gnss_run.unit_mismatch(g, d, stations.unit or f"{unit or 'no unit'} (same as the track: frame 1's)", unit)
+    if words:
+        raise FrameError(f"{stations.label}: {words}; nothing was written")
 
 
 def _zero_sigma_lines(k, name, stations, g_sigma, ok):
@@ -214,6 +227,7 @@ def tie(job: object, stations: Stations, radius: float, normals: solver.Normals)
     """Sample, check the datum, weigh and add the station rows to ``normals`` (log in ``job``)."""
     rows = sample_rows(job, stations, radius)
     check_datum(rows, stations, job.model)
+    check_units(rows, stations, job.unit)
     row_weights, log = weights(rows, stations, job.weighted, normals.mean_weight)
     add_rows(normals, rows, row_weights)
     normals.station_apriori = job.weighted and weights_apriori(rows)
