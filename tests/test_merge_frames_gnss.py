@@ -281,3 +281,35 @@ def test_gnss_in_mm_read_as_the_first_frames_m_per_year_is_refused(tmp_path):
     assert any("converted from mm/year to m/year" in line for line in job.log + summary.lines)
     err = read_band(summary.outputs[merge_frames.MERGED]) * 1e3 - truth()
     assert abs(float(np.nanmean(err))) < 0.2
+
+
+def _warped_to_geographic(path, out):
+    """The frame warped to EPSG:4326 (nearest), its tags and roles kept."""
+    gdal.Warp(out, path, dstSRS="EPSG:4326", resampleAlg="near", dstNodata=float("nan"))
+    src = gdal.Open(path)
+    md = src.GetMetadata()
+    roles = [src.GetRasterBand(b).GetMetadataItem("INSAR_ROLE") for b in range(1, src.RasterCount + 1)]
+    src = None
+    ds = gdal.Open(out, gdal.GA_Update)
+    ds.SetMetadata(md)
+    for b, role in enumerate(roles, 1):
+        ds.GetRasterBand(b).SetMetadataItem("INSAR_ROLE", role)
+        ds.GetRasterBand(b).SetUnitType("mm/year" if role.startswith("velocity") else "")
+    ds = None
+    return out
+
+
+def test_radius_is_in_the_common_grids_units_for_a_geographic_frame(tmp_path):
+    """Frames 1-2 in UTM, frame 3 the same data in EPSG:4326: RADIUS 300 is 300 m (the common
+    grid's CRS, frame 1's) for frame 3 too, not 300 degrees (its whole footprint)."""
+    paths = write_frames(tmp_path, ASC, "rad", errors=ERRORS)
+    paths[2] = _warped_to_geographic(paths[2], str(tmp_path / "rad_frame3_geo.tif"))
+    st = stations(*spread(12))
+    _, at_pixel = merge(paths, tmp_path / "r0.tif", st, radius=0.0)
+    job, near = merge(paths, tmp_path / "r300.tif", st, radius=300.0)
+    assert near.offsets == pytest.approx(at_pixel.offsets, abs=0.15)
+    assert near.gnss["after"]["rms"] < 0.5
+    log = "\n".join(job.log + near.lines)
+    assert "within 300 metre" in log
+    with pytest.raises(FrameError, match=r"RADIUS 3000 metre .*a tenth of the smaller side of frame 1 "):
+        merge(paths, tmp_path / "never.tif", st, radius=3000.0)

@@ -206,7 +206,7 @@ def check(req: MergeRequest) -> MergeJob:
     solver.check_overlaps(len(boxes), [(i, j) for i, j, _ in pairs_of(boxes)], labels)
     centres = [(0.5 * (b[0] + b[2]), 0.5 * (b[1] + b[3])) for b in footprints]
     if req.stations is not None:
-        merge_gnss.check_footprints(req.stations, bool(common), grid, footprints, labels, req.model)
+        merge_gnss.check_footprints(req.stations, bool(common), grid, footprints, labels, req.model, req.radius)
     fixed = None if req.stations is not None else req.fixed_frame - 1
     job = MergeJob([r.spec for r in resolved], names, grid, boxes, centres, req.model, fixed,
                    req.output, unit, sign, weighted, req.resampling, req.compression,

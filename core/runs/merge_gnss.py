@@ -32,7 +32,7 @@ from ..conventions.errors import FrameError
 from ..conventions.geometry import sign_factor
 from ..conventions.uncertainty import FIT
 from ..io.gnss_stations import Stations, unit_factor
-from ..io.grid import Grid, raster_info
+from ..io.grid import Grid, crs_units, raster_info, transformer
 from ..solve import frames as solver
 from ..solve import gnss
 from . import gnss_run
@@ -69,7 +69,7 @@ def check_request(fixed_frame: int, radius: float) -> None:
 
 
 def check_footprints(stations: Stations, stacks: bool, grid: Grid, footprints: list, names: list,
-                     model: int) -> None:  # fmt: skip
+                     model: int, radius: float = 0.0) -> None:  # fmt: skip
     """Before anything is read: time-series stacks refused; the stations inside the frames'
     footprints (in the common grid's CRS); FrameError when none lies inside any frame (MODEL 0)
     or fewer than three (MODEL 1). (Those outside every frame are ignored: the run's log counts
@@ -78,6 +78,7 @@ def check_footprints(stations: Stations, stacks: bool, grid: Grid, footprints: l
         raise FrameError("GNSS held fixed merges velocities only: time-series stacks would need GNSS per "
                          "date (not done); merge stacks with a frame held fixed (FIXED_FRAME), or give "
                          "velocities")  # fmt: skip
+    check_radius(radius, grid, footprints, names)
     x, y = gnss_run.transform(stations, grid.crs_wkt)
     inside = np.zeros(len(stations), dtype=bool)
     for b in footprints:
@@ -112,7 +113,8 @@ def sample_rows(job: object, stations: Stations, radius: float) -> StationRows:
         own = raster_info(spec.velocity.path, job.names[k]).grid()
         x, y = gnss_run.transform(stations, own.crs_wkt)
         sigma = spec.sigma if job.weighted else None
-        smp = gnss_run.sample(spec.velocity, own, x, y, radius, spec.geometry, sigma)
+        radii = own_radii(job.grid.crs_wkt, own.crs_wkt, gx, gy, radius)
+        smp = gnss_run.sample(spec.velocity, own, x, y, radius, spec.geometry, sigma, radii)
         status = [gnss_run.MISSING if st == gnss_run.OK and not complete[i] else st for i, st in enumerate(smp.status)]
         g, g_sigma, lines = gnss_run.project(stations, smp.s, factor, sign)
         out.log += [f"frame {k + 1} ({job.names[k]}): {line}" for line in lines]
@@ -134,6 +136,45 @@ def check_units(rows: StationRows, stations: Stations, unit: str) -> None:
     words = gnss_run.unit_mismatch(g, d, stations.unit or f"{unit or 'no unit'} (same as the track: frame 1's)", unit)
     if words:
         raise FrameError(f"{stations.label}: {words}; nothing was written")
+
+
+def _moved(ct, x, y):
+    pts = ct.TransformPoints(np.column_stack([x, y]).tolist())
+    out = np.array([(p[0], p[1]) for p in pts], dtype=np.float64) if pts else np.zeros((0, 2))
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def own_radii(grid_wkt: str, own_wkt: str, gx: np.ndarray, gy: np.ndarray, radius: float) -> object:
+    """RADIUS (in the common grid's CRS units) as each station's semi-axes (rx, ry) in a frame's
+    own CRS units, from the frame's local scale there (a metre of a UTM grid as degrees of
+    longitude and of latitude in a geographic frame); None when the frame is in the grid's CRS
+    (the radius as it is) or the radius is 0."""
+    ct = transformer(grid_wkt, own_wkt)
+    if ct is None or radius <= 0:
+        return None
+    ok = np.isfinite(gx) & np.isfinite(gy)
+    rx, ry = np.full(gx.size, radius), np.full(gx.size, radius)
+    if ok.any():
+        x, y = gx[ok], gy[ok]
+        ex = _moved(ct, x + radius, y) - _moved(ct, x - radius, y)
+        ey = _moved(ct, x, y + radius) - _moved(ct, x, y - radius)
+        rx[ok], ry[ok] = 0.5 * np.hypot(*ex.T), 0.5 * np.hypot(*ey.T)
+    bad = ~(np.isfinite(rx) & np.isfinite(ry))
+    rx[bad], ry[bad] = 0.0, 0.0  # cannot be transformed: the station's pixel only
+    return rx, ry
+
+
+def check_radius(radius: float, grid: Grid, footprints: list, names: list) -> None:
+    """FrameError when RADIUS (common grid's CRS units) is more than a tenth of a frame's
+    smaller side: the 'value at the station' would be the median of much of the frame."""
+    units = crs_units(grid.crs_wkt)
+    for k, b in enumerate(footprints):
+        side = min(b[2] - b[0], b[3] - b[1])
+        if radius > 0.1 * side:
+            raise FrameError(f"RADIUS {radius:g} {units} (the common grid's CRS units) is more than a tenth of the "
+                             f"smaller side of frame {k + 1} ({names[k]}: {side:.4g} {units}): the value at a "
+                             "station would be the median of much of the frame; give a smaller RADIUS")  # fmt: skip
 
 
 def _zero_sigma_lines(k, name, stations, g_sigma, ok):
@@ -233,10 +274,12 @@ def tie(job: object, stations: Stations, radius: float, normals: solver.Normals)
     normals.station_apriori = job.weighted and weights_apriori(rows)
     normals.gnss_stations = int(rows.used.size)
     job.log += rows.log + gnss_run.report(stations.names, rows.status, stations.label) + log
-    where = "the pixel holding each station" if radius == 0 else f"the median of the valid pixels within {radius:g}"
+    units = crs_units(job.grid.crs_wkt)
+    where = ("the pixel holding each station" if radius == 0 else f"the median of the valid pixels within {radius:g} "
+             f"{units} (the common grid's CRS units, converted to each frame's own CRS at the station)")  # fmt: skip
     job.log.append(f"{stations.label}: {rows.used.size} station(s) in {len(rows.rows)} frame(s), "
-                   f"{sum(r[6].size for r in rows.rows)} rows; each frame's value is {where} (its own grid and "
-                   "CRS units, as reference_to_gnss samples)")  # fmt: skip
+                   f"{sum(r[6].size for r in rows.rows)} rows; each frame's value is {where}, sampled on the "
+                   "frame's own grid as reference_to_gnss samples")  # fmt: skip
     return rows
 
 
