@@ -115,6 +115,8 @@ class MergeSummary:
     gnss: dict = field(default_factory=dict)  # GNSS held fixed: residual statistics before and after
     pixels: int = 0
     limit: float = float("nan")
+    #: warnings found during the run (after the plan's were reported)
+    warnings: list = field(default_factory=list)
 
 
 def _check_request(req):
@@ -479,6 +481,7 @@ def run(job: MergeJob, progress: Optional[Callable] = None, is_cancelled: Option
     """Estimate the corrections from the overlaps, then write the merged raster (nothing is
     written when the overlaps cannot tie the frames)."""
     summary = MergeSummary(outputs={})
+    logged, warned = len(job.log), len(job.warnings)  # the lines the run adds reach the summary
     first = (lambda f: progress(0.2 * f)) if progress else None
     with Run(job.grid, job.resampling, first, is_cancelled) as run_:
         frames = _Frames(job, run_)
@@ -494,6 +497,8 @@ def run(job: MergeJob, progress: Optional[Callable] = None, is_cancelled: Option
         run_.stream(list(windows(job.grid, job.block_pixels)), _read(job, frames),
                     lambda win, data: _compute(job, fits, win, data), write)  # fmt: skip
         _summarise(job, fits, summary)
+        summary.lines = job.log[logged:] + summary.lines
+        summary.warnings = job.warnings[warned:]
         summary.limit = run_.limit(MERGED)
         summary.outputs.update(run_.commit())
     return summary

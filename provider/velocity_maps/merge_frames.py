@@ -170,7 +170,7 @@ class MergeFramesAlgorithm(PlannedAlgorithm):
         merge_frames.check(self.request(parameters, context))
 
     def results(self, job, summary, parameters, context, feedback):
-        report(feedback, summary.lines)
+        report(feedback, summary.lines, summary.warnings)
         path = summary.outputs[merge_frames.MERGED]
         name = layer_name("LOS velocity, frames merged", job.unit, job.names, "")
         register_outputs(context, {path: (name, SIGNED, summary.limit)})
