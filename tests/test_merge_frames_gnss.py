@@ -102,7 +102,9 @@ def test_a_single_station_fixes_model_0(tmp_path):
     err = read_band(summary.outputs[merge_frames.MERGED]) - truth()
     # one station in frame 3: its pixel's noise (0.2) moves every frame with it
     assert abs(float(np.nanmean(err))) < 4 * NOISE and float(np.nanstd(err)) < 1.5 * NOISE
+    # the one station is fitted exactly: its residual after says nothing, and the run says so
     assert summary.gnss["after"]["count"] == 1 and summary.gnss["after"]["rms"] < 1e-3
+    assert any("barely constrained" in w for w in summary.warnings)
 
 
 def test_collinear_stations_are_refused_with_model_1(tmp_path):
@@ -313,3 +315,20 @@ def test_radius_is_in_the_common_grids_units_for_a_geographic_frame(tmp_path):
     assert "within 300 metre" in log
     with pytest.raises(FrameError, match=r"RADIUS 3000 metre .*a tenth of the smaller side of frame 1 "):
         merge(paths, tmp_path / "never.tif", st, radius=3000.0)
+
+
+def test_stations_that_only_just_fix_the_datum_are_warned_and_left_out_one_by_one(tmp_path):
+    """Three stations with MODEL 1 fit exactly (GNSS residual after ~0 whatever their error):
+    warned as reference_to_gnss warns; with twelve, each station against the fit without it
+    (leave-one-station-out) is reported, and it is near the GNSS noise, not ~0."""
+    paths = write_frames(tmp_path, ASC, "loo", errors=ERRORS)
+    job, summary = merge(paths, tmp_path / "three.tif", stations([20, 150, 260], [20, 120, 40], noise=2.0))
+    assert summary.gnss["after"]["rms"] < 1e-6
+    assert any("barely constrained, residuals after it say little" in w for w in summary.warnings)
+    assert any("leave-one-station-out" in line and "not available" in line for line in summary.lines)
+    job, summary = merge(paths, tmp_path / "many.tif", stations(*spread(12), noise=1.0, sigma=1.0))
+    assert not any("barely constrained" in w for w in summary.warnings)
+    loo = summary.gnss["leave_one_out"]
+    assert loo["count"] >= 12 and loo["rms"] > summary.gnss["after"]["rms"]
+    assert 0.5 < loo["rms"] < 2.5  # GNSS noise 1 mm/yr per component, about 1 in the LOS
+    assert any("leave-one-station-out" in line and f"{loo['rms']:.4g}" in line for line in summary.lines)

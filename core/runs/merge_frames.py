@@ -294,18 +294,11 @@ def _overlap_windows(job):
     return [w for w in windows(job.grid, job.block_pixels) if any(_meets(b, w) for b in boxes)]
 
 
-def _known(sigma):
-    """A sigma with NaN where it is not a positive number (0 or NaN: unknown)."""
-    s = np.asarray(sigma, np.float64)
-    with np.errstate(invalid="ignore"):
-        return np.where(np.isfinite(s) & (s > 0), s, np.nan)
-
-
 def _sigma_masks(job, frames, i, j, sub, shape):
     """(sigma_i, sigma_j) known (NaN where not a positive number), or (None, None) unweighted."""
     if not job.weighted:
         return None, None
-    return tuple(np.broadcast_to(_known(frames.sigma(k, sub)), shape) for k in (i, j))
+    return tuple(np.broadcast_to(merge_gnss.known(frames.sigma(k, sub)), shape) for k in (i, j))
 
 
 def _accumulate(job, frames, normals, win):

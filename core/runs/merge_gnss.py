@@ -120,7 +120,7 @@ def sample_rows(job: object, stations: Stations, radius: float) -> StationRows:
         out.log += [f"frame {k + 1} ({job.names[k]}): {line}" for line in lines]
         ok = np.flatnonzero([st == gnss_run.OK for st in status])
         out.log += _zero_sigma_lines(k, job.names[k], stations, g_sigma, ok)
-        var = _known(g_sigma) ** 2 + (_known(smp.sigma) ** 2 if smp.sigma is not None else 0.0)
+        var = known(g_sigma) ** 2 + (known(smp.sigma) ** 2 if smp.sigma is not None else 0.0)
         if ok.size:
             out.rows.append((k, gx[ok], gy[ok], smp.value[ok], g[ok], var[ok], ok))
         out.status = [min(a, b, key=_RANK.index) for a, b in zip(out.status, status)]
@@ -129,11 +129,11 @@ def sample_rows(job: object, stations: Stations, radius: float) -> StationRows:
 
 def check_units(rows: StationRows, stations: Stations, unit: str) -> None:
     """FrameError when the GNSS and the frames at the stations differ by a unit's factor
-    (``gnss_run.unit_mismatch``, shared with the GNSS comparisons)."""
+    (``solve.gnss.unit_mismatch``, for the GNSS comparisons to share)."""
     if not rows.rows:
         return
     g, d = (np.concatenate([r[i] for r in rows.rows]) for i in (4, 3))
-    words = gnss_run.unit_mismatch(g, d, stations.unit or f"{unit or 'no unit'} (same as the track: frame 1's)", unit)
+    words = gnss.unit_mismatch(g, d, stations.unit or f"{unit or 'no unit'} (same as the track: frame 1's)", unit)
     if words:
         raise FrameError(f"{stations.label}: {words}; nothing was written")
 
@@ -189,7 +189,7 @@ def _zero_sigma_lines(k, name, stations, g_sigma, ok):
             f"taken as unknown, not exact: {shown}"]  # fmt: skip
 
 
-def _known(sigma):
+def known(sigma: object) -> np.ndarray:
     """NaN where a sigma is not a positive number (0, as MintPy's reference pixel, or NaN)."""
     s = np.asarray(sigma, dtype=np.float64)
     with np.errstate(invalid="ignore"):
@@ -273,6 +273,7 @@ def tie(job: object, stations: Stations, radius: float, normals: solver.Normals)
     add_rows(normals, rows, row_weights)
     normals.station_apriori = job.weighted and weights_apriori(rows)
     normals.gnss_stations = int(rows.used.size)
+    job.warnings += datum_warning(int(rows.used.size), job.model, stations.label)
     job.log += rows.log + gnss_run.report(stations.names, rows.status, stations.label) + log
     units = crs_units(job.grid.crs_wkt)
     where = ("the pixel holding each station" if radius == 0 else f"the median of the valid pixels within {radius:g} "
@@ -286,8 +287,9 @@ def tie(job: object, stations: Stations, radius: float, normals: solver.Normals)
 def statistics(fit: solver.FrameFit) -> dict:
     """The GNSS residuals (InSAR - GNSS in the line of sight, one per station row) before and
     after the corrections."""
+    loo = fit.variance.get("leave_one_out", np.zeros(0))
     return {"before": gnss.statistics(fit.gnss_before), "after": gnss.statistics(fit.gnss_after),
-            "stations": fit.gnss_stations}
+            "leave_one_out": gnss.statistics(loo), "stations": fit.gnss_stations}
 
 
 def variance_line(variance: dict) -> str:
@@ -315,4 +317,24 @@ def lines(stats: dict, unit: str, stations: int) -> list:
                    f"({stations} stations; one row per station and frame holding it): bias (mean) "
                    f"{st['bias']:.4g}{u}, RMS {st['rms']:.4g}{u}, spread (standard deviation about the mean) "
                    f"{st['std']:.4g}{u}")  # fmt: skip
+    st = stats["leave_one_out"]
+    if st["count"]:
+        out.append(f"GNSS residual leave-one-station-out (each station against the fit without it, the honest check "
+                   f"of the tie): {st['count']} rows, RMS {st['rms']:.4g}{u}, bias {st['bias']:.4g}{u}")  # fmt: skip
+    else:
+        out.append("GNSS residual leave-one-station-out: not available (the stations only just fix the datum: "
+                   "without any one of them it is not fixed)")  # fmt: skip
     return out
+
+
+def datum_warning(stations: int, model: int, label: str) -> list:
+    """reference_to_gnss's warning when the stations barely constrain the datum (no more than
+    one station beyond its unknowns: 1 offset, or offset and plane): the residuals after say
+    little (near zero whatever the GNSS error)."""
+    terms = solver.n_params(model)
+    if stations > terms + 1:
+        return []
+    what = "an offset" if model == solver.OFFSET else "an offset and a plane"
+    return [f"{label}: {stations} station(s) for {what} common to the frames ({terms} term(s)): the fit is barely "
+            "constrained, residuals after it say little (GNSS_RMS_AFTER near zero whatever the GNSS error); see "
+            "the leave-one-station-out residuals"]  # fmt: skip

@@ -249,7 +249,39 @@ def _components(normals: Normals, free: np.ndarray) -> tuple:
     x[free] = inv @ (bo / f_o + bs / f_s)
     info = {"overlaps": float(f_o), "stations": float(f_s), "stations_estimated": bool(estimable),
             "station_redundancy": float(rows - np.trace(inv @ ns) / f_s), "stations_apriori": normals.station_apriori}
+    info["leave_one_out"] = leave_one_out(normals, no / f_o + ns / f_s, bo / f_o + bs / f_s, f_s, free)
     return x, inv, info  # fmt: skip
+
+
+def leave_one_out(normals: Normals, full: np.ndarray, rhs: np.ndarray, f_s: float, free: np.ndarray) -> np.ndarray:
+    """Per station row, the residual (frame + correction - GNSS) when its station (all its
+    rows) is left out of the fit (``full``, ``rhs``: the final normal equations, the station
+    rows scaled by 1/``f_s``); NaN where the others cannot fix the datum without it."""
+    p, pos = normals.p, {int(k): i for i, k in enumerate(free)}
+    ids = np.concatenate([row[4] for row in normals.station_rows])
+    out = np.full(ids.size, np.nan)
+    if np.unique(ids).size <= p:
+        return out  # the stations only just fix the datum: none can be left out
+    for sid in np.unique(ids):
+        n_i, b_i = full.copy(), rhs.copy()
+        for k, b, r, w, row_ids in normals.station_rows:
+            on = row_ids == sid
+            if on.any():
+                cols = [pos[c] for c in range(k * p, (k + 1) * p)]
+                bw = b[on] * (w[on] / f_s)[:, None]
+                n_i[np.ix_(cols, cols)] -= bw.T @ b[on]
+                b_i[cols] -= bw.T @ r[on]
+        d = np.sqrt(np.abs(np.diag(n_i)))
+        if not (np.all(d > 0) and np.linalg.cond(n_i / np.outer(d, d)) <= 1e12):
+            continue
+        x = np.linalg.solve(n_i, b_i)
+        start = 0
+        for k, b, r, _, row_ids in normals.station_rows:
+            on = row_ids == sid
+            cols = [pos[c] for c in range(k * p, (k + 1) * p)]
+            out[start : start + r.size][on] = (b @ x[cols] - r)[on]
+            start += r.size
+    return out
 
 
 def solve(normals: Normals, fixed: Optional[int], names: list) -> FrameFit:
