@@ -332,3 +332,23 @@ def test_stations_that_only_just_fix_the_datum_are_warned_and_left_out_one_by_on
     assert loo["count"] >= 12 and loo["rms"] > summary.gnss["after"]["rms"]
     assert 0.5 < loo["rms"] < 2.5  # GNSS noise 1 mm/yr per component, about 1 in the LOS
     assert any("leave-one-station-out" in line and f"{loo['rms']:.4g}" in line for line in summary.lines)
+
+
+@pytest.mark.parametrize("model,offsets,sigmas,rms_after", [
+    (solver.OFFSET, [4.635974975558829, 0.0, 8.13677657333405], [0.007252207643819088, 0.0, 0.006280596053067018],
+     0.4699488110045722),
+    (solver.PLANE, [4.251833671614246, 0.0, 8.664023298503013], [0.022871069224008944, 0.0, 0.015056449041501354],
+     0.27987642522851125),
+])  # fmt: skip
+def test_without_gnss_the_merge_is_the_frozen_answer_of_the_code_before_gnss(tmp_path, model, offsets, sigmas,
+                                                                              rms_after):  # fmt: skip
+    """The no-GNSS path is unchanged: the numbers the code gave before GNSS held fixed existed
+    (FIXED_FRAME 2, the test frames of test_merge_frames; bitwise equal on the machine that froze
+    them, to 1e-12 here for other numpy builds)."""
+    paths = write_frames(tmp_path, ASC, "frozen")
+    frames = [TrackInput(f"f{k}", p) for k, p in enumerate(paths)]
+    job = merge_frames.plan(merge_frames.MergeRequest(frames, str(tmp_path / "m.tif"), model=model, fixed_frame=2))
+    summary = merge_frames.run(job)
+    assert summary.offsets == pytest.approx(offsets, rel=1e-12, abs=1e-12)
+    assert summary.offset_sigmas == pytest.approx(sigmas, rel=1e-9)
+    assert summary.rms_after == pytest.approx(rms_after, rel=1e-12) and not summary.gnss and not summary.warnings
