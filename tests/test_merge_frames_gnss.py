@@ -102,7 +102,9 @@ def test_a_single_station_fixes_model_0(tmp_path):
     err = read_band(summary.outputs[merge_frames.MERGED]) - truth()
     # one station in frame 3: its pixel's noise (0.2) moves every frame with it
     assert abs(float(np.nanmean(err))) < 4 * NOISE and float(np.nanstd(err)) < 1.5 * NOISE
+    # the one station is fitted exactly: its residual after says nothing, and the run says so
     assert summary.gnss["after"]["count"] == 1 and summary.gnss["after"]["rms"] < 1e-3
+    assert any("barely constrained" in w for w in summary.warnings)
 
 
 def test_collinear_stations_are_refused_with_model_1(tmp_path):
@@ -235,3 +237,118 @@ def test_stations_lost_to_nodata_are_refused_by_name_when_too_few_remain(tmp_pat
     with pytest.raises(FrameError, match="no station has both GNSS values and a frame value"):
         merge(paths, tmp_path / "never.tif", stations([30], [40]), model=solver.OFFSET)
     assert not (tmp_path / "never.tif").exists()
+
+
+def test_a_gnss_sigma_of_zero_is_unknown_not_exact(tmp_path):
+    """se = sn = su = 0 (a placeholder of CSV exports) on a station off by 5 mm/yr up: it must
+    weigh as the least trusted known station, named, not as an exact value (frames with a
+    small sigma, 0.1, would let it outweigh the ten others ten to one)."""
+    paths = write_frames(tmp_path, ASC, "zero", noise=0.05, errors=OFFSETS_ONLY)
+    cols, rows = spread(11)
+    sig = np.full(11, 0.3)
+    sig[3] = 0.0
+    st = stations(cols, rows, sigma=sig)
+    st.velocity["vu"][3] += 5.0
+    job, summary = merge(paths, tmp_path / "m.tif", st, model=solver.OFFSET)
+    bias = float(np.nanmean(read_band(summary.outputs[merge_frames.MERGED]) - truth()))
+    log = "\n".join(job.log + summary.lines)
+    assert "GNSS LOS sigma not a positive number" in log and "S03" in log
+    assert any("least trusted" in line and "S03" in line for line in job.log + summary.lines)
+    assert abs(bias) < 1.0  # one bad station in eleven at an equal weight: 5 * 0.8 / 11 = 0.36
+
+
+def _to_m_per_year(path):
+    """The frame's velocity and sigma in m/yr, tagged so (its geometry bands unchanged)."""
+    ds = gdal.Open(path, gdal.GA_Update)
+    ds.SetMetadataItem("INSAR_UNIT", "m/year")
+    for b in (1, 2):
+        band = ds.GetRasterBand(b)
+        band.WriteArray(band.ReadAsArray() * 1e-3)
+        band.SetUnitType("m/year")
+    ds = None
+
+
+def test_gnss_in_mm_read_as_the_first_frames_m_per_year_is_refused(tmp_path):
+    """Frame 1 in m/yr, frames 2-3 in mm/yr, GNSS in mm/yr without a stated unit ("same as the
+    track": frame 1's): a factor 1000 that would pass as plausible mm/yr numbers."""
+    paths = write_frames(tmp_path, ASC, "unit", errors=OFFSETS_ONLY)
+    _to_m_per_year(paths[0])
+    cols, rows = spread(12)
+    st = stations(cols, rows)
+    st.unit = ""  # a table without a unit: taken to be in the track's
+    with pytest.raises(FrameError, match=r"read as m/year.*times the InSAR.*mm/year.*choose GNSS_UNIT"):
+        merge(paths, tmp_path / "never.tif", st, model=solver.OFFSET)
+    assert not (tmp_path / "never.tif").exists()
+    job, summary = merge(paths, tmp_path / "m.tif", stations(cols, rows), model=solver.OFFSET)  # mm/year stated
+    assert any("converted from mm/year to m/year" in line for line in job.log + summary.lines)
+    err = read_band(summary.outputs[merge_frames.MERGED]) * 1e3 - truth()
+    assert abs(float(np.nanmean(err))) < 0.2
+
+
+def _warped_to_geographic(path, out):
+    """The frame warped to EPSG:4326 (nearest), its tags and roles kept."""
+    gdal.Warp(out, path, dstSRS="EPSG:4326", resampleAlg="near", dstNodata=float("nan"))
+    src = gdal.Open(path)
+    md = src.GetMetadata()
+    roles = [src.GetRasterBand(b).GetMetadataItem("INSAR_ROLE") for b in range(1, src.RasterCount + 1)]
+    src = None
+    ds = gdal.Open(out, gdal.GA_Update)
+    ds.SetMetadata(md)
+    for b, role in enumerate(roles, 1):
+        ds.GetRasterBand(b).SetMetadataItem("INSAR_ROLE", role)
+        ds.GetRasterBand(b).SetUnitType("mm/year" if role.startswith("velocity") else "")
+    ds = None
+    return out
+
+
+def test_radius_is_in_the_common_grids_units_for_a_geographic_frame(tmp_path):
+    """Frames 1-2 in UTM, frame 3 the same data in EPSG:4326: RADIUS 300 is 300 m (the common
+    grid's CRS, frame 1's) for frame 3 too, not 300 degrees (its whole footprint)."""
+    paths = write_frames(tmp_path, ASC, "rad", errors=ERRORS)
+    paths[2] = _warped_to_geographic(paths[2], str(tmp_path / "rad_frame3_geo.tif"))
+    st = stations(*spread(12))
+    _, at_pixel = merge(paths, tmp_path / "r0.tif", st, radius=0.0)
+    job, near = merge(paths, tmp_path / "r300.tif", st, radius=300.0)
+    assert near.offsets == pytest.approx(at_pixel.offsets, abs=0.15)
+    assert near.gnss["after"]["rms"] < 0.5
+    log = "\n".join(job.log + near.lines)
+    assert "within 300 metre" in log
+    with pytest.raises(FrameError, match=r"RADIUS 3000 metre .*a tenth of the smaller side of frame 1 "):
+        merge(paths, tmp_path / "never.tif", st, radius=3000.0)
+
+
+def test_stations_that_only_just_fix_the_datum_are_warned_and_left_out_one_by_one(tmp_path):
+    """Three stations with MODEL 1 fit exactly (GNSS residual after ~0 whatever their error):
+    warned as reference_to_gnss warns; with twelve, each station against the fit without it
+    (leave-one-station-out) is reported, and it is near the GNSS noise, not ~0."""
+    paths = write_frames(tmp_path, ASC, "loo", errors=ERRORS)
+    job, summary = merge(paths, tmp_path / "three.tif", stations([20, 150, 260], [20, 120, 40], noise=2.0))
+    assert summary.gnss["after"]["rms"] < 1e-6
+    assert any("barely constrained, residuals after it say little" in w for w in summary.warnings)
+    assert any("leave-one-station-out" in line and "not available" in line for line in summary.lines)
+    job, summary = merge(paths, tmp_path / "many.tif", stations(*spread(12), noise=1.0, sigma=1.0))
+    assert not any("barely constrained" in w for w in summary.warnings)
+    loo = summary.gnss["leave_one_out"]
+    assert loo["count"] >= 12 and loo["rms"] > summary.gnss["after"]["rms"]
+    assert 0.5 < loo["rms"] < 2.5  # GNSS noise 1 mm/yr per component, about 1 in the LOS
+    assert any("leave-one-station-out" in line and f"{loo['rms']:.4g}" in line for line in summary.lines)
+
+
+@pytest.mark.parametrize("model,offsets,sigmas,rms_after", [
+    (solver.OFFSET, [4.635974975558829, 0.0, 8.13677657333405], [0.007252207643819088, 0.0, 0.006280596053067018],
+     0.4699488110045722),
+    (solver.PLANE, [4.251833671614246, 0.0, 8.664023298503013], [0.022871069224008944, 0.0, 0.015056449041501354],
+     0.27987642522851125),
+])  # fmt: skip
+def test_without_gnss_the_merge_is_the_frozen_answer_of_the_code_before_gnss(tmp_path, model, offsets, sigmas,
+                                                                              rms_after):  # fmt: skip
+    """The no-GNSS path is unchanged: the numbers the code gave before GNSS held fixed existed
+    (FIXED_FRAME 2, the test frames of test_merge_frames; bitwise equal on the machine that froze
+    them, to 1e-12 here for other numpy builds)."""
+    paths = write_frames(tmp_path, ASC, "frozen")
+    frames = [TrackInput(f"f{k}", p) for k, p in enumerate(paths)]
+    job = merge_frames.plan(merge_frames.MergeRequest(frames, str(tmp_path / "m.tif"), model=model, fixed_frame=2))
+    summary = merge_frames.run(job)
+    assert summary.offsets == pytest.approx(offsets, rel=1e-12, abs=1e-12)
+    assert summary.offset_sigmas == pytest.approx(sigmas, rel=1e-9)
+    assert summary.rms_after == pytest.approx(rms_after, rel=1e-12) and not summary.gnss and not summary.warnings

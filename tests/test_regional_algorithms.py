@@ -77,3 +77,38 @@ def test_merge_frames_with_gnss_held_fixed(plugin, tmp_path):
     # without GNSS, the default FIXED_FRAME 1 keeps today's behaviour: GNSS outputs empty
     result, _ = run_logged("losdecomp:merge_frames", {"INPUTS": paths, "OUTPUT": str(tmp_path / "plain.tif")})
     assert result["GNSS_RMS_AFTER"] is None and float(result["OFFSETS"].split(",")[0]) == 0.0
+
+
+def _gnss_table(tmp_path, cols, rows, extra=(), sigma=("0.3",)):
+    """A CSV of stations at pixel centres (lon/lat, mm/year), the field's velocity there, plus
+    ``extra`` (name, x, y) stations with zero velocity; ``sigma`` per station (cycled)."""
+    x, y = centres(np.asarray(cols, float), np.asarray(rows, float))
+    names = [f"S{i}" for i in range(x.size)] + [p[0] for p in extra]
+    x, y = np.r_[x, [p[1] for p in extra]], np.r_[y, [p[2] for p in extra]]
+    utm, geo = osr.SpatialReference(UTM_WKT), osr.SpatialReference()
+    geo.ImportFromEPSG(4326)
+    for srs in (utm, geo):
+        srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    lonlat = osr.CoordinateTransformation(utm, geo).TransformPoints(np.column_stack([x, y]).tolist())
+    e, n_, u = field(x, y)
+    lines = ["station,lon,lat,ve,vn,vu,se,sn,su"]
+    for i, p in enumerate(lonlat):
+        s = sigma[i % len(sigma)]
+        lines.append(f"{names[i]},{p[0]:.9f},{p[1]:.9f},{e[i]},{n_[i]},{u[i]},{s},{s},{s}")
+    table = tmp_path / "gnss.csv"
+    table.write_text("\n".join(lines) + "\n")
+    return str(table)
+
+
+def test_merge_frames_gnss_station_lines_reach_the_processing_log(plugin, tmp_path):
+    """The stations left out by name, the unit assumed, the weighting rule, the least trusted
+    stations and the row counts are in the Processing log (they were only in the core's)."""
+    paths = write_frames(tmp_path, ASC, "lg", errors=GERRORS)
+    cols, rows = spread(10)
+    table = _gnss_table(tmp_path, cols, rows, extra=[("FAR", 400_000.0 + 500 * 100.0, 3_900_000.0 - 5000.0)],
+                        sigma=("0.3", "0.3", "0.3", ""))  # fmt: skip
+    _, log = run_logged("losdecomp:merge_frames", {"INPUTS": paths, "MODEL": 1, "GNSS": table, "GNSS_UNIT": 1,
+                                                   "OUTPUT": str(tmp_path / "m.tif")})  # fmt: skip
+    for words in ("left out, outside the raster: FAR", "least trusted", "velocities in mm/year",
+                  "station(s) in 3 frame(s)", "weighted 1/(sigma_GNSS_LOS^2", "variance components"):
+        assert words in log, words

@@ -83,18 +83,22 @@ def _own_grid(path: str, label: str) -> Grid:
 
 @raises
 def sample(ref: RasterRef, grid: Grid, x: np.ndarray, y: np.ndarray, radius: float, geom: object = None,
-           sigma: object = None) -> Samples:  # fmt: skip
+           sigma: object = None, radii: Optional[tuple] = None) -> Samples:  # fmt: skip
     """``ref`` (on ``grid``, its own) at the points (x, y) in the grid's CRS, by the area
     sampler (``area.sample_areas``, the median); with ``geom`` (a track's geometry) also the
     unit vector: the mean of the pixels' unit vectors renormalised (over the whole disc when
     no pixel is valid); with ``sigma`` (a RasterRef or a constant: the track's a-priori sigma)
-    also that sigma, as the area sampler aggregates it for the median."""
+    also that sigma, as the area sampler aggregates it for the median; with ``radii`` (arrays
+    rx, ry: each point's semi-axes in the grid's units) an ellipse per point instead of
+    ``radius``."""
     inside = on_grid(grid, x, y)
     with Run(grid, "nearest") as run:
         data = run.open(ref)
         geo = GeometryReader(geom, run.open) if geom is not None else None
         sig = run.open(sigma) if isinstance(sigma, RasterRef) else sigma
-        areas = (around_point(grid, float(x[i]), float(y[i]), radius) if inside[i] else None for i in range(len(x)))
+        rx, ry = radii if radii is not None else (np.full(len(x), radius), np.full(len(x), radius))
+        areas = (around_point(grid, float(x[i]), float(y[i]), float(rx[i]), float(ry[i])) if inside[i] else None
+                 for i in range(len(x)))  # fmt: skip
         got = sample_areas(areas, data, MEDIAN, sigma=sig, look=geo)
     status = [OUTSIDE if not inside[i] else OK if got.count[i] else NO_DATA for i in range(len(x))]
     if got.s is not None:

@@ -115,6 +115,8 @@ class MergeSummary:
     gnss: dict = field(default_factory=dict)  # GNSS held fixed: residual statistics before and after
     pixels: int = 0
     limit: float = float("nan")
+    #: warnings found during the run (after the plan's were reported)
+    warnings: list = field(default_factory=list)
 
 
 def _check_request(req):
@@ -206,7 +208,7 @@ def check(req: MergeRequest) -> MergeJob:
     solver.check_overlaps(len(boxes), [(i, j) for i, j, _ in pairs_of(boxes)], labels)
     centres = [(0.5 * (b[0] + b[2]), 0.5 * (b[1] + b[3])) for b in footprints]
     if req.stations is not None:
-        merge_gnss.check_footprints(req.stations, bool(common), grid, footprints, labels, req.model)
+        merge_gnss.check_footprints(req.stations, bool(common), grid, footprints, labels, req.model, req.radius)
     fixed = None if req.stations is not None else req.fixed_frame - 1
     job = MergeJob([r.spec for r in resolved], names, grid, boxes, centres, req.model, fixed,
                    req.output, unit, sign, weighted, req.resampling, req.compression,
@@ -292,18 +294,11 @@ def _overlap_windows(job):
     return [w for w in windows(job.grid, job.block_pixels) if any(_meets(b, w) for b in boxes)]
 
 
-def _known(sigma):
-    """A sigma with NaN where it is not a positive number (0 or NaN: unknown)."""
-    s = np.asarray(sigma, np.float64)
-    with np.errstate(invalid="ignore"):
-        return np.where(np.isfinite(s) & (s > 0), s, np.nan)
-
-
 def _sigma_masks(job, frames, i, j, sub, shape):
     """(sigma_i, sigma_j) known (NaN where not a positive number), or (None, None) unweighted."""
     if not job.weighted:
         return None, None
-    return tuple(np.broadcast_to(_known(frames.sigma(k, sub)), shape) for k in (i, j))
+    return tuple(np.broadcast_to(merge_gnss.known(frames.sigma(k, sub)), shape) for k in (i, j))
 
 
 def _accumulate(job, frames, normals, win):
@@ -401,6 +396,7 @@ def _frame_lines(job, fit, prefix=""):
         lines.append(text + (" (fixed)" if k == job.fixed else ""))
     if job.stations is not None:
         lines += merge_gnss.lines(merge_gnss.statistics(fit), job.unit, fit.gnss_stations)
+        lines.append(merge_gnss.variance_line(fit.variance))
     return lines
 
 
@@ -424,7 +420,8 @@ def _lines(job, fits):
     count, before, after = _pooled(fits)
     lines.append(
         f"overlaps: {count} pixels{' (all dates)' if job.dates else ''}, RMS of the differences {before:.4g} before "
-        f"and {after:.4g} {unit} after (sigmas: {FIT} kind, from the overlap residuals taken as independent)"
+        f"and {after:.4g} {unit} after (sigmas: {FIT} kind, from the overlap residuals taken as independent"
+        f"{', and the station rows own' if job.stations is not None else ''})"
     )
     return lines
 
@@ -477,6 +474,7 @@ def run(job: MergeJob, progress: Optional[Callable] = None, is_cancelled: Option
     """Estimate the corrections from the overlaps, then write the merged raster (nothing is
     written when the overlaps cannot tie the frames)."""
     summary = MergeSummary(outputs={})
+    logged, warned = len(job.log), len(job.warnings)  # the lines the run adds reach the summary
     first = (lambda f: progress(0.2 * f)) if progress else None
     with Run(job.grid, job.resampling, first, is_cancelled) as run_:
         frames = _Frames(job, run_)
@@ -492,6 +490,8 @@ def run(job: MergeJob, progress: Optional[Callable] = None, is_cancelled: Option
         run_.stream(list(windows(job.grid, job.block_pixels)), _read(job, frames),
                     lambda win, data: _compute(job, fits, win, data), write)  # fmt: skip
         _summarise(job, fits, summary)
+        summary.lines = job.log[logged:] + summary.lines
+        summary.warnings = job.warnings[warned:]
         summary.limit = run_.limit(MERGED)
         summary.outputs.update(run_.commit())
     return summary

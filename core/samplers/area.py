@@ -87,18 +87,22 @@ def _clip(grid, c0, r0, c1, r1):
     return (c0, r0, c1, r1) if c1 > c0 and r1 > r0 else None
 
 
-def around_point(grid: Grid, x: float, y: float, radius: float = 0.0) -> Optional[Area]:
-    """The pixels whose centres lie within ``radius`` (grid CRS units) of (x, y); the pixel
-    under the point when no centre does (radius 0). None when that leaves no pixel of the
-    grid (see the module's docstring for the edges)."""
+def around_point(grid: Grid, x: float, y: float, radius: float = 0.0,
+                 radius_y: Optional[float] = None) -> Optional[Area]:  # fmt: skip
+    """The pixels whose centres lie within ``radius`` (grid CRS units) of (x, y), or with
+    ``radius_y`` within the ellipse of semi-axes ``radius`` along x and ``radius_y`` along y
+    (a distance on the ground in a geographic grid); the pixel under the point when no centre
+    does (radius 0). None when that leaves no pixel of the grid (see the module's docstring for
+    the edges)."""
     x0, dx, _, y0, _, dy = grid.geotransform
     col, row = (x - x0) / dx, (y - y0) / dy
     if not (math.isfinite(col) and math.isfinite(row)):
         return None
     ci, ri = int(math.floor(col)), int(math.floor(row))
     wide = radius > 0 and math.isfinite(radius)
+    radius_y = radius if radius_y is None or not wide else radius_y
     rx = int(math.ceil(radius / abs(dx))) if wide else 0
-    ry = int(math.ceil(radius / abs(dy))) if wide else 0
+    ry = int(math.ceil(radius_y / abs(dy))) if wide else 0
     box = _clip(grid, ci - rx, ri - ry, ci + rx + 1, ri + ry + 1)
     if box is None:
         return None
@@ -107,7 +111,10 @@ def around_point(grid: Grid, x: float, y: float, radius: float = 0.0) -> Optiona
     if wide:
         cols = x0 + (np.arange(c0, c1) + 0.5) * dx
         rows = y0 + (np.arange(r0, r1) + 0.5) * dy
-        mask = np.hypot(cols[None, :] - x, rows[:, None] - y) <= radius
+        if radius_y == radius:
+            mask = np.hypot(cols[None, :] - x, rows[:, None] - y) <= radius
+        else:
+            mask = np.hypot((cols[None, :] - x) / radius, (rows[:, None] - y) / radius_y) <= 1.0
     if not mask.any():
         if not (c0 <= ci < c1 and r0 <= ri < r1):
             return None  # no centre within the radius, and the point is off the grid

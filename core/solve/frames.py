@@ -44,6 +44,9 @@ class FrameFit:
     gnss_before: np.ndarray = field(default_factory=lambda: np.zeros(0))
     gnss_after: np.ndarray = field(default_factory=lambda: np.zeros(0))
     gnss_stations: int = 0
+    #: GNSS held fixed: the variance factors of the overlaps and of the station rows (Helmert's
+    #: estimation), whether the stations' was estimated, and the stations' redundancy
+    variance: dict = field(default_factory=dict)
 
 
 class Normals:
@@ -71,8 +74,11 @@ class Normals:
         self.station_normal = np.zeros((size, size))
         self.station_rhs = np.zeros(size)
         self.station_rr = 0.0
-        self.station_rows: list = []  # (k, basis rows, g - d_k)
+        self.station_rows: list = []  # (k, basis rows, g - d_k, weights, station ids)
         self.gnss_stations = 0  # distinct stations behind the rows (reported only)
+        #: True when the station weights are 1/(a-priori variances) (their variance factor is 1
+        #: a-priori), False when they weigh as an overlap pixel (a-priori, the overlaps' factor)
+        self.station_apriori = False
 
     def seen(self, k: int, count: int) -> None:
         """``count`` more valid pixels of frame k in its overlaps (with or without a partner)."""
@@ -109,9 +115,11 @@ class Normals:
 
 
     def add_stations(self, k: int, x: np.ndarray, y: np.ndarray, dk: np.ndarray, g: np.ndarray,
-                     weight: np.ndarray) -> None:  # fmt: skip
+                     weight: np.ndarray, ids: Optional[np.ndarray] = None) -> None:  # fmt: skip
         """Stations inside frame k at the points (x, y): the frame's value ``dk`` there plus its
-        correction should equal ``g``, the stations' velocity in the frame's line of sight."""
+        correction should equal ``g``, the stations' velocity in the frame's line of sight
+        (``ids``: the stations' indices, which tell a station's rows in several frames apart
+        from other stations'; default: a new station per row)."""
         x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
         if x.size == 0:
             return
@@ -123,7 +131,10 @@ class Normals:
         self.station_normal[cols, cols] += bw.T @ b
         self.station_rhs[cols] += bw.T @ r
         self.station_rr += float(np.sum(w * r * r))
-        self.station_rows.append((k, b, r))
+        if ids is None:
+            start = sum(row[4].size for row in self.station_rows)
+            ids = np.arange(start, start + x.size) + 10**9  # distinct from any given index
+        self.station_rows.append((k, b, r, w, np.asarray(ids)))
 
     @property
     def mean_weight(self) -> float:
@@ -185,25 +196,113 @@ def _check_determined(nf: np.ndarray, fixed: Optional[int]) -> None:
                          "normal matrix is rank-deficient): add stations, or use MODEL 0 (offsets only)")  # fmt: skip
 
 
+def _pooled(normals: Normals, free: np.ndarray, nf: np.ndarray) -> tuple:
+    """(solution, covariance of the free unknowns): one variance factor from every row (a frame
+    held fixed: the overlaps only)."""
+    full, rhs = normals.weighted + normals.station_normal, normals.rhs + normals.station_rhs
+    x = np.zeros(full.shape[0])
+    x[free] = np.linalg.solve(nf, rhs[free])
+    rss_w = normals.rr + normals.station_rr - 2 * x @ rhs + x @ full @ x
+    rows = sum(r.size for _, _, r, _, _ in normals.station_rows)
+    dof = max(normals.count + rows - free.size, 1)
+    return x, np.linalg.inv(nf) * max(rss_w, 0.0) / dof
+
+
+def _rss(rr: float, rhs: np.ndarray, normal: np.ndarray, x: np.ndarray) -> float:
+    return max(float(rr - 2 * x @ rhs + x @ normal @ x), 0.0)
+
+
+def station_count(normals: Normals) -> int:
+    """Distinct stations behind the station rows."""
+    return int(np.unique(np.concatenate([ids for *_, ids in normals.station_rows])).size)
+
+
+def _components(normals: Normals, free: np.ndarray) -> tuple:
+    """(solution, covariance, variance factors): two variance components, the overlaps' and
+    the stations', by Helmert's estimation (each group's weighted residual sum of squares over
+    its own redundancy, iterated). The stations' factor is estimated only when the stations
+    over-determine the datum (more stations than the datum's unknowns: 1, or 3 with planes);
+    else it keeps its a-priori value: 1 with a-priori station sigmas, the overlaps' factor when
+    a station row weighs as an overlap pixel."""
+    no, bo = normals.weighted[np.ix_(free, free)], normals.rhs[free]
+    ns, bs = normals.station_normal[np.ix_(free, free)], normals.station_rhs[free]
+    rows = sum(r.size for _, _, r, _, _ in normals.station_rows)
+    estimable = station_count(normals) > normals.p
+    f_o, f_s = 1.0, 1.0
+    for _ in range(30):
+        inv = np.linalg.inv(no / f_o + ns / f_s)
+        xf = inv @ (bo / f_o + bs / f_s)
+        red_o = normals.count - np.trace(inv @ no) / f_o
+        red_s = rows - np.trace(inv @ ns) / f_s
+        new_o = _rss(normals.rr, bo, no, xf) / red_o if red_o > 0.5 else f_o
+        new_s = _rss(normals.station_rr, bs, ns, xf) / red_s if estimable and red_s > 0.5 else None
+        if new_s is None:
+            new_s = 1.0 if normals.station_apriori else new_o
+        if not (new_o > 0 and new_s > 0):
+            break  # residuals of zero (exact data): the current weights are as good as any
+        done = abs(new_o / f_o - 1) < 1e-4 and abs(new_s / f_s - 1) < 1e-4
+        f_o, f_s = new_o, new_s
+        if done:
+            break
+    inv = np.linalg.inv(no / f_o + ns / f_s)
+    x = np.zeros(normals.weighted.shape[0])
+    x[free] = inv @ (bo / f_o + bs / f_s)
+    info = {"overlaps": float(f_o), "stations": float(f_s), "stations_estimated": bool(estimable),
+            "station_redundancy": float(rows - np.trace(inv @ ns) / f_s), "stations_apriori": normals.station_apriori}
+    info["leave_one_out"] = leave_one_out(normals, no / f_o + ns / f_s, bo / f_o + bs / f_s, f_s, free)
+    return x, inv, info  # fmt: skip
+
+
+def leave_one_out(normals: Normals, full: np.ndarray, rhs: np.ndarray, f_s: float, free: np.ndarray) -> np.ndarray:
+    """Per station row, the residual (frame + correction - GNSS) when its station (all its
+    rows) is left out of the fit (``full``, ``rhs``: the final normal equations, the station
+    rows scaled by 1/``f_s``); NaN where the others cannot fix the datum without it."""
+    p, pos = normals.p, {int(k): i for i, k in enumerate(free)}
+    ids = np.concatenate([row[4] for row in normals.station_rows])
+    out = np.full(ids.size, np.nan)
+    if np.unique(ids).size <= p:
+        return out  # the stations only just fix the datum: none can be left out
+    for sid in np.unique(ids):
+        n_i, b_i = full.copy(), rhs.copy()
+        for k, b, r, w, row_ids in normals.station_rows:
+            on = row_ids == sid
+            if on.any():
+                cols = [pos[c] for c in range(k * p, (k + 1) * p)]
+                bw = b[on] * (w[on] / f_s)[:, None]
+                n_i[np.ix_(cols, cols)] -= bw.T @ b[on]
+                b_i[cols] -= bw.T @ r[on]
+        d = np.sqrt(np.abs(np.diag(n_i)))
+        if not (np.all(d > 0) and np.linalg.cond(n_i / np.outer(d, d)) <= 1e12):
+            continue
+        x = np.linalg.solve(n_i, b_i)
+        start = 0
+        for k, b, r, _, row_ids in normals.station_rows:
+            on = row_ids == sid
+            cols = [pos[c] for c in range(k * p, (k + 1) * p)]
+            out[start : start + r.size][on] = (b @ x[cols] - r)[on]
+            start += r.size
+    return out
+
+
 def solve(normals: Normals, fixed: Optional[int], names: list) -> FrameFit:
-    """The corrections with frame ``fixed`` (0-based) held at zero, or, ``fixed`` None, with no
-    frame held fixed and the stations' rows (``Normals.add_stations``) fixing the reference;
-    FrameError when the overlaps (and stations) do not determine them (a frame without
-    overlap, a plane on a line, too few stations)."""
+    """The corrections with frame ``fixed`` (0-based) held at zero (one variance factor), or,
+    ``fixed`` None, with no frame held fixed and the stations' rows (``Normals.add_stations``)
+    fixing the reference (two variance components, ``_components``); FrameError when the
+    overlaps (and stations) do not determine them (a frame without overlap, a plane on a line,
+    too few stations)."""
     n, p = len(normals.centres), normals.p
     check_valid(normals, names)
     check_overlaps(n, [k for k, c in normals.pair_pixels.items() if c > 0], names, " where both have a value")
     free = np.array([k for k in range(n * p) if k // p != fixed])
-    full, rhs = normals.weighted + normals.station_normal, normals.rhs + normals.station_rhs
-    nf = full[np.ix_(free, free)]
+    nf = (normals.weighted + normals.station_normal)[np.ix_(free, free)]
     _check_determined(nf, fixed)
-    x = np.zeros(n * p)
-    x[free] = np.linalg.solve(nf, rhs[free])
-    rss_w = normals.rr + normals.station_rr - 2 * x @ rhs + x @ full @ x
-    rows = sum(r.size for _, _, r in normals.station_rows)
-    dof = max(normals.count + rows - free.size, 1)
+    variance = {}
+    if fixed is None and normals.station_rows:
+        x, cov_free, variance = _components(normals, free)
+    else:
+        x, cov_free = _pooled(normals, free, nf)
     cov = np.zeros((n * p, n * p))
-    cov[np.ix_(free, free)] = np.linalg.inv(nf) * max(rss_w, 0.0) / dof
+    cov[np.ix_(free, free)] = cov_free
     rss = normals.plain_rr - 2 * x @ normals.plain_rhs + x @ normals.plain @ x
     unscale = np.array([1.0] + [1.0 / normals.scale] * (p - 1))
     params = x.reshape(n, p) * unscale
@@ -212,9 +311,10 @@ def solve(normals: Normals, fixed: Optional[int], names: list) -> FrameFit:
     fit = FrameFit(params, sigmas, normals.count, float(np.sqrt(normals.plain_rr / count)),
                    float(np.sqrt(max(rss, 0.0) / count)), dict(normals.pair_pixels))  # fmt: skip
     if normals.station_rows:  # residual = InSAR (+ correction) - GNSS = -(g - d) (+ b . x)
-        fit.gnss_before = np.concatenate([-r for _, _, r in normals.station_rows])
-        fit.gnss_after = np.concatenate([b @ x[k * p : (k + 1) * p] - r for k, b, r in normals.station_rows])
+        fit.gnss_before = np.concatenate([-r for _, _, r, _, _ in normals.station_rows])
+        fit.gnss_after = np.concatenate([b @ x[k * p : (k + 1) * p] - r for k, b, r, _, _ in normals.station_rows])
         fit.gnss_stations = normals.gnss_stations
+        fit.variance = variance
     return fit
 
 

@@ -3,6 +3,7 @@ line of sight, residual statistics, and the smooth surface (offset, plane or qua
 ties a track to the stations."""
 
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
@@ -169,3 +170,26 @@ def check_spread(x: Values, y: Values, model: int) -> None:
         "extrapolated over the track from stations that do not constrain it; use the offset model, or add "
         "stations away from the line"
     )
+
+
+#: median |GNSS in the LOS| / median |InSAR at the stations| beyond this (or below its inverse)
+#: is a unit mistake (mm/yr read as m/yr gives about 1000; plate motion alone rarely 30)
+UNIT_RATIO_LIMIT = 300.0
+
+
+def unit_mismatch(gnss_los: np.ndarray, insar: np.ndarray, gnss_unit: str, track_unit: str) -> Optional[str]:
+    """Words for the error when the stations' velocities in the line of sight and the InSAR values
+    at the stations differ in magnitude by a unit's factor (the median of each's absolute
+    value, their ratio beyond ``UNIT_RATIO_LIMIT`` either way), naming the unit the GNSS was read
+    in and the track's; None when they agree (or nothing can be judged)."""
+    g, d = np.abs(np.asarray(gnss_los, float)), np.abs(np.asarray(insar, float))
+    both = np.isfinite(g) & np.isfinite(d)
+    if not both.any():
+        return None
+    mg, md = float(np.median(g[both])), float(np.median(d[both]))
+    if mg == 0 or md == 0 or 1 / UNIT_RATIO_LIMIT <= mg / md <= UNIT_RATIO_LIMIT:
+        return None
+    track = track_unit or "the track's unit (none stated)"
+    return (f"the GNSS velocities, read as {gnss_unit or track}, are {mg / md:.3g} times the InSAR values at the "
+            f"stations in {track} (medians of |value| {mg:.3g} and {md:.3g}): a unit mistake (mm/year against "
+            "m/year is 1000); choose GNSS_UNIT (the stations' unit), or check the frames' units")  # fmt: skip

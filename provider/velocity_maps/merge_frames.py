@@ -81,22 +81,35 @@ class MergeFramesAlgorithm(PlannedAlgorithm):
         "fixed; every frame's correction is estimated, and each station inside a frame adds one equation to the "
         "overlaps': the frame's value at the station plus the frame's correction there = the station's velocity "
         "in the frame's line of sight (s . v with the frame's own unit vector at the station, in the frames' unit "
-        "and LOS sign). The frame's value at a station is sampled as losdecomp:reference_to_gnss samples it "
-        "(RADIUS 0: the pixel holding the station; else the median of the valid pixels within RADIUS, in the "
-        "frame's own CRS units, on the frame's own grid). Station rows are weighted 1/(sigma_GNSS_LOS^2 + "
-        "sigma_frame^2) (a-priori sigmas, the GNSS one propagated into the line of sight) when the frames have "
-        "sigmas; a station whose combined sigma is unknown (NaN) is weighted as the least trusted station whose "
-        "sigma is known, never as an exact value; with no known station sigma, or frames without sigmas (equal "
-        "weights), each station row weighs as much as an average overlap pixel. The merged map is then on the "
-        "stations' reference. MODEL 0 needs at least one station with a value in the frames; MODEL 1 at least "
-        "three not on a line (they fix the plane common to all frames, which the overlaps leave free): collinear "
-        "or nearly collinear stations (as reference_to_gnss refuses them) are refused, and so is any system the "
-        "stations and overlaps leave rank-deficient. Stations outside every frame, on nodata or with missing "
-        "velocities are ignored and counted in the log by name. FIXED_FRAME then stays at its default 1 and is "
-        "not used (GNSS replaces it); another FIXED_FRAME with GNSS is refused. Time-series stacks with GNSS are "
-        "refused (GNSS per date is not done). The log and the results give the GNSS residuals (frame - GNSS in "
-        "the line of sight, one per station and frame holding it) before and after the corrections "
-        "(GNSS_RMS_BEFORE, GNSS_RMS_AFTER, in the frames' unit, which the log names)."
+        "and LOS sign). GNSS_UNIT 'same as the track' means frame 1's unit (every frame is converted to it); GNSS "
+        "whose values in the line of sight differ from the frames' at the stations by a unit's factor (their "
+        "median magnitudes more than 300 times apart) is refused, naming both units. The frame's value at a "
+        "station is sampled as losdecomp:reference_to_gnss samples it (RADIUS 0: the pixel holding the station; "
+        "else the median of the valid pixels within RADIUS, on the frame's own grid; RADIUS is in the common "
+        "grid's CRS units, the output's, converted for a frame in another CRS with its local scale at the "
+        "station; a RADIUS over a tenth of a frame's smaller side is refused). Station rows are weighted "
+        "1/(sigma_GNSS_LOS^2 + sigma_frame^2) (a-priori sigmas, the GNSS one propagated into the line of sight) "
+        "when the frames have sigmas; a station whose combined sigma is unknown (a GNSS LOS sigma that is not a "
+        "positive number, 0 included, or NaN) is weighted as the least trusted station whose sigma is known, "
+        "never as an exact value, and named in the log; with no known station sigma, or frames without sigmas "
+        "(equal weights), each station row weighs as much as an average overlap pixel a-priori. The station rows "
+        "then form their own variance component (Helmert's estimation, beside the overlaps'), so that "
+        "OFFSET_SIGMAS follow the real GNSS - InSAR scatter; when the stations only just fix the datum (one with "
+        "MODEL 0, three with MODEL 1) it cannot be estimated and the a-priori is kept, as the log says, with a "
+        "warning that the GNSS residuals after the fit are then near zero whatever the GNSS error; the log gives "
+        "the leave-one-station-out residuals (each station against the fit without it) where there are enough "
+        "stations. The merged map is then on the stations' reference, in the GNSS velocities' reference frame: "
+        "with ITRF stations (MIDAS: IGS14/IGS20) the plate's rigid motion is in the merged map and "
+        "losdecomp:remove_plate_motion applies; with plate-fixed stations it is not, and must not be removed "
+        "again. MODEL 0 needs at least one station with a value in the frames; MODEL 1 at least three not on a "
+        "line (they fix the plane common to all frames, which the overlaps leave free): collinear or nearly "
+        "collinear stations (as reference_to_gnss refuses them) are refused, and so is any system the stations "
+        "and overlaps leave rank-deficient. Stations outside every frame, on nodata or with missing velocities are "
+        "ignored and counted in the log by name. FIXED_FRAME then stays at its default 1 and is not used (GNSS "
+        "replaces it); another FIXED_FRAME with GNSS is refused. Time-series stacks with GNSS are refused (GNSS "
+        "per date is not done). The log and the results give the GNSS residuals (frame - GNSS in the line of "
+        "sight, one per station and frame holding it) before and after the corrections (GNSS_RMS_BEFORE, "
+        "GNSS_RMS_AFTER, in the frames' unit, which the log names)."
     )
 
     CORE = merge_frames
@@ -157,7 +170,7 @@ class MergeFramesAlgorithm(PlannedAlgorithm):
         merge_frames.check(self.request(parameters, context))
 
     def results(self, job, summary, parameters, context, feedback):
-        report(feedback, summary.lines)
+        report(feedback, summary.lines, summary.warnings)
         path = summary.outputs[merge_frames.MERGED]
         name = layer_name("LOS velocity, frames merged", job.unit, job.names, "")
         register_outputs(context, {path: (name, SIGNED, summary.limit)})
