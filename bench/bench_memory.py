@@ -42,22 +42,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import figures  # noqa: E402
+from bench_timeseries import CORE_VELOCITY as VELOCITY  # noqa: E402
 from bench_timeseries import generated  # noqa: E402
 
 from bench import case_runner, plugin_parent, write_tif  # noqa: E402
 
 TARGET_MB = 1024.0
 TILE = 256
-
-VELOCITY = textwrap.dedent(
-    """
-    import sys
-    sys.path.insert(0, sys.argv[1])
-    from insar_decomposition.core.runs import velocity_run as v
-    req = v.VelocityRequest(sys.argv[2], None, None, 0, [], {v.VELOCITY: sys.argv[3], v.SIGMA: sys.argv[4]})
-    v.run(v.plan(req))
-    """
-)
 
 FIT = textwrap.dedent(
     """

@@ -120,12 +120,7 @@ def test_cell_sums_equal_the_former_merge_bit_for_bit(bs):
         assert same_bits(ours.sums[n], ref.sums[n]), n
 
 
-@settings(max_examples=150, deadline=None)
-@given(batches(), st.integers(1, 9))
-def test_cell_medians_equal_one_lexsort_bit_for_bit(tmp_path_factory, bs, block):
-    """Blocks of at most ``block`` points (one cell alone when it holds more): the cells'
-    medians in any blocking, ties (and -0 against 0) kept in point order, as the lexsort."""
-    folder = tmp_path_factory.mktemp("spill")
+def _medians_match_the_lexsort(folder, bs, block):
     sums, ref = cells.CellSums(["n"]), ReferenceMedians()
     with cells.CellMedians(str(folder), block_points=block) as ours:
         for keys, v in bs:
@@ -134,6 +129,15 @@ def test_cell_medians_equal_one_lexsort_bit_for_bit(tmp_path_factory, bs, block)
             ref.add(keys, v)
         got = ours.medians(sums.keys, sums.sums["n"])
     assert same_bits(got, ref.medians(sums.keys, sums.sums["n"]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(batches(), st.integers(1, 9))
+def test_cell_medians_equal_one_lexsort_bit_for_bit(tmp_path_factory, bs, block):
+    """Blocks of at most ``block`` points (one cell alone when it holds more): the cells'
+    medians in any blocking, ties (and -0 against 0) kept in point order, as the lexsort."""
+    folder = tmp_path_factory.mktemp("spill")
+    _medians_match_the_lexsort(folder, bs, block)
     assert os.listdir(folder) == []
 
 
@@ -252,14 +256,7 @@ def test_dense_and_keyed_cell_sums_equal_the_former_merge_bit_for_bit(bs, nbytes
 def test_cell_medians_of_shifted_batches_equal_one_lexsort_bit_for_bit(tmp_path_factory, bs, block):
     """The look-up table of cells (a small box) and the binary search (a wide one)."""
     folder = tmp_path_factory.mktemp("spill")
-    sums, ref = cells.CellSums(["n"]), ReferenceMedians()
-    with cells.CellMedians(str(folder), block_points=block) as ours:
-        for keys, v in bs:
-            sums.add(keys, {"n": np.ones(keys.size)})
-            ours.add(keys, v.astype(np.float32))
-            ref.add(keys, v)
-        got = ours.medians(sums.keys, sums.sums["n"])
-    assert same_bits(got, ref.medians(sums.keys, sums.sums["n"]))
+    _medians_match_the_lexsort(folder, bs, block)
 
 
 @settings(max_examples=100, deadline=None)

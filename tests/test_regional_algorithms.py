@@ -54,25 +54,15 @@ def test_merge_frames_with_gnss_held_fixed(plugin, tmp_path):
     reference (the true field), frame 1 corrected too; GNSS residual RMS in the results."""
     paths = write_frames(tmp_path, ASC, "gt", errors=GERRORS)
     cols, rows = spread(12)
-    x, y = centres(cols.astype(float), rows.astype(float))
-    utm, geo = osr.SpatialReference(UTM_WKT), osr.SpatialReference()
-    geo.ImportFromEPSG(4326)
-    for srs in (utm, geo):
-        srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    lonlat = osr.CoordinateTransformation(utm, geo).TransformPoints(np.column_stack([x, y]).tolist())
-    e, n_, u = field(x, y)
-    table = tmp_path / "gnss.csv"
-    lines = ["station,lon,lat,ve,vn,vu,se,sn,su"]
-    lines += [f"S{i},{p[0]:.9f},{p[1]:.9f},{e[i]},{n_[i]},{u[i]},0.3,0.3,0.3" for i, p in enumerate(lonlat)]
-    table.write_text("\n".join(lines) + "\n")
+    table = _gnss_table(tmp_path, cols, rows)
     out = str(tmp_path / "merged.tif")
-    result, log = run_logged("losdecomp:merge_frames", {"INPUTS": paths, "MODEL": 1, "GNSS": str(table),
+    result, log = run_logged("losdecomp:merge_frames", {"INPUTS": paths, "MODEL": 1, "GNSS": table,
                                                         "GNSS_UNIT": 1, "RADIUS": 0, "OUTPUT": out})  # fmt: skip
     assert np.sqrt(np.nanmean((read_band(out) - truth()) ** 2)) < 0.3
     assert result["GNSS_RMS_BEFORE"] > 1.0 > 0.35 > result["GNSS_RMS_AFTER"]
     assert "(fixed)" not in log and "GNSS residual" in log and "mm/year" in log
     with pytest.raises(QgsProcessingException, match="FIXED_FRAME 3 and GNSS"):
-        run_logged("losdecomp:merge_frames", {"INPUTS": paths, "FIXED_FRAME": 3, "GNSS": str(table),
+        run_logged("losdecomp:merge_frames", {"INPUTS": paths, "FIXED_FRAME": 3, "GNSS": table,
                                               "OUTPUT": str(tmp_path / "never.tif")})  # fmt: skip
     # without GNSS, the default FIXED_FRAME 1 keeps today's behaviour: GNSS outputs empty
     result, _ = run_logged("losdecomp:merge_frames", {"INPUTS": paths, "OUTPUT": str(tmp_path / "plain.tif")})
