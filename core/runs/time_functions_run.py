@@ -296,7 +296,7 @@ def _outputs(job, fit, y, ok, writers):
 def _write(writers, win, result):
     shape = (win[3], win[2])
     for key, bands in result.items():
-        if key in writers:
+        if key in writers:  # each output flushed at once: GDAL holds one output's window of blocks
             for k, band in enumerate(bands, start=1):
                 writers[key].write(k, band.reshape(shape), win[0], win[1])
-    writers.flush()
+            writers[key].flush()

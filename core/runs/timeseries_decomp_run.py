@@ -421,10 +421,10 @@ def run(job: TimeSeriesJob, progress: Optional[Callable] = None, is_cancelled: O
             return results
 
         def write(win, results):
-            for key, writer in writers.items():
+            for key, writer in writers.items():  # each output flushed at once: GDAL holds one window's blocks
                 for band, values in enumerate(results[key], start=1):
                     writer.write(band, values.reshape(win[3], win[2]), win[0], win[1])
-            writers.flush()
+                writer.flush()
 
         run_.stream(list(windows(job.grid, BLOCK_PIXELS)), lambda win: [r.read(win) for r in readers], compute, write)
         if resolved == 0:
