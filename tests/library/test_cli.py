@@ -177,7 +177,7 @@ def test_fit_time_functions_in_process_gives_the_core_run_as_cogs(stacks, tmp_pa
     assert np.isfinite(read(tmp_path / "p.tif", 3)).mean() > 0.5  # band 3: the velocity
 
 
-@pytest.mark.parametrize("command", ["velocity", "fit-time-functions"])
+@pytest.mark.parametrize("command", ["fit-time-functions"])
 def test_a_fit_over_time_refuses_a_scheduler_in_words_before_any_output(stacks, tmp_path, command):
     status, out, err = run_cli(command, "--input", stacks["asc"], "--output", tmp_path / "v.tif", "--scheduler",
                                "local:1")  # fmt: skip
