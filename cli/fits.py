@@ -133,3 +133,82 @@ def velocity(job, client, chunks: tuple, say) -> dict:
         return dict(summary, **{key: mosaic(targets, job, key, specs[key]) for key in job.outputs})
     finally:
         targets.cleanup()
+
+
+# --- fit-time-functions -----------------------------------------------------------------
+
+
+def _buffers(job, win: tuple, keys: list) -> dict:
+    from ..core.runs import time_functions_run as tfr
+
+    specs = tfr.band_specs(job)
+    return {k: np.full((len(specs[k]), win[3], win[2]), np.nan, dtype=np.float32) for k in keys}
+
+
+def fit_chunk(job, win: tuple, targets: Targets) -> tuple:
+    """One chunk of ``losdecomp fit-time-functions``: each core window in it fitted by
+    time_functions_run.solve_window (its bootstrap draws seeded by the window's origin, as in
+    process), the chunk's bands written; (pixels fitted, per column the pixels where that term
+    was dropped, the AR(1) factor samples)."""
+    from ..core.runs import time_functions_run as tfr
+
+    keys = list(job.outputs)
+    out = _buffers(job, win, keys)
+    resolved, dropped, factors = 0, np.zeros(job.design.shape[1], dtype=np.int64), []
+    for sub in sub_windows(win, tfr.window_shape(job)):
+        result, counts = tfr.solve_window(job, sub, keys)
+        at = (slice(None), slice(sub[1] - win[1], sub[1] - win[1] + sub[3]),
+              slice(sub[0] - win[0], sub[0] - win[0] + sub[2]))  # fmt: skip
+        for key in keys:
+            out[key][at] = np.asarray(result[key], dtype=np.float32).reshape(-1, sub[3], sub[2])
+        resolved, dropped = resolved + counts.resolved, dropped + counts.dropped
+        if counts.factor is not None:
+            factors.append(counts.factor)
+    for key in keys:
+        targets.write(job.grid, win, key, out[key])
+    return resolved, dropped, factors
+
+
+def dated_store(job, key: str, chunks: tuple, spec_words: str):
+    """(target, temporary path) of a dated output (model, residuals) asked as .zarr or .nc:
+    the store's metadata, coordinates and grid mapping written, its chunks to come."""
+    import dask.array as da
+
+    from ..core.runs import time_functions_run as tfr
+
+    nd = len(job.bands)
+    data = da.empty((nd, job.grid.height, job.grid.width), chunks=(nd,) + tuple(chunks), dtype=np.float32)
+    specs = [type(s)(s.description, s.unit, dict(s.metadata, QUANTITY=spec_words)) for s in tfr.band_specs(job)[key]]
+    ds = stores.series_dataset(key, data, [d for _, d in job.bands], job.grid, specs,
+                               dict(job.tags, LOSDECOMP_PRODUCT=key))  # fmt: skip
+    return stores.empty_store(ds, job.outputs[key], lock_name=f"losdecomp-{uuid.uuid4().hex}")
+
+
+#: The quantity of the dated outputs' stores (long_name).
+DATED_WORDS = {"model": "time-function model", "residuals": "residual: data - time-function model"}
+
+
+def fit_time_functions(job, client, chunks: tuple, say) -> dict:
+    """``losdecomp fit-time-functions`` of the planned ``job`` on ``client``'s cluster:
+    {output: path} (COGs; the model and residuals as COGs of one band per date, or stores by
+    extension) and the core's counts and log."""
+    from ..core.runs import time_functions_run as tfr
+
+    chunks = rounded_chunks(tfr.window_shape(job), chunks, say)
+    targets, store_tmps = Targets(), {}
+    try:
+        for key, path in job.outputs.items():
+            if os.path.splitext(path.rstrip("/"))[1].lower() in stores.SERIES_FORMATS and key in DATED_WORDS:
+                targets.stores[key], store_tmps[key] = dated_store(job, key, chunks, DATED_WORDS[key])
+                targets.temporary.append(store_tmps[key])
+            else:
+                targets.add_tiles(key, path)
+        counts = run_chunks(client, fit_chunk, job, targets, chunk_windows(job.grid, chunks))
+        dropped = np.sum([d for _, d, _ in counts], axis=0)
+        summary = tfr.summary(job, sum(r for r, _, _ in counts), dropped, [f for _, _, fs in counts for f in fs])
+        specs = tfr.band_specs(job)
+        done = {k: mosaic(targets, job, k, specs[k]) for k in targets.tiles}
+        done.update({k: stores.finish_store(tmp, job.outputs[k]) for k, tmp in store_tmps.items()})
+        return dict(summary, **done)
+    finally:
+        targets.cleanup()

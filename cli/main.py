@@ -106,15 +106,11 @@ def _velocity(args) -> dict:
 def _fit_time_functions(args) -> dict:
     from ..core.runs import time_functions_run
 
-    _in_process_only(args)
-    return _fit_over_time(time_functions_run, options.fit_request(args))
-
-
-def _in_process_only(args) -> None:
-    """fit-time-functions runs in process only: refused in words, before any work."""
-    if args.scheduler is not None:
-        raise ValueError(f"--scheduler is not available for {args.command}: it runs in process only (the stack "
-                         "streamed window by window, as in QGIS); run it without --scheduler")  # fmt: skip
+    request = options.fit_request(args)
+    if args.scheduler is None:
+        return _fit_over_time(time_functions_run, request)
+    job = _planned(time_functions_run, request)
+    return _dask_fit(args, lambda fits, client, chunks: fits.fit_time_functions(job, client, chunks, _say))
 
 
 def _planned(core, request):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from insar_decomposition.core.runs import engine, point_grid, velocity_run
+from insar_decomposition.core.runs import time_functions_run as tfr
 from insar_decomposition.core.runs import timeseries_decomp_run as run_ts
 
 CLI = Path(__file__).resolve().parents[2] / "cli"
@@ -29,6 +30,12 @@ USED = [
     (velocity_run, "solve_window", ["job", "win", "dropped"]),
     (velocity_run, "band_specs", ["job"]),
     (velocity_run, "summary", ["job", "resolved", "dropped"]),
+    # cli/fits.py (fit-time-functions on Dask)
+    (tfr, "window_shape", ["job"]),
+    (tfr, "solve_window", ["job", "win", "keys"]),
+    (tfr, "band_specs", ["job"]),
+    (tfr, "summary", ["job", "resolved", "dropped", "factors"]),
+    (tfr, "WindowCounts", {}),
     # cli/points.py (grid-points on Dask): the core's cell keys per chunk, its sums and writer
     (point_grid, "_batch_cells", ["job", "cols", "batch", "ct"]),
     (point_grid, "_Columns", {"of": []}),

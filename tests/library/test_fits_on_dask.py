@@ -14,7 +14,7 @@ from conftest import run_cli
 from synthetic_scene import CENTRE, TRUTH_EPSG, write_raster
 
 #: 280 x 300 pixels: the core's windows are 256 x 256, so four of them, four chunks of 256.
-HEIGHT, WIDTH, DATES = 280, 300, 26
+HEIGHT, WIDTH, DATES = 280, 300, 36
 STEP = "2021-06-15"
 
 
@@ -109,3 +109,50 @@ def test_velocity_of_a_missing_file_is_refused_before_any_work(tmp_path):
     assert status == 1 and out == ""
     assert "no output written" in err and "nowhere.tif" in err
     assert os.listdir(tmp_path) == []
+
+
+FIT = ["fit-time-functions", "--polynomial", "2", "--periods", "1", "--step-dates", STEP, "--exp", f"{STEP}:60"]
+
+
+def log_lines(err):
+    return sorted(line for line in err.splitlines() if ": dropped at " in line or "AR(1) variance factor" in line)
+
+
+@pytest.mark.parametrize("uncertainty", ["2", "1"])
+def test_fit_time_functions_on_a_local_cluster_equals_in_process(gappy, tmp_path, uncertainty):
+    import xarray as xr
+
+    common = [*FIT, "--input", gappy, "--uncertainty", uncertainty, "--bootstrap-count", "20"]
+    written = ["--output", tmp_path / "p.tif", "--output-residual-rms", tmp_path / "r.tif", "--output-model",
+               tmp_path / "m.tif", "--output-residuals", tmp_path / "e.tif"]  # fmt: skip
+    status, _, err = run_cli(*common, *written)
+    assert status == 0, err
+    status, out, dask_err = run_cli(*common, "--output", tmp_path / "dp.tif", "--output-residual-rms",
+                                    tmp_path / "dr.tif", "--output-model", tmp_path / "dm.tif", "--output-residuals",
+                                    tmp_path / "de.zarr", "--scheduler", "local:2", "--chunks", "256")  # fmt: skip
+    assert status == 0, dask_err
+    for name in ("p", "r", "m"):
+        assert_identical(tmp_path / f"{name}.tif", tmp_path / f"d{name}.tif")
+    residuals = xr.open_zarr(tmp_path / "de.zarr")["residuals"]
+    core = gdal.Open(str(tmp_path / "e.tif"))
+    assert np.array_equal(residuals.values, core.ReadAsArray(), equal_nan=True)
+    assert [str(t)[:10].replace("-", "") for t in residuals["time"].values] == [
+        core.GetRasterBand(b).GetMetadataItem("INSAR_DATE") for b in range(1, core.RasterCount + 1)]  # fmt: skip
+    lines = log_lines(err)
+    assert lines == log_lines(dask_err) and len(lines) == 2 + (uncertainty == "2")  # step, exp (, AR(1))
+    step = [line for line in lines if line.startswith("step20210615: dropped at ")]
+    assert len(step) == 1 and int(step[0].split("dropped at ")[1].split()[0]) >= 1500  # the corner's 40 x 50
+    assert sorted(line.split("\t")[0] for line in out.splitlines()) == ["model", "parameters", "residual_rms",
+                                                                          "residuals"]  # fmt: skip
+    assert [p for p in os.listdir(tmp_path) if p.startswith(".")] == []
+
+
+def test_fit_time_functions_with_a_chunk_failing_on_a_worker_leaves_nothing(gappy, tmp_path):
+    bad = damaged_stack(gappy, str(tmp_path / "damaged.tif"))
+    out = tmp_path / "out"
+    out.mkdir()
+    status, _, err = run_cli(*FIT, "--input", bad, "--output", out / "p.tif", "--output-model", out / "m.nc",
+                             "--output-residuals", out / "e.zarr", "--scheduler", "local:2")  # fmt: skip
+    assert status == 1, err
+    assert "no output written" in err and "damaged.tif" in err
+    assert os.listdir(out) == []
