@@ -97,6 +97,7 @@ def _velocity(args) -> dict:
     from ..core.runs import velocity_run
 
     request = options.velocity_request(args)
+    _fit_outputs(request.outputs, (), args.scheduler)
     if args.scheduler is None:
         return _fit_over_time(velocity_run, request)
     job = _planned(velocity_run, request)
@@ -107,10 +108,26 @@ def _fit_time_functions(args) -> dict:
     from ..core.runs import time_functions_run
 
     request = options.fit_request(args)
+    _fit_outputs(request.outputs, (time_functions_run.MODEL, time_functions_run.RESIDUALS), args.scheduler)
     if args.scheduler is None:
         return _fit_over_time(time_functions_run, request)
     job = _planned(time_functions_run, request)
     return _dask_fit(args, lambda fits, client, chunks: fits.fit_time_functions(job, client, chunks, _say))
+
+
+def _fit_outputs(outputs: dict, dated: tuple, scheduler) -> None:
+    """A fit's rasters are COGs; a dated output (model, residuals) may be a .zarr or .nc store
+    on Dask. Anything else asked as a store is refused before any work, by name."""
+    from . import stores
+
+    for key, path in outputs.items():
+        if os.path.splitext(path.rstrip("/"))[1].lower() not in stores.SERIES_FORMATS:
+            continue
+        if key not in dated:
+            raise ValueError(f"{path}: the {key} output is a single raster, written as a COG: give a .tif path")
+        if scheduler is None:
+            raise ValueError(f"{path}: in process the {key} output is a dated GeoTIFF (a COG, one band per date): "
+                             "give a .tif path, or --scheduler for a .zarr/.nc store")  # fmt: skip
 
 
 def _planned(core, request):

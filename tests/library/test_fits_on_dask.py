@@ -156,3 +156,14 @@ def test_fit_time_functions_with_a_chunk_failing_on_a_worker_leaves_nothing(gapp
     assert status == 1, err
     assert "no output written" in err and "damaged.tif" in err
     assert os.listdir(out) == []
+
+
+@pytest.mark.parametrize("asked, words", [
+    (["--output", "p.zarr"], "p.zarr: the parameters output is a single raster, written as a COG: give a .tif path"),
+    (["--output", "p.tif", "--output-model", "m.nc"], "m.nc: in process the model output is a dated GeoTIFF"),
+])  # fmt: skip
+def test_a_store_where_a_fit_writes_a_geotiff_is_refused_in_words(gappy, tmp_path, asked, words):
+    asked = [a if a.startswith("--") else tmp_path / a for a in asked]
+    status, out, err = run_cli(*FIT, "--input", gappy, *asked)
+    assert status == 1 and out == "" and words in err
+    assert os.listdir(tmp_path) == []
