@@ -96,22 +96,54 @@ def _series_output(path, scheduler):
 def _velocity(args) -> dict:
     from ..core.runs import velocity_run
 
-    _in_process_only(args)
-    return _fit_over_time(velocity_run, options.velocity_request(args))
+    request = options.velocity_request(args)
+    _fit_outputs(request.outputs, (), args.scheduler)
+    if args.scheduler is None:
+        return _fit_over_time(velocity_run, request)
+    job = _planned(velocity_run, request)
+    return _dask_fit(args, lambda fits, client, chunks: fits.velocity(job, client, chunks, _say))
 
 
 def _fit_time_functions(args) -> dict:
     from ..core.runs import time_functions_run
 
-    _in_process_only(args)
-    return _fit_over_time(time_functions_run, options.fit_request(args))
+    request = options.fit_request(args)
+    _fit_outputs(request.outputs, (time_functions_run.MODEL, time_functions_run.RESIDUALS), args.scheduler)
+    if args.scheduler is None:
+        return _fit_over_time(time_functions_run, request)
+    job = _planned(time_functions_run, request)
+    return _dask_fit(args, lambda fits, client, chunks: fits.fit_time_functions(job, client, chunks, _say))
 
 
-def _in_process_only(args) -> None:
-    """velocity and fit-time-functions run in process only: refused in words, before any work."""
-    if args.scheduler is not None:
-        raise ValueError(f"--scheduler is not available for {args.command}: it runs in process only (the stack "
-                         "streamed window by window, as in QGIS); run it without --scheduler")  # fmt: skip
+def _fit_outputs(outputs: dict, dated: tuple, scheduler) -> None:
+    """A fit's rasters are COGs; a dated output (model, residuals) may be a .zarr or .nc store
+    on Dask. Anything else asked as a store is refused before any work, by name."""
+    from . import stores
+
+    for key, path in outputs.items():
+        if os.path.splitext(path.rstrip("/"))[1].lower() not in stores.SERIES_FORMATS:
+            continue
+        if key not in dated:
+            raise ValueError(f"{path}: the {key} output is a single raster, written as a COG: give a .tif path")
+        if scheduler is None:
+            raise ValueError(f"{path}: in process the {key} output is a dated GeoTIFF (a COG, one band per date): "
+                             "give a .tif path, or --scheduler for a .zarr/.nc store")  # fmt: skip
+
+
+def _planned(core, request):
+    job = core.plan(request)
+    _say(job.log)
+    _say(f"warning: {w}" for w in job.warnings)
+    return job
+
+
+def _dask_fit(args, work) -> dict:
+    """A fit over time on Dask (cli/fits.py): the core's log after the run, {output: path}."""
+    from . import fits
+
+    written = _on_dask(args, "series", lambda dask_run, client, chunks: work(fits, client, chunks))
+    _say(written.pop("log", []))
+    return written
 
 
 def _fit_over_time(core, request) -> dict:
@@ -119,9 +151,7 @@ def _fit_over_time(core, request) -> dict:
     every raster output rewritten as a COG; {output: path}."""
     from . import stores
 
-    job = core.plan(request)
-    _say(job.log)
-    _say(f"warning: {w}" for w in job.warnings)
+    job = _planned(core, request)
     result = core.run(job)
     _say(result.get("log", []))
     return {k: stores.geotiff_to_cog(result[k]) for k in job.outputs if result.get(k)}

@@ -6,7 +6,7 @@ velocity's own batched solve (solve/batch_lsq.py)."""
 import datetime
 import json
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable, Container, Optional
 
 import numpy as np
 
@@ -200,7 +200,8 @@ def parameter_bands(job: FitJob) -> list:
     return out
 
 
-def _band_specs(job):
+def band_specs(job: FitJob) -> dict:
+    """{PARAMETERS, RESIDUAL_RMS, MODEL, RESIDUALS: [BandSpec]}: every output's bands."""
     how = method_words(job).split(":")[0]
     specs = []
     for name, unit, meaning in parameter_bands(job):
@@ -236,56 +237,97 @@ def values(job: FitJob, fit: Fit) -> list:
     return out
 
 
+def window_shape(job: FitJob) -> tuple:
+    """(rows, cols) of the windows :func:`run` fits (the grid's first window): a window of
+    the grid cut at these multiples is fitted exactly as :func:`run` fits it (the bootstrap's
+    draws are seeded by each window's origin)."""
+    col, row, ncols, nrows = next(windows(job.grid, BLOCK_PIXELS))
+    return nrows, ncols
+
+
+@dataclass
+class WindowCounts:
+    """What a window adds to the run's log: pixels fitted, per design column the pixels
+    fitted where that term was dropped, and the AR(1) factors sampled (None unless
+    UNCERTAINTY 2)."""
+
+    resolved: int
+    dropped: np.ndarray
+    factor: Optional[np.ndarray] = None
+
+
+def fit_window(job: FitJob, data: np.ndarray, win: tuple, keys: Container) -> tuple:
+    """(outputs, WindowCounts) of one window (col, row, ncols, nrows) of the stack, ``data``
+    (dates x rows x cols), as :func:`run` fits it; outputs: {key: bands} for the outputs
+    ``keys`` (lists of 1-D bands, or (dates, pixels) arrays for the model and residuals)."""
+    y = data.reshape(len(job.bands), -1)
+    rng = np.random.default_rng([BOOTSTRAP_SEED, win[0], win[1]])
+    fit = fit_terms(y, job.design, job.terms, Options(job.uncertainty, job.bootstrap_count, rng))
+    ok = np.isfinite(fit.params[0])
+    counts = WindowCounts(int(np.count_nonzero(ok)), np.count_nonzero(~fit.kept & ok, axis=1))
+    if job.uncertainty == CORRELATED and ok.any():
+        counts.factor = fit.factor[ok][:: max(1, ok.sum() // 1000)]
+    return _outputs(job, fit, y, ok, keys), counts
+
+
+@raises
+def solve_window(job: FitJob, win: tuple, keys: Container) -> tuple:
+    """One window read from the stack and fitted as :func:`run` fits it: see :func:`fit_window`."""
+    with Run(job.grid) as run_:
+        stack = run_.open_stack(job.path, [b for b, _ in job.bands], label="time series")
+        return fit_window(job, stack.read(*win), win, keys)
+
+
+def summary(job: FitJob, resolved: int, dropped: np.ndarray, factors: list) -> dict:
+    """``resolved``, ``dropped`` ({band name: pixels}) and ``log`` of a run from its windows'
+    counts (``dropped`` per design column, ``factors`` the AR(1) samples); NoResult when no
+    pixel is fitted."""
+    if resolved == 0:
+        raise NoResult("no pixel has enough valid acquisitions in the window for the model")
+    names = tf.column_names(job.model)
+    first = job.model.polynomial + 1 + 2 * len(job.model.periods)  # steps, exp, log: the terms that may drop
+    counts = {name: int(dropped[k]) for k, name in enumerate(names) if k >= first}
+    log = [f"{name}: dropped at {c} of the {resolved} pixels fitted" for name, c in counts.items()]
+    if factors:
+        factor = np.concatenate(factors)
+        log.append(f"AR(1) variance factor (1 + rho) / (1 - rho): median {np.median(factor):.2f}, "
+                   f"95th percentile {np.percentile(factor, 95):.2f}")  # fmt: skip
+    return {"resolved": resolved, "dropped": counts, "log": log}
+
+
 @raises
 def run(job: FitJob, progress: Optional[Callable] = None, is_cancelled: Optional[Callable] = None) -> dict:
     """Fit every window; outputs appear only when complete (nothing on failure). Returns
     {output: path}, ``resolved`` (pixels with parameters), ``dropped`` ({band name: pixels
     where that term was dropped}) and ``log`` (lines to log after the run)."""
-    names = tf.column_names(job.model)
-    dropped = np.zeros(len(names), dtype=np.int64)
+    dropped = np.zeros(job.design.shape[1], dtype=np.int64)
     state = {"resolved": 0, "factor": []}
-    n = len(job.bands)
     with Run(job.grid, progress=progress, is_cancelled=is_cancelled) as run_:
-        writers = run_.create(job.outputs, _band_specs(job), job.tags, job.compression)
+        writers = run_.create(job.outputs, band_specs(job), job.tags, job.compression)
         stack = run_.open_stack(job.path, [b for b, _ in job.bands], label="time series")
 
         def compute(win, data):
-            y = data.reshape(n, -1)
-            rng = np.random.default_rng([BOOTSTRAP_SEED, win[0], win[1]])
-            fit = fit_terms(y, job.design, job.terms, Options(job.uncertainty, job.bootstrap_count, rng))
-            ok = np.isfinite(fit.params[0])
-            state["resolved"] += int(np.count_nonzero(ok))
-            dropped[:] += np.count_nonzero(~fit.kept & ok, axis=1)
-            if job.uncertainty == CORRELATED and ok.any():
-                state["factor"].append(fit.factor[ok][:: max(1, ok.sum() // 1000)])
-            return _outputs(job, fit, y, ok, writers)
+            result, counts = fit_window(job, data, win, writers)
+            state["resolved"] += counts.resolved
+            dropped[:] += counts.dropped
+            if counts.factor is not None:
+                state["factor"].append(counts.factor)
+            return result
 
         run_.stream(list(windows(job.grid, BLOCK_PIXELS)), lambda win: stack.read(*win), compute,
                     lambda win, result: _write(writers, win, result))  # fmt: skip
-        if state["resolved"] == 0:
-            raise NoResult("no pixel has enough valid acquisitions in the window for the model")
-        return dict(run_.commit(), resolved=state["resolved"], **_after(job, names, dropped, state))
+        counts = summary(job, state["resolved"], dropped, state["factor"])
+        return dict(run_.commit(), **counts)
 
 
-def _after(job, names, dropped, state):
-    first = job.model.polynomial + 1 + 2 * len(job.model.periods)  # steps, exp, log: the terms that may drop
-    counts = {name: int(dropped[k]) for k, name in enumerate(names) if k >= first}
-    log = [f"{name}: dropped at {c} of the {state['resolved']} pixels fitted" for name, c in counts.items()]
-    if state["factor"]:
-        factor = np.concatenate(state["factor"])
-        log.append(f"AR(1) variance factor (1 + rho) / (1 - rho): median {np.median(factor):.2f}, "
-                   f"95th percentile {np.percentile(factor, 95):.2f}")  # fmt: skip
-    return {"dropped": counts, "log": log}
-
-
-def _outputs(job, fit, y, ok, writers):
+def _outputs(job, fit, y, ok, keys):
     result = {}
-    if PARAMETERS in writers:
+    if PARAMETERS in keys:
         result[PARAMETERS] = [v.astype(np.float32) for v in values(job, fit)]
-    if RESIDUAL_RMS in writers:
+    if RESIDUAL_RMS in keys:
         with np.errstate(divide="ignore", invalid="ignore"):
             result[RESIDUAL_RMS] = [np.where(ok, np.sqrt(fit.rss / fit.count), np.nan).astype(np.float32)]
-    if MODEL in writers or RESIDUALS in writers:
+    if MODEL in keys or RESIDUALS in keys:
         model = job.design @ np.where(fit.kept, np.nan_to_num(fit.params), 0.0)
         model[:, ~ok] = np.nan
         result[MODEL] = model.astype(np.float32)

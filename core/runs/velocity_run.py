@@ -156,7 +156,8 @@ def _tags(md, job):
     return tags
 
 
-def _band_specs(job):
+def band_specs(job: VelocityJob) -> dict:
+    """{VELOCITY: [velocity (+ the LOS unit-vector bands)], SIGMA: [sigma]}: the outputs' bands."""
     unit = job.unit
     velocity = [BandSpec("LOS velocity", unit, {TAG_ROLE: ROLE_VELOCITY})]
     if job.geometry is not None:
@@ -164,6 +165,46 @@ def _band_specs(job):
     # the role makes decompose weigh the track with this sigma (then its a-priori sigma)
     sigma = BandSpec(SIGMA_LABEL, unit, {TAG_ROLE: ROLE_STD, TAG_SIGMA_KIND: FIT})
     return {VELOCITY: velocity, SIGMA: [sigma]}
+
+
+def window_shape(job: VelocityJob) -> tuple:
+    """(rows, cols) of the windows :func:`run` fits (the grid's first window): a window of
+    the grid cut at these multiples is fitted exactly as :func:`run` fits it."""
+    col, row, ncols, nrows = next(windows(job.grid, BLOCK_PIXELS))
+    return nrows, ncols
+
+
+def fit_window(job: VelocityJob, data: tuple, dropped: Optional[np.ndarray] = None) -> tuple:
+    """(velocity, sigma, LOS unit-vector components or None) of one window's ``data`` (the
+    stack's block, the geometry's block or None), as :func:`run` fits it; ``dropped`` (one
+    count per step) gains the pixels with a velocity where each step was dropped."""
+    vel, sig, _ = fit(data[0].reshape(len(job.bands), -1), job.design, len(job.steps), dropped)
+    return vel, sig, data[1]
+
+
+@raises
+def solve_window(job: VelocityJob, win: tuple, dropped: Optional[np.ndarray] = None) -> tuple:
+    """One window (col, row, ncols, nrows) read from the stack and fitted as :func:`run` does
+    it: (velocity, sigma, components), see :func:`fit_window`."""
+    with Run(job.grid) as run_:
+        stack = run_.open_stack(job.path, [b for b, _ in job.bands], label="time series")
+        unit_vector = GeometryReader(job.geometry, run_.open) if job.geometry is not None else None
+        data = stack.read(*win), unit_vector.read(*win) if unit_vector is not None else None
+        return fit_window(job, data, dropped)
+
+
+def summary(job: VelocityJob, resolved: int, dropped: np.ndarray) -> dict:
+    """``resolved``, ``steps_dropped`` ({date: count}) and ``log`` of a run from its counts;
+    NoResult when no pixel has a velocity."""
+    if resolved == 0:
+        raise NoResult("no pixel has enough valid acquisitions in the window for the model")
+    steps_dropped = {step: int(n) for step, n in zip(job.steps, dropped)}
+    log = [
+        f"step {step}: dropped at {n} of the {resolved} pixels with a velocity (fewer than 2 valid acquisitions "
+        "on one side of it: the velocity there is fitted without it)"
+        for step, n in steps_dropped.items()
+    ]
+    return dict(resolved=resolved, steps_dropped=steps_dropped, log=log)
 
 
 @raises
@@ -175,7 +216,7 @@ def run(job: VelocityJob, progress: Optional[Callable] = None, is_cancelled: Opt
     dropped = np.zeros(len(job.steps), dtype=np.int64)
     resolved = 0
     with Run(job.grid, progress=progress, is_cancelled=is_cancelled) as run_:
-        writers = run_.create(job.outputs, _band_specs(job), job.tags, job.compression)
+        writers = run_.create(job.outputs, band_specs(job), job.tags, job.compression)
         # every band of a window in one read, its blocks dropped after it: memory stays bounded
         stack = run_.open_stack(job.path, [b for b, _ in job.bands], label="time series")
         unit_vector = GeometryReader(job.geometry, run_.open) if job.geometry is not None else None
@@ -185,23 +226,16 @@ def run(job: VelocityJob, progress: Optional[Callable] = None, is_cancelled: Opt
 
         def compute(win, data):
             nonlocal resolved
-            vel, sig, _ = fit(data[0].reshape(len(job.bands), -1), job.design, len(job.steps), dropped)
-            resolved += int(np.count_nonzero(np.isfinite(vel)))
-            return vel, sig, data[1]
+            result = fit_window(job, data, dropped)
+            resolved += int(np.count_nonzero(np.isfinite(result[0])))
+            return result
 
         def write(win, result):
             _write(writers, win, *result)
 
         run_.stream(list(windows(job.grid, BLOCK_PIXELS)), read, compute, write)
-        if resolved == 0:
-            raise NoResult("no pixel has enough valid acquisitions in the window for the model")
-        steps_dropped = {step: int(n) for step, n in zip(job.steps, dropped)}
-        log = [
-            f"step {step}: dropped at {n} of the {resolved} pixels with a velocity (fewer than 2 valid acquisitions "
-            "on one side of it: the velocity there is fitted without it)"
-            for step, n in steps_dropped.items()
-        ]
-        return dict(run_.commit(), resolved=resolved, steps_dropped=steps_dropped, log=log)
+        counts = summary(job, resolved, dropped)
+        return dict(run_.commit(), **counts)
 
 
 def _write(writers, win, vel, sig, components):

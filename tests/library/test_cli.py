@@ -10,7 +10,6 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
-import pytest
 from osgeo import gdal
 
 from conftest import run_cli
@@ -175,15 +174,6 @@ def test_fit_time_functions_in_process_gives_the_core_run_as_cogs(stacks, tmp_pa
             core.GetRasterBand(b).GetDescription() for b in range(1, core.RasterCount + 1)]  # fmt: skip
     assert sorted(line.split("\t")[0] for line in out.splitlines()) == sorted(outputs)
     assert np.isfinite(read(tmp_path / "p.tif", 3)).mean() > 0.5  # band 3: the velocity
-
-
-@pytest.mark.parametrize("command", ["velocity", "fit-time-functions"])
-def test_a_fit_over_time_refuses_a_scheduler_in_words_before_any_output(stacks, tmp_path, command):
-    status, out, err = run_cli(command, "--input", stacks["asc"], "--output", tmp_path / "v.tif", "--scheduler",
-                               "local:1")  # fmt: skip
-    assert status == 1 and out == ""
-    assert f"losdecomp {command}: failed, no output written: --scheduler is not available for {command}" in err
-    assert "in process only" in err and os.listdir(tmp_path) == []
 
 
 def test_a_local_cluster_listens_on_loopback_only():

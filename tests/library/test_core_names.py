@@ -1,4 +1,4 @@
-"""The command line (cli/dask_run.py, cli/series.py, cli/points.py) calls core block code by
+"""The command line (cli/dask_run.py, cli/series.py, cli/points.py, cli/fits.py) calls core block code by
 public core names (docs/library.md, 'Core names the command line needs'): this test fails with
 the name that disappeared or changed shape, rather than the CLI failing at run time on a worker,
 and with any private core name the CLI starts to call. point_grid's names are the one exception
@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from insar_decomposition.core.runs import engine, point_grid
+from insar_decomposition.core.runs import engine, point_grid, velocity_run
+from insar_decomposition.core.runs import time_functions_run as tfr
 from insar_decomposition.core.runs import timeseries_decomp_run as run_ts
 
 CLI = Path(__file__).resolve().parents[2] / "cli"
@@ -24,6 +25,17 @@ USED = [
     (run_ts, "reference_offsets", ["job"]),
     (run_ts, "solve_window", ["job", "offsets", "win", "keys"]),
     (run_ts, "band_specs", ["job"]),
+    # cli/fits.py (velocity on Dask): the core's windows, each fitted as in process, and the counts' log
+    (velocity_run, "window_shape", ["job"]),
+    (velocity_run, "solve_window", ["job", "win", "dropped"]),
+    (velocity_run, "band_specs", ["job"]),
+    (velocity_run, "summary", ["job", "resolved", "dropped"]),
+    # cli/fits.py (fit-time-functions on Dask)
+    (tfr, "window_shape", ["job"]),
+    (tfr, "solve_window", ["job", "win", "keys"]),
+    (tfr, "band_specs", ["job"]),
+    (tfr, "summary", ["job", "resolved", "dropped", "factors"]),
+    (tfr, "WindowCounts", {}),
     # cli/points.py (grid-points on Dask): the core's cell keys per chunk, its sums and writer
     (point_grid, "_batch_cells", ["job", "cols", "batch", "ct"]),
     (point_grid, "_Columns", {"of": []}),
