@@ -216,16 +216,17 @@ def _decompose(job, client, chunks):
         if int(resolved) == 0:
             raise NoResult(nothing_resolved())
         specs = band_specs(job)
-        return {p: _mosaic(folders[p], job, specs[p], p) for p, _ in products}
+        with stores.placed_together() as placement:
+            return {p: _mosaic(folders[p], job, specs[p], p, placement) for p, _ in products}
     finally:
         for folder in folders.values():
             stores.remove(folder)
 
 
-def _mosaic(folder, job, specs, product):
+def _mosaic(folder, job, specs, product, placement):
     tiles = [os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".tif")]
     meta = dict(job.metadata, LOSDECOMP_PRODUCT=product)
-    return stores.tiles_to_cog(tiles, job.grid, specs, meta, job.outputs[product])
+    return stores.tiles_to_cog(tiles, job.grid, specs, meta, job.outputs[product], placement)
 
 
 # --- time series ----------------------------------------------------------------------
@@ -270,7 +271,8 @@ def _decompose_timeseries(job, client, chunks):
         _, resolved = compute(client, [writes, count])
         if int(resolved) == 0:
             raise NoResult(nothing_resolved(when=" at any date"))
-        done = {k: stores.finish_store(tmps.pop(k), job.outputs[k]) for k in keys}
+        with stores.placed_together() as placement:
+            done = {k: stores.finish_store(tmps[k], job.outputs[k], placement) for k in keys}
         return dict(done, resolved=int(resolved))
     finally:
         for tmp in tmps.values():

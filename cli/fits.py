@@ -85,10 +85,11 @@ def run_chunks(client, work, job, targets: Targets, wins: list) -> list:
         return dask_run.compute(client, tasks)
 
 
-def mosaic(targets: Targets, job, key: str, specs: list) -> str:
+def mosaic(targets: Targets, job, key: str, specs: list, placement: stores.Placement) -> str:
     folder = targets.tiles[key]
     tiles = [os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".tif")]
-    return stores.tiles_to_cog(tiles, job.grid, specs, dict(job.tags, LOSDECOMP_PRODUCT=key), job.outputs[key])
+    meta = dict(job.tags, LOSDECOMP_PRODUCT=key)
+    return stores.tiles_to_cog(tiles, job.grid, specs, meta, job.outputs[key], placement)
 
 
 # --- velocity ---------------------------------------------------------------------------
@@ -130,7 +131,8 @@ def velocity(job, client, chunks: tuple, say) -> dict:
         dropped = np.sum([d for _, d in counts], axis=0) if job.steps else np.zeros(0, dtype=np.int64)
         summary = velocity_run.summary(job, resolved, dropped)
         specs = velocity_run.band_specs(job)
-        return dict(summary, **{key: mosaic(targets, job, key, specs[key]) for key in job.outputs})
+        with stores.placed_together() as placement:
+            return dict(summary, **{key: mosaic(targets, job, key, specs[key], placement) for key in job.outputs})
     finally:
         targets.cleanup()
 
@@ -207,8 +209,9 @@ def fit_time_functions(job, client, chunks: tuple, say) -> dict:
         dropped = np.sum([d for _, d, _ in counts], axis=0)
         summary = tfr.summary(job, sum(r for r, _, _ in counts), dropped, [f for _, _, fs in counts for f in fs])
         specs = tfr.band_specs(job)
-        done = {k: mosaic(targets, job, k, specs[k]) for k in targets.tiles}
-        done.update({k: stores.finish_store(tmp, job.outputs[k]) for k, tmp in store_tmps.items()})
+        with stores.placed_together() as placement:
+            done = {k: mosaic(targets, job, k, specs[k], placement) for k in targets.tiles}
+            done.update({k: stores.finish_store(tmp, job.outputs[k], placement) for k, tmp in store_tmps.items()})
         return dict(summary, **done)
     finally:
         targets.cleanup()

@@ -67,20 +67,52 @@ def replace(tmp: str, final: str) -> None:
         os.replace(tmp, final)
 
 
+class Placement(list):
+    """Outputs made complete under hidden names, (tmp, final) pairs, renamed into place
+    together by :func:`placed_together`: a run with several outputs leaves all or none."""
+
+    def place(self, tmp: str, final: str) -> str:
+        self.append((tmp, final))
+        return final
+
+
+@contextlib.contextmanager
+def placed_together() -> Iterable[Placement]:
+    """Within the block, :func:`to_cog`, :func:`tiles_to_cog` and :func:`finish_store`
+    given the yielded placement keep their outputs under hidden names; when the block ends
+    without an error they are renamed into place one after the other, else all removed."""
+    pending = Placement()
+    try:
+        yield pending
+    except BaseException:
+        for tmp, _ in pending:
+            remove(tmp)
+        raise
+    for tmp, final in pending:
+        replace(tmp, final)
+
+
+def _place(tmp: str, final: str, placement: Optional[Placement]) -> str:
+    if placement is None:
+        replace(tmp, final)
+        return final
+    return placement.place(tmp, final)
+
+
 @raises
-def to_cog(src, path: str) -> str:
-    """``src`` (a path or an open dataset) copied as a COG to ``path``, atomically."""
+def to_cog(src, path: str, placement: Optional[Placement] = None) -> str:
+    """``src`` (a path or an open dataset) copied as a COG to ``path``, atomically (or kept
+    under a hidden name in ``placement`` until its block ends)."""
     tmp = hidden_sibling(path, "partial.tif")
     try:
         out = gdal.Translate(tmp, src, format="COG", creationOptions=list(COG_OPTIONS))
         if out is None:
             raise RuntimeError(gdal.GetLastErrorMsg() or "the COG driver failed")
         out = None
-        replace(tmp, path)
+        return _place(tmp, path, placement)
     except BaseException:
         remove(tmp)
         raise
-    return path
 
 
 @raises
@@ -117,7 +149,8 @@ def write_tile(folder: str, grid, col: int, row: int, block: np.ndarray) -> str:
 
 
 @raises
-def tiles_to_cog(tiles: Iterable[str], grid, bands: list, metadata: dict, path: str) -> str:
+def tiles_to_cog(tiles: Iterable[str], grid, bands: list, metadata: dict, path: str,
+                 placement: Optional[Placement] = None) -> str:  # fmt: skip
     """The tiles mosaicked on ``grid`` (a VRT: nothing is read into Python), with the
     core's band descriptions, units and metadata, copied as one COG to ``path``."""
     tiles = sorted(tiles)
@@ -128,7 +161,7 @@ def tiles_to_cog(tiles: Iterable[str], grid, bands: list, metadata: dict, path: 
                             yRes=grid.pixel_size[1], srcNodata="nan", VRTNodata="nan")  # fmt: skip
         describe(vrt, bands, metadata)
         vrt.FlushCache()
-        to_cog(vrt, path)
+        to_cog(vrt, path, placement)
         vrt = None
     finally:
         remove(vrt_path)
@@ -253,12 +286,11 @@ class NetCDFChunks:
         return Lock(self.lock_name)
 
 
-def finish_store(tmp: str, path: str) -> str:
+def finish_store(tmp: str, path: str, placement: Optional[Placement] = None) -> str:
     """The complete temporary store renamed to ``path`` (a Zarr store's metadata consolidated
-    first, as xarray and GDAL read it)."""
+    first, as xarray and GDAL read it), or kept in ``placement`` until its block ends."""
     if series_format(path) == "zarr":
         import zarr
 
         zarr.consolidate_metadata(tmp, zarr_format=2)
-    replace(tmp, path)
-    return path
+    return _place(tmp, path, placement)
