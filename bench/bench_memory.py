@@ -20,6 +20,9 @@ every acquisition an output date):
   fit_time_functions            linear + annual + semi-annual, all four outputs (parameters,
                                 residual RMS, model and residual stacks)
   export_timeseries_nc / _zarr  losdecomp:export_timeseries to NetCDF-CF / Zarr
+  export_points_timeseries_step1  losdecomp:export_points_timeseries's core at STEP 1: every
+                                pixel's series, a part at a time (export_parts), each part's
+                                features counted and dropped (no vector file written)
   decompose_timeseries_m0       METHOD 0 (interpolate, invert date by date), east and up outputs
   decompose_timeseries_m0_sigmas   the same with a sigma raster per track and the sigma outputs
   decompose_timeseries_m1       METHOD 1 (joint), single-valued geometry
@@ -70,6 +73,16 @@ EXPORT = textwrap.dedent(
     """
 )
 
+POINTS = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, sys.argv[1])
+    from insar_decomposition.core.runs import series_run as s
+    count = sum(len(part.index) for part in s.export_parts(s.ExportRequest(sys.argv[2], step=1)))
+    assert count > 0
+    """
+)
+
 DECOMPOSE = textwrap.dedent(
     """
     import sys
@@ -92,6 +105,7 @@ CASES = (
     "fit_time_functions",
     "export_timeseries_nc",
     "export_timeseries_zarr",
+    "export_points_timeseries_step1",
     "decompose_timeseries_m0",
     "decompose_timeseries_m0_sigmas",
     "decompose_timeseries_m1",
@@ -136,6 +150,8 @@ def command(name, paths, out):
         return [py, "-c", VELOCITY, parent, paths["stack"], out("o_v.tif"), out("o_s.tif")]
     if name == "fit_time_functions":
         return [py, "-c", FIT, parent, paths["stack"], *(out(f"o_{k}.tif") for k in ("p", "rms", "m", "r"))]
+    if name == "export_points_timeseries_step1":
+        return [py, "-c", POINTS, parent, paths["stack"]]
     if name.startswith("export_timeseries"):
         return [py, "-c", EXPORT, parent, paths["stack"], out("x_store." + name.rsplit("_", 1)[1])]
     method = "1" if "_m1" in name else "0"

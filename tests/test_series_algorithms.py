@@ -127,3 +127,44 @@ def test_export_at_points_whose_fields_clash_renames_theirs_and_fills_ours_by_na
     np.testing.assert_allclose(row["VEL"], rate, rtol=1e-4)
     assert row["V_STDEV"] is not None and row["V_STDEV"] < 1.0
     assert "renamed" in log and "VEL -> VEL_in" in log
+
+
+def test_export_every_pixel_streams_its_parts_into_the_output(plugin, tmp_path, monkeypatch):
+    """Parts of one row each (the bound forced small) give the output of the whole: every
+    pixel once, in order, the log once."""
+    from insar_decomposition.core.runs import series_run
+
+    up = write_stack(tmp_path / "up.tif", truth())
+    monkeypatch.setattr(series_run, "PART_BYTES", 8 * len(DATES) * 10)  # one row of 10 pixels
+    res, log = run_logged("losdecomp:export_points_timeseries", {"INPUT": up, "OUTPUT": str(tmp_path / "e.gpkg")})
+    rows = rows_of(res["OUTPUT"])
+    assert len(rows) == 8 * 10 - 1 and log.count("79 features") == 1  # the hole left out
+    got = np.array([[r["D" + d.strftime("%Y%m%d")] for d in DATES] for r in rows])
+    want = np.delete(F32.reshape(len(DATES), -1), HOLE[0] * 10 + HOLE[1], axis=1).T
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_export_cancelled_between_parts_leaves_no_output(plugin, tmp_path, monkeypatch):
+    import processing
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback
+
+    from insar_decomposition.core.runs import series_run
+
+    up = write_stack(tmp_path / "up.tif", truth())
+    monkeypatch.setattr(series_run, "PART_BYTES", 8 * len(DATES) * 10)
+    written = []
+    real = series_run.export_parts
+
+    def counted(*args, **kwargs):
+        for part in real(*args, **kwargs):
+            written.append(len(part.index))
+            yield part
+
+    monkeypatch.setattr(series_run, "export_parts", counted)
+    feedback = QgsProcessingFeedback()
+    feedback.progressChanged.connect(lambda p: feedback.cancel() if p > 0 else None)
+    out = tmp_path / "e.gpkg"
+    result = processing.run("losdecomp:export_points_timeseries", {"INPUT": up, "OUTPUT": str(out)},
+                            context=QgsProcessingContext(), feedback=feedback)  # fmt: skip
+    assert feedback.isCanceled() and written and written[0] == 10  # a part was written, then cancelled
+    assert not result.get("OUTPUT") and not out.exists()

@@ -107,3 +107,48 @@ def test_export_refuses_a_stack_without_a_length_unit(tmp_path):
     path = write_stack(tmp_path / "up.tif", truth(), unit="")
     with pytest.raises(TimeSeriesError, match="up: its unit"):
         sr.export(sr.ExportRequest(path, step=2))
+
+
+def gappy_stack(tmp_path, height=60, width=29):
+    """A stack of ``height`` x ``width`` pixels with gaps in its first 15 rows: a pixel nodata
+    at every date, others missing some dates (fewer than 4 valid: the few-dates fit), so parts
+    differ in what they keep and in which fit each feature takes; the rows below have every
+    date (at 60 x 29, 1305 pixels: one group of the block fit in the whole, not in a part)."""
+    rng = np.random.default_rng(5)
+    k = np.arange(len(DATES))[:, None, None]
+    v = 2.0 * k + rng.normal(0.0, 0.3, (len(DATES), height, width))
+    v[:, :15][rng.random((len(DATES), 15, width)) < 0.15] = np.nan
+    v[:, 4, 6] = np.nan
+    v[2:, 9, 1] = np.nan  # two valid dates: VEL from them, no V_STDEV
+    gt = (GT[0], 10.0, 0.0, GT[3], 0.0, -10.0)
+    return write_stack(tmp_path / "gappy.tif", v, gt=gt)
+
+
+@pytest.mark.parametrize("step", [1, 2, 3])
+def test_export_parts_joined_equal_the_whole_bit_for_bit(tmp_path, monkeypatch, step):
+    """Parts of a few rows each (the bound forced small), read in windows 7 pixels wide,
+    joined give the very numbers of one part holding every feature read in one window (what
+    export held in memory before it streamed)."""
+    path = gappy_stack(tmp_path)
+    whole = sr.export(sr.ExportRequest(path, step=step))
+    monkeypatch.setattr(sr, "READ_COLUMNS", 7)
+    row_bytes = 8 * len(DATES) * len(range(0, 29, step))
+    parts = list(sr.export_parts(sr.ExportRequest(path, step=step), part_bytes=2 * row_bytes))
+    assert len(parts) >= 5 and all(p.values.nbytes <= 2 * row_bytes for p in parts)
+    joined = sr.join_parts(parts)
+    for name in ("x", "y", "vel", "v_stdev", "values"):
+        np.testing.assert_array_equal(getattr(joined, name), getattr(whole, name), err_msg=name)
+    assert joined.index == whole.index and joined.log == whole.log and joined.warnings == whole.warnings
+    assert len(whole.index) == np.isfinite(np.asarray(whole.values)).any(axis=1).sum() > 0
+    assert sum(bool(p.log) for p in parts) == 1  # the log once
+
+
+def test_export_parts_are_bounded_whatever_the_grid(tmp_path):
+    """No part holds more than the bound of values: memory is bounded by a part, not by
+    the number of features exported (issue 36)."""
+    path = gappy_stack(tmp_path, height=200, width=150)
+    bound = 8 * len(DATES) * 150 * 7  # seven rows of values
+    parts = list(sr.export_parts(sr.ExportRequest(path, step=1), part_bytes=bound))
+    assert max(p.values.nbytes for p in parts) <= bound
+    assert sum(p.values.nbytes for p in parts) > 20 * bound  # the whole would not fit
+    assert sum(len(p.index) for p in parts) == len(sr.export(sr.ExportRequest(path, step=1)).index)

@@ -6,7 +6,7 @@ time-series viewers). Both read only the windows they need (samplers/series.py).
 import datetime
 import os
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 import numpy as np
 
@@ -241,36 +241,74 @@ def _pixels_at(layer, req, warnings):
     return index, cols, rows
 
 
+#: The most bytes of values (float64, features x dates) one part of :func:`export_parts`
+#: holds: 32 MB, about 21 000 features at 200 dates (a part holds one row at least).
+PART_BYTES = 32 * 2**20
+
+
 def export(req: ExportRequest, progress: Optional[Callable] = None, is_cancelled: Optional[Callable] = None
            ) -> ExportResult:  # fmt: skip
     """The stack's series at the points (the pixel under each) or every ``step``-th pixel
     from the first row and column, nodata pixels skipped; values in mm, VEL the
-    least-squares linear rate (mm/yr) over the valid dates and V_STDEV its fit sigma."""
+    least-squares linear rate (mm/yr) over the valid dates and V_STDEV its fit sigma.
+    Every feature in memory at once: :func:`export_parts` (the parts joined)."""
+    return join_parts(list(export_parts(req, progress, is_cancelled)))
+
+
+def join_parts(parts: list) -> ExportResult:
+    """The parts of :func:`export_parts` as one result (their features in order)."""
+    first = parts[0]
+    values = np.concatenate([p.values for p in parts]).reshape(-1, len(first.date_fields))
+    return ExportResult(first.crs_wkt, first.date_fields, [i for p in parts for i in p.index],
+                        np.concatenate([p.x for p in parts]), np.concatenate([p.y for p in parts]),
+                        np.concatenate([p.vel for p in parts]), np.concatenate([p.v_stdev for p in parts]),
+                        values, [line for p in parts for line in p.log],
+                        [w for p in parts for w in p.warnings])  # fmt: skip
+
+
+def export_parts(req: ExportRequest, progress: Optional[Callable] = None, is_cancelled: Optional[Callable] = None,
+                 part_bytes: Optional[int] = None) -> Iterator[ExportResult]:  # fmt: skip
+    """:func:`export`'s features a band of rows at a time, each part at most ``part_bytes``
+    of values (:data:`PART_BYTES` unless given; one row of every ``step``-th pixel at least), then a last part without
+    features holding the log and the warnings. VEL and V_STDEV are fitted feature by
+    feature, so the parts joined are :func:`export`'s result. With points, one part holds
+    every point's series (one per point given: as many as the caller holds already)."""
     layer = ts.open_layer(req.path, req.name)
     factor = _to_mm(layer)
     if req.points is None and req.step < 1:
         raise TimeSeriesError(f"STEP must be 1 or more, not {req.step}")
-    warnings = []
+    warnings, count = [], 0
     with Run(layer.grid, progress=progress, is_cancelled=is_cancelled) as run:
         stack = run.open_stack(layer.path, layer.bands, factor, layer.name)
         if req.points is not None:
-            index, cols, rows = _pixels_at(layer, req, warnings)
-            values = [stack.read(c, r, 1, 1)[:, 0, 0] for c, r in run.each(list(zip(cols, rows)))]
-            values = np.array(values, dtype=np.float64).reshape(len(cols), len(layer.dates))
+            found = [_at_points(layer, req, stack, run, warnings)]
         else:
-            index, cols, rows, values = _every_nth(layer, stack, req.step, run)
+            found = _every_nth(layer, stack, req.step, run, part_bytes or PART_BYTES)
+        for index, cols, rows, values in found:
+            count += len(index)
+            yield _part(layer, index, np.asarray(cols), np.asarray(rows), values, [], [])
+    log = [f"{layer.name}: {len(layer.dates)} dates, {layer.unit} x {factor:g} -> mm; {count} features"]
+    yield _part(layer, [], np.zeros(0, int), np.zeros(0, int), np.zeros((0, len(layer.dates))), log, warnings)
+
+
+def _at_points(layer, req, stack, run, warnings):
+    """(index, cols, rows, values) of the points on valid pixels; the warnings name the others."""
+    index, cols, rows = _pixels_at(layer, req, warnings)
+    values = [stack.read(c, r, 1, 1)[:, 0, 0] for c, r in run.each(list(zip(cols, rows)))]
+    values = np.array(values, dtype=np.float64).reshape(len(cols), len(layer.dates))
     keep = np.isfinite(values).any(axis=1)
-    if req.points is not None and not keep.all():
-        warnings += [f"point {index[k] + 1} is on nodata: skipped" for k in np.flatnonzero(~keep)]
-    index = [i for i, k in zip(index, keep) if k] if req.points is not None else [None] * int(keep.sum())
-    cols, rows, values = np.asarray(cols)[keep], np.asarray(rows)[keep], values[keep]
+    warnings += [f"point {index[k] + 1} is on nodata: skipped" for k in np.flatnonzero(~keep)]
+    return [i for i, k in zip(index, keep) if k], np.asarray(cols)[keep], np.asarray(rows)[keep], values[keep]
+
+
+def _part(layer, index, cols, rows, values, log, warnings):
+    """One part: its features at pixel centres, their rate and its fit sigma."""
     a = velocity.design_matrix(layer.dates, velocity.LINEAR, [])
     vel, sig, _ = velocity.fit(values.T, a)
     vel, sig = _few_dates(layer.dates, values, vel.astype(float), sig.astype(float))
     x0, dx, _, y0, _, dy = layer.grid.geotransform
-    log = [f"{layer.name}: {len(layer.dates)} dates, {layer.unit} x {factor:g} -> mm; {len(index)} features"]
-    fields = [date_field(d) for d in layer.dates]
     x, y = x0 + (cols + 0.5) * dx, y0 + (rows + 0.5) * dy
+    fields = [date_field(d) for d in layer.dates]
     return ExportResult(layer.grid.crs_wkt, fields, index, x, y, vel, sig, values, log, warnings)
 
 
@@ -283,17 +321,26 @@ def _few_dates(dates, values, vel, sig):
     return vel, sig
 
 
-def _every_nth(layer, stack, step, run):
-    """(None, cols, rows, values) of every ``step``-th pixel of every ``step``-th row, one
-    row of the raster read at a time."""
-    cols, rows, values = [], [], []
-    width = layer.grid.width
+#: The width of the windows a band of rows is read in: one 256-pixel tile, so that reading
+#: never holds a whole row of tiles (16 tiles of 52 MB at 200 dates x 4000 pixels).
+READ_COLUMNS = 256
+
+
+def _every_nth(layer, stack, step, run, part_bytes):
+    """(None-index, cols, rows, values) of every ``step``-th pixel of every ``step``-th row
+    (nodata pixels left out), a band of rows at a time: at most ``part_bytes`` of values (one
+    row at least), read in windows :data:`READ_COLUMNS` wide."""
+    width, lattice = layer.grid.width, range(0, layer.grid.height, step)
     picked = np.arange(0, width, step)
-    for row in run.each(range(0, layer.grid.height, step)):
-        block = stack.read(0, row, width, 1)[:, 0, picked]  # (dates, picked)
+    band = max(1, part_bytes // (8 * len(layer.dates) * len(picked)))
+    for first in run.each(range(0, len(lattice), band)):
+        rows_k = np.asarray(lattice[first : first + band])
+        block = np.empty((len(layer.dates), len(rows_k), len(picked)), np.float32)  # fmt: skip
+        for c0 in range(0, width, READ_COLUMNS):
+            here = (picked >= c0) & (picked < c0 + READ_COLUMNS)
+            window = stack.read(c0, int(rows_k[0]), min(READ_COLUMNS, width - c0), int(rows_k[-1] - rows_k[0]) + 1)
+            block[:, :, here] = window[:, ::step][:, :, picked[here] - c0]
+        block = block.reshape(len(layer.dates), -1)
         ok = np.isfinite(block).any(axis=0)
-        cols += list(picked[ok])
-        rows += [row] * int(ok.sum())
-        values.append(block[:, ok].T.astype(np.float64))
-    values = np.concatenate(values) if values else np.zeros((0, len(layer.dates)))
-    return [], cols, rows, values
+        cols, rows = np.tile(picked, len(rows_k))[ok], np.repeat(rows_k, len(picked))[ok]
+        yield [None] * len(cols), cols, rows, block[:, ok].T.astype(np.float64)

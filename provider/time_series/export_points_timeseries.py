@@ -1,6 +1,8 @@
 """``losdecomp:export_points_timeseries``: a time-series raster as points in the layout of
 MintPy's save_qgis and QGIS's InSAR time-series viewers (a thin adapter to
-``core.runs.series_run.export``)."""
+``core.runs.series_run.export_parts``, written a part at a time)."""
+
+import os
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
@@ -18,6 +20,7 @@ from qgis.core import (
 )
 
 from ...core.runs import series_run
+from ...core.runs.engine import Cancelled
 from .. import names as n
 from ..base import LosDecompAlgorithm, report, tr
 from ..features import DOUBLE, _plain, output_fields
@@ -62,31 +65,69 @@ class ExportPointsTimeSeriesAlgorithm(LosDecompAlgorithm):
             raise QgsProcessingException("INPUT: no time-series raster given")
         points, wkt, in_fields, attrs = self._points(parameters, context)
         req = series_run.ExportRequest(path, "", points, wkt, self.parameterAsInt(parameters, n.STEP, context))
-        result = self.run_with_log([], [], [], lambda progress, cancel: series_run.export(req, progress, cancel),
-                                   context, feedback)  # fmt: skip
-        if result is None:
-            return {}
-        report(feedback, result.log, result.warnings)
+        out = _Output(self, parameters, context, in_fields, attrs)
+        done = self.run_with_log([], [], [], lambda progress, cancel: out.write(
+            series_run.export_parts(req, progress, cancel), feedback), context, feedback)  # fmt: skip
+        return {} if done is None else {n.OUTPUT: out.dest}
+
+
+class _Output:
+    """The sink, created with the first part (its CRS and dates) and given each part's
+    features as it comes (core.runs.series_run.export_parts: a bounded band of rows each);
+    on cancel it is discarded (no partial output)."""
+
+    def __init__(self, algorithm, parameters, context, in_fields, attrs):
+        self.algorithm, self.parameters, self.context = algorithm, parameters, context
+        self.in_fields, self.attrs = in_fields, attrs
+        self.sink = self.dest = self.fields = self.extra = None
+
+    def write(self, parts, feedback) -> bool:
+        """Every part's features in order, then the log and warnings (in the last part)."""
+        try:
+            for part in parts:
+                if self.sink is None:
+                    self._create(part, feedback)
+                self._add(part)
+                report(feedback, part.log, part.warnings)
+        except Cancelled:
+            self._discard()
+            raise
+        return True
+
+    def _create(self, part, feedback):
         extra = [("VEL", DOUBLE, None, "velocity, mm/yr"), ("V_STDEV", DOUBLE, None, "fit standard deviation, mm/yr")]
-        extra += [(name, DOUBLE, None) for name in result.date_fields]
-        own_fields, renamed = renamed_fields(in_fields, [item[0] for item in extra])
+        self.extra = extra + [(name, DOUBLE, None) for name in part.date_fields]
+        own_fields, renamed = renamed_fields(self.in_fields, [item[0] for item in self.extra])
         if renamed:
             feedback.pushInfo("the points' fields that clash with the output's are renamed: " + ", ".join(renamed))
-        fields = output_fields(own_fields, extra)
-        crs = QgsCoordinateReferenceSystem.fromWkt(result.crs_wkt)
-        sink, dest = self.parameterAsSink(parameters, n.OUTPUT, context, fields, QgsWkbTypes.Type.Point, crs)
-        if sink is None:
+        self.fields = output_fields(own_fields, self.extra)
+        crs = QgsCoordinateReferenceSystem.fromWkt(part.crs_wkt)
+        self.sink, self.dest = self.algorithm.parameterAsSink(
+            self.parameters, n.OUTPUT, self.context, self.fields, QgsWkbTypes.Type.Point, crs)  # fmt: skip
+        if self.sink is None:
             raise QgsProcessingException(f"{n.OUTPUT}: the output cannot be created")
-        for k, index in enumerate(result.index):
+
+    def _add(self, part):
+        fields = self.fields
+        at = [fields.indexFromName(item[0]) for item in self.extra]  # by name: never shifted by the input's fields
+        for k, index in enumerate(part.index):
             feature = QgsFeature(fields)
-            feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(result.x[k], result.y[k])))
-            own = list(attrs[index]) if index is not None else []
+            feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(part.x[k], part.y[k])))
+            own = list(self.attrs[index]) if index is not None else []
             feature.setAttributes(own + [None] * (fields.count() - len(own)))
-            numbers = [result.vel[k], result.v_stdev[k]] + list(result.values[k])
-            for item, value in zip(extra, numbers):  # by name: never shifted by the input's fields
-                feature.setAttribute(fields.indexFromName(item[0]), _plain(float(value)))
-            sink.addFeature(feature, QgsFeatureSink.Flag.FastInsert)
-        return {n.OUTPUT: dest}
+            for i, value in zip(at, [part.vel[k], part.v_stdev[k]] + list(part.values[k])):
+                feature.setAttribute(i, _plain(float(value)))
+            self.sink.addFeature(feature, QgsFeatureSink.Flag.FastInsert)
+
+    def _discard(self):
+        """The features written so far dropped: the sink closed and its file removed."""
+        if self.sink is None:
+            return
+        self.sink = None  # closes the file
+        path = str(self.dest).split("|")[0]
+        for f in (path, path + "-wal", path + "-shm"):
+            if os.path.isfile(f):
+                os.remove(f)
 
 
 def renamed_fields(fields: QgsFields, ours: list) -> tuple:
