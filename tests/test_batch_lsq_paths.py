@@ -6,7 +6,7 @@ numpy forms and against the pixel-by-pixel path, on random masks, gaps and dropp
 import datetime
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from insar_decomposition.core.solve import batch_lsq as bl
@@ -70,11 +70,14 @@ def test_groups_in_chunks_equal_the_pixel_by_pixel_solve(seed, gaps, shared, met
 
 @settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 999), gaps=st.sampled_from([0.0, 0.01]), chunk=st.integers(1, 300))
+@example(seed=494, gaps=0.0, chunk=1)  # 1.9e-9 relative in a covariance (a clean-clone run found it)
 def test_the_chunk_of_a_group_changes_only_rounding(seed, gaps, chunk):
     """The buffer reused chunk after chunk (and the last, shorter chunk) gives what one
     chunk holding every pixel gives, to float64 rounding: BLAS picks its kernel by the
     width of a product (a one-pixel chunk is a matrix-vector product), which moves the last
-    bits (10^-11 relative at most here); as it did before for the last chunk of a block."""
+    bits; the residuals' sum of squares and the 8-term design's conditioning amplify them
+    to about 2e-9 relative in the covariances (the tolerance is the grouped-solve test's
+    above); as it did before for the last chunk of a block."""
     A, y = _stack(seed, 700, gaps, 300)
     terms, saved = tf.terms(EPOCHS, MODEL), bl.GROUP_CHUNK
     try:
@@ -87,4 +90,4 @@ def test_the_chunk_of_a_group_changes_only_rounding(seed, gaps, chunk):
     for name in ("count", "kept", "used"):
         np.testing.assert_array_equal(getattr(small, name), getattr(whole, name))
     for name in ("params", "sigma", "cov", "rss"):
-        np.testing.assert_allclose(getattr(small, name), getattr(whole, name), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(getattr(small, name), getattr(whole, name), rtol=1e-7, atol=1e-9)
