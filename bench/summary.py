@@ -21,6 +21,8 @@ import statistics
 import subprocess
 import sys
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 
 def read_figures(path):
     """{name: figure} of one run's file, in the order first reported (a figure reported twice
@@ -80,8 +82,10 @@ def header(runs_done, runs_asked, command):
     args = {k: v for k, v in sorted(os.environ.items()) if k.startswith("BENCH_") and k.endswith("_ARGS") and v}
     sizes = "; ".join(f"{k}={v!r}" for k, v in args.items()) or "the scripts' default sizes"
     when = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    # the table is pasted into the README: the checkout's own path is left out of it
+    shown = " ".join(os.path.relpath(c, ROOT) if os.path.isabs(c) and c.startswith(ROOT) else c for c in command)
     return (f"Figures of `make bench` over {runs_done} run(s) of {runs_asked} ({when}, {os.cpu_count()} CPUs; "
-            f"{sizes}; command: `{' '.join(command) or 'none, from files'}`). Each ratio is taken between two "
+            f"{sizes}; command: `{shown or 'none, from files'}`). Each ratio is taken between two "
             "measurements of the same run; \"spread\" is the largest value less the smallest; \"met\" counts the "
             "runs at or under the target; \"what\" is the last run's description.")  # fmt: skip
 
