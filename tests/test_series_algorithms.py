@@ -168,3 +168,27 @@ def test_export_cancelled_between_parts_leaves_no_output(plugin, tmp_path, monke
                             context=QgsProcessingContext(), feedback=feedback)  # fmt: skip
     assert feedback.isCanceled() and written and written[0] == 10  # a part was written, then cancelled
     assert not result.get("OUTPUT") and not out.exists()
+
+
+def test_export_failing_part_way_leaves_no_output(plugin, tmp_path, monkeypatch):
+    """A part that fails to read after others were written (a damaged tile, a full disk):
+    the error is raised and the features already written are not left behind."""
+    import processing
+    from qgis.core import QgsProcessingException
+
+    from insar_decomposition.core.runs import series_run
+
+    up = write_stack(tmp_path / "up.tif", truth())
+    monkeypatch.setattr(series_run, "PART_BYTES", 8 * len(DATES) * 10)
+    real = series_run.export_parts
+
+    def failing(*args, **kwargs):
+        parts = real(*args, **kwargs)
+        yield next(parts)
+        raise RuntimeError("up.tif: read failed in a later band of rows")
+
+    monkeypatch.setattr(series_run, "export_parts", failing)
+    out = tmp_path / "e.gpkg"
+    with pytest.raises(QgsProcessingException, match="read failed"):
+        processing.run("losdecomp:export_points_timeseries", {"INPUT": up, "OUTPUT": str(out)})
+    assert not out.exists()

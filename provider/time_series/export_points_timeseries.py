@@ -20,7 +20,6 @@ from qgis.core import (
 )
 
 from ...core.runs import series_run
-from ...core.runs.engine import Cancelled
 from .. import names as n
 from ..base import LosDecompAlgorithm, report, tr
 from ..features import DOUBLE, _plain, output_fields
@@ -74,7 +73,7 @@ class ExportPointsTimeSeriesAlgorithm(LosDecompAlgorithm):
 class _Output:
     """The sink, created with the first part (its CRS and dates) and given each part's
     features as it comes (core.runs.series_run.export_parts: a bounded band of rows each);
-    on cancel it is discarded (no partial output)."""
+    on cancel or a failure part-way it is discarded (no partial output)."""
 
     def __init__(self, algorithm, parameters, context, in_fields, attrs):
         self.algorithm, self.parameters, self.context = algorithm, parameters, context
@@ -89,7 +88,7 @@ class _Output:
                     self._create(part, feedback)
                 self._add(part)
                 report(feedback, part.log, part.warnings)
-        except Cancelled:
+        except BaseException:  # cancelled or failed part-way: no partial output
             self._discard()
             raise
         return True
