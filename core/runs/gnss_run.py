@@ -31,7 +31,7 @@ from ..io.model import DEFAULT_BLOCK_PIXELS, ConstantGeometry, RasterGeometry, R
 from ..io.reader import DEFAULT_RESAMPLING, GeometryReader
 from ..io.writer import DEFAULT_COMPRESSION, BandSpec
 from ..plan.tracks import ResolvedTrack, TrackInput, look_side_of, resolve
-from ..samplers.area import MEDIAN, around_point, on_grid, sample_areas
+from ..samplers.area import MEDIAN, around_point, on_grid, radius_problem, sample_areas
 from ..solve import gnss
 from .engine import check_outputs_paths
 from .lifecycle import Run, windows
@@ -157,19 +157,22 @@ class Comparison:
         return self.samples.status
 
 
-def _check_radius(radius):
-    if not (math.isfinite(radius) and radius >= 0):
-        raise StationError(f"the radius must be 0 (the station's pixel) or a positive distance, not {radius}")
+def check_station_radius(grid: Grid, radius: float, label: str) -> None:
+    """StationError, before anything is sampled or written, for a radius that cannot be meant
+    (``samplers.area.radius_problem``): every GNSS comparison's one radius check."""
+    words = radius_problem(grid, radius, label)
+    if words:
+        raise StationError(f"{words}; nothing was written")
 
 
 @raises
 def compare_los(req: GnssRequest) -> Comparison:
     """The stations' GNSS velocity in the track's line of sight beside the track's value
     there; StationError (and nothing else done) when no station has both."""
-    _check_radius(req.radius)
     st = req.stations
     r = resolve(req.track)
     grid = _own_grid(r.spec.velocity.path, f"{r.spec.name} track")
+    check_station_radius(grid, req.radius, f"{r.spec.name} track")
     factor, unit_line = unit_factor(st, r.unit)
     log = list(r.log) + list(st.log) + [unit_line]
     x, y = transform(st, grid.crs_wkt)
@@ -183,6 +186,7 @@ def compare_los(req: GnssRequest) -> Comparison:
     residual = np.where(ok, smp.value - gnss_los, np.nan)
     if not ok.any():
         raise _no_station_error(smp.status, st.label, f"{r.spec.name} track")
+    check_units(st, np.where(ok, gnss_los, np.nan), smp.value, r.unit, f"the {r.spec.name} track")
     stats = gnss.statistics(residual)
     log += report(st.names, smp.status, st.label)
     where = (
@@ -191,6 +195,19 @@ def compare_los(req: GnssRequest) -> Comparison:
     log.append(f"{r.spec.name} track: InSAR at the stations is {where} (track CRS units)")
     log.append(f"{r.spec.name} track: residual InSAR - GNSS in the line of sight: {gnss.describe(stats, r.unit)}")
     return Comparison(r, grid, x, y, gnss_los, gnss_sigma, smp, residual, stats, r.unit, log, list(r.warnings))
+
+
+def check_units(st: Stations, gnss_values: np.ndarray, insar: np.ndarray, unit: str, against: str,
+                whose: str = "the track") -> None:  # fmt: skip
+    """StationError, before anything is written, when the stations' values (in ``unit``, NaN
+    where not compared) and the InSAR values at the stations differ by a unit's factor
+    (``solve.gnss.unit_mismatch``, the guard merge_frames applies): mm/year read as m/year
+    would otherwise give residuals and a fitted surface 1000 times off."""
+    read_as = st.unit or f"{unit or 'no unit'} (same as {whose})"
+    advice = f"choose GNSS_UNIT (the stations' unit), or check {whose}'s unit"
+    words = gnss.unit_mismatch(gnss_values, insar, read_as, unit, advice=advice)
+    if words:
+        raise StationError(f"{st.label} against {against}: {words}; nothing was written")
 
 
 def project(st: Stations, s: tuple, factor: float, sign: float) -> tuple:
@@ -403,7 +420,6 @@ def _decomposition_info(path: str, label: str) -> tuple:
 def compare_components(req: ComponentsRequest) -> ComponentsComparison:
     """East (or horizontal along the decomposition's azimuth) and up at the stations,
     against GNSS; StationError when no station has both."""
-    _check_radius(req.radius)
     st = req.stations
     unit, azimuth, north_zero = _decomposition_info(req.east, "east raster")
     factor, unit_line = unit_factor(st, unit)
@@ -411,6 +427,7 @@ def compare_components(req: ComponentsRequest) -> ComponentsComparison:
     out = {}
     for key, path in (("east", req.east), ("up", req.up)):
         grid = _own_grid(path, f"{key} raster")
+        check_station_radius(grid, req.radius, f"{key} raster")
         x, y = transform(st, grid.crs_wkt)
         out[key] = sample(RasterRef(path, 1, f"{key} raster"), grid, x, y, req.radius)
         if key == "east":
@@ -430,6 +447,8 @@ def compare_components(req: ComponentsRequest) -> ComponentsComparison:
     res_u = np.where([s_ == OK for s_ in out["up"].status], out["up"].value - vu, np.nan)
     if not (np.isfinite(res_e).any() or np.isfinite(res_u).any()):
         raise _no_station_error(out["east"].status, st.label, "decomposed")
+    check_units(st, *gnss.magnitudes(res_e, res_u, (g_h, vu), (out["east"].value, out["up"].value)), unit,
+                f"the decomposition (east {req.east}, up {req.up})", "the decomposition")  # fmt: skip
     stats_e, stats_u = gnss.statistics(res_e), gnss.statistics(res_u)
     log += report(st.names, out["east"].status, f"{st.label} (east)")
     log += report(st.names, out["up"].status, f"{st.label} (up)")

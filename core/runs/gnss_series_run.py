@@ -24,7 +24,8 @@ from ..io.reader import GeometryReader, StackReader
 from ..plan.tracks import TrackInput, resolve
 from ..samplers.area import MEDIAN, around_point, on_grid, sample_areas
 from ..solve import gnss_series as gs
-from .gnss_run import transform
+from ..solve.gnss import unit_mismatch
+from .gnss_run import check_station_radius, transform
 from .gnss_series_gnss import (  # noqa: F401  (station_los_series, unit_factor: public here too)
     COMPONENT_NAMES,
     EAST,
@@ -287,6 +288,7 @@ def compare(req: SeriesRequest) -> SeriesComparison:
     _check(req)
     stack = _stack(req)
     stack.component = req.component
+    check_station_radius(stack.grid, req.radius, stack.label)
     got = read_series(req.gnss, req.gnss_unit)
     steps = read_steps(req.steps_file) if req.steps_file else None
     log, warnings = stack.log + got.log + (steps.log if steps else []), list(stack.warnings)
@@ -307,10 +309,29 @@ def compare(req: SeriesRequest) -> SeriesComparison:
     use = np.arange(len(stack.dates)) != k
     if not compared:
         raise StationError("no GNSS station is left to compare (besides the reference station); nothing was written")
+    check_units(req, stack, [series[i] for i in compared], insar[compared][:, use], gnss[compared][:, use])
     stations = [_station(series[i], stack.dates, insar[i], gnss[i], sigma[i], use) for i in compared]
     stations, compared = _with_epochs(stations, compared, log)
     return _result(req, stack, stations, k, series[ref].site if ref is not None else "", use, log, warnings, series,
                    compared)  # fmt: skip
+
+
+def check_units(req: SeriesRequest, stack: types.SimpleNamespace, series: list, insar: np.ndarray,
+                gnss_values: np.ndarray) -> None:  # fmt: skip
+    """StationError, before anything is written, when the GNSS and the InSAR series at the
+    compared stations differ by a unit's factor (``solve.gnss.unit_mismatch``, merge_frames'
+    guard). Judged on the displacements both series are compared in: each referenced to the
+    reference date (and station), on every other acquisition where both have a value, in the
+    stack's unit. Not on rates: a rate needs a fit that a short or gappy series makes noisy,
+    while a unit mistake scales every displacement by the same factor; over a stable area both
+    series are noise of the same few millimetres, which passes."""
+    read_as = ", ".join(sorted({s.unit for s in series if s.unit}))
+    read_as = read_as or f"{stack.unit or 'no unit'} (same as the stack)"
+    words = unit_mismatch(gnss_values, insar, read_as, stack.unit, what="displacements (referenced to the "
+                          "reference date)", example="mm against m", advice="choose GNSS_UNIT (the CSV positions' "
+                          "unit; .tenv3 is metres), or check the stack's unit")  # fmt: skip
+    if words:
+        raise StationError(f"GNSS {req.gnss} against {stack.label}: {words}; nothing was written")
 
 
 def _compared(series, problems, bad, have, k, ref, stack) -> list:

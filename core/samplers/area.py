@@ -48,7 +48,7 @@ from osgeo import gdal, ogr
 from ..conventions.errors import PointError, ReferenceAreaError
 from ..conventions.uncertainty import MEAN, MEDIAN, STATISTICS, aggregate_sigma
 from ..io.gdal_mode import raises
-from ..io.grid import Grid, srs_from_wkt
+from ..io.grid import Grid, crs_units, srs_from_wkt
 
 __all__ = ["MEAN", "MEDIAN", "STATISTICS", "SPREAD_HOW", "Area", "AreaStatistics", "AreaSample", "AreaSamples",
            "around_point", "in_polygon", "on_grid", "members", "summarise", "unit_vector", "mean_unit_vector",
@@ -85,6 +85,30 @@ def _clip(grid, c0, r0, c1, r1):
     """The window clipped to the grid, None when nothing of it is left."""
     c0, r0, c1, r1 = max(c0, 0), max(r0, 0), min(c1, grid.width), min(r1, grid.height)
     return (c0, r0, c1, r1) if c1 > c0 and r1 > r0 else None
+
+
+#: A radius around a point above this, in degrees, is refused on a geographic grid (about 110 km):
+#: metres typed for degrees.
+MAX_RADIUS_DEGREES = 1.0
+
+
+def radius_problem(grid: Grid, radius: float, label: str) -> Optional[str]:
+    """Words for the error when a radius around points (in ``grid``'s CRS units) cannot be
+    meant: not finite or negative; more than :data:`MAX_RADIUS_DEGREES` on a geographic grid
+    (metres typed for degrees would take half a continent); or beyond the raster's diagonal
+    (every point would take the whole raster). None when it is usable."""
+    units = crs_units(grid.crs_wkt)
+    if not (math.isfinite(radius) and radius >= 0):
+        return f"the radius must be 0 (the pixel holding each point) or a positive distance, not {radius}"
+    xmin, ymin, xmax, ymax = grid.bounds
+    diagonal = math.hypot(xmax - xmin, ymax - ymin)
+    if units == "degrees" and radius > MAX_RADIUS_DEGREES:
+        return (f"RADIUS {radius:g} is in the {label}'s CRS units, degrees ({radius * 111.2:.4g} km): give degrees "
+                f"(500 m is about 0.0045 degrees), at most {MAX_RADIUS_DEGREES:g}")  # fmt: skip
+    if radius > diagonal * (1 + 1e-9):  # the diagonal itself, rounded, is not 'more than'
+        return (f"RADIUS {radius:g} {units} is more than the whole {label} ({xmax - xmin:.6g} x {ymax - ymin:.6g} "
+                f"{units}): every point would take the median of the whole raster")  # fmt: skip
+    return None
 
 
 def around_point(grid: Grid, x: float, y: float, radius: float = 0.0,

@@ -172,24 +172,64 @@ def check_spread(x: Values, y: Values, model: int) -> None:
     )
 
 
+def magnitudes(res_e: Values, res_u: Values, gnss_eu: tuple, insar_eu: tuple) -> tuple:
+    """Each station's GNSS and decomposition magnitudes, sqrt(east^2 + up^2) over the
+    components it was compared in (``res_e``/``res_u`` finite: east or horizontal, up), NaN
+    where neither: what :func:`unit_mismatch` judges for a decomposition. Per station, not per
+    component: stations without an up (0, as gridded horizontal fields give) would otherwise
+    drag the GNSS median to 0, while a unit mistake scales both components alike."""
+    e_ok, u_ok = np.isfinite(res_e), np.isfinite(res_u)
+    out = []
+    for e, u in (gnss_eu, insar_eu):
+        squares = np.where(e_ok, np.square(e), 0.0) + np.where(u_ok, np.square(u), 0.0)
+        out.append(np.where(e_ok | u_ok, np.sqrt(squares), np.nan))
+    return tuple(out)
+
+
 #: median |GNSS in the LOS| / median |InSAR at the stations| beyond this (or below its inverse)
 #: is a unit mistake (mm/yr read as m/yr gives about 1000; plate motion alone rarely 30)
 UNIT_RATIO_LIMIT = 300.0
+#: Pairs (stations) :func:`unit_mismatch` needs to judge at all.
+UNIT_MIN_STATIONS = 3
 
 
-def unit_mismatch(gnss_los: np.ndarray, insar: np.ndarray, gnss_unit: str, track_unit: str) -> Optional[str]:
-    """Words for the error when the stations' velocities in the line of sight and the InSAR values
-    at the stations differ in magnitude by a unit's factor (the median of each's absolute
-    value, their ratio beyond ``UNIT_RATIO_LIMIT`` either way), naming the unit the GNSS was read
-    in and the track's; None when they agree (or nothing can be judged)."""
-    g, d = np.abs(np.asarray(gnss_los, float)), np.abs(np.asarray(insar, float))
+def insar_spread(values: np.ndarray) -> float:
+    """The InSAR values' spread over the stations, free of their common offset: 1.4826 times
+    their median absolute deviation (a standard deviation for normal scatter)."""
+    return 1.4826 * float(np.median(np.abs(values - np.median(values))))
+
+
+#: What :func:`unit_mismatch` advises by default (merge_frames' options; other callers give theirs).
+UNIT_ADVICE = "choose GNSS_UNIT (the stations' unit), or check the frames' units"
+
+
+def unit_mismatch(gnss_los: np.ndarray, insar: np.ndarray, gnss_unit: str, track_unit: str,
+                  what: str = "velocities", example: str = "mm/year against m/year",
+                  advice: str = UNIT_ADVICE) -> Optional[str]:  # fmt: skip
+    """Words for the error when the stations' values in the line of sight (``what``: velocities,
+    or displacements for a time series) and the InSAR values at the stations differ in
+    magnitude by a unit's factor (the median of each's absolute value over the pairs where both
+    are finite, their ratio beyond ``UNIT_RATIO_LIMIT`` either way), naming the unit the GNSS
+    was read in and the track's; None when they agree (or nothing can be judged: no pair, or a
+    median of 0). ``example`` and ``advice`` are each caller's words (its units, its options);
+    the defaults are merge_frames'.
+
+    Not judged with fewer than :data:`UNIT_MIN_STATIONS` pairs: a track referenced at its one
+    GNSS station is about 0 there by construction, whatever the units. GNSS too large is judged
+    against the larger of the InSAR values' median magnitude and their spread over the stations
+    (:func:`insar_spread`): a track referenced at or near most stations has a small median there
+    but not a small spread."""
+    g, signed = np.abs(np.asarray(gnss_los, float)), np.asarray(insar, float)
+    d = np.abs(signed)
     both = np.isfinite(g) & np.isfinite(d)
-    if not both.any():
+    if np.count_nonzero(both) < UNIT_MIN_STATIONS:
         return None
     mg, md = float(np.median(g[both])), float(np.median(d[both]))
-    if mg == 0 or md == 0 or 1 / UNIT_RATIO_LIMIT <= mg / md <= UNIT_RATIO_LIMIT:
+    if mg == 0 or md == 0:
+        return None
+    if 1 / UNIT_RATIO_LIMIT <= mg / md and mg / max(md, insar_spread(signed[both])) <= UNIT_RATIO_LIMIT:
         return None
     track = track_unit or "the track's unit (none stated)"
-    return (f"the GNSS velocities, read as {gnss_unit or track}, are {mg / md:.3g} times the InSAR values at the "
-            f"stations in {track} (medians of |value| {mg:.3g} and {md:.3g}): a unit mistake (mm/year against "
-            "m/year is 1000); choose GNSS_UNIT (the stations' unit), or check the frames' units")  # fmt: skip
+    return (f"the GNSS {what}, read as {gnss_unit or track}, are {mg / md:.3g} times the InSAR values at the "
+            f"stations in {track} (medians of |value| {mg:.3g} and {md:.3g}): a unit mistake ({example} is 1000); "
+            f"{advice}")  # fmt: skip
