@@ -91,3 +91,17 @@ def test_the_chunk_of_a_group_changes_only_rounding(seed, gaps, chunk):
         np.testing.assert_array_equal(getattr(small, name), getattr(whole, name))
     for name in ("params", "sigma", "cov", "rss"):
         np.testing.assert_allclose(getattr(small, name), getattr(whole, name), rtol=1e-7, atol=1e-9)
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 999), gaps=st.sampled_from([0.0, 0.01, 0.2]), shared=st.integers(0, 600),
+       group_pixels=st.sampled_from([50, 10**9]), method=st.sampled_from([bl.FORMAL, bl.CORRELATED]))  # fmt: skip
+def test_without_the_used_mask_every_number_is_the_same(seed, gaps, shared, group_pixels, method):
+    """keep_used=False (the velocity fit) leaves Fit.used None and changes no other bit."""
+    A, y = _stack(seed, 900, gaps, shared)
+    terms, options = tf.terms(EPOCHS, MODEL), bl.Options(method)
+    kept = bl.fit_terms(y, A, terms, options, group_pixels=group_pixels)
+    lean = bl.fit_terms(y, A, terms, options, group_pixels=group_pixels, keep_used=False)
+    assert lean.used is None and kept.used.any()
+    for name in ("params", "sigma", "cov", "count", "kept", "rss", "factor"):
+        np.testing.assert_array_equal(getattr(lean, name), getattr(kept, name))

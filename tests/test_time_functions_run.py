@@ -182,3 +182,32 @@ def test_fit_series_at_a_reference_date_is_the_design_there():
     np.testing.assert_allclose(values, direct.params[:, 0], rtol=1e-7, atol=1e-9)
     np.testing.assert_allclose(sigmas, direct.sigma[:, 0], rtol=1e-7)
     np.testing.assert_allclose(series.model, tf.design(EPOCHS, model, reference) @ direct.params[:, 0], atol=1e-8)
+
+
+def test_solve_window_returns_the_outputs_asked_and_residuals_only_when_asked(tmp_path):
+    """The library's chunk function: MODEL alone gives no RESIDUALS entry (the epochs-used
+    mask is kept only for them); both give data - model at the epochs used."""
+    epochs = [datetime.date(2021, 1, 3) + datetime.timedelta(days=12 * i) for i in range(40)]
+    path = str(tmp_path / "s.tif")
+    ds = gdal.GetDriverByName("GTiff").Create(path, 4, 3, len(epochs), gdal.GDT_Float32)
+    ds.SetGeoTransform((500000, 30, 0, 4000000, 0, -30))
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32611)
+    ds.SetProjection(srs.ExportToWkt())
+    rng = np.random.default_rng(0)
+    data = rng.normal(size=(len(epochs), 3, 4)).astype(np.float32)
+    data[5, 1, 2] = np.nan
+    for i, d in enumerate(epochs, 1):
+        band = ds.GetRasterBand(i)
+        band.WriteArray(data[i - 1])
+        band.SetUnitType("mm")
+        band.SetMetadataItem("INSAR_DATE", d.strftime("%Y%m%d"))
+    ds = None
+    job = tfr.plan(tfr.FitRequest(path, None, None, tf.Model(1), {tfr.PARAMETERS: str(tmp_path / "p.tif")}))
+    only, _ = tfr.solve_window(job, (0, 0, 4, 3), [tfr.MODEL])
+    both, _ = tfr.solve_window(job, (0, 0, 4, 3), [tfr.MODEL, tfr.RESIDUALS])
+    assert sorted(only) == [tfr.MODEL] and sorted(both) == [tfr.MODEL, tfr.RESIDUALS]
+    np.testing.assert_array_equal(only[tfr.MODEL], both[tfr.MODEL])
+    expected = data.reshape(len(epochs), -1) - both[tfr.MODEL]
+    np.testing.assert_allclose(both[tfr.RESIDUALS], expected, rtol=1e-6, atol=1e-6)
+    assert np.isnan(both[tfr.RESIDUALS][5, 6]) and np.isfinite(both[tfr.RESIDUALS]).sum() == data.size - 1

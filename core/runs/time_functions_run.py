@@ -262,7 +262,8 @@ def fit_window(job: FitJob, data: np.ndarray, win: tuple, keys: Container) -> tu
     ``keys`` (lists of 1-D bands, or (dates, pixels) arrays for the model and residuals)."""
     y = data.reshape(len(job.bands), -1)
     rng = np.random.default_rng([BOOTSTRAP_SEED, win[0], win[1]])
-    fit = fit_terms(y, job.design, job.terms, Options(job.uncertainty, job.bootstrap_count, rng))
+    options = Options(job.uncertainty, job.bootstrap_count, rng)
+    fit = fit_terms(y, job.design, job.terms, options, keep_used=RESIDUALS in keys)
     ok = np.isfinite(fit.params[0])
     counts = WindowCounts(int(np.count_nonzero(ok)), np.count_nonzero(~fit.kept & ok, axis=1))
     if job.uncertainty == CORRELATED and ok.any():
@@ -330,8 +331,10 @@ def _outputs(job, fit, y, ok, keys):
     if MODEL in keys or RESIDUALS in keys:
         model = job.design @ np.where(fit.kept, np.nan_to_num(fit.params), 0.0)
         model[:, ~ok] = np.nan
-        result[MODEL] = model.astype(np.float32)
-        result[RESIDUALS] = np.where(fit.used, y - model, np.nan).astype(np.float32)
+        if MODEL in keys:
+            result[MODEL] = model.astype(np.float32)
+        if RESIDUALS in keys:  # fit.used is kept only then
+            result[RESIDUALS] = np.where(fit.used, y - model, np.nan).astype(np.float32)
     return result
 
 

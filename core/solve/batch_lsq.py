@@ -70,7 +70,8 @@ class Terms:
 class Fit:
     """Per pixel (N): ``params`` and ``sigma`` (p x N, NaN where nodata or the term was
     dropped), ``cov`` (one row per pair), ``count`` (epochs used), ``kept`` (p x N),
-    ``used`` (n x N), ``rss`` and ``factor`` (the variance factor of :data:`CORRELATED`)."""
+    ``used`` (n x N; None when the caller did not ask for it), ``rss`` and ``factor`` (the
+    variance factor of :data:`CORRELATED`)."""
 
     params: np.ndarray
     sigma: np.ndarray
@@ -82,11 +83,10 @@ class Fit:
     factor: np.ndarray = field(default=None)
 
     @classmethod
-    def empty(cls, n: int, p: int, pixels: int, pairs: int) -> "Fit":
-        nan = np.full((p, pixels), np.nan)
+    def empty(cls, n: int, p: int, pixels: int, pairs: int, keep_used: bool = True) -> "Fit":
+        nan, used = np.full((p, pixels), np.nan), np.zeros((n, pixels), dtype=bool) if keep_used else None
         return cls(nan, nan.copy(), np.full((pairs, pixels), np.nan), np.zeros(pixels, dtype=int),
-                   np.ones((p, pixels), dtype=bool), np.zeros((n, pixels), dtype=bool), np.full(pixels, np.nan),
-                   np.full(pixels, np.nan))  # fmt: skip
+                   np.ones((p, pixels), dtype=bool), used, np.full(pixels, np.nan), np.full(pixels, np.nan))
 
 
 @dataclass
@@ -144,12 +144,14 @@ def term_rule(valid: np.ndarray, terms: Terms, p: int) -> tuple:
 
 
 def fit_terms(y: np.ndarray, A: np.ndarray, terms: Optional[Terms] = None, options: Optional[Options] = None,
-              group_pixels: int = 1024) -> Fit:  # fmt: skip
+              group_pixels: int = 1024, keep_used: bool = True) -> Fit:  # fmt: skip
     """Per-pixel least squares of ``y`` (epochs x pixels, NaN = missing) on ``A`` (epochs x
-    p): see the module. Patterns of at least ``group_pixels`` pixels are solved as groups."""
+    p): see the module. Patterns of at least ``group_pixels`` pixels are solved as groups.
+    ``keep_used`` False: ``Fit.used`` is None (its scatter was a sixth of a gappy velocity
+    fit, and only the residuals need it)."""
     terms, options = terms or Terms(), options or Options()
     n, p = A.shape
-    out = Fit.empty(n, p, y.shape[1], len(terms.pairs))
+    out = Fit.empty(n, p, y.shape[1], len(terms.pairs), keep_used)
     if y.shape[1] == 0:
         return out
     groups, rest = large_groups(np.isfinite(y), group_pixels)
@@ -191,7 +193,8 @@ def _solve_group(y, A, used, keep, members, out, terms, options):
     column gather of a large block cost more than the fit)."""
     rows, cols = np.flatnonzero(used), np.flatnonzero(keep)
     out.count[members], out.kept[:, members] = rows.size, keep[:, None]
-    put_columns(out.used, members, used[:, None])
+    if out.used is not None:
+        put_columns(out.used, members, used[:, None])
     if rows.size < cols.size + 2:
         return
     a = A[np.ix_(rows, cols)]
@@ -220,21 +223,24 @@ def _solve_pixels(y, A, idx, out, terms, options):
     n, p = A.shape
     data = np.take(y, idx, axis=1).astype(np.float64)
     used, keep = term_rule(np.isfinite(data), terms, p)
-    out.count[idx], out.kept[:, idx] = used.sum(axis=0), keep
-    put_columns(out.used, idx, used)
+    count = np.count_nonzero(used, axis=0)
+    out.count[idx], out.kept[:, idx] = count, keep
+    if out.used is not None:
+        put_columns(out.used, idx, used)
     pairs = (A[:, :, None] * A[:, None, :]).reshape(n, p * p)
     normal = product(pairs.T, used.astype(np.float64)).T.reshape(-1, p, p)
     n_params = keep.sum(axis=0)
     if not keep.all():
         normal = without_dropped(normal, keep)
     Q = np.full(normal.shape, np.nan)
-    ok = np.flatnonzero(used.sum(axis=0) >= n_params + 2)
+    ok = np.flatnonzero(count >= n_params + 2)
     if ok.size:
         inverse, cond = inverse_and_condition(normal[ok])
         good = np.isfinite(cond) & (cond < MAX_COND)
         both = keep[:, ok].T[:, :, None] & keep[:, ok].T[:, None, :]
         Q[ok] = np.where(good[:, None, None], np.where(both, inverse, 0.0), np.nan)
-    _estimate(np.where(used, data, 0.0), A, Q, used, n_params, out, idx, terms, options)
+    np.copyto(data, 0.0, where=~used)
+    _estimate(data, A, Q, used, n_params, out, idx, terms, options)
 
 
 def without_dropped(normal: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -261,7 +267,7 @@ def _estimate(y0, a, Q, used, n_params, out, idx, terms, options):
     in float64, below the rounding of float32 input, and it is floored at zero."""
     b = product(a.T, y0)
     m = product(Q, b) if Q.ndim == 2 else np.einsum("kij,jk->ik", Q, b)
-    count = np.full(y0.shape[1], y0.shape[0]) if used is None else used.sum(axis=0)
+    count = np.full(y0.shape[1], y0.shape[0]) if used is None else out.count[idx]
     rss = np.maximum(np.einsum("ij,ij->j", y0, y0) - np.einsum("ij,ij->j", m, b), 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         s2 = rss / (count - n_params)

@@ -32,7 +32,15 @@ def large_groups(valid: np.ndarray, min_pixels: int = PATTERN_MIN_PIXELS) -> tup
         groups.append((np.ones(n, dtype=bool), np.flatnonzero(complete)))
         rest[complete] = False
     others = np.flatnonzero(~complete)
-    inverse, sizes = validity_patterns(np.take(valid, others, axis=1))  # valid[:, others] cost eight times more
+    incomplete = np.take(valid, others, axis=1)  # valid[:, others] cost eight times more
+    # a pattern of min_pixels pixels misses each of its epochs at min_pixels pixels or more:
+    # pixels missing a rarer epoch cannot be in one (with 1 % random gaps: none can)
+    rare = others.size - np.count_nonzero(incomplete, axis=1) < min_pixels
+    candidates = ~np.any(~incomplete[rare], axis=0) if rare.any() else np.ones(others.size, dtype=bool)
+    if np.count_nonzero(candidates) < min_pixels:
+        return groups, rest
+    others = others[candidates]
+    inverse, sizes = validity_patterns(incomplete[:, candidates])
     big = np.flatnonzero(sizes >= min_pixels)
     if big.size:
         order = others[np.argsort(inverse, kind="stable")]

@@ -119,7 +119,7 @@ def fit(y: np.ndarray, A: np.ndarray, n_steps: int = 0, dropped: Optional[np.nda
 def _fit(y, A, starts, dropped, group_pixels):
     base = A.shape[1] - len(starts)
     terms = Terms(steps=[(base + k, s) for k, s in enumerate(starts)])
-    result = fit_terms(y, A, terms, group_pixels=group_pixels)
+    result = fit_terms(y, A, terms, group_pixels=group_pixels, keep_used=False)
     velocity = result.params[VELOCITY_COLUMN].astype(np.float32)
     if dropped is not None:
         dropped += np.count_nonzero(~result.kept[base:] & np.isfinite(velocity), axis=1)
