@@ -4,10 +4,11 @@ tiles) averaged on a regular grid, exactly as ``losdecomp:grid_points`` does it.
 - Without ``--scheduler``: the core's run (``core.runs.point_grid``), the points streamed
   in batches in this process, tile after tile.
 - With a scheduler: dask.dataframe reads the tiles in chunks of ``--chunks`` MB of text; each
-  chunk becomes per-cell sums on a worker (the core's ``_batch_cells``: the same cell keys,
-  transforms and finite-value rules), the chunks' sums are added per cell on the cluster, and
-  only the occupied cells' sums come to this process, which writes the grid with the core's
-  own writer (``_write``): the same numbers as in process, the points never leave the workers.
+  chunk becomes per-cell sums on a worker (the core's ``point_grid.cell_sums``: the same cell
+  keys, transforms and finite-value rules), the chunks' sums are added per cell on the cluster,
+  and only the occupied cells' sums come to this process, which writes the grid with the core's
+  own writer (``point_grid.write_sums``): the same numbers as in process, the points never
+  leave the workers.
   The mean only: a cell's median needs every point of that cell in one place (a shuffle of
   all the points by cell across the cluster), which sums cannot give; it is refused with
   ``--scheduler`` (in process it keeps 12 bytes per point).
@@ -26,10 +27,8 @@ import numpy as np
 from ..core.conventions import geometry
 from ..core.conventions.errors import PointError
 from ..core.io import points, series_store
-from ..core.io.grid import transformer
 from ..core.io.writer import COMPRESSIONS, DEFAULT_COMPRESSION
 from ..core.runs import point_grid
-from ..core.runs.lifecycle import Run
 from . import stores
 
 FIELDS = {"velocity_field": points.VELOCITY, "sigma_field": points.SIGMA, "los_east_field": points.LOS_EAST,
@@ -75,7 +74,6 @@ class TilePoints(points.PointSource):
         first = points.CsvPoints(self.tiles[0], label=f"{label}: {os.path.basename(self.tiles[0])}")
         self.names, self.crs_wkt, self.unit = first.names, first.crs_wkt, first.unit
         self.xy, self.delimiter = first.xy, first.delimiter
-        self.known_bounds = None
         for tile in self.tiles[1:]:
             other = points.CsvPoints(tile, label=f"{label}: {os.path.basename(tile)}")
             if other.names != self.names or other.delimiter != self.delimiter:
@@ -88,9 +86,6 @@ class TilePoints(points.PointSource):
             yield from points.CsvPoints(tile, label=f"{self.label}: {os.path.basename(tile)}").batches(wanted)
             if progress is not None:
                 progress((k + 1) / len(self.tiles))
-
-    def bounds(self) -> Optional[tuple]:
-        return self.known_bounds if self.known_bounds is not None else super().bounds()
 
 
 def tiles_of(path: str) -> list:
@@ -178,18 +173,15 @@ def parse_chunk_mb(text: Optional[str]) -> int:
     return int(mb * (1 << 20))
 
 
-def _partition_sums(df, job, cols, xy):
+def _partition_sums(df, job, wanted, xy):
     """One chunk of points -> its occupied cells' sums (a row per cell, 'key' first), with the
     core's own cell keys and rules."""
     import pandas as pd
 
     batch = points.PointBatch(df[xy[0]].to_numpy(np.float64), df[xy[1]].to_numpy(np.float64),
-                              {c: df[c].to_numpy(np.float64) for c in cols.wanted})  # fmt: skip
-    keys, values = point_grid._batch_cells(job, cols, batch, transformer(job.req.source.crs_wkt, job.crs_wkt))
-    u, inv = np.unique(keys, return_inverse=True)
-    out = {"key": u}
-    out.update({n: np.bincount(inv, weights=values[n], minlength=u.size) for n in cols.sums})
-    return pd.DataFrame(out)
+                              {c: df[c].to_numpy(np.float64) for c in wanted})  # fmt: skip
+    keys, sums = point_grid.cell_sums(job, batch)
+    return pd.DataFrame({"key": keys, **sums})
 
 
 def _frame(job, tiles, chunk_bytes, cols):
@@ -212,27 +204,19 @@ def grid_on_dask(job, tiles: list, client, chunk_bytes: int) -> point_grid.GridP
     """The mean gridding of ``tiles`` on ``client``'s cluster, written by the core's writer."""
     import pandas as pd
 
-    summary = point_grid.GridPointsSummary(outputs={})
-    cols = point_grid._Columns.of(job)
+    log = []
+    cols = point_grid.Columns.of(job)
     ddf, xy = _frame(job, tiles, chunk_bytes, cols)
     if job.cell is None:  # a geographic grid without EXTENT: the cell size follows the points' centre
-        job.req.source.known_bounds = _bounds(client, ddf, xy)
-        point_grid._settle_cell(job, summary.log)
+        point_grid.settle_cell(job, log, bounds=_bounds(client, ddf, xy))
     meta = pd.DataFrame({"key": np.empty(0, np.int64), **{n: np.empty(0) for n in cols.sums}})
-    sums = ddf.map_partitions(_partition_sums, job, cols, xy, meta=meta).groupby("key").sum()
+    sums = ddf.map_partitions(_partition_sums, job, cols.wanted, xy, meta=meta).groupby("key").sum()
     futures = client.compute([sums, ddf.map_partitions(len).sum()])
     try:
-        table, summary.points = client.gather(futures)
+        table, count = client.gather(futures)
     except BaseException:
         client.cancel(futures, force=True)
         raise
     table = table.sort_index()
-    summary.used = int(table["n"].sum()) if len(table) else 0
-    if summary.used == 0:
-        where = "inside the extent" if job.req.extent else "with coordinates and a velocity"
-        raise PointError(f"{job.req.source.label}: no points {where} (of {summary.points} read); nothing was written")
-    cells = point_grid.CellSums(cols.sums)
-    cells.keys = table.index.to_numpy(np.int64)
-    cells.sums = {n: table[n].to_numpy(np.float64) for n in cols.sums}
-    with Run() as run_:
-        return point_grid._write(run_, job, cells, None, summary)
+    sums = {n: table[n].to_numpy(np.float64) for n in cols.sums}
+    return point_grid.write_sums(job, table.index.to_numpy(np.int64), sums, points=count, log=log)

@@ -181,6 +181,61 @@ def test_a_run_writes_the_former_rasters_bit_for_bit(tmp_path, monkeypatch, stat
         assert len(ours) == len(ref) and all(same_bits(a, b) for a, b in zip(ours, ref))
 
 
+def _by_cell_sums(job, src):
+    """The Dask path's order of work in one process: each batch's ``cell_sums``, added per key
+    in batch order (as the cluster's groupby adds the chunks'), written by ``write_sums``."""
+    total = ReferenceSums(point_grid.Columns.of(job).sums)
+    read = 0
+    for batch in src.batches(point_grid.Columns.of(job).wanted):
+        keys, sums = point_grid.cell_sums(job, batch)
+        assert np.all(np.diff(keys) > 0) and set(sums) == set(total.names)
+        total.add(keys, sums)
+        read += batch.x.size
+    return point_grid.write_sums(job, total.keys, total.sums, points=read, log=["said before"])
+
+
+@pytest.mark.parametrize("seed, n, batch, min_points", [(0, 400, 37, 1), (1, 1000, 1000, 3), (3, 3000, 256, 2)])
+def test_write_sums_of_cell_sums_writes_the_runs_rasters_bit_for_bit(tmp_path, seed, n, batch, min_points):
+    def job(name):
+        req = point_grid.GridPointsRequest(_source(n, seed, batch), str(tmp_path / name), heading=190.0,
+                                           incidence=39.0, min_points=min_points)  # fmt: skip
+        return point_grid.plan(req)
+
+    ran = point_grid.run(job("run.tif"))
+    by_sums = _by_cell_sums(job("sums.tif"), _source(n, seed, batch))
+    assert (by_sums.points, by_sums.used, by_sums.cells) == (ran.points, ran.used, ran.cells) and by_sums.cells > 0
+    assert by_sums.grid.geotransform == ran.grid.geotransform and by_sums.log[0] == "said before"
+    ours, ref = _bands(str(tmp_path / "sums.tif")), _bands(str(tmp_path / "run.tif"))
+    assert len(ours) == len(ref) == 4 and all(same_bits(a, b) for a, b in zip(ours, ref))
+
+
+def test_settle_cell_uses_the_given_bounds_and_write_sums_refuses_no_points_and_the_median(tmp_path):
+    rng = np.random.default_rng(5)
+    wkt = srs_from_user_input("EPSG:4326").ExportToWkt()
+    src = points.ArrayPoints(10 + rng.uniform(0, 0.01, 50), 50 + rng.uniform(0, 0.01, 50),
+                             {"velocity": rng.normal(0, 2, 50)}, wkt)  # fmt: skip
+
+    def job(name):
+        return point_grid.plan(point_grid.GridPointsRequest(src, str(tmp_path / name), heading=190.0, incidence=39.0))
+
+    ran = job("run.tif")
+    point_grid.run(ran)
+    given, log = job("given.tif"), []
+    assert given.cell is None
+    point_grid.settle_cell(given, log, bounds=src.bounds())
+    assert given.cell == ran.cell and "latitude 50.0" in log[0]
+    north = job("north.tif")
+    point_grid.settle_cell(north, [], bounds=(10.0, 60.0, 10.01, 60.01))  # not the points': the given box counts
+    assert north.cell[1] == pytest.approx(ran.cell[1], rel=1e-2)  # a degree of latitude: nearly constant
+    assert north.cell[0] / ran.cell[0] == pytest.approx(np.cos(np.radians(50)) / np.cos(np.radians(60)), rel=1e-2)
+    with pytest.raises(point_grid.PointError, match="no points with coordinates and a velocity .of 50 read"):
+        point_grid.write_sums(given, np.empty(0, np.int64), {"n": np.empty(0)}, points=50)
+    given.req.statistic = point_grid.MEDIAN
+    with pytest.raises(point_grid.PointError, match="median of a cell cannot be written from its sums"):
+        point_grid.write_sums(given, np.array([1]), {"n": np.array([3.0]), "v": np.array([1.0])}, points=3)
+    assert not (tmp_path / "given.tif").exists()
+
+
 def test_the_median_spill_folder_is_removed_after_a_run_and_a_failure(tmp_path, monkeypatch):
     made = []
     real = cells.CellMedians

@@ -46,11 +46,11 @@ from ..conventions.uncertainty import (  # noqa: F401 (MEAN ... median_factor re
 from ..conventions.version import SOFTWARE, created
 from ..io.gdal_mode import raises
 from ..io.grid import MAX_GRID_PIXELS, Grid, srs_from_wkt, transformer
-from ..io.points import LOOK, SIGMA, VELOCITY, PointError, PointFields, PointSource, resolve_fields
+from ..io.points import LOOK, SIGMA, VELOCITY, PointBatch, PointError, PointFields, PointSource, resolve_fields
 from ..io.writer import DEFAULT_COMPRESSION, BandSpec
 from ..plan.tracks import check_angles
 from ..samplers.area import SPREAD_HOW, unit_vector
-from ..samplers.cells import CellMedians, CellSums  # noqa: F401 (CellSums: this module's name)
+from ..samplers.cells import CellMedians, CellSums, unique_cells
 from .engine import check_outputs_paths
 from .lifecycle import Run
 
@@ -180,10 +180,10 @@ def _check_request(req, pf):
             raise PointError("the extent is empty")
 
 
-def _centre_latitude(src, crs_wkt):
-    """The latitude of the centre of the points' bounding box in ``crs_wkt`` (geographic):
-    the box's outline, densified, transformed."""
-    box = src.bounds()
+def _centre_latitude(src, crs_wkt, box=None):
+    """The latitude of the centre of the points' bounding box (``box``, else the source's) in
+    ``crs_wkt`` (geographic): the box's outline, densified, transformed."""
+    box = src.bounds() if box is None else box
     if box is None:
         raise PointError(f"{src.label}: no points with coordinates; nothing was written")
     x0, y0, x1, y1 = box
@@ -218,8 +218,9 @@ class GridPointsSummary:
 
 
 @dataclass
-class _Columns:
-    """The columns to read and the sums to keep per cell."""
+class Columns:
+    """The columns a gridding reads (``wanted``) and the sums it keeps per cell (``sums``):
+    what a caller reading the points itself (the command line on Dask) asks for."""
 
     velocity: str
     sigma: Optional[str]
@@ -227,18 +228,18 @@ class _Columns:
     dates: list
 
     @classmethod
-    def of(cls, job):
+    def of(cls, job: GridPointsJob) -> "Columns":
         pf = job.fields
         look = [pf.names[r] for r in LOOK] if pf.has_look_vector else []
         dates = [c for c, _ in pf.dates] if job.req.output_timeseries else []
         return cls(pf.names[VELOCITY], pf.names[SIGMA] or None, look, dates)
 
     @property
-    def wanted(self):
+    def wanted(self) -> list:
         return [self.velocity] + ([self.sigma] if self.sigma else []) + self.look + self.dates
 
     @property
-    def sums(self):
+    def sums(self) -> list:
         names = ["n", "v", "v2"] + (["s2", "ns"] if self.sigma else []) + (["e", "nn", "u"] if self.look else [])
         return names + [f"d{i}" for i in range(len(self.dates))] + [f"c{i}" for i in range(len(self.dates))]
 
@@ -275,10 +276,49 @@ def _batch_cells(job, cols, batch, ct):
     return ((iy + _OFFSET) << 32) | (ix + _OFFSET), values
 
 
-def _settle_cell(job, log):
-    """The cell size in a geographic CRS without an extent: from the points' centre latitude."""
-    latitude = _centre_latitude(job.req.source, job.crs_wkt)
+@raises
+def settle_cell(job: GridPointsJob, log: list, bounds: Optional[tuple] = None) -> None:
+    """The cell size in a geographic CRS without an extent (``job.cell`` is None until then),
+    from the centre latitude of the points' bounding box: ``bounds`` (xmin, ymin, xmax, ymax
+    in the points' CRS, as a caller that read them found it), else the source's; said in ``log``."""
+    latitude = _centre_latitude(job.req.source, job.crs_wkt, bounds)
     job.cell = cell_steps(job.crs_wkt, job.req.resolution, latitude, log)
+
+
+@raises
+def cell_sums(job: GridPointsJob, batch: PointBatch) -> tuple:
+    """(sorted occupied cell keys, {sum name: per-cell sums}) of one batch of points (the
+    columns ``Columns.of(job).wanted``): the run's cell keys, transform and finite-value rules,
+    each cell's sums added in point order. Batches' sums add per key; ``write_sums`` writes
+    their total. Needs ``job.cell`` (``settle_cell`` first when it is None)."""
+    cols = Columns.of(job)
+    keys, values = _batch_cells(job, cols, batch, transformer(job.req.source.crs_wkt, job.crs_wkt))
+    u, inv = unique_cells(keys)
+    return u, {n: np.bincount(inv, weights=values[n], minlength=u.size) for n in cols.sums}
+
+
+@raises
+def write_sums(job: GridPointsJob, keys: np.ndarray, sums: dict, points: int = 0, log: Optional[list] = None
+               ) -> GridPointsSummary:  # fmt: skip
+    """The outputs written from every batch's ``cell_sums`` added per cell key (each key
+    once; ``points``: how many points were read, for the summary; ``log``: lines said before,
+    e.g. by ``settle_cell``): the same grid as ``run`` writes from the same points (the mean)."""
+    if job.req.statistic != MEAN:
+        raise PointError(f"the {STATISTICS[job.req.statistic]} of a cell cannot be written from its sums (mean only)")
+    summary = GridPointsSummary(outputs={}, points=int(points), log=list(log or []))
+    summary.used = int(np.sum(sums["n"])) if len(keys) else 0
+    if summary.used == 0:
+        _nothing_used(job, summary)
+    cells = CellSums(Columns.of(job).sums)
+    cells.keys = np.asarray(keys, dtype=np.int64)
+    cells.sums = {n: np.asarray(sums[n], dtype=np.float64) for n in cells.names}
+    with Run() as run:
+        return _write(run, job, cells, None, summary)
+
+
+def _nothing_used(job, summary):
+    where = "inside the extent" if job.req.extent else "with coordinates and a velocity"
+    raise PointError(f"{job.req.source.label}: no points {where} (of {summary.points} read); nothing was written")
 
 
 @raises
@@ -288,8 +328,8 @@ def run(job: GridPointsJob, progress: Optional[Callable] = None, is_cancelled: O
     req, src = job.req, job.req.source
     summary = GridPointsSummary(outputs={})
     if job.cell is None:
-        _settle_cell(job, summary.log)
-    cols = _Columns.of(job)
+        settle_cell(job, summary.log)
+    cols = Columns.of(job)
     sums = CellSums(cols.sums)
     ct = transformer(src.crs_wkt, job.crs_wkt)
     spill = CellMedians() if req.statistic == MEDIAN else contextlib.nullcontext()
@@ -305,8 +345,7 @@ def run(job: GridPointsJob, progress: Optional[Callable] = None, is_cancelled: O
                 medians.add(keys, values["v"].astype(np.float32))
             summary.used += int(keys.size)
         if summary.used == 0:
-            where = "inside the extent" if req.extent else "with coordinates and a velocity"
-            raise PointError(f"{src.label}: no points {where} (of {summary.points} read); nothing was written")
+            _nothing_used(job, summary)
         return _write(run, job, sums, medians, summary)
 
 

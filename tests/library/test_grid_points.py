@@ -5,7 +5,7 @@ dask.dataframe (per-chunk per-cell sums added on the cluster): the same grid."""
 import os
 
 import numpy as np
-from osgeo import gdal
+from osgeo import gdal, osr
 
 from conftest import run_cli
 from insar_decomposition.core.conventions import geometry
@@ -125,3 +125,22 @@ def test_a_tile_with_other_columns_is_named(tmp_path):
     status, _, err = run_cli("grid-points", "--input", folder, "--output", out / "g.tif", "--scheduler", "local:1")
     assert status == 1 and "EGMS_L2a_tile_9.csv has other columns" in err
     assert os.listdir(out) == []
+
+
+def test_a_geographic_grid_on_dask_takes_its_cell_size_from_the_bounds_found_on_the_cluster(tmp_path):
+    """No EXTENT, a geographic TARGET_CRS: the cell size in degrees follows the points' centre
+    latitude; on Dask the bounding box is computed on the cluster and handed to the core
+    (point_grid.settle_cell), giving the in-process run's cells."""
+    _, whole = tiles(tmp_path, sizes=(3000,))
+    wgs84 = osr.SpatialReference()
+    wgs84.ImportFromEPSG(4326)
+    core = core_grid(whole, tmp_path / "core.tif", target_crs_wkt=wgs84.ExportToWkt())
+    status, _, err = run_cli("grid-points", "--input", whole, "--output", tmp_path / "g.tif", "--target-crs",
+                             "EPSG:4326", "--scheduler", "local:1")  # fmt: skip
+    assert status == 0, err
+    assert "square on the ground there" in err and "3000 of 3000 points" in err
+    ours, ref = gdal.Open(str(tmp_path / "g.tif")), gdal.Open(core["output"])
+    np.testing.assert_allclose(ours.GetGeoTransform(), ref.GetGeoTransform(), rtol=1e-12)
+    a, b = read(core["output"]), read(tmp_path / "g.tif")
+    assert a.shape == b.shape and np.array_equal(np.isnan(a), np.isnan(b))
+    np.testing.assert_allclose(b, a, rtol=2e-6, atol=1e-6)
