@@ -105,3 +105,64 @@ def test_without_the_used_mask_every_number_is_the_same(seed, gaps, shared, grou
     assert lean.used is None and kept.used.any()
     for name in ("params", "sigma", "cov", "count", "kept", "rss", "factor"):
         np.testing.assert_array_equal(getattr(lean, name), getattr(kept, name))
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 9999), n=st.integers(1, 60), pixels=st.integers(1, 3000),
+       gaps=st.sampled_from([0.0, 0.01, 0.3, 0.9, 1.0]), design=st.sampled_from(["velocity", "any"]),
+       width=st.sampled_from([None, 1, 7]))  # fmt: skip
+@example(seed=0, n=3, pixels=5, gaps=0.0, design="velocity", width=None)  # under 4 epochs: all NaN
+def test_the_closed_form_two_column_fit_is_the_general_solve(seed, n, pixels, gaps, design, width):
+    """The linear velocity's own path (sums in closed form, no groups) against the general
+    path on the same data: the same decisions (epochs counted, NaN under 4 epochs, at
+    condition >= 1e12, at +-inf taken as missing), the same numbers to float64 rounding;
+    on any two columns, any gaps, blocks of any width."""
+    rng = np.random.default_rng(seed)
+    t = np.sort(rng.uniform(0, 10, n))
+    A = np.column_stack([np.ones(n), t]) if design == "velocity" else rng.normal(size=(n, 2))
+    if design == "any" and n > 1 and seed % 4 == 0:
+        A[:, 1] = 3.0 * A[:, 0] * (1 + 1e-14 * rng.normal(size=n))  # condition far over 1e12
+    y = (A @ rng.normal(0, 5, (2, pixels)) + rng.normal(0, 2, (n, pixels))).astype(np.float32)
+    y[rng.random(y.shape) < gaps] = np.nan
+    y[rng.random(y.shape) < 0.002] = np.inf
+    saved = bl.GROUP_CHUNK
+    try:
+        bl.GROUP_CHUNK = width or saved
+        fast = bl.fit_terms(y, A, keep_used=False)
+    finally:
+        bl.GROUP_CHUNK = saved
+    general = bl.fit_terms(y, A, keep_used=False, closed_form=False)
+    np.testing.assert_array_equal(fast.count, general.count)
+    np.testing.assert_array_equal(fast.kept, general.kept)
+    for name in ("params", "sigma", "rss", "factor"):
+        got, want = getattr(fast, name), getattr(general, name)
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want), err_msg=name)
+        scale = np.where(np.isfinite(want), np.abs(want), 0.0).max(axis=-1, keepdims=True)  # rss near 0: its scale
+        close = np.abs(got - want) <= 1e-9 * np.abs(want) + 1e-11 * scale
+        assert close[np.isfinite(want)].all(), (name, np.nanmax(np.abs(got - want) / np.maximum(scale, 1e-300)))
+    if gaps < 0.9 and n >= 8 and design == "velocity":
+        assert np.isfinite(fast.params[1]).any()
+        k = int(np.flatnonzero(np.isfinite(fast.params[1]))[0])
+        ok = np.isfinite(y[:, k])
+        expected = np.linalg.lstsq(A[ok], y[ok, k].astype(np.float64), rcond=None)[0]
+        np.testing.assert_allclose(fast.params[:, k], expected, rtol=1e-9, atol=1e-9)
+
+
+def test_the_closed_form_is_taken_only_where_it_applies():
+    """Steps, covariances, another sigma or the used mask asked for: the general path."""
+    A, y = _stack(1, 300, 0.01, 0)
+    two = A[:, :2]
+    calls = []
+    real = bl._solve_two_columns
+    try:
+        bl._solve_two_columns = lambda *args: calls.append(1) or real(*args)
+        bl.fit_terms(y, two, keep_used=False)
+        assert calls == [1]
+        bl.fit_terms(y, two)  # used kept
+        bl.fit_terms(y, two, bl.Terms(pairs=[(0, 1)]), keep_used=False)
+        bl.fit_terms(y, two, bl.Terms(steps=[(1, 20)]), keep_used=False)
+        bl.fit_terms(y, two, options=bl.Options(bl.CORRELATED), keep_used=False)
+        bl.fit_terms(y, A, keep_used=False)  # more than two columns
+        assert calls == [1]
+    finally:
+        bl._solve_two_columns = real

@@ -144,15 +144,21 @@ def term_rule(valid: np.ndarray, terms: Terms, p: int) -> tuple:
 
 
 def fit_terms(y: np.ndarray, A: np.ndarray, terms: Optional[Terms] = None, options: Optional[Options] = None,
-              group_pixels: int = 1024, keep_used: bool = True) -> Fit:  # fmt: skip
+              group_pixels: int = 1024, keep_used: bool = True, closed_form: bool = True) -> Fit:  # fmt: skip
     """Per-pixel least squares of ``y`` (epochs x pixels, NaN = missing) on ``A`` (epochs x
     p): see the module. Patterns of at least ``group_pixels`` pixels are solved as groups.
     ``keep_used`` False: ``Fit.used`` is None (its scatter was a sixth of a gappy velocity
-    fit, and only the residuals need it)."""
+    fit, and only the residuals need it). Two columns without steps, onsets, covariances or
+    ``used`` (the linear velocity) take :func:`_solve_two_columns` unless ``closed_form`` is
+    False (the general path, which the tests compare it with)."""
     terms, options = terms or Terms(), options or Options()
     n, p = A.shape
     out = Fit.empty(n, p, y.shape[1], len(terms.pairs), keep_used)
     if y.shape[1] == 0:
+        return out
+    plain = not (terms.steps or terms.onsets or terms.pairs or keep_used) and options.method == FORMAL
+    if closed_form and plain and p == 2:
+        _solve_two_columns(y, A, out)
         return out
     groups, rest = large_groups(np.isfinite(y), group_pixels)
     for rows, members in groups:
@@ -215,6 +221,39 @@ def _solve_group(y, A, used, keep, members, out, terms, options):
         else:
             data = (y[:, chunk] if isinstance(chunk, slice) else np.take(y, chunk, axis=1))[rows].astype(np.float64)
         _estimate(data, A[rows], Q, None, np.full(data.shape[1], cols.size), out, chunk, terms, options)
+
+
+def _solve_two_columns(y, A, out):
+    """Every pixel on a two-column design (formal sigma, no term dropped), by its sums in
+    closed form, block by block of contiguous pixels: no pattern search, no gather and no
+    normal matrix per pixel in memory (a gappy velocity's fit spent most of its time there).
+    The same decisions as the general path: NaN under 4 epochs or at condition >= MAX_COND;
+    the same sums in float64, so the numbers agree to rounding (tested)."""
+    n, pixels = y.shape
+    sums = np.stack([np.ones(n), A[:, 0] * A[:, 0], A[:, 0] * A[:, 1], A[:, 1] * A[:, 1]])
+    width = min(GROUP_CHUNK, max(1, SMALL_PRODUCT // n))
+    buffer = np.empty((n, min(pixels, width)))
+    for k in range(0, pixels, width):
+        cols = slice(k, min(k + width, pixels))
+        data = buffer[:, : cols.stop - cols.start]
+        np.copyto(data, y[:, cols])
+        valid = np.isfinite(data)
+        np.copyto(data, 0.0, where=~valid)
+        weights = valid.astype(np.float64)
+        # vector times matrix, one row at a time: a (2 x n) @ (n x k) product cost three times as much
+        count, a, b, c = (row @ weights for row in sums)
+        count = count.astype(int)
+        right = np.stack([A[:, 0] @ data, A[:, 1] @ data])
+        det, cond = _two_by_two(a, b, c)
+        ok = (count >= 4) & np.isfinite(cond) & (cond < MAX_COND)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            m = np.stack([c * right[0] - b * right[1], a * right[1] - b * right[0]]) / det
+            rss = np.maximum(np.einsum("ij,ij->j", data, data) - np.einsum("ij,ij->j", m, right), 0.0)
+            var = rss / (count - 2) * np.stack([c, a]) / det
+        out.count[cols] = count
+        out.params[:, cols] = np.where(ok, m, np.nan)
+        out.sigma[:, cols] = np.where(ok, np.sqrt(np.where(ok, var, 0.0)), np.nan)
+        out.rss[cols], out.factor[cols] = np.where(ok, rss, np.nan), np.where(ok, 1.0, np.nan)
 
 
 def _solve_pixels(y, A, idx, out, terms, options):
@@ -350,10 +389,17 @@ def inverse_and_condition(normal: np.ndarray) -> tuple:
         inverse[ok] = np.linalg.inv(normal[ok])
         return inverse, cond
     a, b, c = normal[:, 0, 0], normal[:, 0, 1], normal[:, 1, 1]
+    det, cond = _two_by_two(a, b, c)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inverse = np.stack([np.stack([c, -b], axis=-1), np.stack([-b, a], axis=-1)], axis=-2) / det[:, None, None]
+    return inverse, cond
+
+
+def _two_by_two(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> tuple:
+    """(determinant, 2-norm condition number; inf unless positive definite) of the
+    symmetric matrices [[a, b], [b, c]], from their eigenvalues in closed form."""
     det = a * c - b * b
     half = 0.5 * (a + c)
     root = np.sqrt(np.maximum(half * half - det, 0.0))
     with np.errstate(divide="ignore", invalid="ignore"):
-        cond = np.where(det > 0, (half + root) / (half - root), np.inf)
-        inverse = np.stack([np.stack([c, -b], axis=-1), np.stack([-b, a], axis=-1)], axis=-2) / det[:, None, None]
-    return inverse, cond
+        return det, np.where(det > 0, (half + root) / (half - root), np.inf)
