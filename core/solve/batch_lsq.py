@@ -3,9 +3,11 @@
 
 Pixels that share their pattern of valid epochs share their normal matrix (and the terms
 their data constrain): a large group is solved with one inverse; the rest pixel by pixel,
-each normal matrix built by matrix products. Every path ends in :func:`_estimate`, which
-turns a pixel's inverse ``Q`` (its dropped terms' rows and columns zero) and its data into
-parameters, their fit sigmas and the covariances asked for.
+each normal matrix built by matrix products. Both end in :func:`_estimate`, which turns a
+pixel's inverse ``Q`` (its dropped terms' rows and columns zero) and its data into
+parameters, their fit sigmas and the covariances asked for. The linear velocity (two
+columns, formal sigma, nothing dropped) takes neither: :func:`_solve_two_columns` solves
+every pixel from its sums in closed form, with the same decisions.
 
 Terms a pixel's data do not constrain are dropped at that pixel (:func:`term_rule`): a step
 with fewer than 2 valid epochs on one side (:func:`step_rule`, up to the next step), an
