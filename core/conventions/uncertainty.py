@@ -35,6 +35,10 @@ SPREAD = "spread"
 STANDARD_ERROR = "standard error"
 KINDS = (APRIORI, PROPAGATED, FIT, SPREAD, STANDARD_ERROR)
 
+#: 1.4826 x the median absolute deviation: the standard deviation of a normal distribution
+#: (the robust spreads of the samplers and of the GNSS unit guard).
+MAD_FACTOR = 1.4826
+
 #: Band metadata item naming the kind of a standard-deviation band (one of KINDS).
 TAG_SIGMA_KIND = "INSAR_SIGMA_KIND"
 

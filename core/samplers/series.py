@@ -44,7 +44,7 @@ from osgeo import gdal
 from ..conventions import dates as dates_
 from ..conventions import units
 from ..conventions.errors import ReferenceAreaError, TimeSeriesError
-from ..conventions.uncertainty import MEDIAN, TAG_SIGMA_KIND
+from ..conventions.uncertainty import MAD_FACTOR, MEDIAN, TAG_SIGMA_KIND
 from ..io import products
 from ..io.gdal_mode import raises
 from ..io.grid import Grid, raster_info, same_crs, transformer
@@ -53,8 +53,6 @@ from ..io.reader import StackReader
 from ..solve import velocity
 from .area import Area, around_point, in_polygon, members, summarise
 
-#: 1.4826 x the median absolute deviation: the standard deviation of a normal distribution.
-MAD_FACTOR = 1.4826
 #: The envelope of a polygon's pixels, percent.
 ENVELOPE = (5.0, 95.0)
 SPREAD_HOW = "1.4826 x median absolute deviation"

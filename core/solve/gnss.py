@@ -9,6 +9,7 @@ import numpy as np
 
 from ..conventions.errors import SurfaceError  # noqa: F401 (re-exported: raised here)
 from ..conventions.geometry import Values
+from ..conventions.uncertainty import MAD_FACTOR
 
 OFFSET, PLANE, QUADRATIC = 0, 1, 2
 MODEL_NAMES = {OFFSET: "offset", PLANE: "plane", QUADRATIC: "quadratic surface"}
@@ -194,9 +195,10 @@ UNIT_MIN_STATIONS = 3
 
 
 def insar_spread(values: np.ndarray) -> float:
-    """The InSAR values' spread over the stations, free of their common offset: 1.4826 times
-    their median absolute deviation (a standard deviation for normal scatter)."""
-    return 1.4826 * float(np.median(np.abs(values - np.median(values))))
+    """The InSAR values' spread over the stations, free of their common offset: MAD_FACTOR
+    times their median absolute deviation (a standard deviation for normal scatter; the
+    samplers' robust spread, samplers.series.robust_spread, for one row of finite values)."""
+    return MAD_FACTOR * float(np.median(np.abs(values - np.median(values))))
 
 
 #: What :func:`unit_mismatch` advises by default (merge_frames' options; other callers give theirs).
