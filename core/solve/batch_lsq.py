@@ -154,6 +154,7 @@ def fit_terms(y: np.ndarray, A: np.ndarray, terms: Optional[Terms] = None, optio
     ``used`` (the linear velocity) take :func:`_solve_two_columns` unless ``closed_form`` is
     False (the general path, which the tests compare it with)."""
     terms, options = terms or Terms(), options or Options()
+    A = np.asarray(A, dtype=np.float64)  # a float32 design would make a group's normal matrix float32
     n, p = A.shape
     out = Fit.empty(n, p, y.shape[1], len(terms.pairs), keep_used)
     if y.shape[1] == 0:
@@ -229,8 +230,11 @@ def _solve_two_columns(y, A, out):
     """Every pixel on a two-column design (formal sigma, no term dropped), by its sums in
     closed form, block by block of contiguous pixels: no pattern search, no gather and no
     normal matrix per pixel in memory (a gappy velocity's fit spent most of its time there).
-    The same decisions as the general path: NaN under 4 epochs or at condition >= MAX_COND;
-    the same sums in float64, so the numbers agree to rounding (tested)."""
+    The general path's rules: NaN under 4 epochs or at condition >= MAX_COND, the condition
+    from the same closed form as its pixel-by-pixel route (so the same decisions as that
+    route; its groups take LAPACK's, which can decide otherwise within about 1e-4 of the
+    threshold, far from any velocity's design); the same sums in float64, so the numbers agree
+    to rounding (tested)."""
     n, pixels = y.shape
     sums = np.stack([np.ones(n), A[:, 0] * A[:, 0], A[:, 0] * A[:, 1], A[:, 1] * A[:, 1]])
     width = min(GROUP_CHUNK, max(1, SMALL_PRODUCT // n))
@@ -402,8 +406,8 @@ def inverse_and_condition(normal: np.ndarray) -> tuple:
 def _two_by_two(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> tuple:
     """(determinant, 2-norm condition number; inf unless positive definite) of the
     symmetric matrices [[a, b], [b, c]], from their eigenvalues in closed form."""
-    det = a * c - b * b
-    half = 0.5 * (a + c)
-    root = np.sqrt(np.maximum(half * half - det, 0.0))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        det = a * c - b * b
+        half = 0.5 * (a + c)
+        root = np.sqrt(np.maximum(half * half - det, 0.0))
         return det, np.where(det > 0, (half + root) / (half - root), np.inf)
