@@ -316,7 +316,8 @@ def _factor(terms, epochs, dates, regularization, smoothing_scale, sigma):
         low, pivots = ldl(band)
     ratio = np.real(pivots) / np.where(diagonal > 0, diagonal, 1.0)
     fine = (ratio >= NEAR_SINGULAR).all(axis=0)
-    pivots[:, ~fine] = 1.0  # no inf or NaN from a pixel handed back
+    pivots[:, ~fine] = 1.0  # no inf or NaN from a pixel handed back (its solve is discarded)
+    low[:, :, ~fine] = 0.0
     return trace, border, offsets, rhs, rhs_o, low, pivots, fine
 
 
