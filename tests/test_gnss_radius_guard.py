@@ -10,8 +10,10 @@ from test_gnss import centres, field_at, make_field_tracks, station_pixels, writ
 from test_gnss_algorithms import write_csv
 
 from conftest import run_logged
+from insar_decomposition.core.conventions.errors import FrameError
 from insar_decomposition.core.io.grid import Grid
-from insar_decomposition.core.samplers.area import MAX_RADIUS_DEGREES, radius_problem
+from insar_decomposition.core.runs import merge_gnss
+from insar_decomposition.core.samplers.area import MAX_RADIUS_DEGREES, not_a_distance, radius_problem
 
 
 def _wkt(epsg):
@@ -33,6 +35,16 @@ UTM = Grid(_wkt(32635), (500000.0, 100.0, 0.0, 4400000.0, 0.0, -100.0), 300, 400
 ])  # fmt: skip
 def test_a_radius_that_cannot_be_meant_is_named(grid, radius, words):
     assert words in radius_problem(grid, radius, "track")
+
+
+@pytest.mark.parametrize("radius", [-1.0, float("nan"), float("inf")])
+def test_every_comparison_refuses_a_radius_that_is_no_distance_in_the_same_words(radius):
+    """Before any grid is known (merge_frames' request check) as after (radius_problem)."""
+    words = not_a_distance(radius)
+    assert "positive distance" in words and radius_problem(UTM, radius, "track") == words
+    with pytest.raises(FrameError, match="positive distance"):
+        merge_gnss.check_request(1, radius)
+    assert not_a_distance(0.0) is None and not_a_distance(1e9) is None
 
 
 @pytest.mark.parametrize("grid, radius", [(GEOGRAPHIC, 0.0), (GEOGRAPHIC, 0.0045), (GEOGRAPHIC, 1.0), (UTM, 0.0),

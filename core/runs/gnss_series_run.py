@@ -22,7 +22,7 @@ from ..io.grid import raster_info, srs_from_wkt
 from ..io.products.timeseries import band_dates
 from ..io.reader import GeometryReader, StackReader
 from ..plan.tracks import TrackInput, resolve
-from ..samplers.area import MEDIAN, around_point, on_grid, sample_areas
+from ..samplers.area import MEDIAN, around_point, not_a_distance, on_grid, sample_areas
 from ..solve import gnss_series as gs
 from ..solve.gnss import unit_mismatch
 from .gnss_run import check_station_radius, transform
@@ -116,8 +116,8 @@ class SeriesComparison:
 def _check(req: SeriesRequest) -> None:
     if req.component not in COMPONENT_NAMES:
         raise StationError(f"COMPONENT must be 0 (line of sight), 1 (east) or 2 (up), not {req.component}")
-    if not (math.isfinite(req.radius) and req.radius >= 0):
-        raise StationError(f"the radius must be 0 (the station's pixel) or a positive distance, not {req.radius}")
+    if not_a_distance(req.radius):
+        raise StationError(f"{not_a_distance(req.radius)}; nothing was written")
     if req.average_days < 0:
         raise StationError(f"AVERAGE_DAYS must be 0 or more, not {req.average_days}")
     if req.bins < 1 or not (req.max_distance_km > (gs.SECULAR_MIN_KM if req.requirement else 0)):

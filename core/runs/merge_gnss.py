@@ -23,7 +23,6 @@ overlaps' and the stations' variance factors are estimated separately (Helmert),
 is weighed and its sigma scaled by the real GNSS - InSAR scatter at the stations.
 """
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,6 +32,7 @@ from ..conventions.geometry import sign_factor
 from ..conventions.uncertainty import FIT
 from ..io.gnss_stations import Stations, unit_factor
 from ..io.grid import Grid, crs_units, raster_info, transformer
+from ..samplers.area import not_a_distance
 from ..solve import frames as solver
 from ..solve import gnss
 from . import gnss_run
@@ -64,8 +64,8 @@ def check_request(fixed_frame: int, radius: float) -> None:
     if fixed_frame != 1:
         raise FrameError(f"FIXED_FRAME {fixed_frame} and GNSS: GNSS is held fixed instead of a frame (no frame is "
                          "held fixed then); leave FIXED_FRAME at its default 1, or give no GNSS")  # fmt: skip
-    if not (math.isfinite(radius) and radius >= 0):
-        raise FrameError(f"RADIUS {radius}: 0 (the pixel holding each station) or a positive distance")
+    if not_a_distance(radius):
+        raise FrameError(f"RADIUS: {not_a_distance(radius)}")
 
 
 def check_footprints(stations: Stations, stacks: bool, grid: Grid, footprints: list, names: list,

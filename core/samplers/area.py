@@ -51,7 +51,8 @@ from ..io.gdal_mode import raises
 from ..io.grid import Grid, crs_units, srs_from_wkt
 
 __all__ = ["MEAN", "MEDIAN", "STATISTICS", "SPREAD_HOW", "Area", "AreaStatistics", "AreaSample", "AreaSamples",
-           "around_point", "in_polygon", "on_grid", "members", "summarise", "unit_vector", "mean_unit_vector",
+           "around_point", "not_a_distance", "radius_problem", "in_polygon", "on_grid", "members", "summarise",
+           "unit_vector", "mean_unit_vector",
            "sample", "sample_areas", "PolygonShape", "polygon_shape", "inside", "points_in_polygons"]  # fmt: skip
 
 #: How an area's spread is defined, for band and field labels.
@@ -92,14 +93,23 @@ def _clip(grid, c0, r0, c1, r1):
 MAX_RADIUS_DEGREES = 1.0
 
 
+def not_a_distance(radius: float) -> Optional[str]:
+    """Words for the error when a radius around points is neither 0 (the pixel holding each
+    point) nor a positive distance (negative, NaN, infinite); None when it is one. Checked
+    before any grid is known; :func:`radius_problem` adds the grid's bounds."""
+    if math.isfinite(radius) and radius >= 0:
+        return None
+    return f"the radius must be 0 (the pixel holding each point) or a positive distance, not {radius}"
+
+
 def radius_problem(grid: Grid, radius: float, label: str) -> Optional[str]:
     """Words for the error when a radius around points (in ``grid``'s CRS units) cannot be
     meant: not finite or negative; more than :data:`MAX_RADIUS_DEGREES` on a geographic grid
     (metres typed for degrees would take half a continent); or beyond the raster's diagonal
     (every point would take the whole raster). None when it is usable."""
     units = crs_units(grid.crs_wkt)
-    if not (math.isfinite(radius) and radius >= 0):
-        return f"the radius must be 0 (the pixel holding each point) or a positive distance, not {radius}"
+    if not_a_distance(radius):
+        return not_a_distance(radius)
     xmin, ymin, xmax, ymax = grid.bounds
     diagonal = math.hypot(xmax - xmin, ymax - ymin)
     if units == "degrees" and radius > MAX_RADIUS_DEGREES:
