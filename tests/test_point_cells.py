@@ -29,7 +29,9 @@ class ReferenceSums:
 
     def add(self, keys, values):
         u, inv = np.unique(keys, return_inverse=True)
-        chunk = {n: np.bincount(inv, weights=values[n], minlength=u.size) for n in self.names}
+        ones = np.ones(keys.size)  # None: one per point (cells.weighted_counts)
+        chunk = {n: np.bincount(inv, weights=ones if values[n] is None else values[n], minlength=u.size)
+                 for n in self.names}  # fmt: skip
         if self.keys.size == 0:
             self.keys, self.sums = u, chunk
             return
@@ -119,6 +121,24 @@ def test_cell_sums_equal_the_former_merge_bit_for_bit(bs):
     assert same_bits(ours.keys, ref.keys)
     for n in names:
         assert same_bits(ours.sums[n], ref.sums[n]), n
+
+
+@settings(max_examples=100, deadline=None)
+@given(batches())
+def test_cell_sums_of_counts_and_shared_columns_equal_their_written_out_forms(bs):
+    """None (one per point) and one array under two names (a column without NaN, its own
+    finite part) give the sums of the arrays written out."""
+    names = ["n", "v", "v2", "c"]
+    ours, ref = cells.CellSums(names), ReferenceSums(names)
+    for keys, v in bs:
+        finite = np.where(np.isfinite(v), v, 0.5)
+        ours.add(keys, {"n": None, "v": finite, "v2": finite, "c": None})
+        ref.add(keys, {"n": np.ones(keys.size), "v": finite, "v2": finite.copy(), "c": np.ones(keys.size)})
+    assert same_bits(ours.keys, ref.keys)
+    for n in names:
+        assert same_bits(ours.sums[n], ref.sums[n]), n
+    got = dict(cells.weighted_counts(np.array([0, 2, 2]), {"a": None, "b": np.array([0.5, 1.0, 2.0])}, ["a", "b"], 4))
+    assert np.array_equal(got["a"], [1, 0, 2, 0]) and same_bits(got["b"], np.array([0.5, 0.0, 3.0, 0.0]))
 
 
 def _medians_match_the_lexsort(folder, bs, block):

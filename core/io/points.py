@@ -190,7 +190,8 @@ class CsvPoints(PointSource):
                                    comments=None, converters=None)  # fmt: skip
                 except ValueError as exc:
                     raise PointError(f"{self.label}: a row cannot be read as numbers ({exc})") from None
-                yield PointBatch(a[:, 0], a[:, 1], {k: a[:, i + 2] for i, k in enumerate(wanted)})
+                a = np.ascontiguousarray(a.T)  # a column each: every later pass reads it contiguously (0.8 s at 10 M)
+                yield PointBatch(a[0], a[1], {k: a[i + 2] for i, k in enumerate(wanted)})
                 if progress is not None:
                     done += sum(map(len, lines))  # characters (bytes for ASCII); a generator cost 3x (0.9 s at 10 M)
                     progress(min(done / size, 1.0))

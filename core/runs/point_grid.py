@@ -50,7 +50,7 @@ from ..io.points import LOOK, SIGMA, VELOCITY, PointBatch, PointError, PointFiel
 from ..io.writer import DEFAULT_COMPRESSION, BandSpec
 from ..plan.tracks import check_angles
 from ..samplers.area import SPREAD_HOW, unit_vector
-from ..samplers.cells import CellMedians, CellSums, unique_cells
+from ..samplers.cells import CellMedians, CellSums, unique_cells, weighted_counts
 from .engine import check_outputs_paths
 from .lifecycle import Run
 
@@ -245,9 +245,13 @@ class Columns:
 
 
 def _finite_sums(values, prefix_sum, prefix_count, a):
-    """Sum of the finite values of ``a`` and their count: a NaN is missing, never zero."""
+    """Sum of the finite values of ``a`` and their count: a NaN is missing, never zero (no NaN:
+    ``a`` itself, and None, one per point, for the count: ``cells.weighted_counts``)."""
     ok = np.isfinite(a)
-    values[prefix_sum], values[prefix_count] = np.where(ok, a, 0.0), ok.astype(float)
+    if ok.all():
+        values[prefix_sum], values[prefix_count] = a, None
+    else:
+        values[prefix_sum], values[prefix_count] = np.where(ok, a, 0.0), ok.astype(float)
 
 
 def _batch_cells(job, cols, batch, ct):
@@ -265,7 +269,7 @@ def _batch_cells(job, cols, batch, ct):
     ix = np.floor((x[ok] - origin[0]) / job.cell[0]).astype(np.int64)
     iy = np.floor((origin[1] - y[ok]) / job.cell[1]).astype(np.int64)
     vv = v[ok]
-    values = {"n": np.ones(vv.size), "v": vv, "v2": vv * vv}
+    values = {"n": None, "v": vv, "v2": vv * vv}  # None: one per point (cells.weighted_counts)
     if cols.sigma:
         s = batch.columns[cols.sigma][ok]
         _finite_sums(values, "s2", "ns", s * s)
@@ -294,7 +298,7 @@ def cell_sums(job: GridPointsJob, batch: PointBatch) -> tuple:
     cols = Columns.of(job)
     keys, values = _batch_cells(job, cols, batch, transformer(job.req.source.crs_wkt, job.crs_wkt))
     u, inv = unique_cells(keys)
-    return u, {n: np.bincount(inv, weights=values[n], minlength=u.size) for n in cols.sums}
+    return u, {n: np.array(a, dtype=np.float64) for n, a in weighted_counts(inv, values, cols.sums, u.size)}
 
 
 @raises

@@ -13,7 +13,8 @@ a cell's median is the mean of the middle two of its values sorted with ties in 
 import os
 import shutil
 import tempfile
-from typing import Callable, Optional
+from collections import Counter
+from typing import Callable, Iterator, Optional
 
 import numpy as np
 
@@ -48,11 +49,36 @@ def unique_cells(keys: np.ndarray) -> tuple:
 DENSE_BYTES, DENSE_SPARSITY = 64 << 20, 4
 
 
-def _box_of(keys: np.ndarray) -> tuple:
-    """(first row, first column, rows, columns) of the cell keys' bounding box."""
-    row, col = keys >> 32, keys & 0xFFFFFFFF
+def _box_of(keys: np.ndarray, parts: Optional[tuple] = None) -> tuple:
+    """(first row, first column, rows, columns) of the cell keys' bounding box (``parts``:
+    the keys' rows and columns, when already split)."""
+    row, col = parts if parts is not None else (keys >> 32, keys & 0xFFFFFFFF)
     r0, c0 = int(row.min()), int(col.min())
     return r0, c0, int(row.max()) - r0 + 1, int(col.max()) - c0 + 1
+
+
+def weighted_counts(index: np.ndarray, values: dict, names: list, size: int,
+                    counts: Optional[np.ndarray] = None) -> Iterator[tuple]:  # fmt: skip
+    """(name, ``np.bincount(index, weights=values[name], minlength=size)``) name by name, to
+    be read, not written: a weight of None is one per point (the count, int64: ``counts``
+    when given), and an array given under several names is scattered once, its sums shared
+    by those names (a column with no NaN is its own finite part). One at a time: each
+    scatter allocates ``size`` sums, and a caller that drops each before the next reuses
+    the same memory (eight held at once cost more in page faults than the scatters)."""
+    uses = Counter(id(values[n]) for n in names)
+    done = {}
+    for n in names:
+        w = values[n]
+        if id(w) in done:
+            yield n, done[id(w)]
+            continue
+        if w is None:
+            a = counts if counts is not None else np.bincount(index, minlength=size)
+        else:
+            a = np.bincount(index, weights=w, minlength=size)
+        if uses[id(w)] > 1:
+            done[id(w)] = a
+        yield n, a
 
 
 class CellSums:
@@ -61,7 +87,8 @@ class CellSums:
     seen while that box is small (``DENSE_BYTES``, ``DENSE_SPARSITY``): one ``bincount`` a sum
     over the batch's box, added onto the box; else keyed by sorted int64 cell keys, the new
     cells inserted once a batch. ``keys`` and ``sums`` (the occupied cells, in key order) can
-    be read and set; reading settles the sums to the keyed form."""
+    be read and set; reading settles the sums to the keyed form. ``add``'s values follow
+    ``weighted_counts``: None is one per point, the same array under two names is summed once."""
 
     def __init__(self, names: list):
         self.names = names
@@ -94,12 +121,13 @@ class CellSums:
     def add(self, keys: np.ndarray, values: dict) -> None:
         if keys.size == 0:
             return
-        box = _box_of(keys)
+        parts = keys >> 32, keys & 0xFFFFFFFF
+        box = _box_of(keys, parts)
         if not self._keys.size and self._dense_fits(box, keys.size):
-            return self._add_dense(keys, box, values)
+            return self._add_dense(parts, box, values)
         known, sums = self.keys, self.sums  # the keyed form from here on
         u, inv = unique_cells(keys)
-        chunk = {n: np.bincount(inv, weights=values[n], minlength=u.size) for n in self.names}
+        chunk = dict(weighted_counts(inv, values, self.names, u.size))
         pos = np.searchsorted(known, u)
         hit = known[np.minimum(pos, known.size - 1)] == u if known.size else np.zeros(u.size, bool)
         if hit.any():
@@ -119,17 +147,18 @@ class CellSums:
         small = cells * 8 * max(len(self.names), 1) <= DENSE_BYTES
         return small and cells <= max(DENSE_SPARSITY * (seen + points), 1 << 16)
 
-    def _add_dense(self, keys, box, values):
+    def _add_dense(self, parts, box, values):
         """The batch's sums over its own box (one ``bincount`` a sum), added onto the dense box.
         A cell outside the batch gets 0.0 added: no change, as no total is ever -0.0 (a
         ``bincount`` sum starts at +0.0)."""
         self._grow(box)
         r0, c0, h, w = box
-        local = ((keys >> 32) - r0) * w + ((keys & 0xFFFFFFFF) - c0)
+        local = (parts[0] - r0) * w + (parts[1] - c0)
         at = (slice(r0 - self._box[0], r0 - self._box[0] + h), slice(c0 - self._box[1], c0 - self._box[1] + w))
-        self._seen[at] |= np.bincount(local, minlength=h * w).reshape(h, w) > 0
-        for n in self.names:
-            self._dense[n][at] += np.bincount(local, weights=values[n], minlength=h * w).reshape(h, w)
+        counts = np.bincount(local, minlength=h * w)
+        self._seen[at] |= (counts > 0).reshape(h, w)
+        for n, a in weighted_counts(local, values, self.names, h * w, counts):
+            self._dense[n][at] += a.reshape(h, w)
 
     def _grow(self, box):
         """The dense arrays, reallocated to the union of their box and ``box`` when it is outside."""
@@ -178,24 +207,20 @@ def _placed(known, new, old, new_at):
 
 
 def _sortable(values: np.ndarray) -> np.ndarray:
-    """uint64 of float32 ``values`` ordered as the numbers are (-0 and 0 equal, NaN last)."""
+    """uint32 of float32 ``values`` ordered as the numbers are (-0 and 0 equal, NaN last): a
+    negative number's bits all flipped, a positive number's sign bit set."""
     b = (values + np.float32(0.0)).view(np.uint32)  # -0 + 0 = +0: the two zeros tie
-    return np.where(b >> np.uint32(31) == 1, ~b, b | np.uint32(0x80000000)).astype(np.uint64)
-
-
-def _ranks(sorted_index: np.ndarray) -> np.ndarray:
-    """The position of each element within its run of equal values of ``sorted_index``."""
-    i = np.arange(sorted_index.size)
-    start = np.ones(sorted_index.size, dtype=bool)
-    start[1:] = sorted_index[1:] != sorted_index[:-1]
-    return i - np.maximum.accumulate(np.where(start, i, 0))
+    flip = (b.view(np.int32) >> 31).view(np.uint32)  # all ones for a negative number, else zero
+    flip |= np.uint32(0x80000000)
+    return np.bitwise_xor(b, flip, out=flip)
 
 
 def block_medians(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Medians (float64) of consecutive groups of ``counts`` (each >= 1) of float32 ``values``
     in point order: the mean of the middle two sorted values, ties kept in point order."""
-    local = np.repeat(np.arange(counts.size, dtype=np.uint64), counts)
-    order = np.argsort((local << np.uint64(32)) | _sortable(values), kind="stable")
+    key = np.repeat(np.arange(counts.size, dtype=np.uint64) << np.uint64(32), counts)
+    key |= _sortable(values)
+    order = np.argsort(key, kind="stable")
     s = values[order]
     starts = np.cumsum(counts) - counts
     lo, hi = starts + (counts - 1) // 2, starts + counts // 2
@@ -254,16 +279,17 @@ class CellMedians:
         total = int(counts.sum())
         ordered = np.memmap(os.path.join(self.folder, "ordered.f4"), dtype=np.float32, mode="w+",
                             shape=(max(total, 1),))  # fmt: skip
-        cursor = np.cumsum(counts) - counts
+        cursor = np.cumsum(counts) - counts  # each cell's next free place
         index = cell_index(cell_keys)
         with open(self._keys.name, "rb") as fk, open(self._values.name, "rb") as fv:
             for size in self.sizes:
                 idx = index(np.fromfile(fk, dtype=np.int64, count=size))
                 values = np.fromfile(fv, dtype=np.float32, count=size)
                 order = stable_order(idx, cell_keys.size)
-                sidx = idx[order]
-                ordered[cursor[sidx] + _ranks(sidx)] = values[order]
-                cursor += np.bincount(idx, minlength=cell_keys.size)
+                here = np.bincount(idx, minlength=cell_keys.size)
+                shift = cursor - (np.cumsum(here) - here)  # a cell's place less its first place in the sorted batch
+                ordered[shift[idx[order]] + np.arange(size)] = values[order]
+                cursor += here
         return ordered
 
 
@@ -275,7 +301,7 @@ def cell_index(cell_keys: np.ndarray) -> Callable:
     r0, c0, h, w = _box_of(cell_keys)
     if h * w > max(DENSE_SPARSITY * cell_keys.size, 1 << 16):
         return lambda keys: np.searchsorted(cell_keys, keys)
-    lut = np.empty(h * w, dtype=np.int64)
+    lut = np.empty(h * w, dtype=np.int32 if cell_keys.size < 1 << 31 else np.int64)  # narrower: faster sorts
     lut[((cell_keys >> 32) - r0) * w + ((cell_keys & 0xFFFFFFFF) - c0)] = np.arange(cell_keys.size)
     return lambda keys: lut[((keys >> 32) - r0) * w + ((keys & 0xFFFFFFFF) - c0)]
 
