@@ -300,23 +300,37 @@ def _invert_by_pattern(tracks, north_velocity, north_sigma, horizontal_azimuth, 
     a, u, var = _pattern_geometry(tracks, north_sigma, horizontal_azimuth, weighted)
     d, shape, dtype = _pattern_data(tracks, north_velocity)
     sigma_ok = [not weighted or (np.isfinite(v) and v > 0) for v in var]
-    code = np.zeros(shape, dtype=np.uint32)
-    for i, di in enumerate(d):
-        if sigma_ok[i]:
-            code |= np.isfinite(di).astype(np.uint32) << np.uint32(i)
-    counts = np.bincount(code.ravel(), minlength=1 << len(tracks))
+    if all(sigma_ok) and all(bool(np.isfinite(di).all()) for di in d):
+        patterns, whole = [(1 << len(tracks)) - 1], True  # every track everywhere (the rule): no code array
+    else:
+        code = np.zeros(shape, dtype=np.uint32)
+        for i, di in enumerate(d):
+            if sigma_ok[i]:
+                code |= np.isfinite(di).astype(np.uint32) << np.uint32(i)
+        counts = np.bincount(code.ravel(), minlength=1 << len(tracks))
+        patterns = np.flatnonzero(counts)
+        whole = code.size > 0 and counts[code.ravel()[0]] == code.size  # one pattern everywhere
 
-    nan = lambda: np.full(shape, np.nan, dtype=dtype)  # noqa: E731
-    sol = Solution(nan(), nan(), nan() if weighted else None, nan() if weighted else None, nan(), nan(),
-                   np.zeros(shape, dtype=np.int16), nan())  # fmt: skip
-    whole = code.size > 0 and counts[code.ravel()[0]] == code.size  # one pattern everywhere
-    for k in np.flatnonzero(counts):
+    # one pattern everywhere: every array is written whole once, so none is filled with NaN first
+    new = (lambda: np.empty(shape, dtype=dtype)) if whole else (lambda: np.full(shape, np.nan, dtype=dtype))
+    sol = Solution(new(), new(), new() if weighted else None, new() if weighted else None, new(), new(),
+                   np.zeros(shape, dtype=np.int16), new())  # fmt: skip
+    written = set()
+    for k in patterns:
         idx = [i for i in range(len(tracks)) if (k >> i) & 1]
         sel = Ellipsis if whole else (code == k)
         sol.n_tracks[sel] = len(idx)
         if len(idx) >= 2:
-            _solve_pattern(sol, sel, idx, (a, u, var, d), max_condition, dtype)
+            written |= _solve_pattern(sol, sel, idx, (a, u, var, d), max_condition, dtype)
+    if whole:
+        for name in set(SOLVED) - written:  # not solved (parallel looks, one track): NaN, as filled otherwise
+            if getattr(sol, name) is not None:
+                getattr(sol, name).fill(np.nan)
     return sol
+
+
+#: The floating-point fields of a Solution that a pattern's solve writes (n_tracks aside).
+SOLVED = ("horizontal", "up", "sigma_horizontal", "sigma_up", "correlation", "condition", "residual_rms")
 
 
 def _pattern_geometry(tracks, north_sigma, horizontal_azimuth, weighted):
@@ -348,18 +362,31 @@ def _pattern_data(tracks, north_velocity):
     return d, shape, np.result_type(*(x.dtype for x in d), np.float32)
 
 
+def _combined(weights, arrays, dtype, out=None):
+    """sum_j weights[j] arrays[j] in ``dtype``, added in that order (into ``out`` if given)."""
+    out = np.multiply(arrays[0], dtype.type(weights[0]), out=out, dtype=dtype)
+    scratch = np.empty_like(out) if len(arrays) > 1 else None
+    for j in range(1, len(arrays)):
+        np.multiply(arrays[j], dtype.type(weights[j]), out=scratch, dtype=dtype)
+        out += scratch
+    return out
+
+
 def _solve_pattern(sol, sel, idx, terms, max_condition, dtype):
-    """Fill ``sol`` where ``sel`` for the tracks ``idx`` (valid there together)."""
+    """Fill ``sol`` where ``sel`` for the tracks ``idx`` (valid there together); the names of
+    the fields written (``SOLVED``)."""
     a, u, var, d = terms
     P, C, cond, ok = _pattern_solution([a[i] for i in idx], [u[i] for i in idx], [var[i] for i in idx], max_condition)
     sol.condition[sel] = cond if np.isfinite(cond) else np.nan
     if not ok:
-        return
+        return {"condition"}
     dk = [d[i][sel] for i in idx]
-    h = sum(dtype.type(P[0, j]) * dk[j] for j in range(len(idx)))
-    v = sum(dtype.type(P[1, j]) * dk[j] for j in range(len(idx)))
-    sol.horizontal[sel] = h
-    sol.up[sel] = v
+    if sel is Ellipsis:  # the whole window: the sums made in place in the solution's arrays
+        h, v = _combined(P[0], dk, dtype, sol.horizontal), _combined(P[1], dk, dtype, sol.up)
+    else:
+        h, v = _combined(P[0], dk, dtype), _combined(P[1], dk, dtype)
+        sol.horizontal[sel] = h
+        sol.up[sel] = v
     sol.correlation[sel] = C[0, 1] / np.sqrt(C[0, 0] * C[1, 1])
     if sol.sigma_horizontal is not None:
         sol.sigma_horizontal[sel] = np.sqrt(C[0, 0])
@@ -367,3 +394,4 @@ def _solve_pattern(sol, sel, idx, terms, max_condition, dtype):
     if len(idx) >= 3:
         sq = sum((dk[j] - (dtype.type(a[i]) * h + dtype.type(u[i]) * v)) ** 2 for j, i in enumerate(idx))
         sol.residual_rms[sel] = np.sqrt(sq / len(idx))
+    return set(SOLVED) - ({"residual_rms"} if len(idx) < 3 else set())
