@@ -300,17 +300,7 @@ def _invert_by_pattern(tracks, north_velocity, north_sigma, horizontal_azimuth, 
     a, u, var = _pattern_geometry(tracks, north_sigma, horizontal_azimuth, weighted)
     d, shape, dtype = _pattern_data(tracks, north_velocity)
     sigma_ok = [not weighted or (np.isfinite(v) and v > 0) for v in var]
-    if all(sigma_ok) and all(bool(np.isfinite(di).all()) for di in d):
-        patterns, whole = [(1 << len(tracks)) - 1], True  # every track everywhere (the rule): no code array
-    else:
-        code = np.zeros(shape, dtype=np.uint32)
-        for i, di in enumerate(d):
-            if sigma_ok[i]:
-                code |= np.isfinite(di).astype(np.uint32) << np.uint32(i)
-        counts = np.bincount(code.ravel(), minlength=1 << len(tracks))
-        patterns = np.flatnonzero(counts)
-        whole = code.size > 0 and counts[code.ravel()[0]] == code.size  # one pattern everywhere
-
+    code, patterns, whole = _validity_patterns(d, sigma_ok, shape)
     # one pattern everywhere: every array is written whole once, so none is filled with NaN first
     new = (lambda: np.empty(shape, dtype=dtype)) if whole else (lambda: np.full(shape, np.nan, dtype=dtype))
     sol = Solution(new(), new(), new() if weighted else None, new() if weighted else None, new(), new(),
@@ -322,11 +312,24 @@ def _invert_by_pattern(tracks, north_velocity, north_sigma, horizontal_azimuth, 
         sol.n_tracks[sel] = len(idx)
         if len(idx) >= 2:
             written |= _solve_pattern(sol, sel, idx, (a, u, var, d), max_condition, dtype)
-    if whole:
-        for name in set(SOLVED) - written:  # not solved (parallel looks, one track): NaN, as filled otherwise
-            if getattr(sol, name) is not None:
-                getattr(sol, name).fill(np.nan)
+    for name in set(SOLVED) - written if whole else ():  # not solved (parallel looks, one track): NaN
+        if getattr(sol, name) is not None:
+            getattr(sol, name).fill(np.nan)
     return sol
+
+
+def _validity_patterns(d, sigma_ok, shape):
+    """(code, the patterns present, whether one covers every pixel): a pixel's pattern is the
+    bit set of the tracks valid there (a finite value and a usable sigma); ``code`` is None
+    when every track is valid everywhere (the rule), found without building it."""
+    if all(sigma_ok) and all(bool(np.isfinite(di).all()) for di in d):
+        return None, [(1 << len(d)) - 1], True
+    code = np.zeros(shape, dtype=np.uint32)
+    for i, di in enumerate(d):
+        if sigma_ok[i]:
+            code |= np.isfinite(di).astype(np.uint32) << np.uint32(i)
+    counts = np.bincount(code.ravel(), minlength=1 << len(d))
+    return code, np.flatnonzero(counts), code.size > 0 and counts[code.ravel()[0]] == code.size
 
 
 #: The floating-point fields of a Solution that a pattern's solve writes (n_tracks aside).
