@@ -116,8 +116,8 @@ class SeriesComparison:
 def _check(req: SeriesRequest) -> None:
     if req.component not in COMPONENT_NAMES:
         raise StationError(f"COMPONENT must be 0 (line of sight), 1 (east) or 2 (up), not {req.component}")
-    if not_a_distance(req.radius):
-        raise StationError(f"{not_a_distance(req.radius)}; nothing was written")
+    if problem := not_a_distance(req.radius):
+        raise StationError(f"{problem}; nothing was written")
     if req.average_days < 0:
         raise StationError(f"AVERAGE_DAYS must be 0 or more, not {req.average_days}")
     if req.bins < 1 or not (req.max_distance_km > (gs.SECULAR_MIN_KM if req.requirement else 0)):

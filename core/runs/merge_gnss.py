@@ -64,8 +64,8 @@ def check_request(fixed_frame: int, radius: float) -> None:
     if fixed_frame != 1:
         raise FrameError(f"FIXED_FRAME {fixed_frame} and GNSS: GNSS is held fixed instead of a frame (no frame is "
                          "held fixed then); leave FIXED_FRAME at its default 1, or give no GNSS")  # fmt: skip
-    if not_a_distance(radius):
-        raise FrameError(f"RADIUS: {not_a_distance(radius)}")
+    if problem := not_a_distance(radius):
+        raise FrameError(f"RADIUS: {problem}")
 
 
 def check_footprints(stations: Stations, stacks: bool, grid: Grid, footprints: list, names: list,

@@ -108,8 +108,8 @@ def radius_problem(grid: Grid, radius: float, label: str) -> Optional[str]:
     (metres typed for degrees would take half a continent); or beyond the raster's diagonal
     (every point would take the whole raster). None when it is usable."""
     units = crs_units(grid.crs_wkt)
-    if not_a_distance(radius):
-        return not_a_distance(radius)
+    if problem := not_a_distance(radius):
+        return problem
     xmin, ymin, xmax, ymax = grid.bounds
     diagonal = math.hypot(xmax - xmin, ymax - ymin)
     if units == "degrees" and radius > MAX_RADIUS_DEGREES:
